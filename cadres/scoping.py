@@ -1,0 +1,93 @@
+"""Township scoping: the one place that decides which rows a user may see.
+
+Access to a township is a django-guardian object permission
+(``cadres.access_township``) on the Township row, granted to a user or a group;
+never a permission row per cadre. District roles hold the global
+``cadres.view_all_townships`` and see everything. Every township-owned model
+names its path to Township in a ``township_lookup`` class attribute.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from cadres.models import Township
+
+ACCESS_PERM = "cadres.access_township"
+VIEW_ALL_PERM = "cadres.view_all_townships"
+
+
+def sees_all_townships(user) -> bool:
+    return user.is_authenticated and user.is_active and user.has_perm(VIEW_ALL_PERM)
+
+
+def user_townships(user) -> QuerySet[Township]:
+    """The townships whose records the user may see."""
+    if not (user.is_authenticated and user.is_active):
+        return Township.objects.none()
+    if sees_all_townships(user):
+        return Township.objects.all()
+    return get_objects_for_user(
+        user, ACCESS_PERM, klass=Township, accept_global_perms=False, with_superuser=False
+    )
+
+
+def scope(queryset: QuerySet, user) -> QuerySet:
+    """Restrict a queryset of a township-owned model to the user's townships."""
+    if sees_all_townships(user):
+        return queryset
+    model = queryset.model
+    lookup = model.township_lookup
+    allowed = {f"{lookup}__in": user_townships(user).values("pk")}
+    if _is_multivalued(model, lookup):
+        # A semi-join keeps one row per object without DISTINCT, which would
+        # forbid select_for_update() and clash with some orderings.
+        return queryset.filter(pk__in=model._base_manager.filter(**allowed).values("pk"))
+    return queryset.filter(**allowed)
+
+
+def _is_multivalued(model, lookup: str) -> bool:
+    for name in lookup.split(LOOKUP_SEP):
+        if name == "pk":
+            return False
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
+
+
+def can_access_township(user, township: Township | int) -> bool:
+    township_id = township.pk if isinstance(township, Model) else township
+    return sees_all_townships(user) or user_townships(user).filter(pk=township_id).exists()
+
+
+def require_township(user, township: Township | int) -> None:
+    """Raise PermissionDenied unless the user may work in the township (for services)."""
+    if not can_access_township(user, township):
+        raise PermissionDenied
+
+
+def township_access_set(*, user, townships: Iterable[Township]) -> None:
+    """Make ``townships`` exactly the set the user was granted directly."""
+    wanted = {t.pk: t for t in townships}
+    current = {
+        t.pk: t
+        for t in get_objects_for_user(
+            user,
+            ACCESS_PERM,
+            klass=Township,
+            use_groups=False,
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+    }
+    with transaction.atomic():
+        for pk in wanted.keys() - current.keys():
+            assign_perm(ACCESS_PERM, user, wanted[pk])
+        for pk in current.keys() - wanted.keys():
+            remove_perm(ACCESS_PERM, user, current[pk])

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dongchang import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo district and demo accounts. Idempotent: a second run adds nothing twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run with DEBUG off too (never on production: the passwords are public).",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo makes accounts with public passwords; it needs DJANGO_DEBUG=true."
+            )
+        demo.load_places()
+        accounts = demo.load_accounts()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
+        for username, name, role in accounts:
+            self.stdout.write(f"  {username:<12} {name}  [{role}]")

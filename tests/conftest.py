@@ -1,0 +1,132 @@
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+JINCHANG = "220502100"
+HUANTONG = "220502200"
+
+
+@pytest.fixture
+def staff(db):
+    """Township staff of 金厂镇."""
+    return UserFactory(role="乡镇工作人员", townships=[JINCHANG])
+
+
+@pytest.fixture
+def other_staff(db):
+    """Township staff of 环通乡, for cross-township checks."""
+    return UserFactory(role="乡镇工作人员", townships=[HUANTONG])
+
+
+@pytest.fixture
+def township_reviewer(db):
+    return UserFactory(role="乡镇审核人", townships=[JINCHANG])
+
+
+@pytest.fixture
+def district_reviewer(db):
+    return UserFactory(role="区级审核人")
+
+
+@pytest.fixture
+def department_user(db):
+    return UserFactory(role="联审部门", department="discipline")
+
+
+def _database_url_for_worker() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real Celery worker process, on the test database and the configured broker.
+
+    Yields a function that kills the worker with SIGKILL and starts a new one, for fault tests.
+    """
+    from dongchang.celery import app
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        shutil.rmtree(
+            settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], ignore_errors=True
+        )
+        Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).mkdir(parents=True)
+    else:
+        app.control.purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_worker(),
+        "DJANGO_DEBUG": "true",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+    }
+    log = open(ROOT / "var" / "test-worker.log", "ab")  # noqa: SIM115 (closed at teardown)
+    processes: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dongchang",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        processes.append(process)
+        return process
+
+    class Worker:
+        process = start()
+
+        def kill_and_restart(self) -> None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = start()
+
+    yield Worker()
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
+def wait_for(condition, timeout: float = 60.0, interval: float = 0.2):
+    """Poll until condition() is truthy; fail the test with a clear message otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
