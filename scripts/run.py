@@ -19,7 +19,14 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Also when started in the background, where SIGINT would otherwise be ignored.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     os.environ.setdefault("DJANGO_DEBUG", "true")
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
@@ -39,8 +46,11 @@ def main() -> int:
                 "2",
             ],
             cwd=ROOT,
+            start_new_session=True,
         ),
-        subprocess.Popen([PYTHON, "manage.py", "runserver", ADDRESS], cwd=ROOT),
+        subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", ADDRESS], cwd=ROOT, start_new_session=True
+        ),
     ]
     print(
         f"\n  东昌区村干部队伍管理系统 is running at http://{ADDRESS}/  (Ctrl-C stops it)\n",
@@ -52,14 +62,16 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # Each child leads its own process group: the autoreloader's and the
+        # worker's own children go with it.
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+                os.killpg(child.pid, signal.SIGTERM)
         for child in children:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)
     return 0
 
 
