@@ -1,7 +1,14 @@
+import datetime as dt
+
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+
+TERM_YEARS = 5
 
 
 class TimeStampedModel(models.Model):
@@ -107,3 +114,270 @@ class VillagerGroup(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.village.name}{self.name}"
+
+
+class IdentityFields(models.Model):
+    """Who someone is, in the normalized form that screening matches on.
+
+    Shared by people in the register and by the entries of other apps' lists, so
+    that every match compares like with like. Fill it through
+    ``cadres.services.identity_fields``, never by hand.
+    """
+
+    name = models.CharField(_("name"), max_length=50)
+    name_key = models.CharField(_("name key"), max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField(_("name pinyin"), max_length=200, editable=False)
+    # NULL, not "", when absent: unique constraints then ignore people without one.
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)  # noqa: DJ001
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PersonQuerySet(models.QuerySet):
+    def serving(self, on: dt.date | None = None):
+        """People holding at least one post on the given day (today by default)."""
+        return self.filter(pk__in=Post.objects.serving(on).values("person_id"))
+
+
+class Person(IdentityFields, TimeStampedModel):
+    """A village cadre, present or past, with the personal data of the 干部信息表."""
+
+    # Former cadres stay visible to the townships where they served.
+    township_lookup = ("posts__village__township", "home_village__township")
+
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, editable=False)
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=2, choices=Ethnicity.choices, default=Ethnicity.HAN
+    )
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
+    )
+    party_joined_on = models.DateField(_("date joined the party"), null=True, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    home_village = models.ForeignKey(
+        "Village",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("home village"),
+    )
+    strict_control_since = models.DateField(_("under strict control since"), null=True, blank=True)
+    strict_control_review_on = models.DateField(
+        _("strict control review date"), null=True, blank=True
+    )
+    strict_control_reason = models.TextField(_("reason for strict control"), blank=True)
+
+    history = HistoricalRecords()
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_key", "pk"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(id_number__isnull=False),
+                name="person_unique_id_number",
+            ),
+        ]
+        indexes = [
+            # Screening's probable match: name key plus birth date.
+            models.Index(fields=["name_key", "birth_date"], name="person_name_birth_idx"),
+            # Screening's possible match: homophones by pinyin.
+            models.Index(fields=["name_pinyin"], name="person_pinyin_idx"),
+            # List search by pinyin initials (zw finds 张伟).
+            models.Index(fields=["name_initials"], name="person_initials_idx"),
+        ]
+        permissions = [("reveal_id_number", _("Can reveal a full ID number"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def under_strict_control(self) -> bool:
+        return self.strict_control_since is not None
+
+
+class PostQuerySet(models.QuerySet):
+    def serving(self, on: dt.date | None = None):
+        """Posts held on the given day: begun, and not yet ended."""
+        on = on or dt.date.today()
+        return self.filter(term_start__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+
+# Which titles each body has (values of Post.Body and Post.Title); the database
+# enforces the same table through the post_title_fits_body constraint.
+TITLES_BY_BODY = {
+    "party_branch": ("secretary", "deputy_secretary", "member"),
+    "villagers_committee": ("director", "deputy_director", "member"),
+    "supervision_committee": ("director", "member"),
+    "villager_group": ("group_leader",),
+}
+
+
+class Post(TimeStampedModel):
+    """One office held by one person in one village, for one term."""
+
+    class Body(models.TextChoices):
+        PARTY_BRANCH = "party_branch", _("Village party organization")
+        VILLAGERS_COMMITTEE = "villagers_committee", _("Villagers' committee")
+        SUPERVISION_COMMITTEE = "supervision_committee", _("Village affairs supervision committee")
+        VILLAGER_GROUP = "villager_group", _("Villager group")
+
+    class Title(models.TextChoices):
+        SECRETARY = "secretary", _("Secretary")
+        DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+        DIRECTOR = "director", _("Director")
+        DEPUTY_DIRECTOR = "deputy_director", _("Deputy director")
+        MEMBER = "member", _("Member")
+        GROUP_LEADER = "group_leader", _("Group leader")
+
+    class EndReason(models.TextChoices):
+        TERM_EXPIRED = "term_expired", _("Term expired")
+        RESIGNED = "resigned", _("Resigned")
+        RECALLED = "recalled", _("Recalled")
+        REMOVED = "removed", _("Removed (disqualified)")
+        TRANSFERRED = "transferred", _("Transferred")
+        DECEASED = "deceased", _("Deceased")
+        OTHER = "other", _("Other")
+
+    TITLES_BY_BODY = TITLES_BY_BODY
+
+    township_lookup = "village__township"
+
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="posts", verbose_name=_("person")
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="posts", verbose_name=_("village")
+    )
+    villager_group = models.ForeignKey(
+        VillagerGroup,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("villager group"),
+    )
+    body = models.CharField(_("body"), max_length=24, choices=Body.choices)
+    title = models.CharField(_("title"), max_length=20, choices=Title.choices)
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    end_note = models.TextField(_("note on the end"), blank=True)
+
+    history = HistoricalRecords()
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village", "body", "title", "term_start"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    *[Q(body=body, title__in=titles) for body, titles in TITLES_BY_BODY.items()],
+                    _connector=Q.OR,
+                ),
+                name="post_title_fits_body",
+            ),
+            models.CheckConstraint(
+                condition=Q(body="villager_group", villager_group__isnull=False)
+                | (~Q(body="villager_group") & Q(villager_group__isnull=True)),
+                name="post_group_only_for_group_leaders",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("term_start")), name="post_term_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="")
+                | Q(ended_on__isnull=False, ended_on__gte=models.F("term_start"))
+                & ~Q(end_reason=""),
+                name="post_end_has_date_and_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["village"],
+                condition=Q(body="party_branch", title="secretary", ended_on__isnull=True),
+                name="post_one_serving_secretary_per_village",
+            ),
+            models.UniqueConstraint(
+                fields=["village", "body"],
+                condition=Q(title="director", ended_on__isnull=True),
+                name="post_one_serving_director_per_body",
+            ),
+            models.UniqueConstraint(
+                fields=["villager_group"],
+                condition=Q(body="villager_group", ended_on__isnull=True),
+                name="post_one_serving_group_leader",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "village", "body", "title"],
+                condition=Q(ended_on__isnull=True),
+                name="post_no_duplicate_serving_post",
+            ),
+        ]
+        indexes = [
+            # Serving posts by term end: "terms ending within N months" and the monthly roster.
+            models.Index(fields=["ended_on", "term_end"], name="post_serving_term_end_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village.name}{self.get_body_display()}{self.get_title_display()}"
+
+    @property
+    def serving(self) -> bool:
+        return self.ended_on is None
+
+
+class Relative(IdentityFields, TimeStampedModel):
+    """A family member of a cadre; screened like the cadre."""
+
+    class Relation(models.TextChoices):
+        SPOUSE = "spouse", _("Spouse")
+        FATHER = "father", _("Father")
+        MOTHER = "mother", _("Mother")
+        CHILD = "child", _("Child")
+        SIBLING = "sibling", _("Brother or sister")
+        PARENT_IN_LAW = "parent_in_law", _("Spouse's parent")
+        OTHER = "other", _("Other")
+
+    township_lookup = tuple(f"cadre__{lookup}" for lookup in Person.township_lookup)
+
+    cadre = models.ForeignKey(
+        Person, models.CASCADE, related_name="relatives", verbose_name=_("cadre")
+    )
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+    work_unit_and_post = models.CharField(_("work unit and post"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["cadre", "relation", "name"]
+        verbose_name = _("relative")
+        verbose_name_plural = _("relatives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cadre", "id_number"],
+                condition=Q(id_number__isnull=False),
+                name="relative_unique_id_per_cadre",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["id_number"], name="relative_id_number_idx"),
+            models.Index(fields=["name_key", "birth_date"], name="relative_name_birth_idx"),
+            models.Index(fields=["name_pinyin"], name="relative_pinyin_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"

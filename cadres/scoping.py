@@ -4,14 +4,15 @@ Access to a township is a django-guardian object permission
 (``cadres.access_township``) on the Township row, granted to a user or a group;
 never a permission row per cadre. District roles hold the global
 ``cadres.view_all_townships`` and see everything. Every township-owned model
-names its path to Township in a ``township_lookup`` class attribute.
+names its path to Township in a ``township_lookup`` class attribute: one lookup,
+or a tuple of lookups of which any grants access.
 """
 
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
@@ -41,13 +42,18 @@ def scope(queryset: QuerySet, user) -> QuerySet:
     if sees_all_townships(user):
         return queryset
     model = queryset.model
-    lookup = model.township_lookup
-    allowed = {f"{lookup}__in": user_townships(user).values("pk")}
-    if _is_multivalued(model, lookup):
+    lookups = model.township_lookup
+    if isinstance(lookups, str):
+        lookups = (lookups,)
+    townships = user_townships(user).values("pk")
+    allowed = Q()
+    for lookup in lookups:
+        allowed |= Q(**{f"{lookup}__in": townships})
+    if any(_is_multivalued(model, lookup) for lookup in lookups):
         # A semi-join keeps one row per object without DISTINCT, which would
         # forbid select_for_update() and clash with some orderings.
-        return queryset.filter(pk__in=model._base_manager.filter(**allowed).values("pk"))
-    return queryset.filter(**allowed)
+        return queryset.filter(pk__in=model._base_manager.filter(allowed).values("pk"))
+    return queryset.filter(allowed)
 
 
 def _is_multivalued(model, lookup: str) -> bool:
@@ -91,3 +97,9 @@ def township_access_set(*, user, townships: Iterable[Township]) -> None:
             assign_perm(ACCESS_PERM, user, wanted[pk])
         for pk in current.keys() - wanted.keys():
             remove_perm(ACCESS_PERM, user, current[pk])
+
+
+def require_object(user, obj: Model) -> None:
+    """Raise PermissionDenied unless the township-owned object is within the user's scope."""
+    if not scope(type(obj)._base_manager.filter(pk=obj.pk), user).exists():
+        raise PermissionDenied

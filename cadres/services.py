@@ -1,8 +1,54 @@
-"""Every write to the register goes through a function here."""
+"""Every write to the register goes through a function here.
 
+Services take the acting user, check township access (views check too, but a
+service is the last line) and lock what they read before writing. Identity
+fields are always filled by ``identity_values``.
+"""
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from cadres.models import Township, Village, VillagerGroup
+from cadres import signals
+from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
+from cadres.models import TERM_YEARS, Person, Post, Relative, Township, Village, VillagerGroup
+from cadres.scoping import require_object, require_township
+
+IDENTITY_FIELDS = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
+# Computed fields that full_clean() must not insist on.
+DERIVED_FIELDS = ["name_key", "name_pinyin", "name_initials"]
+
+
+def identity_values(
+    *, name: str, id_number: object = None, birth_date: dt.date | None = None, sex: str = ""
+) -> dict:
+    """The normalized identity fields of IdentityFields; ValidationError names what is wrong."""
+    cleaned = clean_name(name)
+    if not cleaned:
+        raise ValidationError({"name": _("The name is empty.")})
+    number = normalize_id_number(id_number)
+    if number.errors:
+        raise ValidationError({"id_number": number.errors})
+    if number.value and birth_date and birth_date != number.birth_date:
+        raise ValidationError(
+            {"birth_date": _("The birth date differs from the one inside the ID number.")}
+        )
+    key = name_key(cleaned)
+    return {
+        "name": cleaned,
+        "name_key": key,
+        "name_pinyin": name_pinyin(key),
+        "id_number": number.value,
+        "birth_date": number.birth_date or birth_date,
+        "sex": number.sex or sex,
+    }
+
+
+def default_term_end(term_start: dt.date) -> dt.date:
+    return term_start + relativedelta(years=TERM_YEARS)
 
 
 @transaction.atomic
@@ -19,3 +65,146 @@ def villager_group_upsert(*, village: Village, number: int, name: str) -> Villag
         village=village, name=name, defaults={"number": number}
     )
     return group
+
+
+def _identity_snapshot(obj) -> tuple:
+    return tuple(getattr(obj, f) for f in IDENTITY_FIELDS)
+
+
+def _kept_birth_date(obj, identity: dict) -> dt.date | None:
+    # With an ID number the birth date is read from it again; without one, keep the typed date.
+    return None if identity["id_number"] else obj.birth_date
+
+
+def _apply_identity(obj, *, name, id_number, birth_date, sex) -> None:
+    identity = identity_values(name=name, id_number=id_number, birth_date=birth_date, sex=sex)
+    for key, value in identity.items():
+        setattr(obj, key, value)
+
+
+@transaction.atomic
+def person_create(
+    *, actor, name: str, id_number: object = None, birth_date=None, sex: str = "", **fields
+) -> Person:
+    """Register a person. ``fields`` are the other Person fields (ethnicity, phone …).
+
+    A person without a home village is visible only once appointed to a post, so
+    callers create and appoint in one transaction.
+    """
+    if fields.get("home_village") is not None:
+        require_township(actor, fields["home_village"].township_id)
+    person = Person(**fields)
+    _apply_identity(person, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
+    person.name_initials = name_initials(person.name_key)
+    person.full_clean(exclude=DERIVED_FIELDS)
+    person.save()
+    signals.person_identity_changed.send(sender=Person, person=person)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, **fields) -> Person:
+    """Change a person's fields; identity is normalized again and a change announced."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    require_object(actor, person)
+    if fields.get("home_village") is not None:
+        require_township(actor, fields["home_village"].township_id)
+    before = _identity_snapshot(person)
+    identity = {key: fields.pop(key, getattr(person, key)) for key in ("name", "id_number", "sex")}
+    identity["birth_date"] = fields.pop("birth_date", _kept_birth_date(person, identity))
+    for key, value in fields.items():
+        setattr(person, key, value)
+    _apply_identity(person, **identity)
+    person.name_initials = name_initials(person.name_key)
+    person.full_clean(exclude=DERIVED_FIELDS)
+    person.save()
+    if before != _identity_snapshot(person):
+        signals.person_identity_changed.send(sender=Person, person=person)
+    return person
+
+
+@transaction.atomic
+def post_appoint(
+    *,
+    actor,
+    person: Person,
+    village: Village,
+    body: str,
+    title: str,
+    term_start: dt.date,
+    term_end: dt.date | None = None,
+    villager_group: VillagerGroup | None = None,
+) -> Post:
+    """Appoint a person to a post; the database refuses a second secretary or director."""
+    require_township(actor, village.township_id)
+    post = Post(
+        person=person,
+        village=village,
+        villager_group=villager_group,
+        body=body,
+        title=title,
+        term_start=term_start,
+        term_end=term_end or default_term_end(term_start),
+    )
+    post.full_clean()
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "") -> Post:
+    """End a post early or at term end; the apps above hear of it through ``post_ended``."""
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    require_object(actor, post)
+    if post.ended_on is not None:
+        raise ValidationError(_("This post has already ended."))
+    if ended_on < post.term_start:
+        raise ValidationError({"ended_on": _("A post cannot end before its term starts.")})
+    if reason not in Post.EndReason.values:
+        raise ValidationError({"end_reason": _("Choose why the post ends.")})
+    post.ended_on = ended_on
+    post.end_reason = reason
+    post.end_note = note
+    post.save(update_fields=["ended_on", "end_reason", "end_note", "updated_at"])
+    signals.post_ended.send(sender=Post, post=post)
+    return post
+
+
+@transaction.atomic
+def relative_add(
+    *,
+    actor,
+    cadre: Person,
+    name: str,
+    relation: str,
+    id_number: object = None,
+    birth_date=None,
+    sex: str = "",
+    work_unit_and_post: str = "",
+) -> Relative:
+    require_object(actor, cadre)
+    relative = Relative(cadre=cadre, relation=relation, work_unit_and_post=work_unit_and_post)
+    _apply_identity(relative, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
+    relative.full_clean(exclude=DERIVED_FIELDS)
+    relative.save()
+    signals.relative_identity_changed.send(sender=Relative, relative=relative)
+    return relative
+
+
+@transaction.atomic
+def relative_update(*, actor, relative: Relative, **fields) -> Relative:
+    relative = Relative.objects.select_for_update().get(pk=relative.pk)
+    require_object(actor, relative)
+    before = _identity_snapshot(relative)
+    identity = {
+        key: fields.pop(key, getattr(relative, key)) for key in ("name", "id_number", "sex")
+    }
+    identity["birth_date"] = fields.pop("birth_date", _kept_birth_date(relative, identity))
+    for key, value in fields.items():
+        setattr(relative, key, value)
+    _apply_identity(relative, **identity)
+    relative.full_clean(exclude=DERIVED_FIELDS)
+    relative.save()
+    if before != _identity_snapshot(relative):
+        signals.relative_identity_changed.send(sender=Relative, relative=relative)
+    return relative

@@ -1,11 +1,16 @@
 """Factories shared by every suite. Places come from the data migration (real townships)."""
 
+import datetime as dt
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from cadres.models import Township, Village, VillagerGroup
+from cadres.choices import Education, PoliticalStatus
+from cadres.identity import check_character, name_initials
+from cadres.models import Person, Post, Relative, Township, Village, VillagerGroup
 from cadres.scoping import township_access_set
+from cadres.services import default_term_end, identity_values
 
 PASSWORD = "Correct-horse-42"
 
@@ -57,3 +62,103 @@ class UserFactory(factory.django.DjangoModelFactory):
                 townships=[t if isinstance(t, Township) else township(t) for t in extracted],
             )
         self.save()
+
+
+def make_id_number(
+    birth: dt.date, sequence: int, *, male: bool = True, region: str = "220502"
+) -> str:
+    """A valid 18-digit ID number (check character computed) for the given birth date."""
+    seq = sequence % 500 * 2 + (1 if male else 0)
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person with a valid ID number; identity fields filled as the service fills them."""
+
+    class Meta:
+        model = Person
+
+    class Params:
+        birth = factory.Faker(
+            "date_between", start_date=dt.date(1961, 1, 1), end_date=dt.date(2000, 12, 31)
+        )
+        number = factory.Sequence(lambda n: n)
+
+    name = factory.LazyAttribute(
+        lambda o: (
+            SURNAMES[o.number % len(SURNAMES)]
+            + GIVEN[o.number * 7 % len(GIVEN)]
+            + GIVEN[o.number * 3 % len(GIVEN)]
+        )
+    )
+    id_number = factory.LazyAttribute(lambda o: make_id_number(o.birth, o.number))
+    political_status = PoliticalStatus.CPC_MEMBER
+    education = Education.HIGH_SCHOOL
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs.update(
+            identity_values(
+                name=kwargs.pop("name"),
+                id_number=kwargs.pop("id_number"),
+                birth_date=kwargs.pop("birth_date", None),
+                sex=kwargs.pop("sex", ""),
+            )
+        )
+        kwargs["name_initials"] = name_initials(kwargs["name_key"])
+        return super()._create(model_class, *args, **kwargs)
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    person = factory.SubFactory(PersonFactory)
+    village = factory.SubFactory(VillageFactory)
+    body = Post.Body.VILLAGERS_COMMITTEE
+    title = Post.Title.MEMBER
+    term_start = dt.date(2021, 12, 1)
+    term_end = factory.LazyAttribute(lambda o: default_term_end(o.term_start))
+
+
+class RelativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Relative
+
+    class Params:
+        birth = factory.Faker(
+            "date_between", start_date=dt.date(1940, 1, 1), end_date=dt.date(2015, 12, 31)
+        )
+        number = factory.Sequence(lambda n: n + 100_000)
+
+    cadre = factory.SubFactory(PersonFactory)
+    relation = Relative.Relation.SPOUSE
+    name = factory.LazyAttribute(
+        lambda o: SURNAMES[o.number * 5 % len(SURNAMES)] + GIVEN[o.number % len(GIVEN)]
+    )
+    id_number = factory.LazyAttribute(lambda o: make_id_number(o.birth, o.number, male=False))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs.update(
+            identity_values(
+                name=kwargs.pop("name"),
+                id_number=kwargs.pop("id_number"),
+                birth_date=kwargs.pop("birth_date", None),
+                sex=kwargs.pop("sex", ""),
+            )
+        )
+        return super()._create(model_class, *args, **kwargs)
+
+
+def cadre(village=None, *, body=Post.Body.VILLAGERS_COMMITTEE, title=Post.Title.MEMBER, **person):
+    """A serving cadre: a person with one post (in a new village of 金厂镇 by default)."""
+    post = PostFactory(
+        person=PersonFactory(**person), village=village or VillageFactory(), body=body, title=title
+    )
+    return post.person

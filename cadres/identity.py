@@ -1,0 +1,175 @@
+"""Identity normalization: the one module that turns ID numbers and names into keys.
+
+A genuine ID number is never rejected. What can be checked for sure is the
+length, the digits, the check character (ISO 7064 MOD 11-2) and the birth
+date; an unknown region code is at most a warning, because codes change and
+old numbers stay valid for life.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+# Separators used between the parts of minority names (买买提·艾力), unified to U+00B7.
+NAME_SEPARATORS = "·•‧・･.．-‐－—"
+_SEPARATOR_RE = re.compile(f"[{re.escape(NAME_SEPARATORS)}]+")
+_SPACE_RE = re.compile(r"\s+")
+# ID separators people type or paste: spaces of every kind, dashes, apostrophes (Excel text marker).
+_ID_NOISE_RE = re.compile(r"[\s\-‐－—'’`]+")
+_ID18_RE = re.compile(r"^\d{17}[\dX]$")
+_ID15_RE = re.compile(r"^\d{15}$")
+
+
+class Sex:
+    MALE = "male"
+    FEMALE = "female"
+
+
+@dataclass
+class IdNumber:
+    """The outcome of reading one ID number: a value, or errors; warnings either way."""
+
+    raw: object
+    value: str | None = None
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@functools.cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def check_character(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character for 17 digits."""
+    return ric.calc_check_digit(first17 + "0")
+
+
+def upgrade_15_to_18(number15: str) -> str:
+    """A legacy 15-digit number (19xx births) in its 18-digit form."""
+    first17 = number15[:6] + "19" + number15[6:]
+    return first17 + check_character(first17)
+
+
+def normalize_id_number(raw: object, *, today: dt.date | None = None) -> IdNumber:
+    """Read an ID number as typed, pasted or stored in a spreadsheet cell."""
+    result = IdNumber(raw=raw)
+    if raw is None or raw == "":
+        return result
+    if isinstance(raw, bool):
+        result.errors.append(_("The ID number is not a number or text."))
+        return result
+    if isinstance(raw, int | float):
+        # A spreadsheet keeps 15 significant digits: an 18-digit number stored as a
+        # number has lost its last digits for good. A 15-digit legacy number fits.
+        if isinstance(raw, float) and not raw.is_integer():
+            result.errors.append(_("The ID number is a decimal number, not an ID number."))
+            return result
+        digits = str(int(raw))
+        if len(digits) != 15:
+            result.errors.append(
+                _(
+                    "The ID number was stored as a number, so its last digits are lost and "
+                    "cannot be recovered. Format the column as text and type it again."
+                )
+            )
+            return result
+        text = digits
+    else:
+        text = unicodedata.normalize("NFKC", str(raw))
+        text = _ID_NOISE_RE.sub("", text).upper()
+    if _ID15_RE.match(text):
+        text = upgrade_15_to_18(text)
+    elif not _ID18_RE.match(text):
+        if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", text):
+            result.errors.append(
+                _(
+                    "The ID number was stored as a number, so its last digits are lost and "
+                    "cannot be recovered. Format the column as text and type it again."
+                )
+            )
+        elif len(text) not in (15, 18):
+            result.errors.append(
+                _("The ID number has %(count)d characters; it must have 18 (or 15 for old ones).")
+                % {"count": len(text)}
+            )
+        else:
+            result.errors.append(
+                _("The ID number may hold only digits, with X or x as the last character.")
+            )
+        return result
+    if text[-1] != check_character(text[:17]):
+        result.errors.append(
+            _("The check character of the ID number is wrong: a character was mistyped.")
+        )
+        return result
+    try:
+        birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        result.errors.append(_("The birth date inside the ID number is not a real date."))
+        return result
+    if birth > (today or dt.date.today()) or birth.year < 1900:
+        result.errors.append(_("The birth date inside the ID number is impossible."))
+        return result
+    try:
+        ric.get_birth_place(text)
+    except StdnumError:
+        result.warnings.append(
+            _("The region code %(code)s is not in the current list; check the number.")
+            % {"code": text[:6]}
+        )
+    result.value = text
+    result.birth_date = birth
+    result.sex = Sex.MALE if int(text[16]) % 2 else Sex.FEMALE
+    return result
+
+
+def clean_name(raw: object) -> str:
+    """A name as written, tidied for display: width folded, spaces gone, separators unified."""
+    if raw is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    # Two-character names are often padded (王 元), and spaces creep in anywhere.
+    text = _SPACE_RE.sub("", text)
+    return _SEPARATOR_RE.sub("·", text)
+
+
+def name_key(raw: object) -> str:
+    """The key that equal names share: cleaned, simplified characters, upper-case Latin."""
+    return _t2s().convert(clean_name(raw)).upper()
+
+
+def name_pinyin(key: str) -> str:
+    """Toneless pinyin of a name key, for homophone matching (张伟 = 章伟)."""
+    return "".join(lazy_pinyin(key.replace("·", ""), errors="ignore")).lower()
+
+
+def name_initials(key: str) -> str:
+    """Pinyin initials of a name key, for search (zw finds 张伟)."""
+    return "".join(
+        lazy_pinyin(key.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")
+    ).lower()
+
+
+def mask_id_number(value: str | None) -> str:
+    """2205**********1233: enough to tell numbers apart, not enough to use one."""
+    if not value:
+        return ""
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

@@ -1,0 +1,21 @@
+"""Signals by which the register tells the apps above it what happened.
+
+Lower apps never import higher ones (DESIGN.md §2); a higher app that must act on
+a register event connects a receiver to one of these in its AppConfig.ready().
+Each is sent from inside the service's transaction, after the rows are written;
+receivers that enqueue work must do so with transaction.on_commit.
+"""
+
+from django.dispatch import Signal
+
+# A person's identity (name, ID number, birth date, sex) was created or changed.
+# kwargs: person (cadres.models.Person)
+person_identity_changed = Signal()
+
+# A relative was added, or their identity changed.
+# kwargs: relative (cadres.models.Relative)
+relative_identity_changed = Signal()
+
+# A post ended (its term expired, or it was ended early).
+# kwargs: post (cadres.models.Post)
+post_ended = Signal()
