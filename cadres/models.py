@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -381,3 +382,100 @@ class Relative(IdentityFields, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_relation_display()}）"
+
+
+def _import_file_path(instance, filename: str) -> str:
+    # Named by content hash: never by the user's file name, never guessable from a URL.
+    return f"imports/{instance.sha256[:2]}/{instance.sha256}.xlsx"
+
+
+class ImportFile(TimeStampedModel):
+    """An uploaded workbook, kept with its SHA-256 so that the same file is recognized."""
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("Cadre roster")
+        WATCHLIST = "watchlist", _("Watchlist")
+        CANDIDATES = "candidates", _("Candidate nomination")
+        ATTENDANCE = "attendance", _("Attendance sign-in sheet")
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    township_lookup = "township"
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    file = models.FileField(_("file"), upload_to=_import_file_path)
+    township = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_files",
+        verbose_name=_("township"),
+        help_text=_("Empty for district-wide files such as watchlists."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEWED
+    )
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+        indexes = [
+            # "Has this exact file been uploaded before?" on every upload.
+            models.Index(fields=["kind", "sha256"], name="importfile_kind_sha_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AccessLogEntry(models.Model):
+    """Append-only, hash-chained log of sensitive reads: ID reveals, hit views, exports.
+
+    Each entry holds the hash of the one before, so an edited or deleted entry
+    breaks the chain (``verify_access_log`` finds the first bad one). Written
+    only by ``cadres.services.access_log_append``.
+    """
+
+    class Action(models.TextChoices):
+        REVEAL_ID = "reveal_id", _("Revealed an ID number")
+        VIEW_HITS = "view_hits", _("Viewed screening hits")
+        EXPORT = "export", _("Exported data")
+        DOWNLOAD = "download", _("Downloaded a file")
+
+    at = models.DateTimeField(_("time"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.get_action_display()}"

@@ -6,15 +6,26 @@ fields are always filled by ``identity_values``.
 """
 
 import datetime as dt
+import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres import signals
 from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
-from cadres.models import TERM_YEARS, Person, Post, Relative, Township, Village, VillagerGroup
+from cadres.models import (
+    TERM_YEARS,
+    AccessLogEntry,
+    Person,
+    Post,
+    Relative,
+    Township,
+    Village,
+    VillagerGroup,
+)
 from cadres.scoping import require_object, require_township
 
 IDENTITY_FIELDS = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
@@ -208,3 +219,48 @@ def relative_update(*, actor, relative: Relative, **fields) -> Relative:
     if before != _identity_snapshot(relative):
         signals.relative_identity_changed.send(sender=Relative, relative=relative)
     return relative
+
+
+GENESIS_HASH = "0" * 64
+# Any constant: the advisory lock that serializes appends to the access log on PostgreSQL.
+_ACCESS_LOG_LOCK = 220502
+
+
+def access_log_hash(entry: AccessLogEntry) -> str:
+    """The hash of an entry: its content plus the previous entry's hash."""
+    content = "|".join(
+        [
+            entry.prev_hash,
+            entry.at.astimezone(dt.UTC).isoformat(),
+            str(entry.user_id),
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.detail,
+        ]
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+@transaction.atomic
+def access_log_append(
+    *, user, action: str, obj: models.Model | None = None, detail: str = ""
+) -> AccessLogEntry:
+    """Append one entry to the hash-chained access log."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ACCESS_LOG_LOCK])
+    # On SQLite the IMMEDIATE transaction already serializes writers.
+    last = AccessLogEntry.objects.order_by("-pk").values_list("hash", flat=True).first()
+    entry = AccessLogEntry(
+        at=timezone.now(),
+        user=user,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        detail=detail[:500],
+        prev_hash=last or GENESIS_HASH,
+    )
+    entry.hash = access_log_hash(entry)
+    entry.save()
+    return entry
