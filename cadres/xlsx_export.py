@@ -1,0 +1,104 @@
+"""Writing xlsx files: one helper for every export, in constant memory.
+
+Exports write ID numbers as text (so Excel never turns them into lossy numbers)
+and neutralize any text a spreadsheet would run as a formula (CSV/formula
+injection: values starting with = + - @, tab or carriage return).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def neutralize(value: object) -> object:
+    """Text that a spreadsheet would evaluate gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float = 14
+    text: bool = False  # force text format (ID numbers, codes, phone numbers)
+
+
+class SheetWriter:
+    """One sheet of a write-only workbook: styled header, frozen, filtered, fixed widths."""
+
+    def __init__(self, workbook: Workbook, title: str, columns: Sequence[Column]):
+        self.sheet = workbook.create_sheet(title=title[:31])
+        self.columns = columns
+        self.rows = 0
+        for index, column in enumerate(columns, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
+        self.sheet.freeze_panes = "A2"
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(self.sheet, value=column.header)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = HEADER_ALIGNMENT
+            header.append(cell)
+        self.sheet.append(header)
+
+    def append(self, values: Sequence[object]) -> None:
+        row = []
+        for column, value in zip(self.columns, values, strict=True):
+            if column.text and value is not None and value != "":
+                cell = WriteOnlyCell(self.sheet, value=neutralize(str(value)))
+                cell.number_format = "@"
+            elif isinstance(value, dt.datetime):
+                cell = WriteOnlyCell(self.sheet, value=value.replace(tzinfo=None))
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(value, dt.date):
+                cell = WriteOnlyCell(self.sheet, value=value)
+                cell.number_format = DATE_FORMAT
+            else:
+                cell = WriteOnlyCell(self.sheet, value=neutralize(value))
+            row.append(cell)
+        self.sheet.append(row)
+        self.rows += 1
+
+    def extend(self, rows: Iterable[Sequence[object]]) -> None:
+        for values in rows:
+            self.append(values)
+
+    def close(self) -> None:
+        """Set the autofilter over what was written; call after the last row."""
+        last = get_column_letter(len(self.columns))
+        self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+
+
+class WorkbookWriter:
+    """A constant-memory workbook. Use as a context manager and save to a path or stream."""
+
+    def __init__(self):
+        self.workbook = Workbook(write_only=True)
+        self.sheets: list[SheetWriter] = []
+
+    def sheet(self, title: str, columns: Sequence[Column]) -> SheetWriter:
+        writer = SheetWriter(self.workbook, title, columns)
+        self.sheets.append(writer)
+        return writer
+
+    def save(self, target: str | IO[bytes]) -> None:
+        for sheet in self.sheets:
+            sheet.close()
+        self.workbook.save(target)
