@@ -7,9 +7,13 @@ fields are always filled by ``identity_values``.
 
 import datetime as dt
 import hashlib
+import os
+import zipfile
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +23,7 @@ from cadres.identity import clean_name, name_initials, name_key, name_pinyin, no
 from cadres.models import (
     TERM_YEARS,
     AccessLogEntry,
+    ImportFile,
     Person,
     Post,
     Relative,
@@ -264,3 +269,93 @@ def access_log_append(
     entry.hash = access_log_hash(entry)
     entry.save()
     return entry
+
+
+# Stored uploads -------------------------------------------------------------------
+
+_XLSX_PARTS = {"[Content_Types].xml", "xl/workbook.xml"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def _check_xlsx(upload) -> None:
+    """Refuse anything but a plausible xlsx workbook, before any parser unpacks it."""
+    upload.seek(0)
+    magic = upload.read(4)
+    upload.seek(0)
+    if magic == _OLE_MAGIC:
+        raise ValidationError(
+            _("This is an old Excel 97–2003 file (.xls). Save it as .xlsx and upload it again.")
+        )
+    not_xlsx = ValidationError(
+        _("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again.")
+    )
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise not_xlsx from None
+    finally:
+        upload.seek(0)
+    if not {member.filename for member in members} >= _XLSX_PARTS:
+        raise not_xlsx
+    # A zip bomb claims a huge unpacked size or an absurd compression ratio; real
+    # workbooks stay far below both (see benchmarks/README.md).
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    if (
+        unpacked > settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+        or unpacked > packed * settings.IMPORT_MAX_COMPRESSION_RATIO
+    ):
+        raise ValidationError(
+            _("The workbook unpacks to an implausible size; it is refused as unsafe.")
+        )
+
+
+def import_file_store(
+    *, actor, upload, kind: str, township: Township | None = None
+) -> tuple[ImportFile, ImportFile | None]:
+    """Keep an uploaded workbook with its SHA-256.
+
+    Returns the stored file and the latest earlier upload of the same kind with the
+    same content, if any, so that the caller can say it was imported before.
+    """
+    if kind not in ImportFile.Kind.values:
+        raise ValueError(kind)
+    if township is not None:
+        require_township(actor, township)
+    if not isinstance(upload, File):
+        upload = File(upload, name=getattr(upload, "name", ""))
+    if not upload.size:
+        raise ValidationError(_("The file is empty."))
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(limit)d MB; split it into smaller workbooks.")
+            % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+        )
+    _check_xlsx(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    record = ImportFile(
+        kind=kind,
+        original_name=os.path.basename(upload.name or "")[:255] or "workbook.xlsx",
+        sha256=digest.hexdigest(),
+        size=upload.size,
+        township=township,
+        uploaded_by=actor,
+    )
+    earlier = (
+        ImportFile.objects.filter(kind=kind, sha256=record.sha256)
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    record.file.save(record.original_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except BaseException:
+        record.file.delete(save=False)
+        raise
+    return record, earlier

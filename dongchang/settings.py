@@ -211,6 +211,13 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Imported workbooks (cadres.services.import_file_store): the upload limit, and the
+# zip-bomb guards on what the workbook claims to unpack to.
+IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("DJANGO_IMPORT_MAX_UNCOMPRESSED_BYTES", str(2 * 1024 * 1024 * 1024))
+)
+IMPORT_MAX_COMPRESSION_RATIO = 200
 
 # Security -------------------------------------------------------------------------
 

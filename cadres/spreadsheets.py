@@ -1,0 +1,378 @@
+"""The one spreadsheet reader behind every import (DESIGN.md §3 "Spreadsheets in").
+
+Real workbooks put title rows and merged cells above the header, name columns by
+synonyms and mix full-width and half-width characters. ``read_sheet`` finds the
+header row, maps the columns it knows and yields the data rows with their Excel
+row numbers; the cell parsers turn raw values into dates, texts and choices with
+Chinese errors that name the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from python_calamine import CalamineError, CalamineWorkbook
+
+# The header row must appear within this many rows from the top of the sheet.
+HEADER_SEARCH_ROWS = 30
+_ZIP_MAGIC = b"PK\x03\x04"
+_SPACE_RE = re.compile(r"\s+")
+# Markers of required columns in templates: 姓名* / 姓名＊ / *姓名.
+_MARKER_RE = re.compile(r"^[*※]+|[*※]+$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    required: bool = False
+
+
+class SpreadsheetError(Exception):
+    """A problem with the file as a whole; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    values: dict[str, object]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("Row %(row)d, column “%(column)s”: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
+
+
+def normalize_header(text: object) -> str:
+    """A header as compared: width folded, spaces gone, required-markers dropped, simplified."""
+    if text is None:
+        return ""
+    folded = unicodedata.normalize("NFKC", str(text))
+    folded = _SPACE_RE.sub("", folded)
+    folded = _MARKER_RE.sub("", folded)
+    return _t2s(folded).lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def _t2s(text: str) -> str:
+    # Headers come from traditional-character templates too (身份證號).
+    from cadres.identity import _t2s as converter
+
+    return converter().convert(text)
+
+
+# Opening ---------------------------------------------------------------------------
+
+
+def _open(source) -> CalamineWorkbook:
+    """Open a path or a binary file object as a workbook; SpreadsheetError if it is not one."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            magic = handle.read(4)
+    else:
+        if hasattr(source, "open") and getattr(source, "closed", False):
+            source.open("rb")
+        source.seek(0)
+        magic = source.read(4)
+        source.seek(0)
+    if not magic:
+        raise SpreadsheetError(_("The file is empty."))
+    if magic != _ZIP_MAGIC:
+        raise SpreadsheetError(
+            _("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again.")
+        )
+    try:
+        if isinstance(source, str | os.PathLike):
+            return CalamineWorkbook.from_path(Path(source))
+        path = _local_path(source)
+        if path:
+            return CalamineWorkbook.from_path(path)
+        return CalamineWorkbook.from_filelike(source)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise SpreadsheetError(
+            _("The workbook is damaged and cannot be read: %(reason)s") % {"reason": exc}
+        ) from exc
+
+
+def _local_path(source) -> str | None:
+    # Large Django uploads and stored files sit on disk: let calamine read them directly.
+    for attr in ("temporary_file_path",):
+        if hasattr(source, attr):
+            return getattr(source, attr)()
+    try:
+        return source.path
+    except (AttributeError, NotImplementedError, ValueError):
+        return None
+
+
+def sheet_names(source) -> list[str]:
+    workbook = _open(source)
+    try:
+        return list(workbook.sheet_names)
+    finally:
+        workbook.close()
+
+
+def _select_sheet(workbook: CalamineWorkbook, sheet: str | int | None):
+    names = workbook.sheet_names
+    if not names:
+        raise SpreadsheetError(_("The workbook has no sheets."))
+    try:
+        if sheet is None:
+            return workbook.get_sheet_by_index(0)
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise IndexError(sheet)
+            return workbook.get_sheet_by_index(sheet)
+        wanted = normalize_header(sheet)
+        for name in names:
+            if normalize_header(name) == wanted:
+                return workbook.get_sheet_by_name(name)
+    except CalamineError as exc:
+        raise SpreadsheetError(
+            _("The workbook is damaged and cannot be read: %(reason)s") % {"reason": exc}
+        ) from exc
+    except IndexError:
+        pass
+    raise SpreadsheetError(
+        _("The workbook has no sheet “%(sheet)s”; its sheets are: %(names)s.")
+        % {"sheet": sheet, "names": "、".join(names)}
+    )
+
+
+# Reading ---------------------------------------------------------------------------
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header_index(columns: Sequence[Column]) -> dict[str, Column]:
+    index: dict[str, Column] = {}
+    for column in columns:
+        for text in (column.label, *column.synonyms):
+            index.setdefault(normalize_header(text), column)
+    return index
+
+
+def _match_header(
+    cells: Sequence[object], above: Sequence[object], index: dict[str, Column]
+) -> dict[int, Column]:
+    """Columns found in a header row; an empty cell takes the text of a vertical merge above."""
+    found: dict[int, Column] = {}
+    seen: set[str] = set()
+    for position in range(max(len(cells), len(above))):
+        text = cells[position] if position < len(cells) else None
+        if _is_empty(text) and position < len(above):
+            text = above[position]
+        column = index.get(normalize_header(text))
+        if column and column.key not in seen:
+            found[position] = column
+            seen.add(column.key)
+    return found
+
+
+def read_sheet(
+    source, columns: Sequence[Column], *, sheet: str | int | None = None
+) -> Iterator[Row]:
+    """Yield the data rows of a sheet below its header row, by column key."""
+    workbook = _open(source)
+    try:
+        yield from _read(workbook, columns, sheet)
+    finally:
+        workbook.close()
+
+
+def _read(workbook, columns: Sequence[Column], sheet) -> Iterator[Row]:
+    selected = _select_sheet(workbook, sheet)
+    start = selected.start
+    if start is None:
+        raise SpreadsheetError(_("The sheet “%(sheet)s” is empty.") % {"sheet": selected.name})
+    first_row, first_col = start
+    # Pad with the empty leading columns so that positions are absolute.
+    pad = [None] * first_col
+    index = _header_index(columns)
+    required = {column.key for column in columns if column.required}
+    rows = selected.iter_rows()
+
+    header: dict[int, Column] | None = None
+    best: dict[int, Column] = {}
+    above: list = []
+    number = first_row
+    for number, cells in enumerate(rows, start=first_row + 1):
+        cells = pad + cells
+        found = _match_header(cells, above, index)
+        keys = {column.key for column in found.values()}
+        if found and required <= keys:
+            header = found
+            break
+        if len(found) > len(best):
+            best = found
+        above = cells
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        if not best:
+            raise SpreadsheetError(
+                _(
+                    "No header row found in the first %(count)d rows of sheet “%(sheet)s”; "
+                    "the expected headers are: %(headers)s."
+                )
+                % {
+                    "count": HEADER_SEARCH_ROWS,
+                    "sheet": selected.name,
+                    "headers": "、".join(column.label for column in columns),
+                }
+            )
+        found_keys = {column.key for column in best.values()}
+        missing = [c.label for c in columns if c.required and c.key not in found_keys]
+        raise SpreadsheetError(
+            _("The sheet “%(sheet)s” has no column %(columns)s.")
+            % {"sheet": selected.name, "columns": "、".join(f"「{m}」" for m in missing)}
+        )
+
+    # Every column's key is present; columns missing from the sheet read as None.
+    keys = [column.key for column in columns]
+    known = {column.key for column in header.values()}
+    check_subheader = True
+    for data_number, cells in enumerate(rows, start=number + 1):
+        cells = pad + cells
+        if check_subheader:
+            # A second header row under merged group headers (任职情况 → 职务 | 任职时间).
+            check_subheader = False
+            below = _match_header(cells, [], index)
+            extra = {p: c for p, c in below.items() if c.key not in known}
+            filled = {p for p, cell in enumerate(cells) if not _is_empty(cell)}
+            if extra and filled <= set(below):
+                header.update(extra)
+                continue
+        values = dict.fromkeys(keys)
+        empty = True
+        for position, column in header.items():
+            value = cells[position] if position < len(cells) else None
+            if _is_empty(value):
+                continue
+            values[column.key] = value
+            empty = False
+        if not empty:
+            yield Row(number=data_number, values=values)
+
+
+# Cell parsers ------------------------------------------------------------------------
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*(?:[-/.月]\s*(?P<d>\d{1,2})\s*日?)?\s*月?"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$")
+
+
+def parse_text(value: object) -> str:
+    """A cell as text: width folded and trimmed; whole numbers without “.0”."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _make_date(year: int, month: int, day: int | None, raw: object) -> dt.date:
+    try:
+        result = dt.date(year, month, day or 1)
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a real date.") % {"value": raw}) from None
+    if not 1900 <= result.year <= 2100:
+        raise ValueError(_("“%(value)s” is not a plausible date.") % {"value": raw})
+    return result
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from an Excel date, a serial number or text; year and month alone mean the 1st."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool | dt.time | dt.timedelta):
+        raise ValueError(_("“%(value)s” is not a date.") % {"value": value})
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            # 2021.12 typed into a number cell: year and month.
+            return parse_date(repr(value))
+        number = int(value)
+        if 190001 <= number <= 210012 or 19000101 <= number <= 21001231:
+            return parse_date(str(number))
+        if 1 <= number <= 73050:  # Excel serial days up to 2099
+            return _EXCEL_EPOCH + dt.timedelta(days=number)
+        raise ValueError(_("“%(value)s” is not a date.") % {"value": value})
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if not match:
+        raise ValueError(
+            _("“%(value)s” is not a date; write it like 2021-12-01 or 2021.12.") % {"value": text}
+        )
+    day = match.group("d")
+    return _make_date(int(match.group("y")), int(match.group("m")), int(day) if day else None, text)
+
+
+def _choice_key(text: object) -> str:
+    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
+
+
+@functools.cache
+def _choice_index(choices) -> dict[str, str]:
+    index: dict[str, str] = {}
+    with translation.override("zh-hans"):
+        for value, label in choices.choices:
+            index.setdefault(_choice_key(label), value)
+            index.setdefault(_choice_key(value), value)
+    return index
+
+
+def parse_choice(value: object, choices, *, synonyms: dict[str, str] | None = None) -> str | None:
+    """The value of a TextChoices member named by its Chinese label, its value or a synonym."""
+    if value is None:
+        return None
+    key = _choice_key(parse_text(value))
+    if not key:
+        return None
+    found = _choice_index(choices).get(key)
+    if found is None and synonyms:
+        found = next((v for s, v in synonyms.items() if _choice_key(s) == key), None)
+    if found is None:
+        with translation.override("zh-hans"):
+            labels = "、".join(str(label) for label in choices.labels)
+        raise ValueError(
+            _("“%(value)s” is not one of: %(choices)s.")
+            % {"value": parse_text(value), "choices": labels}
+        )
+    return found

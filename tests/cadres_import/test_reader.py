@@ -1,0 +1,244 @@
+import datetime as dt
+import io
+
+import pytest
+
+from cadres.choices import Ethnicity, PoliticalStatus
+from cadres.identity import normalize_id_number
+from cadres.spreadsheets import (
+    Column,
+    RowError,
+    SpreadsheetError,
+    parse_choice,
+    parse_date,
+    parse_text,
+    read_sheet,
+    sheet_names,
+)
+from tests.cadres_import.workbooks import workbook_bytes, zip_bytes
+from tests.factories import make_id_number
+
+COLUMNS = [
+    Column("name", "姓名", required=True),
+    Column("id_number", "身份证号", ("公民身份号码", "身份证号码"), required=True),
+    Column("post", "职务", ("现任职务",)),
+    Column("township", "乡镇", ("乡镇（街道）", "街道（乡镇）")),
+    Column("start", "任职时间"),
+]
+
+
+def rows(data: bytes, columns=COLUMNS, **kwargs):
+    return list(read_sheet(io.BytesIO(data), columns, **kwargs))
+
+
+def test_header_under_title_rows_and_merged_cells():
+    data = workbook_bytes(
+        {
+            "Sheet1": [
+                ["东昌区村干部花名册", None, None, None],
+                ["填报单位：金厂镇", None, None, "2026年1月"],
+                [],
+                ["姓名", "公民身份号码", "任职情况", None],
+                [None, None, "现任职务", "任职时间"],
+                ["王 元", "220502199001011237", "村委会主任", "2021-12-01"],
+                [None, None, None, None],
+                ["李四", "22050219900101123x", "委员", None],
+            ]
+        },
+        merges={"Sheet1": ["A1:D1", "A4:A5", "B4:B5", "C4:D4"]},
+    )
+    result = rows(data)
+    assert [r.number for r in result] == [6, 8]
+    assert result[0].values == {
+        "name": "王 元",
+        "id_number": "220502199001011237",
+        "post": "村委会主任",
+        "township": None,
+        "start": "2021-12-01",
+    }
+    assert result[1].values["post"] == "委员"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "身份证号码",
+        "公民身份号码",
+        "身 份 证 号",
+        "身份证号＊",
+        "*身份证号",
+        "身份證號",
+        "身份证号\n",
+    ],
+)
+def test_header_synonyms_spaces_markers_traditional(header):
+    data = workbook_bytes({"S": [["姓名", header], ["张三", "x"]]})
+    assert rows(data)[0].values["id_number"] == "x"
+
+
+def test_full_width_brackets_in_header():
+    data = workbook_bytes({"S": [["姓名", "身份证号", "乡镇(街道)"], ["张三", "1", "金厂镇"]]})
+    assert rows(data)[0].values["township"] == "金厂镇"
+    data = workbook_bytes({"S": [["姓名", "身份证号", "街道（乡镇）"], ["张三", "1", "金厂镇"]]})
+    assert rows(data)[0].values["township"] == "金厂镇"
+
+
+def test_extra_columns_ignored_and_leading_empty_columns():
+    data = workbook_bytes(
+        {"S": [[None, "序号", "姓名", "备注", "身份证号"], [None, 1, "张三", "无", "1"]]}
+    )
+    assert rows(data)[0].values == {
+        "name": "张三",
+        "id_number": "1",
+        "post": None,
+        "township": None,
+        "start": None,
+    }
+
+
+def test_rows_with_only_unknown_columns_are_skipped():
+    data = workbook_bytes(
+        {"S": [["序号", "姓名", "身份证号"], [1, "张三", "1"], [2, None, None], [3, " ", ""]]}
+    )
+    assert [r.number for r in rows(data)] == [2]
+
+
+def test_id_numbers_stored_as_numbers_reach_the_normalizer_as_numbers():
+    data = workbook_bytes(
+        {"S": [["姓名", "身份证号"], ["张三", 220502199001011237], ["李四", 220502900101123]]}
+    )
+    first, second = rows(data)
+    assert isinstance(first.values["id_number"], int | float)
+    assert normalize_id_number(first.values["id_number"]).errors
+    # A 15-digit legacy number survives being stored as a number.
+    assert normalize_id_number(second.values["id_number"]).value.startswith("22050219900101")
+
+
+def test_lowercase_x_and_full_width_digits_normalize():
+    number = next(
+        n for i in range(500) if (n := make_id_number(dt.date(1980, 5, 6), i)).endswith("X")
+    )
+    data = workbook_bytes({"S": [["姓名", "身份证号"], ["张三", number.lower()]]})
+    assert normalize_id_number(rows(data)[0].values["id_number"]).value == number.upper()
+
+
+def test_dates_as_excel_dates_and_text():
+    data = workbook_bytes(
+        {
+            "S": [
+                ["姓名", "身份证号", "任职时间"],
+                ["张三", "1", dt.date(2021, 12, 1)],
+                ["李四", "2", "2021.12"],
+            ]
+        }
+    )
+    first, second = rows(data)
+    assert parse_date(first.values["start"]) == dt.date(2021, 12, 1)
+    assert parse_date(second.values["start"]) == dt.date(2021, 12, 1)
+
+
+def test_sheet_by_name_and_index():
+    data = workbook_bytes(
+        {
+            "干部": [["姓名", "身份证号"], ["张三", "1"]],
+            "家庭成员": [["姓名", "身份证号"], ["李四", "2"]],
+        }
+    )
+    assert sheet_names(io.BytesIO(data)) == ["干部", "家庭成员"]
+    assert rows(data, sheet="家庭成员")[0].values["name"] == "李四"
+    assert rows(data, sheet=1)[0].values["name"] == "李四"
+    with pytest.raises(SpreadsheetError, match="家属"):
+        rows(data, sheet="家属")
+
+
+def test_reads_from_a_path(tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(workbook_bytes({"S": [["姓名", "身份证号"], ["张三", "1"]]}))
+    assert [r.values["name"] for r in read_sheet(path, COLUMNS)] == ["张三"]
+    assert [r.values["name"] for r in read_sheet(str(path), COLUMNS)] == ["张三"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "空"),
+        (b"name,id\n", "xlsx"),
+        (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "xlsx"),
+        (zip_bytes({"a.txt": b"hello"}), "损坏"),
+        (b"PK\x03\x04" + b"\0" * 100, "损坏"),
+        (workbook_bytes({"S": []}), "空"),
+        (workbook_bytes({"S": [["说明"], ["随便写点"]]}), "表头"),
+        (workbook_bytes({"S": [["姓名", "性别"], ["张三", "男"]]}), "「身份证号」"),
+        (workbook_bytes({"S": [["身份证号", "性别"], ["1", "男"]]}), "「姓名」"),
+    ],
+)
+def test_malformed_files_raise_clear_errors(data, message):
+    with pytest.raises(SpreadsheetError, match=message):
+        rows(data)
+
+
+def test_header_beyond_search_window_is_not_found():
+    data = workbook_bytes({"S": [*[["标题"]] * 30, ["姓名", "身份证号"], ["张三", "1"]]})
+    with pytest.raises(SpreadsheetError, match="30"):
+        rows(data)
+
+
+def test_row_error_text():
+    assert str(RowError(7, "身份证号", "不能为空。")) == "第7行「身份证号」：不能为空。"
+    assert str(RowError(7, "", "重复。")) == "第7行：重复。"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        (dt.date(2021, 12, 1), dt.date(2021, 12, 1)),
+        (dt.datetime(2021, 12, 1, 8, 30), dt.date(2021, 12, 1)),
+        ("2021-12-01", dt.date(2021, 12, 1)),
+        ("2021/12/1", dt.date(2021, 12, 1)),
+        ("2021.12.1", dt.date(2021, 12, 1)),
+        ("2021年12月1日", dt.date(2021, 12, 1)),
+        ("2021年12月", dt.date(2021, 12, 1)),
+        ("２０２１－１２－０１", dt.date(2021, 12, 1)),
+        ("202112", dt.date(2021, 12, 1)),
+        ("20211201", dt.date(2021, 12, 1)),
+        ("2021.12", dt.date(2021, 12, 1)),
+        ("1990-01", dt.date(1990, 1, 1)),
+        ("2021-12-01 00:00:00", dt.date(2021, 12, 1)),
+        (202112, dt.date(2021, 12, 1)),
+        (2021.12, dt.date(2021, 12, 1)),
+        (44531, dt.date(2021, 12, 1)),
+        (44531.0, dt.date(2021, 12, 1)),
+    ],
+)
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["2021-13-01", "2021-02-30", "明年", "12/01/2021", True, -5, "1850-01-01"]
+)
+def test_parse_date_rejects(value):
+    with pytest.raises(ValueError, match="日期"):
+        parse_date(value)
+
+
+def test_parse_text():
+    assert parse_text(None) == ""
+    assert parse_text("  张三 ") == "张三"
+    assert parse_text(13800138000.0) == "13800138000"
+    assert parse_text("ＡＢＣ１２３") == "ABC123"
+    assert parse_text(dt.datetime(2021, 12, 1)) == "2021-12-01"
+
+
+def test_parse_choice():
+    assert parse_choice("中共党员", PoliticalStatus) == PoliticalStatus.CPC_MEMBER
+    assert parse_choice(" 中共 党员 ", PoliticalStatus) == PoliticalStatus.CPC_MEMBER
+    assert parse_choice("党员", PoliticalStatus, synonyms={"党员": "cpc_member"}) == "cpc_member"
+    assert parse_choice("汉族", Ethnicity) == Ethnicity.values[0]
+    assert parse_choice(PoliticalStatus.MASSES.value, PoliticalStatus) == PoliticalStatus.MASSES
+    assert parse_choice("", PoliticalStatus) is None
+    assert parse_choice(None, PoliticalStatus) is None
+    with pytest.raises(ValueError, match="中共党员"):
+        parse_choice("无党派", PoliticalStatus)

@@ -1,0 +1,85 @@
+"""Test workbooks built with openpyxl, shaped like the files townships really send."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+
+ROSTER_HEADERS = [
+    "乡镇",
+    "村",
+    "村民小组",
+    "姓名",
+    "性别",
+    "民族",
+    "身份证号",
+    "出生日期",
+    "政治面貌",
+    "入党时间",
+    "文化程度",
+    "职务",
+    "任职时间",
+    "任期届满",
+    "联系电话",
+]
+FAMILY_HEADERS = ["干部身份证号", "姓名", "关系", "身份证号", "出生日期", "工作单位及职务"]
+
+
+def workbook_bytes(
+    sheets: dict[str, Sequence[Sequence[object]]],
+    *,
+    merges: dict[str, Iterable[str]] | None = None,
+    text_columns: dict[str, Iterable[str]] | None = None,
+) -> bytes:
+    """An xlsx with the given sheets (name → rows), merged ranges and text-formatted columns."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+        for cell_range in (merges or {}).get(name, ()):
+            sheet.merge_cells(cell_range)
+        for letter in (text_columns or {}).get(name, ()):
+            for cell in sheet[letter]:
+                cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def roster_bytes(
+    cadres: Sequence[dict[str, object]],
+    relatives: Sequence[dict[str, object]] = (),
+    *,
+    headers: Sequence[str] = ROSTER_HEADERS,
+    title_rows: Sequence[Sequence[object]] = (),
+) -> bytes:
+    """A roster workbook: rows given as dicts by header; missing cells stay empty."""
+    sheets = {"干部花名册": [*title_rows, headers, *[[c.get(h) for h in headers] for c in cadres]]}
+    if relatives:
+        sheets["家庭成员"] = [
+            FAMILY_HEADERS,
+            *[[r.get(h) for h in FAMILY_HEADERS] for r in relatives],
+        ]
+    return workbook_bytes(sheets)
+
+
+def zip_bytes(members: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def zip_bomb_bytes() -> bytes:
+    """Looks like an xlsx, but one member unpacks to 20 MB of zeros."""
+    minimal = workbook_bytes({"Sheet1": [["姓名"], ["张三"]]})
+    out = io.BytesIO(minimal)
+    with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (20 * 1024 * 1024))
+    return out.getvalue()
