@@ -359,3 +359,34 @@ def import_file_store(
         record.file.delete(save=False)
         raise
     return record, earlier
+
+
+@transaction.atomic
+def person_strict_control_set(
+    *, actor, person: Person, since: dt.date, review_on: dt.date, reason: str
+) -> Person:
+    """Put a cadre under strict control (从严掌控) until reviewed; the apps above decide when.
+
+    A cadre already under strict control keeps the earlier start date; the review
+    date and reason are replaced.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    require_object(actor, person)
+    if not reason.strip():
+        raise ValidationError({"strict_control_reason": _("Give the reason for strict control.")})
+    if review_on <= since:
+        raise ValidationError(
+            {"strict_control_review_on": _("The review date must come after the start date.")}
+        )
+    person.strict_control_since = min(since, person.strict_control_since or since)
+    person.strict_control_review_on = review_on
+    person.strict_control_reason = reason
+    person.save(
+        update_fields=[
+            "strict_control_since",
+            "strict_control_review_on",
+            "strict_control_reason",
+            "updated_at",
+        ]
+    )
+    return person

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class VettingConfig(AppConfig):
     name = "vetting"
     verbose_name = _("Eligibility screening and vetting")
+
+    def ready(self) -> None:
+        from cadres import signals
+        from vetting import receivers
+
+        signals.person_identity_changed.connect(
+            receivers.person_changed, dispatch_uid="vetting.person_changed"
+        )
+        signals.relative_identity_changed.connect(
+            receivers.relative_changed, dispatch_uid="vetting.relative_changed"
+        )

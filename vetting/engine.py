@@ -1,0 +1,248 @@
+# ruff: noqa: S608
+# (The SQL is assembled from model table names and constants; values are always parameters.)
+"""The matching engine: persons against list entries, set-wise, in the database.
+
+One INSERT … SELECT … ON CONFLICT per chunk of subjects finds every match of
+every rule, keeps the strongest rule per (subject, entry) and writes the hits, so
+a run may be repeated or a chunk redone without duplicates. The SQL is portable
+between SQLite and PostgreSQL; every join is an equality on an indexed column
+(or on the derived keys of EntryNameVariant), so one subject is screened through
+index lookups and a full run through hash joins.
+
+Rules, strongest first (rank, match kind, score, matched fields):
+  id_number     strong    100  equal normalized ID number
+  name_birth    probable   90  equal name key and birth date
+  homophone     possible   70  equal name pinyin, birth year and sex
+  one_character possible   60  names of 3+ characters one character apart, same birth year and sex
+  name_only     possible   50  equal name key, the entry has no birth date
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from cadres.models import Person, Post, Relative, Village
+from vetting.models import EntryNameVariant, Hit, WatchlistEntry
+from vetting.models.screening import SubjectKind
+
+# Name positions the one-character rule blanks; longer names are compared on their first 12.
+_POSITIONS = "(" + " UNION ALL ".join(f"SELECT {i} AS i" for i in range(1, 13)) + ")"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """How to screen one kind of subject: its table, its key on Hit, its serving cadre."""
+
+    kind: str
+    table: str
+    hit_column: str
+    cadre_column: str  # column of the subject row holding the serving cadre's Person id
+
+
+SUBJECTS = {
+    SubjectKind.CADRE: Subject(SubjectKind.CADRE, Person._meta.db_table, "person_id", "id"),
+    SubjectKind.RELATIVE: Subject(
+        SubjectKind.RELATIVE, Relative._meta.db_table, "relative_id", "cadre_id"
+    ),
+}
+
+RULES = {
+    # rule: (rank, match kind, score, matched fields)
+    Hit.Rule.ID_NUMBER: (1, Hit.MatchKind.STRONG, 100, ["id_number"]),
+    Hit.Rule.NAME_BIRTH: (2, Hit.MatchKind.PROBABLE, 90, ["name", "birth_date"]),
+    Hit.Rule.HOMOPHONE: (3, Hit.MatchKind.POSSIBLE, 70, ["name_pinyin", "birth_year", "sex"]),
+    Hit.Rule.ONE_CHARACTER: (4, Hit.MatchKind.POSSIBLE, 60, ["name", "birth_year", "sex"]),
+    Hit.Rule.NAME_ONLY: (5, Hit.MatchKind.POSSIBLE, 50, ["name"]),
+}
+
+
+def _year(column: str) -> str:
+    return f"substr(CAST({column} AS TEXT), 1, 4)"
+
+
+def variant_key_sql(alias: str) -> str:
+    """The variant key of ``alias``'s name with position ``pos.i`` blanked: "1975|male|张*伟"."""
+    return (
+        f"{_year(alias + '.birth_date')} || '|' || {alias}.sex || '|' || "
+        f"substr({alias}.name_key, 1, pos.i - 1) || '*' || substr({alias}.name_key, pos.i + 1)"
+    )
+
+
+def _variant_filter(alias: str) -> str:
+    return f"length({alias}.name_key) >= 3 AND {alias}.birth_date IS NOT NULL AND {alias}.sex <> ''"
+
+
+def entry_variants_rebuild(*, screen_import_id: int) -> None:
+    """Derive the one-character keys of the entries a given import added or changed."""
+    variant = EntryNameVariant._meta.db_table
+    entry = WatchlistEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {variant} WHERE entry_id IN "
+            f"(SELECT id FROM {entry} WHERE screen_import_id = %s)",
+            [screen_import_id],
+        )
+        cursor.execute(
+            f"INSERT INTO {variant} (entry_id, key) "
+            f"SELECT e.id, {variant_key_sql('e')} FROM {entry} e "
+            f"JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
+            f"WHERE e.screen_import_id = %s AND {_variant_filter('e')} "
+            f"ON CONFLICT DO NOTHING",
+            [screen_import_id],
+        )
+
+
+def _serving_sql(cadre_ref: str) -> str:
+    post = Post._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {post} p WHERE p.person_id = {cadre_ref} "
+        f"AND p.term_start <= %s AND (p.ended_on IS NULL OR p.ended_on > %s))"
+    )
+
+
+def _matches_sql(subject: Subject, entry_filter: str) -> str:
+    """Every (subject, entry, rule) of the chunk; each SELECT has the same columns."""
+    entry = WatchlistEntry._meta.db_table
+    variant = EntryNameVariant._meta.db_table
+    subjects = (
+        f"(SELECT * FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s "
+        f"AND {_serving_sql('s0.' + subject.cadre_column)})"
+    )
+
+    def select(rule: str, snapshot: str) -> str:
+        rank, kind, score, _fields = RULES[rule]
+        return (
+            f"SELECT s.id AS subject_id, s.{subject.cadre_column} AS cadre_id, e.id AS entry_id, "
+            f"{rank} AS rnk, '{kind}' AS match_kind, '{rule}' AS rule, {score} AS score, "
+            f"{snapshot} AS snapshot"
+        )
+
+    entry_ok = f"e.active AND {entry_filter}"
+    return " UNION ALL ".join(
+        [
+            select(Hit.Rule.ID_NUMBER, "s.id_number")
+            + f" FROM {subjects} s JOIN {entry} e ON e.id_number = s.id_number"
+            f" WHERE s.id_number IS NOT NULL AND {entry_ok}",
+            select(Hit.Rule.NAME_BIRTH, "s.name_key || '|' || CAST(s.birth_date AS TEXT)")
+            + f" FROM {subjects} s JOIN {entry} e"
+            f" ON e.name_key = s.name_key AND e.birth_date = s.birth_date"
+            f" WHERE {entry_ok}",
+            select(
+                Hit.Rule.HOMOPHONE,
+                f"s.name_key || '|' || e.name_key || '|' || {_year('s.birth_date')}"
+                " || '|' || s.sex",
+            )
+            + f" FROM {subjects} s JOIN {entry} e ON e.name_pinyin = s.name_pinyin"
+            f" WHERE s.name_pinyin <> '' AND e.sex = s.sex AND s.sex <> ''"
+            f" AND {_year('e.birth_date')} = {_year('s.birth_date')} AND {entry_ok}",
+            select(
+                Hit.Rule.ONE_CHARACTER,
+                f"s.name_key || '|' || e.name_key || '|' || {_year('s.birth_date')}"
+                " || '|' || s.sex",
+            )
+            + f" FROM {subjects} s JOIN {_POSITIONS} pos ON pos.i <= length(s.name_key)"
+            f" JOIN {variant} v ON v.key = {variant_key_sql('s')}"
+            f" JOIN {entry} e ON e.id = v.entry_id"
+            f" WHERE {_variant_filter('s')} AND {entry_ok}",
+            select(Hit.Rule.NAME_ONLY, "s.name_key")
+            + f" FROM {subjects} s JOIN {entry} e ON e.name_key = s.name_key"
+            f" WHERE e.birth_date IS NULL AND {entry_ok}",
+        ]
+    )
+
+
+def _json(value) -> str:
+    literal = "'" + json.dumps(value).replace("'", "''") + "'"
+    return f"CAST({literal} AS jsonb)" if connection.vendor == "postgresql" else literal
+
+
+def match_chunk(
+    *,
+    subject_kind: str,
+    pk_from: int,
+    pk_to: int,
+    run_id: int,
+    screen_import_id: int | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Find and write the hits of the serving subjects with ids in [pk_from, pk_to].
+
+    New pairs become pending hits. An existing hit is refreshed (kind, rule, place,
+    last run); a dismissed one is reopened only when its matched values changed.
+    ``screen_import_id`` restricts the entries to those an import added or changed.
+    """
+    subject = SUBJECTS[subject_kind]
+    today = today or timezone.localdate()
+    now = timezone.now()
+    hit = Hit._meta.db_table
+    post = Post._meta.db_table
+    village = Village._meta.db_table
+    entry_filter = "e.screen_import_id = %s" if screen_import_id is not None else "1 = 1"
+    per_select = [pk_from, pk_to, today, today] + (
+        [screen_import_id] if screen_import_id is not None else []
+    )
+    matches = _matches_sql(subject, entry_filter)
+    fields = " ".join(f"WHEN '{rule}' THEN {_json(spec[3])}" for rule, spec in RULES.items())
+    serving_village = (
+        f"(SELECT MIN(p.village_id) FROM {post} p WHERE p.person_id = b.cadre_id "
+        f"AND p.term_start <= %s AND (p.ended_on IS NULL OR p.ended_on > %s))"
+    )
+    reopen = f"{hit}.status = 'dismissed' AND {hit}.snapshot <> excluded.snapshot"
+    sql = (
+        f"INSERT INTO {hit} (created_at, updated_at, subject_kind, {subject.hit_column}, "
+        f"entry_id, township_id, village_id, match_kind, rule, score, matched_fields, snapshot, "
+        f"status, reason, first_run_id, last_run_id) "
+        f"SELECT %s, %s, '{subject.kind}', b.subject_id, b.entry_id, "
+        f"(SELECT v.township_id FROM {village} v WHERE v.id = {serving_village}), "
+        f"{serving_village}, b.match_kind, b.rule, b.score, CASE b.rule {fields} END, "
+        f"b.snapshot, 'pending', '', %s, %s "
+        f"FROM (SELECT m.*, ROW_NUMBER() OVER "
+        f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn FROM ({matches}) m) b "
+        f"WHERE b.rn = 1 "
+        f"ON CONFLICT ({subject.hit_column}, entry_id) DO UPDATE SET "
+        f"updated_at = excluded.updated_at, match_kind = excluded.match_kind, "
+        f"rule = excluded.rule, score = excluded.score, "
+        f"matched_fields = excluded.matched_fields, township_id = excluded.township_id, "
+        f"village_id = excluded.village_id, last_run_id = excluded.last_run_id, "
+        f"status = CASE WHEN {reopen} THEN 'pending' ELSE {hit}.status END, "
+        f"reopened_at = CASE WHEN {reopen} THEN excluded.updated_at "
+        f"ELSE {hit}.reopened_at END, "
+        f"snapshot = excluded.snapshot"
+    )
+    params = [now, now, today, today, today, today, run_id, run_id] + per_select * len(RULES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def count_subjects(*, subject_kind: str, pk_from: int, pk_to: int, today: dt.date) -> int:
+    subject = SUBJECTS[subject_kind]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s "
+            f"AND {_serving_sql('s0.' + subject.cadre_column)}",
+            [pk_from, pk_to, today, today],
+        )
+        return cursor.fetchone()[0]
+
+
+def subject_ranges(*, subject_kind: str, size: int) -> list[tuple[int, int]]:
+    """Split a subject table into id ranges of about ``size`` rows each."""
+    table = SUBJECTS[subject_kind].table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM {table}) t "
+            f"WHERE (rn - 1) %% %s = 0 ORDER BY id",
+            [size],
+        )
+        starts = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT MAX(id) FROM {table}")
+        last = cursor.fetchone()[0]
+    return [
+        (start, (starts[i + 1] - 1) if i + 1 < len(starts) else last)
+        for i, start in enumerate(starts)
+    ]

@@ -1,0 +1,71 @@
+"""Grant the vetting permissions to the role groups, and seed the mild 党纪 measures."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+ROLE_PERMISSIONS = {
+    "乡镇工作人员": ["view_hit", "view_removalcase"],
+    "乡镇审核人": ["view_hit", "view_removalcase"],
+    "区级审核人": [
+        "view_hit",
+        "review_hit",
+        "view_removalcase",
+        "decide_removal",
+        "import_watchlist",
+        "view_watchlistsource",
+        "view_watchlistimport",
+        "view_watchlistentry",
+        "run_screening",
+        "view_screeningrun",
+        "view_mildmeasure",
+        "add_mildmeasure",
+        "change_mildmeasure",
+        "delete_mildmeasure",
+    ],
+    "系统管理员": [
+        "import_watchlist",
+        "view_watchlistsource",
+        "view_watchlistimport",
+        "run_screening",
+        "view_screeningrun",
+        "view_mildmeasure",
+        "add_mildmeasure",
+        "change_mildmeasure",
+        "delete_mildmeasure",
+    ],
+}
+
+# 党内警告 and 党内严重警告 (Regulations on Disciplinary Actions, art. 8): the district may edit.
+MILD_MEASURES = ["警告", "严重警告"]
+
+
+def forwards(apps, schema_editor):
+    app_config = apps.get_app_config("vetting")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="vetting", codename__in=codenames)
+        )
+    MildMeasure = apps.get_model("vetting", "MildMeasure")
+    for term in MILD_MEASURES:
+        MildMeasure.objects.get_or_create(term=term)
+
+
+def backwards(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS):
+        group.permissions.remove(*Permission.objects.filter(content_type__app_label="vetting"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("vetting", "0001_initial"),
+        ("accounts", "0002_roles"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards)]

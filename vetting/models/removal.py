@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cadres.models import Person, TimeStampedModel, Township
+from vetting.models.screening import Hit
+
+
+class RemovalCase(TimeStampedModel):
+    """清退: opened by confirming a disqualifying hit on a serving cadre; the district decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting decision")
+        REMOVED = "removed", _("Removed from office")
+        RETAINED = "retained", _("Not removed")
+
+    township_lookup = "township"
+
+    hit = models.OneToOneField(
+        Hit, models.PROTECT, related_name="removal_case", verbose_name=_("screening hit")
+    )
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="removal_cases", verbose_name=_("cadre")
+    )
+    township = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("removal case")
+        verbose_name_plural = _("removal cases")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", decided_by__isnull=True, decided_on__isnull=True)
+                | ~Q(status="open")
+                & Q(decided_by__isnull=False, decided_on__isnull=False)
+                & ~Q(decision_reason=""),
+                name="removal_decision_complete",
+            ),
+        ]
+        indexes = [
+            # The district's list of cases awaiting a decision.
+            models.Index(fields=["status", "created_at"], name="removal_status_idx"),
+        ]
+        permissions = [("decide_removal", _("Can decide removal cases"))]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} · {self.get_status_display()}"

@@ -1,0 +1,281 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cadres.models import Person, Relative, TimeStampedModel, Township, Village
+from vetting.models.watchlists import WatchlistEntry, WatchlistImport
+
+
+class SubjectKind(models.TextChoices):
+    """Who is screened. Each kind has its own nullable foreign key on Hit (see Hit)."""
+
+    CADRE = "cadre", _("Cadre")
+    RELATIVE = "relative", _("Relative")
+
+
+class ScreeningRun(TimeStampedModel):
+    """One screening: what started it, how far it got, what it found."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Nightly schedule")
+        IMPORT = "import", _("Watchlist import")
+        PERSON = "person", _("Person created or changed")
+        MANUAL = "manual", _("Started by hand")
+        CANDIDATE = "candidate", _("Candidate submitted")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RUNNING
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    # A delta run screens only the entries of this import; a full run has none.
+    watchlist_import = models.ForeignKey(
+        WatchlistImport,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name=_("watchlist import"),
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    subjects = models.PositiveIntegerField(_("subjects screened"), default=0)
+    matches = models.PositiveIntegerField(_("matches found"), default=0)
+    hits_new = models.PositiveIntegerField(_("new hits"), default=0)
+    hits_reopened = models.PositiveIntegerField(_("hits reopened"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("screening run")
+        verbose_name_plural = _("screening runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(chunks_done__lte=models.F("chunks_total")),
+                name="run_chunks_done_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="running", finished_at__isnull=True)
+                | Q(status="done", finished_at__isnull=False),
+                name="run_done_has_finish_time",
+            ),
+        ]
+        permissions = [("run_screening", _("Can start a screening run"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if not self.chunks_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return self.chunks_done * 100 // self.chunks_total
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ScreeningChunk(models.Model):
+    """A range of subjects of one run: the unit a worker executes, redone if the worker dies.
+
+    Executing a chunk and marking it done happen in one transaction, so a chunk is
+    either wholly done or not at all. Bookkeeping of a run, not a domain record:
+    no history.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+
+    run = models.ForeignKey(
+        ScreeningRun, models.CASCADE, related_name="chunks", verbose_name=_("run")
+    )
+    subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
+    pk_from = models.BigIntegerField(_("first subject id"))
+    pk_to = models.BigIntegerField(_("last subject id"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    subjects = models.PositiveIntegerField(_("subjects screened"), default=0)
+    matches = models.PositiveIntegerField(_("matches found"), default=0)
+    hits_new = models.PositiveIntegerField(_("new hits"), default=0)
+    hits_reopened = models.PositiveIntegerField(_("hits reopened"), default=0)
+
+    class Meta:
+        ordering = ["run", "subject_kind", "pk_from"]
+        verbose_name = _("screening chunk")
+        verbose_name_plural = _("screening chunks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "subject_kind", "pk_from"], name="chunk_unique_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(pk_to__gte=models.F("pk_from")), name="chunk_range_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.subject_kind}:{self.pk_from}-{self.pk_to}"
+
+
+class HitQuerySet(models.QuerySet):
+    def current(self):
+        """Hits on entries still on their list (retired entries no longer count)."""
+        return self.filter(entry__active=True)
+
+
+class Hit(TimeStampedModel):
+    """A subject found on a list, with why, and the reviewer's decision.
+
+    The subject is one of several kinds, each a nullable foreign key, with exactly
+    one set (``subject_kind`` says which). Typed keys keep referential integrity and
+    let the engine insert set-wise with ``ON CONFLICT`` on a plain unique index per
+    kind; the candidate workflow adds its own key and kind. ``snapshot`` holds the
+    matched values of both sides: a dismissed hit is reopened only when it changes.
+    """
+
+    class MatchKind(models.TextChoices):
+        STRONG = "strong", _("Strong")
+        PROBABLE = "probable", _("Probable")
+        POSSIBLE = "possible", _("Possible")
+
+    class Rule(models.TextChoices):
+        ID_NUMBER = "id_number", _("Same ID number")
+        NAME_BIRTH = "name_birth", _("Same name and birth date")
+        HOMOPHONE = "homophone", _("Same pronunciation of the name, same birth year and sex")
+        ONE_CHARACTER = "one_character", _("Name differs in one character, same birth year and sex")
+        NAME_ONLY = "name_only", _("Same name; the list gives no birth date")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    township_lookup = "township"
+
+    subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
+    person = models.ForeignKey(
+        Person,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="screening_hits",
+        verbose_name=_("cadre"),
+    )
+    relative = models.ForeignKey(
+        Relative,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="screening_hits",
+        verbose_name=_("relative"),
+    )
+    entry = models.ForeignKey(
+        WatchlistEntry, models.PROTECT, related_name="hits", verbose_name=_("watchlist entry")
+    )
+    # Where the subject serves, as of the last run that found the hit: scoping and filters.
+    township = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("village")
+    )
+    match_kind = models.CharField(_("match kind"), max_length=10, choices=MatchKind.choices)
+    rule = models.CharField(_("matching rule"), max_length=16, choices=Rule.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    matched_fields = models.JSONField(_("matched fields"), default=list)
+    snapshot = models.CharField(_("matched values"), max_length=400)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    first_run = models.ForeignKey(
+        ScreeningRun,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first found by run"),
+    )
+    last_run = models.ForeignKey(
+        ScreeningRun,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last found by run"),
+    )
+
+    history = HistoricalRecords()
+    objects = HitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        verbose_name = _("screening hit")
+        verbose_name_plural = _("screening hits")
+        constraints = [
+            # NULLs never collide, so each index only binds hits of its own kind.
+            models.UniqueConstraint(fields=["person", "entry"], name="hit_unique_cadre_entry"),
+            models.UniqueConstraint(fields=["relative", "entry"], name="hit_unique_relative_entry"),
+            models.CheckConstraint(
+                condition=Q(subject_kind="cadre", person__isnull=False, relative__isnull=True)
+                | Q(subject_kind="relative", person__isnull=True, relative__isnull=False),
+                name="hit_subject_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending")
+                | Q(reviewer__isnull=False, reviewed_at__isnull=False) & ~Q(reason=""),
+                name="hit_decision_has_reviewer_and_reason",
+            ),
+        ]
+        indexes = [
+            # The review queue: pending hits by match kind, strongest first.
+            models.Index(fields=["status", "match_kind", "-score"], name="hit_queue_idx"),
+        ]
+        permissions = [("review_hit", _("Can confirm or dismiss screening hits"))]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ↔ {self.entry.name}"
+
+    @property
+    def subject(self):
+        return self.person if self.subject_kind == SubjectKind.CADRE else self.relative
+
+    @property
+    def cadre(self) -> Person:
+        """The serving cadre the hit concerns (the subject, or the relative's cadre)."""
+        return self.person if self.subject_kind == SubjectKind.CADRE else self.relative.cadre

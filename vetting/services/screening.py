@@ -1,0 +1,128 @@
+"""Screening runs: planning chunks, executing them, screening one subject."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from vetting import engine
+from vetting.models import Hit, ScreeningChunk, ScreeningRun, WatchlistImport
+
+# Subjects per chunk of a full run: small enough that a redone chunk costs little,
+# large enough that the per-statement overhead stays negligible.
+CHUNK_SIZE = getattr(settings, "SCREENING_CHUNK_SIZE", 25_000)
+
+
+def _enqueue_chunks(chunk_ids: list[int]) -> None:
+    from vetting.tasks import screening_chunk_execute  # tasks import this module
+
+    for chunk_id in chunk_ids:
+        screening_chunk_execute.delay(chunk_id)
+
+
+def screening_run_start(
+    *,
+    actor=None,
+    trigger: str,
+    watchlist_import: WatchlistImport | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ScreeningRun:
+    """Plan a full run (or a delta run of one import's entries) and hand its chunks to workers.
+
+    ``actor`` is None for runs the system starts (beat, imports).
+    """
+    if actor is not None and not actor.has_perm("vetting.run_screening"):
+        raise PermissionDenied
+    with transaction.atomic():
+        run = ScreeningRun.objects.create(
+            trigger=trigger, started_by=actor, watchlist_import=watchlist_import
+        )
+        chunks = ScreeningChunk.objects.bulk_create(
+            ScreeningChunk(run=run, subject_kind=kind, pk_from=first, pk_to=last)
+            for kind in engine.SUBJECTS
+            for first, last in engine.subject_ranges(subject_kind=kind, size=chunk_size)
+        )
+        run.chunks_total = len(chunks)
+        if not chunks:
+            run.status = ScreeningRun.Status.DONE
+            run.finished_at = timezone.now()
+        run.save()
+        chunk_ids = [chunk.pk for chunk in chunks]
+        transaction.on_commit(lambda: _enqueue_chunks(chunk_ids))
+    return run
+
+
+def screening_chunk_execute(*, chunk_id: int) -> None:
+    """Execute one chunk; a chunk already done is skipped, so redelivery is harmless."""
+    with transaction.atomic():
+        # Counted in its own transaction: a worker killed mid-chunk still leaves a trace.
+        ScreeningChunk.objects.filter(pk=chunk_id, status=ScreeningChunk.Status.PENDING).update(
+            attempts=F("attempts") + 1
+        )
+    with transaction.atomic():
+        chunk = ScreeningChunk.objects.select_for_update().get(pk=chunk_id)
+        if chunk.status == ScreeningChunk.Status.DONE:
+            return
+        _execute(chunk)
+
+
+def _execute(chunk: ScreeningChunk) -> None:
+    """Match the chunk, record its counts and advance its run; inside the caller's transaction."""
+    run = chunk.run
+    today = timezone.localdate(run.started_at)
+    started = timezone.now()
+    engine.match_chunk(
+        subject_kind=chunk.subject_kind,
+        pk_from=chunk.pk_from,
+        pk_to=chunk.pk_to,
+        run_id=run.pk,
+        screen_import_id=run.watchlist_import_id,
+        today=today,
+    )
+    column = engine.SUBJECTS[chunk.subject_kind].hit_column
+    hits = Hit.objects.filter(
+        **{f"{column.removesuffix('_id')}__pk__range": (chunk.pk_from, chunk.pk_to)}
+    )
+    chunk.subjects = engine.count_subjects(
+        subject_kind=chunk.subject_kind, pk_from=chunk.pk_from, pk_to=chunk.pk_to, today=today
+    )
+    chunk.matches = hits.filter(last_run=run).count()
+    chunk.hits_new = hits.filter(first_run=run).count()
+    chunk.hits_reopened = hits.filter(last_run=run, reopened_at__gte=started).count()
+    chunk.status = ScreeningChunk.Status.DONE
+    chunk.finished_at = timezone.now()
+    chunk.save()
+    run = ScreeningRun.objects.select_for_update().get(pk=run.pk)
+    run.chunks_done += 1
+    run.subjects += chunk.subjects
+    run.matches += chunk.matches
+    run.hits_new += chunk.hits_new
+    run.hits_reopened += chunk.hits_reopened
+    if run.chunks_done == run.chunks_total:
+        run.status = ScreeningRun.Status.DONE
+        run.finished_at = timezone.now()
+    run.save()
+
+
+@transaction.atomic
+def screening_subject_screen(
+    *, subject_kind: str, subject_id: int, trigger: str = ScreeningRun.Trigger.PERSON
+) -> ScreeningRun:
+    """Screen one subject against every entry, at once, in a one-chunk run."""
+    run = ScreeningRun.objects.create(trigger=trigger, chunks_total=1)
+    chunk = ScreeningChunk.objects.create(
+        run=run, subject_kind=subject_kind, pk_from=subject_id, pk_to=subject_id
+    )
+    _execute(chunk)
+    run.refresh_from_db()
+    return run
+
+
+def screening_person_enqueue(*, subject_kind: str, subject_id: int) -> None:
+    """Screen a person or relative once the current transaction commits (register signals)."""
+    from vetting.tasks import screening_subject_screen as task
+
+    transaction.on_commit(lambda: task.delay(str(subject_kind), subject_id))

@@ -1,0 +1,22 @@
+"""Celery tasks: thin, they take ids and call one service."""
+
+from celery import shared_task
+
+from vetting.models import ScreeningRun
+from vetting.services import screening
+
+
+@shared_task
+def screening_full_run() -> None:
+    """Nightly (beat): screen every serving cadre and relative against every entry."""
+    screening.screening_run_start(trigger=ScreeningRun.Trigger.SCHEDULE)
+
+
+@shared_task
+def screening_chunk_execute(chunk_id: int) -> None:
+    screening.screening_chunk_execute(chunk_id=chunk_id)
+
+
+@shared_task
+def screening_subject_screen(subject_kind: str, subject_id: int) -> None:
+    screening.screening_subject_screen(subject_kind=subject_kind, subject_id=subject_id)
