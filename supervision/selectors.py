@@ -1,0 +1,195 @@
+"""Reads of the supervision app: who sees what, and what is overdue or due.
+
+Every "overdue" and "due" computation takes ``today`` (a date in Asia/Shanghai,
+``timezone.localdate()`` by default) so that tests can freeze time.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from cadres.choices import Department
+from cadres.models import Person, Post, Village
+from cadres.scoping import scope, sees_all_townships
+from supervision.models import (
+    Audit,
+    Disclosure,
+    DisclosureKind,
+    DisclosureSchedule,
+    MisconductCase,
+    SupervisionRecord,
+)
+
+AGRICULTURE_PERM = "supervision.record_agriculture_supervision"
+
+# Term-end and departure audits are economic-responsibility audits: they concern the
+# two committees (村“两委”), who handle the village's money; group leaders and the
+# supervision committee are not audited on leaving.
+AUDITED_BODIES = (Post.Body.PARTY_BRANCH, Post.Body.VILLAGERS_COMMITTEE)
+
+# Used when the district has not saved a schedule row for a kind (the migration makes them).
+DEFAULT_SCHEDULE = {
+    DisclosureKind.PARTY: (DisclosureSchedule.Period.QUARTERLY, 10),
+    DisclosureKind.VILLAGE: (DisclosureSchedule.Period.QUARTERLY, 10),
+    DisclosureKind.FINANCE: (DisclosureSchedule.Period.MONTHLY, 10),
+}
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def is_agriculture_bureau(user) -> bool:
+    """A 联审部门 user of the agriculture and rural affairs bureau (the third supervision tier)."""
+    return (
+        user.is_authenticated
+        and getattr(user, "department", "") == Department.AGRICULTURE
+        and user.has_perm(AGRICULTURE_PERM)
+    )
+
+
+def visible_records(user) -> QuerySet[SupervisionRecord]:
+    """Records in the user's townships; the agriculture bureau also sees its own tier everywhere."""
+    records = SupervisionRecord.objects.all()
+    if is_agriculture_bureau(user) and not sees_all_townships(user):
+        return records.filter(
+            Q(pk__in=scope(records, user).values("pk"))
+            | Q(tier=SupervisionRecord.Tier.AGRICULTURE_BUREAU)
+        )
+    return scope(records, user)
+
+
+def record_villages(user) -> QuerySet[Village]:
+    """Villages the user may record supervision for."""
+    if is_agriculture_bureau(user):
+        return Village.objects.select_related("township")
+    return scope(Village.objects.select_related("township"), user)
+
+
+def village_cadres(village: Village) -> QuerySet[Person]:
+    """People who may be named in a village's records: who held a post there or live there."""
+    return Person.objects.filter(
+        Q(pk__in=Post.objects.filter(village=village).values("person_id")) | Q(home_village=village)
+    )
+
+
+def overdue_rectifications(
+    records: QuerySet[SupervisionRecord], on: dt.date | None = None
+) -> QuerySet[SupervisionRecord]:
+    """Rectifications whose deadline has passed (the deadline day itself is still in time)."""
+    return records.filter(rectified_on__isnull=True, rectification_deadline__lt=on or today())
+
+
+def posts_due_for_audit(user, on: dt.date | None = None) -> QuerySet[Post]:
+    """Posts of the two committees whose term-end or departure audit is due and not yet opened.
+
+    * term-end audit: the term has run out while the post is still held, or the post
+      ended because its term expired;
+    * departure audit: the post ended for any other reason (resigned, recalled …).
+
+    Any audit of the right kind, planned or later, takes the post off this list.
+    Each row is annotated with ``due_kind`` (an Audit.Kind value).
+    """
+    on = on or today()
+    departed = Q(ended_on__isnull=False) & ~Q(end_reason=Post.EndReason.TERM_EXPIRED)
+    term_over = Q(ended_on__isnull=True, term_end__lte=on) | Q(
+        end_reason=Post.EndReason.TERM_EXPIRED
+    )
+    has_term_audit = Exists(Audit.objects.filter(post=OuterRef("pk"), kind=Audit.Kind.TERM_END))
+    has_departure_audit = Exists(
+        Audit.objects.filter(post=OuterRef("pk"), kind=Audit.Kind.DEPARTURE)
+    )
+    return (
+        scope(Post.objects.filter(body__in=AUDITED_BODIES), user)
+        .filter((term_over & ~has_term_audit) | (departed & ~has_departure_audit))
+        .annotate(
+            due_kind=Case(
+                When(departed, then=Value(Audit.Kind.DEPARTURE.value)),
+                default=Value(Audit.Kind.TERM_END.value),
+            )
+        )
+        .select_related("person", "village__township")
+    )
+
+
+def audit_kind_due_for(post: Post) -> str:
+    """Which audit a post calls for: departure if it ended early, term-end otherwise."""
+    if post.ended_on is not None and post.end_reason != Post.EndReason.TERM_EXPIRED:
+        return Audit.Kind.DEPARTURE
+    return Audit.Kind.TERM_END
+
+
+# Disclosure periods ------------------------------------------------------------------
+
+
+def schedules() -> dict[str, tuple[str, int]]:
+    """kind → (period, grace days), the district's settings over the defaults."""
+    result = dict(DEFAULT_SCHEDULE)
+    for row in DisclosureSchedule.objects.all():
+        result[row.kind] = (row.period, row.grace_days)
+    return result
+
+
+def period_start(day: dt.date, period: str) -> dt.date:
+    if period == DisclosureSchedule.Period.MONTHLY:
+        return day.replace(day=1)
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def period_deadline(start: dt.date, grace_days: int) -> dt.date:
+    """The last day on which a period's disclosure is in time: its grace_days-th day."""
+    return start + dt.timedelta(days=grace_days - 1)
+
+
+def period_label(start: dt.date, period: str) -> str:
+    if period == DisclosureSchedule.Period.MONTHLY:
+        return f"{start.year}年{start.month}月"
+    return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+
+
+@dataclass(frozen=True)
+class OverdueDisclosure:
+    village: Village
+    kind: str
+    period_start: dt.date
+    period_label: str
+    deadline: dt.date
+
+    @property
+    def kind_label(self) -> str:
+        return DisclosureKind(self.kind).label
+
+
+def overdue_disclosures(
+    villages: QuerySet[Village], on: dt.date | None = None, kind: str = ""
+) -> list[OverdueDisclosure]:
+    """Villages without a disclosure of a kind for the current period once its deadline has passed.
+
+    One query per kind (three at most), whatever the number of villages.
+    """
+    on = on or today()
+    rows: list[OverdueDisclosure] = []
+    for each_kind, (period, grace) in schedules().items():
+        if kind and each_kind != kind:
+            continue
+        start = period_start(on, period)
+        deadline = period_deadline(start, grace)
+        if on <= deadline:
+            continue
+        published = Disclosure.objects.filter(
+            village=OuterRef("pk"), kind=each_kind, period_start=start
+        )
+        label = period_label(start, period)
+        rows.extend(
+            OverdueDisclosure(village, each_kind, start, label, deadline)
+            for village in villages.filter(~Exists(published)).select_related("township")
+        )
+    rows.sort(key=lambda row: (row.village.code, row.kind))
+    return rows
+
+
+def person_cases(person: Person, user) -> QuerySet[MisconductCase]:
+    """A person's misconduct cases, as the user may see them (for the profile)."""
+    return scope(MisconductCase.objects.filter(person=person), user).select_related("village")

@@ -1,0 +1,503 @@
+"""Every write of the supervision app.
+
+Each service checks the actor's model permission and township (403 otherwise),
+validates with the model's clean() so that errors name the field in Chinese,
+and locks what it reads before changing it.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.models import Person, Post, Village
+from cadres.scoping import require_object, require_township
+from supervision import selectors
+from supervision.models import (
+    Audit,
+    AuditAttachment,
+    CaseEvent,
+    Disclosure,
+    DisclosureSchedule,
+    MisconductCase,
+    SupervisionRecord,
+)
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip", "ofd")
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+# Photos are stored under the suffix of the format Pillow found, never the user's.
+PHOTO_SUFFIXES = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
+
+
+def _require_perm(actor, perm: str) -> None:
+    if not actor.has_perm(f"supervision.{perm}"):
+        raise PermissionDenied
+
+
+def _require_record_access(actor, village: Village, tier: str) -> None:
+    if tier == SupervisionRecord.Tier.AGRICULTURE_BUREAU and selectors.is_agriculture_bureau(actor):
+        return
+    _require_perm(actor, "add_supervisionrecord")
+    require_township(actor, village.township_id)
+
+
+def _check_cadres(village: Village, cadres: Iterable[Person]) -> list[Person]:
+    cadres = list(cadres)
+    allowed = set(
+        selectors.village_cadres(village)
+        .filter(pk__in=[p.pk for p in cadres])
+        .values_list("pk", flat=True)
+    )
+    strangers = [p.name for p in cadres if p.pk not in allowed]
+    if strangers:
+        raise ValidationError(
+            {
+                "cadres": _("%(names)s never held a post in %(village)s nor live there.")
+                % {"names": "、".join(strangers), "village": village.name}
+            }
+        )
+    return cadres
+
+
+# Supervision records -------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_create(
+    *,
+    actor,
+    tier: str,
+    date: dt.date,
+    village: Village,
+    kind: str,
+    findings: str,
+    cadres: Iterable[Person] = (),
+    rectification: str = "",
+    rectification_deadline: dt.date | None = None,
+) -> SupervisionRecord:
+    _require_record_access(actor, village, tier)
+    cadres = _check_cadres(village, cadres)
+    record = SupervisionRecord(
+        tier=tier,
+        date=date,
+        village=village,
+        kind=kind,
+        findings=findings,
+        rectification=rectification.strip(),
+        rectification_deadline=rectification_deadline,
+        recorded_by=actor,
+    )
+    record.full_clean()
+    record.save()
+    record.cadres.set(cadres)
+    return record
+
+
+def _locked_record(actor, record: SupervisionRecord) -> SupervisionRecord:
+    record = SupervisionRecord.objects.select_for_update().get(pk=record.pk)
+    if not selectors.visible_records(actor).filter(pk=record.pk).exists():
+        raise PermissionDenied
+    if record.tier == SupervisionRecord.Tier.AGRICULTURE_BUREAU and (
+        selectors.is_agriculture_bureau(actor)
+    ):
+        return record
+    _require_perm(actor, "change_supervisionrecord")
+    require_township(actor, record.village.township_id)
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *,
+    actor,
+    record: SupervisionRecord,
+    date: dt.date,
+    kind: str,
+    findings: str,
+    cadres: Iterable[Person] = (),
+    rectification: str = "",
+    rectification_deadline: dt.date | None = None,
+) -> SupervisionRecord:
+    """Change what was found and asked for; the village and tier stay as recorded."""
+    record = _locked_record(actor, record)
+    cadres = _check_cadres(record.village, cadres)
+    record.date = date
+    record.kind = kind
+    record.findings = findings
+    record.rectification = rectification.strip()
+    record.rectification_deadline = rectification_deadline
+    record.full_clean()
+    record.save()
+    record.cadres.set(cadres)
+    return record
+
+
+@transaction.atomic
+def record_rectify(
+    *, actor, record: SupervisionRecord, rectified_on: dt.date, note: str = ""
+) -> SupervisionRecord:
+    """Mark the required rectification as done."""
+    record = _locked_record(actor, record)
+    if not record.rectification:
+        raise ValidationError(_("This record requires no rectification."))
+    if record.rectified_on is not None:
+        raise ValidationError(_("The rectification has already been marked as done."))
+    if rectified_on > selectors.today():
+        raise ValidationError({"rectified_on": _("The date cannot be in the future.")})
+    record.rectified_on = rectified_on
+    record.rectification_note = note
+    record.full_clean()
+    record.save(update_fields=["rectified_on", "rectification_note", "updated_at"])
+    return record
+
+
+# Audits -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_create(
+    *,
+    actor,
+    kind: str,
+    village: Village | None = None,
+    post: Post | None = None,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    auditor: str = "",
+) -> Audit:
+    """Plan an audit: of a village's expenditure for a period, or of a post (term-end/departure)."""
+    _require_perm(actor, "add_audit")
+    if kind == Audit.Kind.FINANCIAL:
+        if village is None:
+            raise ValidationError({"village": _("Choose the village audited.")})
+        post = None
+    else:
+        if post is None:
+            raise ValidationError({"post": _("Choose the post audited.")})
+        village, period_start, period_end = post.village, None, None
+    require_township(actor, village.township_id)
+    audit = Audit(
+        kind=kind,
+        village=village,
+        post=post,
+        period_start=period_start,
+        period_end=period_end,
+        auditor=auditor,
+        created_by=actor,
+    )
+    audit.full_clean()
+    audit.save()
+    return audit
+
+
+def audit_open_for_ended_post(*, post: Post) -> Audit | None:
+    """The register ended a post: plan its departure or term-end audit (idempotent).
+
+    Called by the ``cadres.signals.post_ended`` receiver inside the service's
+    transaction; the actor already passed the register's township check there.
+    """
+    if post.body not in selectors.AUDITED_BODIES:
+        return None
+    audit, _created = Audit.objects.get_or_create(
+        post=post,
+        kind=selectors.audit_kind_due_for(post),
+        defaults={"village_id": post.village_id},
+    )
+    return audit
+
+
+@transaction.atomic
+def audit_update(
+    *,
+    actor,
+    audit: Audit,
+    status: str,
+    auditor: str,
+    findings: str,
+    amount_questioned: Decimal,
+    conclusion: str,
+    completed_on: dt.date | None = None,
+) -> Audit:
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    _require_perm(actor, "change_audit")
+    require_object(actor, audit)
+    audit.status = status
+    audit.auditor = auditor
+    audit.findings = findings
+    audit.amount_questioned = amount_questioned
+    audit.conclusion = conclusion
+    audit.completed_on = completed_on if status == Audit.Status.COMPLETED else None
+    audit.full_clean()
+    audit.save()
+    return audit
+
+
+@transaction.atomic
+def audit_attach(*, actor, audit: Audit, upload: UploadedFile) -> AuditAttachment:
+    _require_perm(actor, "change_audit")
+    require_object(actor, audit)
+    suffix = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if suffix not in ATTACHMENT_EXTENSIONS:
+        raise ValidationError(
+            {
+                "file": _("Files of type “%(suffix)s” are not accepted; allowed: %(allowed)s.")
+                % {"suffix": suffix, "allowed": "、".join(ATTACHMENT_EXTENSIONS)}
+            }
+        )
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 20 MB.")})
+    attachment = AuditAttachment(
+        audit=audit, file=upload, original_name=upload.name[:255], uploaded_by=actor
+    )
+    attachment.save()
+    return attachment
+
+
+# Disclosure ---------------------------------------------------------------------------
+
+
+def _checked_photo(upload: UploadedFile) -> UploadedFile:
+    """Accept only a real image, judged by its content (Pillow), and rename it by its format."""
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("The photo is larger than 10 MB.")})
+    try:
+        checked = forms.ImageField().to_python(upload)
+    except ValidationError as error:
+        raise ValidationError({"photo": error.messages}) from error
+    suffix = PHOTO_SUFFIXES.get(checked.image.format)
+    if suffix is None:
+        raise ValidationError({"photo": _("Upload a photo in JPEG, PNG, GIF, WebP or BMP format.")})
+    checked.seek(0)
+    checked.name = f"photo.{suffix}"
+    return checked
+
+
+@transaction.atomic
+def disclosure_create(
+    *,
+    actor,
+    village: Village,
+    kind: str,
+    period_day: dt.date,
+    content: str,
+    published_on: dt.date,
+    channel: str,
+    photo: UploadedFile | None = None,
+) -> Disclosure:
+    """Record a disclosure; ``period_day`` is any day of the month or quarter it is for."""
+    _require_perm(actor, "add_disclosure")
+    require_township(actor, village.township_id)
+    period, _grace = selectors.schedules()[kind]
+    disclosure = Disclosure(
+        village=village,
+        kind=kind,
+        period_start=selectors.period_start(period_day, period),
+        content=content,
+        published_on=published_on,
+        channel=channel,
+        recorded_by=actor,
+    )
+    if published_on > selectors.today():
+        raise ValidationError({"published_on": _("The date cannot be in the future.")})
+    if photo is not None:
+        disclosure.photo = _checked_photo(photo)
+    disclosure.full_clean()
+    disclosure.save()
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_verify(*, actor, disclosure: Disclosure) -> Disclosure:
+    """Confirm on the spot (or online) that the disclosure is really posted."""
+    disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
+    _require_perm(actor, "change_disclosure")
+    require_object(actor, disclosure)
+    if disclosure.verified_by_id is not None:
+        raise ValidationError(_("This disclosure has already been verified."))
+    disclosure.verified_by = actor
+    disclosure.verified_on = selectors.today()
+    disclosure.save(update_fields=["verified_by", "verified_on", "updated_at"])
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_schedule_set(
+    *, actor, kind: str, period: str, grace_days: int
+) -> DisclosureSchedule:
+    """The district sets how often a kind of disclosure is due and how long villages have."""
+    _require_perm(actor, "change_disclosureschedule")
+    schedule = DisclosureSchedule.objects.select_for_update().filter(kind=kind).first()
+    schedule = schedule or DisclosureSchedule(kind=kind)
+    schedule.period = period
+    schedule.grace_days = grace_days
+    schedule.full_clean()
+    schedule.save()
+    return schedule
+
+
+# Misconduct cases ------------------------------------------------------------------------
+
+
+def _log(case: MisconductCase, actor, action: str, note: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, at=timezone.now(), actor=actor, action=action, note=note
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor,
+    person: Person,
+    village: Village,
+    occurred_on: dt.date,
+    facts: str,
+    category: str,
+    source: str,
+    source_record: SupervisionRecord | None = None,
+    source_audit: Audit | None = None,
+    source_reference: str = "",
+) -> MisconductCase:
+    _require_perm(actor, "add_misconductcase")
+    require_township(actor, village.township_id)
+    _check_cadres(village, [person])
+    if source_record is not None:
+        require_object(actor, source_record)
+    if source_audit is not None:
+        require_object(actor, source_audit)
+    case = MisconductCase(
+        person=person,
+        village=village,
+        occurred_on=occurred_on,
+        facts=facts,
+        category=category,
+        source=source,
+        source_record=source_record if source == MisconductCase.Source.SUPERVISION else None,
+        source_audit=source_audit if source == MisconductCase.Source.AUDIT else None,
+        source_reference=source_reference.strip(),
+        opened_by=actor,
+    )
+    case.full_clean()
+    case.save()
+    _log(case, actor, CaseEvent.Action.OPENED, facts)
+    return case
+
+
+def _locked_case(actor, case: MisconductCase, *, open_only: bool = True) -> MisconductCase:
+    case = MisconductCase.objects.select_for_update().get(pk=case.pk)
+    _require_perm(actor, "change_misconductcase")
+    require_object(actor, case)
+    if open_only and case.status == MisconductCase.Status.CLOSED:
+        raise ValidationError(_("The case is closed; reopen it first."))
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *, actor, case: MisconductCase, occurred_on: dt.date, facts: str, category: str
+) -> MisconductCase:
+    case = _locked_case(actor, case)
+    case.occurred_on = occurred_on
+    case.facts = facts
+    case.category = category
+    case.full_clean()
+    case.save()
+    _log(case, actor, CaseEvent.Action.UPDATED, facts)
+    return case
+
+
+@transaction.atomic
+def case_dispose(
+    *, actor, case: MisconductCase, disposition: str, disposed_on: dt.date, note: str = ""
+) -> MisconductCase:
+    """Record how the township dealt with the cadre (谈话提醒 … 建议罢免/清退)."""
+    case = _locked_case(actor, case)
+    case.disposition = disposition
+    case.disposed_on = disposed_on
+    case.full_clean()
+    case.save()
+    _log(case, actor, CaseEvent.Action.DISPOSED, f"{case.get_disposition_display()}。{note}")
+    return case
+
+
+@transaction.atomic
+def case_refer(
+    *,
+    actor,
+    case: MisconductCase,
+    referred_on: dt.date,
+    body: str = "",
+    body_other: str = "",
+    note: str = "",
+) -> MisconductCase:
+    """Hand the case to the competent body (移交纪委监委、公安 or another)."""
+    case = _locked_case(actor, case)
+    if case.referred_on is not None:
+        raise ValidationError(_("The case has already been referred."))
+    case.referral_body = body
+    case.referral_body_other = body_other.strip()
+    case.referred_on = referred_on
+    case.status = MisconductCase.Status.REFERRED
+    case.full_clean()
+    case.save()
+    _log(case, actor, CaseEvent.Action.REFERRED, f"{case.referral_body_label}。{note}")
+    return case
+
+
+@transaction.atomic
+def case_record_outcome(
+    *, actor, case: MisconductCase, outcome: str, outcome_on: dt.date
+) -> MisconductCase:
+    """The receiving body reported back."""
+    case = _locked_case(actor, case)
+    if case.referred_on is None:
+        raise ValidationError(_("The case has not been referred."))
+    case.referral_outcome = outcome.strip()
+    case.outcome_on = outcome_on
+    case.full_clean()
+    case.save()
+    _log(case, actor, CaseEvent.Action.OUTCOME, outcome)
+    return case
+
+
+@transaction.atomic
+def case_add_note(*, actor, case: MisconductCase, note: str) -> CaseEvent:
+    case = _locked_case(actor, case, open_only=False)
+    if not note.strip():
+        raise ValidationError({"note": _("Write the note.")})
+    return _log(case, actor, CaseEvent.Action.NOTE, note.strip())
+
+
+@transaction.atomic
+def case_close(*, actor, case: MisconductCase, note: str) -> MisconductCase:
+    case = _locked_case(actor, case)
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the case is closed.")})
+    if not case.disposition and case.referred_on is None:
+        raise ValidationError(_("Record a disposition or a referral before closing the case."))
+    if case.referred_on is not None and not case.referral_outcome:
+        raise ValidationError(_("Record the outcome of the referral before closing the case."))
+    case.status = MisconductCase.Status.CLOSED
+    case.save(update_fields=["status", "updated_at"])
+    _log(case, actor, CaseEvent.Action.CLOSED, note.strip())
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor, case: MisconductCase, note: str) -> MisconductCase:
+    case = _locked_case(actor, case, open_only=False)
+    if case.status != MisconductCase.Status.CLOSED:
+        raise ValidationError(_("The case is not closed."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the case is reopened.")})
+    case.status = MisconductCase.Status.REFERRED if case.referred_on else MisconductCase.Status.OPEN
+    case.save(update_fields=["status", "updated_at"])
+    _log(case, actor, CaseEvent.Action.REOPENED, note.strip())
+    return case
