@@ -1,3 +1,4 @@
+import importlib
 import os
 import shutil
 import signal
@@ -13,6 +14,13 @@ from django.db import connection
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Loaders of the data migrations, in dependency order; apps add theirs here.
+REFERENCE_DATA_LOADERS = [
+    ("cadres.migrations.0002_dongchang_townships", "load"),
+    ("dongchang.accounts.migrations.0002_roles", "make_roles"),
+    ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
+]
 
 JINCHANG = "220502100"
 HUANTONG = "220502200"
@@ -54,7 +62,23 @@ def _database_url_for_worker() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
+def reference_data(transactional_db):
+    """Put back what data migrations made (townships, roles and their permissions).
+
+    Transactional tests flush every table when they end, so the next one starts
+    without the rows that migrations made; this reruns those migrations' loaders.
+    """
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    # The flush also dropped the content types that this process has cached.
+    ContentType.objects.clear_cache()
+    for module, function in REFERENCE_DATA_LOADERS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def celery_worker_process(reference_data):
     """A real Celery worker process, on the test database and the configured broker.
 
     Yields a function that kills the worker with SIGKILL and starts a new one, for fault tests.

@@ -29,9 +29,12 @@ ROLE_PERMISSIONS = {
 def make_roles(apps, schema_editor):
     # Permissions are normally made after migrate; the groups need them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # Historical app configs have no models module, which create_permissions
+        # takes for "no models"; tests also call this with the real registry.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, perms in ROLE_PERMISSIONS.items():
