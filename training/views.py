@@ -1,0 +1,676 @@
+"""Training pages: sessions, rosters and attendance, rounds, coverage, daily study.
+
+Every object is fetched from a scoped queryset (another township's session is a
+404); changing one needs ``can_manage`` (403 otherwise). Roles without
+``training.view_session`` (joint-review departments) get 403 everywhere.
+"""
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cadres.identity import mask_id_number
+from cadres.models import AccessLogEntry, Person, Post
+from cadres.scoping import scope
+from cadres.services import access_log_append
+from cadres.xlsx_export import Column, WorkbookWriter
+from training import selectors, services
+from training.filters import CoverageFilter, DailyStudyFilter, RosterFilter, SessionFilter, person_q
+from training.forms import (
+    AttendanceForm,
+    DailyStudyForm,
+    RosterFilterForm,
+    RosterSearchForm,
+    RoundForm,
+    SessionForm,
+    add_service_errors,
+)
+from training.models import Attendance, DailyStudy, Material, Round, Session
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def training_required(view):
+    """403 for roles that take no part in training; checked before any object lookup."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perm("training.view_session"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _xlsx_response(writer: WorkbookWriter, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer.save(response)
+    return response
+
+
+def _session(request, pk: int) -> Session:
+    return get_object_or_404(
+        selectors.sessions_for(request.user).select_related("organizer", "round"), pk=pk
+    )
+
+
+def _managed_session(request, pk: int) -> Session:
+    session = _session(request, pk)
+    if not selectors.can_manage(request.user, session):
+        raise PermissionDenied
+    return session
+
+
+def _round(request, pk: int) -> Round:
+    return get_object_or_404(selectors.rounds_for(request.user).select_related("organizer"), pk=pk)
+
+
+def _may_create(user) -> bool:
+    return user.has_perm("training.add_session") or user.has_perm("training.organize_district")
+
+
+# Sessions ----------------------------------------------------------------------------
+
+
+def _session_filter(request) -> SessionFilter:
+    queryset = selectors.sessions_for(request.user).select_related("organizer", "round")
+    queryset = queryset.order_by("-starts_at", "-pk").annotate(
+        invited=Count("attendances", filter=Q(attendances__in=_scoped_attendances(request))),
+        present=Count(
+            "attendances",
+            filter=Q(
+                attendances__in=_scoped_attendances(request),
+                attendances__status=Attendance.Status.PRESENT,
+            ),
+        ),
+    )
+    return SessionFilter(request.GET or None, queryset=queryset, request=request)
+
+
+def _scoped_attendances(request):
+    return scope(Attendance.objects.all(), request.user).values("pk")
+
+
+@training_required
+def session_list(request):
+    filterset = _session_filter(request)
+    page_obj = _page(request, filterset.qs)
+    return render(
+        request,
+        "training/session_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "may_create": _may_create(request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+SESSION_COLUMNS = [
+    Column("培训名称", 30),
+    Column("类型", 12),
+    Column("组织单位", 14),
+    Column("轮训", 20),
+    Column("授课人", 12),
+    Column("地点", 16),
+    Column("开始时间", 18),
+    Column("结束时间", 18),
+    Column("学时", 8),
+    Column("应到人数", 10),
+    Column("实到人数", 10),
+]
+
+
+@training_required
+def session_export(request):
+    filterset = _session_filter(request)
+    writer = WorkbookWriter()
+    sheet = writer.sheet("培训班次", SESSION_COLUMNS)
+    for session in filterset.qs.iterator(chunk_size=500):
+        sheet.append(
+            [
+                session.title,
+                session.get_kind_display(),
+                session.organizer.name if session.organizer else _("District"),
+                session.round.title if session.round else "",
+                session.lecturer,
+                session.place,
+                session.starts_at,
+                session.ends_at,
+                float(session.hours),
+                session.invited,
+                session.present,
+            ]
+        )
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        detail=f"training sessions, {sheet.rows} rows, filter: {request.GET.urlencode()}",
+    )
+    return _xlsx_response(writer, f"training-sessions-{dt.date.today():%Y%m%d}.xlsx")
+
+
+@training_required
+def session_create(request):
+    if not _may_create(request.user):
+        raise PermissionDenied
+    form = SessionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_create(actor=request.user, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The session was created. Now invite the participants."))
+            return redirect("training:roster", pk=session.pk)
+    return render(request, "training/form.html", {"form": form, "title": _("New training session")})
+
+
+@training_required
+def session_edit(request, pk: int):
+    session = _managed_session(request, pk)
+    form = SessionForm(request.POST or None, instance=session, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.session_update(actor=request.user, session=session, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("training:session", pk=session.pk)
+    return render(
+        request,
+        "training/form.html",
+        {"form": form, "title": _("Edit %(title)s") % {"title": session.title}},
+    )
+
+
+@training_required
+@require_POST
+def session_delete(request, pk: int):
+    session = _managed_session(request, pk)
+    try:
+        services.session_delete(actor=request.user, session=session)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("training:session", pk=session.pk)
+    messages.success(request, _("The session was deleted."))
+    return redirect("training:sessions")
+
+
+@training_required
+def session_detail(request, pk: int):
+    session = _session(request, pk)
+    roster = scope(session.attendances.all(), request.user)
+    counts = dict(
+        roster.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    statuses = [(value, label, counts.get(value, 0)) for value, label in Attendance.Status.choices]
+    return render(
+        request,
+        "training/session_detail.html",
+        {
+            "session": session,
+            "townships": session.townships.all(),
+            "materials": session.materials.all(),
+            "statuses": statuses,
+            "invited": sum(counts.values()),
+            "can_manage": selectors.can_manage(request.user, session),
+        },
+    )
+
+
+@training_required
+@require_POST
+def material_upload(request, pk: int):
+    session = _managed_session(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            services.material_add(actor=request.user, session=session, upload=upload)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The material was uploaded."))
+    return redirect("training:session", pk=session.pk)
+
+
+@training_required
+def material_download(request, pk: int):
+    material = get_object_or_404(
+        Material.objects.filter(session__in=selectors.sessions_for(request.user)), pk=pk
+    )
+    access_log_append(user=request.user, action=AccessLogEntry.Action.DOWNLOAD, obj=material)
+    return FileResponse(
+        material.file.open("rb"), as_attachment=True, filename=material.original_name
+    )
+
+
+@training_required
+@require_POST
+def material_delete(request, pk: int):
+    material = get_object_or_404(
+        Material.objects.filter(session__in=selectors.sessions_for(request.user)), pk=pk
+    )
+    services.material_delete(actor=request.user, material=material)
+    messages.success(request, _("The material was removed."))
+    return redirect("training:session", pk=material.session_id)
+
+
+# Roster and attendance -----------------------------------------------------------------
+
+
+def _roster(request, session: Session):
+    return (
+        scope(session.attendances.all(), request.user)
+        .select_related("person", "village__township")
+        .order_by("village__code", "person__name_key", "pk")
+    )
+
+
+@training_required
+def roster(request, pk: int):
+    """The roster, paginated, with the two ways to invite: by filters and by hand."""
+    session = _session(request, pk)
+    can_manage = selectors.can_manage(request.user, session)
+    filterset = RosterFilter(
+        request.GET or None, queryset=_roster(request, session), request=request
+    )
+    search = RosterSearchForm(request.GET if "find" in request.GET else None)
+    found = []
+    if can_manage and search.is_valid():
+        found = _search_candidates(request, session, search.cleaned_data["find"])
+    return render(
+        request,
+        "training/roster.html",
+        {
+            "session": session,
+            "filter": filterset,
+            "page_obj": _page(request, filterset.qs),
+            "can_manage": can_manage,
+            "invite_form": RosterFilterForm(user=request.user) if can_manage else None,
+            "search_form": search,
+            "found": found,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _search_candidates(request, session: Session, q: str):
+    posts = selectors.first_post_per_person(
+        selectors.session_posts(session, request.user).filter(person_q(q))
+    )
+    return list(
+        posts.exclude(person__training_attendances__session=session)
+        .select_related("person", "village__township")
+        .order_by("person__name_key")[:SEARCH_LIMIT]
+    )
+
+
+@training_required
+@require_POST
+def roster_invite(request, pk: int):
+    session = _managed_session(request, pk)
+    form = RosterFilterForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("The filters are not valid."))
+        return redirect("training:roster", pk=session.pk)
+    added = services.roster_add_matching(actor=request.user, session=session, **form.cleaned_data)
+    messages.success(request, _("%(count)d people were invited.") % {"count": added})
+    return redirect("training:roster", pk=session.pk)
+
+
+@training_required
+@require_POST
+def roster_add(request, pk: int):
+    session = _managed_session(request, pk)
+    people = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
+    added = services.roster_add_people(actor=request.user, session=session, people=people)
+    messages.success(request, _("%(count)d people were invited.") % {"count": added})
+    return redirect("training:roster", pk=session.pk)
+
+
+@training_required
+@require_POST
+def roster_remove(request, pk: int):
+    session = _managed_session(request, pk)
+    ids = [int(v) for v in request.POST.getlist("attendance") if v.isdigit()]
+    removed = services.roster_remove(actor=request.user, session=session, attendance_ids=ids)
+    messages.success(
+        request, _("%(count)d people were removed from the roster.") % {"count": removed}
+    )
+    return redirect("training:roster", pk=session.pk)
+
+
+@training_required
+def attendance(request, pk: int):
+    """The whole roster on one form: one POST marks everyone."""
+    session = _managed_session(request, pk)
+    rows = list(_roster(request, session))
+    form = AttendanceForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.attendance_mark(
+                actor=request.user, session=session, statuses=form.statuses()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Attendance saved: %(count)d changed.") % {"count": changed}
+            )
+            return redirect("training:session", pk=session.pk)
+    return render(
+        request,
+        "training/attendance.html",
+        {"session": session, "form": form, "pairs": form.pairs()},
+    )
+
+
+ROSTER_COLUMNS = [
+    Column("乡镇（街道）", 14),
+    Column("村", 14),
+    Column("姓名", 10),
+    Column("身份证号", 22, text=True),
+    Column("参训情况", 10),
+    Column("学时", 8),
+]
+
+
+@training_required
+def roster_export(request, pk: int):
+    session = _session(request, pk)
+    filterset = RosterFilter(
+        request.GET or None, queryset=_roster(request, session), request=request
+    )
+    writer = WorkbookWriter()
+    sheet = writer.sheet("花名册", ROSTER_COLUMNS)
+    for row in filterset.qs.iterator(chunk_size=500):
+        sheet.append(
+            [
+                row.village.township.name,
+                row.village.name,
+                row.person.name,
+                mask_id_number(row.person.id_number),
+                row.get_status_display(),
+                float(session.hours) if row.status == Attendance.Status.PRESENT else 0,
+            ]
+        )
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        obj=session,
+        detail=f"training roster, {sheet.rows} rows",
+    )
+    return _xlsx_response(writer, f"training-roster-{session.pk}.xlsx")
+
+
+# Rounds and coverage ---------------------------------------------------------------------
+
+
+@training_required
+def round_list(request):
+    rounds = (
+        selectors.rounds_for(request.user)
+        .select_related("organizer")
+        .annotate(session_count=Count("sessions"))
+        .order_by("-year", "-created_at")
+    )
+    return render(
+        request,
+        "training/round_list.html",
+        {"page_obj": _page(request, rounds), "may_create": _may_create(request.user)},
+    )
+
+
+@training_required
+def round_create(request):
+    if not _may_create(request.user):
+        raise PermissionDenied
+    form = RoundForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            round_ = services.round_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The round was created."))
+            return redirect("training:round", pk=round_.pk)
+    return render(request, "training/form.html", {"form": form, "title": _("New training round")})
+
+
+@training_required
+def round_edit(request, pk: int):
+    round_ = _round(request, pk)
+    if not selectors.can_manage(request.user, round_):
+        raise PermissionDenied
+    form = RoundForm(request.POST or None, instance=round_, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_update(actor=request.user, round_=round_, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("training:round", pk=round_.pk)
+    return render(
+        request,
+        "training/form.html",
+        {"form": form, "title": _("Edit %(title)s") % {"title": round_.title}},
+    )
+
+
+def _coverage_page(request, rows, template: str, **context):
+    groups, totals = selectors.coverage_summary(rows)
+    filterset = CoverageFilter(request.GET or None, queryset=rows, request=request)
+    return render(
+        request,
+        template,
+        {
+            "groups": groups,
+            "totals": totals,
+            "filter": filterset,
+            "page_obj": _page(request, filterset.qs),
+            "query": request.GET.urlencode(),
+            **context,
+        },
+    )
+
+
+@training_required
+def round_detail(request, pk: int):
+    round_ = _round(request, pk)
+    sessions = (
+        selectors.sessions_for(request.user)
+        .filter(round=round_)
+        .select_related("organizer")
+        .order_by("starts_at")
+    )
+    return _coverage_page(
+        request,
+        selectors.round_coverage(round_, request.user),
+        "training/round_detail.html",
+        round=round_,
+        sessions=sessions,
+        target_townships=round_.target_townships.all(),
+        can_manage=selectors.can_manage(request.user, round_),
+    )
+
+
+def _year(request) -> int:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else dt.date.today().year
+
+
+@training_required
+def coverage(request):
+    year = _year(request)
+    return _coverage_page(
+        request,
+        selectors.year_coverage(year, request.user),
+        "training/coverage.html",
+        year=year,
+        years=range(dt.date.today().year, dt.date.today().year - 6, -1),
+    )
+
+
+COVERAGE_COLUMNS = [
+    Column("乡镇（街道）", 14),
+    Column("村", 14),
+    Column("姓名", 10),
+    Column("身份证号", 22, text=True),
+    Column("职务", 24),
+    Column("应参训次数", 10),
+    Column("实参训次数", 10),
+    Column("培训学时", 10),
+    Column("日常学习学时", 12),
+    Column("合计学时", 10),
+    Column("是否参训", 10),
+]
+SUMMARY_COLUMNS = [
+    Column("乡镇（街道）", 14),
+    Column("村", 14),
+    Column("人数", 8),
+    Column("已参训", 8),
+    Column("未参训", 8),
+    Column("参训面（%）", 10),
+    Column("合计学时", 10),
+    Column("人均学时", 10),
+    Column("应到人次", 10),
+    Column("实到人次", 10),
+    Column("到课率（%）", 10),
+]
+
+
+def coverage_workbook(rows, title: str) -> WorkbookWriter:
+    """Two sheets: the summary by township and village (with totals), then every person."""
+    groups, totals = selectors.coverage_summary(rows)
+    writer = WorkbookWriter()
+    summary = writer.sheet("汇总", SUMMARY_COLUMNS)
+    for group in [*groups, {**totals, "village__township__name": "合计", "village__name": ""}]:
+        summary.append(
+            [
+                group["village__township__name"],
+                group["village__name"],
+                group["people"],
+                group["trained"],
+                group["untrained"],
+                group["trained_rate"],
+                float(group["hours"]),
+                float(group["hours_per_person"]) if group["hours_per_person"] is not None else None,
+                group["invited_sum"],
+                group["present_sum"],
+                group["attendance_rate"],
+            ]
+        )
+    people = writer.sheet(title, COVERAGE_COLUMNS)
+    for row in rows.iterator(chunk_size=500):
+        people.append(
+            [
+                row.village.township.name,
+                row.village.name,
+                row.person.name,
+                mask_id_number(row.person.id_number),
+                f"{row.get_body_display()}{row.get_title_display()}",
+                row.invited,
+                row.present,
+                float(row.session_hours),
+                float(row.study_hours),
+                float(row.total_hours),
+                "是" if row.total_hours > 0 else "否",
+            ]
+        )
+    return writer
+
+
+@training_required
+def round_export(request, pk: int):
+    round_ = _round(request, pk)
+    writer = coverage_workbook(selectors.round_coverage(round_, request.user), "参训名单")
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        obj=round_,
+        detail="training round coverage",
+    )
+    return _xlsx_response(writer, f"training-round-{round_.pk}.xlsx")
+
+
+@training_required
+def coverage_export(request):
+    year = _year(request)
+    writer = coverage_workbook(selectors.year_coverage(year, request.user), f"{year}年参训情况")
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        detail=f"training coverage {year}",
+    )
+    return _xlsx_response(writer, f"training-coverage-{year}.xlsx")
+
+
+# Daily study ------------------------------------------------------------------------------
+
+
+@training_required
+def study_list(request):
+    studies = scope(DailyStudy.objects.all(), request.user).select_related("person", "recorded_by")
+    filterset = DailyStudyFilter(request.GET or None, queryset=studies, request=request)
+    may_record = request.user.has_perm("training.add_dailystudy")
+    form = None
+    if may_record:
+        form = DailyStudyForm(request.POST or None, people=_study_people(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.daily_study_record(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The study was recorded."))
+                return redirect("training:studies")
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "training/study_list.html",
+        {
+            "filter": filterset,
+            "page_obj": _page(request, filterset.qs),
+            "form": form,
+            "may_delete": request.user.has_perm("training.delete_dailystudy"),
+        },
+    )
+
+
+def _study_people(request):
+    serving = scope(Post.objects.serving(), request.user).values("person_id")
+    return Person.objects.filter(pk__in=serving).order_by("name_key")
+
+
+@training_required
+@require_POST
+def study_delete(request, pk: int):
+    study = get_object_or_404(scope(DailyStudy.objects.all(), request.user), pk=pk)
+    services.daily_study_delete(actor=request.user, study=study)
+    messages.success(request, _("The record was deleted."))
+    return redirect("training:studies")
