@@ -25,3 +25,6 @@ class VillagerGroupAdmin(SimpleHistoryAdmin):
     list_display = ["village", "number", "name"]
     list_select_related = ["village"]
     search_fields = ["name", "village__name"]
+
+
+import cadres.records.admin  # noqa: E402, F401 — the management records register their own admin

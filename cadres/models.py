@@ -479,3 +479,20 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.get_action_display()}"
+
+
+from cadres.records.models import (  # noqa: E402, F401 — Django loads models from cadres.models
+    AnnualEvaluation,
+    DutyRoster,
+    DutyShift,
+    FilingDocument,
+    GradingRule,
+    LeavePeriod,
+    PartyCandidate,
+    PersonalReport,
+    PioneerProject,
+    ProgressDocument,
+    ProjectProgress,
+    Recusal,
+    SecretaryFiling,
+)

@@ -1,0 +1,133 @@
+"""List filters of the management records; township choices are the user's own."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Post, Village
+from cadres.records.models import (
+    AnnualEvaluation,
+    DutyRoster,
+    Grade,
+    PartyCandidate,
+    PersonalReport,
+    PioneerProject,
+    Recusal,
+    SecretaryFiling,
+)
+from cadres.scoping import scope, user_townships
+
+
+def _townships(request):
+    return user_townships(request.user) if request else user_townships(None)
+
+
+def _villages(request):
+    return scope(Village.objects.all(), request.user) if request else Village.objects.none()
+
+
+class RecordFilter(django_filters.FilterSet):
+    """Township, village and free-text search, common to every list."""
+
+    township_field = "village__township"
+    village_field = "village"
+    search_fields: tuple[str, ...] = ()
+
+    township = django_filters.ModelChoiceFilter(
+        label=_("Township or subdistrict"), queryset=_townships, method="filter_township"
+    )
+    village = django_filters.ModelChoiceFilter(
+        label=_("Village"), queryset=_villages, method="filter_village"
+    )
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+
+    def filter_township(self, queryset, name, value):
+        return queryset.filter(**{self.township_field: value})
+
+    def filter_village(self, queryset, name, value):
+        return queryset.filter(**{self.village_field: value})
+
+    def filter_search(self, queryset, name, value):
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(condition)
+
+
+class SecretaryFilingFilter(RecordFilter):
+    search_fields = ("filing_number", "person__name", "village__name")
+
+    class Meta:
+        model = SecretaryFiling
+        fields = ["status"]
+
+
+class UnfiledFilter(RecordFilter):
+    township_field = "township"
+    village_field = "pk"
+    search_fields = ("name",)
+
+    class Meta:
+        model = Village
+        fields = []
+
+
+class MissingReportFilter(RecordFilter):
+    """Filters the serving posts from which the missing-reports list takes its people."""
+
+    search_fields = ("person__name",)
+
+    class Meta:
+        model = Post
+        fields = []
+
+
+class PersonalReportFilter(RecordFilter):
+    search_fields = ("person__name", "content")
+
+    class Meta:
+        model = PersonalReport
+        fields = ["year", "kind", "status"]
+
+
+class DutyRosterFilter(RecordFilter):
+    search_fields = ("village__name", "note")
+
+    class Meta:
+        model = DutyRoster
+        fields = ["period"]
+
+
+class PioneerProjectFilter(RecordFilter):
+    search_fields = ("title", "person__name")
+
+    class Meta:
+        model = PioneerProject
+        fields = ["year", "status"]
+
+
+class EvaluationFilter(RecordFilter):
+    search_fields = ("person__name", "evaluator")
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
+
+    class Meta:
+        model = AnnualEvaluation
+        fields = ["year", "grade"]
+
+
+class PartyCandidateFilter(RecordFilter):
+    search_fields = ("name",)
+
+    class Meta:
+        model = PartyCandidate
+        fields = ["stage"]
+
+
+class RecusalFilter(RecordFilter):
+    township_field = "candidate__village__township"
+    village_field = "candidate__village"
+    search_fields = ("cadre__name", "candidate__name")
+
+    class Meta:
+        model = Recusal
+        fields = ["status"]

@@ -1,0 +1,174 @@
+"""Reads of the management records: scoped querysets for lists, overviews and profiles."""
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from cadres.models import Person, Post, Township, Village
+from cadres.records.models import (
+    AnnualEvaluation,
+    DutyRoster,
+    PartyCandidate,
+    PersonalReport,
+    PioneerProject,
+    Recusal,
+    SecretaryFiling,
+)
+from cadres.scoping import scope, user_townships
+
+
+def filings(user):
+    return scope(SecretaryFiling.objects.select_related("village__township", "person"), user)
+
+
+def unfiled_villages(user):
+    """Villages whose serving party secretary has no filing awaiting or holding confirmation.
+
+    A filing belongs to the secretary's post, so a filing made for a predecessor
+    (or any filing older than the current post) does not count.
+    """
+    secretary_posts = Post.objects.serving().filter(
+        village=OuterRef("pk"), body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY
+    )
+    live_filing = SecretaryFiling.objects.filter(post=OuterRef("secretary_post")).exclude(
+        status=SecretaryFiling.Status.RETURNED
+    )
+    last_filing = SecretaryFiling.objects.filter(post=OuterRef("secretary_post")).order_by("-pk")
+    return (
+        scope(Village.objects.select_related("township"), user)
+        .annotate(
+            secretary_post=Subquery(secretary_posts.values("pk")[:1]),
+            secretary_name=Subquery(secretary_posts.values("person__name")[:1]),
+            secretary_since=Subquery(secretary_posts.values("term_start")[:1]),
+            last_filing_status=Subquery(last_filing.values("status")[:1]),
+        )
+        .filter(secretary_post__isnull=False)
+        .exclude(Exists(live_filing))
+    )
+
+
+def personal_reports(user):
+    return scope(PersonalReport.objects.select_related("person", "village__township"), user)
+
+
+def serving_posts(user, on: dt.date | None = None):
+    return scope(Post.objects.serving(on).select_related("village__township", "person"), user)
+
+
+def missing_reports(posts, year: int):
+    """Serving cadres (from the given serving posts) without an annual report for the year."""
+    first_post = posts.filter(person=OuterRef("pk")).order_by("village__code")
+    return (
+        Person.objects.filter(pk__in=posts.values("person_id"))
+        .exclude(
+            Exists(
+                PersonalReport.objects.filter(
+                    person=OuterRef("pk"), year=year, kind=PersonalReport.Kind.ANNUAL
+                )
+            )
+        )
+        .annotate(
+            village_name=Subquery(first_post.values("village__name")[:1]),
+            township_name=Subquery(first_post.values("village__township__name")[:1]),
+        )
+    )
+
+
+def rosters(user):
+    return scope(
+        DutyRoster.objects.select_related("village__township").annotate(
+            scheduled=Count("shifts"),
+            done=Count("shifts", filter=Q(shifts__outcome="done")),
+            missed=Count("shifts", filter=Q(shifts__outcome="missed")),
+        ),
+        user,
+    )
+
+
+def roster_tally(roster: DutyRoster):
+    """Per cadre: duties scheduled, done and missed in the roster."""
+    return (
+        roster.shifts.values("person__name", "person_id")
+        .annotate(
+            scheduled=Count("pk"),
+            done=Count("pk", filter=Q(outcome="done")),
+            missed=Count("pk", filter=Q(outcome="missed")),
+        )
+        .order_by("person__name")
+    )
+
+
+def village_cadres(village: Village, on: dt.date | None = None):
+    return Person.objects.filter(
+        pk__in=Post.objects.serving(on).filter(village=village).values("person_id")
+    )
+
+
+def projects(user):
+    return scope(PioneerProject.objects.select_related("village__township", "person"), user)
+
+
+def project_overview(user, year: int):
+    """Per township: villages, projects claimed, completed (or assessed), and unclaimed."""
+    of_year = Q(villages__pioneer_projects__year=year)
+    rows = (
+        user_townships(user)
+        .annotate(
+            village_count=Count("villages", distinct=True),
+            claimed=Count("villages__pioneer_projects", filter=of_year),
+            completed=Count(
+                "villages__pioneer_projects",
+                filter=of_year & ~Q(villages__pioneer_projects__status="claimed"),
+            ),
+        )
+        .order_by("code")
+    )
+    for row in rows:
+        row.unclaimed = row.village_count - row.claimed
+    return rows
+
+
+def unclaimed_villages(user, year: int, township: Township | None = None):
+    villages = scope(Village.objects.select_related("township"), user).exclude(
+        pioneer_projects__year=year
+    )
+    return villages.filter(township=township) if township else villages
+
+
+def evaluations(user):
+    return scope(
+        AnnualEvaluation.objects.select_related("person", "village__township", "rule"), user
+    )
+
+
+def candidates(user):
+    return scope(
+        PartyCandidate.objects.select_related("village__township").annotate(
+            open_recusals=Count("recusals", filter=Q(recusals__status=Recusal.Status.OPEN))
+        ),
+        user,
+    )
+
+
+def recusals(user):
+    return scope(
+        Recusal.objects.select_related("candidate__village__township", "cadre", "relative"),
+        user,
+    )
+
+
+def person_records(person: Person, user) -> dict:
+    """Everything of the management records about one person, for the profile page."""
+    return {
+        "filings": filings(user).filter(person=person),
+        "reports": personal_reports(user).filter(person=person),
+        "duties": scope(person.duty_shifts.select_related("roster__village"), user).order_by(
+            "-date"
+        )[:20],
+        "leaves": scope(person.leave_periods.all(), user),
+        "projects": projects(user).filter(person=person),
+        "evaluations": evaluations(user).filter(person=person),
+        "recusals": recusals(user).filter(cadre=person),
+        "today": timezone.localdate(),
+    }

@@ -1,0 +1,609 @@
+"""Every write to the management records.
+
+Like the register's services: keyword-only, the acting user first; each checks the
+actor's model permission (403 for a role that may not act) and township scope,
+locks what it reads before writing, and leaves nothing half-written.
+"""
+
+import datetime as dt
+import hashlib
+import mimetypes
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.models import Person, Post, Relative, Village
+from cadres.records.models import (
+    AnnualEvaluation,
+    DutyRoster,
+    DutyShift,
+    FilingDocument,
+    GradingRule,
+    LeavePeriod,
+    PartyCandidate,
+    PersonalReport,
+    PioneerProject,
+    ProgressDocument,
+    ProjectProgress,
+    Recusal,
+    SecretaryFiling,
+)
+from cadres.scoping import require_object, require_township
+from cadres.services import DERIVED_FIELDS, identity_values
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def require_perm(actor, perm: str) -> None:
+    """Raise PermissionDenied unless the actor's role holds the model permission."""
+    if not actor.has_perm(perm):
+        raise PermissionDenied
+
+
+def _store_documents(model, *, actor, files: Iterable[UploadedFile], **owner) -> list:
+    documents = []
+    for upload in files:
+        if upload.size > MAX_DOCUMENT_BYTES:
+            raise ValidationError(
+                {"documents": _("%(name)s is larger than 20 MB.") % {"name": upload.name}}
+            )
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        document = model(
+            original_name=upload.name[:255],
+            sha256=digest.hexdigest(),
+            size=upload.size,
+            content_type=upload.content_type
+            or mimetypes.guess_type(upload.name)[0]
+            or "application/octet-stream",
+            uploaded_by=actor,
+            **owner,
+        )
+        document.file.save(upload.name, upload, save=False)
+        document.save()
+        documents.append(document)
+    return documents
+
+
+def serving_post(*, person: Person, village: Village, on: dt.date) -> Post | None:
+    return Post.objects.serving(on).filter(person=person, village=village).first()
+
+
+def serving_secretary_post(*, village: Village, on: dt.date | None = None) -> Post | None:
+    return (
+        Post.objects.serving(on)
+        .filter(village=village, body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY)
+        .select_related("person")
+        .first()
+    )
+
+
+# 1. Secretary filing --------------------------------------------------------
+
+
+@transaction.atomic
+def secretary_filing_submit(
+    *,
+    actor,
+    village: Village,
+    filing_number: str,
+    filed_on: dt.date,
+    documents: Iterable[UploadedFile] = (),
+    note: str = "",
+) -> SecretaryFiling:
+    """File the village's serving party secretary with the district."""
+    require_perm(actor, "cadres.add_secretaryfiling")
+    require_township(actor, village.township_id)
+    village = Village.objects.select_for_update().get(pk=village.pk)
+    post = serving_secretary_post(village=village)
+    if post is None:
+        raise ValidationError({"village": _("This village has no serving party secretary.")})
+    if filed_on < post.term_start:
+        raise ValidationError(
+            {
+                "filed_on": _("The filing cannot predate the secretary's post (%(date)s).")
+                % {"date": post.term_start}
+            }
+        )
+    if post.filings.exclude(status=SecretaryFiling.Status.RETURNED).exists():
+        raise ValidationError(_("This secretary has already been filed."))
+    filing_number = filing_number.strip()
+    if SecretaryFiling.objects.filter(filing_number=filing_number).exists():
+        raise ValidationError({"filing_number": _("This filing number is already in use.")})
+    documents = list(documents)
+    if not documents:
+        raise ValidationError({"documents": _("Attach at least one document.")})
+    filing = SecretaryFiling.objects.create(
+        village=village,
+        post=post,
+        person=post.person,
+        filing_number=filing_number,
+        filed_on=filed_on,
+        note=note,
+        filed_by=actor,
+    )
+    _store_documents(FilingDocument, actor=actor, files=documents, filing=filing)
+    return filing
+
+
+@transaction.atomic
+def secretary_filing_decide(
+    *, actor, filing: SecretaryFiling, confirm: bool, reason: str = ""
+) -> SecretaryFiling:
+    """The district confirms a filing, or returns it with a reason."""
+    require_perm(actor, "cadres.confirm_secretaryfiling")
+    filing = SecretaryFiling.objects.select_for_update().get(pk=filing.pk)
+    require_object(actor, filing)
+    if filing.status != SecretaryFiling.Status.SUBMITTED:
+        raise ValidationError(_("This filing has already been decided."))
+    if not confirm and not reason.strip():
+        raise ValidationError({"reason": _("Say why the filing is returned.")})
+    filing.status = SecretaryFiling.Status.CONFIRMED if confirm else SecretaryFiling.Status.RETURNED
+    filing.return_reason = "" if confirm else reason.strip()
+    filing.decided_by = actor
+    filing.decided_at = timezone.now()
+    filing.save()
+    return filing
+
+
+# 2. Personal matters reports ----------------------------------------------
+
+
+@transaction.atomic
+def personal_report_submit(
+    *,
+    actor,
+    person: Person,
+    village: Village,
+    year: int,
+    kind: str,
+    categories: list[str],
+    content: str,
+    reported_on: dt.date,
+) -> PersonalReport:
+    require_perm(actor, "cadres.add_personalreport")
+    require_township(actor, village.township_id)
+    require_object(actor, person)
+    if not Post.objects.filter(person=person, village=village).exists():
+        raise ValidationError({"village": _("This cadre holds no post in that village.")})
+    if kind == PersonalReport.Kind.CHANGE and not categories:
+        raise ValidationError({"categories": _("Choose what changed.")})
+    if (
+        kind == PersonalReport.Kind.ANNUAL
+        and PersonalReport.objects.filter(person=person, year=year, kind=kind).exists()
+    ):
+        raise ValidationError({"year": _("This cadre's annual report for that year exists.")})
+    report = PersonalReport(
+        person=person,
+        village=village,
+        year=year,
+        kind=kind,
+        categories=sorted(set(categories)),
+        content=content,
+        reported_on=reported_on,
+        submitted_by=actor,
+    )
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def personal_report_resubmit(
+    *, actor, report: PersonalReport, categories: list[str], content: str
+) -> PersonalReport:
+    """Revise a returned report and send it for review again."""
+    require_perm(actor, "cadres.change_personalreport")
+    report = PersonalReport.objects.select_for_update().get(pk=report.pk)
+    require_object(actor, report)
+    if report.status != PersonalReport.Status.RETURNED:
+        raise ValidationError(_("Only a returned report can be revised."))
+    report.categories = sorted(set(categories))
+    report.content = content
+    report.status = PersonalReport.Status.SUBMITTED
+    report.save()
+    return report
+
+
+@transaction.atomic
+def personal_report_review(
+    *, actor, report: PersonalReport, approve: bool, note: str = ""
+) -> PersonalReport:
+    require_perm(actor, "cadres.review_personalreport")
+    report = PersonalReport.objects.select_for_update().get(pk=report.pk)
+    require_object(actor, report)
+    if report.status != PersonalReport.Status.SUBMITTED:
+        raise ValidationError(_("This report is not awaiting review."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Say what must be revised.")})
+    report.status = PersonalReport.Status.APPROVED if approve else PersonalReport.Status.RETURNED
+    report.review_note = note.strip()
+    report.reviewed_by = actor
+    report.reviewed_at = timezone.now()
+    report.save()
+    return report
+
+
+# 3. Duty roster -------------------------------------------------------------
+
+
+@transaction.atomic
+def leave_record(
+    *, actor, person: Person, starts_on: dt.date, ends_on: dt.date, reason: str
+) -> LeavePeriod:
+    """Record a leave; scheduled duties inside it are refused, so none may exist."""
+    require_perm(actor, "cadres.add_leaveperiod")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    require_object(actor, person)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The leave ends before it starts.")})
+    clash = person.duty_shifts.filter(
+        date__range=(starts_on, ends_on), outcome=DutyShift.Outcome.SCHEDULED
+    ).first()
+    if clash:
+        raise ValidationError(
+            _("%(name)s is on duty on %(date)s; take them off the roster first.")
+            % {"name": person.name, "date": clash.date}
+        )
+    return LeavePeriod.objects.create(
+        person=person, starts_on=starts_on, ends_on=ends_on, reason=reason, recorded_by=actor
+    )
+
+
+@transaction.atomic
+def duty_roster_create(
+    *, actor, village: Village, period: str, starts_on: dt.date, ends_on: dt.date, note: str = ""
+) -> DutyRoster:
+    require_perm(actor, "cadres.add_dutyroster")
+    require_township(actor, village.township_id)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The roster ends before it starts.")})
+    longest = 7 if period == DutyRoster.Period.WEEK else 31
+    if (ends_on - starts_on).days >= longest:
+        raise ValidationError({"ends_on": _("A roster covers one week or one month.")})
+    if DutyRoster.objects.filter(village=village, period=period, starts_on=starts_on).exists():
+        raise ValidationError({"starts_on": _("This village already has that roster.")})
+    return DutyRoster.objects.create(
+        village=village,
+        period=period,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def duty_shift_add(
+    *,
+    actor,
+    roster: DutyRoster,
+    person: Person,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+) -> DutyShift:
+    """Put a cadre on duty; refuses overlapping duties of the same person and duty on leave."""
+    require_perm(actor, "cadres.add_dutyshift")
+    require_object(actor, roster)
+    # Locking the person serializes every scheduling of that person, in any roster.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not roster.starts_on <= date <= roster.ends_on:
+        raise ValidationError({"date": _("The day is outside the roster's period.")})
+    if end_time <= start_time:
+        raise ValidationError({"end_time": _("The duty ends before it starts.")})
+    if serving_post(person=person, village=roster.village, on=date) is None:
+        raise ValidationError(
+            {
+                "person": _("%(name)s holds no post in this village on that day.")
+                % {"name": person.name}
+            }
+        )
+    if person.leave_periods.filter(starts_on__lte=date, ends_on__gte=date).exists():
+        raise ValidationError(
+            {"person": _("%(name)s is on leave on that day.") % {"name": person.name}}
+        )
+    overlapping = (
+        person.duty_shifts.filter(date=date, start_time__lt=end_time, end_time__gt=start_time)
+        .select_related("roster__village")
+        .first()
+    )
+    if overlapping:
+        raise ValidationError(
+            {
+                "start_time": _(
+                    "%(name)s is already on duty at %(village)s from %(start)s to %(end)s."
+                )
+                % {
+                    "name": person.name,
+                    "village": overlapping.roster.village.name,
+                    "start": f"{overlapping.start_time:%H:%M}",
+                    "end": f"{overlapping.end_time:%H:%M}",
+                }
+            }
+        )
+    return DutyShift.objects.create(
+        roster=roster, person=person, date=date, start_time=start_time, end_time=end_time
+    )
+
+
+@transaction.atomic
+def duty_shift_remove(*, actor, shift: DutyShift) -> None:
+    require_perm(actor, "cadres.delete_dutyshift")
+    shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
+    require_object(actor, shift)
+    if shift.outcome != DutyShift.Outcome.SCHEDULED:
+        raise ValidationError(_("A duty whose outcome is recorded stays on the roster."))
+    shift.delete()
+
+
+@transaction.atomic
+def duty_shift_record(*, actor, shift: DutyShift, outcome: str, note: str = "") -> DutyShift:
+    """Record whether a scheduled duty was done."""
+    require_perm(actor, "cadres.change_dutyshift")
+    shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
+    require_object(actor, shift)
+    if outcome not in (DutyShift.Outcome.DONE, DutyShift.Outcome.MISSED):
+        raise ValidationError({"outcome": _("Choose done or missed.")})
+    if shift.date > timezone.localdate():
+        raise ValidationError(_("A duty in the future cannot be recorded yet."))
+    shift.outcome = outcome
+    shift.outcome_note = note
+    shift.save()
+    return shift
+
+
+# 4. Pioneer projects --------------------------------------------------------
+
+
+@transaction.atomic
+def pioneer_project_claim(
+    *, actor, village: Village, year: int, title: str, goals: str, milestones: str
+) -> PioneerProject:
+    """Record the project the village's serving party secretary claims for the year."""
+    require_perm(actor, "cadres.add_pioneerproject")
+    require_township(actor, village.township_id)
+    village = Village.objects.select_for_update().get(pk=village.pk)
+    post = serving_secretary_post(village=village)
+    if post is None:
+        raise ValidationError({"village": _("This village has no serving party secretary.")})
+    if PioneerProject.objects.filter(
+        Q(village=village) | Q(person=post.person), year=year
+    ).exists():
+        raise ValidationError(
+            {"year": _("A project has already been claimed for this village or secretary.")}
+        )
+    return PioneerProject.objects.create(
+        village=village,
+        person=post.person,
+        year=year,
+        title=title,
+        goals=goals,
+        milestones=milestones,
+        claimed_by=actor,
+    )
+
+
+@transaction.atomic
+def project_progress_add(
+    *,
+    actor,
+    project: PioneerProject,
+    on: dt.date,
+    text: str,
+    documents: Iterable[UploadedFile] = (),
+) -> ProjectProgress:
+    require_perm(actor, "cadres.add_projectprogress")
+    project = PioneerProject.objects.select_for_update().get(pk=project.pk)
+    require_object(actor, project)
+    if project.status == PioneerProject.Status.ASSESSED:
+        raise ValidationError(_("An assessed project takes no more progress updates."))
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("Progress cannot be dated in the future.")})
+    progress = ProjectProgress.objects.create(project=project, on=on, text=text, recorded_by=actor)
+    _store_documents(ProgressDocument, actor=actor, files=documents, progress=progress)
+    return progress
+
+
+@transaction.atomic
+def pioneer_project_complete(*, actor, project: PioneerProject, completed_on: dt.date):
+    require_perm(actor, "cadres.assess_pioneerproject")
+    project = PioneerProject.objects.select_for_update().get(pk=project.pk)
+    require_object(actor, project)
+    if project.status != PioneerProject.Status.CLAIMED:
+        raise ValidationError(_("This project is already marked completed."))
+    project.status = PioneerProject.Status.COMPLETED
+    project.completed_on = completed_on
+    project.save()
+    return project
+
+
+@transaction.atomic
+def pioneer_project_assess(
+    *, actor, project: PioneerProject, score: Decimal, assessment: str
+) -> PioneerProject:
+    require_perm(actor, "cadres.assess_pioneerproject")
+    project = PioneerProject.objects.select_for_update().get(pk=project.pk)
+    require_object(actor, project)
+    if project.status != PioneerProject.Status.COMPLETED:
+        raise ValidationError(_("Only a completed project can be assessed."))
+    if not Decimal(0) <= score <= Decimal(100):
+        raise ValidationError({"score": _("The score is between 0 and 100.")})
+    project.status = PioneerProject.Status.ASSESSED
+    project.score = score
+    project.assessment = assessment
+    project.assessed_by = actor
+    project.assessed_on = timezone.localdate()
+    project.save()
+    return project
+
+
+# 5. Annual evaluation -------------------------------------------------------
+
+
+def active_grading_rule() -> GradingRule:
+    rule = GradingRule.objects.filter(active=True).first()
+    if rule is None:
+        raise ValidationError(_("No grading rule is active; the district must set one."))
+    return rule
+
+
+@transaction.atomic
+def evaluation_record(
+    *,
+    actor,
+    person: Person,
+    village: Village,
+    year: int,
+    performance: Decimal,
+    discipline: Decimal,
+    reputation: Decimal,
+    evaluator: str,
+    evaluated_on: dt.date,
+    comments: str = "",
+) -> AnnualEvaluation:
+    """Record a secretary's evaluation; the grade comes from the active grading rule."""
+    require_perm(actor, "cadres.add_annualevaluation")
+    require_township(actor, village.township_id)
+    require_object(actor, person)
+    if not Post.objects.filter(
+        person=person, village=village, body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY
+    ).exists():
+        raise ValidationError({"person": _("This person was not party secretary of the village.")})
+    if AnnualEvaluation.objects.filter(person=person, year=year).exists():
+        raise ValidationError(
+            {"year": _("This secretary has already been evaluated for the year.")}
+        )
+    rule = active_grading_rule()
+    evaluation = AnnualEvaluation(
+        person=person,
+        village=village,
+        year=year,
+        performance=performance,
+        discipline=discipline,
+        reputation=reputation,
+        total=rule.total(performance, discipline, reputation),
+        grade=rule.grade(performance, discipline, reputation),
+        rule=rule,
+        evaluator=evaluator,
+        evaluated_on=evaluated_on,
+        comments=comments,
+        recorded_by=actor,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    return evaluation
+
+
+# 6. Recusal in party member development --------------------------------------
+
+
+def candidate_relatives(candidate: PartyCandidate):
+    """Family records of cadres serving in the candidate's village that are the candidate.
+
+    One query: by normalized ID number, or by name key plus birth date.
+    """
+    same_person = Q()
+    if candidate.id_number:
+        same_person |= Q(id_number=candidate.id_number)
+    if candidate.birth_date:
+        same_person |= Q(name_key=candidate.name_key, birth_date=candidate.birth_date)
+    if not same_person:
+        return Relative.objects.none()
+    serving_here = Post.objects.serving().filter(village_id=candidate.village_id)
+    return Relative.objects.filter(same_person, cadre__in=serving_here.values("person_id"))
+
+
+def _open_recusals(candidate: PartyCandidate) -> None:
+    relatives = candidate_relatives(candidate).order_by("cadre_id", "pk")
+    first_per_cadre = {}
+    for relative in relatives:
+        first_per_cadre.setdefault(relative.cadre_id, relative)
+    Recusal.objects.bulk_create(
+        [
+            Recusal(candidate=candidate, cadre_id=cadre_id, relative=relative)
+            for cadre_id, relative in first_per_cadre.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def party_candidate_add(
+    *,
+    actor,
+    village: Village,
+    name: str,
+    id_number: object = None,
+    birth_date: dt.date | None = None,
+    sex: str = "",
+    stage: str,
+) -> PartyCandidate:
+    """Record a candidate and open a recusal for each related cadre of the village."""
+    require_perm(actor, "cadres.add_partycandidate")
+    require_township(actor, village.township_id)
+    candidate = PartyCandidate(
+        village=village,
+        stage=stage,
+        recorded_by=actor,
+        **identity_values(name=name, id_number=id_number, birth_date=birth_date, sex=sex),
+    )
+    candidate.full_clean(exclude=DERIVED_FIELDS)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"id_number": _("This person is already a candidate in the village.")}
+        ) from error
+    _open_recusals(candidate)
+    return candidate
+
+
+def party_candidate_advance(*, actor, candidate: PartyCandidate, stage: str) -> PartyCandidate:
+    """Move a candidate to another stage; refused while a related cadre has not recused.
+
+    The recusals are looked for again first, in their own transaction, because the
+    village's cadres and their family records may have changed since the candidate
+    was recorded; those found stay open even when the move is refused.
+    """
+    require_perm(actor, "cadres.change_partycandidate")
+    require_object(actor, candidate)
+    if stage not in PartyCandidate.Stage.values:
+        raise ValidationError({"stage": _("Choose a stage.")})
+    with transaction.atomic():
+        _open_recusals(candidate)
+    with transaction.atomic():
+        candidate = PartyCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.recusals.filter(status=Recusal.Status.OPEN).exists():
+            raise ValidationError(
+                _("Related cadres must record their recusal before the candidate moves on.")
+            )
+        candidate.stage = stage
+        candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def recusal_record(*, actor, recusal: Recusal, statement: str, recorded_on: dt.date) -> Recusal:
+    require_perm(actor, "cadres.change_recusal")
+    recusal = Recusal.objects.select_for_update().get(pk=recusal.pk)
+    require_object(actor, recusal)
+    if recusal.status != Recusal.Status.OPEN:
+        raise ValidationError(_("This recusal has already been recorded."))
+    if not statement.strip():
+        raise ValidationError({"statement": _("Write down the recusal statement.")})
+    recusal.status = Recusal.Status.RECORDED
+    recusal.statement = statement.strip()
+    recusal.recorded_on = recorded_on
+    recusal.recorded_by = actor
+    recusal.save()
+    return recusal

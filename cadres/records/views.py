@@ -1,0 +1,1028 @@
+"""Pages of the management records. Every queryset is scoped; writes go through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cadres.identity import mask_id_number
+from cadres.models import AccessLogEntry, Person, Post, Village
+from cadres.records import filters, forms, selectors, services
+from cadres.records.listing import Header, ListSpec, export_response, list_response
+from cadres.records.models import (
+    DutyShift,
+    FilingDocument,
+    ProgressDocument,
+    Recusal,
+    SecretaryFiling,
+)
+from cadres.scoping import scope, user_townships
+from cadres.services import access_log_append
+from cadres.xlsx_export import Column
+
+
+def perm(codename: str):
+    return permission_required(f"cadres.{codename}", raise_exception=True)
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names, or on top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+def _serve(request, document):
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.DOWNLOAD,
+        obj=document,
+        detail=document.original_name,
+    )
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type or "application/octet-stream",
+    )
+
+
+def _action_form(request, form_class, action, success, **form_kwargs):
+    """Run a POSTed action form through a service; on error show the record page's message."""
+    form = form_class(request.POST, request.FILES, **form_kwargs)
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, success)
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}：{message}" if label else message)
+    return form
+
+
+# 1. Secretary filing --------------------------------------------------------
+
+
+def _filing_spec() -> ListSpec:
+    return ListSpec(
+        title=_("Secretary filings"),
+        headers=[
+            Header(_("Filing number"), "number"),
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+            Header(_("Secretary")),
+            Header(_("Filing date"), "filed_on"),
+            Header(_("Handling status"), "status"),
+        ],
+        sorts={
+            "number": ["filing_number"],
+            "village": ["village__code"],
+            "filed_on": ["filed_on"],
+            "status": ["status"],
+        },
+        default_sort="-filed_on",
+        export_name="secretary-filings",
+        export_columns=[
+            Column(_("Filing number"), 18, text=True),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Secretary")),
+            Column(_("Filing date"), 12),
+            Column(_("Handling status")),
+            Column(_("Reason for returning"), 30),
+        ],
+        export_row=lambda f: [
+            f.filing_number,
+            f.village.township.name,
+            f.village.name,
+            f.person.name,
+            f.filed_on,
+            f.get_status_display(),
+            f.return_reason,
+        ],
+        template="cadres/records/filing_list.html",
+    )
+
+
+@login_required
+@perm("view_secretaryfiling")
+def filing_list(request):
+    filterset = filters.SecretaryFilingFilter(
+        request.GET, queryset=selectors.filings(request.user), request=request
+    )
+    return list_response(request, spec=_filing_spec(), filterset=filterset)
+
+
+@login_required
+@perm("view_secretaryfiling")
+def unfiled_list(request):
+    spec = ListSpec(
+        title=_("Villages whose secretary is not filed"),
+        headers=[
+            Header(_("Township or subdistrict"), "township"),
+            Header(_("Village"), "village"),
+            Header(_("Secretary"), "secretary"),
+            Header(_("In office since"), "since"),
+            Header(_("Last filing")),
+        ],
+        sorts={
+            "township": ["township__code", "code"],
+            "village": ["code"],
+            "secretary": ["secretary_name"],
+            "since": ["secretary_since"],
+        },
+        default_sort="village",
+        export_name="unfiled-secretaries",
+        export_columns=[
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Secretary")),
+            Column(_("In office since"), 12),
+            Column(_("Last filing")),
+        ],
+        export_row=lambda v: [
+            v.township.name,
+            v.name,
+            v.secretary_name,
+            v.secretary_since,
+            SecretaryFiling.Status(v.last_filing_status).label if v.last_filing_status else "",
+        ],
+        template="cadres/records/unfiled_list.html",
+    )
+    filterset = filters.UnfiledFilter(
+        request.GET, queryset=selectors.unfiled_villages(request.user), request=request
+    )
+    return list_response(
+        request,
+        spec=spec,
+        filterset=filterset,
+        extra={"statuses": dict(SecretaryFiling.Status.choices)},
+    )
+
+
+@login_required
+@perm("add_secretaryfiling")
+def filing_create(request):
+    form = forms.SecretaryFilingForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            filing = services.secretary_filing_submit(
+                actor=request.user,
+                village=data["village"],
+                filing_number=data["filing_number"],
+                filed_on=data["filed_on"],
+                documents=data["documents"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The filing was sent to the district."))
+            return redirect("cadres:records:filing_detail", filing.pk)
+    return render(
+        request,
+        "cadres/records/form.html",
+        {"form": form, "title": _("File a village party secretary"), "multipart": True},
+    )
+
+
+@login_required
+@perm("view_secretaryfiling")
+def filing_detail(request, pk):
+    filing = get_object_or_404(
+        selectors.filings(request.user).select_related("post", "filed_by", "decided_by"), pk=pk
+    )
+    if request.method == "POST":
+        _action_form(
+            request,
+            forms.DecisionForm,
+            lambda d: services.secretary_filing_decide(
+                actor=request.user,
+                filing=filing,
+                confirm=d["decision"] == "confirm",
+                reason=d["reason"],
+            ),
+            _("The decision was recorded."),
+        )
+        return redirect("cadres:records:filing_detail", filing.pk)
+    return render(
+        request,
+        "cadres/records/filing_detail.html",
+        {
+            "filing": filing,
+            "documents": filing.documents.all(),
+            "decision_form": forms.DecisionForm(),
+            "history": filing.history.select_related("history_user")[:20],
+        },
+    )
+
+
+@login_required
+@perm("view_secretaryfiling")
+def filing_document(request, pk):
+    document = get_object_or_404(scope(FilingDocument.objects.all(), request.user), pk=pk)
+    return _serve(request, document)
+
+
+# 2. Personal matters reports --------------------------------------------------
+
+
+@login_required
+@perm("view_personalreport")
+def report_list(request):
+    spec = ListSpec(
+        title=_("Personal matters reports"),
+        headers=[
+            Header(_("Cadre"), "person"),
+            Header(_("Village"), "village"),
+            Header(_("Year"), "year"),
+            Header(_("Kind")),
+            Header(_("Matters reported")),
+            Header(_("Reported on"), "reported_on"),
+            Header(_("Handling status"), "status"),
+        ],
+        sorts={
+            "person": ["person__name_key"],
+            "village": ["village__code"],
+            "year": ["year"],
+            "reported_on": ["reported_on"],
+            "status": ["status"],
+        },
+        default_sort="-reported_on",
+        export_name="personal-reports",
+        export_columns=[
+            Column(_("Cadre")),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Year"), 8),
+            Column(_("Kind")),
+            Column(_("Matters reported"), 30),
+            Column(_("Content"), 40),
+            Column(_("Reported on"), 12),
+            Column(_("Handling status")),
+            Column(_("Review note"), 30),
+        ],
+        export_row=lambda r: [
+            r.person.name,
+            r.village.township.name,
+            r.village.name,
+            r.year,
+            r.get_kind_display(),
+            "、".join(r.category_labels()),
+            r.content,
+            r.reported_on,
+            r.get_status_display(),
+            r.review_note,
+        ],
+        template="cadres/records/report_list.html",
+    )
+    filterset = filters.PersonalReportFilter(
+        request.GET, queryset=selectors.personal_reports(request.user), request=request
+    )
+    return list_response(request, spec=spec, filterset=filterset)
+
+
+@login_required
+@perm("view_personalreport")
+def missing_report_list(request):
+    year = _year(request)
+    spec = ListSpec(
+        title=_("Cadres whose annual report is missing"),
+        headers=[
+            Header(_("Cadre"), "name"),
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+        ],
+        sorts={"name": ["name_key"], "village": ["village_name", "name_key"]},
+        default_sort="village",
+        export_name=f"missing-reports-{year}",
+        export_columns=[Column(_("Cadre")), Column(_("Township or subdistrict")), Column(_("Village"))],
+        export_row=lambda p: [p.name, p.township_name, p.village_name],
+        template="cadres/records/missing_report_list.html",
+    )
+    # Township, village and name filter the serving posts; the people follow from them.
+    filterset = filters.MissingReportFilter(
+        request.GET, queryset=selectors.serving_posts(request.user), request=request
+    )
+    people = selectors.missing_reports(filterset.qs, year)
+    return list_response(
+        request, spec=spec, filterset=filterset, queryset=people, extra={"year": year}
+    )
+
+
+def _scoped_person(request, pk):
+    return get_object_or_404(scope(Person.objects.all(), request.user), pk=pk)
+
+
+@login_required
+@perm("add_personalreport")
+def report_create(request, person_pk):
+    person = _scoped_person(request, person_pk)
+    villages = scope(Village.objects.filter(pk__in=person.posts.values("village_id")), request.user)
+    form = forms.PersonalReportForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.personal_report_submit(actor=request.user, person=person, **data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The report was recorded and awaits township review."))
+            return redirect("cadres:records:report_detail", report.pk)
+    return render(
+        request,
+        "cadres/records/form.html",
+        {"form": form, "title": _("Personal matters report of %(name)s") % {"name": person.name}},
+    )
+
+
+@login_required
+@perm("view_personalreport")
+def report_detail(request, pk):
+    report = get_object_or_404(selectors.personal_reports(request.user), pk=pk)
+    if request.method == "POST":
+        if request.POST.get("action") == "revise":
+            _action_form(
+                request,
+                forms.ReportReviseForm,
+                lambda d: services.personal_report_resubmit(actor=request.user, report=report, **d),
+                _("The report was sent for review again."),
+            )
+        else:
+            _action_form(
+                request,
+                forms.DecisionForm,
+                lambda d: services.personal_report_review(
+                    actor=request.user,
+                    report=report,
+                    approve=d["decision"] == "confirm",
+                    note=d["reason"],
+                ),
+                _("The review was recorded."),
+            )
+        return redirect("cadres:records:report_detail", report.pk)
+    return render(
+        request,
+        "cadres/records/report_detail.html",
+        {
+            "report": report,
+            "review_form": forms.DecisionForm(),
+            "revise_form": forms.ReportReviseForm(
+                initial={"categories": report.categories, "content": report.content}
+            ),
+            "history": report.history.select_related("history_user")[:20],
+        },
+    )
+
+
+# 3. Duty roster ---------------------------------------------------------------
+
+
+@login_required
+@perm("view_dutyroster")
+def roster_list(request):
+    spec = ListSpec(
+        title=_("Duty rosters"),
+        headers=[
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+            Header(_("Period")),
+            Header(_("From"), "starts_on"),
+            Header(_("Until")),
+            Header(_("Duties scheduled"), "scheduled"),
+            Header(_("Done"), "done"),
+            Header(_("Missed")),
+        ],
+        sorts={
+            "village": ["village__code", "starts_on"],
+            "starts_on": ["starts_on"],
+            "scheduled": ["scheduled"],
+            "done": ["done"],
+        },
+        default_sort="-starts_on",
+        export_name="duty-rosters",
+        export_columns=[
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Period")),
+            Column(_("From"), 12),
+            Column(_("Until"), 12),
+            Column(_("Duties scheduled")),
+            Column(_("Done")),
+            Column(_("Missed")),
+        ],
+        export_row=lambda r: [
+            r.village.township.name,
+            r.village.name,
+            r.get_period_display(),
+            r.starts_on,
+            r.ends_on,
+            r.scheduled,
+            r.done,
+            r.missed,
+        ],
+        template="cadres/records/roster_list.html",
+    )
+    filterset = filters.DutyRosterFilter(
+        request.GET, queryset=selectors.rosters(request.user), request=request
+    )
+    return list_response(request, spec=spec, filterset=filterset)
+
+
+@login_required
+@perm("add_dutyroster")
+def roster_create(request):
+    form = forms.DutyRosterForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            roster = services.duty_roster_create(actor=request.user, **data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return redirect("cadres:records:roster_detail", roster.pk)
+    return render(
+        request, "cadres/records/form.html", {"form": form, "title": _("New duty roster")}
+    )
+
+
+def _roster(request, pk):
+    return get_object_or_404(selectors.rosters(request.user), pk=pk)
+
+
+@login_required
+@perm("view_dutyroster")
+def roster_detail(request, pk):
+    roster = _roster(request, pk)
+    people = selectors.village_cadres(roster.village)
+    if request.method == "POST":
+        form = forms.DutyShiftForm(request.POST, people=people)
+        if form.is_valid():
+            try:
+                services.duty_shift_add(actor=request.user, roster=roster, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("The duty was added."))
+                return redirect("cadres:records:roster_detail", roster.pk)
+    else:
+        form = forms.DutyShiftForm(people=people, initial={"date": roster.starts_on})
+    return render(
+        request,
+        "cadres/records/roster_detail.html",
+        {
+            "roster": roster,
+            "shifts": roster.shifts.select_related("person"),
+            "tally": selectors.roster_tally(roster),
+            "form": form,
+            "outcome_form": forms.ShiftOutcomeForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@perm("view_dutyroster")
+def roster_print(request, pk):
+    roster = _roster(request, pk)
+    return render(
+        request,
+        "cadres/records/roster_print.html",
+        {"roster": roster, "shifts": roster.shifts.select_related("person")},
+    )
+
+
+@login_required
+@require_POST
+def shift_action(request, pk):
+    shift = get_object_or_404(
+        scope(DutyShift.objects.select_related("roster"), request.user), pk=pk
+    )
+    if request.POST.get("action") == "remove":
+        try:
+            services.duty_shift_remove(actor=request.user, shift=shift)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The duty was taken off the roster."))
+    else:
+        _action_form(
+            request,
+            forms.ShiftOutcomeForm,
+            lambda d: services.duty_shift_record(
+                actor=request.user, shift=shift, outcome=d["outcome"], note=d["note"]
+            ),
+            _("The outcome was recorded."),
+        )
+    return redirect("cadres:records:roster_detail", shift.roster_id)
+
+
+@login_required
+@perm("add_leaveperiod")
+def leave_create(request, person_pk):
+    person = _scoped_person(request, person_pk)
+    form = forms.LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_record(actor=request.user, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The leave was recorded."))
+            return redirect("cadres:records:person_records", person.pk)
+    return render(
+        request,
+        "cadres/records/form.html",
+        {"form": form, "title": _("Leave of %(name)s") % {"name": person.name}},
+    )
+
+
+# 4. Pioneer projects ----------------------------------------------------------
+
+
+@login_required
+@perm("view_pioneerproject")
+def project_list(request):
+    spec = ListSpec(
+        title=_("Pioneer projects"),
+        headers=[
+            Header(_("Year"), "year"),
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+            Header(_("Secretary")),
+            Header(_("Project title"), "title"),
+            Header(_("Handling status"), "status"),
+            Header(_("Score"), "score"),
+        ],
+        sorts={
+            "year": ["year", "village__code"],
+            "village": ["village__code"],
+            "title": ["title"],
+            "status": ["status"],
+            "score": ["score"],
+        },
+        default_sort="-year",
+        export_name="pioneer-projects",
+        export_columns=[
+            Column(_("Year"), 8),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Secretary")),
+            Column(_("Project title"), 30),
+            Column(_("Goals"), 40),
+            Column(_("Handling status")),
+            Column(_("Completed on"), 12),
+            Column(_("Score"), 8),
+        ],
+        export_row=lambda p: [
+            p.year,
+            p.village.township.name,
+            p.village.name,
+            p.person.name,
+            p.title,
+            p.goals,
+            p.get_status_display(),
+            p.completed_on,
+            p.score,
+        ],
+        template="cadres/records/project_list.html",
+    )
+    filterset = filters.PioneerProjectFilter(
+        request.GET, queryset=selectors.projects(request.user), request=request
+    )
+    return list_response(request, spec=spec, filterset=filterset)
+
+
+@login_required
+@perm("view_pioneerproject")
+def project_overview(request):
+    year = _year(request)
+    rows = selectors.project_overview(request.user, year)
+    township = None
+    if request.GET.get("township"):
+        township = get_object_or_404(user_townships(request.user), pk=request.GET["township"])
+    unclaimed = selectors.unclaimed_villages(request.user, year, township)
+    if request.GET.get("format") == "xlsx":
+        spec = ListSpec(
+            title=_("Pioneer projects overview"),
+            headers=[],
+            sorts={},
+            default_sort="",
+            export_name=f"pioneer-overview-{year}",
+            export_columns=[
+                Column(_("Township or subdistrict")),
+                Column(_("Villages")),
+                Column(_("Claimed")),
+                Column(_("Unclaimed")),
+                Column(_("Completed")),
+            ],
+            export_row=lambda t: [t.name, t.village_count, t.claimed, t.unclaimed, t.completed],
+            template="",
+        )
+        return export_response(request, spec=spec, rows=list(rows))
+    return render(
+        request,
+        "cadres/records/project_overview.html",
+        {"rows": rows, "year": year, "township": township, "unclaimed": unclaimed[:200]},
+    )
+
+
+@login_required
+@perm("add_pioneerproject")
+def project_create(request):
+    form = forms.PioneerProjectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.pioneer_project_claim(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The project was recorded."))
+            return redirect("cadres:records:project_detail", project.pk)
+    return render(
+        request, "cadres/records/form.html", {"form": form, "title": _("Claim a pioneer project")}
+    )
+
+
+@login_required
+@perm("view_pioneerproject")
+def project_detail(request, pk):
+    project = get_object_or_404(
+        selectors.projects(request.user).select_related("assessed_by"), pk=pk
+    )
+    progress_form = forms.ProgressForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "progress":
+            progress_form = forms.ProgressForm(request.POST, request.FILES)
+            if progress_form.is_valid():
+                try:
+                    services.project_progress_add(
+                        actor=request.user, project=project, **progress_form.cleaned_data
+                    )
+                except ValidationError as error:
+                    _form_errors(progress_form, error)
+                else:
+                    messages.success(request, _("The progress was recorded."))
+                    return redirect("cadres:records:project_detail", project.pk)
+        elif action == "complete":
+            _action_form(
+                request,
+                forms.ProjectCompleteForm,
+                lambda d: services.pioneer_project_complete(
+                    actor=request.user, project=project, **d
+                ),
+                _("The project was marked completed."),
+            )
+            return redirect("cadres:records:project_detail", project.pk)
+        else:
+            _action_form(
+                request,
+                forms.ProjectAssessForm,
+                lambda d: services.pioneer_project_assess(actor=request.user, project=project, **d),
+                _("The assessment was recorded."),
+            )
+            return redirect("cadres:records:project_detail", project.pk)
+    return render(
+        request,
+        "cadres/records/project_detail.html",
+        {
+            "project": project,
+            "progress": project.progress.select_related("recorded_by").prefetch_related(
+                "documents"
+            ),
+            "progress_form": progress_form,
+            "complete_form": forms.ProjectCompleteForm(),
+            "assess_form": forms.ProjectAssessForm(),
+            "history": project.history.select_related("history_user")[:20],
+        },
+    )
+
+
+@login_required
+@perm("view_pioneerproject")
+def progress_document(request, pk):
+    document = get_object_or_404(scope(ProgressDocument.objects.all(), request.user), pk=pk)
+    return _serve(request, document)
+
+
+# 5. Annual evaluation ---------------------------------------------------------
+
+
+def _evaluation_spec(template: str) -> ListSpec:
+    return ListSpec(
+        title=_("Annual evaluations"),
+        headers=[
+            Header(_("Year"), "year"),
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+            Header(_("Secretary"), "person"),
+            Header(_("Work results")),
+            Header(_("Discipline")),
+            Header(_("Public reputation")),
+            Header(_("Weighted total"), "total"),
+            Header(_("Grade"), "grade"),
+        ],
+        sorts={
+            "year": ["year", "village__code"],
+            "village": ["village__code"],
+            "person": ["person__name_key"],
+            "total": ["total"],
+            "grade": ["grade"],
+        },
+        default_sort="-year",
+        export_name="annual-evaluations",
+        export_columns=[
+            Column(_("Year"), 8),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Secretary")),
+            Column(_("Work results")),
+            Column(_("Discipline")),
+            Column(_("Public reputation")),
+            Column(_("Weighted total")),
+            Column(_("Grade")),
+            Column(_("Evaluator")),
+            Column(_("Evaluation date"), 12),
+            Column(_("Comments"), 40),
+        ],
+        export_row=lambda e: [
+            e.year,
+            e.village.township.name,
+            e.village.name,
+            e.person.name,
+            e.performance,
+            e.discipline,
+            e.reputation,
+            e.total,
+            e.get_grade_display(),
+            e.evaluator,
+            e.evaluated_on,
+            e.comments,
+        ],
+        template=template,
+    )
+
+
+@login_required
+@perm("view_annualevaluation")
+def evaluation_list(request):
+    filterset = filters.EvaluationFilter(
+        request.GET, queryset=selectors.evaluations(request.user), request=request
+    )
+    return list_response(
+        request,
+        spec=_evaluation_spec("cadres/records/evaluation_list.html"),
+        filterset=filterset,
+        extra={"rule": services.GradingRule.objects.filter(active=True).first()},
+    )
+
+
+@login_required
+@perm("add_annualevaluation")
+def evaluation_create(request):
+    form = forms.EvaluationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        post = services.serving_secretary_post(village=data["village"])
+        if post is None:
+            form.add_error("village", _("This village has no serving party secretary."))
+        else:
+            try:
+                evaluation = services.evaluation_record(
+                    actor=request.user, person=post.person, **data
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("The evaluation was recorded."))
+                return redirect("cadres:records:evaluation_detail", evaluation.pk)
+    return render(
+        request,
+        "cadres/records/form.html",
+        {
+            "form": form,
+            "title": _("Evaluate a village party secretary"),
+            "help": _("The grade is computed from the scores by the district's grading rule."),
+        },
+    )
+
+
+@login_required
+@perm("view_annualevaluation")
+def evaluation_detail(request, pk):
+    evaluation = get_object_or_404(
+        selectors.evaluations(request.user).select_related("recorded_by"), pk=pk
+    )
+    return render(
+        request,
+        "cadres/records/evaluation_detail.html",
+        {
+            "evaluation": evaluation,
+            "earlier": selectors.evaluations(request.user).filter(person=evaluation.person),
+            "history": evaluation.history.select_related("history_user")[:20],
+        },
+    )
+
+
+# 6. Recusal in party member development -------------------------------------
+
+
+@login_required
+@perm("view_partycandidate")
+def candidate_list(request):
+    spec = ListSpec(
+        title=_("Party membership candidates"),
+        headers=[
+            Header(_("Name"), "name"),
+            Header(_("ID number")),
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+            Header(_("Stage"), "stage"),
+            Header(_("Open recusals"), "open"),
+        ],
+        sorts={
+            "name": ["name_key"],
+            "village": ["village__code", "name_key"],
+            "stage": ["stage"],
+            "open": ["open_recusals"],
+        },
+        default_sort="village",
+        export_name="party-candidates",
+        export_columns=[
+            Column(_("Name")),
+            Column(_("ID number"), 22, text=True),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Stage")),
+            Column(_("Open recusals")),
+        ],
+        export_row=lambda c: [
+            c.name,
+            mask_id_number(c.id_number) if c.id_number else "",
+            c.village.township.name,
+            c.village.name,
+            c.get_stage_display(),
+            c.open_recusals,
+        ],
+        template="cadres/records/candidate_list.html",
+    )
+    filterset = filters.PartyCandidateFilter(
+        request.GET, queryset=selectors.candidates(request.user), request=request
+    )
+    return list_response(request, spec=spec, filterset=filterset)
+
+
+@login_required
+@perm("add_partycandidate")
+def candidate_create(request):
+    form = forms.PartyCandidateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate = services.party_candidate_add(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            count = candidate.recusals.count()
+            if count:
+                messages.warning(
+                    request,
+                    _("%(count)d cadres of the village are relatives and must recuse themselves.")
+                    % {"count": count},
+                )
+            return redirect("cadres:records:candidate_detail", candidate.pk)
+    return render(
+        request,
+        "cadres/records/form.html",
+        {"form": form, "title": _("Record a party membership candidate")},
+    )
+
+
+@login_required
+@perm("view_partycandidate")
+def candidate_detail(request, pk):
+    candidate = get_object_or_404(selectors.candidates(request.user), pk=pk)
+    if request.method == "POST":
+        _action_form(
+            request,
+            forms.CandidateStageForm,
+            lambda d: services.party_candidate_advance(
+                actor=request.user, candidate=candidate, stage=d["stage"]
+            ),
+            _("The stage was changed."),
+        )
+        return redirect("cadres:records:candidate_detail", candidate.pk)
+    return render(
+        request,
+        "cadres/records/candidate_detail.html",
+        {
+            "candidate": candidate,
+            "recusals": candidate.recusals.select_related("cadre", "relative", "recorded_by"),
+            "stage_form": forms.CandidateStageForm(initial={"stage": candidate.stage}),
+            "recusal_form": forms.RecusalForm(),
+            "history": candidate.history.select_related("history_user")[:20],
+        },
+    )
+
+
+@login_required
+@perm("view_recusal")
+def recusal_list(request):
+    spec = ListSpec(
+        title=_("Recusals"),
+        headers=[
+            Header(_("Cadre"), "cadre"),
+            Header(_("Relation")),
+            Header(_("Candidate"), "candidate"),
+            Header(_("Village"), "village"),
+            Header(_("Handling status"), "status"),
+            Header(_("Opened"), "created"),
+        ],
+        sorts={
+            "cadre": ["cadre__name_key"],
+            "candidate": ["candidate__name_key"],
+            "village": ["candidate__village__code"],
+            "status": ["status"],
+            "created": ["created_at"],
+        },
+        default_sort="created",
+        export_name="recusals",
+        export_columns=[
+            Column(_("Cadre")),
+            Column(_("Relation")),
+            Column(_("Candidate")),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Handling status")),
+            Column(_("Recorded on"), 12),
+            Column(_("Recusal statement"), 40),
+        ],
+        export_row=lambda r: [
+            r.cadre.name,
+            r.relative.get_relation_display() if r.relative else "",
+            r.candidate.name,
+            r.candidate.village.township.name,
+            r.candidate.village.name,
+            r.get_status_display(),
+            r.recorded_on,
+            r.statement,
+        ],
+        template="cadres/records/recusal_list.html",
+    )
+    data = request.GET.copy()
+    data.setdefault("status", Recusal.Status.OPEN)
+    filterset = filters.RecusalFilter(
+        data, queryset=selectors.recusals(request.user), request=request
+    )
+    return list_response(request, spec=spec, filterset=filterset)
+
+
+@login_required
+@require_POST
+def recusal_record(request, pk):
+    recusal = get_object_or_404(selectors.recusals(request.user), pk=pk)
+    _action_form(
+        request,
+        forms.RecusalForm,
+        lambda d: services.recusal_record(actor=request.user, recusal=recusal, **d),
+        _("The recusal was recorded."),
+    )
+    return redirect("cadres:records:candidate_detail", recusal.candidate_id)
+
+
+# The person's records ---------------------------------------------------------
+
+
+@login_required
+@perm("view_personalreport")
+def person_records(request, pk):
+    person = _scoped_person(request, pk)
+    return render(
+        request,
+        "cadres/records/person_records.html",
+        {
+            "person": person,
+            "serving_posts": Post.objects.serving().filter(person=person).select_related("village"),
+            **selectors.person_records(person, request.user),
+        },
+    )

@@ -1,0 +1,107 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from cadres.records import services
+from cadres.records.models import AnnualEvaluation, Grade, GradingRule
+from tests.cadres_records.factories import THIS_YEAR, secretary, serving_village
+from tests.factories import cadre
+
+pytestmark = pytest.mark.django_db
+
+
+def evaluate(user, person, scores=(92, 90, 88), year=THIS_YEAR):
+    performance, discipline, reputation = (Decimal(s) for s in scores)
+    return services.evaluation_record(
+        actor=user,
+        person=person,
+        village=serving_village(person),
+        year=year,
+        performance=performance,
+        discipline=discipline,
+        reputation=reputation,
+        evaluator="镇党委书记 李明",
+        evaluated_on=dt.date.today(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("scores", "grade"),
+    [
+        ((92, 90, 88), Grade.EXCELLENT),  # 0.5·92 + 0.25·90 + 0.25·88 = 90.5
+        ((80, 80, 70), Grade.COMPETENT),  # 77.5
+        ((60, 70, 60), Grade.BASIC),  # 62.5
+        ((100, 59, 100), Grade.INCOMPETENT),  # discipline veto
+        ((50, 60, 50), Grade.INCOMPETENT),  # 52.5
+    ],
+)
+def test_default_rule(scores, grade):
+    rule = GradingRule.objects.get(active=True)
+    assert rule.grade(*(Decimal(s) for s in scores)) == grade
+
+
+def test_record_uses_the_active_rule_and_keeps_history(staff, township_reviewer):
+    person = secretary()
+    first = evaluate(township_reviewer, person, year=THIS_YEAR - 1)
+    assert first.grade == Grade.EXCELLENT
+    assert first.total == Decimal("90.5")
+    old = GradingRule.objects.get(active=True)
+    old.active = False
+    old.save()
+    GradingRule.objects.create(name="严格", excellent_from=95, competent_from=80, basic_from=65)
+    second = evaluate(township_reviewer, person)
+    assert second.grade == Grade.COMPETENT
+    assert AnnualEvaluation.objects.get(pk=first.pk).rule == old
+    with pytest.raises(ValidationError):
+        evaluate(township_reviewer, person)  # once a year
+    with pytest.raises(PermissionDenied):
+        evaluate(staff, person, year=THIS_YEAR - 2)
+    with pytest.raises(ValidationError) as error:
+        evaluate(township_reviewer, cadre())  # not a secretary
+    assert "person" in error.value.message_dict
+
+
+def test_weights_must_sum_to_one():
+    rule = GradingRule(name="x", weight_performance=Decimal("0.5"))
+    rule.weight_discipline = Decimal("0.4")
+    with pytest.raises(ValidationError):
+        rule.full_clean()
+
+
+def test_pages(
+    client, township_reviewer, other_staff, department_user, django_assert_max_num_queries
+):
+    person = secretary()
+    client.force_login(township_reviewer)
+    url = reverse("cadres:records:evaluation_create")
+    data = {
+        "village": serving_village(person).pk,
+        "year": THIS_YEAR,
+        "performance": "101",
+        "discipline": "90",
+        "reputation": "90",
+        "evaluator": "李明",
+        "evaluated_on": "2026-01-10",
+    }
+    response = client.post(url, data)
+    assert "performance" in response.context["form"].errors
+    data["performance"] = "95"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    evaluation = AnnualEvaluation.objects.get()
+    for year in range(2018, 2024):
+        evaluate(township_reviewer, person, year=year)
+    detail = reverse("cadres:records:evaluation_detail", args=[evaluation.pk])
+    with django_assert_max_num_queries(12):
+        response = client.get(detail)
+    assert len(response.context["earlier"]) == 7
+    response = client.get(reverse("cadres:records:evaluation_list"), {"year": THIS_YEAR})
+    assert [e.pk for e in response.context["rows"]] == [evaluation.pk]
+    client.force_login(other_staff)
+    assert client.get(detail).status_code == 404
+    assert client.get(url).status_code == 403
+    client.force_login(department_user)
+    assert client.get(reverse("cadres:records:evaluation_list")).status_code == 403
