@@ -1,0 +1,83 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cadres.models import ImportFile
+from cadres.roster import COUNT_LABELS, roster_import
+from cadres.services import import_file_store
+from cadres.spreadsheets import SpreadsheetError
+
+
+class Command(BaseCommand):
+    help = "Import a cadre roster workbook (xlsx); writes nothing when any row is in error."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and count; write nothing."
+        )
+        parser.add_argument("--user", help="Import as this user (default: the first superuser).")
+
+    def handle(self, *args, file: Path, dry_run: bool, user: str | None, **options):
+        translation.activate("zh-hans")
+        actor = self._actor(user)
+        if not file.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": file})
+        try:
+            if dry_run:
+                plan = roster_import(actor=actor, source=file, dry_run=True)
+            else:
+                with file.open("rb") as handle:
+                    stored, earlier = import_file_store(
+                        actor=actor,
+                        upload=File(handle, name=file.name),
+                        kind=ImportFile.Kind.ROSTER,
+                    )
+                if earlier is not None:
+                    self.stdout.write(
+                        _("This file was already imported on %(date)s by %(user)s.")
+                        % {
+                            "date": f"{earlier.created_at:%Y-%m-%d %H:%M}",
+                            "user": earlier.uploaded_by,
+                        }
+                    )
+                plan = roster_import(actor=actor, source=stored.file, import_file=stored)
+        except (SpreadsheetError, ValidationError, PermissionDenied) as exc:
+            raise CommandError(_message(exc)) from exc
+        for key, value in plan.counts.items():
+            self.stdout.write(f"{COUNT_LABELS[key]} {value}")
+        if not plan.ok:
+            for error in plan.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                _("%(count)d rows are in error; nothing was imported.")
+                % {"count": plan.counts["errors"]}
+            )
+        self.stdout.write(
+            _("Checked; nothing was written (dry run).") if dry_run else _("Imported.")
+        )
+
+    def _actor(self, username: str | None):
+        users = get_user_model().objects.filter(is_active=True)
+        if username:
+            actor = users.filter(username=username).first()
+            if actor is None:
+                raise CommandError(_("No active user %(name)s.") % {"name": username})
+            return actor
+        actor = users.filter(is_superuser=True).order_by("pk").first()
+        if actor is None:
+            raise CommandError(_("Name the importing user with --user."))
+        return actor
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, PermissionDenied):
+        return _("This user may not import cadres.")
+    return str(exc)

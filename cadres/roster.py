@@ -1,0 +1,868 @@
+"""Roster import: a township's workbook of cadres and their families into the register.
+
+``roster_plan`` reads the workbook and works out every row's outcome without
+writing anything: the preview. ``roster_import`` (the service) plans again
+inside one transaction and, when no row is in error, writes the plan in bulk.
+Lookups are set-based: the preview's query count does not grow with the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from cadres import signals
+from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.identity import name_initials, normalize_id_number
+from cadres.models import ImportFile, Person, Post, Relative, Township, Village, VillagerGroup
+from cadres.scoping import scope, user_townships
+from cadres.services import default_term_end, identity_values, villager_group_upsert
+from cadres.spreadsheets import (
+    Column,
+    RowError,
+    normalize_header,
+    parse_choice,
+    parse_date,
+    parse_text,
+    read_sheet,
+    sheet_names,
+)
+
+CADRE_COLUMNS = (
+    Column(
+        "township", "乡镇", ("乡镇（街道）", "街道（乡镇）", "乡镇街道", "所属乡镇", "乡镇名称")
+    ),
+    Column("village", "村", ("村（社区）", "行政村", "村名", "村名称", "所在村", "村别"), True),
+    Column("group", "村民小组", ("小组", "村民组", "组别")),
+    Column("name", "姓名", (), True),
+    Column("sex", "性别"),
+    Column("ethnicity", "民族"),
+    Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证"), True),
+    Column("birth_date", "出生日期", ("出生年月", "出生年月日")),
+    Column("political_status", "政治面貌"),
+    Column("party_joined_on", "入党时间", ("入党日期", "入党年月")),
+    Column("education", "文化程度", ("学历", "最高学历")),
+    Column("posts", "职务", ("现任职务", "担任职务", "职位", "现任职务（职位）"), True),
+    Column("term_start", "任职时间", ("任现职时间", "任职日期", "任职年月", "任职起始时间")),
+    Column("term_end", "任期届满", ("任期届满时间", "届满时间", "任期至", "任期届满日期")),
+    Column("phone", "联系电话", ("电话", "手机", "手机号码", "联系方式", "电话号码")),
+)
+FAMILY_COLUMNS = (
+    Column("cadre_id_number", "干部身份证号", ("村干部身份证号", "干部公民身份号码"), True),
+    Column("name", "姓名", ("家庭成员姓名", "成员姓名"), True),
+    Column("relation", "关系", ("与干部关系", "与本人关系", "称谓"), True),
+    Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证")),
+    Column("birth_date", "出生日期", ("出生年月", "出生年月日")),
+    Column(
+        "work_unit_and_post", "工作单位及职务", ("工作单位", "工作单位及职务（职业）", "现工作单位")
+    ),
+)
+# Sheets whose names mark the family sheet; the cadre sheet is the first other one.
+FAMILY_SHEET_WORDS = ("家庭", "家属", "亲属")
+COLUMN_LABELS = {c.key: c.label for c in CADRE_COLUMNS}
+FAMILY_LABELS = {c.key: c.label for c in FAMILY_COLUMNS}
+# Read the register in batches this large: one query per batch, whatever the rows.
+LOOKUP_BATCH = 5000
+WRITE_BATCH = 1000
+REGISTER_WRITE_PERMS = (
+    "cadres.add_person",
+    "cadres.change_person",
+    "cadres.add_post",
+    "cadres.add_relative",
+    "cadres.change_relative",
+)
+
+POLITICAL_SYNONYMS = {
+    "党员": PoliticalStatus.CPC_MEMBER,
+    "共产党员": PoliticalStatus.CPC_MEMBER,
+    "中国共产党党员": PoliticalStatus.CPC_MEMBER,
+    "预备党员": PoliticalStatus.CPC_PROBATIONARY,
+    "团员": PoliticalStatus.CYL_MEMBER,
+    "共青团员": PoliticalStatus.CYL_MEMBER,
+}
+EDUCATION_SYNONYMS = {
+    "研究生": Education.POSTGRADUATE,
+    "硕士": Education.POSTGRADUATE,
+    "博士": Education.POSTGRADUATE,
+    "本科": Education.BACHELOR,
+    "大学": Education.BACHELOR,
+    "大专": Education.COLLEGE,
+    "专科": Education.COLLEGE,
+    "中专": Education.VOCATIONAL,
+    "中技": Education.VOCATIONAL,
+    "技校": Education.VOCATIONAL,
+    "职高": Education.VOCATIONAL,
+    "高中": Education.HIGH_SCHOOL,
+    "初中": Education.JUNIOR_HIGH,
+    "小学": Education.PRIMARY,
+    "初中以下": Education.PRIMARY,
+}
+RELATION_SYNONYMS = {
+    **dict.fromkeys(("妻子", "丈夫", "爱人", "夫妻", "妻", "夫"), Relative.Relation.SPOUSE),
+    **dict.fromkeys(("父", "爸爸"), Relative.Relation.FATHER),
+    **dict.fromkeys(("母", "妈妈"), Relative.Relation.MOTHER),
+    **dict.fromkeys(
+        ("子", "女", "儿子", "女儿", "长子", "次子", "长女", "次女", "子女"),
+        Relative.Relation.CHILD,
+    ),
+    **dict.fromkeys(
+        ("兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹", "兄弟", "姐妹"),
+        Relative.Relation.SIBLING,
+    ),
+    **dict.fromkeys(("岳父", "岳母", "公公", "婆婆"), Relative.Relation.PARENT_IN_LAW),
+}
+
+# Posts as written in rosters: a body prefix, then a title of that body.
+_BODY_PREFIXES = (
+    (Post.Body.PARTY_BRANCH, ("村党组织", "党组织", "村党委", "党委", "村党总支", "党总支")),
+    (Post.Body.PARTY_BRANCH, ("村党支部", "党支部", "支部")),
+    (Post.Body.VILLAGERS_COMMITTEE, ("村民委员会", "村委会", "村委", "居委会", "社区居委会")),
+    (
+        Post.Body.SUPERVISION_COMMITTEE,
+        ("村务监督委员会", "村务监督委", "村监委会", "监委会", "监督委员会", "村务监督"),
+    ),
+)
+_TITLE_WORDS = {
+    "书记": Post.Title.SECRETARY,
+    "副书记": Post.Title.DEPUTY_SECRETARY,
+    "主任": Post.Title.DIRECTOR,
+    "副主任": Post.Title.DEPUTY_DIRECTOR,
+    "委员": Post.Title.MEMBER,
+    "成员": Post.Title.MEMBER,
+}
+# Titles written without a body: whose they are goes without saying.
+_BARE_TITLES = {
+    "书记": (Post.Body.PARTY_BRANCH, Post.Title.SECRETARY),
+    "副书记": (Post.Body.PARTY_BRANCH, Post.Title.DEPUTY_SECRETARY),
+    "主任": (Post.Body.VILLAGERS_COMMITTEE, Post.Title.DIRECTOR),
+    "副主任": (Post.Body.VILLAGERS_COMMITTEE, Post.Title.DEPUTY_DIRECTOR),
+    "监委会主任": (Post.Body.SUPERVISION_COMMITTEE, Post.Title.DIRECTOR),
+}
+_GROUP_LEADER_WORDS = ("村民小组长", "村民小组组长", "小组长", "组长")
+_POST_SPLIT_RE = re.compile(r"[、，,；;/／|\s]+|兼任|兼")
+
+
+class Outcome:
+    NEW = "new"
+    UPDATED = "updated"
+    POST_ADDED = "post_added"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+    LABELS = {
+        NEW: gettext_lazy("New person"),
+        UPDATED: gettext_lazy("Updated"),
+        POST_ADDED: gettext_lazy("Post added"),
+        UNCHANGED: gettext_lazy("Unchanged"),
+        ERROR: gettext_lazy("Error"),
+    }
+
+
+def parse_posts(text: object) -> list[tuple[str, str]]:
+    """(body, title) pairs from a cell such as 村党组织书记、村委会主任 or 书记兼主任."""
+    cell = unicodedata.normalize("NFKC", parse_text(text)).replace("一肩挑", "")
+    posts: list[tuple[str, str]] = []
+    for part in filter(None, _POST_SPLIT_RE.split(cell)):
+        found = _parse_post(part)
+        if found is None:
+            raise ValueError(
+                _(
+                    "“%(post)s” is not a post this register knows; "
+                    "write it like 村党组织书记、村委会委员."
+                )
+                % {"post": part}
+            )
+        if found not in posts:
+            posts.append(found)
+    return posts
+
+
+def _parse_post(part: str) -> tuple[str, str] | None:
+    part = part.strip("()（）")
+    if part in _GROUP_LEADER_WORDS:
+        return Post.Body.VILLAGER_GROUP, Post.Title.GROUP_LEADER
+    if part in _BARE_TITLES:
+        return _BARE_TITLES[part]
+    for body, prefixes in _BODY_PREFIXES:
+        for prefix in sorted(prefixes, key=len, reverse=True):
+            if part.startswith(prefix):
+                title = _TITLE_WORDS.get(part[len(prefix) :])
+                if title in Post.TITLES_BY_BODY[body]:
+                    return body, title
+                return None
+    return None
+
+
+def post_label(body: str, title: str) -> str:
+    return f"{Post.Body(body).label}{Post.Title(title).label}"
+
+
+COUNT_LABELS = {
+    "rows": gettext_lazy("Rows"),
+    "errors": gettext_lazy("Rows in error"),
+    "new_persons": gettext_lazy("New people"),
+    "updated_persons": gettext_lazy("People updated"),
+    "posts_added": gettext_lazy("Posts added"),
+    "relatives_added": gettext_lazy("Family members added"),
+    "relatives_updated": gettext_lazy("Family members updated"),
+    "unchanged": gettext_lazy("Rows unchanged"),
+}
+
+
+# The plan -------------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    """One row's outcome, as the preview lists it."""
+
+    sheet: str
+    row: int
+    name: str
+    outcome: str = Outcome.UNCHANGED
+    details: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome.LABELS[self.outcome]
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.row, column, message))
+        self.outcome = Outcome.ERROR
+
+
+@dataclass
+class PostPlan:
+    village: Village
+    body: str
+    title: str
+    group_name: str
+    term_start: dt.date
+    term_end: dt.date
+
+
+@dataclass
+class PersonPlan:
+    identity: dict
+    fields: dict
+    existing: Person | None
+    changed: set[str] = field(default_factory=set)
+    posts: list[PostPlan] = field(default_factory=list)
+    person: Person | None = None
+
+
+@dataclass
+class RelativePlan:
+    cadre_id_number: str
+    # The registered cadre; None while the cadre is new in this roster.
+    cadre: Person | None
+    identity: dict
+    relation: str
+    work_unit_and_post: str
+    existing: Relative | None
+    changed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class RosterPlan:
+    rows: list[RowResult] = field(default_factory=list)
+    persons: dict[str, PersonPlan] = field(default_factory=dict)
+    relatives: list[RelativePlan] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for row in self.rows for error in row.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not any(row.outcome == Outcome.ERROR for row in self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        outcomes = Counter(row.outcome for row in self.rows)
+        return {
+            "rows": len(self.rows),
+            "errors": outcomes[Outcome.ERROR],
+            "new_persons": sum(1 for p in self.persons.values() if p.existing is None),
+            "updated_persons": sum(1 for p in self.persons.values() if p.existing and p.changed),
+            "posts_added": sum(len(p.posts) for p in self.persons.values()),
+            "relatives_added": sum(1 for r in self.relatives if r.existing is None),
+            "relatives_updated": sum(1 for r in self.relatives if r.existing and r.changed),
+            "unchanged": outcomes[Outcome.UNCHANGED],
+        }
+
+
+def _key(text: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", parse_text(text)))
+
+
+def _batches(items: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _sheets(source) -> tuple[str | int, str | None]:
+    names = sheet_names(source)
+    family = [n for n in names if any(w in normalize_header(n) for w in FAMILY_SHEET_WORDS)]
+    cadres = [n for n in names if n not in family]
+    if not cadres:
+        cadres = [names[0]]
+    return cadres[0], (family[0] if family else None)
+
+
+class _Register:
+    """What the plan needs from the database, loaded set-wise."""
+
+    def __init__(self, actor, id_numbers: set[str], village_refs: set[tuple[str, str]]):
+        self.actor = actor
+        self.townships = {_key(t.name): t for t in Township.objects.all()}
+        self.allowed = set(user_townships(actor).values_list("pk", flat=True))
+        township_ids = {
+            self.townships[t].pk
+            for t, _v in village_refs
+            if t in self.townships and self.townships[t].pk in self.allowed
+        }
+        if len(self.allowed) == 1 and any(not t for t, _v in village_refs):
+            # Staff of one township may leave the township column out.
+            township_ids |= self.allowed
+        self.villages: dict[tuple[int, str], Village] = {}
+        for village in Village.objects.filter(township_id__in=township_ids):
+            self.villages[(village.township_id, _key(village.name))] = village
+        village_ids = [v.pk for v in self.villages.values()]
+        self.groups = {
+            (g.village_id, _key(g.name)): g
+            for g in VillagerGroup.objects.filter(village_id__in=village_ids)
+        }
+        # Serving posts that the database allows only once per village, body or group.
+        self.unique_posts: dict[tuple, tuple[int, str]] = {}
+        for post in (
+            Post.objects.filter(village_id__in=village_ids, ended_on__isnull=True)
+            .filter(
+                Q(body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY)
+                | Q(title=Post.Title.DIRECTOR)
+                | Q(body=Post.Body.VILLAGER_GROUP)
+            )
+            .values_list(
+                "village_id", "body", "title", "villager_group__name", "person_id", "person__name"
+            )
+        ):
+            village_id, body, title, group, person_id, name = post
+            self.unique_posts[_unique_key(village_id, body, title, _key(group or ""))] = (
+                person_id,
+                name,
+            )
+        self.persons: dict[str, Person] = {}
+        self.visible: set[int] = set()
+        self.serving: dict[int, set[tuple]] = defaultdict(set)
+        self.load_persons(id_numbers)
+
+    def load_persons(self, id_numbers: Iterable[str]) -> None:
+        wanted = sorted(set(id_numbers) - set(self.persons))
+        for batch in _batches(wanted):
+            found = {p.id_number: p for p in Person.objects.filter(id_number__in=batch)}
+            self.persons.update(found)
+            pks = [p.pk for p in found.values()]
+            self.visible.update(
+                scope(Person.objects.all(), self.actor)
+                .filter(pk__in=pks)
+                .values_list("pk", flat=True)
+            )
+            for person_id, village_id, body, title in Post.objects.filter(
+                person_id__in=pks, ended_on__isnull=True
+            ).values_list("person_id", "village_id", "body", "title"):
+                self.serving[person_id].add((village_id, body, title))
+
+    def relatives_of(self, person_ids: list[int]) -> dict[int, list[Relative]]:
+        found: dict[int, list[Relative]] = defaultdict(list)
+        for batch in _batches(sorted(person_ids)):
+            for relative in Relative.objects.filter(cadre_id__in=batch):
+                found[relative.cadre_id].append(relative)
+        return found
+
+
+def _unique_key(village_id: int, body: str, title: str, group: str) -> tuple | None:
+    if body == Post.Body.PARTY_BRANCH and title == Post.Title.SECRETARY:
+        return (village_id, body, title)
+    if title == Post.Title.DIRECTOR:
+        return (village_id, body, title)
+    if body == Post.Body.VILLAGER_GROUP:
+        return (village_id, body, group)
+    return None
+
+
+def roster_plan(*, actor, source) -> RosterPlan:
+    """Every row's outcome, without writing. SpreadsheetError for a file that cannot be read."""
+    with translation.override("zh-hans"):
+        return _plan(actor, source)
+
+
+def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
+    try:
+        return parser(value, *args, **kwargs)
+    except ValueError as exc:
+        result.fail(label, str(exc))
+        return None
+
+
+def _plan(actor, source) -> RosterPlan:
+    cadre_sheet, family_sheet = _sheets(source)
+    cadre_rows = list(read_sheet(source, CADRE_COLUMNS, sheet=cadre_sheet))
+    family_rows = (
+        list(read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet)) if family_sheet else []
+    )
+    ids = {}
+    for row in cadre_rows:
+        ids[row.number] = normalize_id_number(row.values["id_number"])
+    cadre_ids = {
+        number.value
+        for rows in (
+            [ids[r.number] for r in cadre_rows],
+            [normalize_id_number(r.values["cadre_id_number"]) for r in family_rows],
+        )
+        for number in rows
+        if number.value
+    }
+    register = _Register(
+        actor,
+        cadre_ids,
+        {(_key(r.values["township"]), _key(r.values["village"])) for r in cadre_rows},
+    )
+    own = [t for t in register.townships.values() if t.pk in register.allowed]
+    plan = RosterPlan()
+    claimed: dict[tuple, tuple[str, int]] = {}
+    for row in cadre_rows:
+        _plan_cadre(plan, register, own, claimed, row, ids[row.number])
+    _plan_family(plan, register, family_rows)
+    return plan
+
+
+def _plan_cadre(plan, register, own, claimed, row, number) -> None:
+    v = row.values
+    label = COLUMN_LABELS
+    result = RowResult("cadres", row.number, parse_text(v["name"]))
+    plan.rows.append(result)
+    # The place.
+    township = None
+    township_name = _key(v["township"])
+    if township_name:
+        township = register.townships.get(township_name)
+        if township is None:
+            result.fail(
+                label["township"],
+                _("No township of Dongchang district is called “%(name)s”.")
+                % {"name": township_name},
+            )
+        elif township.pk not in register.allowed:
+            result.fail(label["township"], _("You may not import into this township."))
+            township = None
+    elif len(own) == 1:
+        township = own[0]
+    else:
+        result.fail(label["township"], _("Fill in the township."))
+    village = None
+    village_name = _key(v["village"])
+    if township is not None:
+        village = register.villages.get((township.pk, village_name)) or register.villages.get(
+            (township.pk, village_name + "村")
+        )
+        if village is None:
+            result.fail(
+                label["village"],
+                _("%(township)s has no village “%(village)s”.")
+                % {"township": township.name, "village": village_name or "—"},
+            )
+    # Who.
+    if number.errors:
+        for message in number.errors:
+            result.fail(label["id_number"], message)
+    elif not number.value:
+        result.fail(label["id_number"], _("A cadre's ID number is required."))
+    sex = _parse_field(result, label["sex"], parse_choice, v["sex"], Sex)
+    try:
+        identity = identity_values(name=v["name"], id_number=number.value, sex=sex or "")
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                result.fail(label.get(key, ""), message)
+        identity = None
+    if sex and number.sex and sex != number.sex:
+        result.fail(label["sex"], _("The sex differs from the one inside the ID number."))
+    fields = {
+        "ethnicity": _parse_field(
+            result,
+            label["ethnicity"],
+            parse_choice,
+            v["ethnicity"],
+            Ethnicity,
+            synonyms=_ethnicity_synonyms(),
+        ),
+        "political_status": _parse_field(
+            result,
+            label["political_status"],
+            parse_choice,
+            v["political_status"],
+            PoliticalStatus,
+            synonyms=POLITICAL_SYNONYMS,
+        ),
+        "party_joined_on": _parse_field(
+            result, label["party_joined_on"], parse_date, v["party_joined_on"]
+        ),
+        "education": _parse_field(
+            result,
+            label["education"],
+            parse_choice,
+            v["education"],
+            Education,
+            synonyms=EDUCATION_SYNONYMS,
+        ),
+        "phone": parse_text(v["phone"]),
+    }
+    if len(fields["phone"]) > Person._meta.get_field("phone").max_length:
+        result.fail(label["phone"], _("The phone number is too long."))
+    # An empty cell leaves what the register has.
+    fields = {key: value for key, value in fields.items() if value not in (None, "")}
+    posts = _parse_field(result, label["posts"], parse_posts, v["posts"]) or []
+    if not posts and not result.errors:
+        result.fail(label["posts"], _("Fill in the post."))
+    term_start = _parse_field(result, label["term_start"], parse_date, v["term_start"])
+    term_end = _parse_field(result, label["term_end"], parse_date, v["term_end"])
+    if posts and term_start is None and not v["term_start"]:
+        result.fail(label["term_start"], _("Fill in the date the post began."))
+    if term_start and term_end and term_end <= term_start:
+        result.fail(label["term_end"], _("The term must end after it starts."))
+    group_name = _key(v["group"])
+    if any(body == Post.Body.VILLAGER_GROUP for body, _t in posts) and not group_name:
+        result.fail(label["group"], _("A group leader needs the villager group."))
+    if result.errors or identity is None:
+        return
+
+    existing = register.persons.get(number.value)
+    if existing is not None and existing.pk not in register.visible:
+        result.fail(
+            label["id_number"],
+            _("This person is registered in another township; ask the district to transfer them."),
+        )
+        return
+    person = plan.persons.get(number.value)
+    if person is None:
+        person = plan.persons[number.value] = PersonPlan(identity, {}, existing)
+        if existing is None:
+            person.fields["home_village"] = village
+    elif person.identity["name_key"] != identity["name_key"]:
+        result.fail(
+            label["name"],
+            _("Another row has the same ID number with the name %(name)s.")
+            % {"name": person.identity["name"]},
+        )
+        return
+    person.fields.update(fields)
+    if existing is None:
+        result.outcome = Outcome.NEW
+    else:
+        for key, value in {**identity, **fields}.items():
+            if getattr(existing, key) != value:
+                person.changed.add(key)
+        if person.changed:
+            result.outcome = Outcome.UPDATED
+            result.details.append(
+                _("Changes: %(fields)s")
+                % {
+                    "fields": "、".join(
+                        str(Person._meta.get_field(f).verbose_name) for f in sorted(person.changed)
+                    )
+                }
+            )
+    held = set(register.serving.get(existing.pk, ())) if existing else set()
+    held |= {(p.village.pk, p.body, p.title) for p in person.posts}
+    for body, title in posts:
+        if (village.pk, body, title) in held:
+            continue
+        unique = _unique_key(village.pk, body, title, group_name)
+        holder = register.unique_posts.get(unique) if unique else None
+        if holder and (existing is None or holder[0] != existing.pk):
+            result.fail(
+                label["posts"],
+                _("%(village)s already has a serving %(post)s: %(name)s.")
+                % {"village": village.name, "post": post_label(body, title), "name": holder[1]},
+            )
+            continue
+        if unique in claimed and claimed[unique][0] != number.value:
+            result.fail(
+                label["posts"],
+                _("Row %(row)d gives the same post %(post)s of %(village)s to someone else.")
+                % {
+                    "row": claimed[unique][1],
+                    "post": post_label(body, title),
+                    "village": village.name,
+                },
+            )
+            continue
+        if unique:
+            claimed[unique] = (number.value, row.number)
+        person.posts.append(
+            PostPlan(
+                village=village,
+                body=body,
+                title=title,
+                group_name=group_name if body == Post.Body.VILLAGER_GROUP else "",
+                term_start=term_start,
+                term_end=term_end or default_term_end(term_start),
+            )
+        )
+        held.add((village.pk, body, title))
+        if result.outcome == Outcome.UNCHANGED:
+            result.outcome = Outcome.POST_ADDED
+        result.details.append(
+            _("New post: %(post)s") % {"post": f"{village.name}{post_label(body, title)}"}
+        )
+
+
+def _ethnicity_synonyms() -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {str(label).removesuffix("族"): value for value, label in Ethnicity.choices}
+
+
+def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
+    label = FAMILY_LABELS
+    cadre_ids = [p.existing.pk for p in plan.persons.values() if p.existing is not None]
+    cadre_ids += [
+        p.pk
+        for n, p in register.persons.items()
+        if n not in plan.persons and p.pk in register.visible
+    ]
+    existing_relatives = register.relatives_of(cadre_ids)
+    seen: set[tuple] = set()
+    for row in rows:
+        v = row.values
+        result = RowResult("family", row.number, parse_text(v["name"]))
+        plan.rows.append(result)
+        cadre_number = normalize_id_number(v["cadre_id_number"])
+        cadre: Person | None = None
+        if cadre_number.errors:
+            for message in cadre_number.errors:
+                result.fail(label["cadre_id_number"], message)
+        elif not cadre_number.value:
+            result.fail(label["cadre_id_number"], _("Fill in the cadre's ID number."))
+        elif cadre_number.value in plan.persons:
+            cadre = plan.persons[cadre_number.value].existing
+        else:
+            cadre = register.persons.get(cadre_number.value)
+            if cadre is None or cadre.pk not in register.visible:
+                result.fail(
+                    label["cadre_id_number"],
+                    _("No cadre with this ID number is in the roster or in your townships."),
+                )
+        relation = _parse_field(
+            result,
+            label["relation"],
+            parse_choice,
+            v["relation"],
+            Relative.Relation,
+            synonyms=RELATION_SYNONYMS,
+        )
+        birth_date = _parse_field(result, label["birth_date"], parse_date, v["birth_date"])
+        work = parse_text(v["work_unit_and_post"])
+        if len(work) > Relative._meta.get_field("work_unit_and_post").max_length:
+            result.fail(label["work_unit_and_post"], _("The text is too long."))
+        try:
+            identity = identity_values(
+                name=v["name"], id_number=v["id_number"], birth_date=birth_date
+            )
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                for message in messages:
+                    result.fail(label.get(key, ""), message)
+            identity = None
+        if relation is None and not result.errors:
+            result.fail(label["relation"], _("Fill in the relation."))
+        if result.errors or identity is None:
+            continue
+        key = (cadre_number.value, identity["id_number"] or (identity["name_key"], relation))
+        if key in seen:
+            result.fail("", _("This family member appears twice for the same cadre."))
+            continue
+        seen.add(key)
+        existing = None
+        if cadre is not None:
+            for relative in existing_relatives.get(cadre.pk, ()):
+                if (identity["id_number"] and relative.id_number == identity["id_number"]) or (
+                    relative.name_key == identity["name_key"] and relative.relation == relation
+                ):
+                    existing = relative
+                    break
+        relative_plan = RelativePlan(cadre_number.value, cadre, identity, relation, work, existing)
+        if existing is None:
+            result.outcome = Outcome.NEW
+        else:
+            wanted = {**identity, "relation": relation}
+            if work:
+                wanted["work_unit_and_post"] = work
+            if not identity["id_number"] and identity["birth_date"] is None:
+                wanted.pop("birth_date")
+            relative_plan.changed = {
+                k
+                for k, value in wanted.items()
+                if getattr(existing, k) != value and value not in (None, "")
+            }
+            if relative_plan.changed:
+                result.outcome = Outcome.UPDATED
+        plan.relatives.append(relative_plan)
+
+
+# The service ------------------------------------------------------------------------
+
+
+def roster_import(
+    *, actor, source, import_file: ImportFile | None = None, dry_run: bool = False
+) -> RosterPlan:
+    """Plan the roster and, unless a row is in error or this is a dry run, write it.
+
+    All or nothing: one transaction; the existing people are locked while it runs.
+    """
+    if not actor.has_perms(REGISTER_WRITE_PERMS):
+        raise PermissionDenied
+    with transaction.atomic():
+        plan = roster_plan(actor=actor, source=source)
+        if not plan.ok or dry_run:
+            return plan
+        existing = [p.existing.pk for p in plan.persons.values() if p.existing is not None]
+        for batch in _batches(existing):
+            list(Person.objects.select_for_update().filter(pk__in=batch).values_list("pk"))
+        _write(actor, plan)
+        if import_file is not None:
+            import_file.status = ImportFile.Status.IMPORTED
+            import_file.summary = plan.counts
+            import_file.save(update_fields=["status", "summary", "updated_at"])
+    return plan
+
+
+def _write(actor, plan: RosterPlan) -> None:
+    now = timezone.now()
+    new_people, changed_people, identity_changed = [], [], []
+    changed_fields: set[str] = set()
+    for person_plan in plan.persons.values():
+        if person_plan.existing is None:
+            person = Person(**person_plan.identity, **person_plan.fields)
+            person.name_initials = name_initials(person.name_key)
+            new_people.append(person)
+            identity_changed.append(person)
+        else:
+            person = person_plan.existing
+            if person_plan.changed:
+                for key in person_plan.changed:
+                    setattr(person, key, {**person_plan.identity, **person_plan.fields}[key])
+                person.name_initials = name_initials(person.name_key)
+                person.updated_at = now
+                changed_fields |= person_plan.changed | {"name_initials"}
+                changed_people.append(person)
+                if person_plan.changed & {"name", "name_key", "id_number", "birth_date", "sex"}:
+                    identity_changed.append(person)
+        person_plan.person = person
+    bulk_create_with_history(new_people, Person, batch_size=WRITE_BATCH, default_user=actor)
+    if new_people and new_people[0].pk is None:
+        # Backends that do not return keys from a bulk insert: read them back.
+        keys = dict(
+            Person.objects.filter(id_number__in=[p.id_number for p in new_people]).values_list(
+                "id_number", "pk"
+            )
+        )
+        for person in new_people:
+            person.pk = keys[person.id_number]
+    if changed_people:
+        bulk_update_with_history(
+            changed_people,
+            Person,
+            [*changed_fields, "updated_at"],
+            batch_size=WRITE_BATCH,
+            default_user=actor,
+        )
+
+    groups: dict[tuple[int, str], VillagerGroup] = {}
+    posts = []
+    for person_plan in plan.persons.values():
+        for post in person_plan.posts:
+            group = None
+            if post.group_name:
+                key = (post.village.pk, post.group_name)
+                if key not in groups:
+                    groups[key] = VillagerGroup.objects.filter(
+                        village=post.village, name=post.group_name
+                    ).first() or villager_group_upsert(
+                        village=post.village,
+                        number=_group_number(post.group_name),
+                        name=post.group_name,
+                    )
+                group = groups[key]
+            posts.append(
+                Post(
+                    person=person_plan.person,
+                    village=post.village,
+                    villager_group=group,
+                    body=post.body,
+                    title=post.title,
+                    term_start=post.term_start,
+                    term_end=post.term_end,
+                )
+            )
+    bulk_create_with_history(posts, Post, batch_size=WRITE_BATCH, default_user=actor)
+
+    new_relatives, changed_relatives, relatives_changed = [], [], []
+    relative_fields: set[str] = set()
+    for relative_plan in plan.relatives:
+        in_roster = plan.persons.get(relative_plan.cadre_id_number)
+        cadre = in_roster.person if in_roster else relative_plan.cadre
+        if relative_plan.existing is None:
+            relative = Relative(
+                cadre=cadre,
+                relation=relative_plan.relation,
+                work_unit_and_post=relative_plan.work_unit_and_post,
+                **relative_plan.identity,
+            )
+            new_relatives.append(relative)
+            relatives_changed.append(relative)
+        elif relative_plan.changed:
+            relative = relative_plan.existing
+            values = {
+                **relative_plan.identity,
+                "relation": relative_plan.relation,
+                "work_unit_and_post": relative_plan.work_unit_and_post,
+            }
+            for key in relative_plan.changed:
+                setattr(relative, key, values[key])
+            relative.updated_at = now
+            relative_fields |= relative_plan.changed
+            changed_relatives.append(relative)
+            if relative_plan.changed - {"relation", "work_unit_and_post"}:
+                relatives_changed.append(relative)
+    bulk_create_with_history(new_relatives, Relative, batch_size=WRITE_BATCH, default_user=actor)
+    if changed_relatives:
+        bulk_update_with_history(
+            changed_relatives,
+            Relative,
+            [*relative_fields, "updated_at"],
+            batch_size=WRITE_BATCH,
+            default_user=actor,
+        )
+    # Receivers only enqueue work on commit, so one signal per person is cheap.
+    for person in identity_changed:
+        signals.person_identity_changed.send(sender=Person, person=person)
+    for relative in relatives_changed:
+        signals.relative_identity_changed.send(sender=Relative, relative=relative)
+
+
+def _group_number(name: str) -> int | None:
+    digits = re.search(r"\d+", name)
+    return int(digits.group()) if digits else None

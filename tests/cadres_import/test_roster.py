@@ -1,0 +1,309 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from cadres import signals
+from cadres.models import Person, Post, Relative, VillagerGroup
+from cadres.roster import Outcome, parse_posts, roster_import, roster_plan
+from cadres.spreadsheets import SpreadsheetError
+from tests.cadres_import.workbooks import roster_bytes, workbook_bytes
+from tests.factories import PersonFactory, PostFactory, VillageFactory, make_id_number, township
+
+pytestmark = pytest.mark.django_db
+
+B = Post.Body
+T = Post.Title
+
+
+def number(n: int, *, male: bool = True) -> str:
+    return make_id_number(dt.date(1975, 3, 4), n, male=male)
+
+
+@pytest.fixture
+def village(db):
+    return VillageFactory(name="民主村", township=township("220502100"))
+
+
+def cadre_row(n: int, **cells) -> dict:
+    return {
+        "乡镇": "金厂镇",
+        "村": "民主村",
+        "姓名": f"张{'一二三四五六七八九十'[n % 10]}",
+        "身份证号": number(n),
+        "民族": "汉族",
+        "政治面貌": "中共党员",
+        "文化程度": "高中",
+        "职务": "村委会委员",
+        "任职时间": "2021-12-01",
+        "联系电话": "13800138000",
+        **cells,
+    }
+
+
+def load(data: bytes, user, **kwargs):
+    return roster_import(actor=user, source=io.BytesIO(data), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (
+            "村党组织书记、村委会主任",
+            [(B.PARTY_BRANCH, T.SECRETARY), (B.VILLAGERS_COMMITTEE, T.DIRECTOR)],
+        ),
+        ("书记兼主任", [(B.PARTY_BRANCH, T.SECRETARY), (B.VILLAGERS_COMMITTEE, T.DIRECTOR)]),
+        (
+            "党支部书记,村委会委员",
+            [(B.PARTY_BRANCH, T.SECRETARY), (B.VILLAGERS_COMMITTEE, T.MEMBER)],
+        ),
+        ("村党组织副书记", [(B.PARTY_BRANCH, T.DEPUTY_SECRETARY)]),
+        ("村务监督委员会主任", [(B.SUPERVISION_COMMITTEE, T.DIRECTOR)]),
+        ("监委会委员", [(B.SUPERVISION_COMMITTEE, T.MEMBER)]),
+        ("村民小组长", [(B.VILLAGER_GROUP, T.GROUP_LEADER)]),
+        ("村委会副主任 ", [(B.VILLAGERS_COMMITTEE, T.DEPUTY_DIRECTOR)]),
+        ("书记、主任一肩挑", [(B.PARTY_BRANCH, T.SECRETARY), (B.VILLAGERS_COMMITTEE, T.DIRECTOR)]),
+    ],
+)
+def test_parse_posts(cell, expected):
+    assert parse_posts(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["委员", "村委会书记", "会计", "村务监督委员会副主任"])
+def test_parse_posts_refuses_unclear_posts(cell):
+    with pytest.raises(ValueError, match=cell.split("、")[0]):
+        parse_posts(cell)
+
+
+def test_good_workbook_imports_people_posts_and_family(staff, village):
+    received = []
+
+    def on_identity(sender, person, **kwargs):
+        received.append(person.pk)
+
+    signals.person_identity_changed.connect(on_identity)
+    try:
+        data = roster_bytes(
+            [
+                cadre_row(1, 职务="村党组织书记、村委会主任", 姓名="王 元"),
+                cadre_row(2, 职务="村民小组长", 村民小组="3组", 民族="满", 政治面貌="群众"),
+                cadre_row(3, 身份证号=number(3).lower(), 任职时间=dt.date(2021, 12, 1)),
+            ],
+            [
+                {
+                    "干部身份证号": number(1),
+                    "姓名": "李芳",
+                    "关系": "妻子",
+                    "身份证号": number(50, male=False),
+                },
+                {"干部身份证号": number(1), "姓名": "王小明", "关系": "儿子", "出生日期": "2005.6"},
+            ],
+        )
+        plan = load(data, staff)
+    finally:
+        signals.person_identity_changed.disconnect(on_identity)
+    assert plan.ok, plan.errors
+    assert plan.counts["new_persons"] == 3
+    assert plan.counts["posts_added"] == 4
+    assert plan.counts["relatives_added"] == 2
+    wang = Person.objects.get(id_number=number(1))
+    assert wang.name == "王元"
+    assert wang.home_village == village
+    assert wang.history.count() == 1
+    assert {(p.body, p.title) for p in wang.posts.all()} == {
+        (B.PARTY_BRANCH, T.SECRETARY),
+        (B.VILLAGERS_COMMITTEE, T.DIRECTOR),
+    }
+    post = wang.posts.first()
+    assert post.term_start == dt.date(2021, 12, 1)
+    assert post.term_end == dt.date(2026, 12, 1)
+    leader = Person.objects.get(id_number=number(2))
+    assert leader.ethnicity == "11"  # 满族
+    assert leader.political_status == "masses"
+    group = VillagerGroup.objects.get(village=village, name="3组")
+    assert group.number == 3
+    assert leader.posts.get().villager_group == group
+    assert Person.objects.get(id_number=number(3)).name == "张四"
+    son = Relative.objects.get(name="王小明")
+    assert son.relation == Relative.Relation.CHILD
+    assert son.id_number is None
+    assert son.birth_date == dt.date(2005, 6, 1)
+    assert sorted(received) == sorted(Person.objects.values_list("pk", flat=True))
+
+
+def test_reimport_updates_rather_than_duplicates(staff, village):
+    rows = [cadre_row(1, 职务="书记兼主任"), cadre_row(2)]
+    family = [{"干部身份证号": number(1), "姓名": "李芳", "关系": "配偶"}]
+    assert load(roster_bytes(rows, family), staff).ok
+    again = load(roster_bytes(rows, family), staff)
+    assert [r.outcome for r in again.rows] == [Outcome.UNCHANGED] * 3
+    assert Person.objects.count() == 2
+    assert Post.objects.count() == 3
+    assert Relative.objects.count() == 1
+    rows[1]["联系电话"] = "13900000000"
+    rows[1]["职务"] = "村委会委员、村务监督委员会委员"
+    family[0]["工作单位及职务"] = "金厂镇中心小学教师"
+    plan = load(roster_bytes(rows, family), staff)
+    assert [r.outcome for r in plan.rows] == [Outcome.UNCHANGED, Outcome.UPDATED, Outcome.UPDATED]
+    assert plan.counts["posts_added"] == 1
+    person = Person.objects.get(id_number=number(2))
+    assert person.phone == "13900000000"
+    assert person.posts.count() == 2
+    assert person.history.count() == 2
+    assert Relative.objects.get().work_unit_and_post == "金厂镇中心小学教师"
+    assert Person.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ({"身份证号": None}, "身份证号", "必"),
+        ({"身份证号": 220502197503040011}, "身份证号", "文本"),
+        ({"身份证号": "220502197503040012"}, "身份证号", "校验"),
+        ({"姓名": " "}, "姓名", ""),
+        ({"乡镇": "不存在镇"}, "乡镇", "不存在镇"),
+        ({"乡镇": "环通乡"}, "乡镇", "无权"),
+        ({"村": "没有村"}, "村", "没有村"),
+        ({"职务": "会计"}, "职务", "会计"),
+        ({"职务": None}, "职务", ""),
+        ({"职务": "村民小组长"}, "村民小组", ""),
+        ({"任职时间": "明年"}, "任职时间", "明年"),
+        ({"任职时间": None}, "任职时间", ""),
+        ({"任期届满": "2020-01-01"}, "任期届满", ""),
+        ({"民族": "火星族"}, "民族", "火星族"),
+        ({"政治面貌": "无党派"}, "政治面貌", ""),
+        ({"文化程度": "幼儿园"}, "文化程度", ""),
+        ({"性别": "女"}, "性别", ""),
+        ({"联系电话": "1" * 30}, "联系电话", ""),
+    ],
+)
+def test_each_kind_of_bad_row_is_an_error_naming_row_and_column(
+    staff, village, cells, column, message
+):
+    data = roster_bytes([cadre_row(1), cadre_row(2, **cells)])
+    plan = load(data, staff)
+    assert not plan.ok
+    assert plan.rows[0].outcome == Outcome.NEW
+    assert plan.rows[1].outcome == Outcome.ERROR
+    texts = [str(e) for e in plan.errors]
+    assert any(t.startswith(f"第3行「{column}」：") and message in t for t in texts), texts
+    assert not Person.objects.exists()
+
+
+def test_id_stored_as_number_says_digits_are_lost(staff, village):
+    plan = load(roster_bytes([cadre_row(1, 身份证号=int(number(1)[:17] + "0"))]), staff)
+    (error,) = plan.errors
+    assert error.row == 2
+    assert error.column == "身份证号"
+    assert "文本" in error.message
+
+
+def test_conflicting_posts_are_errors(staff, village):
+    PostFactory(
+        village=village, body=B.PARTY_BRANCH, title=T.SECRETARY, person=PersonFactory(name="赵书记")
+    )
+    plan = load(
+        roster_bytes(
+            [
+                cadre_row(1, 职务="村党组织书记"),
+                cadre_row(2, 职务="主任"),
+                cadre_row(3, 职务="主任"),
+            ]
+        ),
+        staff,
+    )
+    texts = [str(e) for e in plan.errors]
+    assert any("第2行" in t and "赵书记" in t for t in texts), texts
+    assert any(t.startswith("第4行") and "第3行" in t for t in texts), texts
+    assert Person.objects.count() == 1
+
+
+def test_bad_family_rows(staff, village):
+    data = roster_bytes(
+        [cadre_row(1)],
+        [
+            {"干部身份证号": number(9), "姓名": "李芳", "关系": "配偶"},
+            {"干部身份证号": number(1), "姓名": "李芳", "关系": "邻居"},
+            {"干部身份证号": number(1), "姓名": "李芳", "关系": "配偶", "身份证号": "123"},
+        ],
+    )
+    plan = load(data, staff)
+    texts = [str(e) for e in plan.errors]
+    assert texts[0].startswith("第2行「干部身份证号」")
+    assert texts[1].startswith("第3行「关系」")
+    assert texts[2].startswith("第4行「身份证号」")
+    assert not Person.objects.exists()
+
+
+def test_atomic_when_the_database_refuses_midway(staff, village):
+    # The preview cannot know about a post created after it; the database refuses
+    # the second secretary, and nothing of the import stays.
+    data = roster_bytes([cadre_row(n) for n in range(1, 6)] + [cadre_row(6, 职务="书记")])
+    plan = roster_plan(actor=staff, source=io.BytesIO(data))
+    assert plan.ok
+    from django.db import IntegrityError, transaction
+
+    from cadres.roster import _write
+
+    PostFactory(village=village, body=B.PARTY_BRANCH, title=T.SECRETARY)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _write(staff, plan)
+    assert Person.objects.count() == 1  # only the one PostFactory made
+
+
+def test_dry_run_writes_nothing(staff, village):
+    plan = load(roster_bytes([cadre_row(1)]), staff, dry_run=True)
+    assert plan.ok
+    assert plan.counts["new_persons"] == 1
+    assert not Person.objects.exists()
+
+
+def test_another_townships_person_is_refused(staff, village):
+    other = PostFactory(village=VillageFactory(township=township("220502200"))).person
+    plan = load(roster_bytes([cadre_row(1, 身份证号=other.id_number, 姓名=other.name)]), staff)
+    assert "其他乡镇" in str(plan.errors[0])
+    assert other.posts.count() == 1
+
+
+def test_roles_that_may_not_write_are_refused(district_reviewer, village):
+    with pytest.raises(PermissionDenied):
+        load(roster_bytes([cadre_row(1)]), district_reviewer)
+
+
+def test_township_column_may_be_left_out_by_single_township_staff(staff, village):
+    headers = ["村", "姓名", "身份证号", "职务", "任职时间"]
+    data = workbook_bytes(
+        {"花名册": [headers, ["民主", "张三", number(1), "村委会委员", "2021-12-01"]]}
+    )
+    plan = load(data, staff)
+    assert plan.ok, plan.errors
+    assert Person.objects.get().posts.get().village == village
+
+
+def test_unreadable_file_raises(staff):
+    with pytest.raises(SpreadsheetError):
+        load(b"not a workbook", staff)
+
+
+def test_preview_query_count_does_not_grow_with_rows(staff, village, django_assert_max_num_queries):
+    existing = [
+        PostFactory(village=village, person=PersonFactory(id_number=number(n))) for n in (1, 2)
+    ]
+    small = roster_bytes(
+        [cadre_row(n) for n in range(1, 4)],
+        [{"干部身份证号": number(1), "姓名": "李芳", "关系": "配偶"}],
+    )
+    large = roster_bytes(
+        [cadre_row(n) for n in range(1, 60)],
+        [{"干部身份证号": number(n), "姓名": "李芳", "关系": "配偶"} for n in range(1, 40)],
+    )
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small_queries:
+        roster_plan(actor=staff, source=io.BytesIO(small))
+    with django_assert_max_num_queries(len(small_queries)):
+        plan = roster_plan(actor=staff, source=io.BytesIO(large))
+    assert len(plan.rows) == 59 + 39
+    assert existing
