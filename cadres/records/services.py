@@ -121,15 +121,22 @@ def secretary_filing_submit(
     documents = list(documents)
     if not documents:
         raise ValidationError({"documents": _("Attach at least one document.")})
-    filing = SecretaryFiling.objects.create(
-        village=village,
-        post=post,
-        person=post.person,
-        filing_number=filing_number,
-        filed_on=filed_on,
-        note=note,
-        filed_by=actor,
-    )
+    try:
+        # A concurrent filing may take the number between the check and the insert.
+        with transaction.atomic():
+            filing = SecretaryFiling.objects.create(
+                village=village,
+                post=post,
+                person=post.person,
+                filing_number=filing_number,
+                filed_on=filed_on,
+                note=note,
+                filed_by=actor,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            {"filing_number": _("This filing number is already in use.")}
+        ) from error
     _store_documents(FilingDocument, actor=actor, files=documents, filing=filing)
     return filing
 
