@@ -281,6 +281,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
+    # The organization department's workbook for the month before, at 02:00 on the 1st.
+    "monthly-report": {
+        "task": "dongchang.tasks.build_monthly_report",
+        "schedule": crontab(hour=2, minute=0, day_of_month=1),
+    },
     "clear-expired-sessions": {
         "task": "dongchang.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),

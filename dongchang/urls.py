@@ -7,6 +7,7 @@ from dongchang import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("dongchang.accounts.urls")),
+    path("reports/", include("dongchang.report_urls")),
     path("training/", include("training.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0002_dongchang_townships", "load"),
     ("dongchang.accounts.migrations.0002_roles", "make_roles"),
+    ("dongchang.migrations.0002_report_permissions", "grant"),
     ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
 ]
 

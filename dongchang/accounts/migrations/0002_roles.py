@@ -1,7 +1,8 @@
 """Roles as groups. Later apps add their own permissions to these groups by name."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from cadres.migration_helpers import grant_role_permissions
 
 ROLE_PERMISSIONS = {
     "乡镇工作人员": [],
@@ -27,23 +28,7 @@ ROLE_PERMISSIONS = {
 
 
 def make_roles(apps, schema_editor):
-    # Permissions are normally made after migrate; the groups need them now.
-    for app_config in apps.get_app_configs():
-        # Historical app configs have no models module, which create_permissions
-        # takes for "no models"; tests also call this with the real registry.
-        original = getattr(app_config, "models_module", None)
-        app_config.models_module = original or True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = original
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    grant_role_permissions(apps, ROLE_PERMISSIONS)
 
 
 def remove_roles(apps, schema_editor):

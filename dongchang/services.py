@@ -1,0 +1,53 @@
+"""Writes of the district-wide layer: the monthly workbook."""
+
+import hashlib
+import os
+import tempfile
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from dongchang.models import MonthlyReport
+from dongchang.reports import Month, build_workbook
+
+BUILD_PERM = "dongchang.build_monthlyreport"
+
+
+def monthly_report_build(*, month: Month, actor=None) -> MonthlyReport:
+    """Build the month's workbook and store it, replacing an earlier build atomically.
+
+    ``actor`` is None for the monthly schedule and the command line. The file is
+    written beside its final place and renamed over it under the row's lock, so a
+    reader never sees half a file and two builds at once still leave one report
+    whose file matches its hash.
+    """
+    if actor is not None and not actor.has_perm(BUILD_PERM):
+        raise PermissionDenied
+    name = f"reports/monthly/{month.first:%Y-%m}.xlsx"
+    final_path = default_storage.path(name)
+    os.makedirs(os.path.dirname(final_path), exist_ok=True)
+    handle, temp_path = tempfile.mkstemp(dir=os.path.dirname(final_path), suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            counts = build_workbook(month, stream)
+        digest = hashlib.sha256()
+        with open(temp_path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        with transaction.atomic():
+            report, _created = MonthlyReport.objects.get_or_create(month=month.first)
+            report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+            os.replace(temp_path, final_path)
+            report.file.name = name
+            report.sha256 = digest.hexdigest()
+            report.size = os.path.getsize(final_path)
+            report.built_at = timezone.now()
+            report.built_by = actor
+            report.row_counts = counts
+            report.save()
+    finally:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+    return report

@@ -1,0 +1,196 @@
+import datetime as dt
+import hashlib
+import io
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cadres.models import AccessLogEntry, Post
+from dongchang.models import MonthlyReport
+from dongchang.reports import Month
+from dongchang.services import monthly_report_build
+from tests.factories import PersonFactory, PostFactory, VillageFactory, cadre, township
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER = Month(dt.date(2026, 10, 1))
+
+
+@pytest.fixture
+def known_data():
+    """Two townships; a secretary who is also director, a member, a post that ended in October."""
+    jinchang = VillageFactory(township=township("220502100"), name="金厂村")
+    huantong = VillageFactory(township=township("220502200"), name="环通村")
+    secretary = PersonFactory(
+        name="王元", birth=dt.date(1980, 5, 1), political_status="cpc_member", education="college"
+    )
+    PostFactory(person=secretary, village=jinchang, body="party_branch", title="secretary")
+    PostFactory(person=secretary, village=jinchang, body="villagers_committee", title="director")
+    member = cadre(huantong, name="李=HYPERLINK", birth=dt.date(1995, 3, 3))
+    member.political_status = "masses"
+    member.save()
+    left = PostFactory(
+        person=PersonFactory(name="张伟", birth=dt.date(1960, 1, 1)),
+        village=jinchang,
+        term_start=dt.date(2026, 10, 10),
+        ended_on=dt.date(2026, 10, 31),
+        end_reason=Post.EndReason.RESIGNED,
+    )
+    return {"secretary": secretary, "member": member, "left": left}
+
+
+def load(report: MonthlyReport):
+    with report.file.open("rb") as stream:
+        return load_workbook(io.BytesIO(stream.read()))
+
+
+def rows(sheet):
+    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+
+
+def test_workbook_contents_cell_by_cell(known_data):
+    report = monthly_report_build(month=OCTOBER)
+    workbook = load(report)
+    assert workbook.sheetnames[:3] == ["汇总", "干部花名册", "本月变动"]
+
+    summary = workbook["汇总"]
+    header = [cell.value for cell in summary[1]]
+    by_township = {row[0]: dict(zip(header, row, strict=True)) for row in rows(summary)}
+    assert by_township["金厂镇"]["在任干部"] == 1  # the resigned member left on 31 October
+    assert by_township["金厂镇"]["村党组织"] == 1
+    assert by_township["金厂镇"]["村民委员会"] == 1
+    assert by_township["金厂镇"]["46–55"] == 1
+    assert by_township["金厂镇"]["党员"] == 1
+    assert by_township["金厂镇"]["大学专科"] == 1
+    assert by_township["环通乡"]["在任干部"] == 1
+    assert by_township["环通乡"]["35岁及以下"] == 1
+    assert by_township["环通乡"]["党员"] == 0
+    assert by_township["江东乡"]["在任干部"] == 0
+
+    roster = workbook["干部花名册"]
+    assert [c.value for c in roster[1]][:3] == ["乡镇（街道）", "村", "姓名"]
+    secretary_row = next(row for row in rows(roster) if row[2] == "王元")
+    assert secretary_row[0] == "金厂镇"
+    assert secretary_row[6] == known_data["secretary"].id_number
+    assert roster.cell(row=2, column=7).number_format == "@"
+    assert secretary_row[9] == "村党组织书记、村民委员会主任"
+    assert isinstance(secretary_row[5], dt.datetime)
+    assert len(rows(roster)) == 2
+    assert roster.freeze_panes == "A2"
+    assert roster.auto_filter.ref == "A1:M3"
+
+    changes = rows(workbook["本月变动"])
+    assert [row[5] for row in changes] == ["任职", "离任"]
+    assert changes[1][7] == "辞职"
+    assert report.row_counts == {"汇总": 11, "干部花名册": 2, "本月变动": 2}
+
+
+def test_formulas_are_neutralized(known_data):
+    workbook = load(monthly_report_build(month=OCTOBER))
+    names = [row[2] for row in rows(workbook["干部花名册"])]
+    assert "李=HYPERLINK" in names  # not at the start: left alone
+    # A value that starts with a trigger is prefixed.
+    known_data["member"].name = "=cmd|' /C calc'!A0"
+    known_data["member"].save()
+    workbook = load(monthly_report_build(month=OCTOBER))
+    names = [row[2] for row in rows(workbook["干部花名册"])]
+    assert "'=cmd|' /C calc'!A0" in names
+
+
+def test_month_boundary_in_asia_shanghai(known_data):
+    # 2026-11-01 01:00 in Shanghai is still 31 October in UTC: the report is for October.
+    with time_machine.travel(dt.datetime(2026, 10, 31, 17, 30, tzinfo=dt.UTC), tick=False):
+        call_command("monthly_export")
+    assert MonthlyReport.objects.get().month == dt.date(2026, 10, 1)
+    assert OCTOBER.bounds()[0].isoformat() == "2026-10-01T00:00:00+08:00"
+    assert OCTOBER.last == dt.date(2026, 10, 31)
+
+
+def test_rebuilding_replaces_the_file_and_keeps_one_row(known_data):
+    first = monthly_report_build(month=OCTOBER)
+    first_path = Path(first.file.path)
+    PostFactory(village=VillageFactory(), term_start=dt.date(2026, 10, 5))
+    second = monthly_report_build(month=OCTOBER)
+    assert MonthlyReport.objects.count() == 1
+    assert second.pk == first.pk
+    assert second.sha256 != first.sha256
+    assert Path(second.file.path) == first_path
+    assert not list(first_path.parent.glob("*.part"))
+    assert hashlib.sha256(first_path.read_bytes()).hexdigest() == second.sha256
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_builds_at_once_give_one_report(reference_data):
+    VillageFactory()
+    errors = []
+
+    def build():
+        try:
+            monthly_report_build(month=OCTOBER)
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = MonthlyReport.objects.get()
+    assert hashlib.sha256(Path(report.file.path).read_bytes()).hexdigest() == report.sha256
+
+
+def test_command_writes_output_and_rejects_bad_month(tmp_path, known_data):
+    target = tmp_path / "out.xlsx"
+    call_command("monthly_export", "--month", "2026-10", "--output", str(target))
+    assert load_workbook(target).sheetnames[0] == "汇总"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "monthly_export", "--month", "2026-13"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode != 0
+    assert "YYYY-MM" in result.stderr
+
+
+def test_only_district_roles_see_and_build_reports(client, staff, district_reviewer):
+    client.force_login(staff)
+    assert client.get(reverse("reports:list")).status_code == 403
+    assert client.post(reverse("reports:build"), {"month": "2026-10"}).status_code == 403
+    client.force_login(district_reviewer)
+    assert client.get(reverse("reports:list")).status_code == 200
+
+
+def test_build_from_the_page_enqueues_after_commit(
+    client, district_reviewer, django_capture_on_commit_callbacks
+):
+    client.force_login(district_reviewer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("reports:build"), {"month": "2026-10"})
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    response = client.post(reverse("reports:build"), {"month": "2026/10"})
+    assert "YYYY-MM" in response.wsgi_request._messages._queued_messages[0].message
+
+
+def test_download_is_logged(client, district_reviewer, known_data):
+    monthly_report_build(month=OCTOBER)
+    client.force_login(district_reviewer)
+    response = client.get(reverse("reports:download", args=["2026-10"]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    entry = AccessLogEntry.objects.get()
+    assert entry.action == AccessLogEntry.Action.DOWNLOAD
+    assert entry.user == district_reviewer
+    assert client.get(reverse("reports:download", args=["2026-09"])).status_code == 404
