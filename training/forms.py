@@ -201,3 +201,45 @@ class SigninUploadForm(forms.Form):
             "or else by name and village."
         ),
     )
+
+
+IGNORE = "ignore"
+
+
+class SigninResolveForm(forms.Form):
+    """One choice per unmatched row of a sign-in sheet: a person, or ignore the row."""
+
+    def __init__(self, *args, unmatched, roster_posts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unmatched = unmatched
+        roster = [(str(p.person_id), _post_label(p)) for p in roster_posts]
+        for line in unmatched:
+            namesakes = [(str(p.person_id), _post_label(p)) for p in line.candidates]
+            choices = [("", _("— choose —")), (IGNORE, _("Ignore this row"))]
+            if namesakes:
+                choices.append((_("Cadres of this name"), namesakes))
+            if roster:
+                choices.append((_("Invited, not on the sheet"), roster))
+            self.fields[f"row-{line.row}"] = forms.ChoiceField(
+                label=_("Row %(row)d") % {"row": line.row}, choices=choices
+            )
+
+    def resolutions(self) -> dict[int, int | None]:
+        return {
+            line.row: (
+                None
+                if self.cleaned_data[f"row-{line.row}"] == IGNORE
+                else int(self.cleaned_data[f"row-{line.row}"])
+            )
+            for line in self.unmatched
+        }
+
+    def pairs(self):
+        return [(line, self[f"row-{line.row}"]) for line in self.unmatched]
+
+
+def _post_label(post) -> str:
+    return (
+        f"{post.person.name}（{mask_id_number(post.person.id_number)}，"
+        f"{post.village.township.name}{post.village.name}）"
+    )

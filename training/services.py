@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from cadres.models import Person, Post, Township
+from cadres.models import ImportFile, Person, Post, Township
 from cadres.scoping import require_object, require_township, scope
+from cadres.spreadsheets import SpreadsheetError
 from training.models import Attendance, DailyStudy, Material, Round, Session
 from training.selectors import can_manage, first_post_per_person, rounds_for, session_posts
+from training.signin import signin_read
 
 SESSION_FIELDS = {"title", "kind", "lecturer", "place", "starts_at", "ends_at", "hours", "topics"}
 ROUND_FIELDS = {"title", "year", "description", "target_bodies", "target_titles"}
@@ -306,6 +308,10 @@ def attendance_mark(*, actor, session: Session, statuses: Mapping[int, str]) -> 
     )
     if len(current) != len(statuses):
         raise ValidationError(_("Some people are no longer on this roster; reload the page."))
+    return _mark(actor, current, statuses)
+
+
+def _mark(actor, current: Mapping[int, str], statuses: Mapping[int, str]) -> int:
     changes: dict[str, list[int]] = defaultdict(list)
     for pk, status in statuses.items():
         if current[pk] != status:
@@ -315,6 +321,59 @@ def attendance_mark(*, actor, session: Session, statuses: Mapping[int, str]) -> 
         Attendance.objects.filter(pk__in=ids).update(status=status, updated_at=now)
         _history_copy(Attendance, ids, actor=actor, when=now)
     return sum(len(ids) for ids in changes.values())
+
+
+@transaction.atomic
+def attendance_import(
+    *, actor, session: Session, import_file: ImportFile, resolutions: Mapping[int, int | None]
+) -> dict:
+    """Apply a sign-in sheet: matched rows, plus unmatched rows resolved by the user.
+
+    ``resolutions`` maps each unmatched row number to the chosen person's id, or
+    None to ignore the row; every unmatched row must be resolved. People not yet
+    on the roster are added. All or nothing.
+    """
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    _require_manage(actor, session)
+    if import_file.kind != ImportFile.Kind.ATTENDANCE or import_file.uploaded_by_id != actor.pk:
+        raise PermissionDenied
+    try:
+        sheet = signin_read(import_file.file, session=session, user=actor)
+    except SpreadsheetError as error:
+        raise ValidationError(str(error)) from error
+    open_rows = sorted({u.row for u in sheet.unmatched} - resolutions.keys())
+    if open_rows:
+        raise ValidationError(
+            _("Choose a person or ignore rows %(rows)s.")
+            % {"rows": "、".join(str(r) for r in open_rows)}
+        )
+    wanted = {m.post.person_id: m.status for m in sheet.matched}
+    statuses = {u.row: u.status for u in sheet.unmatched}
+    for row, person_id in resolutions.items():
+        if person_id is not None and row in statuses:
+            wanted.setdefault(person_id, statuses[row])
+    posts = session_posts(session, actor).filter(person__in=wanted)
+    if set(posts.values_list("person_id", flat=True)) != wanted.keys():
+        raise PermissionDenied
+    added = _add_to_roster(actor, session, posts)
+    current = {
+        person_id: (pk, status)
+        for pk, person_id, status in Attendance.objects.filter(
+            session=session, person__in=wanted
+        ).values_list("pk", "person_id", "status")
+    }
+    changed = _mark(
+        actor,
+        dict(current.values()),
+        {current[person_id][0]: status for person_id, status in wanted.items()},
+    )
+    return {
+        "matched": len(sheet.matched),
+        "resolved": sum(1 for v in resolutions.values() if v is not None),
+        "ignored": sum(1 for v in resolutions.values() if v is None),
+        "added": added,
+        "changed": changed,
+    }
 
 
 def _history_copy(model, ids: list[int], *, actor, when) -> None:

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry, Person, Post
+from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.scoping import scope
-from cadres.services import access_log_append
+from cadres.services import access_log_append, import_file_store
+from cadres.spreadsheets import SpreadsheetError
 from cadres.xlsx_export import Column, WorkbookWriter
 from training import selectors, services
 from training.filters import CoverageFilter, DailyStudyFilter, RosterFilter, SessionFilter, person_q
@@ -32,9 +33,12 @@ from training.forms import (
     RosterSearchForm,
     RoundForm,
     SessionForm,
+    SigninResolveForm,
+    SigninUploadForm,
     add_service_errors,
 )
 from training.models import Attendance, DailyStudy, Material, Round, Session
+from training.signin import signin_read
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 50
@@ -385,6 +389,98 @@ def attendance(request, pk: int):
         request,
         "training/attendance.html",
         {"session": session, "form": form, "pairs": form.pairs()},
+    )
+
+
+@training_required
+def signin_upload(request, pk: int):
+    """Upload a sign-in sheet; the next page previews what it matches."""
+    session = _managed_session(request, pk)
+    form = SigninUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            stored, earlier = import_file_store(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                kind=ImportFile.Kind.ATTENDANCE,
+                township=session.organizer,
+            )
+        except ValidationError as error:
+            add_service_errors(form, ValidationError({"file": error.messages}))
+        else:
+            if earlier is not None:
+                messages.warning(
+                    request,
+                    _("The same file was uploaded on %(date)s by %(user)s.")
+                    % {
+                        "date": f"{earlier.created_at:%Y-%m-%d %H:%M}",
+                        "user": earlier.uploaded_by,
+                    },
+                )
+            return redirect("training:signin_preview", pk=session.pk, file_pk=stored.pk)
+    return render(
+        request,
+        "training/form.html",
+        {
+            "form": form,
+            "title": _("Import the sign-in sheet of %(title)s") % {"title": session.title},
+        },
+    )
+
+
+@training_required
+def signin_preview(request, pk: int, file_pk: int):
+    """What the sheet matches, its row errors and a choice per unmatched row; POST applies."""
+    session = _managed_session(request, pk)
+    stored = get_object_or_404(
+        ImportFile.objects.filter(kind=ImportFile.Kind.ATTENDANCE, uploaded_by=request.user),
+        pk=file_pk,
+    )
+    try:
+        sheet = signin_read(stored.file, session=session, user=request.user)
+    except SpreadsheetError as error:
+        messages.error(request, str(error))
+        return redirect("training:signin", pk=session.pk)
+    matched_people = {m.post.person_id for m in sheet.matched}
+    roster_posts = list(
+        selectors.first_post_per_person(
+            selectors.session_posts(session, request.user).filter(
+                person__training_attendances__session=session
+            )
+        )
+        .exclude(person__in=matched_people)
+        .select_related("person", "village__township")
+        .order_by("village__code", "person__name_key")
+    )
+    form = SigninResolveForm(
+        request.POST if request.method == "POST" else None,
+        unmatched=sheet.unmatched,
+        roster_posts=roster_posts,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            summary = services.attendance_import(
+                actor=request.user,
+                session=session,
+                import_file=stored,
+                resolutions=form.resolutions(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Sign-in sheet imported: %(matched)d matched, %(resolved)d chosen by hand, "
+                    "%(ignored)d ignored; %(added)d added to the roster."
+                )
+                % summary,
+            )
+            return redirect("training:session", pk=session.pk)
+    return render(
+        request,
+        "training/signin_preview.html",
+        {"session": session, "stored": stored, "sheet": sheet, "form": form, "pairs": form.pairs()},
     )
 
 

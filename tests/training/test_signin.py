@@ -1,0 +1,183 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from tests.conftest import HUANTONG, JINCHANG
+from tests.factories import VillageFactory, cadre, township
+from tests.training.factories import AttendanceFactory, SessionFactory
+from training.models import Attendance
+
+pytestmark = pytest.mark.django_db
+
+
+def workbook(rows, header=("姓名", "身份证号", "村", "签到情况"), title="东昌区村干部培训签到表"):
+    book = Workbook()
+    sheet = book.active
+    sheet.append([title])  # a title row above the header, as real sheets have
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(
+        "签到表.xlsx",
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@pytest.fixture
+def setting(staff):
+    red = VillageFactory(township=township(JINCHANG), name="红旗村")
+    east = VillageFactory(township=township(JINCHANG), name="东风村")
+    people = {
+        "by_id": cadre(red, name="张伟"),
+        "by_name": cadre(red, name="李娜"),
+        "excused": cadre(east, name="王强"),
+        "twin_red": cadre(red, name="刘洋"),
+        "twin_east": cadre(east, name="刘洋"),
+    }
+    session = SessionFactory(organizer=township(JINCHANG))
+    AttendanceFactory(session=session, person=people["by_id"])
+    return session, people
+
+
+def upload(client, session, file):
+    return client.post(reverse("training:signin", args=[session.pk]), {"file": file})
+
+
+def test_good_sheet_is_matched_and_recorded(client, staff, setting):
+    session, people = setting
+    client.force_login(staff)
+    sheet = workbook(
+        [
+            ("张 伟", people["by_id"].id_number, "", "已签到"),
+            ("李娜", "", "红旗", ""),
+            ("王强", "", "东风村", "请假"),
+        ]
+    )
+    response = upload(client, session, sheet)
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    matched = preview.context["sheet"].matched
+    assert [(m.post.person, m.how, m.status) for m in matched] == [
+        (people["by_id"], "id", "present"),
+        (people["by_name"], "name", "present"),
+        (people["excused"], "name", "excused"),
+    ]
+    assert not preview.context["sheet"].unmatched
+    assert people["by_id"].id_number not in preview.content.decode()
+    confirmed = client.post(response["Location"], {})
+    assert confirmed.status_code == 302
+    statuses = dict(session.attendances.values_list("person__name", "status"))
+    assert statuses == {"张伟": "present", "李娜": "present", "王强": "excused"}
+
+
+def test_unmatched_rows_must_be_resolved(client, staff, setting):
+    session, people = setting
+    client.force_login(staff)
+    response = upload(
+        client,
+        session,
+        workbook(
+            [
+                ("刘洋", "", "", ""),
+                ("赵敏", "", "红旗村", ""),
+                ("张伟", people["by_id"].id_number, "", ""),
+            ]
+        ),
+    )
+    location = response["Location"]
+    preview = client.get(location)
+    unmatched = {u.row: u for u in preview.context["sheet"].unmatched}
+    assert set(unmatched) == {3, 4}
+    assert {p.person for p in unmatched[3].candidates} == {people["twin_red"], people["twin_east"]}
+    # Nothing chosen: the form says so next to each row and nothing is written.
+    refused = client.post(location, {})
+    assert refused.status_code == 200
+    assert set(refused.context["form"].errors) == {"row-3", "row-4"}
+    assert not session.attendances.filter(status=Attendance.Status.PRESENT).exists()
+    done = client.post(location, {"row-3": people["twin_east"].pk, "row-4": "ignore"})
+    assert done.status_code == 302
+    assert set(session.attendances.filter(status="present").values_list("person", flat=True)) == {
+        people["by_id"].pk,
+        people["twin_east"].pk,
+    }
+
+
+def test_a_person_of_another_township_cannot_be_picked(client, staff, setting):
+    session, _people = setting
+    stranger = cadre(VillageFactory(township=township(HUANTONG)), name="赵敏")
+    client.force_login(staff)
+    location = upload(client, session, workbook([("赵敏", "", "红旗村", "")]))["Location"]
+    response = client.post(location, {"row-3": stranger.pk})
+    assert response.status_code == 200
+    assert "row-3" in response.context["form"].errors
+    assert not session.attendances.filter(person=stranger).exists()
+
+
+def test_not_a_workbook(client, staff, setting):
+    session, _people = setting
+    client.force_login(staff)
+    response = upload(client, session, SimpleUploadedFile("签到表.xlsx", b"name,id\n"))
+    assert response.status_code == 200
+    assert (
+        "不是 Excel" in str(response.context["form"].errors["file"])
+        or response.context["form"].errors["file"]
+    )
+
+
+def test_missing_columns(client, staff, setting):
+    session, _people = setting
+    client.force_login(staff)
+    response = upload(client, session, workbook([("x", "y")], header=("序号", "单位")))
+    preview = client.get(response["Location"], follow=True)
+    assert preview.redirect_chain[-1][0] == reverse("training:signin", args=[session.pk])
+    text = " ".join(str(m) for m in preview.context["messages"])
+    assert "姓名" in text
+
+
+def test_numeric_id_number_is_reported_and_left_to_resolve(client, staff, setting):
+    session, people = setting
+    client.force_login(staff)
+    numeric = float(people["by_name"].id_number[:17] + "0")
+    location = upload(client, session, workbook([("李娜", numeric, "红旗村", "")]))["Location"]
+    preview = client.get(location, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    sheet = preview.context["sheet"]
+    assert [(e.row, e.column) for e in sheet.errors] == [(3, "身份证号")]
+    assert "数字" in str(sheet.errors[0])
+    assert [u.row for u in sheet.unmatched] == [3]
+    assert [p.person for p in sheet.unmatched[0].candidates] == [people["by_name"]]
+
+
+def test_another_users_upload_is_404(client, staff, setting):
+    session, _people = setting
+    client.force_login(staff)
+    location = upload(client, session, workbook([("李娜", "", "红旗村", "")]))["Location"]
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(role="乡镇工作人员", townships=[JINCHANG])
+    client.force_login(colleague)
+    assert client.get(location).status_code == 404
+
+
+def test_signin_import_queries_do_not_grow_with_the_sheet(client, staff, setting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    session, _people = setting
+    client.force_login(staff)
+    counts = []
+    for size, name in ((3, "新民村"), (60, "新兴村")):
+        village = VillageFactory(township=township(JINCHANG), name=name)
+        rows = [(cadre(village).name, "", name, "") for _ in range(size)]
+        location = upload(client, session, workbook(rows))["Location"]
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(location, {}).status_code == 302
+        counts.append(len(queries))
+    assert counts[1] <= counts[0] + 4  # SQLite splits bulk inserts in batches of ~80 rows
+    assert session.attendances.filter(status="present").count() == 63
