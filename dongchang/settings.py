@@ -290,6 +290,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dongchang.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The nightly full re-screen of every serving cadre and relative (Asia/Shanghai).
+    "vetting-nightly-rescreen": {
+        "task": "vetting.tasks.screening_full_run",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "vetting-resume-stalled-runs": {
+        "task": "vetting.tasks.screening_runs_resume_stalled",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # Logging ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0002_dongchang_townships", "load"),
     ("dongchang.accounts.migrations.0002_roles", "make_roles"),
     ("dongchang.migrations.0002_report_permissions", "grant"),
+    ("dongchang.accounts.migrations.0003_register_permissions", "grant"),
     ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
 ]
 

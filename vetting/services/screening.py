@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,6 +16,8 @@ from vetting.models import Hit, ScreeningChunk, ScreeningRun, WatchlistImport
 # Subjects per chunk of a full run: small enough that a redone chunk costs little,
 # large enough that the per-statement overhead stays negligible.
 CHUNK_SIZE = getattr(settings, "SCREENING_CHUNK_SIZE", 25_000)
+# A run without progress for this long has lost a chunk with its worker.
+STALL = dt.timedelta(minutes=10)
 
 
 def _enqueue_chunks(chunk_ids: list[int]) -> None:
@@ -105,6 +109,32 @@ def _execute(chunk: ScreeningChunk) -> None:
         run.status = ScreeningRun.Status.DONE
         run.finished_at = timezone.now()
     run.save()
+
+
+def screening_run_resume(*, run: ScreeningRun) -> int:
+    """Hand the pending chunks of a run to workers again; returns how many.
+
+    A chunk whose worker was killed is redelivered by a broker that supports
+    acknowledgements (Redis, after its visibility timeout), but the embedded
+    filesystem broker drops it: the watchdog (beat) and ``rescreen --wait`` call
+    this for runs that stopped progressing. Executing a chunk twice is harmless.
+    """
+    chunk_ids = list(
+        run.chunks.filter(status=ScreeningChunk.Status.PENDING).values_list("pk", flat=True)
+    )
+    _enqueue_chunks(chunk_ids)
+    return len(chunk_ids)
+
+
+def screening_runs_resume_stalled(*, stalled_for: dt.timedelta = STALL) -> int:
+    """Resume every running run that has made no progress for ``stalled_for``."""
+    cutoff = timezone.now() - stalled_for
+    return sum(
+        screening_run_resume(run=run)
+        for run in ScreeningRun.objects.filter(
+            status=ScreeningRun.Status.RUNNING, updated_at__lt=cutoff
+        )
+    )
 
 
 @transaction.atomic

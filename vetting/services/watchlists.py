@@ -16,11 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cadres.choices import Sex
 from cadres.models import ImportFile
-from cadres.services import identity_values
+from cadres.services import identity_values, import_file_store
 from cadres.spreadsheets import (
     Column,
     RowError,
@@ -38,25 +37,21 @@ BATCH = 2000
 # Errors kept for display; the count is always complete.
 MAX_ERRORS_SHOWN = 200
 
+# Labels are the canonical Chinese headers of the district's template: they are what
+# the file must contain (and what errors name), not interface text to translate.
 COLUMNS = [
-    Column(
-        "name",
-        gettext_lazy("Name"),
-        ("姓名", "名字", "人员姓名", "当事人", "被处分人", "罪犯姓名"),
-        required=True,
-    ),
+    Column("name", "姓名", ("名字", "人员姓名", "当事人", "被处分人", "罪犯姓名"), required=True),
     Column(
         "id_number",
-        gettext_lazy("ID number"),
-        ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码", "身份证件号码"),
+        "身份证号",
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "身份证件号码"),
     ),
-    Column("sex", gettext_lazy("Sex"), ("性别",)),
-    Column("birth_date", gettext_lazy("Birth date"), ("出生日期", "出生年月", "生日")),
+    Column("sex", "性别"),
+    Column("birth_date", "出生日期", ("出生年月", "生日")),
     Column(
         "measure",
-        gettext_lazy("Measure taken"),
+        "处分种类",
         (
-            "处分种类",
             "处分类型",
             "处理结果",
             "处分决定",
@@ -71,18 +66,14 @@ COLUMNS = [
     ),
     Column(
         "deciding_body",
-        gettext_lazy("Deciding body"),
-        ("决定机关", "处分机关", "作出决定机关", "审判机关", "判决法院", "处理机关"),
+        "决定机关",
+        ("处分机关", "作出决定机关", "审判机关", "判决法院", "处理机关"),
     ),
-    Column(
-        "decided_on",
-        gettext_lazy("Decision date"),
-        ("决定日期", "处分日期", "决定时间", "判决日期", "处理时间", "处分时间"),
-    ),
+    Column("decided_on", "决定日期", ("处分日期", "决定时间", "判决日期", "处理时间", "处分时间")),
     Column(
         "description",
-        gettext_lazy("Short description"),
-        ("简要情况", "主要问题", "违纪事实", "案由", "罪名", "简要案情", "主要错误事实", "备注"),
+        "简要情况",
+        ("主要问题", "违纪事实", "案由", "罪名", "简要案情", "主要错误事实", "备注"),
     ),
 ]
 _LABELS = {column.key: column.label for column in COLUMNS}
@@ -312,3 +303,24 @@ def watchlist_import(
         if counts["added"] or counts["changed"]:
             screening_run_start(trigger=ScreeningRun.Trigger.IMPORT, watchlist_import=imp)
     return imp
+
+
+def watchlist_import_upload(*, actor, upload, source_name: str, kind: str):
+    """Keep an uploaded workbook and import it at once (the command's path).
+
+    Returns (import, earlier upload of the same file or None). On any error
+    nothing remains: neither the rows nor the stored file.
+    """
+    _require_importer(actor)
+    with transaction.atomic():
+        stored, earlier = import_file_store(
+            actor=actor, upload=upload, kind=ImportFile.Kind.WATCHLIST
+        )
+        try:
+            imp = watchlist_import(
+                actor=actor, import_file=stored, source_name=source_name, kind=kind
+            )
+        except BaseException:
+            stored.file.delete(save=False)
+            raise
+    return imp, earlier
