@@ -9,6 +9,7 @@ from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
     Grade,
+    LeavePeriod,
     PartyCandidate,
     PersonalReport,
     PioneerProject,
@@ -88,6 +89,26 @@ class PersonalReportFilter(RecordFilter):
     class Meta:
         model = PersonalReport
         fields = ["year", "kind", "status"]
+
+
+class LeaveFilter(RecordFilter):
+    """Leave of the cadres serving in a township or village (today)."""
+
+    search_fields = ("person__name", "reason")
+
+    class Meta:
+        model = LeavePeriod
+        fields = []
+
+    def filter_township(self, queryset, name, value):
+        return queryset.filter(person__in=village_people(village__township=value))
+
+    def filter_village(self, queryset, name, value):
+        return queryset.filter(person__in=village_people(village=value))
+
+
+def village_people(**where):
+    return Post.objects.serving().filter(**where).values("person_id")
 
 
 class DutyRosterFilter(RecordFilter):

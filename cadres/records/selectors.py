@@ -9,6 +9,7 @@ from cadres.models import Person, Post, Township, Village
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
+    LeavePeriod,
     PartyCandidate,
     PersonalReport,
     PioneerProject,
@@ -97,6 +98,10 @@ def roster_tally(roster: DutyRoster):
         )
         .order_by("person__name")
     )
+
+
+def leaves(user):
+    return scope(LeavePeriod.objects.select_related("person", "recorded_by"), user)
 
 
 def village_cadres(village: Village, on: dt.date | None = None):

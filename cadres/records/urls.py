@@ -19,6 +19,7 @@ urlpatterns = [
     path("rosters/<int:pk>/", views.roster_detail, name="roster_detail"),
     path("rosters/<int:pk>/print/", views.roster_print, name="roster_print"),
     path("shifts/<int:pk>/", views.shift_action, name="shift_action"),
+    path("leave/", views.leave_list, name="leave_list"),
     path("leave/new/<int:person_pk>/", views.leave_create, name="leave_create"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/overview/", views.project_overview, name="project_overview"),

@@ -316,7 +316,11 @@ def missing_report_list(request):
         sorts={"name": ["name_key"], "village": ["village_name", "name_key"]},
         default_sort="village",
         export_name=f"missing-reports-{year}",
-        export_columns=[Column(_("Cadre")), Column(_("Township or subdistrict")), Column(_("Village"))],
+        export_columns=[
+            Column(_("Cadre")),
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+        ],
         export_row=lambda p: [p.name, p.township_name, p.village_name],
         template="cadres/records/missing_report_list.html",
     )
@@ -495,7 +499,7 @@ def roster_detail(request, pk):
             "shifts": roster.shifts.select_related("person"),
             "tally": selectors.roster_tally(roster),
             "form": form,
-            "outcome_form": forms.ShiftOutcomeForm(),
+            "outcome_form": forms.ShiftOutcomeForm(auto_id=False),
             "today": timezone.localdate(),
         },
     )
@@ -535,6 +539,40 @@ def shift_action(request, pk):
             _("The outcome was recorded."),
         )
     return redirect("cadres:records:roster_detail", shift.roster_id)
+
+
+@login_required
+@perm("view_leaveperiod")
+def leave_list(request):
+    spec = ListSpec(
+        title=_("Leave"),
+        headers=[
+            Header(_("Cadre"), "person"),
+            Header(_("First day"), "starts_on"),
+            Header(_("Last day"), "ends_on"),
+            Header(_("Reason")),
+            Header(_("Recorded by")),
+        ],
+        sorts={
+            "person": ["person__name_key"],
+            "starts_on": ["starts_on"],
+            "ends_on": ["ends_on"],
+        },
+        default_sort="-starts_on",
+        export_name="leave",
+        export_columns=[
+            Column(_("Cadre")),
+            Column(_("First day"), 12),
+            Column(_("Last day"), 12),
+            Column(_("Reason"), 30),
+        ],
+        export_row=lambda leave: [leave.person.name, leave.starts_on, leave.ends_on, leave.reason],
+        template="cadres/records/leave_list.html",
+    )
+    filterset = filters.LeaveFilter(
+        request.GET, queryset=selectors.leaves(request.user), request=request
+    )
+    return list_response(request, spec=spec, filterset=filterset)
 
 
 @login_required

@@ -123,3 +123,27 @@ def test_pages(client, staff, other_staff, department_user, django_assert_max_nu
     assert client.post(reverse("cadres:records:shift_action", args=[duty.pk])).status_code == 404
     client.force_login(department_user)
     assert client.get(reverse("cadres:records:roster_list")).status_code == 403
+
+
+def test_leave_list(client, staff, other_staff, department_user, django_assert_max_num_queries):
+    people = [cadre() for _ in range(4)]
+    for person in people:
+        services.leave_record(
+            actor=staff, person=person, starts_on=MONDAY, ends_on=MONDAY, reason="培训"
+        )
+    client.force_login(staff)
+    url = reverse("cadres:records:leave_list")
+    # Validating and rendering the village and township choices adds a few fixed queries.
+    with django_assert_max_num_queries(16):
+        response = client.get(url, {"village": serving_village(people[0]).pk})
+    assert [leave.person for leave in response.context["rows"]] == [people[0]]
+    assert len(client.get(url).context["rows"]) == 4
+    assert client.get(url, {"format": "xlsx"}).status_code == 200
+    client.force_login(other_staff)
+    assert len(client.get(url).context["rows"]) == 0
+    with pytest.raises(PermissionDenied):
+        services.leave_record(
+            actor=other_staff, person=people[0], starts_on=MONDAY, ends_on=MONDAY, reason="x"
+        )
+    client.force_login(department_user)
+    assert client.get(url).status_code == 403

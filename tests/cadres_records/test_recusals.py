@@ -107,3 +107,13 @@ def test_pages(client, staff, other_staff, department_user, django_assert_max_nu
     assert client.post(record, {"statement": "x", "recorded_on": "2026-01-01"}).status_code == 404
     client.force_login(department_user)
     assert client.get(reverse("cadres:records:candidate_list")).status_code == 403
+
+
+def test_candidate_list_queries_do_not_grow(client, staff, django_assert_max_num_queries):
+    village = serving_village(cadre())
+    for n in range(6):
+        add(staff, village, name=f"候选{n}", birth_date=dt.date(1995, 1, n + 1))
+    client.force_login(staff)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cadres:records:candidate_list"), {"sort": "name"})
+    assert len(response.context["rows"]) == 6

@@ -122,3 +122,12 @@ def test_pages(client, staff, other_staff, township_reviewer, department_user):
     assert client.get(create).status_code == 404
     client.force_login(department_user)
     assert client.get(reverse("cadres:records:report_list")).status_code == 403
+
+
+def test_list_queries_do_not_grow_with_rows(client, staff, django_assert_max_num_queries):
+    for _ in range(6):
+        report(staff, cadre(), kind="change", categories=["abroad"])
+    client.force_login(staff)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cadres:records:report_list"), {"sort": "-person"})
+    assert len(response.context["rows"]) == 6
