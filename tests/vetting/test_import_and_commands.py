@@ -99,7 +99,8 @@ def test_reimport_retires_missing_entries_and_recognizes_the_same_file(district_
     assert earlier is None
     assert (imp.unchanged, imp.retired, imp.added) == (1, 1, 0)
     retired = WatchlistEntry.objects.get(name="乙某某")
-    assert not retired.active and retired.retired_at
+    assert not retired.active
+    assert retired.retired_at
     _imp, earlier = watchlist_import_upload(
         actor=district_reviewer,
         upload=upload(content),
