@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.models import Post, Township
 from cadres.xlsx_export import Column, WorkbookWriter
 
 CHUNK = 5000
-AGE_BANDS = [(None, 35), (36, 45), (46, 55), (56, 60), (61, None)]
 
 
 @dataclass(frozen=True)
@@ -64,20 +63,6 @@ class Month:
         return f"{self.first:%Y-%m}"
 
 
-def age_on(birth: dt.date | None, day: dt.date) -> int | None:
-    if birth is None:
-        return None
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def _band_label(low: int | None, high: int | None) -> str:
-    if low is None:
-        return _("%(age)d and under") % {"age": high}
-    if high is None:
-        return _("%(age)d and over") % {"age": low}
-    return f"{low}–{high}"
-
-
 def write_summary(writer: WorkbookWriter, month: Month) -> int:
     """汇总: counts per township of the cadres serving at month end, in one grouped query."""
     day = month.last
@@ -85,20 +70,11 @@ def write_summary(writer: WorkbookWriter, month: Month) -> int:
     def people(condition: Q | None = None) -> Count:
         return Count("person", distinct=True, filter=condition)
 
-    def born_by(age: int) -> dt.date:
-        # Someone born on or before this day is at least `age` years old on `day`.
-        return day - relativedelta(years=age)
-
     aggregates = {"total": people()}
     for body in Post.Body:
         aggregates[f"body_{body.value}"] = people(Q(body=body))
-    for index, (low, high) in enumerate(AGE_BANDS):
-        band = Q()
-        if low is not None:
-            band &= Q(person__birth_date__lte=born_by(low))
-        if high is not None:
-            band &= Q(person__birth_date__gt=born_by(high + 1))
-        aggregates[f"age_{index}"] = people(band)
+    for band, *_rest in AGE_BANDS:
+        aggregates[f"age_{band}"] = people(age_band_q(band, day, "person__birth_date"))
     aggregates["party"] = people(
         Q(
             person__political_status__in=[
@@ -119,7 +95,7 @@ def write_summary(writer: WorkbookWriter, month: Month) -> int:
 
     columns = [Column(_("Township"), 14), Column(_("Serving cadres"), 10)]
     columns += [Column(str(body.label), 12) for body in Post.Body]
-    columns += [Column(_band_label(low, high), 9) for low, high in AGE_BANDS]
+    columns += [Column(str(label), 9) for _band, label, *_ages in AGE_BANDS]
     columns += [Column(_("Party members"), 10)]
     columns += [Column(str(level.label), 10) for level in Education]
     sheet = writer.sheet(_("Summary"), columns)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cadres.ages import AGE_BANDS
 from cadres.models import AccessLogEntry, Post
 from dongchang.models import MonthlyReport
 from dongchang.reports import Month
@@ -67,11 +68,11 @@ def test_workbook_contents_cell_by_cell(known_data):
     assert by_township["金厂镇"]["在任干部"] == 1  # the resigned member left on 31 October
     assert by_township["金厂镇"]["村党组织"] == 1
     assert by_township["金厂镇"]["村民委员会"] == 1
-    assert by_township["金厂镇"]["46–55"] == 1
+    assert by_township["金厂镇"][str(AGE_BANDS[2][1])] == 1
     assert by_township["金厂镇"]["党员"] == 1
     assert by_township["金厂镇"]["大学专科"] == 1
     assert by_township["环通乡"]["在任干部"] == 1
-    assert by_township["环通乡"]["35岁及以下"] == 1
+    assert by_township["环通乡"][str(AGE_BANDS[0][1])] == 1
     assert by_township["环通乡"]["党员"] == 0
     assert by_township["江东乡"]["在任干部"] == 0
 
