@@ -1,6 +1,6 @@
 """Reads for training: who sees which session and round, round targets, coverage."""
 
-import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import (
@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from cadres.models import Post
 from cadres.scoping import can_access_township, scope, sees_all_townships, user_townships
@@ -206,22 +207,22 @@ def _derive(group: dict) -> None:
 
 
 def person_training(person, user) -> dict:
-    """A person's training record for their profile: sessions attended or missed, daily study."""
-    attendances = (
+    """A person's training for their profile: sessions invited to, daily study, hours by year."""
+    attendances = list(
         Attendance.objects.filter(person=person, session__in=sessions_for(user))
         .select_related("session")
         .order_by("-session__starts_at")
     )
-    studies = DailyStudy.objects.filter(person=person).order_by("-studied_on")
-    year = dt.date.today().year
-    hours = sum(
-        (a.session.hours for a in attendances if a.status == Attendance.Status.PRESENT),
-        Decimal("0"),
-    )
+    studies = list(DailyStudy.objects.filter(person=person).order_by("-studied_on", "-pk"))
+    hours_by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for attendance in attendances:
+        if attendance.status == Attendance.Status.PRESENT:
+            year = timezone.localtime(attendance.session.starts_at).year
+            hours_by_year[year] += attendance.session.hours
+    for study in studies:
+        hours_by_year[study.studied_on.year] += study.hours
     return {
         "attendances": attendances,
         "studies": studies,
-        "year": year,
-        "session_hours": hours,
-        "study_hours": sum((s.hours for s in studies), Decimal("0")),
+        "hours_by_year": sorted(hours_by_year.items(), reverse=True),
     }

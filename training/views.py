@@ -579,12 +579,14 @@ def round_edit(request, pk: int):
 
 def _coverage_page(request, rows, template: str, **context):
     groups, totals = selectors.coverage_summary(rows)
+    township_groups, _totals = selectors.coverage_summary(rows, by_village=False)
     filterset = CoverageFilter(request.GET or None, queryset=rows, request=request)
     return render(
         request,
         template,
         {
             "groups": groups,
+            "township_groups": township_groups,
             "totals": totals,
             "filter": filterset,
             "page_obj": _page(request, filterset.qs),
@@ -660,26 +662,14 @@ SUMMARY_COLUMNS = [
 
 
 def coverage_workbook(rows, title: str) -> WorkbookWriter:
-    """Two sheets: the summary by township and village (with totals), then every person."""
-    groups, totals = selectors.coverage_summary(rows)
+    """Three sheets: the summary by township, by village (each with totals), then every person."""
     writer = WorkbookWriter()
-    summary = writer.sheet("汇总", SUMMARY_COLUMNS)
-    for group in [*groups, {**totals, "village__township__name": "合计", "village__name": ""}]:
-        summary.append(
-            [
-                group["village__township__name"],
-                group["village__name"],
-                group["people"],
-                group["trained"],
-                group["untrained"],
-                group["trained_rate"],
-                float(group["hours"]),
-                float(group["hours_per_person"]) if group["hours_per_person"] is not None else None,
-                group["invited_sum"],
-                group["present_sum"],
-                group["attendance_rate"],
-            ]
-        )
+    for sheet_title, by_village in (("分乡镇汇总", False), ("分村汇总", True)):
+        groups, totals = selectors.coverage_summary(rows, by_village=by_village)
+        summary = writer.sheet(sheet_title, SUMMARY_COLUMNS)
+        total = {**totals, "village__township__name": "合计", "village__name": ""}
+        for group in [*groups, total]:
+            summary.append(_summary_cells(group))
     people = writer.sheet(title, COVERAGE_COLUMNS)
     for row in rows.iterator(chunk_size=500):
         people.append(
@@ -698,6 +688,23 @@ def coverage_workbook(rows, title: str) -> WorkbookWriter:
             ]
         )
     return writer
+
+
+def _summary_cells(group: dict) -> list:
+    per_person = group["hours_per_person"]
+    return [
+        group["village__township__name"],
+        group.get("village__name", ""),
+        group["people"],
+        group["trained"],
+        group["untrained"],
+        group["trained_rate"],
+        float(group["hours"]),
+        float(per_person) if per_person is not None else None,
+        group["invited_sum"],
+        group["present_sum"],
+        group["attendance_rate"],
+    ]
 
 
 @training_required

@@ -142,3 +142,15 @@ def test_coverage_queries_do_not_grow_with_people(
     with django_assert_num_queries(3):
         list(year_coverage(2026, district_reviewer))
         coverage_summary(year_coverage(2026, district_reviewer))
+
+
+def test_person_training_for_the_profile(known, staff):
+    from training.selectors import person_training
+
+    p1, _p2, p3, p4, _p5 = known["people"]
+    record = person_training(p1, staff)
+    assert [a.session.hours for a in record["attendances"]] == [Decimal("2"), Decimal("3")]
+    assert record["hours_by_year"] == [(2026, Decimal("5"))]
+    # Invited in 2026 but never marked present: only 2025 counts.
+    assert person_training(p3, staff)["hours_by_year"] == [(2025, Decimal("5"))]
+    assert person_training(p4, staff)["hours_by_year"] == [(2026, Decimal("1.5"))]

@@ -255,7 +255,10 @@ def test_coverage_export_contents(client, staff):
     response = login(client, staff).get(reverse("training:coverage_export"), {"year": 2026})
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
-    summary = [list(r) for r in workbook["汇总"].iter_rows(values_only=True)]
+    by_township = [list(r) for r in workbook["分乡镇汇总"].iter_rows(values_only=True)]
+    assert by_township[1][:8] == ["金厂镇", None, 2, 1, 1, 50.0, 5, 2.5]
+    assert by_township[-1][:3] == ["合计", None, 2]
+    summary = [list(r) for r in workbook["分村汇总"].iter_rows(values_only=True)]
     assert summary[0][:3] == ["乡镇（街道）", "村", "人数"]
     assert summary[1][:8] == ["金厂镇", "红旗村", 2, 1, 1, 50.0, 5, 2.5]
     assert summary[-1][0] == "合计"
