@@ -22,6 +22,7 @@ REFERENCE_DATA_LOADERS = [
     ("dongchang.migrations.0002_report_permissions", "grant"),
     ("dongchang.accounts.migrations.0003_register_permissions", "grant"),
     ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
+    ("vetting.migrations.0003_district_reviewers_end_posts", "forwards"),
 ]
 
 JINCHANG = "220502100"
