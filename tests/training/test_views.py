@@ -341,3 +341,25 @@ def test_round_created_through_the_form(client, district_reviewer):
     assert round_.organizer is None
     assert round_.target_bodies == ["party_branch", "villagers_committee"]
     assert list(round_.target_townships.all()) == [township(JINCHANG)]
+
+
+def test_district_roster_shows_a_township_only_its_own_people(client, staff):
+    session = SessionFactory()
+    own = AttendanceFactory(
+        session=session, person=cadre(VillageFactory(township=township(JINCHANG)))
+    )
+    other = AttendanceFactory(
+        session=session, person=cadre(VillageFactory(township=township(HUANTONG)))
+    )
+    login(client, staff)
+    page = client.get(reverse("training:roster", args=[session.pk]))
+    assert list(page.context["page_obj"]) == [own]
+    export = client.get(reverse("training:roster_export", args=[session.pk]))
+    names = [
+        r[2]
+        for r in load_workbook(io.BytesIO(export.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    ]
+    assert names == [own.person.name]
+    assert other not in page.context["page_obj"]
