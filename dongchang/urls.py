@@ -6,6 +6,7 @@ from dongchang import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/", include("dongchang.accounts.urls")),
     path("reports/", include("dongchang.report_urls")),
     path("training/", include("training.urls")),

@@ -1,0 +1,137 @@
+"""The dashboard's figures: each a chart, its numbers, and a link to the list behind each number.
+
+Every figure is scoped to the user's townships and costs one grouped query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cadres.ages import AGE_BANDS, age_band_q
+from cadres.choices import Education
+from cadres.models import Person, Post
+from cadres.scoping import scope, user_townships
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    chart: str  # Chart.js type
+    labels: list[str]
+    series: list[dict]  # [{"label": str, "data": [numbers]}]
+    rows: list[tuple[str, int, str]] = field(default_factory=list)  # (label, number, link)
+
+    def chart_config(self) -> dict:
+        return {
+            "type": self.chart,
+            "data": {"labels": self.labels, "datasets": self.series},
+            "options": {
+                "responsive": True,
+                "maintainAspectRatio": False,
+                "animation": False,
+                "scales": {"x": {"stacked": True}, "y": {"stacked": True}}
+                if self.chart == "bar"
+                else {},
+            },
+        }
+
+
+def _list_link(**params) -> str:
+    return f"{reverse('cadres:list')}?{urlencode(params)}"
+
+
+def cadres_by_township_and_body(user, today: dt.date) -> Figure:
+    serving = scope(Post.objects.serving(today), user)
+    counts = {
+        (row["village__township"], row["body"]): row["people"]
+        for row in serving.values("village__township", "body")
+        .annotate(people=Count("person", distinct=True))
+        .order_by()
+    }
+    townships = list(user_townships(user).filter(villages__isnull=False).distinct().order_by("code"))
+    figure = Figure(
+        key="cadres",
+        title=_("Serving cadres by township and body"),
+        chart="bar",
+        labels=[t.name for t in townships],
+        series=[
+            {"label": str(body.label), "data": [counts.get((t.pk, body.value), 0) for t in townships]}
+            for body in Post.Body
+        ],
+    )
+    for township in townships:
+        for body in Post.Body:
+            number = counts.get((township.pk, body.value), 0)
+            if number:
+                figure.rows.append(
+                    (
+                        f"{township.name} · {body.label}",
+                        number,
+                        _list_link(township=township.pk, body=body.value),
+                    )
+                )
+    return figure
+
+
+def _serving_people(user, today: dt.date):
+    return Person.objects.filter(pk__in=scope(Post.objects.serving(today), user).values("person_id"))
+
+
+def age_mix(user, today: dt.date) -> Figure:
+    totals = _serving_people(user, today).aggregate(
+        **{band: Count("pk", filter=age_band_q(band, today)) for band, *_rest in AGE_BANDS}
+    )
+    return Figure(
+        key="ages",
+        title=_("Age mix"),
+        chart="bar",
+        labels=[str(label) for _band, label, *_ages in AGE_BANDS],
+        series=[{"label": _("Cadres"), "data": [totals[band] for band, *_rest in AGE_BANDS]}],
+        rows=[
+            (str(label), totals[band], _list_link(age=band, status="serving"))
+            for band, label, *_ages in AGE_BANDS
+        ],
+    )
+
+
+def education_mix(user, today: dt.date) -> Figure:
+    totals = _serving_people(user, today).aggregate(
+        **{level.value: Count("pk", filter=Q(education=level)) for level in Education}
+    )
+    return Figure(
+        key="education",
+        title=_("Education mix"),
+        chart="doughnut",
+        labels=[str(level.label) for level in Education],
+        series=[{"label": _("Cadres"), "data": [totals[level.value] for level in Education]}],
+        rows=[
+            (str(level.label), totals[level.value], _list_link(education=level.value, status="serving"))
+            for level in Education
+        ],
+    )
+
+
+def strict_control(user, today: dt.date) -> Figure:
+    number = _serving_people(user, today).filter(strict_control_since__isnull=False).count()
+    return Figure(
+        key="strict",
+        title=_("Cadres under strict control"),
+        chart="",
+        labels=[],
+        series=[],
+        rows=[(_("Under strict control"), number, _list_link(strict_control="yes"))],
+    )
+
+
+FIGURES = [cadres_by_township_and_body, age_mix, education_mix, strict_control]
+
+
+def figures_for(user, today: dt.date) -> list[Figure]:
+    return [build(user, today) for build in FIGURES]

@@ -1,0 +1,78 @@
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+
+from cadres.ages import AGE_BANDS
+from dongchang.dashboard import figures_for
+from tests.factories import PersonFactory, PostFactory, VillageFactory, cadre, township
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture
+def district():
+    jinchang = VillageFactory(township=township("220502100"))
+    huantong = VillageFactory(township=township("220502200"))
+    secretary = PersonFactory(birth=dt.date(1990, 1, 1), education="bachelor")
+    PostFactory(person=secretary, village=jinchang, body="party_branch", title="secretary")
+    PostFactory(person=secretary, village=jinchang, body="villagers_committee", title="director")
+    cadre(jinchang, birth=dt.date(1970, 6, 1))
+    controlled = cadre(huantong, birth=dt.date(1962, 6, 1))
+    controlled.strict_control_since = dt.date(2026, 1, 1)
+    controlled.save()
+    return {"jinchang": jinchang, "huantong": huantong}
+
+
+def by_key(figures):
+    return {figure.key: figure for figure in figures}
+
+
+def test_district_user_sees_the_whole_district(district, district_reviewer):
+    figures = by_key(figures_for(district_reviewer, TODAY))
+    cadres = figures["cadres"]
+    assert cadres.labels == ["金厂镇", "环通乡"]
+    party = next(s for s in cadres.series if s["label"] == "村党组织")
+    committee = next(s for s in cadres.series if s["label"] == "村民委员会")
+    assert party["data"] == [1, 0]
+    assert committee["data"] == [2, 1]
+    ages = dict(zip(figures["ages"].labels, figures["ages"].series[0]["data"], strict=True))
+    # Ages on 2026-11-27: 36 (born 1990-01-01), 56 (1970-06-01) and 64 (1962-06-01).
+    assert [ages[str(label)] for _band, label, *_ages in AGE_BANDS] == [0, 1, 0, 1, 1]
+    assert figures["strict"].rows[0][1] == 1
+
+
+def test_township_user_sees_only_their_township(district, staff):
+    figures = by_key(figures_for(staff, TODAY))
+    assert figures["cadres"].labels == ["金厂镇"]
+    assert sum(figures["ages"].series[0]["data"]) == 2
+    assert figures["strict"].rows[0][1] == 0
+    assert sum(figures["education"].series[0]["data"]) == 2
+
+
+def test_each_number_links_to_the_filtered_list(district, district_reviewer):
+    figures = by_key(figures_for(district_reviewer, TODAY))
+    label, number, link = figures["cadres"].rows[0]
+    assert link.startswith(reverse("cadres:list") + "?township=")
+    assert "body=" in link
+    assert figures["strict"].rows[0][2].endswith("strict_control=yes")
+
+
+def test_dashboard_page_renders_charts_with_bounded_queries(
+    client, district, district_reviewer, django_assert_max_num_queries
+):
+    client.force_login(district_reviewer)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    config = json.loads(
+        response.text.split('id="chart-cadres" type="application/json">')[1].split("</script>")[0]
+    )
+    assert config["type"] == "bar"
+    assert "金厂镇" in config["data"]["labels"]
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get(reverse("dashboard")).status_code == 302
