@@ -403,6 +403,8 @@ def daily_study_record(
     if not actor.has_perm("training.add_dailystudy"):
         raise PermissionDenied
     require_object(actor, person)
+    if studied_on > timezone.localdate():
+        raise ValidationError({"studied_on": _("The date is in the future.")})
     study = DailyStudy(
         person=person, topic=topic, studied_on=studied_on, hours=hours, recorded_by=actor
     )

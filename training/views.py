@@ -313,12 +313,25 @@ def roster(request, pk: int):
             "filter": filterset,
             "page_obj": _page(request, filterset.qs),
             "can_manage": can_manage,
-            "invite_form": RosterFilterForm(user=request.user) if can_manage else None,
+            "invite_form": _invite_form(request, session) if can_manage else None,
             "search_form": search,
             "found": found,
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _invite_form(request, session: Session) -> RosterFilterForm:
+    """Prefilled with the round's target population when the session belongs to a round."""
+    initial = {}
+    if session.round is not None:
+        round_ = session.round
+        initial = {
+            "townships": list(round_.target_townships.all()),
+            "bodies": round_.target_bodies,
+            "titles": round_.target_titles,
+        }
+    return RosterFilterForm(user=request.user, initial=initial)
 
 
 def _search_candidates(request, session: Session, q: str):

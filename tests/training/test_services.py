@@ -265,3 +265,16 @@ def test_daily_study_needs_positive_hours(staff):
             actor=staff, person=own, topic="学习", studied_on=dt.date(2026, 5, 1), hours=0
         )
     assert "hours" in error.value.message_dict
+
+
+def test_daily_study_cannot_be_in_the_future(staff):
+    own = cadre(VillageFactory(township=township(JINCHANG)))
+    with pytest.raises(ValidationError) as error:
+        services.daily_study_record(
+            actor=staff,
+            person=own,
+            topic="学习",
+            studied_on=dt.date.today() + dt.timedelta(days=2),
+            hours=1,
+        )
+    assert "studied_on" in error.value.message_dict

@@ -363,3 +363,13 @@ def test_district_roster_shows_a_township_only_its_own_people(client, staff):
     ]
     assert names == [own.person.name]
     assert other not in page.context["page_obj"]
+
+
+def test_roster_invite_form_is_prefilled_with_the_round_target(client, district_reviewer):
+    round_ = RoundFactory(target_bodies=[Post.Body.SUPERVISION_COMMITTEE])
+    round_.target_townships.set([township(HUANTONG)])
+    session = SessionFactory(round=round_)
+    page = login(client, district_reviewer).get(reverse("training:roster", args=[session.pk]))
+    form = page.context["invite_form"]
+    assert form.initial["bodies"] == [Post.Body.SUPERVISION_COMMITTEE]
+    assert form.initial["townships"] == [township(HUANTONG)]
