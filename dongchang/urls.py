@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("dongchang.accounts.urls")),
     path("reports/", include("dongchang.report_urls")),
     path("training/", include("training.urls")),
+    path("vetting/", include("vetting.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

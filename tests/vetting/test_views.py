@@ -1,0 +1,176 @@
+"""Screening pages: who sees what, decisions, bulk dismissal, import page, progress."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from cadres.models import AccessLogEntry, ImportFile
+from tests.factories import VillageFactory, cadre, make_id_number, township
+from tests.vetting.factories import import_list, run_inline, upload, workbook_bytes
+from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistEntry, WatchlistSource
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = dt.date(1971, 1, 1)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def hits(district_reviewer):
+    """One strong hit in 金厂镇 and one in 环通乡."""
+    here = cadre(name="陈勇", id_number=make_id_number(BIRTH, 60))
+    there = cadre(
+        VillageFactory(township=township("220502200")),
+        name="陈艳",
+        id_number=make_id_number(BIRTH, 61, male=False),
+    )
+    import_list(
+        district_reviewer,
+        [
+            {"name": p.name, "id_number": p.id_number, "measure": "有期徒刑一年"}
+            for p in (here, there)
+        ],
+        kind=WatchlistSource.Kind.CRIMINAL,
+        source="法院判决名单",
+    )
+    run_inline()
+    return Hit.objects.get(person=here), Hit.objects.get(person=there)
+
+
+def test_staff_see_their_townships_hits_read_only(client, staff, hits):
+    here, there = hits
+    login(client, staff)
+    page = client.get(reverse("vetting:hit_list"))
+    assert page.status_code == 200
+    assert list(page.context["hits"]) == [here]
+    assert not page.context["can_review"]
+    assert here.person.id_number not in page.content.decode()  # masked
+    assert client.get(reverse("vetting:hit_detail", args=[here.pk])).status_code == 200
+    assert client.get(reverse("vetting:hit_detail", args=[there.pk])).status_code == 404
+    response = client.post(
+        reverse("vetting:hit_decide", args=[here.pk]), {"action": "dismiss", "reason": "重名"}
+    )
+    assert response.status_code == 403
+    assert AccessLogEntry.objects.filter(user=staff, action="view_hits").count() == 2
+
+
+def test_departments_see_no_hits(client, department_user, hits):
+    login(client, department_user)
+    assert client.get(reverse("vetting:hit_list")).status_code == 403
+    assert client.get(reverse("vetting:hit_detail", args=[hits[0].pk])).status_code == 403
+
+
+def test_list_filters_and_query_count_does_not_grow(
+    client, district_reviewer, hits, django_assert_max_num_queries
+):
+    login(client, district_reviewer)
+    url = reverse("vetting:hit_list")
+    page = client.get(url, {"township": township("220502200").pk})
+    assert list(page.context["hits"]) == [hits[1]]
+    assert list(client.get(url, {"match_kind": "possible"}).context["hits"]) == []
+    assert len(client.get(url, {"list_kind": "criminal"}).context["hits"]) == 2
+    with django_assert_max_num_queries(20) as captured:
+        client.get(url)
+    few = len(captured)
+    for n in range(5):
+        person = cadre(name=f"新{n}", id_number=make_id_number(BIRTH, 70 + n))
+        import_list(
+            district_reviewer,
+            [{"name": person.name, "id_number": person.id_number}],
+            source=f"名单{n}",
+        )
+    run_inline()
+    with django_assert_max_num_queries(few):
+        client.get(url)
+    export = client.get(reverse("vetting:hit_export"))
+    assert export.status_code == 200
+
+
+def test_reviewer_confirms_and_a_removal_case_opens(client, district_reviewer, hits):
+    here, _there = hits
+    login(client, district_reviewer)
+    url = reverse("vetting:hit_decide", args=[here.pk])
+    page = client.post(url, {"action": "confirm", "reason": ""})
+    assert page.status_code == 200
+    assert page.context["form"].errors["reason"]
+    client.post(url, {"action": "confirm", "reason": "系本人"})
+    case = RemovalCase.objects.get(hit=here)
+    response = client.post(
+        reverse("vetting:removal_detail", args=[case.pk]),
+        {"remove": "remove", "reason": "依规清退"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "removed"
+
+
+def test_bulk_dismiss(client, district_reviewer, hits):
+    login(client, district_reviewer)
+    response = client.post(
+        reverse("vetting:hits_dismiss"), {"hit": [h.pk for h in hits], "reason": "明显误报"}
+    )
+    assert response.status_code == 302
+    assert Hit.objects.filter(status="dismissed").count() == 2
+
+
+def test_staff_may_not_dismiss_in_bulk(client, staff, hits):
+    login(client, staff)
+    response = client.post(reverse("vetting:hits_dismiss"), {"hit": [hits[0].pk], "reason": "x"})
+    assert response.status_code == 403
+
+
+def test_import_page_previews_then_imports(client, district_reviewer):
+    login(client, district_reviewer)
+    content = workbook_bytes([{"name": "某某", "birth_date": "1966-06-06", "measure": "开除党籍"}])
+    response = client.post(
+        reverse("vetting:watchlist_upload"),
+        {"file": upload(content), "source": "纪委名单", "kind": "party_discipline"},
+    )
+    assert response.status_code == 302
+    preview = client.get(response.url)
+    assert preview.context["check"].ok
+    record = preview.context["record"]
+    assert not WatchlistEntry.objects.exists()
+    done = client.post(
+        reverse("vetting:watchlist_confirm", args=[record.pk]),
+        {"source": "纪委名单", "kind": "party_discipline"},
+    )
+    assert done.status_code == 302
+    assert WatchlistEntry.objects.count() == 1
+    assert ImportFile.objects.get().status == "imported"
+
+
+def test_import_page_shows_row_errors_and_keeps_nothing(client, district_reviewer):
+    login(client, district_reviewer)
+    content = workbook_bytes([{"name": "某某", "id_number": 220502197101010011.0}])
+    page = client.post(
+        reverse("vetting:watchlist_upload"),
+        {"file": upload(content), "source": "纪委名单", "kind": "party_discipline"},
+    )
+    assert page.status_code == 200
+    assert page.context["check"].error_count == 1
+    assert "身份证号" in page.content.decode()
+    assert not ImportFile.objects.exists()
+
+
+def test_import_page_is_for_importers_only(client, staff):
+    login(client, staff)
+    assert client.get(reverse("vetting:watchlist_upload")).status_code == 403
+
+
+def test_run_page_polls_while_running(client, district_reviewer):
+    login(client, district_reviewer)
+    cadre(name="某人")
+    response = client.post(reverse("vetting:run_start"))
+    run = ScreeningRun.objects.get()
+    assert response.url == reverse("vetting:run_detail", args=[run.pk])
+    page = client.get(response.url).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert "<progress" in page
+    partial = client.get(response.url, HTTP_HX_REQUEST="true")
+    assert partial.templates[0].name == "vetting/_run_progress.html"

@@ -1,0 +1,43 @@
+"""Filters of the hit queue."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Township
+from cadres.scoping import user_townships
+from vetting.models import Hit, WatchlistSource
+from vetting.models.screening import SubjectKind
+
+SORTS = {
+    "score": ("-score", "pk"),
+    "recent": ("-created_at", "-pk"),
+    "name": ("entry__name_key", "pk"),
+}
+
+
+def _townships(request):
+    return user_townships(request.user) if request else Township.objects.none()
+
+
+class HitFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Hit.Status.choices, empty_label=_("Any status")
+    )
+    township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=_townships)
+    list_kind = django_filters.ChoiceFilter(
+        label=_("List kind"), field_name="entry__source__kind", choices=WatchlistSource.Kind.choices
+    )
+    match_kind = django_filters.ChoiceFilter(label=_("Match kind"), choices=Hit.MatchKind.choices)
+    subject_kind = django_filters.ChoiceFilter(label=_("Subject"), choices=SubjectKind.choices)
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        method="sort_by",
+        choices=[("score", _("Score")), ("recent", _("Most recent")), ("name", _("Name"))],
+    )
+
+    class Meta:
+        model = Hit
+        fields = ["status", "township", "list_kind", "match_kind", "subject_kind"]
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["score"]))

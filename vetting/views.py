@@ -1,0 +1,397 @@
+"""Screening pages: the hit queue and a hit's review, runs and their progress, watchlists
+and their import, removal cases.
+
+Who sees what: district reviewers see and decide everything; township staff and
+township reviewers see the hits and removal cases of their townships, read-only;
+joint-review departments see none (403). Viewing hits is written to the access log.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cadres.forms import add_service_errors
+from cadres.identity import mask_id_number
+from cadres.models import AccessLogEntry, ImportFile
+from cadres.scoping import scope
+from cadres.services import access_log_append, import_file_store
+from cadres.xlsx_export import Column, WorkbookWriter
+from vetting.filters import HitFilter
+from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
+from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
+from vetting.selectors import hits_with_related
+from vetting.services import removal, review, screening, watchlists
+
+PAGE_SIZE = 25
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _visible_hits(user):
+    _require(user, "vetting.view_hit")
+    return scope(hits_with_related(Hit.objects.current()), user)
+
+
+def _hit_filter(request) -> HitFilter:
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = Hit.Status.PENDING
+    return HitFilter(data, queryset=_visible_hits(request.user), request=request)
+
+
+@login_required
+def hit_list(request):
+    filterset = _hit_filter(request)
+    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.VIEW_HITS,
+        detail=request.GET.urlencode() or "status=pending",
+    )
+    return render(
+        request,
+        "vetting/hit_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "hits": page_obj.object_list,
+            "can_review": request.user.has_perm("vetting.review_hit"),
+            "form": DecisionForm(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+EXPORT_COLUMNS = [
+    Column("乡镇（街道）", 14),
+    Column("村", 12),
+    Column("排查对象", 10),
+    Column("对象类别", 8),
+    Column("身份证号", 22, text=True),
+    Column("名单", 18),
+    Column("名单类别", 10),
+    Column("名单姓名", 10),
+    Column("名单身份证号", 22, text=True),
+    Column("比中类别", 10),
+    Column("比对规则", 28),
+    Column("分值", 6),
+    Column("状态", 8),
+]
+
+
+@login_required
+def hit_export(request):
+    filterset = _hit_filter(request)
+    writer = WorkbookWriter()
+    sheet = writer.sheet("排查预警", EXPORT_COLUMNS)
+    for hit in filterset.qs.iterator(chunk_size=2000):
+        subject = hit.subject
+        sheet.append(
+            [
+                hit.township.name if hit.township else "",
+                hit.village.name if hit.village else "",
+                subject.name,
+                hit.get_subject_kind_display(),
+                mask_id_number(subject.id_number),
+                hit.entry.source.name,
+                hit.entry.source.get_kind_display(),
+                hit.entry.name,
+                mask_id_number(hit.entry.id_number),
+                hit.get_match_kind_display(),
+                hit.get_rule_display(),
+                hit.score,
+                hit.get_status_display(),
+            ]
+        )
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        detail="hits " + request.GET.urlencode(),
+    )
+    response = HttpResponse(content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="screening-hits.xlsx"'
+    writer.save(response)
+    return response
+
+
+@login_required
+def hit_detail(request, pk: int):
+    hit = get_object_or_404(_visible_hits(request.user), pk=pk)
+    access_log_append(user=request.user, action=AccessLogEntry.Action.VIEW_HITS, obj=hit)
+    return _render_hit(request, hit, DecisionForm())
+
+
+def _render_hit(request, hit, form):
+    subject = hit.subject
+    return render(
+        request,
+        "vetting/hit_detail.html",
+        {
+            "hit": hit,
+            "subject": subject,
+            "entry": hit.entry,
+            "form": form,
+            "can_review": request.user.has_perm("vetting.review_hit"),
+            "removal_case": RemovalCase.objects.filter(hit=hit).first(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def hit_decide(request, pk: int):
+    _require(request.user, "vetting.review_hit")
+    hit = get_object_or_404(_visible_hits(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    if action not in ("confirm", "dismiss"):
+        raise PermissionDenied
+    if form.is_valid():
+        decide = review.hit_confirm if action == "confirm" else review.hit_dismiss
+        try:
+            decide(actor=request.user, hit=hit, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The decision was recorded."))
+            return redirect("vetting:hit_detail", pk=hit.pk)
+    return _render_hit(request, hit, form)
+
+
+@login_required
+@require_POST
+def hits_dismiss(request):
+    _require(request.user, "vetting.review_hit")
+    ids = [int(value) for value in request.POST.getlist("hit") if value.isdigit()]
+    allowed = list(_visible_hits(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+    form = DecisionForm(request.POST)
+    if not allowed:
+        messages.error(request, _("Tick the hits to dismiss."))
+    elif not form.is_valid():
+        messages.error(request, _("Give the reason for the decision."))
+    else:
+        count = review.hits_dismiss_bulk(
+            actor=request.user, hit_ids=allowed, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("%(count)d hits were dismissed.") % {"count": count})
+    return redirect(f"{reverse('vetting:hit_list')}?{request.POST.get('query', '')}")
+
+
+# Runs ---------------------------------------------------------------------------------
+
+
+@login_required
+def run_list(request):
+    _require(request.user, "vetting.view_screeningrun")
+    runs = ScreeningRun.objects.select_related("started_by", "watchlist_import__source")
+    page_obj = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vetting/run_list.html",
+        {
+            "page_obj": page_obj,
+            "runs": page_obj.object_list,
+            "can_start": request.user.has_perm("vetting.run_screening"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_start(request):
+    _require(request.user, "vetting.run_screening")
+    run = screening.screening_run_start(actor=request.user, trigger=ScreeningRun.Trigger.MANUAL)
+    return redirect("vetting:run_detail", pk=run.pk)
+
+
+@login_required
+def run_detail(request, pk: int):
+    _require(request.user, "vetting.view_screeningrun")
+    run = get_object_or_404(ScreeningRun.objects.select_related("started_by"), pk=pk)
+    template = "vetting/_run_progress.html" if request.htmx else "vetting/run_detail.html"
+    return render(request, template, {"run": run})
+
+
+# Watchlists ---------------------------------------------------------------------------
+
+
+@login_required
+def watchlist_list(request):
+    _require(request.user, "vetting.view_watchlistsource")
+    sources = WatchlistSource.objects.annotate(
+        active_entries=Count("entries", filter=Q(entries__active=True)),
+        retired_entries=Count("entries", filter=Q(entries__active=False)),
+        last_import_at=Max("imports__created_at"),
+    )
+    return render(
+        request,
+        "vetting/watchlist_list.html",
+        {"sources": sources, "can_import": request.user.has_perm("vetting.import_watchlist")},
+    )
+
+
+@login_required
+def watchlist_upload(request):
+    _require(request.user, "vetting.import_watchlist")
+    form = WatchlistUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            # Checked before it is kept: a bad file leaves nothing behind.
+            check = watchlists.watchlist_file_check(source=upload)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            if not check.ok:
+                return render(
+                    request,
+                    "vetting/watchlist_preview.html",
+                    {"check": check, "form": form, "record": None},
+                )
+            record, _earlier = import_file_store(
+                actor=request.user, upload=upload, kind=ImportFile.Kind.WATCHLIST
+            )
+            query = urlencode(
+                {"source": form.cleaned_data["source"], "kind": form.cleaned_data["kind"]}
+            )
+            return redirect(f"{reverse('vetting:watchlist_preview', args=[record.pk])}?{query}")
+    return render(request, "vetting/watchlist_upload.html", {"form": form})
+
+
+def _watchlist_file(user, pk: int) -> ImportFile:
+    return get_object_or_404(
+        ImportFile.objects.filter(kind=ImportFile.Kind.WATCHLIST, uploaded_by=user), pk=pk
+    )
+
+
+@login_required
+def watchlist_preview(request, pk: int):
+    _require(request.user, "vetting.import_watchlist")
+    record = _watchlist_file(request.user, pk)
+    form = WatchlistUploadForm(
+        initial={"source": request.GET.get("source", ""), "kind": request.GET.get("kind", "")}
+    )
+    earlier = (
+        ImportFile.objects.filter(
+            kind=record.kind, sha256=record.sha256, created_at__lt=record.created_at
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    with record.file.open("rb") as handle:
+        check = watchlists.watchlist_file_check(source=handle)
+    return render(
+        request,
+        "vetting/watchlist_preview.html",
+        {
+            "check": check,
+            "record": record,
+            "earlier": earlier,
+            "source": request.GET.get("source", ""),
+            "kind": request.GET.get("kind", ""),
+            "kind_label": dict(WatchlistSource.Kind.choices).get(request.GET.get("kind", ""), ""),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def watchlist_confirm(request, pk: int):
+    _require(request.user, "vetting.import_watchlist")
+    record = _watchlist_file(request.user, pk)
+    if record.status == ImportFile.Status.IMPORTED:
+        messages.info(request, _("This file has already been imported."))
+        return redirect("vetting:watchlist_list")
+    try:
+        imp = watchlists.watchlist_import(
+            actor=request.user,
+            import_file=record,
+            source_name=request.POST.get("source", ""),
+            kind=request.POST.get("kind", ""),
+        )
+    except ValidationError as error:
+        for message in error.messages[:20]:
+            messages.error(request, message)
+        return redirect("vetting:watchlist_list")
+    messages.success(
+        request,
+        _(
+            "%(rows)d rows imported: %(added)d added, %(changed)d changed, "
+            "%(unchanged)d unchanged, %(retired)d retired."
+        )
+        % {
+            "rows": imp.rows,
+            "added": imp.added,
+            "changed": imp.changed,
+            "unchanged": imp.unchanged,
+            "retired": imp.retired,
+        },
+    )
+    run = imp.runs.first()
+    if run is not None:
+        return redirect("vetting:run_detail", pk=run.pk)
+    return redirect("vetting:watchlist_list")
+
+
+# Removal cases ------------------------------------------------------------------------
+
+
+def _visible_cases(user):
+    _require(user, "vetting.view_removalcase")
+    return scope(
+        RemovalCase.objects.select_related(
+            "person", "township", "hit__entry__source", "decided_by", "opened_by"
+        ),
+        user,
+    )
+
+
+@login_required
+def removal_list(request):
+    cases = _visible_cases(request.user).order_by("status", "-created_at")
+    page_obj = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "vetting/removal_list.html", {"page_obj": page_obj, "cases": page_obj.object_list}
+    )
+
+
+@login_required
+def removal_detail(request, pk: int):
+    case = get_object_or_404(_visible_cases(request.user), pk=pk)
+    can_decide = request.user.has_perm("vetting.decide_removal")
+    form = RemovalDecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not can_decide:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                removal.removal_case_decide(
+                    actor=request.user,
+                    case=case,
+                    remove=form.cleaned_data["remove"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The decision was recorded."))
+                return redirect("vetting:removal_detail", pk=case.pk)
+    return render(
+        request,
+        "vetting/removal_detail.html",
+        {"case": case, "form": form, "can_decide": can_decide},
+    )
