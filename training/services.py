@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -29,6 +30,27 @@ from training.signin import signin_read
 SESSION_FIELDS = {"title", "kind", "lecturer", "place", "starts_at", "ends_at", "hours", "topics"}
 ROUND_FIELDS = {"title", "year", "description", "target_bodies", "target_titles"}
 MAX_MATERIAL_BYTES = 50 * 1024 * 1024
+# Handouts, slides, scans and recordings; never HTML or executables, even as downloads.
+MATERIAL_SUFFIXES = {
+    ".pdf",
+    ".ofd",
+    ".doc",
+    ".docx",
+    ".wps",
+    ".ppt",
+    ".pptx",
+    ".dps",
+    ".xls",
+    ".xlsx",
+    ".et",
+    ".txt",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".mp3",
+    ".mp4",
+    ".zip",
+}
 
 
 def _require_organize(actor, organizer: Township | None, model: str, action: str) -> None:
@@ -147,6 +169,13 @@ def material_add(*, actor, session: Session, upload: UploadedFile) -> Material:
     _require_manage(actor, session)
     if upload.size > MAX_MATERIAL_BYTES:
         raise ValidationError({"file": _("A material may be at most 50 MB.")})
+    if Path(upload.name).suffix.lower() not in MATERIAL_SUFFIXES:
+        raise ValidationError(
+            {
+                "file": _("Materials may be %(suffixes)s files.")
+                % {"suffixes": "、".join(sorted(s.lstrip(".") for s in MATERIAL_SUFFIXES))}
+            }
+        )
     material = Material(
         session=session,
         original_name=upload.name[-255:],

@@ -373,3 +373,14 @@ def test_roster_invite_form_is_prefilled_with_the_round_target(client, district_
     form = page.context["invite_form"]
     assert form.initial["bodies"] == [Post.Body.SUPERVISION_COMMITTEE]
     assert form.initial["townships"] == [township(HUANTONG)]
+
+
+def test_material_of_a_refused_kind_is_rejected(client, staff):
+    session = SessionFactory(organizer=township(JINCHANG))
+    login(client, staff)
+    upload = SimpleUploadedFile("page.html", b"<script>alert(1)</script>", content_type="text/html")
+    response = client.post(
+        reverse("training:material_upload", args=[session.pk]), {"file": upload}, follow=True
+    )
+    assert not session.materials.exists()
+    assert "pdf" in " ".join(str(m) for m in response.context["messages"])
