@@ -2,7 +2,7 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from cadres.models import Township, Village, VillagerGroup
+from cadres.models import AccessLogEntry, Township, Village, VillagerGroup
 
 
 @admin.register(Township)
@@ -28,3 +28,23 @@ class VillagerGroupAdmin(SimpleHistoryAdmin):
 
 
 import cadres.records.admin  # noqa: E402, F401 — the management records register their own admin
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the log is append-only by design."""
+
+    list_display = ["at", "user", "action", "object_type", "object_id", "detail"]
+    list_filter = ["action"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__name", "object_id", "detail"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

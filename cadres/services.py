@@ -12,9 +12,9 @@ import zipfile
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from cadres import signals
 from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
 from cadres.models import (
     TERM_YEARS,
+    TITLES_BY_BODY,
     AccessLogEntry,
     ImportFile,
     Person,
@@ -36,6 +37,27 @@ from cadres.scoping import require_object, require_township
 IDENTITY_FIELDS = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
 # Computed fields that full_clean() must not insist on.
 DERIVED_FIELDS = ["name_key", "name_pinyin", "name_initials"]
+
+# Writing to the register takes a model permission (granted to township staff,
+# township reviewers and system administrators by accounts' migrations) on top of
+# township access: district reviewers see every township but only read.
+REGISTER_WRITE_PERMS = (
+    "cadres.add_person",
+    "cadres.change_person",
+    "cadres.add_post",
+    "cadres.change_post",
+    "cadres.add_relative",
+    "cadres.change_relative",
+)
+
+
+def may_write_register(user) -> bool:
+    return user.is_authenticated and user.is_active and user.has_perms(REGISTER_WRITE_PERMS)
+
+
+def _require_perm(actor, perm: str) -> None:
+    if not (actor.is_active and actor.has_perm(perm)):
+        raise PermissionDenied
 
 
 def identity_values(
@@ -92,6 +114,14 @@ def _kept_birth_date(obj, identity: dict) -> dt.date | None:
     return None if identity["id_number"] else obj.birth_date
 
 
+def _check_unique_id_number(others: models.QuerySet, id_number: str | None) -> None:
+    # The unique constraints say the same, but only in words a user cannot act on.
+    if id_number and others.filter(id_number=id_number).exists():
+        raise ValidationError(
+            {"id_number": _("This ID number is already registered; search for the record.")}
+        )
+
+
 def _apply_identity(obj, *, name, id_number, birth_date, sex) -> None:
     identity = identity_values(name=name, id_number=id_number, birth_date=birth_date, sex=sex)
     for key, value in identity.items():
@@ -107,12 +137,16 @@ def person_create(
     A person without a home village is visible only once appointed to a post, so
     callers create and appoint in one transaction.
     """
+    _require_perm(actor, "cadres.add_person")
     if fields.get("home_village") is not None:
         require_township(actor, fields["home_village"].township_id)
     person = Person(**fields)
     _apply_identity(person, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
     person.name_initials = name_initials(person.name_key)
+    _check_unique_id_number(Person.objects.exclude(pk=person.pk), person.id_number)
     person.full_clean(exclude=DERIVED_FIELDS)
+    # simple_history's middleware knows the user only inside a request; imports and commands too.
+    person._history_user = actor
     person.save()
     signals.person_identity_changed.send(sender=Person, person=person)
     return person
@@ -121,6 +155,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields) -> Person:
     """Change a person's fields; identity is normalized again and a change announced."""
+    _require_perm(actor, "cadres.change_person")
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_object(actor, person)
     if fields.get("home_village") is not None:
@@ -132,7 +167,9 @@ def person_update(*, actor, person: Person, **fields) -> Person:
         setattr(person, key, value)
     _apply_identity(person, **identity)
     person.name_initials = name_initials(person.name_key)
+    _check_unique_id_number(Person.objects.exclude(pk=person.pk), person.id_number)
     person.full_clean(exclude=DERIVED_FIELDS)
+    person._history_user = actor
     person.save()
     if before != _identity_snapshot(person):
         signals.person_identity_changed.send(sender=Person, person=person)
@@ -152,7 +189,14 @@ def post_appoint(
     villager_group: VillagerGroup | None = None,
 ) -> Post:
     """Appoint a person to a post; the database refuses a second secretary or director."""
+    _require_perm(actor, "cadres.add_post")
     require_township(actor, village.township_id)
+    _check_post_fits(
+        person=person, village=village, body=body, title=title, villager_group=villager_group
+    )
+    term_end = term_end or default_term_end(term_start)
+    if term_end <= term_start:
+        raise ValidationError({"term_end": _("The term must end after it starts.")})
     post = Post(
         person=person,
         village=village,
@@ -160,16 +204,74 @@ def post_appoint(
         body=body,
         title=title,
         term_start=term_start,
-        term_end=term_end or default_term_end(term_start),
+        term_end=term_end,
     )
-    post.full_clean()
-    post.save()
+    post.full_clean(validate_constraints=False)
+    post._history_user = actor
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError as error:
+        # Only a concurrent appointment gets past _check_post_fits.
+        raise ValidationError(
+            _("Someone else changed this village's posts at the same time; try again.")
+        ) from error
     return post
+
+
+def _check_post_fits(*, person, village, body, title, villager_group) -> None:
+    """The database constraints on posts, checked first to say in words what is wrong."""
+    if title not in TITLES_BY_BODY.get(body, ()):
+        raise ValidationError({"title": _("This title does not exist in this body.")})
+    if body == Post.Body.VILLAGER_GROUP:
+        if villager_group is None:
+            raise ValidationError({"villager_group": _("Choose the villager group.")})
+        if villager_group.village_id != village.pk:
+            raise ValidationError(
+                {"villager_group": _("This villager group belongs to another village.")}
+            )
+    elif villager_group is not None:
+        raise ValidationError(
+            {"villager_group": _("Only group leaders belong to a villager group.")}
+        )
+    # select_for_update: two appointments to the same village queue up here.
+    serving = Post.objects.select_for_update().filter(village=village, ended_on__isnull=True)
+    if serving.filter(person=person, body=body, title=title).exists():
+        raise ValidationError(_("This person already holds this post in this village."))
+    holder = None
+    if body == Post.Body.PARTY_BRANCH and title == Post.Title.SECRETARY:
+        holder = serving.filter(body=body, title=title).select_related("person").first()
+        message = _("The village already has a serving party secretary: %(name)s.")
+    elif title == Post.Title.DIRECTOR:
+        holder = serving.filter(body=body, title=title).select_related("person").first()
+        message = _("This body already has a serving director: %(name)s.")
+    elif body == Post.Body.VILLAGER_GROUP:
+        holder = serving.filter(villager_group=villager_group).select_related("person").first()
+        message = _("This villager group already has a serving group leader: %(name)s.")
+    if holder is not None:
+        raise ValidationError(
+            {"title": message % {"name": holder.person.name}}
+            if body != Post.Body.VILLAGER_GROUP
+            else {"villager_group": message % {"name": holder.person.name}}
+        )
+
+
+@transaction.atomic
+def cadre_create(*, actor, person: dict, post: dict) -> Person:
+    """A new cadre: the person and their first post, in one transaction.
+
+    ``person`` holds person_create's arguments, ``post`` post_appoint's (without
+    person). A person who cannot be appointed is not registered.
+    """
+    created = person_create(actor=actor, **person)
+    post_appoint(actor=actor, person=created, **post)
+    return created
 
 
 @transaction.atomic
 def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "") -> Post:
     """End a post early or at term end; the apps above hear of it through ``post_ended``."""
+    _require_perm(actor, "cadres.change_post")
     post = Post.objects.select_for_update().get(pk=post.pk)
     require_object(actor, post)
     if post.ended_on is not None:
@@ -181,6 +283,7 @@ def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "
     post.ended_on = ended_on
     post.end_reason = reason
     post.end_note = note
+    post._history_user = actor
     post.save(update_fields=["ended_on", "end_reason", "end_note", "updated_at"])
     signals.post_ended.send(sender=Post, post=post)
     return post
@@ -198,10 +301,16 @@ def relative_add(
     sex: str = "",
     work_unit_and_post: str = "",
 ) -> Relative:
+    _require_perm(actor, "cadres.add_relative")
     require_object(actor, cadre)
     relative = Relative(cadre=cadre, relation=relation, work_unit_and_post=work_unit_and_post)
     _apply_identity(relative, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
+    _check_unique_id_number(
+        Relative.objects.filter(cadre_id=relative.cadre_id).exclude(pk=relative.pk),
+        relative.id_number,
+    )
     relative.full_clean(exclude=DERIVED_FIELDS)
+    relative._history_user = actor
     relative.save()
     signals.relative_identity_changed.send(sender=Relative, relative=relative)
     return relative
@@ -209,6 +318,7 @@ def relative_add(
 
 @transaction.atomic
 def relative_update(*, actor, relative: Relative, **fields) -> Relative:
+    _require_perm(actor, "cadres.change_relative")
     relative = Relative.objects.select_for_update().get(pk=relative.pk)
     require_object(actor, relative)
     before = _identity_snapshot(relative)
@@ -219,7 +329,12 @@ def relative_update(*, actor, relative: Relative, **fields) -> Relative:
     for key, value in fields.items():
         setattr(relative, key, value)
     _apply_identity(relative, **identity)
+    _check_unique_id_number(
+        Relative.objects.filter(cadre_id=relative.cadre_id).exclude(pk=relative.pk),
+        relative.id_number,
+    )
     relative.full_clean(exclude=DERIVED_FIELDS)
+    relative._history_user = actor
     relative.save()
     if before != _identity_snapshot(relative):
         signals.relative_identity_changed.send(sender=Relative, relative=relative)

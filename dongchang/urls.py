@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/", include("dongchang.accounts.urls")),
+    path("cadres/", include("cadres.urls")),
     path("reports/", include("dongchang.report_urls")),
     path("training/", include("training.urls")),
     path("vetting/", include("vetting.urls")),

@@ -1,0 +1,175 @@
+"""The cadre list's search box and filters."""
+
+import datetime as dt
+
+import django_filters
+from dateutil.relativedelta import relativedelta
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cadres.choices import PoliticalStatus
+from cadres.identity import name_key, normalize_id_number
+from cadres.models import Person, Post, Township, Village
+from cadres.scoping import scope, user_townships
+
+# (value, label, youngest age, oldest age) of the age bands on the list.
+AGE_BANDS = [
+    ("le35", _("35 or younger"), 0, 35),
+    ("36_45", _("36–45"), 36, 45),
+    ("46_55", _("46–55"), 46, 55),
+    ("56_60", _("56–60"), 56, 60),
+    ("gt60", _("Over 60"), 61, 200),
+]
+# Characters that make a search look like (part of) an ID number, not a name.
+_ID_CHARS = set("0123456789Xx*")
+
+
+def _townships(request):
+    return user_townships(request.user) if request else Township.objects.none()
+
+
+def _villages(request):
+    if request is None:
+        return Village.objects.none()
+    return scope(Village.objects.select_related("township"), request.user)
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, pinyin initials or ID number"), "type": "search"}
+        ),
+    )
+    township = django_filters.ModelChoiceFilter(
+        label=_("Township"), queryset=_townships, method="in_township"
+    )
+    village = django_filters.ModelChoiceFilter(
+        label=_("Village"), queryset=_villages, method="in_village"
+    )
+    body = django_filters.ChoiceFilter(
+        label=_("Body"), choices=Post.Body.choices, method="serving_post"
+    )
+    title = django_filters.ChoiceFilter(
+        label=_("Title"), choices=Post.Title.choices, method="serving_post"
+    )
+    political_status = django_filters.ChoiceFilter(
+        label=_("Political status"), choices=PoliticalStatus.choices
+    )
+    age = django_filters.ChoiceFilter(
+        label=_("Age"), choices=[(v, label) for v, label, *_ages in AGE_BANDS], method="age_band"
+    )
+    term_ends_within = django_filters.NumberFilter(
+        label=_("Term ends within (months)"),
+        method="term_ending",
+        min_value=0,
+        max_value=120,
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[("serving", _("Serving")), ("former", _("Former"))],
+        method="serving_status",
+    )
+    strict_control = django_filters.ChoiceFilter(
+        label=_("Under strict control"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        method="under_strict_control",
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("name_key", "name"),
+            ("birth_date", "birth"),
+            ("current_village", "village"),
+            ("next_term_end", "term_end"),
+        ),
+        field_labels={
+            "name_key": _("Name"),
+            "birth_date": _("Birth date"),
+            "current_village": _("Village"),
+            "next_term_end": _("Term end"),
+        },
+    )
+
+    class Meta:
+        model = Person
+        fields = ["q", "township", "village", "body", "title", "political_status", "age"]
+
+    def search(self, queryset, name, value):
+        text = "".join(value.split())
+        if not text:
+            return queryset
+        if set(text) <= _ID_CHARS and any(c.isdigit() for c in text):
+            number = normalize_id_number(text)
+            if number.value:
+                return queryset.filter(id_number=number.value)
+            return queryset.filter(id_number__contains=text.upper().strip("*"))
+        key = name_key(text)
+        condition = Q(name_key__contains=key)
+        if text.isascii() and text.isalpha():
+            condition |= Q(name_initials__startswith=text.lower()) | Q(
+                name_pinyin__startswith=text.lower()
+            )
+        return queryset.filter(condition)
+
+    def in_township(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Person.objects.filter(
+                Q(posts__village__township=value) | Q(home_village__township=value)
+            ).values("pk")
+        )
+
+    def in_village(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Person.objects.filter(Q(posts__village=value) | Q(home_village=value)).values(
+                "pk"
+            )
+        )
+
+    def serving_post(self, queryset, name, value):
+        # Body and title are applied together in filter_queryset: both must fit one post.
+        return queryset
+
+    def age_band(self, queryset, name, value):
+        today = dt.date.today()
+        for band, _label, youngest, oldest in AGE_BANDS:
+            if band == value:
+                # Age A on ``today`` means born in (today - (A+1) years, today - A years].
+                return queryset.filter(
+                    birth_date__gt=today - relativedelta(years=oldest + 1),
+                    birth_date__lte=today - relativedelta(years=youngest),
+                )
+        return queryset
+
+    def term_ending(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # Overdue terms of people still serving are included: they need attention first.
+        limit = dt.date.today() + relativedelta(months=int(value))
+        return queryset.filter(
+            pk__in=Post.objects.serving().filter(term_end__lte=limit).values("person_id")
+        )
+
+    def serving_status(self, queryset, name, value):
+        serving = Post.objects.serving().values("person_id")
+        if value == "serving":
+            return queryset.filter(pk__in=serving)
+        return queryset.exclude(pk__in=serving)
+
+    def under_strict_control(self, queryset, name, value):
+        return queryset.filter(strict_control_since__isnull=value != "yes")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        post = {
+            key: self.form.cleaned_data[key]
+            for key in ("body", "title")
+            if self.form.cleaned_data.get(key)
+        }
+        if post:
+            queryset = queryset.filter(
+                pk__in=Post.objects.serving().filter(**post).values("person_id")
+            )
+        return queryset

@@ -1,0 +1,160 @@
+"""Forms of the register's pages. They only validate; the services write."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from cadres.identity import mask_id_number
+from cadres.models import TITLES_BY_BODY, Person, Post, Relative, VillagerGroup
+from cadres.scoping import scope
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+PERSON_FIELDS = [
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "political_status",
+    "party_joined_on",
+    "education",
+    "phone",
+    "home_village",
+]
+POST_FIELDS = ["village", "body", "title", "villager_group", "term_start", "term_end"]
+RELATIVE_FIELDS = ["relation", "name", "id_number", "sex", "birth_date", "work_unit_and_post"]
+
+
+def _model_fields(model, names) -> dict:
+    fields = fields_for_model(model, fields=names)
+    for field in fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = DATE_WIDGET
+    return fields
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+class PersonForm(forms.Form):
+    """A person's own data. The ID number is never put back into the page in full."""
+
+    initial_fields = [name for name in PERSON_FIELDS if name != "id_number"]
+
+    def __init__(self, *args, user, person: Person | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_person_fields(user, person)
+
+    def add_person_fields(self, user, person: Person | None) -> None:
+        self.fields.update(_model_fields(Person, PERSON_FIELDS))
+        self.fields["home_village"].queryset = scope(
+            self.fields["home_village"].queryset.select_related("township"), user
+        )
+        self.fields["id_number"].help_text = _(
+            "18 characters; the birth date and sex are read from it."
+        )
+        self.fields["birth_date"].help_text = _("Only needed without an ID number.")
+        if person is not None and person.id_number:
+            self.fields["id_number"].help_text = _(
+                "Now %(masked)s. Leave empty to keep it; type a new number to change it."
+            ) % {"masked": mask_id_number(person.id_number)}
+
+    def person_values(self, person: Person | None = None) -> dict:
+        return _identity_kept({n: self.cleaned_data[n] for n in PERSON_FIELDS}, person)
+
+
+class PostForm(forms.Form):
+    """Appointment to a post: village (of the user's townships), body, title, term."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_post_fields(user)
+
+    def add_post_fields(self, user) -> None:
+        self.fields.update(_model_fields(Post, POST_FIELDS))
+        self.fields["village"].queryset = scope(
+            self.fields["village"].queryset.select_related("township"), user
+        )
+        self.fields["villager_group"].queryset = scope(
+            VillagerGroup.objects.select_related("village"), user
+        )
+        self.fields["villager_group"].help_text = _("Only for villager group leaders.")
+        self.fields["term_end"].required = False
+        self.fields["term_end"].help_text = _("Five years after the start if left empty.")
+        self.fields["term_start"].initial = dt.date.today
+
+    def clean(self):
+        cleaned = super().clean()
+        body, title = cleaned.get("body"), cleaned.get("title")
+        if body and title and title not in TITLES_BY_BODY[body]:
+            self.add_error("title", _("This title does not exist in this body."))
+        return cleaned
+
+    def post_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in POST_FIELDS}
+
+
+class CadreCreateForm(PersonForm, PostForm):
+    """A new cadre: the person and the first post on one page."""
+
+    def __init__(self, *args, user, **kwargs):
+        forms.Form.__init__(self, *args, **kwargs)
+        self.add_person_fields(user, None)
+        self.add_post_fields(user)
+        self.fields["home_village"].help_text = _("Where the person lives, if known.")
+
+
+class PostEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Ended on"), widget=DATE_WIDGET, initial=dt.date.today)
+    reason = forms.ChoiceField(label=_("Reason"), choices=Post.EndReason.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("For example the document number of the decision."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Post.EndReason.OTHER and not cleaned.get("note"):
+            self.add_error("note", _("Say why the post ends."))
+        return cleaned
+
+
+class RelativeForm(forms.Form):
+    initial_fields = [name for name in RELATIVE_FIELDS if name != "id_number"]
+
+    def __init__(self, *args, relative: Relative | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_model_fields(Relative, RELATIVE_FIELDS))
+        self.fields["id_number"].help_text = _("Optional.")
+        if relative is not None and relative.id_number:
+            self.fields["id_number"].help_text = _(
+                "Now %(masked)s. Leave empty to keep it; type a new number to change it."
+            ) % {"masked": mask_id_number(relative.id_number)}
+
+    def relative_values(self, relative: Relative | None = None) -> dict:
+        return _identity_kept({n: self.cleaned_data[n] for n in RELATIVE_FIELDS}, relative)
+
+
+def _identity_kept(values: dict, record) -> dict:
+    """On edit an empty ID number keeps the stored one (the page never holds it in full)."""
+    if record is not None and not values["id_number"]:
+        del values["id_number"]
+        if record.id_number:
+            # The service reads the birth date from the kept number again.
+            del values["birth_date"]
+    elif record is not None and values["birth_date"] == record.birth_date:
+        # Untouched, so a new number's own birth date wins instead of clashing with it.
+        del values["birth_date"]
+    return values

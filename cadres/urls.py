@@ -1,0 +1,24 @@
+from django.urls import path
+
+from cadres import views
+
+app_name = "cadres"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("export/", views.person_export, name="export"),
+    path("new/", views.person_create, name="create"),
+    path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/edit/", views.person_edit, name="edit"),
+    path("<int:pk>/posts/new/", views.post_appoint, name="post_appoint"),
+    path("<int:pk>/relatives/new/", views.relative_add, name="relative_add"),
+    path("posts/<int:pk>/end/", views.post_end, name="post_end"),
+    path("relatives/<int:pk>/edit/", views.relative_edit, name="relative_edit"),
+    path("<int:pk>/reveal/", views.reveal_id_number, {"kind": "person"}, name="reveal_id"),
+    path(
+        "relatives/<int:pk>/reveal/",
+        views.reveal_id_number,
+        {"kind": "relative"},
+        name="reveal_relative_id",
+    ),
+]

@@ -1,0 +1,298 @@
+"""The register's pages: cadre list, profile (干部信息表) and the writes, all township-scoped.
+
+Who may write: township staff and township reviewers in their own townships, and
+system administrators (the model permissions in REGISTER_WRITE_PERMS). District
+reviewers and joint-review departments only read: write pages answer 403.
+"""
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from cadres import selectors, services
+from cadres.filters import PersonFilter
+from cadres.forms import (
+    CadreCreateForm,
+    PersonForm,
+    PostEndForm,
+    PostForm,
+    RelativeForm,
+    add_service_errors,
+)
+from cadres.identity import mask_id_number
+from cadres.models import AccessLogEntry
+from cadres.profile import render_profile_sections
+from cadres.xlsx_export import Column, WorkbookWriter
+
+PAGE_SIZE = 25
+REVEAL_PERM = "cadres.reveal_id_number"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def register_writer_required(view):
+    """403 for roles that only read the register; checked before the object (404) lookup."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not services.may_write_register(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _filtered(request) -> PersonFilter:
+    return PersonFilter(
+        request.GET or None, queryset=selectors.person_list(request.user), request=request
+    )
+
+
+@login_required
+def person_list(request):
+    filterset = _filtered(request)
+    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cadres/person_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "people": page_obj.object_list,
+            "can_write": services.may_write_register(request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+EXPORT_COLUMNS = [
+    Column("乡镇（街道）", 14),
+    Column("村", 12),
+    Column("姓名", 10),
+    Column("性别", 6),
+    Column("民族", 8),
+    Column("身份证号", 22, text=True),
+    Column("出生日期", 12),
+    Column("年龄", 6),
+    Column("政治面貌", 12),
+    Column("入党时间", 12),
+    Column("文化程度", 12),
+    Column("现任职务", 36),
+    Column("任职时间", 12),
+    Column("任期届满", 12),
+    Column("联系电话", 14, text=True),
+    Column("从严掌控", 10),
+]
+
+
+@login_required
+def person_export(request):
+    """The list as filtered, every page, to xlsx; full ID numbers only for permitted users."""
+    filterset = _filtered(request)
+    full_ids = request.user.has_perm(REVEAL_PERM)
+    today = dt.date.today()
+    writer = WorkbookWriter()
+    sheet = writer.sheet("干部名册", EXPORT_COLUMNS)
+    for person in filterset.qs.iterator(chunk_size=500):
+        posts = person.current_posts
+        first = posts[0] if posts else None
+        village = first.village if first else person.home_village
+        sheet.append(
+            [
+                village.township.name if village else "",
+                village.name if village else "",
+                person.name,
+                person.get_sex_display(),
+                person.get_ethnicity_display(),
+                person.id_number if full_ids else mask_id_number(person.id_number),
+                person.birth_date,
+                selectors.age(person.birth_date, today),
+                person.get_political_status_display(),
+                person.party_joined_on,
+                person.get_education_display(),
+                "、".join(_post_label(p) for p in posts),
+                min((p.term_start for p in posts), default=None),
+                min((p.term_end for p in posts), default=None),
+                person.phone,
+                _("Yes") if person.under_strict_control else "",
+            ]
+        )
+    response = HttpResponse(content_type=XLSX_TYPE)
+    filename = f"cadres-{today:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer.save(response)
+    services.access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        detail=f"cadre list, {sheet.rows} rows, "
+        f"{'full' if full_ids else 'masked'} ID numbers, filter: {request.GET.urlencode()}",
+    )
+    return response
+
+
+def _post_label(post) -> str:
+    group = post.villager_group.name if post.villager_group else ""
+    return f"{post.village.name}{group}{post.get_body_display()}{post.get_title_display()}"
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = selectors.person_profile(request.user, pk)
+    return render(
+        request,
+        "cadres/person_detail.html",
+        {
+            "person": person,
+            "history": selectors.person_history(person),
+            "sections": render_profile_sections(request, person),
+            "can_write": services.may_write_register(request.user),
+            "can_reveal": request.user.has_perm(REVEAL_PERM),
+        },
+    )
+
+
+def _form_page(request, form, title: str, **context) -> TemplateResponse:
+    return TemplateResponse(request, "cadres/form.html", {"form": form, "title": title, **context})
+
+
+@register_writer_required
+def person_create(request):
+    form = CadreCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.cadre_create(
+                actor=request.user, person=form.person_values(), post=form.post_values()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was registered.") % {"name": person.name})
+            return redirect("cadres:detail", pk=person.pk)
+    return _form_page(request, form, _("New cadre"))
+
+
+@register_writer_required
+def person_edit(request, pk: int):
+    person = selectors.scoped_person(request.user, pk)
+    initial = {name: getattr(person, name) for name in PersonForm.initial_fields}
+    form = PersonForm(request.POST or None, user=request.user, person=person, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, **form.person_values(person))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("cadres:detail", pk=person.pk)
+    return _form_page(request, form, _("Edit %(name)s") % {"name": person.name}, person=person)
+
+
+@register_writer_required
+def post_appoint(request, pk: int):
+    person = selectors.scoped_person(request.user, pk)
+    form = PostForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_appoint(actor=request.user, person=person, **form.post_values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The appointment was recorded."))
+            return redirect("cadres:detail", pk=person.pk)
+    return _form_page(
+        request, form, _("Appoint %(name)s to a post") % {"name": person.name}, person=person
+    )
+
+
+@register_writer_required
+def post_end(request, pk: int):
+    post = selectors.scoped_post(request.user, pk)
+    form = PostEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_end(
+                actor=request.user,
+                post=post,
+                ended_on=form.cleaned_data["ended_on"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The post was ended."))
+            return redirect("cadres:detail", pk=post.person_id)
+    return _form_page(
+        request,
+        form,
+        _("End the post %(post)s of %(name)s") % {"post": post, "name": post.person.name},
+        person=post.person,
+        confirm=_("End this post? This cannot be undone."),
+        danger=True,
+    )
+
+
+@register_writer_required
+def relative_add(request, pk: int):
+    person = selectors.scoped_person(request.user, pk)
+    form = RelativeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relative_add(actor=request.user, cadre=person, **form.relative_values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The family member was added."))
+            return redirect("cadres:detail", pk=person.pk)
+    return _form_page(
+        request, form, _("Add a family member of %(name)s") % {"name": person.name}, person=person
+    )
+
+
+@register_writer_required
+def relative_edit(request, pk: int):
+    relative = selectors.scoped_relative(request.user, pk)
+    initial = {name: getattr(relative, name) for name in RelativeForm.initial_fields}
+    form = RelativeForm(request.POST or None, relative=relative, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relative_update(
+                actor=request.user, relative=relative, **form.relative_values(relative)
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("cadres:detail", pk=relative.cadre_id)
+    return _form_page(
+        request,
+        form,
+        _("Edit the family member %(name)s") % {"name": relative.name},
+        person=relative.cadre,
+    )
+
+
+@never_cache
+@require_POST
+@login_required
+def reveal_id_number(request, kind: str, pk: int):
+    """One full ID number, for an htmx swap; every reveal goes into the access log."""
+    if not request.user.has_perm(REVEAL_PERM):
+        raise PermissionDenied
+    if kind == "person":
+        record = selectors.scoped_person(request.user, pk)
+    else:
+        record = selectors.scoped_relative(request.user, pk)
+    services.access_log_append(
+        user=request.user, action=AccessLogEntry.Action.REVEAL_ID, obj=record
+    )
+    return render(request, "cadres/_id_revealed.html", {"id_number": record.id_number})

@@ -1,0 +1,224 @@
+import datetime as dt
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cadres.models import AccessLogEntry, Post
+from tests.factories import (
+    PersonFactory,
+    PostFactory,
+    UserFactory,
+    VillageFactory,
+    cadre,
+    make_id_number,
+    township,
+)
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("cadres:list")
+
+
+def names(response) -> set[str]:
+    return {p.name for p in response.context["people"]}
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(LIST)
+    assert response.status_code == 302
+    assert "/login/" in response.url
+
+
+def test_list_shows_own_township_only(client, staff):
+    mine = cadre(name="王建国")
+    cadre(village=VillageFactory(township=township("220502200")), name="李环通")
+    client.force_login(staff)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert names(response) == {mine.name}
+    assert 'badge bad">从严掌控' not in response.content.decode()
+
+
+def test_district_reviewer_sees_every_township(client, district_reviewer):
+    cadre(name="王建国")
+    cadre(village=VillageFactory(township=township("220502200")), name="李环通")
+    client.force_login(district_reviewer)
+    assert names(client.get(LIST)) == {"王建国", "李环通"}
+
+
+def test_id_numbers_are_masked(client, staff):
+    person = cadre()
+    client.force_login(staff)
+    content = client.get(LIST).content.decode()
+    assert person.id_number not in content
+    assert person.id_number[:4] + "*" * 10 + person.id_number[-4:] in content
+
+
+def test_search_by_name_initials_and_id_number(client, staff):
+    birth = dt.date(1980, 5, 17)
+    zhang = cadre(name="张伟", id_number=make_id_number(birth, 7))
+    cadre(name="李娜")
+    client.force_login(staff)
+    assert names(client.get(LIST, {"q": "张"})) == {"张伟"}
+    assert names(client.get(LIST, {"q": "zw"})) == {"张伟"}
+    assert names(client.get(LIST, {"q": "ZhangWei"})) == {"张伟"}
+    assert names(client.get(LIST, {"q": zhang.id_number})) == {"张伟"}
+    # Typed with spaces and a lowercase x, or only a part of it.
+    spaced = " ".join([zhang.id_number[:6], zhang.id_number[6:14], zhang.id_number[14:].lower()])
+    assert names(client.get(LIST, {"q": spaced})) == {"张伟"}
+    assert names(client.get(LIST, {"q": "19800517"})) == {"张伟"}
+    assert names(client.get(LIST, {"q": "wangwu"})) == set()
+
+
+def test_filters(client, staff):
+    today = dt.date.today()
+    village = VillageFactory()
+    PostFactory(
+        person=PersonFactory(name="王书记", birth=today - relativedelta(years=30, days=10)),
+        village=village,
+        body=Post.Body.PARTY_BRANCH,
+        title=Post.Title.SECRETARY,
+        term_start=today - relativedelta(years=1),
+    )
+    old = cadre(name="刘老", birth=today - relativedelta(years=62))
+    PostFactory(
+        person=old,
+        village=old.posts.get().village,
+        body=Post.Body.PARTY_BRANCH,
+        title=Post.Title.MEMBER,
+        term_start=today - relativedelta(years=5, months=-2),
+    )
+    former = PersonFactory(name="赵前任", home_village=village, birth=dt.date(1985, 5, 5))
+    PostFactory(
+        person=former,
+        village=village,
+        term_start=dt.date(2016, 1, 1),
+        ended_on=dt.date(2020, 1, 1),
+        end_reason=Post.EndReason.RESIGNED,
+    )
+    other = VillageFactory(township=township("220502200"))
+    cadre(other, name="环通人")
+    client.force_login(staff)
+    assert names(client.get(LIST, {"age": "le35"})) == {"王书记"}
+    assert names(client.get(LIST, {"age": "gt60"})) == {"刘老"}
+    assert names(client.get(LIST, {"body": "party_branch", "title": "secretary"})) == {"王书记"}
+    # Body and title must fit the same post: 刘老 is a party-branch member and a committee member.
+    assert names(client.get(LIST, {"body": "party_branch", "title": "member"})) == {"刘老"}
+    assert names(client.get(LIST, {"term_ends_within": "6"})) == {"刘老"}
+    assert names(client.get(LIST, {"status": "former"})) == {"赵前任"}
+    assert "赵前任" not in names(client.get(LIST, {"status": "serving"}))
+    assert names(client.get(LIST, {"village": village.pk})) == {"王书记", "赵前任"}
+    assert names(client.get(LIST, {"township": township().pk})) == {"王书记", "刘老", "赵前任"}
+    # Another township's village is no choice at all for this user.
+    response = client.get(LIST, {"village": other.pk})
+    assert response.context["filter"].form.errors
+    assert "环通人" not in names(response)
+
+
+def test_strict_control_filter_and_badge(client, staff):
+    controlled = cadre(name="严管人", strict_control_since=dt.date(2026, 1, 1))
+    cadre(name="普通人")
+    client.force_login(staff)
+    response = client.get(LIST, {"strict_control": "yes"})
+    assert names(response) == {controlled.name}
+    assert 'badge bad">从严掌控' in response.content.decode()
+    assert names(client.get(LIST, {"strict_control": "no"})) == {"普通人"}
+
+
+def test_sorting(client, staff):
+    cadre(name="阿大", birth=dt.date(1990, 1, 1))
+    cadre(name="阿二", birth=dt.date(1970, 1, 1))
+    client.force_login(staff)
+    assert [p.name for p in client.get(LIST, {"sort": "birth"}).context["people"]] == [
+        "阿二",
+        "阿大",
+    ]
+    assert [p.name for p in client.get(LIST, {"sort": "-birth"}).context["people"]] == [
+        "阿大",
+        "阿二",
+    ]
+    assert client.get(LIST, {"sort": "term_end"}).status_code == 200
+    assert client.get(LIST, {"sort": "village"}).status_code == 200
+
+
+def test_pagination_25(client, staff):
+    village = VillageFactory()
+    for _ in range(27):
+        cadre(village)
+    client.force_login(staff)
+    assert len(client.get(LIST).context["people"]) == 25
+    assert len(client.get(LIST, {"page": 2}).context["people"]) == 2
+
+
+@pytest.mark.parametrize("fixture", ["staff", "district_reviewer"])
+def test_list_query_count_does_not_grow(client, request, django_assert_num_queries, fixture):
+    user = request.getfixturevalue(fixture)
+    village = VillageFactory()
+    for _ in range(5):
+        cadre(village)
+    client.force_login(user)
+    client.get(LIST)  # warm caches (content types, permissions)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as five:
+        client.get(LIST)
+    for _ in range(25):
+        person = cadre(village)
+        PostFactory(person=person, village=village, body=Post.Body.PARTY_BRANCH)
+    with django_assert_num_queries(len(five.captured_queries)):
+        response = client.get(LIST)
+    assert len(response.context["people"]) == 25
+
+
+def test_export_masked_for_staff_and_logged(client, staff):
+    person = cadre(name="王建国", phone="=1+2")
+    cadre(village=VillageFactory(township=township("220502200")), name="李环通")
+    client.force_login(staff)
+    response = client.get(reverse("cadres:export"), {"q": "王"})
+    assert response.status_code == 200
+    sheet = load_workbook(_stream(response)).active
+    rows = list(sheet.values)
+    assert rows[0][2] == "姓名"
+    assert [r[2] for r in rows[1:]] == ["王建国"]
+    assert rows[1][5] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
+    assert rows[1][14] == "'=1+2"  # formula neutralized
+    entry = AccessLogEntry.objects.get()
+    assert entry.action == AccessLogEntry.Action.EXPORT
+    assert entry.user == staff
+    assert "1 rows" in entry.detail
+    assert "masked" in entry.detail
+
+
+def test_export_full_id_numbers_for_reviewer(client, township_reviewer):
+    village = VillageFactory()
+    people = [cadre(village) for _ in range(30)]
+    client.force_login(township_reviewer)
+    response = client.get(reverse("cadres:export"))
+    rows = list(load_workbook(_stream(response)).active.values)[1:]
+    # Every row, not only the first page.
+    assert len(rows) == 30
+    assert {r[5] for r in rows} == {p.id_number for p in people}
+    assert "full" in AccessLogEntry.objects.get().detail
+
+
+def test_department_sees_nobody(client, department_user):
+    cadre()
+    client.force_login(department_user)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert names(response) == set()
+
+
+def _stream(response):
+    import io
+
+    return io.BytesIO(response.content)
+
+
+def test_user_without_townships_sees_nothing(client):
+    cadre()
+    user = UserFactory(role="乡镇工作人员")
+    client.force_login(user)
+    assert names(client.get(LIST)) == set()
