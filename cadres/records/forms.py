@@ -10,6 +10,7 @@ from cadres.models import Village
 from cadres.records.models import (
     DutyRoster,
     DutyShift,
+    GradingRule,
     PartyCandidate,
     PersonalReport,
 )
@@ -254,6 +255,21 @@ class EvaluationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {"village": ScopedVillageField(user), **self.fields}
+
+
+class GradingRuleForm(forms.ModelForm):
+    class Meta:
+        model = GradingRule
+        fields = [
+            "name",
+            "weight_performance",
+            "weight_discipline",
+            "weight_reputation",
+            "excellent_from",
+            "competent_from",
+            "basic_from",
+            "discipline_veto_below",
+        ]
 
 
 class PartyCandidateForm(forms.Form):

@@ -464,6 +464,17 @@ def active_grading_rule() -> GradingRule:
 
 
 @transaction.atomic
+def grading_rule_replace(*, actor, name: str, **values: Decimal) -> GradingRule:
+    """Make a new rule the active one; the old stays with the evaluations graded by it."""
+    require_perm(actor, "cadres.change_gradingrule")
+    rule = GradingRule(name=name, active=True, **values)
+    rule.full_clean(exclude=["active"])
+    GradingRule.objects.select_for_update().filter(active=True).update(active=False)
+    rule.save()
+    return rule
+
+
+@transaction.atomic
 def evaluation_record(
     *,
     actor,

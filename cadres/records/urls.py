@@ -27,6 +27,7 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/documents/<int:pk>/", views.progress_document, name="progress_document"),
     path("evaluations/", views.evaluation_list, name="evaluation_list"),
+    path("evaluations/rule/", views.grading_rule_edit, name="grading_rule_edit"),
     path("evaluations/new/", views.evaluation_create, name="evaluation_create"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
     path("candidates/", views.candidate_list, name="candidate_list"),

@@ -867,6 +867,35 @@ def evaluation_create(request):
 
 
 @login_required
+@perm("change_gradingrule")
+def grading_rule_edit(request):
+    current = services.GradingRule.objects.filter(active=True).first()
+    form = forms.GradingRuleForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in forms.GradingRuleForm.Meta.fields}
+        try:
+            services.grading_rule_replace(actor=request.user, **data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The new grading rule applies to evaluations from now on."))
+            return redirect("cadres:records:evaluation_list")
+    return render(
+        request,
+        "cadres/records/form.html",
+        {
+            "form": form,
+            "title": _("Grading rule"),
+            "help": _(
+                "Saving makes a new rule; evaluations already recorded keep the rule they "
+                "were graded by. The weights add up to 1; a discipline score below the veto "
+                "line makes the grade incompetent whatever the total."
+            ),
+        },
+    )
+
+
+@login_required
 @perm("view_annualevaluation")
 def evaluation_detail(request, pk):
     evaluation = get_object_or_404(

@@ -105,3 +105,35 @@ def test_pages(
     assert client.get(url).status_code == 403
     client.force_login(department_user)
     assert client.get(reverse("cadres:records:evaluation_list")).status_code == 403
+
+
+def test_district_replaces_the_rule_on_a_page(client, district_reviewer, township_reviewer, staff):
+    person = secretary()
+    before = evaluate(township_reviewer, person, scores=(80, 80, 80), year=THIS_YEAR - 1)
+    url = reverse("cadres:records:grading_rule_edit")
+    data = {
+        "name": "2026年评定规则",
+        "weight_performance": "0.6",
+        "weight_discipline": "0.2",
+        "weight_reputation": "0.3",
+        "excellent_from": "85",
+        "competent_from": "75",
+        "basic_from": "60",
+        "discipline_veto_below": "60",
+    }
+    client.force_login(district_reviewer)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    data["weight_reputation"] = "0.2"
+    assert client.post(url, data).status_code == 302
+    rule = GradingRule.objects.get(active=True)
+    assert rule.name == "2026年评定规则"
+    assert GradingRule.objects.count() == 2
+    assert evaluate(township_reviewer, person, scores=(90, 80, 80)).grade == Grade.EXCELLENT
+    before.refresh_from_db()
+    assert before.rule != rule
+    client.force_login(staff)
+    assert client.get(url).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.grading_rule_replace(actor=township_reviewer, name="x")
