@@ -183,3 +183,14 @@ def test_rescreen_command_starts_a_run(district_reviewer, capsys):
     cadre(name="某干部")
     call_command("rescreen")
     assert "chunks" in capsys.readouterr().out
+
+
+def test_make_benchmark_data_builds_a_screenable_population(capsys):
+    call_command("make_benchmark_data", cadres=20, entries=400)
+    assert "20 cadres, 60 relatives, 400 entries" in capsys.readouterr().out
+    assert WatchlistEntry.objects.count() == 400
+    run = run_inline(chunk_size=50)
+    assert run.subjects == 80
+    assert run.matches >= 1
+    with pytest.raises(CommandError):
+        call_command("make_benchmark_data", cadres=20, entries=400)

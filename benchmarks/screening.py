@@ -1,0 +1,135 @@
+"""Screening benchmark (DESIGN.md §5): full re-screen against the bare join, watchlist import
+against the bare parse, one-person screen, peak memory.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/screening_bench \
+        python benchmarks/screening.py [--scale S]
+
+S=1.0 is the budget's size: 100,000 cadres + 300,000 relatives against 1,000,000 entries,
+and a 1,000,000-row workbook. The database must be empty (it is migrated here). Prints
+``name value`` lines, ``ratio <full re-screen / bare join>`` last.
+"""
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dongchang.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    scale = parser.parse_args().scale
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.files import File
+    from django.core.management import call_command
+    from django.db import connection
+    from openpyxl import Workbook
+    from python_calamine import CalamineWorkbook
+
+    from vetting.models import ScreeningRun, WatchlistSource
+    from vetting.models.screening import SubjectKind
+    from vetting.services import screening
+    from vetting.services.watchlists import watchlist_import_upload
+
+    call_command("migrate", verbosity=0)
+    call_command("make_benchmark_data", scale=scale, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    # Full re-screen: every chunk, executed here one after the other.
+    start = time.perf_counter()
+    run = screening.screening_run_start(trigger=ScreeningRun.Trigger.MANUAL, chunk_size=50_000)
+    for chunk_id in run.chunks.values_list("pk", flat=True):
+        screening.screening_chunk_execute(chunk_id=chunk_id)
+    full = time.perf_counter() - start
+
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        cursor.execute(
+            "SELECT COUNT(*) FROM ("
+            " SELECT p.id, e.id FROM cadres_person p"
+            " JOIN vetting_watchlistentry e ON e.id_number = p.id_number"
+            " UNION ALL SELECT r.id, e.id FROM cadres_relative r"
+            " JOIN vetting_watchlistentry e ON e.id_number = r.id_number) t"
+        )
+        cursor.fetchone()
+        bare = time.perf_counter() - start
+
+    # One person against every entry (a new cadre, a candidate at submission).
+    person_id = run.chunks.filter(subject_kind=SubjectKind.CADRE).values_list("pk_from", flat=True)[
+        0
+    ]
+    start = time.perf_counter()
+    screening.screening_subject_screen(subject_kind=SubjectKind.CADRE, subject_id=person_id)
+    one = time.perf_counter() - start
+
+    # Import of a workbook of the same scale, against the bare parse of the same file.
+    rows = max(1, int(1_000_000 * scale))
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "watchlist.xlsx"
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("名单")
+        sheet.append(
+            ["姓名", "身份证号", "性别", "出生日期", "处分种类", "决定机关", "决定日期", "简要情况"]
+        )
+        for n in range(rows):
+            sheet.append(
+                [
+                    f"测试{n % 9973}",
+                    None,
+                    "男" if n % 2 else "女",
+                    f"19{rng.randrange(40, 99)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 9)}",
+                    "有期徒刑一年",
+                    "东昌区人民法院",
+                    "2024-05-01",
+                    f"案件{n}",
+                ]
+            )
+        book.save(path)
+
+        start = time.perf_counter()
+        workbook = CalamineWorkbook.from_path(str(path))
+        for _row in workbook.get_sheet_by_index(0).iter_rows():
+            pass
+        parse = time.perf_counter() - start
+
+        user = get_user_model().objects.get(username="benchmark")
+        user.is_superuser = True
+        user.save()
+        start = time.perf_counter()
+        with path.open("rb") as handle:
+            watchlist_import_upload(
+                actor=user,
+                upload=File(handle, name=path.name),
+                source_name="基准导入名单",
+                kind=WatchlistSource.Kind.CRIMINAL,
+            )
+        imported = time.perf_counter() - start
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"cadres {int(100_000 * scale)}")
+    print(f"entries {int(1_000_000 * scale)}")
+    print(f"full_rescreen_seconds {full:.3f}")
+    print(f"bare_join_seconds {bare:.3f}")
+    print(f"person_screen_ms {one * 1000:.1f}")
+    print(f"import_seconds {imported:.3f}")
+    print(f"parse_seconds {parse:.3f}")
+    print(f"import_ratio {imported / parse:.2f}")
+    print(f"peak_memory_mb {peak:.0f}")
+    print(f"ratio {full / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()
