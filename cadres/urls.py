@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from cadres import views
 
 app_name = "cadres"
 
 urlpatterns = [
+    path("records/", include("cadres.records.urls")),
     path("", views.person_list, name="list"),
     path("export/", views.person_export, name="export"),
     path("new/", views.person_create, name="create"),

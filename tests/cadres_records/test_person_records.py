@@ -66,3 +66,11 @@ def test_person_page_and_detail_pages(
     assert client.get(reverse("cadres:records:leave_create", args=[person.pk])).status_code == 200
     client.force_login(other_staff)
     assert client.get(url).status_code == 404
+
+
+def test_records_show_on_the_cadre_profile(client, staff, township_reviewer):
+    person = secretary()
+    records_of(staff, township_reviewer, person)
+    client.force_login(staff)
+    page = client.get(reverse("cadres:detail", args=[person.pk])).content.decode()
+    assert "红色物业" in page
