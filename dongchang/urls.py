@@ -11,6 +11,7 @@ urlpatterns = [
     path("cadres/", include("cadres.urls")),
     path("reports/", include("dongchang.report_urls")),
     path("training/", include("training.urls")),
+    path("supervision/", include("supervision.urls")),
     path("vetting/", include("vetting.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

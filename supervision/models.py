@@ -233,6 +233,17 @@ class Audit(TimeStampedModel):
             f"{self.period_start:%Y-%m-%d}—{self.period_end:%Y-%m-%d}"
         )
 
+    @property
+    def subject(self) -> str:
+        """Who or what is audited: the cadre and post, or the village's period."""
+        if self.post_id:
+            post = self.post
+            return (
+                f"{post.person.name}（{post.village.name}"
+                f"{post.get_body_display()}{post.get_title_display()}）"
+            )
+        return f"{self.period_start:%Y-%m-%d}—{self.period_end:%Y-%m-%d}"
+
     def clean(self) -> None:
         errors = {}
         if self.kind == self.Kind.FINANCIAL:

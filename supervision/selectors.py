@@ -159,7 +159,7 @@ class OverdueDisclosure:
 
     @property
     def kind_label(self) -> str:
-        return DisclosureKind(self.kind).label
+        return str(DisclosureKind(self.kind).label)
 
 
 def overdue_disclosures(

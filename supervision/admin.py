@@ -1,0 +1,78 @@
+"""Read-only admin pages: every write goes through the services and the app's own pages."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from supervision.models import (
+    Audit,
+    AuditAttachment,
+    CaseEvent,
+    Disclosure,
+    DisclosureSchedule,
+    MisconductCase,
+    SupervisionRecord,
+)
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupervisionRecord)
+class SupervisionRecordAdmin(ReadOnlyAdmin):
+    list_display = ["date", "village", "tier", "kind", "rectification_deadline", "rectified_on"]
+    list_filter = ["tier", "kind"]
+    list_select_related = ["village"]
+    search_fields = ["village__name", "findings"]
+
+
+@admin.register(Audit)
+class AuditAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "village", "post", "status", "amount_questioned", "completed_on"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["village", "post__person", "post__village"]
+
+
+@admin.register(AuditAttachment)
+class AuditAttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "audit", "uploaded_by", "created_at"]
+    list_select_related = ["audit__village", "uploaded_by"]
+
+
+@admin.register(DisclosureSchedule)
+class DisclosureScheduleAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "period", "grace_days"]
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ReadOnlyAdmin):
+    list_display = ["village", "kind", "period_start", "published_on", "channel", "verified_on"]
+    list_filter = ["kind", "channel"]
+    list_select_related = ["village"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ["at", "actor", "action", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MisconductCase)
+class MisconductCaseAdmin(ReadOnlyAdmin):
+    list_display = ["person", "village", "occurred_on", "category", "disposition", "status"]
+    list_filter = ["status", "category", "disposition"]
+    list_select_related = ["person", "village"]
+    search_fields = ["person__name"]
+    inlines = [CaseEventInline]
