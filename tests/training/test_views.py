@@ -384,3 +384,20 @@ def test_material_of_a_refused_kind_is_rejected(client, staff):
     )
     assert not session.materials.exists()
     assert "pdf" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_training_shows_on_the_profile(client, staff):
+    person = cadre(VillageFactory(township=township(JINCHANG)))
+    session = SessionFactory(title="全区村干部轮训第一期", hours=Decimal("3"))
+    AttendanceFactory(session=session, person=person, status=Attendance.Status.PRESENT)
+    DailyStudy.objects.create(
+        person=person, topic="学习党章", studied_on=dt.date(2026, 4, 1), hours=2, recorded_by=staff
+    )
+    other = SessionFactory(organizer=township(HUANTONG), title="环通乡内部培训")
+    AttendanceFactory(session=other, person=person, status=Attendance.Status.PRESENT)
+    response = login(client, staff).get(reverse("cadres:detail", args=[person.pk]))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "全区村干部轮训第一期" in text
+    assert "学习党章" in text
+    assert "环通乡内部培训" not in text  # a session the user may not see stays hidden
