@@ -39,6 +39,7 @@ def main() -> None:
     from openpyxl import Workbook
     from python_calamine import CalamineWorkbook
 
+    from vetting.management.commands.make_benchmark_data import GIVEN, SURNAMES
     from vetting.models import ScreeningRun, WatchlistSource
     from vetting.models.screening import SubjectKind
     from vetting.services import screening
@@ -87,7 +88,7 @@ def main() -> None:
         for n in range(rows):
             sheet.append(
                 [
-                    f"测试{n % 9973}",
+                    rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
                     None,
                     "男" if n % 2 else "女",
                     f"19{rng.randrange(40, 99)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 9)}",

@@ -9,6 +9,7 @@ stays flat whatever the file size.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from cadres.spreadsheets import (
     read_sheet,
 )
 from vetting import engine
+from vetting.bulk import insert_rows
 from vetting.models import ScreeningRun, WatchlistEntry, WatchlistImport, WatchlistSource
 from vetting.services.screening import screening_run_start
 
@@ -179,6 +181,23 @@ def _require_importer(actor) -> None:
 
 
 _COMPARED = ("name", "sex", "measure", "deciding_body", "description", "raw")
+_IDENTITY = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
+_NEW_COLUMNS = (
+    "created_at",
+    "updated_at",
+    *_IDENTITY,
+    "source_id",
+    "row_key",
+    "measure",
+    "deciding_body",
+    "decided_on",
+    "description",
+    "raw",
+    "active",
+    "retired_at",
+    "last_import_id",
+    "screen_import_id",
+)
 
 
 def _write_batch(batch: list[ParsedRow], *, source, imp: WatchlistImport, counts: dict) -> None:
@@ -193,17 +212,27 @@ def _write_batch(batch: list[ParsedRow], *, source, imp: WatchlistImport, counts
         )
     }
     new, changed, unchanged = [], [], []
+    now = timezone.now()
     for key, parsed in by_key.items():
         entry = existing.get(key)
         if entry is None:
+            v = parsed.values
             new.append(
-                WatchlistEntry(
-                    source=source,
-                    row_key=key,
-                    raw=parsed.raw,
-                    last_import=imp,
-                    screen_import=imp,
-                    **parsed.values,
+                (
+                    now,
+                    now,
+                    *(v[name] for name in _IDENTITY),
+                    source.pk,
+                    key,
+                    v["measure"],
+                    v["deciding_body"],
+                    v["decided_on"],
+                    v["description"],
+                    json.dumps(parsed.raw, ensure_ascii=False),
+                    True,
+                    None,
+                    imp.pk,
+                    imp.pk,
                 )
             )
             continue
@@ -211,7 +240,7 @@ def _write_batch(batch: list[ParsedRow], *, source, imp: WatchlistImport, counts
             counts["duplicates"] += 1
             continue
         entry.last_import = imp
-        entry.updated_at = timezone.now()
+        entry.updated_at = now
         rescreen = not entry.active or entry.sex != parsed.values["sex"]
         before = tuple(getattr(entry, name) for name in _COMPARED)
         for name in ("name", "sex", "measure", "deciding_body", "description"):
@@ -225,7 +254,8 @@ def _write_batch(batch: list[ParsedRow], *, source, imp: WatchlistImport, counts
             changed.append(entry)
         else:
             unchanged.append(entry.pk)
-    WatchlistEntry.objects.bulk_create(new, batch_size=BATCH)
+    # New entries skip model instances: on a first import they are nearly every row.
+    insert_rows(WatchlistEntry._meta.db_table, _NEW_COLUMNS, new)
     WatchlistEntry.objects.bulk_update(
         changed,
         [*_COMPARED, "last_import", "screen_import", "active", "retired_at", "updated_at"],

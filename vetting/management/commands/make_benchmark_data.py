@@ -9,7 +9,6 @@ computed once each.
 
 import datetime as dt
 import functools
-import io
 import random
 
 from django.contrib.auth import get_user_model
@@ -21,13 +20,13 @@ from cadres.identity import check_character
 from cadres.models import ImportFile, Person, Post, Relative, Township, Village
 from cadres.services import identity_values
 from vetting import engine
+from vetting.bulk import insert_rows
 from vetting.models import WatchlistEntry, WatchlistImport, WatchlistSource
 
 SEED = 20260501
 SOURCE_NAME = "基准测试名单"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌海燕鹏飞波宇"
-BATCH = 50_000
 
 
 @functools.cache
@@ -58,33 +57,7 @@ def _person(rng: random.Random, start: int, end: int) -> dict:
 
 
 def _write(model, columns: list[str], rows) -> None:
-    """Insert rows (tuples in ``columns`` order) in batches; COPY on PostgreSQL."""
-    table = model._meta.db_table
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            _flush(table, columns, batch)
-            batch = []
-    _flush(table, columns, batch)
-
-
-def _flush(table: str, columns: list[str], batch: list[tuple]) -> None:
-    if not batch:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for row in batch:
-                buffer.write("\t".join(r"\N" if v is None else str(v) for v in row) + "\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                batch,
-            )
+    insert_rows(model._meta.db_table, columns, rows)
 
 
 class Command(BaseCommand):
@@ -117,7 +90,12 @@ class Command(BaseCommand):
         relative_base = (
             Relative.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         ) + 1
-        people = [_person(rng, 1960, 2000) for _ in range(cadres)]
+        people, seen = [], set()
+        while len(people) < cadres:  # a cadre's ID number is unique in the register
+            person = _person(rng, 1960, 2000)
+            if person["id_number"] not in seen:
+                seen.add(person["id_number"])
+                people.append(person)
         identity = ["name", "name_key", "name_pinyin", "id_number", "birth_date", "sex"]
         _write(
             Person,
