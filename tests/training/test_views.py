@@ -401,3 +401,20 @@ def test_training_shows_on_the_profile(client, staff):
     assert "全区村干部轮训第一期" in text
     assert "学习党章" in text
     assert "环通乡内部培训" not in text  # a session the user may not see stays hidden
+
+
+def test_everyone_left_unmarked_takes_the_chosen_status(client, district_reviewer):
+    session = SessionFactory()
+    rows = _roster(4, session)
+    login(client, district_reviewer)
+    data = {f"a{row.pk}": "invited" for row in rows}
+    data[f"a{rows[0].pk}"] = "excused"
+    data["others"] = "present"
+    response = client.post(reverse("training:attendance", args=[session.pk]), data)
+    assert response.status_code == 302
+    assert sorted(session.attendances.values_list("status", flat=True)) == [
+        "excused",
+        "present",
+        "present",
+        "present",
+    ]
