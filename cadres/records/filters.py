@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Post, Village
+from cadres.models import Post, Township, Village
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -20,7 +20,7 @@ from cadres.scoping import scope, user_townships
 
 
 def _townships(request):
-    return user_townships(request.user) if request else user_townships(None)
+    return user_townships(request.user) if request else Township.objects.none()
 
 
 def _villages(request):
