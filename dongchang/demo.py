@@ -1,12 +1,26 @@
-"""The demo district loaded by `make run`: villages and the demo accounts."""
+"""The demo district loaded by `make run`: villages, the demo accounts and the cadres."""
 
+import datetime as dt
+import random
+
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from cadres.models import Township
+from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.identity import check_character
+from cadres.models import Person, Post, Relative, Township, Village
 from cadres.scoping import township_access_set
-from cadres.services import village_upsert, villager_group_upsert
+from cadres.services import (
+    cadre_create,
+    person_strict_control_set,
+    post_appoint,
+    post_end,
+    relative_add,
+    village_upsert,
+    villager_group_upsert,
+)
 from dongchang.accounts.roles import Role
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
@@ -63,3 +77,297 @@ def load_accounts() -> list[tuple[str, str, str]]:
             township_access_set(user=user, townships=Township.objects.filter(code__in=codes))
         rows.append((username, name, role.label))
     return rows
+
+
+# Demo cadres --------------------------------------------------------------------
+
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+)
+MALE_GIVEN = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林洋东兴国庆春生福贵山海成"
+FEMALE_GIVEN = "芳娜敏静丽艳娟霞秀英华慧巧美娥玲桂兰凤琴红梅莉燕萍雪琳颖倩洁"
+RELATIVE_UNITS = [
+    "务农",
+    "务农",
+    "个体经营",
+    "外出务工",
+    "通化市区企业职工",
+    "村卫生室医生",
+    "退休",
+]
+CHILD_UNITS = ["学生", "外出务工", "通化市区企业职员", "东昌区某小学教师", "个体经营"]
+# Share of villages whose current term ends within six months (an election year ahead).
+TERM_ENDING_SHARE = 0.25
+
+
+def _name(rng, male: bool, surname: str | None = None) -> str:
+    given = MALE_GIVEN if male else FEMALE_GIVEN
+    chars = "".join(rng.choice(given) for _ in range(rng.choice((1, 2, 2))))
+    return (surname or rng.choice(SURNAMES)) + chars
+
+
+class _Numbers:
+    """Valid ID numbers of Dongchang (220502), unique within one run."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def make(self, birth: dt.date, male: bool) -> str:
+        while True:
+            sequence = self.rng.randrange(0, 500) * 2 + (1 if male else 0)
+            first17 = f"220502{birth:%Y%m%d}{sequence:03d}"
+            number = first17 + check_character(first17)
+            if number not in self.used:
+                self.used.add(number)
+                return number
+
+
+def _birth(rng, today: dt.date, youngest: int, oldest: int) -> dt.date:
+    """A birth date making the person between ``youngest`` and ``oldest`` years old today."""
+    span = (oldest - youngest) * 365 + 300
+    return today - relativedelta(years=youngest) - dt.timedelta(days=rng.randint(0, span))
+
+
+def _village_plan(rng) -> list[tuple[str, list[tuple[str, str, int | None]], int, int]]:
+    """(role key, [(body, title, group number)], youngest, oldest) for each cadre of a village."""
+    pb, vc, sc, vg = (
+        Post.Body.PARTY_BRANCH,
+        Post.Body.VILLAGERS_COMMITTEE,
+        Post.Body.SUPERVISION_COMMITTEE,
+        Post.Body.VILLAGER_GROUP,
+    )
+    T = Post.Title
+    one_shoulder = rng.random() < 0.7  # 一肩挑: the secretary also directs the committee
+    plan = [
+        (
+            "secretary",
+            [(pb, T.SECRETARY, None)] + ([(vc, T.DIRECTOR, None)] if one_shoulder else []),
+            38,
+            58,
+        )
+    ]
+    if not one_shoulder:
+        plan.append(("director", [(vc, T.DIRECTOR, None)], 35, 58))
+    if rng.random() < 0.5:
+        plan.append(("deputy", [(pb, T.DEPUTY_SECRETARY, None)], 30, 50))
+    plan += [
+        ("member", [(pb, T.MEMBER, None), (vc, T.MEMBER, None)], 28, 55),  # cross-holding
+        ("member", [(vc, T.MEMBER, None)], 25, 45),
+        ("supervisor", [(sc, T.DIRECTOR, None)], 40, 62),
+        ("supervisor", [(sc, T.MEMBER, None)], 35, 65),
+        ("group", [(vg, T.GROUP_LEADER, 1)], 40, 65),
+    ]
+    if len(plan) < 9 and rng.random() < 0.5:
+        plan.append(("group", [(vg, T.GROUP_LEADER, 2)], 40, 65))
+    return plan
+
+
+def _education(rng, role: str) -> str:
+    if role in ("secretary", "director", "deputy"):
+        return rng.choice(
+            [Education.BACHELOR, Education.COLLEGE, Education.COLLEGE, Education.HIGH_SCHOOL]
+        )
+    return rng.choice(
+        [Education.COLLEGE, Education.HIGH_SCHOOL, Education.VOCATIONAL, Education.JUNIOR_HIGH]
+    )
+
+
+def _political_status(rng, role: str, posts) -> str:
+    if role in ("secretary", "deputy") or any(body == Post.Body.PARTY_BRANCH for body, *_ in posts):
+        return PoliticalStatus.CPC_MEMBER
+    return rng.choice(
+        [
+            PoliticalStatus.CPC_MEMBER,
+            PoliticalStatus.CPC_MEMBER,
+            PoliticalStatus.MASSES,
+            PoliticalStatus.CYL_MEMBER,
+        ]
+    )
+
+
+def _ethnicity(rng) -> str:
+    # Tonghua has Manchu and Korean communities among a Han majority.
+    roll = rng.random()
+    return Ethnicity.MANCHU if roll < 0.12 else Ethnicity.KOREAN if roll < 0.15 else Ethnicity.HAN
+
+
+def _relatives(rng, numbers: _Numbers, today: dt.date, name: str, birth: dt.date, male: bool):
+    """Spouse, children and (for the younger) parents, as relative_add arguments."""
+    surname = name[0]
+    relatives = []
+    spouse_birth = birth + dt.timedelta(days=rng.randint(-4 * 365, 3 * 365))
+    relatives.append(
+        {
+            "relation": Relative.Relation.SPOUSE,
+            "name": _name(rng, not male),
+            "birth": spouse_birth,
+            "male": not male,
+            "unit": rng.choice(RELATIVE_UNITS),
+        }
+    )
+    age = (today - birth).days // 365
+    for _ in range(rng.choice((1, 1, 2))):
+        child_birth = birth + dt.timedelta(days=rng.randint(23 * 365, 32 * 365))
+        if child_birth < today - dt.timedelta(days=365):
+            child_male = rng.random() < 0.5
+            adult = (today - child_birth).days > 22 * 365
+            relatives.append(
+                {
+                    "relation": Relative.Relation.CHILD,
+                    "name": _name(rng, child_male, surname),
+                    "birth": child_birth,
+                    "male": child_male,
+                    "unit": rng.choice(CHILD_UNITS) if adult else "学生",
+                }
+            )
+    if age < 50:
+        father_birth = birth - dt.timedelta(days=rng.randint(24 * 365, 32 * 365))
+        relatives.append(
+            {
+                "relation": Relative.Relation.FATHER,
+                "name": _name(rng, True, surname),
+                "birth": father_birth,
+                "male": True,
+                "unit": rng.choice(["务农", "退休"]),
+            }
+        )
+        relatives.append(
+            {
+                "relation": Relative.Relation.MOTHER,
+                "name": _name(rng, False),
+                "birth": father_birth + dt.timedelta(days=rng.randint(-3 * 365, 3 * 365)),
+                "male": False,
+                "unit": rng.choice(["务农", "退休"]),
+            }
+        )
+    return [
+        {
+            "relation": r["relation"],
+            "name": r["name"],
+            # Older parents' numbers are often not on file.
+            "id_number": None
+            if r["relation"] in (Relative.Relation.FATHER, Relative.Relation.MOTHER)
+            and rng.random() < 0.3
+            else numbers.make(r["birth"], r["male"]),
+            "birth_date": r["birth"],
+            "sex": Sex.MALE if r["male"] else Sex.FEMALE,
+            "work_unit_and_post": r["unit"],
+        }
+        for r in relatives
+    ]
+
+
+@transaction.atomic
+def load_cadres(today: dt.date | None = None) -> int:
+    """6–9 cadres per demo village with their family; returns how many people were added.
+
+    A village that already has posts is left alone, so a second run adds nothing.
+    Everything goes through the register's services, acting as the demo administrator.
+    """
+    today = today or dt.date.today()
+    actor = get_user_model().objects.get(username="admin")
+    rng = random.Random(220502)  # noqa: S311 (demo data, reproducible on purpose)
+    numbers = _Numbers(rng)
+    numbers.used.update(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+    added = 0
+    villages = (
+        Village.objects.filter(
+            township__code__in=VILLAGES, name__in=[n for names in VILLAGES.values() for n in names]
+        )
+        .select_related("township")
+        .prefetch_related("groups")
+        .order_by("code")
+    )
+    busy = set(Post.objects.filter(village__in=villages).values_list("village_id", flat=True))
+    for village in villages:
+        if village.pk in busy:
+            continue
+        groups = {g.number: g for g in village.groups.all()}
+        people = []
+        if rng.random() < TERM_ENDING_SHARE:
+            term_start = today - relativedelta(years=5) + dt.timedelta(days=rng.randint(20, 170))
+        else:
+            term_start = today - dt.timedelta(days=rng.randint(365, 4 * 365))
+        for role, posts, youngest, oldest in _village_plan(rng):
+            male = rng.random() < (0.85 if role in ("secretary", "director") else 0.6)
+            birth = _birth(rng, today, youngest, oldest)
+            status = _political_status(rng, role, posts)
+            joined = birth + relativedelta(years=rng.randint(20, 30))
+            first, *more = posts
+            person = cadre_create(
+                actor=actor,
+                person={
+                    "name": _name(rng, male),
+                    "id_number": numbers.make(birth, male),
+                    "ethnicity": _ethnicity(rng),
+                    "political_status": status,
+                    "party_joined_on": min(joined, today)
+                    if status == PoliticalStatus.CPC_MEMBER
+                    else None,
+                    "education": _education(rng, role),
+                    "phone": f"1{rng.choice('35789')}{rng.randrange(10**9):09d}",
+                    "home_village": village,
+                },
+                post=_post_args(village, groups, first, term_start),
+            )
+            for extra in more:
+                post_appoint(
+                    actor=actor, person=person, **_post_args(village, groups, extra, term_start)
+                )
+            for relative in _relatives(rng, numbers, today, person.name, birth, male):
+                relative_add(actor=actor, cadre=person, **relative)
+            added += 1
+            people.append(person)
+        if len(people) < 9 and rng.random() < 0.4:
+            added += _former_cadre(rng, numbers, actor, village, today, term_start)
+        if village.name == "金厂村":
+            # One cadre under strict control, so that the badge and filter have something to show.
+            person_strict_control_set(
+                actor=actor,
+                person=people[-1],
+                since=today - dt.timedelta(days=45),
+                review_on=today + dt.timedelta(days=135),
+                reason="群众来信反映其在低保评定中优亲厚友，经镇党委研究列入从严掌控。",
+            )
+    return added
+
+
+def _former_cadre(rng, numbers, actor, village, today, term_start) -> int:
+    """A committee member of the previous term, whose post ended at the last election."""
+    male = rng.random() < 0.6
+    birth = _birth(rng, today, 45, 65)
+    previous_start = term_start - relativedelta(years=5)
+    person = cadre_create(
+        actor=actor,
+        person={
+            "name": _name(rng, male),
+            "id_number": numbers.make(birth, male),
+            "ethnicity": _ethnicity(rng),
+            "political_status": PoliticalStatus.MASSES,
+            "education": Education.JUNIOR_HIGH,
+            "home_village": village,
+        },
+        post=_post_args(
+            village, {}, (Post.Body.VILLAGERS_COMMITTEE, Post.Title.MEMBER, None), previous_start
+        ),
+    )
+    post_end(
+        actor=actor,
+        post=person.posts.get(),
+        ended_on=term_start - dt.timedelta(days=1),
+        reason=Post.EndReason.TERM_EXPIRED,
+    )
+    return 1
+
+
+def _post_args(village, groups, post, term_start) -> dict:
+    body, title, group = post
+    return {
+        "village": village,
+        "body": body,
+        "title": title,
+        "villager_group": groups[group] if group else None,
+        "term_start": term_start,
+    }

@@ -307,13 +307,16 @@ def test_add_and_edit_relative(client, staff):
     assert any(new == "村小学教师" for change in history for _label, _old, new in change.fields)
 
 
-def test_services_refuse_read_only_roles(district_reviewer):
+def test_services_refuse_read_only_roles(district_reviewer, department_user):
+    # District reviewers may end posts (removal decisions, vetting), nothing else here.
     person = cadre()
     with pytest.raises(PermissionDenied):
         services.person_update(actor=district_reviewer, person=person, phone="1")
     with pytest.raises(PermissionDenied):
+        services.relative_add(actor=district_reviewer, cadre=person, name="甲", relation="spouse")
+    with pytest.raises(PermissionDenied):
         services.post_end(
-            actor=district_reviewer,
+            actor=department_user,
             post=person.posts.get(),
             ended_on=dt.date.today(),
             reason="resigned",

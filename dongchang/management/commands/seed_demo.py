@@ -5,7 +5,10 @@ from dongchang import demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo district and demo accounts. Idempotent: a second run adds nothing twice."
+    help = (
+        "Load the demo district, demo accounts and cadres. "
+        "Idempotent: a second run adds nothing twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,7 +24,8 @@ class Command(BaseCommand):
             )
         demo.load_places()
         accounts = demo.load_accounts()
-        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        added = demo.load_cadres()
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({added} new cadres)."))
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for username, name, role in accounts:
             self.stdout.write(f"  {username:<12} {name}  [{role}]")
