@@ -7,9 +7,13 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
+        from cadres.profile import register_profile_section
         from cadres.signals import post_ended
-        from supervision import receivers
+        from supervision import receivers, views
 
         post_ended.connect(
             receivers.open_audit_for_ended_post, dispatch_uid="supervision_open_audit"
+        )
+        register_profile_section(
+            "supervision/_profile_section.html", views.profile_section_context, order=60
         )

@@ -269,3 +269,33 @@ def test_profile_section_lists_the_cases(rf, staff, other_staff, cadre_post):
     assert len(profile_section_context(request, cadre_post.person)["supervision_cases"]) == 1
     request.user = other_staff
     assert profile_section_context(request, cadre_post.person)["supervision_cases"] == []
+
+
+def test_case_shows_on_the_persons_profile_page(client, staff, cadre_post):
+    MisconductCaseFactory(
+        village=cadre_post.village, person=cadre_post.person, facts="x", category="integrity"
+    )
+    login(client, staff)
+    page = client.get(reverse("cadres:detail", args=[cadre_post.person.pk])).content.decode()
+    assert "违反廉洁纪律" in page
+
+
+def test_forms_render(client, staff, district_reviewer, village):
+    login(client, staff)
+    for name in (
+        "supervision:record_create",
+        "supervision:audit_create",
+        "supervision:disclosure_create",
+        "supervision:case_create",
+        "supervision:schedule_list",
+    ):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("supervision:schedule_edit", args=["party"])).status_code == 403
+    client.logout()
+    login(client, district_reviewer)
+    url = reverse("supervision:schedule_edit", args=["party"])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"period": "monthly", "grace_days": "0"})
+    assert "grace_days" in response.context["form"].errors
+    response = client.post(url, {"period": "monthly", "grace_days": "15"})
+    assert response.status_code == 302
