@@ -51,7 +51,7 @@ class SessionFilter(django_filters.FilterSet):
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("starts_at", "starts_at"), ("title", "title"), ("hours", "hours")),
-        field_labels={"starts_at": _("Start"), "title": _("Title"), "hours": _("Hours")},
+        field_labels={"starts_at": _("Start"), "title": _("Session title"), "hours": _("Hours")},
     )
 
     class Meta:
@@ -77,7 +77,7 @@ class RosterFilter(django_filters.FilterSet):
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("village__code", "village"), ("person__name_key", "name"), ("status", "status")),
-        field_labels={"village": _("Village"), "name": _("Name"), "status": _("Attendance")},
+        field_labels={"village": _("Village"), "name": _("Cadre name"), "status": _("Attendance")},
     )
 
     class Meta:
@@ -94,7 +94,7 @@ class DailyStudyFilter(django_filters.FilterSet):
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("studied_on", "date"), ("person__name_key", "name"), ("hours", "hours")),
-        field_labels={"date": _("Date"), "name": _("Name"), "hours": _("Hours")},
+        field_labels={"date": _("Date"), "name": _("Cadre name"), "hours": _("Hours")},
     )
 
     class Meta:
@@ -125,7 +125,7 @@ class CoverageFilter(django_filters.FilterSet):
             ("person__name_key", "name"),
             ("total_hours", "hours"),
         ),
-        field_labels={"village": _("Village"), "name": _("Name"), "hours": _("Hours")},
+        field_labels={"village": _("Village"), "name": _("Cadre name"), "hours": _("Hours")},
     )
 
     def search(self, queryset, name, value):

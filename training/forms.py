@@ -32,6 +32,7 @@ def _organizer_field(form: forms.ModelForm, user) -> None:
     else:
         field.required = True
         field.empty_label = None
+        field.help_text = ""
 
 
 class SessionForm(forms.ModelForm):

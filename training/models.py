@@ -25,7 +25,7 @@ class Round(TimeStampedModel):
     # added for everyone by training.selectors.rounds_for.
     township_lookup = "organizer"
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("round title"), max_length=200)
     organizer = models.ForeignKey(
         Township,
         models.PROTECT,
@@ -83,7 +83,7 @@ class Session(TimeStampedModel):
     # townships of their scope (or all): training.selectors.sessions_for adds them.
     township_lookup = "organizer"
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("session title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     organizer = models.ForeignKey(
         Township,
