@@ -252,9 +252,12 @@ class EvaluationForm(forms.Form):
         label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, villages=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = {"village": ScopedVillageField(user), **self.fields}
+        village = ScopedVillageField(user)
+        if villages is not None:
+            village.queryset = villages
+        self.fields = {"village": village, **self.fields}
 
 
 class GradingRuleForm(forms.ModelForm):

@@ -839,17 +839,29 @@ def evaluation_list(request):
 @login_required
 @perm("add_annualevaluation")
 def evaluation_create(request):
-    form = forms.EvaluationForm(request.POST or None, user=request.user)
+    """Evaluate the village's serving secretary, or with ?person= a secretary past or present."""
+    person = _scoped_person(request, request.GET["person"]) if "person" in request.GET else None
+    villages = None
+    if person is not None:
+        villages = scope(
+            Village.objects.filter(
+                pk__in=person.posts.filter(
+                    body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY
+                ).values("village_id")
+            ).select_related("township"),
+            request.user,
+        )
+    form = forms.EvaluationForm(request.POST or None, user=request.user, villages=villages)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        post = services.serving_secretary_post(village=data["village"])
-        if post is None:
+        if person is None:
+            post = services.serving_secretary_post(village=data["village"])
+            person = post.person if post else None
+        if person is None:
             form.add_error("village", _("This village has no serving party secretary."))
         else:
             try:
-                evaluation = services.evaluation_record(
-                    actor=request.user, person=post.person, **data
-                )
+                evaluation = services.evaluation_record(actor=request.user, person=person, **data)
             except ValidationError as error:
                 _form_errors(form, error)
             else:
@@ -860,7 +872,9 @@ def evaluation_create(request):
         "cadres/records/form.html",
         {
             "form": form,
-            "title": _("Evaluate a village party secretary"),
+            "title": _("Evaluate %(name)s") % {"name": person.name}
+            if person
+            else _("Evaluate a village party secretary"),
             "help": _("The grade is computed from the scores by the district's grading rule."),
         },
     )

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from cadres.records import services
 from cadres.records.models import AnnualEvaluation, Grade, GradingRule
+from cadres.services import post_end
 from tests.cadres_records.factories import THIS_YEAR, secretary, serving_village
 from tests.factories import cadre
 
@@ -137,3 +138,26 @@ def test_district_replaces_the_rule_on_a_page(client, district_reviewer, townshi
     assert client.get(url).status_code == 403
     with pytest.raises(PermissionDenied):
         services.grading_rule_replace(actor=township_reviewer, name="x")
+
+
+def test_former_secretary_is_evaluated_from_the_person(client, township_reviewer, staff):
+    person = secretary()
+    post = person.posts.get()
+    post_end(actor=staff, post=post, ended_on=dt.date.today(), reason="term_expired")
+    client.force_login(township_reviewer)
+    url = reverse("cadres:records:evaluation_create") + f"?person={person.pk}"
+    data = {
+        "village": post.village_id,
+        "year": THIS_YEAR,
+        "performance": "80",
+        "discipline": "80",
+        "reputation": "80",
+        "evaluator": "李明",
+        "evaluated_on": "2026-01-10",
+    }
+    assert client.post(url, data).status_code == 302
+    assert AnnualEvaluation.objects.get().person == person
+    other = secretary()
+    data["village"] = serving_village(other).pk
+    response = client.post(url, data)
+    assert "village" in response.context["form"].errors
