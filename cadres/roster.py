@@ -9,6 +9,7 @@ Lookups are set-based: the preview's query count does not grow with the rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -630,6 +631,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
         )
 
 
+@functools.cache
 def _ethnicity_synonyms() -> dict[str, str]:
     with translation.override("zh-hans"):
         return {str(label).removesuffix("族"): value for value, label in Ethnicity.choices}

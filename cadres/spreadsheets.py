@@ -14,13 +14,17 @@ import functools
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
+
+from cadres.xlsx_stream import StreamingWorkbook
 
 # The header row must appear within this many rows from the top of the sheet.
 HEADER_SEARCH_ROWS = 30
@@ -84,8 +88,108 @@ def _t2s(text: str) -> str:
 
 # Opening ---------------------------------------------------------------------------
 
+# Sheets whose XML unpacks larger than this are streamed (cadres.xlsx_stream), in
+# constant memory; below it calamine is faster. Figures in benchmarks/README.md.
+STREAM_ABOVE_BYTES = 150 * 1024 * 1024
 
-def _open(source) -> CalamineWorkbook:
+
+def _damaged(exc: Exception) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The workbook is damaged and cannot be read: %(reason)s") % {"reason": exc}
+    )
+
+
+class _Book:
+    """One workbook, read by calamine or streamed; rows come as (Excel row number, cells)."""
+
+    def __init__(self, source):
+        self.calamine: CalamineWorkbook | None = None
+        self.stream: StreamingWorkbook | None = None
+        try:
+            with zipfile.ZipFile(_path_or_file(source)) as archive:
+                largest = max(
+                    (
+                        m.file_size
+                        for m in archive.infolist()
+                        if m.filename.startswith("xl/worksheets/")
+                    ),
+                    default=0,
+                )
+            if largest > STREAM_ABOVE_BYTES:
+                self.stream = StreamingWorkbook(_path_or_file(source))
+                self.sheet_names = self.stream.sheet_names
+            else:
+                self.calamine = _calamine(source)
+                self.sheet_names = list(self.calamine.sheet_names)
+        except (
+            CalamineError,
+            zipfile.BadZipFile,
+            KeyError,
+            ET.ParseError,
+            OSError,
+            ValueError,
+        ) as exc:
+            raise _damaged(exc) from exc
+
+    def close(self) -> None:
+        (self.calamine or self.stream).close()
+
+    def rows(self, sheet: str | int | None) -> tuple[str, Iterator[tuple[int, list]]]:
+        names = self.sheet_names
+        if not names:
+            raise SpreadsheetError(_("The workbook has no sheets."))
+        index = _sheet_index(names, sheet)
+        if index is None:
+            raise SpreadsheetError(
+                _("The workbook has no sheet “%(sheet)s”; its sheets are: %(names)s.")
+                % {"sheet": sheet, "names": "、".join(names)}
+            )
+        if self.stream is not None:
+            return names[index], self.stream.iter_rows(self.stream.sheets[index][1])
+        try:
+            selected = self.calamine.get_sheet_by_index(index)
+        except CalamineError as exc:
+            raise _damaged(exc) from exc
+        return names[index], _calamine_rows(selected)
+
+
+def _calamine_rows(selected) -> Iterator[tuple[int, list]]:
+    if selected.start is None:
+        return
+    first_row, first_col = selected.start
+    # Pad with the empty leading columns so that positions are absolute.
+    pad = [None] * first_col
+    for number, cells in enumerate(selected.iter_rows(), start=first_row + 1):
+        yield number, pad + cells
+
+
+def _sheet_index(names: list[str], sheet: str | int | None) -> int | None:
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int):
+        return sheet if 0 <= sheet < len(names) else None
+    wanted = normalize_header(sheet)
+    return next((i for i, name in enumerate(names) if normalize_header(name) == wanted), None)
+
+
+def _path_or_file(source):
+    if isinstance(source, str | os.PathLike):
+        return source
+    path = _local_path(source)
+    if path:
+        return path
+    source.seek(0)
+    return source
+
+
+def _calamine(source) -> CalamineWorkbook:
+    target = _path_or_file(source)
+    if isinstance(target, str | os.PathLike):
+        return CalamineWorkbook.from_path(Path(target))
+    return CalamineWorkbook.from_filelike(target)
+
+
+def _open(source) -> _Book:
     """Open a path or a binary file object as a workbook; SpreadsheetError if it is not one."""
     if isinstance(source, str | os.PathLike):
         with open(source, "rb") as handle:
@@ -102,24 +206,13 @@ def _open(source) -> CalamineWorkbook:
         raise SpreadsheetError(
             _("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again.")
         )
-    try:
-        if isinstance(source, str | os.PathLike):
-            return CalamineWorkbook.from_path(Path(source))
-        path = _local_path(source)
-        if path:
-            return CalamineWorkbook.from_path(path)
-        return CalamineWorkbook.from_filelike(source)
-    except (CalamineError, OSError, ValueError) as exc:
-        raise SpreadsheetError(
-            _("The workbook is damaged and cannot be read: %(reason)s") % {"reason": exc}
-        ) from exc
+    return _Book(source)
 
 
 def _local_path(source) -> str | None:
-    # Large Django uploads and stored files sit on disk: let calamine read them directly.
-    for attr in ("temporary_file_path",):
-        if hasattr(source, attr):
-            return getattr(source, attr)()
+    # Large Django uploads and stored files sit on disk: read them there.
+    if hasattr(source, "temporary_file_path"):
+        return source.temporary_file_path()
     try:
         return source.path
     except (AttributeError, NotImplementedError, ValueError):
@@ -127,38 +220,11 @@ def _local_path(source) -> str | None:
 
 
 def sheet_names(source) -> list[str]:
-    workbook = _open(source)
+    book = _open(source)
     try:
-        return list(workbook.sheet_names)
+        return list(book.sheet_names)
     finally:
-        workbook.close()
-
-
-def _select_sheet(workbook: CalamineWorkbook, sheet: str | int | None):
-    names = workbook.sheet_names
-    if not names:
-        raise SpreadsheetError(_("The workbook has no sheets."))
-    try:
-        if sheet is None:
-            return workbook.get_sheet_by_index(0)
-        if isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise IndexError(sheet)
-            return workbook.get_sheet_by_index(sheet)
-        wanted = normalize_header(sheet)
-        for name in names:
-            if normalize_header(name) == wanted:
-                return workbook.get_sheet_by_name(name)
-    except CalamineError as exc:
-        raise SpreadsheetError(
-            _("The workbook is damaged and cannot be read: %(reason)s") % {"reason": exc}
-        ) from exc
-    except IndexError:
-        pass
-    raise SpreadsheetError(
-        _("The workbook has no sheet “%(sheet)s”; its sheets are: %(names)s.")
-        % {"sheet": sheet, "names": "、".join(names)}
-    )
+        book.close()
 
 
 # Reading ---------------------------------------------------------------------------
@@ -197,31 +263,24 @@ def read_sheet(
     source, columns: Sequence[Column], *, sheet: str | int | None = None
 ) -> Iterator[Row]:
     """Yield the data rows of a sheet below its header row, by column key."""
-    workbook = _open(source)
+    book = _open(source)
     try:
-        yield from _read(workbook, columns, sheet)
+        yield from _read(book, columns, sheet)
     finally:
-        workbook.close()
+        book.close()
 
 
-def _read(workbook, columns: Sequence[Column], sheet) -> Iterator[Row]:
-    selected = _select_sheet(workbook, sheet)
-    start = selected.start
-    if start is None:
-        raise SpreadsheetError(_("The sheet “%(sheet)s” is empty.") % {"sheet": selected.name})
-    first_row, first_col = start
-    # Pad with the empty leading columns so that positions are absolute.
-    pad = [None] * first_col
+def _read(book: _Book, columns: Sequence[Column], sheet) -> Iterator[Row]:
+    sheet_name, rows = book.rows(sheet)
     index = _header_index(columns)
     required = {column.key for column in columns if column.required}
-    rows = selected.iter_rows()
 
     header: dict[int, Column] | None = None
     best: dict[int, Column] = {}
     above: list = []
-    number = first_row
-    for number, cells in enumerate(rows, start=first_row + 1):
-        cells = pad + cells
+    empty = True
+    for number, cells in rows:
+        empty = empty and all(_is_empty(cell) for cell in cells)
         found = _match_header(cells, above, index)
         keys = {column.key for column in found.values()}
         if found and required <= keys:
@@ -233,6 +292,8 @@ def _read(workbook, columns: Sequence[Column], sheet) -> Iterator[Row]:
         if number >= HEADER_SEARCH_ROWS:
             break
     if header is None:
+        if empty:
+            raise SpreadsheetError(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet_name})
         if not best:
             raise SpreadsheetError(
                 _(
@@ -241,7 +302,7 @@ def _read(workbook, columns: Sequence[Column], sheet) -> Iterator[Row]:
                 )
                 % {
                     "count": HEADER_SEARCH_ROWS,
-                    "sheet": selected.name,
+                    "sheet": sheet_name,
                     "headers": "、".join(column.label for column in columns),
                 }
             )
@@ -249,15 +310,14 @@ def _read(workbook, columns: Sequence[Column], sheet) -> Iterator[Row]:
         missing = [c.label for c in columns if c.required and c.key not in found_keys]
         raise SpreadsheetError(
             _("The sheet “%(sheet)s” has no column %(columns)s.")
-            % {"sheet": selected.name, "columns": "、".join(f"「{m}」" for m in missing)}
+            % {"sheet": sheet_name, "columns": "、".join(f"「{m}」" for m in missing)}
         )
 
     # Every column's key is present; columns missing from the sheet read as None.
     keys = [column.key for column in columns]
     known = {column.key for column in header.values()}
     check_subheader = True
-    for data_number, cells in enumerate(rows, start=number + 1):
-        cells = pad + cells
+    for data_number, cells in rows:
         if check_subheader:
             # A second header row under merged group headers (任职情况 → 职务 | 任职时间).
             check_subheader = False

@@ -4,6 +4,7 @@ import io
 import pytest
 
 from cadres.choices import Ethnicity, PoliticalStatus
+from cadres import spreadsheets
 from cadres.identity import normalize_id_number
 from cadres.spreadsheets import (
     Column,
@@ -17,6 +18,15 @@ from cadres.spreadsheets import (
 )
 from tests.cadres_import.workbooks import workbook_bytes, zip_bytes
 from tests.factories import make_id_number
+
+
+@pytest.fixture(autouse=True, params=["calamine", "stream"])
+def backend(request, monkeypatch):
+    """Every reader test runs on both backends: calamine, and streaming for big sheets."""
+    if request.param == "stream":
+        monkeypatch.setattr(spreadsheets, "STREAM_ABOVE_BYTES", -1)
+    return request.param
+
 
 COLUMNS = [
     Column("name", "姓名", required=True),
