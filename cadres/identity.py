@@ -159,11 +159,14 @@ def clean_name(raw: object) -> str:
     return _SEPARATOR_RE.sub("·", text)
 
 
+# Cached: imports meet the same names again and again, and pinyin costs ~0.1 ms a name.
+@functools.lru_cache(maxsize=65536)
 def name_key(raw: object) -> str:
     """The key that equal names share: cleaned, simplified characters, upper-case Latin."""
     return _t2s().convert(clean_name(raw)).upper()
 
 
+@functools.lru_cache(maxsize=65536)
 def name_pinyin(key: str) -> str:
     """Toneless pinyin of a name key, for homophone matching (张伟 = 章伟)."""
     return "".join(lazy_pinyin(key.replace("·", ""), errors="ignore")).lower()
