@@ -723,7 +723,12 @@ def _summary_cells(group: dict) -> list:
 @training_required
 def round_export(request, pk: int):
     round_ = _round(request, pk)
-    writer = coverage_workbook(selectors.round_coverage(round_, request.user), "参训名单")
+    rows = CoverageFilter(
+        request.GET or None,
+        queryset=selectors.round_coverage(round_, request.user),
+        request=request,
+    ).qs
+    writer = coverage_workbook(rows, "参训名单")
     access_log_append(
         user=request.user,
         action=AccessLogEntry.Action.EXPORT,
@@ -736,7 +741,10 @@ def round_export(request, pk: int):
 @training_required
 def coverage_export(request):
     year = _year(request)
-    writer = coverage_workbook(selectors.year_coverage(year, request.user), f"{year}年参训情况")
+    rows = CoverageFilter(
+        request.GET or None, queryset=selectors.year_coverage(year, request.user), request=request
+    ).qs
+    writer = coverage_workbook(rows, f"{year}年参训情况")
     access_log_append(
         user=request.user,
         action=AccessLogEntry.Action.EXPORT,

@@ -270,6 +270,10 @@ def test_coverage_export_contents(client, staff):
     assert people["李四"][-1] == "否"
     assert idle.id_number not in response.content.decode("latin-1")
     assert AccessLogEntry.objects.filter(action=AccessLogEntry.Action.EXPORT, user=staff).exists()
+    # The export holds what the page shows: here only the untrained.
+    filtered = client.get(reverse("training:coverage_export"), {"year": 2026, "untrained": "on"})
+    sheet = load_workbook(io.BytesIO(filtered.content))["2026年参训情况"]
+    assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["李四"]
 
 
 def test_coverage_and_study_pages(client, staff):
