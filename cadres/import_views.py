@@ -25,13 +25,12 @@ from cadres.roster import (
     CADRE_COLUMNS,
     COUNT_LABELS,
     FAMILY_COLUMNS,
-    REGISTER_WRITE_PERMS,
     Outcome,
     roster_import,
     roster_plan,
 )
 from cadres.scoping import scope, user_townships
-from cadres.services import import_file_store
+from cadres.services import import_file_store, may_write_register
 from cadres.spreadsheets import SpreadsheetError
 
 # The preview lists this many rows (errors first); the counts cover them all.
@@ -50,7 +49,7 @@ class RosterUploadForm(forms.Form):
 
 
 def _require_importer(user) -> None:
-    if not user.has_perms(REGISTER_WRITE_PERMS):
+    if not may_write_register(user):
         raise PermissionDenied
 
 

@@ -29,7 +29,12 @@ from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import name_initials, normalize_id_number
 from cadres.models import ImportFile, Person, Post, Relative, Township, Village, VillagerGroup
 from cadres.scoping import scope, user_townships
-from cadres.services import default_term_end, identity_values, villager_group_upsert
+from cadres.services import (
+    default_term_end,
+    identity_values,
+    may_write_register,
+    villager_group_upsert,
+)
 from cadres.spreadsheets import (
     Column,
     RowError,
@@ -77,13 +82,6 @@ FAMILY_LABELS = {c.key: c.label for c in FAMILY_COLUMNS}
 # Read the register in batches this large: one query per batch, whatever the rows.
 LOOKUP_BATCH = 5000
 WRITE_BATCH = 1000
-REGISTER_WRITE_PERMS = (
-    "cadres.add_person",
-    "cadres.change_person",
-    "cadres.add_post",
-    "cadres.add_relative",
-    "cadres.change_relative",
-)
 
 POLITICAL_SYNONYMS = {
     "党员": PoliticalStatus.CPC_MEMBER,
@@ -734,7 +732,7 @@ def roster_import(
 
     All or nothing: one transaction; the existing people are locked while it runs.
     """
-    if not actor.has_perms(REGISTER_WRITE_PERMS):
+    if not may_write_register(actor):
         raise PermissionDenied
     with transaction.atomic():
         plan = roster_plan(actor=actor, source=source)

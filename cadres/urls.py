@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cadres import views
+from cadres import import_views, views
 
 app_name = "cadres"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("records/", include("cadres.records.urls")),
     path("", views.person_list, name="list"),
     path("export/", views.person_export, name="export"),
+    path("import/", import_views.roster_upload, name="import_upload"),
+    path("import/template/", import_views.roster_template, name="import_template"),
+    path("import/<int:pk>/", import_views.roster_preview, name="import_preview"),
+    path("import/<int:pk>/confirm/", import_views.roster_confirm, name="import_confirm"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

@@ -148,7 +148,11 @@ class StreamingWorkbook:
     def _other(self, cell, kind: str):
         if kind == "inlineStr":
             inline = cell.find(_IS)
-            return _text(inline) if inline is not None else ""
+            if inline is None:
+                return ""
+            # Plain text (<is><t>) is the common case; rich text needs the runs joined.
+            text = inline.findtext(_T)
+            return text if text is not None else _text(inline)
         value = cell.find(_V)
         text = value.text if value is not None else None
         if kind == "str":
