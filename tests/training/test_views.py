@@ -422,3 +422,10 @@ def test_everyone_left_unmarked_takes_the_chosen_status(client, district_reviewe
         "present",
         "present",
     ]
+
+
+def test_nav_shows_training_only_to_roles_in_training(client, staff, department_user):
+    link = reverse("training:sessions")
+    assert link in login(client, staff).get(reverse("home")).content.decode()
+    client.force_login(department_user)
+    assert link not in client.get(reverse("home")).content.decode()
