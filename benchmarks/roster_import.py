@@ -41,7 +41,7 @@ def main() -> None:
         django.setup()
         from django.db import connection
 
-        name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
             run(Path(tmp), cadres, name)
         finally:
