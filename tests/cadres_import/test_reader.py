@@ -3,8 +3,8 @@ import io
 
 import pytest
 
-from cadres.choices import Ethnicity, PoliticalStatus
 from cadres import spreadsheets
+from cadres.choices import Ethnicity, PoliticalStatus
 from cadres.identity import normalize_id_number
 from cadres.spreadsheets import (
     Column,
