@@ -55,14 +55,19 @@ def cadres_by_township_and_body(user, today: dt.date) -> Figure:
         .annotate(people=Count("person", distinct=True))
         .order_by()
     }
-    townships = list(user_townships(user).filter(villages__isnull=False).distinct().order_by("code"))
+    townships = list(
+        user_townships(user).filter(villages__isnull=False).distinct().order_by("code")
+    )
     figure = Figure(
         key="cadres",
         title=_("Serving cadres by township and body"),
         chart="bar",
         labels=[t.name for t in townships],
         series=[
-            {"label": str(body.label), "data": [counts.get((t.pk, body.value), 0) for t in townships]}
+            {
+                "label": str(body.label),
+                "data": [counts.get((t.pk, body.value), 0) for t in townships],
+            }
             for body in Post.Body
         ],
     )
@@ -81,7 +86,9 @@ def cadres_by_township_and_body(user, today: dt.date) -> Figure:
 
 
 def _serving_people(user, today: dt.date):
-    return Person.objects.filter(pk__in=scope(Post.objects.serving(today), user).values("person_id"))
+    return Person.objects.filter(
+        pk__in=scope(Post.objects.serving(today), user).values("person_id")
+    )
 
 
 def age_mix(user, today: dt.date) -> Figure:
@@ -112,7 +119,11 @@ def education_mix(user, today: dt.date) -> Figure:
         labels=[str(level.label) for level in Education],
         series=[{"label": _("Cadres"), "data": [totals[level.value] for level in Education]}],
         rows=[
-            (str(level.label), totals[level.value], _list_link(education=level.value, status="serving"))
+            (
+                str(level.label),
+                totals[level.value],
+                _list_link(education=level.value, status="serving"),
+            )
             for level in Education
         ],
     )

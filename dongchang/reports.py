@@ -14,13 +14,22 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import translation
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.models import Post, Township
+from cadres.scoping import WHOLE_DISTRICT
 from cadres.xlsx_export import Column, WorkbookWriter
+from supervision.models import Audit as SupervisionAudit
+from supervision.models import Disclosure, MisconductCase, SupervisionRecord
+from training.models import Attendance, Session
+from training.selectors import coverage_summary, year_coverage
+from vetting.models import Hit, WatchlistSource
+from vetting.models.screening import SubjectKind
 
 CHUNK = 5000
 
@@ -98,7 +107,7 @@ def write_summary(writer: WorkbookWriter, month: Month) -> int:
     columns += [Column(str(label), 9) for _band, label, *_ages in AGE_BANDS]
     columns += [Column(_("Party members"), 10)]
     columns += [Column(str(level.label), 10) for level in Education]
-    sheet = writer.sheet(_("Summary"), columns)
+    sheet = writer.sheet(pgettext("sheet", "Summary"), columns)
     rows = 0
     for township in Township.objects.order_by("code"):
         row = counts.get(township.pk, {})
@@ -110,7 +119,7 @@ def write_summary(writer: WorkbookWriter, month: Month) -> int:
 def write_roster(writer: WorkbookWriter, month: Month) -> int:
     """干部花名册: every cadre serving at month end, one row per person, posts joined."""
     sheet = writer.sheet(
-        _("Cadre roster"),
+        pgettext("sheet", "Cadre roster"),
         [
             Column(_("Township"), 12),
             Column(_("Village"), 12),
@@ -179,7 +188,7 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
 def write_changes(writer: WorkbookWriter, month: Month) -> int:
     """本月变动: posts begun and posts ended within the month."""
     sheet = writer.sheet(
-        _("Changes this month"),
+        pgettext("sheet", "Changes this month"),
         [
             Column(_("Township"), 12),
             Column(_("Village"), 12),
@@ -227,9 +236,7 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
 
 
 def _choice_labels() -> dict[str, dict[str, str]]:
-    def table(choices) -> dict[str, str]:
-        return {value: str(label) for value, label in choices.choices}
-
+    table = _table
     return {
         "sex": table(Sex),
         "ethnicity": table(Ethnicity),
@@ -241,7 +248,256 @@ def _choice_labels() -> dict[str, dict[str, str]]:
     }
 
 
-SHEETS = [write_summary, write_roster, write_changes]
+def write_hits(writer: WorkbookWriter, month: Month) -> int:
+    """排查预警: screening hits raised or decided within the month."""
+    start, end = month.bounds()
+    sheet = writer.sheet(
+        pgettext("sheet", "Screening hits"),
+        [
+            Column(_("Township"), 12),
+            Column(_("Village"), 12),
+            Column(_("Full name"), 10),
+            Column(_("Screened as"), 8),
+            Column(_("ID number"), 22, text=True),
+            Column(_("List kind"), 14),
+            Column(_("Name on the list"), 10),
+            Column(_("Measure taken"), 18),
+            Column(_("Match"), 8),
+            Column(_("Score"), 6),
+            Column(_("Status"), 8),
+            Column(_("Raised at"), 17),
+            Column(_("Decided at"), 17),
+            Column(_("Reason"), 30),
+        ],
+    )
+    labels = {
+        "subject": _table(SubjectKind),
+        "kind": _table(WatchlistSource.Kind),
+        "match": _table(Hit.MatchKind),
+        "status": _table(Hit.Status),
+    }
+    hits = (
+        Hit.objects.filter(
+            Q(created_at__gte=start, created_at__lt=end)
+            | Q(reviewed_at__gte=start, reviewed_at__lt=end)
+        )
+        .annotate(
+            subject_name=Coalesce("person__name", "relative__name"),
+            subject_number=Coalesce("person__id_number", "relative__id_number"),
+        )
+        .order_by("township__code", "village__code", "created_at", "pk")
+        .values_list(
+            "township__name",
+            "village__name",
+            "subject_name",
+            "subject_kind",
+            "subject_number",
+            "entry__source__kind",
+            "entry__name",
+            "entry__measure",
+            "match_kind",
+            "score",
+            "status",
+            "created_at",
+            "reviewed_at",
+            "reason",
+        )
+    )
+    rows = 0
+    for row in hits.iterator(chunk_size=CHUNK):
+        (township, village, name, kind, number, list_kind, entry, measure, match, score,
+         status, raised, decided, reason) = row  # fmt: skip
+        sheet.append(
+            [
+                township,
+                village,
+                name,
+                labels["subject"].get(kind, kind),
+                number,
+                labels["kind"].get(list_kind, list_kind),
+                entry,
+                measure,
+                labels["match"].get(match, match),
+                score,
+                labels["status"].get(status, status),
+                timezone.localtime(raised),
+                timezone.localtime(decided) if decided else None,
+                reason,
+            ]
+        )
+        rows += 1
+    return rows
+
+
+def write_training(writer: WorkbookWriter, month: Month) -> int:
+    """教育培训: sessions held in the month with their attendance."""
+    start, end = month.bounds()
+    sheet = writer.sheet(
+        pgettext("sheet", "Training"),
+        [
+            Column(_("Session"), 30),
+            Column(_("Kind"), 12),
+            Column(_("Organizer"), 12),
+            Column(_("Starts at"), 17),
+            Column(_("Credited hours"), 8),
+            Column(_("Invited"), 8),
+            Column(_("Present"), 8),
+            Column(_("Excused"), 8),
+            Column(_("Absent"), 8),
+            Column(_("Attendance rate (%)"), 10),
+        ],
+    )
+    kinds = _table(Session.Kind)
+    Status = Attendance.Status
+    sessions = (
+        Session.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        .annotate(
+            invited=Count("attendances"),
+            present=Count("attendances", filter=Q(attendances__status=Status.PRESENT)),
+            excused=Count("attendances", filter=Q(attendances__status=Status.EXCUSED)),
+            absent=Count("attendances", filter=Q(attendances__status=Status.ABSENT)),
+        )
+        .order_by("starts_at", "pk")
+        .values_list(
+            "title", "kind", "organizer__name", "starts_at", "hours", "invited", "present",
+            "excused", "absent",
+        )
+    )  # fmt: skip
+    rows = 0
+    for title, kind, organizer, starts, hours, invited, present, excused, absent in sessions:
+        rate = round(100 * present / invited, 1) if invited else None
+        sheet.append(
+            [
+                title,
+                kinds.get(kind, kind),
+                organizer or _("District"),
+                timezone.localtime(starts),
+                hours,
+                invited,
+                present,
+                excused,
+                absent,
+                rate,
+            ]
+        )
+        rows += 1
+    return rows
+
+
+def write_training_coverage(writer: WorkbookWriter, month: Month) -> int:
+    """培训覆盖: the year's training coverage of serving cadres per township."""
+    sheet = writer.sheet(
+        pgettext("sheet", "Training coverage"),
+        [
+            Column(_("Township"), 14),
+            Column(_("Serving cadres"), 10),
+            Column(_("Trained"), 8),
+            Column(_("Untrained"), 8),
+            Column(_("Trained (%)"), 9),
+            Column(_("Hours"), 8),
+            Column(_("Hours per person"), 10),
+            Column(_("Attendance rate (%)"), 10),
+        ],
+    )
+    groups, _totals = coverage_summary(
+        year_coverage(month.first.year, WHOLE_DISTRICT), by_village=False
+    )
+    for group in groups:
+        sheet.append(
+            [
+                group["village__township__name"],
+                group["people"],
+                group["trained"],
+                group["untrained"],
+                group["trained_rate"],
+                group["hours"],
+                group["hours_per_person"],
+                group["attendance_rate"],
+            ]
+        )
+    return len(groups)
+
+
+def write_supervision(writer: WorkbookWriter, month: Month) -> int:
+    """监督管理: supervision records, audits, disclosures and misconduct cases of the month."""
+    sheet = writer.sheet(
+        pgettext("sheet", "Supervision"),
+        [
+            Column(_("Category"), 12),
+            Column(_("Township"), 12),
+            Column(_("Village"), 12),
+            Column(_("Date"), 12),
+            Column(_("Kind"), 16),
+            Column(_("Cadre"), 10),
+            Column(_("Content"), 40),
+            Column(_("Status"), 14),
+        ],
+    )
+    in_month = {"gte": month.first, "lte": month.last}
+
+    def dated(field: str) -> Q:
+        return Q(**{f"{field}__{op}": day for op, day in in_month.items()})
+
+    sources = [
+        (
+            _("Supervision record"),
+            SupervisionRecord.objects.filter(dated("date")).order_by("date", "pk"),
+            lambda r: (r.date, _label(r.get_tier_display(), r.get_kind_display()), "",
+                       r.findings, _("Rectified") if r.rectified_on else
+                       (_("Rectification due") if r.rectification_deadline else "")),
+        ),
+        (
+            _("Audit"),
+            SupervisionAudit.objects.filter(dated("completed_on") | dated("period_end"))
+            .select_related("post__person").order_by("pk"),
+            lambda a: (a.completed_on or a.period_end, a.get_kind_display(),
+                       a.post.person.name if a.post_id else "", a.conclusion or a.findings,
+                       a.get_status_display()),
+        ),
+        (
+            _("Disclosure"),
+            Disclosure.objects.filter(dated("published_on")).order_by("published_on", "pk"),
+            lambda d: (d.published_on, d.get_kind_display(), "", d.content,
+                       _("Verified") if d.verified_on else _("Not verified")),
+        ),
+        (
+            _("Misconduct case"),
+            MisconductCase.objects.filter(dated("occurred_on")).select_related("person")
+            .order_by("occurred_on", "pk"),
+            lambda c: (c.occurred_on, c.get_category_display(), c.person.name, c.facts,
+                       c.get_status_display()),
+        ),
+    ]  # fmt: skip
+    rows = 0
+    for category, queryset, describe in sources:
+        for item in queryset.select_related("village__township").iterator(chunk_size=CHUNK):
+            date, kind, cadre, content, status = describe(item)
+            sheet.append(
+                [category, item.village.township.name, item.village.name, date, kind, cadre,
+                 content, status]
+            )  # fmt: skip
+            rows += 1
+    return rows
+
+
+def _label(*parts: str) -> str:
+    return " · ".join(part for part in parts if part)
+
+
+def _table(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+# 资格审查 (candidate vetting decided in the month) joins once candidate vetting exists.
+SHEETS = [
+    write_summary,
+    write_roster,
+    write_changes,
+    write_hits,
+    write_training,
+    write_training_coverage,
+    write_supervision,
+]
 
 
 def build_workbook(month: Month, target: str | IO[bytes]) -> dict[str, int]:

@@ -91,7 +91,10 @@ def test_workbook_contents_cell_by_cell(known_data):
     changes = rows(workbook["本月变动"])
     assert [row[5] for row in changes] == ["任职", "离任"]
     assert changes[1][7] == "辞职"
-    assert report.row_counts == {"汇总": 11, "干部花名册": 2, "本月变动": 2}
+    assert report.row_counts == {
+        "汇总": 11, "干部花名册": 2, "本月变动": 2, "排查预警": 0, "教育培训": 0, "培训覆盖": 2,
+        "监督管理": 0,
+    }  # fmt: skip
 
 
 def test_formulas_are_neutralized(known_data):
@@ -195,3 +198,43 @@ def test_download_is_logged(client, district_reviewer, known_data):
     assert entry.action == AccessLogEntry.Action.DOWNLOAD
     assert entry.user == district_reviewer
     assert client.get(reverse("reports:download", args=["2026-09"])).status_code == 404
+
+
+def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
+    from tests.supervision.factories import SupervisionRecordFactory
+    from tests.training.factories import AttendanceFactory, SessionFactory, at
+    from tests.vetting.factories import import_list, run_inline
+
+    secretary = known_data["secretary"]
+    with time_machine.travel(dt.datetime(2026, 10, 15, 9, tzinfo=dt.UTC), tick=False):
+        import_list(
+            district_reviewer,
+            [{"name": "王元", "id_number": secretary.id_number, "measure": "开除党籍"}],
+        )
+        run_inline()
+    session = SessionFactory(title="换届培训班", starts_at=at(dt.date(2026, 10, 20)))
+    AttendanceFactory(session=session, person=secretary, status="present")
+    AttendanceFactory(session=session, person=known_data["member"], status="absent")
+    SessionFactory(title="九月的培训", starts_at=at(dt.date(2026, 9, 20)))
+    SupervisionRecordFactory(
+        village=secretary.posts.first().village, date=dt.date(2026, 10, 3), findings="未按时公开"
+    )
+
+    workbook = load(monthly_report_build(month=OCTOBER))
+    assert workbook.sheetnames == [
+        "汇总", "干部花名册", "本月变动", "排查预警", "教育培训", "培训覆盖", "监督管理",
+    ]  # fmt: skip
+    hits = rows(workbook["排查预警"])
+    assert len(hits) == 1
+    assert hits[0][0] == "金厂镇"
+    assert hits[0][2] == "王元"
+    assert hits[0][4] == secretary.id_number
+    assert hits[0][8] == "强比中"  # strong: equal ID number
+    training = rows(workbook["教育培训"])
+    assert [row[0] for row in training] == ["换届培训班"]
+    assert training[0][5:10] == [2, 1, 0, 1, 50]
+    coverage = {row[0]: row for row in rows(workbook["培训覆盖"])}
+    assert coverage["金厂镇"][2] == 1  # the secretary attended
+    supervision = rows(workbook["监督管理"])
+    assert supervision[0][0] == "监督记录"
+    assert supervision[0][6] == "未按时公开"
