@@ -54,7 +54,7 @@ def test_township_user_sees_only_their_township(district, staff):
 
 def test_each_number_links_to_the_filtered_list(district, district_reviewer):
     figures = by_key(figures_for(district_reviewer, TODAY))
-    label, number, link = figures["cadres"].rows[0]
+    _label, _number, link = figures["cadres"].rows[0]
     assert link.startswith(reverse("cadres:list") + "?township=")
     assert "body=" in link
     assert figures["strict"].rows[0][2].endswith("strict_control=yes")
