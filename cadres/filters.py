@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.choices import PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
@@ -44,16 +45,18 @@ class PersonFilter(django_filters.FilterSet):
         ),
     )
     township = django_filters.ModelChoiceFilter(
-        label=_("Township"), queryset=_townships, method="in_township"
+        label=pgettext_lazy("cadre list", "Township"), queryset=_townships, method="in_township"
     )
     village = django_filters.ModelChoiceFilter(
-        label=_("Village"), queryset=_villages, method="in_village"
+        label=pgettext_lazy("cadre list", "Village"), queryset=_villages, method="in_village"
     )
     body = django_filters.ChoiceFilter(
-        label=_("Body"), choices=Post.Body.choices, method="serving_post"
+        label=pgettext_lazy("cadre list", "Body"), choices=Post.Body.choices, method="serving_post"
     )
     title = django_filters.ChoiceFilter(
-        label=_("Title"), choices=Post.Title.choices, method="serving_post"
+        label=pgettext_lazy("cadre list", "Title"),
+        choices=Post.Title.choices,
+        method="serving_post",
     )
     political_status = django_filters.ChoiceFilter(
         label=_("Political status"), choices=PoliticalStatus.choices
@@ -68,7 +71,7 @@ class PersonFilter(django_filters.FilterSet):
         max_value=120,
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"),
+        label=pgettext_lazy("cadre list", "Status"),
         choices=[("serving", _("Serving")), ("former", _("Former"))],
         method="serving_status",
     )

@@ -496,6 +496,7 @@ def person_strict_control_set(
     person.strict_control_since = min(since, person.strict_control_since or since)
     person.strict_control_review_on = review_on
     person.strict_control_reason = reason
+    person._history_user = actor
     person.save(
         update_fields=[
             "strict_control_since",

@@ -87,6 +87,7 @@ SURNAMES = (
 )
 MALE_GIVEN = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林洋东兴国庆春生福贵山海成"
 FEMALE_GIVEN = "芳娜敏静丽艳娟霞秀英华慧巧美娥玲桂兰凤琴红梅莉燕萍雪琳颖倩洁"
+# "退休" (retired) stays last: spouses under 55 are drawn from the others.
 RELATIVE_UNITS = [
     "务农",
     "务农",
@@ -204,7 +205,9 @@ def _relatives(rng, numbers: _Numbers, today: dt.date, name: str, birth: dt.date
             "name": _name(rng, not male),
             "birth": spouse_birth,
             "male": not male,
-            "unit": rng.choice(RELATIVE_UNITS),
+            "unit": rng.choice(
+                RELATIVE_UNITS[:-1] if spouse_birth.year > today.year - 55 else RELATIVE_UNITS
+            ),
         }
     )
     age = (today - birth).days // 365
