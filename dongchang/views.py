@@ -5,12 +5,14 @@ from django.utils import timezone
 
 from cadres.scoping import user_townships
 from dongchang.dashboard import figures_for
+from dongchang.waiting import waiting_for
 
 
 @login_required
 def home(request):
     townships = user_townships(request.user).annotate(village_count=Count("villages"))
-    return render(request, "home.html", {"townships": townships})
+    waiting = waiting_for(request.user, timezone.localdate())
+    return render(request, "home.html", {"townships": townships, "waiting": waiting})
 
 
 @login_required

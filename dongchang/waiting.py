@@ -1,0 +1,88 @@
+"""What waits for the user: the home page's to-do counts, each linked to its list.
+
+Each item is counted only for users whose role can act on it, within their townships.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cadres.models import Village
+from cadres.records import selectors as records
+from cadres.scoping import scope
+from supervision import selectors as supervision
+from vetting.models import Hit, RemovalCase
+
+
+@dataclass(frozen=True)
+class Waiting:
+    label: str
+    count: int
+    url: str
+
+
+def waiting_for(user, today: dt.date) -> list[Waiting]:
+    items: list[Waiting] = []
+    if user.has_perm("vetting.view_hit"):
+        pending = scope(Hit.objects.filter(status=Hit.Status.PENDING), user).count()
+        label = (
+            _("Screening hits awaiting review")
+            if user.has_perm("vetting.review_hit")
+            else _("Screening hits in my township awaiting the district's review")
+        )
+        items.append(Waiting(label, pending, f"{reverse('vetting:hit_list')}?status=pending"))
+    if user.has_perm("vetting.decide_removal"):
+        open_cases = scope(RemovalCase.objects.filter(status=RemovalCase.Status.OPEN), user)
+        items.append(
+            Waiting(
+                _("Removal cases awaiting a decision"),
+                open_cases.count(),
+                reverse("vetting:removal_list"),
+            )
+        )
+    if user.has_perm("cadres.view_secretaryfiling"):
+        items.append(
+            Waiting(
+                _("Villages whose party secretary is not filed"),
+                records.unfiled_villages(user).count(),
+                reverse("cadres:records:unfiled_list"),
+            )
+        )
+    if user.has_perm("cadres.view_personalreport"):
+        missing = records.missing_reports(records.serving_posts(user, today), today.year)
+        items.append(
+            Waiting(
+                _("Cadres without this year's personal matters report"),
+                missing.count(),
+                reverse("cadres:records:missing_report_list"),
+            )
+        )
+    if user.has_perm("supervision.view_supervisionrecord"):
+        overdue = supervision.overdue_rectifications(supervision.visible_records(user), today)
+        items.append(
+            Waiting(
+                _("Overdue rectifications"), overdue.count(), reverse("supervision:record_overdue")
+            )
+        )
+    if user.has_perm("supervision.view_audit"):
+        items.append(
+            Waiting(
+                _("Posts whose audit is due"),
+                supervision.posts_due_for_audit(user, today).count(),
+                reverse("supervision:audit_due_list"),
+            )
+        )
+    if user.has_perm("supervision.view_disclosure"):
+        villages = scope(Village.objects.all(), user)
+        items.append(
+            Waiting(
+                _("Overdue affairs disclosures"),
+                len(supervision.overdue_disclosures(villages, today)),
+                reverse("supervision:disclosure_overdue"),
+            )
+        )
+    return items
