@@ -23,6 +23,7 @@ REFERENCE_DATA_LOADERS = [
     ("dongchang.accounts.migrations.0003_register_permissions", "grant"),
     ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
     ("vetting.migrations.0003_district_reviewers_end_posts", "forwards"),
+    ("cadres.migrations.0006_records_permissions", "grant"),
 ]
 
 JINCHANG = "220502100"

@@ -55,11 +55,13 @@ ROLE_PERMISSIONS = {
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally made after migrate; the groups need them now.
+    # Permissions are normally made after migrate; the groups need them now. Also run by the
+    # tests' reference_data fixture with the real app registry, so models_module is restored.
     app_config = apps.get_app_config("cadres")
-    app_config.models_module = True
+    original = getattr(app_config, "models_module", None)
+    app_config.models_module = original or True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLE_PERMISSIONS.items():
