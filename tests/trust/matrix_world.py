@@ -1,0 +1,346 @@
+"""The permission matrix's world: one object of every kind in 金厂镇 ("own") and 环通乡 ("other").
+
+Everything is made through the apps' services (as a superuser builder, which passes every
+permission and township check) or their test factories. The other side's names and texts
+carry MARKER, so a page that shows another township's data can be caught by a substring test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from cadres.models import ImportFile, Post
+from cadres.records import services as records
+from cadres.services import import_file_store
+from dongchang.reports import Month
+from dongchang.services import monthly_report_build
+from supervision import services as supervision
+from supervision.models import Audit, MisconductCase, SupervisionRecord
+from tests.cadres_import.workbooks import roster_bytes
+from tests.conftest import HUANTONG, JINCHANG
+from tests.factories import (
+    PostFactory,
+    RelativeFactory,
+    UserFactory,
+    VillageFactory,
+    make_id_number,
+    township,
+)
+from tests.training.factories import at
+from tests.vetting.factories import import_list, run_inline
+from training import services as training
+from training.models import Session
+from vetting.models import Hit, RemovalCase, WatchlistSource
+from vetting.services import review
+
+# Every name and text of the other township's objects contains this.
+MARKER = "泄漏"
+REPORT_MONTH = "2026-10"
+
+ROLES = ("anonymous", "staff", "reviewer", "district", "department", "sysadmin")
+TOWNSHIP_ROLES = ("staff", "reviewer")
+
+
+def pdf(name: str = "材料.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 matrix", content_type="application/pdf")
+
+
+def png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    return SimpleUploadedFile("公开栏.png", buffer.getvalue(), content_type="image/png")
+
+
+def xlsx(content: bytes, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+@dataclass
+class Side:
+    """The objects of one township; attribute names are what the URL table refers to."""
+
+    code: str
+    label: str  # "" for 金厂镇, MARKER for 环通乡
+    objects: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError as error:
+            raise AttributeError(name) from error
+
+
+@dataclass
+class World:
+    own: Side
+    other: Side
+    users: dict
+    district: dict  # district-wide objects
+    other_ids: list[str]  # full ID numbers of the other side's people (never on any page)
+
+    @property
+    def markers(self) -> list[str]:
+        return [MARKER, *self.other_ids]
+
+
+def _side(code: str, label: str, number: int, builder, uploader) -> Side:
+    today = dt.date.today()
+    side = Side(code=code, label=label)
+    o = side.objects
+    t = township(code)
+    o["township"] = t
+    o["village"] = VillageFactory(township=t, name=f"{label}东岗村" if label else "东岗村")
+    secretary = PostFactory(
+        village=o["village"],
+        body=Post.Body.PARTY_BRANCH,
+        title=Post.Title.SECRETARY,
+        person__name=f"环通{label}" if label else "金厂书记",
+        person__id_number=make_id_number(dt.date(1975, 5, number), number),
+    )
+    o["post"] = secretary
+    o["person"] = secretary.person
+    o["relative"] = RelativeFactory(
+        cadre=secretary.person,
+        name=f"{label}亲属" if label else "书记亲属",
+        id_number=make_id_number(dt.date(1980, 6, number), number + 50, male=False),
+    )
+    text = f"{label}情况说明"
+
+    # Management records (cadres/records).
+    o["filing"] = records.secretary_filing_submit(
+        actor=builder,
+        village=o["village"],
+        filing_number=f"东组备{number}号",
+        filed_on=today,
+        documents=[pdf()],
+        note=text,
+    )
+    o["filing_document"] = o["filing"].documents.get()
+    o["report"] = records.personal_report_submit(
+        actor=builder,
+        person=o["person"],
+        village=o["village"],
+        year=today.year,
+        kind="annual",
+        categories=[],
+        content=text,
+        reported_on=today,
+    )
+    o["roster"] = records.duty_roster_create(
+        actor=builder,
+        village=o["village"],
+        period="week",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=6),
+        note=text,
+    )
+    o["shift"] = records.duty_shift_add(
+        actor=builder,
+        roster=o["roster"],
+        person=o["person"],
+        date=today + dt.timedelta(days=1),
+        start_time=dt.time(8),
+        end_time=dt.time(17),
+    )
+    o["leave"] = records.leave_record(
+        actor=builder,
+        person=o["person"],
+        starts_on=today + dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=32),
+        reason=text,
+    )
+    o["project"] = records.pioneer_project_claim(
+        actor=builder,
+        village=o["village"],
+        year=today.year,
+        title=f"{label}产业项目",
+        goals=text,
+        milestones=text,
+    )
+    progress = records.project_progress_add(
+        actor=builder, project=o["project"], on=today, text=text, documents=[pdf()]
+    )
+    o["progress_document"] = progress.documents.get()
+    o["evaluation"] = records.evaluation_record(
+        actor=builder,
+        person=o["person"],
+        village=o["village"],
+        year=today.year - 1,
+        performance=Decimal("90"),
+        discipline=Decimal("90"),
+        reputation=Decimal("90"),
+        evaluator=f"{label}镇党委",
+        evaluated_on=today,
+        comments=text,
+    )
+    # The candidate is the cadre's relative, so a recusal opens.
+    o["candidate"] = records.party_candidate_add(
+        actor=builder,
+        village=o["village"],
+        name=o["relative"].name,
+        id_number=o["relative"].id_number,
+        stage="applicant",
+    )
+    o["recusal"] = o["candidate"].recusals.get()
+
+    # Training.
+    o["round"] = training.round_create(
+        actor=builder, title=f"{label}镇轮训", organizer=t, year=today.year, description=text
+    )
+    o["session"] = training.session_create(
+        actor=builder,
+        title=f"{label}镇培训班",
+        kind=Session.Kind.CENTRALIZED,
+        organizer=t,
+        starts_at=at(today - dt.timedelta(days=3)),
+        ends_at=at(today - dt.timedelta(days=3), 12),
+        hours=Decimal("3"),
+        lecturer=f"{label}讲师",
+        place=f"{label}会议室",
+        topics=text,
+        reach=Session.Reach.TOWNSHIPS,
+        townships=[t],
+        round=o["round"],
+    )
+    training.roster_add_people(actor=builder, session=o["session"], people=[o["person"]])
+    o["material"] = training.material_add(
+        actor=builder, session=o["session"], upload=pdf(f"{label}课件.pdf")
+    )
+    o["study"] = training.daily_study_record(
+        actor=builder, person=o["person"], topic=text, studied_on=today, hours=Decimal("1")
+    )
+    sheet = roster_bytes([{"姓名": o["person"].name, "身份证号": o["person"].id_number}])
+    o["signin_file"], _ = import_file_store(
+        actor=uploader,
+        upload=xlsx(sheet, "签到表.xlsx"),
+        kind=ImportFile.Kind.ATTENDANCE,
+        township=t,
+    )
+
+    # Supervision.
+    o["supervision_record"] = supervision.record_create(
+        actor=builder,
+        tier=SupervisionRecord.Tier.TOWNSHIP_COMMITTEE,
+        date=today - dt.timedelta(days=10),
+        village=o["village"],
+        kind=SupervisionRecord.Kind.INSPECTION,
+        findings=text,
+        cadres=[o["person"]],
+        rectification=text,
+        rectification_deadline=today - dt.timedelta(days=1),
+    )
+    o["audit"] = supervision.audit_create(
+        actor=builder,
+        kind=Audit.Kind.FINANCIAL,
+        village=o["village"],
+        period_start=dt.date(today.year - 1, 1, 1),
+        period_end=dt.date(today.year - 1, 12, 31),
+        auditor=f"{label}审计组",
+    )
+    o["attachment"] = supervision.audit_attach(
+        actor=builder, audit=o["audit"], upload=pdf(f"{label}审计报告.pdf")
+    )
+    o["disclosure"] = supervision.disclosure_create(
+        actor=builder,
+        village=o["village"],
+        kind="finance",
+        period_day=today,
+        content=text,
+        published_on=today,
+        channel="notice_board",
+        photo=png(),
+    )
+    o["case"] = supervision.case_open(
+        actor=builder,
+        person=o["person"],
+        village=o["village"],
+        occurred_on=today,
+        facts=text,
+        category=MisconductCase.Category.FINANCE,
+        source=MisconductCase.Source.COMPLAINT,
+    )
+
+    # The register's roster import (kept, not confirmed).
+    workbook = roster_bytes(
+        [{"乡镇": t.name, "村": o["village"].name, "姓名": f"{label}新人" if label else "新人"}]
+    )
+    o["import_file"], _ = import_file_store(
+        actor=uploader,
+        upload=xlsx(workbook, "花名册.xlsx"),
+        kind=ImportFile.Kind.ROSTER,
+        township=t,
+    )
+    return side
+
+
+def build_world() -> World:
+    builder = UserFactory(username="matrix-builder", is_superuser=True, is_staff=True)
+    users = {
+        "staff": UserFactory(role="乡镇工作人员", townships=[JINCHANG]),
+        "reviewer": UserFactory(role="乡镇审核人", townships=[JINCHANG]),
+        "district": UserFactory(role="区级审核人"),
+        "department": UserFactory(role="联审部门", department="discipline"),
+        "sysadmin": UserFactory(role="系统管理员", is_staff=True),
+        "other_staff": UserFactory(role="乡镇工作人员", townships=[HUANTONG]),
+    }
+    own = _side(JINCHANG, "", 11, builder, users["staff"])
+    other = _side(HUANTONG, MARKER, 12, builder, users["other_staff"])
+
+    # District-wide objects: a district round and session with both sides' cadres on its
+    # roster, watchlists with hits on both cadres (confirmed: removal cases), a monthly report.
+    today = dt.date.today()
+    district = {}
+    district["round"] = training.round_create(
+        actor=builder, title="全区村干部轮训", organizer=None, year=today.year
+    )
+    district["session"] = training.session_create(
+        actor=builder,
+        title="全区村党组织书记培训班",
+        kind=Session.Kind.CENTRALIZED,
+        organizer=None,
+        starts_at=at(today - dt.timedelta(days=2)),
+        ends_at=at(today - dt.timedelta(days=2), 12),
+        hours=Decimal("3"),
+        round=district["round"],
+    )
+    training.roster_add_people(
+        actor=builder, session=district["session"], people=[own.person, other.person]
+    )
+    district["material"] = training.material_add(
+        actor=builder, session=district["session"], upload=pdf("全区课件.pdf")
+    )
+    district["watchlist"] = import_list(
+        users["district"],
+        [
+            {
+                "name": side.person.name,
+                "id_number": side.person.id_number,
+                "measure": "有期徒刑三年",
+            }
+            for side in (own, other)
+        ],
+        kind=WatchlistSource.Kind.CRIMINAL,
+    )
+    district["watchlist_file"] = district["watchlist"].import_file
+    district["run"] = run_inline()
+    for side in (own, other):
+        hit = Hit.objects.get(person=side.person)
+        review.hit_confirm(actor=users["district"], hit=hit, reason="身份证号一致，系本人")
+        side.objects["hit"] = hit
+        side.objects["removal"] = RemovalCase.objects.get(hit=hit)
+    district["report"] = monthly_report_build(month=Month.parse(REPORT_MONTH))
+    assert Group.objects.filter(name="系统管理员").exists()
+    return World(
+        own=own,
+        other=other,
+        users=users,
+        district=district,
+        other_ids=[other.person.id_number, other.relative.id_number],
+    )

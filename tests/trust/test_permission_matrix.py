@@ -1,0 +1,679 @@
+"""The permission matrix (issue 10, part 1).
+
+Every URL pattern of the project, enumerated from the resolver, is requested by every role
+against 金厂镇's object ("own") and 环通乡's ("other"), with the status its policy expects.
+No 200 response to a 金厂镇 township role carries the other side's markers, every POST needs
+the CSRF token, and anonymous users are sent to the login page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Q
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.trust.matrix_world import (
+    MARKER,
+    REPORT_MONTH,
+    ROLES,
+    TOWNSHIP_ROLES,
+    World,
+    build_world,
+)
+
+LOGIN = reverse("accounts:login")
+ADMIN_LOGIN = "/admin/login/"
+
+
+# 1. Every pattern of the resolver, by namespaced name -----------------------------------------
+
+
+def url_patterns(resolver=None, namespace=None, prefix=""):
+    """(namespaced name, route, pattern) for every URLPattern, recursively."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from url_patterns(entry, inner, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            yield name, prefix + str(entry.pattern), entry
+
+
+def is_admin(name: str | None, route: str) -> bool:
+    return route.startswith("admin/")
+
+
+# 2. How to build each URL's kwargs from the world ------------------------------------------------
+
+# Where the kwargs come from: "township" → built for the own and the other side's object;
+# "district" → a district-wide object, requested once; None → no kwargs.
+Args = tuple[str | None, Callable[[object], dict]]
+
+
+def obj(attr: str, key: str = "pk", **extra) -> Args:
+    return "township", lambda side: {key: side.objects[attr].pk, **extra}
+
+
+def district(attr: str, key: str = "pk") -> Args:
+    return "district", lambda d: {key: d[attr].pk}
+
+
+NONE: Args = (None, lambda _w: {})
+
+ARGS: dict[str, Args] = {
+    # cadres
+    "cadres:detail": obj("person"),
+    "cadres:edit": obj("person"),
+    "cadres:post_appoint": obj("person"),
+    "cadres:relative_add": obj("person"),
+    "cadres:reveal_id": obj("person"),
+    "cadres:post_end": obj("post"),
+    "cadres:relative_edit": obj("relative"),
+    "cadres:reveal_relative_id": obj("relative"),
+    "cadres:import_preview": obj("import_file"),
+    "cadres:import_confirm": obj("import_file"),
+    # cadres/records
+    "cadres:records:filing_detail": obj("filing"),
+    "cadres:records:filing_document": obj("filing_document"),
+    "cadres:records:report_create": obj("person", "person_pk"),
+    "cadres:records:report_detail": obj("report"),
+    "cadres:records:roster_detail": obj("roster"),
+    "cadres:records:roster_print": obj("roster"),
+    "cadres:records:shift_action": obj("shift"),
+    "cadres:records:leave_create": obj("person", "person_pk"),
+    "cadres:records:project_detail": obj("project"),
+    "cadres:records:progress_document": obj("progress_document"),
+    "cadres:records:evaluation_detail": obj("evaluation"),
+    "cadres:records:candidate_detail": obj("candidate"),
+    "cadres:records:recusal_record": obj("recusal"),
+    "cadres:records:person_records": obj("person"),
+    # training
+    **{
+        f"training:{name}": obj("session")
+        for name in (
+            "session",
+            "session_edit",
+            "session_delete",
+            "material_upload",
+            "roster",
+            "roster_invite",
+            "roster_add",
+            "roster_remove",
+            "roster_export",
+            "attendance",
+            "signin",
+        )
+    },
+    "training:signin_preview": (
+        "township",
+        lambda side: {"pk": side.session.pk, "file_pk": side.signin_file.pk},
+    ),
+    "training:material": obj("material"),
+    "training:material_delete": obj("material"),
+    "training:round": obj("round"),
+    "training:round_edit": obj("round"),
+    "training:round_export": obj("round"),
+    "training:study_delete": obj("study"),
+    # vetting
+    "vetting:hit_detail": obj("hit"),
+    "vetting:hit_decide": obj("hit"),
+    "vetting:removal_detail": obj("removal"),
+    "vetting:run_detail": district("run"),
+    "vetting:watchlist_preview": district("watchlist_file"),
+    "vetting:watchlist_confirm": district("watchlist_file"),
+    # supervision
+    "supervision:record_detail": obj("supervision_record"),
+    "supervision:record_edit": obj("supervision_record"),
+    "supervision:record_rectify": obj("supervision_record"),
+    "supervision:audit_detail": obj("audit"),
+    "supervision:audit_edit": obj("audit"),
+    "supervision:audit_attach": obj("audit"),
+    "supervision:attachment_download": obj("attachment"),
+    "supervision:disclosure_detail": obj("disclosure"),
+    "supervision:disclosure_verify": obj("disclosure"),
+    "supervision:disclosure_photo": obj("disclosure"),
+    "supervision:schedule_edit": (None, lambda _w: {"kind": "finance"}),
+    "supervision:case_detail": obj("case"),
+    "supervision:case_edit": obj("case"),
+    "supervision:case_action": obj("case", action="note"),
+    # dongchang
+    "reports:download": (None, lambda _w: {"month": REPORT_MONTH}),
+}
+
+# District training sessions and rounds are shown to townships too (with their own people only):
+# these are also requested with the district object.
+DISTRICT_TOO = {
+    "training:session": "session",
+    "training:roster": "session",
+    "training:roster_export": "session",
+    "training:attendance": "session",
+    "training:material": "material",
+    "training:round": "round",
+    "training:round_export": "round",
+}
+
+
+# 3. Expected results: a few policies, each URL name assigned one ------------------------------
+#
+# A policy gives, per side requested ("-" no object, "own" 金厂镇's, "other" 环通乡's,
+# "district" a district-wide object), the result of each role in ROLES order:
+# anonymous, staff (乡镇工作人员 of 金厂镇), reviewer (乡镇审核人 of 金厂镇), district (区级审核人),
+# department (联审部门, discipline), sysadmin (系统管理员, staff without superuser).
+# Results: an HTTP status, "login" (a redirect to the login page), "302" (any other redirect);
+# "P…" is the POST of a POST-only view (its GET answers 405), with empty data.
+# Derived from the roles' permissions (data migrations) and each view's checks:
+# township roles see their own township (other → 404; 403 where the permission is checked
+# before the object is looked up), district roles see all, the department only its opinions.
+
+
+def policy(**sides: str) -> dict[str, tuple[str, ...]]:
+    return {side.replace("_", ""): tuple(codes.split()) for side, codes in sides.items()}
+
+
+def side_policy(own: str, other: str, **extra: str) -> dict[str, tuple[str, ...]]:
+    return policy(own=own, other=other, **extra)
+
+
+def one(codes: str) -> dict[str, tuple[str, ...]]:
+    return {"-": tuple(codes.split())}
+
+
+POLICIES = {
+    # Pages without an object.
+    "PUBLIC_LOGIN": one("200 302 302 302 302 302"),  # the logged-in are sent on
+    "PUBLIC_REDIRECT": one("302 302 302 302 302 302"),  # set_language
+    "LOGOUT": one("Plogin 405 405 405 405 405"),  # POST only (not tried logged in)
+    "LOGGED_IN": one("login 200 200 200 200 200"),  # lists scope their rows
+    "READ_NOT_DEPARTMENT": one("login 200 200 200 403 200"),  # training, supervision
+    "RECORDS_READ": one("login 200 200 200 403 403"),  # management records, hits
+    "REGISTER_WRITE": one("login 200 200 403 403 200"),  # add/change person and relative
+    "TOWNSHIP_WRITE": one("login 200 200 403 403 403"),  # supervision records
+    "ORGANIZE": one("login 200 403 200 403 200"),  # training sessions and rounds
+    "STAFF_WRITE": one("login 200 403 403 403 403"),  # records the township staff keeps
+    "REVIEWER_WRITE": one("login 403 200 403 403 403"),  # annual evaluations
+    "DISTRICT_ONLY": one("login 403 403 200 403 200"),
+    "DISTRICT_POST": one("login 403 403 P302 403 P302"),  # monthly report build
+    "DISTRICT_ACTION": one("login P403 P403 P302 P403 P302"),  # start a screening run
+    "REVIEW_ONLY": one("login P403 P403 P302 P403 P403"),  # bulk dismissal of hits
+    # District-wide objects.
+    "DISTRICT_OBJECT": policy(district="login 403 403 200 403 200"),
+    # Only the uploader (the district reviewer here) sees an uploaded watchlist: 404 to others.
+    "UPLOADER_ONLY": policy(district="login 403 403 200 403 404"),
+    "UPLOADER_ONLY_POST": policy(district="login P403 P403 P302 P403 P404"),
+    # Township objects.
+    "TOWNSHIP_READ": side_policy(
+        own="login 200 200 200 404 200", other="login 404 404 200 404 200"
+    ),
+    "RECORD_READ": side_policy(own="login 200 200 200 403 403", other="login 404 404 200 403 403"),
+    "STAFF_RECORD_WRITE": side_policy(
+        own="login 200 403 403 403 403", other="login 404 403 403 403 403"
+    ),
+    "REGISTER_OBJECT_WRITE": side_policy(
+        own="login 200 200 403 403 200", other="login 404 404 403 403 200"
+    ),
+    "REGISTER_IMPORT_POST": side_policy(
+        own="login P302 P302 P403 P403 P302", other="login P404 P404 P403 P403 P302"
+    ),
+    # Revealing an ID number needs cadres.reveal_id_number (not township staff), checked first.
+    "REVEAL": side_policy(
+        own="Plogin P403 P200 P200 P403 P200", other="Plogin P403 P404 P200 P403 P200"
+    ),
+    "SUPERVISION_WRITE": side_policy(
+        own="login 200 200 403 404 403", other="login 404 404 403 404 403"
+    ),
+    "SUPERVISION_VERIFY": side_policy(
+        own="login P302 P302 P403 P404 P403", other="login P404 P404 P403 P404 P403"
+    ),
+    # These views check the permission in the service, after the form: an empty POST by a role
+    # that may not act is answered with the form's errors (200) or a redirect with a message
+    # (302), never carrying out anything; a valid one gets 403. Other townships: 404 first.
+    "FORM_ACTION": side_policy(
+        own="login P200 P200 P200 P404 P200", other="login P404 P404 P200 P404 P200"
+    ),
+    "RECORD_ACTION": side_policy(
+        own="login P302 P302 P302 P404 P302", other="login P404 P404 P302 P404 P302"
+    ),
+    # Decisions need vetting.review_hit and an action; empty data is refused with 403.
+    "HIT_DECIDE": side_policy(
+        own="login P403 P403 P403 P403 P403", other="login P403 P403 P403 P403 P403"
+    ),
+    # Training: a township manages its own sessions and sees district ones (its people only).
+    "TRAINING_READ": side_policy(
+        own="login 200 200 200 403 200",
+        other="login 404 404 200 403 200",
+        district="login 200 200 200 403 200",
+    ),
+    "TRAINING_MANAGE": side_policy(
+        own="login 200 403 200 403 200", other="login 404 404 200 403 200"
+    ),
+    "TRAINING_MARK": side_policy(
+        own="login 200 403 200 403 200",
+        other="login 404 404 200 403 200",
+        district="login 403 403 200 403 200",
+    ),
+    "TRAINING_POST": side_policy(
+        own="login P302 P403 P302 403 P302", other="login P404 P404 P302 403 P302"
+    ),
+    # A sign-in sheet is previewed by its uploader only (金厂镇's staff / 环通乡's staff here).
+    "TRAINING_SIGNIN_PREVIEW": side_policy(
+        own="login 200 403 404 403 404", other="login 404 404 404 403 404"
+    ),
+}
+
+POLICY = {
+    "home": "LOGGED_IN",
+    "dashboard": "LOGGED_IN",
+    "accounts:login": "PUBLIC_LOGIN",
+    "accounts:logout": "LOGOUT",
+    "accounts:password_change": "LOGGED_IN",
+    "set_language": "PUBLIC_REDIRECT",
+    "reports:list": "DISTRICT_ONLY",
+    "reports:build": "DISTRICT_POST",
+    "reports:download": "DISTRICT_ONLY",
+    # cadres
+    "cadres:list": "LOGGED_IN",
+    "cadres:export": "LOGGED_IN",
+    "cadres:import_template": "LOGGED_IN",
+    "cadres:import_upload": "REGISTER_WRITE",
+    "cadres:create": "REGISTER_WRITE",
+    "cadres:import_preview": "REGISTER_OBJECT_WRITE",
+    "cadres:import_confirm": "REGISTER_IMPORT_POST",
+    "cadres:detail": "TOWNSHIP_READ",
+    "cadres:edit": "REGISTER_OBJECT_WRITE",
+    "cadres:post_appoint": "REGISTER_OBJECT_WRITE",
+    "cadres:relative_add": "REGISTER_OBJECT_WRITE",
+    "cadres:post_end": "REGISTER_OBJECT_WRITE",
+    "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
+    "cadres:reveal_id": "REVEAL",
+    "cadres:reveal_relative_id": "REVEAL",
+    # cadres/records
+    **{
+        f"cadres:records:{name}": "RECORDS_READ"
+        for name in (
+            "filing_list",
+            "unfiled_list",
+            "report_list",
+            "missing_report_list",
+            "roster_list",
+            "leave_list",
+            "project_list",
+            "project_overview",
+            "evaluation_list",
+            "candidate_list",
+            "recusal_list",
+        )
+    },
+    **{
+        f"cadres:records:{name}": "STAFF_WRITE"
+        for name in ("filing_create", "roster_create", "project_create", "candidate_create")
+    },
+    **{
+        f"cadres:records:{name}": "RECORD_READ"
+        for name in (
+            "filing_detail",
+            "filing_document",
+            "report_detail",
+            "roster_detail",
+            "roster_print",
+            "project_detail",
+            "progress_document",
+            "evaluation_detail",
+            "candidate_detail",
+            "person_records",
+        )
+    },
+    "cadres:records:report_create": "STAFF_RECORD_WRITE",
+    "cadres:records:leave_create": "STAFF_RECORD_WRITE",
+    "cadres:records:shift_action": "RECORD_ACTION",
+    "cadres:records:recusal_record": "RECORD_ACTION",
+    "cadres:records:evaluation_create": "REVIEWER_WRITE",
+    "cadres:records:grading_rule_edit": "DISTRICT_ONLY",
+    # training
+    **{
+        f"training:{name}": "READ_NOT_DEPARTMENT"
+        for name in (
+            "sessions",
+            "sessions_export",
+            "rounds",
+            "coverage",
+            "coverage_export",
+            "studies",
+        )
+    },
+    "training:session_create": "ORGANIZE",
+    "training:round_create": "ORGANIZE",
+    **{
+        f"training:{name}": "TRAINING_READ"
+        for name in ("session", "material", "roster", "roster_export", "round", "round_export")
+    },
+    "training:session_edit": "TRAINING_MANAGE",
+    "training:round_edit": "TRAINING_MANAGE",
+    "training:signin": "TRAINING_MANAGE",
+    "training:attendance": "TRAINING_MARK",
+    "training:signin_preview": "TRAINING_SIGNIN_PREVIEW",
+    **{
+        f"training:{name}": "TRAINING_POST"
+        for name in (
+            "session_delete",
+            "material_upload",
+            "material_delete",
+            "roster_invite",
+            "roster_add",
+            "roster_remove",
+            "study_delete",
+        )
+    },
+    # vetting
+    "vetting:hit_list": "RECORDS_READ",
+    "vetting:hit_export": "RECORDS_READ",
+    "vetting:removal_list": "RECORDS_READ",
+    "vetting:hit_detail": "RECORD_READ",
+    "vetting:removal_detail": "RECORD_READ",
+    "vetting:hit_decide": "HIT_DECIDE",
+    "vetting:hits_dismiss": "REVIEW_ONLY",
+    "vetting:run_list": "DISTRICT_ONLY",
+    "vetting:run_start": "DISTRICT_ACTION",
+    "vetting:run_detail": "DISTRICT_OBJECT",
+    "vetting:watchlist_list": "DISTRICT_ONLY",
+    "vetting:watchlist_upload": "DISTRICT_ONLY",
+    "vetting:watchlist_preview": "UPLOADER_ONLY",
+    "vetting:watchlist_confirm": "UPLOADER_ONLY_POST",
+    # supervision
+    **{
+        f"supervision:{name}": "READ_NOT_DEPARTMENT"
+        for name in (
+            "record_list",
+            "record_overdue",
+            "audit_list",
+            "audit_due_list",
+            "disclosure_list",
+            "disclosure_overdue",
+            "schedule_list",
+            "case_list",
+        )
+    },
+    **{
+        f"supervision:{name}": "TOWNSHIP_WRITE"
+        for name in ("record_create", "audit_create", "disclosure_create", "case_create")
+    },
+    **{
+        f"supervision:{name}": "TOWNSHIP_READ"
+        for name in (
+            "record_detail",
+            "audit_detail",
+            "attachment_download",
+            "disclosure_detail",
+            "disclosure_photo",
+            "case_detail",
+        )
+    },
+    "supervision:record_edit": "SUPERVISION_WRITE",
+    "supervision:audit_edit": "SUPERVISION_WRITE",
+    "supervision:case_edit": "SUPERVISION_WRITE",
+    "supervision:record_rectify": "FORM_ACTION",
+    "supervision:audit_attach": "FORM_ACTION",
+    "supervision:case_action": "FORM_ACTION",
+    "supervision:disclosure_verify": "SUPERVISION_VERIFY",
+    "supervision:schedule_edit": "DISTRICT_ONLY",
+}
+
+# Whatever the policy says, these never happen (anonymous users may only see the login page).
+PUBLIC = {"accounts:login"}
+NEVER_FOR_ANONYMOUS = {"200", "P200", "403", "404", "P403", "P404"}
+NEVER_ON_OTHER_TOWNSHIP = {"200", "302", "P200", "P302"}
+
+
+# 4. Requests ---------------------------------------------------------------------------------
+
+
+def targets(world: World, name: str, args: Args):
+    """(side label, kwargs) pairs to request for one URL name."""
+    kind, build = args
+    if kind == "township":
+        yield "own", build(world.own)
+        yield "other", build(world.other)
+    elif kind == "district":
+        yield "district", build(world.district)
+    else:
+        yield "-", build(world)
+    if name in DISTRICT_TOO:
+        yield "district", {"pk": world.district[DISTRICT_TOO[name]].pk}
+
+
+def code(response) -> str:
+    """A response as a short code: 200, 403, 404, 405, login (redirect to a login page), 302."""
+    if response.status_code == 302:
+        location = response.headers["Location"]
+        if location.startswith((LOGIN, ADMIN_LOGIN)):
+            return "login"
+        return "302"
+    return str(response.status_code)
+
+
+def body(response) -> str:
+    """The text of a response, with the sheets' XML for an xlsx download."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as book:
+            return "".join(
+                book.read(member).decode("utf-8", "replace")
+                for member in book.namelist()
+                if member.endswith(".xml")
+            )
+    return content.decode("utf-8", "replace")
+
+
+def township_models():
+    return [
+        model
+        for model in sorted(apps.get_models(), key=lambda m: m._meta.label)
+        if hasattr(model, "township_lookup") and model._meta.label != "cadres.Township"
+    ]
+
+
+def fingerprint(world: World) -> str:
+    """A hash of every township-owned row of the other side (ids and modification times)."""
+    digest = hashlib.sha256()
+    township = world.other.township
+    for model in township_models():
+        lookups = model.township_lookup
+        allowed = Q()
+        for lookup in (lookups,) if isinstance(lookups, str) else lookups:
+            allowed |= Q(**{lookup: township})
+        fields = ["pk"] + (["updated_at"] if hasattr(model, "updated_at") else [])
+        rows = model._base_manager.filter(
+            pk__in=model._base_manager.filter(allowed).values("pk")
+        ).values_list(*fields)
+        digest.update(f"{model._meta.label}{sorted(rows)}".encode())
+    return digest.hexdigest()
+
+
+def request(client: Client, url: str, method: str, world=None, before=None):
+    """GET or POST (empty data) inside a savepoint that is rolled back, so nothing persists.
+
+    With ``before`` (the other township's fingerprint), also says whether the request changed
+    any of its rows.
+    """
+    changed = False
+    with transaction.atomic():
+        try:
+            response = client.get(url) if method == "GET" else client.post(url, {})
+        except Exception as error:  # a crash is a result of the matrix
+            transaction.set_rollback(True)
+            return "500", f"{type(error).__name__}: {error}", False
+        changed = before is not None and fingerprint(world) != before
+        transaction.set_rollback(True)
+    return code(response), response, changed
+
+
+def client_for(world: World, role: str, **kwargs) -> Client:
+    client = Client(**kwargs)
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def project_patterns():
+    """(name, route) of every named pattern outside the admin."""
+    for name, route, _pattern in url_patterns():
+        if not is_admin(name, route):
+            yield name, route
+
+
+def observe(world: World, role: str) -> tuple[dict, list[str]]:
+    """Request every URL as ``role``; the codes by (name, side) and the problems found."""
+    client = client_for(world, role)
+    results, problems = {}, []
+    township = role in TOWNSHIP_ROLES
+    before = fingerprint(world)
+    for name, _route in project_patterns():
+        for side, kwargs in targets(world, name, ARGS.get(name, NONE)):
+            url = reverse(name, kwargs=kwargs)
+            result, response, _ = request(client, url, "GET")
+            responses = [response]
+            # Logging out would end the session for the rest of the loop.
+            logout = name == "accounts:logout" and role != "anonymous"
+            if not logout and (
+                result == "405" or (township and side in ("other", "-", "district"))
+            ):
+                posted, post_response, changed = request(
+                    client, url, "POST", world, before if township else None
+                )
+                responses.append(post_response)
+                if changed:
+                    problems.append(f"{name} [{side}] POST as {role} changed 环通乡 data")
+                if result == "405":
+                    result = f"P{posted}"
+                elif township and side == "other" and posted not in ("403", "404", "405"):
+                    problems.append(f"{name} [{side}] POST as {role}: {posted}")
+            for response in responses:
+                if isinstance(response, str):
+                    problems.append(f"{name} [{side}] as {role}: {response}")
+                elif township and response.status_code == 200:
+                    text = body(response)
+                    found = [marker for marker in world.markers if marker in text]
+                    if found:
+                        problems.append(f"{name} [{side}] as {role} shows 环通乡 data {found}")
+            results[(name, side)] = result
+    return results, problems
+
+
+# 5. The tests ----------------------------------------------------------------------------------
+
+
+def test_every_pattern_has_a_policy_and_its_kwargs():
+    """A new page fails here until the matrix says who may see it."""
+    missing = []
+    for name, route in project_patterns():
+        if name is None:
+            missing.append(f"unnamed pattern {route!r}")
+            continue
+        if name not in POLICY:
+            missing.append(f"{name} ({route}): no policy")
+            continue
+        kind, _build = ARGS.get(name, NONE)
+        if "<" in route and name not in ARGS:
+            missing.append(f"{name} ({route}): no kwargs in ARGS")
+        sides = {"township": {"own", "other"}, "district": {"district"}, None: {"-"}}[kind]
+        if name in DISTRICT_TOO:
+            sides = sides | {"district"}
+        if set(POLICIES[POLICY[name]]) != sides:
+            missing.append(f"{name}: policy {POLICY[name]} does not cover {sorted(sides)}")
+    stale = set(POLICY) - {name for name, _route in project_patterns()}
+    assert not missing, "\n".join(missing)
+    assert not stale, f"policies of patterns that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module, in a transaction rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(world, db, role):
+    """Every URL as ``role``: the policy's result, no 环通乡 data, no crash, nothing changed."""
+    results, problems = observe(world, role)
+    column = ROLES.index(role)
+    for (name, side), result in results.items():
+        expected = POLICIES[POLICY[name]][side][column] if name in POLICY else "?"
+        where = f"{name} [{side}] as {role}: got {result}"
+        if result != expected:
+            problems.append(f"{where}, expected {expected} ({POLICY.get(name)})")
+        if role == "anonymous" and result in NEVER_FOR_ANONYMOUS and name not in PUBLIC:
+            problems.append(f"{where}: anonymous users are sent to the login page")
+        if role in TOWNSHIP_ROLES and side == "other" and result in NEVER_ON_OTHER_TOWNSHIP:
+            problems.append(f"{where}: another township's object")
+    if os.environ.get("MATRIX_DUMP"):
+        with open(f"{os.environ['MATRIX_DUMP']}-{role}.json", "w") as out:
+            json.dump({f"{n}|{s}": r for (n, s), r in results.items()}, out, ensure_ascii=False)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_markers_are_on_the_district_pages(world, db):
+    """The leak check can fail: the pages that 环通乡's data is kept from do render it."""
+    client = client_for(world, "district")
+    for url in (
+        reverse("cadres:list"),
+        reverse("training:roster", args=[world.district["session"].pk]),
+        reverse("supervision:record_list"),
+        reverse("vetting:hit_detail", args=[world.other.hit.pk]),
+    ):
+        assert MARKER in body(client.get(url)), url
+    staff = client_for(world, "staff")
+    assert MARKER not in body(staff.get(reverse("cadres:list")))
+    assert world.own.person.name in body(staff.get(reverse("cadres:list")))
+
+
+@pytest.mark.parametrize("role", ["staff", "district"])
+def test_every_post_needs_the_csrf_token(world, db, role):
+    client = client_for(world, role, enforce_csrf_checks=True)
+    accepted = []
+    for name, _route in project_patterns():
+        for side, kwargs in targets(world, name, ARGS.get(name, NONE)):
+            if side == "other":
+                continue
+            url = reverse(name, kwargs=kwargs)
+            result, response, _ = request(client, url, "POST")
+            if result != "403" or "CSRF" not in body(response):
+                accepted.append(f"{name} [{side}]: {result}")
+    assert not accepted, "POST without a CSRF token not refused:\n" + "\n".join(accepted)
+
+
+def admin_pages():
+    """The admin's pages that take no arguments (index, each model's list and add page)."""
+    for name, route, pattern in url_patterns():
+        if is_admin(name, route) and name and not pattern.pattern.regex.groups:
+            yield name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin(world, db, role):
+    """Only staff reach the admin; the system administrator's pages answer 200 or 403."""
+    client = client_for(world, role)
+    wrong = []
+    for name in admin_pages():
+        if name in ("admin:login", "admin:logout"):
+            continue
+        result, _response, _ = request(client, reverse(name), "GET")
+        if role == "sysadmin":
+            if result not in ("200", "403", "302"):
+                wrong.append(f"{name}: {result}")
+        elif result != "login":
+            wrong.append(f"{name}: {result}")
+    assert not wrong, "\n".join(wrong)
