@@ -7,8 +7,19 @@ database, and tests call the same loaders after transactional tests flush.
 from django.contrib.auth.management import create_permissions
 
 
-def grant_role_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
-    """Give each role group (by name) the listed permissions ("app_label.codename").
+def _split(dotted: str, app_label: str | None) -> tuple[str, str]:
+    if app_label is not None:
+        return app_label, dotted
+    label, codename = dotted.split(".")
+    return label, codename
+
+
+def grant_role_permissions(
+    apps, role_permissions: dict[str, list[str]], *, app_label: str | None = None
+) -> None:
+    """Give each role group (by name) the listed permissions.
+
+    Permissions are "app_label.codename", or bare codenames of ``app_label``.
 
     Permissions are normally made after migrate; the groups need them now, so
     they are made first for every app in the registry.
@@ -25,13 +36,15 @@ def grant_role_permissions(apps, role_permissions: dict[str, list[str]]) -> None
     for name, dotted_names in role_permissions.items():
         group, _created = Group.objects.get_or_create(name=name)
         for dotted in dotted_names:
-            app_label, codename = dotted.split(".")
+            label, codename = _split(dotted, app_label)
             group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                Permission.objects.get(content_type__app_label=label, codename=codename)
             )
 
 
-def revoke_role_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
+def revoke_role_permissions(
+    apps, role_permissions: dict[str, list[str]], *, app_label: str | None = None
+) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, dotted_names in role_permissions.items():
@@ -39,7 +52,7 @@ def revoke_role_permissions(apps, role_permissions: dict[str, list[str]]) -> Non
         if group is None:
             continue
         for dotted in dotted_names:
-            app_label, codename = dotted.split(".")
+            label, codename = _split(dotted, app_label)
             group.permissions.remove(
-                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+                *Permission.objects.filter(content_type__app_label=label, codename=codename)
             )

@@ -24,6 +24,8 @@ REFERENCE_DATA_LOADERS = [
     ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
     ("vetting.migrations.0003_district_reviewers_end_posts", "forwards"),
     ("cadres.migrations.0006_records_permissions", "grant"),
+    ("training.migrations.0002_role_permissions", "grant"),
+    ("supervision.migrations.0002_roles_and_schedules", "grant"),
 ]
 
 JINCHANG = "220502100"

@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
 
 RECORD_MODELS = [
     "secretaryfiling",
@@ -55,20 +56,7 @@ ROLE_PERMISSIONS = {
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally made after migrate; the groups need them now. Also run by the
-    # tests' reference_data fixture with the real app registry, so models_module is restored.
-    app_config = apps.get_app_config("cadres")
-    original = getattr(app_config, "models_module", None)
-    app_config.models_module = original or True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = original
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="cadres", codename__in=codenames)
-        )
+    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label="cadres")
     apps.get_model("cadres", "GradingRule").objects.get_or_create(
         active=True,
         defaults={
@@ -85,14 +73,7 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group = Group.objects.filter(name=name).first()
-        if group:
-            group.permissions.remove(
-                *Permission.objects.filter(content_type__app_label="cadres", codename__in=codenames)
-            )
+    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label="cadres")
 
 
 class Migration(migrations.Migration):

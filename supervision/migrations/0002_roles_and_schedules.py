@@ -5,8 +5,9 @@ quarterly, finances monthly (民主管理 practice: 财务至少每月公开一�
 the first 10 days of its period.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
 
 MODELS = ["supervisionrecord", "audit", "auditattachment", "disclosure", "misconductcase"]
 TOWNSHIP_PERMS = [
@@ -32,28 +33,14 @@ SCHEDULES = [("party", "quarterly", 10), ("village", "quarterly", 10), ("finance
 
 
 def grant(apps, schema_editor):
-    app_config = apps.get_app_config("supervision")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="supervision", codename__in=codenames
-            )
-        )
+    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label="supervision")
     Schedule = apps.get_model("supervision", "DisclosureSchedule")
     for kind, period, grace in SCHEDULES:
         Schedule.objects.get_or_create(kind=kind, defaults={"period": period, "grace_days": grace})
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS):
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="supervision"))
+    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label="supervision")
 
 
 class Migration(migrations.Migration):

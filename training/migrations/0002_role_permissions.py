@@ -1,7 +1,8 @@
 """Grant the training permissions to the roles (groups made by accounts 0002_roles)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
 
 TOWNSHIP_STAFF = [
     "view_session",
@@ -35,24 +36,11 @@ ROLE_PERMISSIONS = {
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally made after migrate; the groups need them now.
-    app_config = apps.get_app_config("training")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="training", codename__in=codenames)
-        )
+    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label="training")
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS):
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="training"))
+    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label="training")
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,8 @@
 """Grant the vetting permissions to the role groups, and seed the mild 党纪 measures."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
 
 ROLE_PERMISSIONS = {
     "乡镇工作人员": ["view_hit", "view_removalcase"],
@@ -40,26 +41,14 @@ MILD_MEASURES = ["警告", "严重警告"]
 
 
 def forwards(apps, schema_editor):
-    app_config = apps.get_app_config("vetting")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="vetting", codename__in=codenames)
-        )
+    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label="vetting")
     MildMeasure = apps.get_model("vetting", "MildMeasure")
     for term in MILD_MEASURES:
         MildMeasure.objects.get_or_create(term=term)
 
 
 def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS):
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="vetting"))
+    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label="vetting")
 
 
 class Migration(migrations.Migration):

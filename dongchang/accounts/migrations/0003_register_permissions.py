@@ -7,8 +7,9 @@ reviewers, district reviewers and system administrators; township staff type
 numbers in but see them masked.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
 
 WRITE = [
     "add_person",
@@ -28,29 +29,12 @@ GRANTS = {
 }
 
 
-def _permissions(apps, codenames):
-    Permission = apps.get_model("auth", "Permission")
-    return Permission.objects.filter(content_type__app_label="cadres", codename__in=codenames)
-
-
 def grant(apps, schema_editor):
-    # Permissions are normally made after migrate; the groups need them now.
-    cadres = apps.get_app_config("cadres")
-    # Historical app configs have no models module, which create_permissions takes
-    # for "no models"; tests also call this with the real registry.
-    original = getattr(cadres, "models_module", None)
-    cadres.models_module = original or True
-    create_permissions(cadres, apps=apps, verbosity=0)
-    cadres.models_module = original
-    Group = apps.get_model("auth", "Group")
-    for name, codenames in GRANTS.items():
-        Group.objects.get(name=name).permissions.add(*_permissions(apps, codenames))
+    grant_role_permissions(apps, GRANTS, app_label="cadres")
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name, codenames in GRANTS.items():
-        Group.objects.get(name=name).permissions.remove(*_permissions(apps, codenames))
+    revoke_role_permissions(apps, GRANTS, app_label="cadres")
 
 
 class Migration(migrations.Migration):
