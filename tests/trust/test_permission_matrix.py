@@ -8,6 +8,7 @@ the CSRF token, and anonymous users are sent to the login page.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -29,6 +30,7 @@ from tests.trust.matrix_world import (
     TOWNSHIP_ROLES,
     World,
     build_world,
+    pdf,
 )
 
 LOGIN = reverse("accounts:login")
@@ -676,4 +678,37 @@ def test_admin(world, db, role):
                 wrong.append(f"{name}: {result}")
         elif result != "login":
             wrong.append(f"{name}: {result}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ["district", "sysadmin"])
+def test_a_valid_post_by_a_role_that_may_not_act_is_refused(world, db, role):
+    """The views whose empty POST is answered with the form (FORM_ACTION, RECORD_ACTION) check
+    the permission in the service: a valid POST by a role without it gets 403."""
+    today = dt.date.today().isoformat()
+    own = world.own
+    posts = {
+        ("supervision:record_rectify", own.supervision_record.pk): {"rectified_on": today},
+        ("supervision:case_action", own.case.pk): {"note-note": "记一笔"},
+        ("supervision:audit_attach", own.audit.pk): {"file": pdf()},
+        ("cadres:records:shift_action", own.shift.pk): {"action": "remove"},
+        ("cadres:records:recusal_record", own.recusal.pk): {
+            "statement": "本人回避",
+            "recorded_on": today,
+        },
+    }
+    client = client_for(world, role)
+    wrong = []
+    for (name, pk), data in posts.items():
+        kwargs = {"pk": pk, "action": "note"} if name == "supervision:case_action" else {"pk": pk}
+        with transaction.atomic():
+            response = client.post(reverse(name, kwargs=kwargs), data)
+            transaction.set_rollback(True)
+        if response.status_code != 403:
+            wrong.append(f"{name}: {response.status_code}")
+    shift_outcome = client.post(
+        reverse("cadres:records:shift_action", args=[own.shift.pk]), {"outcome": "done"}
+    )
+    if shift_outcome.status_code != 403:
+        wrong.append(f"cadres:records:shift_action (outcome): {shift_outcome.status_code}")
     assert not wrong, "\n".join(wrong)
