@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
@@ -28,7 +29,7 @@ class Township(TimeStampedModel):
     class Kind(models.TextChoices):
         SUBDISTRICT = "subdistrict", _("Subdistrict")
         TOWN = "town", _("Town")
-        TOWNSHIP = "township", _("Township")
+        TOWNSHIP = "township", pgettext_lazy("township kind", "Township")
         ZONE = "zone", _("Development zone")
 
     # Scoping helper: the lookup from this model to Township ("pk": itself).

@@ -10,9 +10,9 @@ def test_township_user_logs_in_and_sees_only_their_township(page):
     user = UserFactory(role="乡镇工作人员", townships=["220502100"])
     log_in(page, user.username, PASSWORD)
     assert page.get_by_role("heading", name="首页").is_visible()
-    table = page.locator("table")
-    assert "金厂镇" in table.inner_text()
-    assert "环通乡" not in table.inner_text()
+    townships = page.locator("section", has=page.get_by_role("heading", name="我的乡镇（街道）"))
+    assert "金厂镇" in townships.inner_text()
+    assert "环通乡" not in page.content()
 
 
 def test_wrong_password_shows_a_chinese_error(page):
