@@ -4,7 +4,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from vetting.models import MildMeasure, ScreeningRun, WatchlistImport, WatchlistSource
+from vetting.models import (
+    DefaultDepartment,
+    MildMeasure,
+    ScreeningRun,
+    WatchlistImport,
+    WatchlistSource,
+)
 
 
 @admin.register(MildMeasure)
@@ -40,3 +46,10 @@ class WatchlistImportAdmin(ReadOnlyAdmin):
 class ScreeningRunAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "trigger", "status", "chunks_done", "chunks_total", "matches"]
     list_filter = ["trigger", "status"]
+
+
+@admin.register(DefaultDepartment)
+class DefaultDepartmentAdmin(admin.ModelAdmin):
+    """The departments a joint review asks unless the district reviewer picks others."""
+
+    list_display = ["department", "updated_at"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
 
-from vetting.models import Hit
-from vetting.models.screening import SubjectKind
+from cadres.scoping import scope
+from vetting.models import CandidateCase, DepartmentOpinion, Hit
 
 # The keys of a hit as the screening_hits command prints it, in order.
 HIT_EXPORT_KEYS = (
@@ -28,14 +29,21 @@ def hits_with_related(queryset: QuerySet[Hit] | None = None) -> QuerySet[Hit]:
     """Hits with everything a list or export shows, in a constant number of queries."""
     queryset = Hit.objects.all() if queryset is None else queryset
     return queryset.select_related(
-        "person", "relative__cadre", "entry__source", "township", "village", "reviewer"
+        "person",
+        "relative__cadre",
+        "candidate",
+        "candidate_relative__case",
+        "entry__source",
+        "township",
+        "village",
+        "reviewer",
     )
 
 
 def hit_rows(queryset: QuerySet[Hit]) -> Iterator[dict]:
     """One flat dict per hit, keys HIT_EXPORT_KEYS (full ID numbers: for commands only)."""
     for hit in hits_with_related(queryset).order_by("pk").iterator(chunk_size=2000):
-        subject = hit.person if hit.subject_kind == SubjectKind.CADRE else hit.relative
+        subject = hit.subject
         yield {
             "subject_name": subject.name,
             "subject_id_number": subject.id_number or "",
@@ -48,3 +56,63 @@ def hit_rows(queryset: QuerySet[Hit]) -> Iterator[dict]:
             "match_kind": hit.match_kind,
             "status": hit.status,
         }
+
+
+def cases_visible(user) -> QuerySet[CandidateCase]:
+    """The candidate cases a user may open: their townships' cases, or, for a joint-review
+    department, the cases it was asked about. Other users may open none (PermissionDenied)."""
+    if user.has_perm("vetting.view_candidatecase"):
+        return scope(CandidateCase.objects.all(), user)
+    if user.has_perm("vetting.give_opinion") and user.department:
+        return CandidateCase.objects.filter(
+            pk__in=DepartmentOpinion.objects.filter(department=user.department).values("case_id")
+        )
+    raise PermissionDenied
+
+
+def cases_with_related(queryset: QuerySet[CandidateCase]) -> QuerySet[CandidateCase]:
+    """What the case list and its export show, in a constant number of queries."""
+    return queryset.select_related("village__township", "nominated_by", "decided_by").annotate(
+        hits_total=Count("hits", distinct=True),
+        relative_hits=Count("relatives__hits", distinct=True),
+    )
+
+
+def case_queue(user) -> QuerySet[CandidateCase]:
+    """What waits for the user, by role: returned and draft cases for nominators,
+    township review for township reviewers (not their own), district review for the
+    district, pending opinions for a department."""
+    waiting = Q(pk__in=[])
+    if user.has_perm("vetting.nominate_candidate"):
+        waiting |= Q(state__in=["draft", "returned"], nominated_by=user)
+    if user.has_perm("vetting.review_township"):
+        waiting |= Q(state="township_review") & ~Q(nominated_by=user)
+    if user.has_perm("vetting.review_district"):
+        waiting |= Q(state="district_review") & ~Q(nominated_by=user)
+    if user.has_perm("vetting.give_opinion") and user.department:
+        waiting |= Q(
+            state="district_review",
+            pk__in=DepartmentOpinion.objects.filter(
+                department=user.department, verdict=DepartmentOpinion.Verdict.PENDING
+            ).values("case_id"),
+        )
+    return cases_visible(user).filter(waiting)
+
+
+def pipeline_counts(queryset: QuerySet[CandidateCase]) -> list[dict]:
+    """Cases per township and state: [{township, counts: {state: n}, total}], one query."""
+    rows = (
+        queryset.order_by()
+        .values("village__township__name", "state")
+        .annotate(n=Count("pk"))
+        .order_by("village__township__name")
+    )
+    table: dict[str, dict] = {}
+    for row in rows:
+        entry = table.setdefault(
+            row["village__township__name"],
+            {"township": row["village__township__name"], "counts": {}, "total": 0},
+        )
+        entry["counts"][row["state"]] = row["n"]
+        entry["total"] += row["n"]
+    return list(table.values())

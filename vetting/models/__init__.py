@@ -2,10 +2,19 @@
 
 watchlists: the lists handed over by the discipline commission and the political-legal
 organs, and their imports. screening: runs, their chunks and the hits they find.
-removal: removal cases opened by confirmed disqualifying hits. The candidate vetting
-workflow adds its own module here.
+removal: removal cases opened by confirmed disqualifying hits. candidates: the candidate vetting
+workflow (凡进必审).
 """
 
+from vetting.models.candidates import (
+    CandidateCase,
+    CandidateRelative,
+    CaseAttachment,
+    CaseTransition,
+    Checkpoint,
+    DefaultDepartment,
+    DepartmentOpinion,
+)
 from vetting.models.removal import RemovalCase
 from vetting.models.screening import Hit, ScreeningChunk, ScreeningRun
 from vetting.models.watchlists import (
@@ -17,6 +26,13 @@ from vetting.models.watchlists import (
 )
 
 __all__ = [
+    "CandidateCase",
+    "CandidateRelative",
+    "CaseAttachment",
+    "CaseTransition",
+    "Checkpoint",
+    "DefaultDepartment",
+    "DepartmentOpinion",
     "EntryNameVariant",
     "Hit",
     "MildMeasure",

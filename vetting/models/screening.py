@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cadres.models import Person, Relative, TimeStampedModel, Township, Village
+from vetting.models.candidates import CandidateCase, CandidateRelative
 from vetting.models.watchlists import WatchlistEntry, WatchlistImport
 
 
@@ -13,6 +14,8 @@ class SubjectKind(models.TextChoices):
 
     CADRE = "cadre", _("Cadre")
     RELATIVE = "relative", _("Relative")
+    CANDIDATE = "candidate", _("Candidate")
+    CANDIDATE_RELATIVE = "cand_relative", _("Candidate's relative")
 
 
 class ScreeningRun(TimeStampedModel):
@@ -107,7 +110,7 @@ class ScreeningChunk(models.Model):
     run = models.ForeignKey(
         ScreeningRun, models.CASCADE, related_name="chunks", verbose_name=_("run")
     )
-    subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
+    subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     pk_from = models.BigIntegerField(_("first subject id"))
     pk_to = models.BigIntegerField(_("last subject id"))
     status = models.CharField(
@@ -172,7 +175,7 @@ class Hit(TimeStampedModel):
 
     township_lookup = "township"
 
-    subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
+    subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     person = models.ForeignKey(
         Person,
         models.PROTECT,
@@ -188,6 +191,22 @@ class Hit(TimeStampedModel):
         blank=True,
         related_name="screening_hits",
         verbose_name=_("relative"),
+    )
+    candidate = models.ForeignKey(
+        CandidateCase,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="hits",
+        verbose_name=_("candidate"),
+    )
+    candidate_relative = models.ForeignKey(
+        CandidateRelative,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="hits",
+        verbose_name=_("candidate's relative"),
     )
     entry = models.ForeignKey(
         WatchlistEntry, models.PROTECT, related_name="hits", verbose_name=_("watchlist entry")
@@ -251,9 +270,21 @@ class Hit(TimeStampedModel):
             # NULLs never collide, so each index only binds hits of its own kind.
             models.UniqueConstraint(fields=["person", "entry"], name="hit_unique_cadre_entry"),
             models.UniqueConstraint(fields=["relative", "entry"], name="hit_unique_relative_entry"),
+            models.UniqueConstraint(
+                fields=["candidate", "entry"], name="hit_unique_candidate_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["candidate_relative", "entry"], name="hit_unique_cand_relative_entry"
+            ),
             models.CheckConstraint(
-                condition=Q(subject_kind="cadre", person__isnull=False, relative__isnull=True)
-                | Q(subject_kind="relative", person__isnull=True, relative__isnull=False),
+                condition=Q(subject_kind="cadre", person__isnull=False)
+                & Q(relative=None, candidate=None, candidate_relative=None)
+                | Q(subject_kind="relative", relative__isnull=False)
+                & Q(person=None, candidate=None, candidate_relative=None)
+                | Q(subject_kind="candidate", candidate__isnull=False)
+                & Q(person=None, relative=None, candidate_relative=None)
+                | Q(subject_kind="cand_relative", candidate_relative__isnull=False)
+                & Q(person=None, relative=None, candidate=None),
                 name="hit_subject_matches_kind",
             ),
             models.CheckConstraint(
@@ -273,9 +304,19 @@ class Hit(TimeStampedModel):
 
     @property
     def subject(self):
-        return self.person if self.subject_kind == SubjectKind.CADRE else self.relative
+        return {
+            SubjectKind.CADRE: self.person,
+            SubjectKind.RELATIVE: self.relative,
+            SubjectKind.CANDIDATE: self.candidate,
+            SubjectKind.CANDIDATE_RELATIVE: self.candidate_relative,
+        }[self.subject_kind]
 
     @property
-    def cadre(self) -> Person:
-        """The serving cadre the hit concerns (the subject, or the relative's cadre)."""
-        return self.person if self.subject_kind == SubjectKind.CADRE else self.relative.cadre
+    def cadre(self) -> Person | None:
+        """The serving cadre the hit concerns (the subject, or the relative's cadre);
+        None for candidates, who serve nowhere yet."""
+        if self.subject_kind == SubjectKind.CADRE:
+            return self.person
+        if self.subject_kind == SubjectKind.RELATIVE:
+            return self.relative.cadre
+        return None

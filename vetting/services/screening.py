@@ -142,11 +142,17 @@ def screening_subject_screen(
     *, subject_kind: str, subject_id: int, trigger: str = ScreeningRun.Trigger.PERSON
 ) -> ScreeningRun:
     """Screen one subject against every entry, at once, in a one-chunk run."""
-    run = ScreeningRun.objects.create(trigger=trigger, chunks_total=1)
-    chunk = ScreeningChunk.objects.create(
-        run=run, subject_kind=subject_kind, pk_from=subject_id, pk_to=subject_id
-    )
-    _execute(chunk)
+    return screening_ranges_screen(ranges=[(subject_kind, subject_id, subject_id)], trigger=trigger)
+
+
+@transaction.atomic
+def screening_ranges_screen(*, ranges: list[tuple[str, int, int]], trigger: str) -> ScreeningRun:
+    """Screen (kind, first id, last id) ranges at once, in this process, one chunk each."""
+    run = ScreeningRun.objects.create(trigger=trigger, chunks_total=len(ranges))
+    for kind, first, last in ranges:
+        _execute(
+            ScreeningChunk.objects.create(run=run, subject_kind=kind, pk_from=first, pk_to=last)
+        )
     run.refresh_from_db()
     return run
 

@@ -1,0 +1,343 @@
+"""Candidate vetting (凡进必审): a nomination case, its family, reviews, opinions and timeline.
+
+A case carries the candidate's identity itself (copied from the register when the
+candidate is an existing person), so the screening engine treats candidates and
+their relatives like any other subject. The states and who moves a case between
+them are in vetting.workflow.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cadres.choices import Department, Education, Ethnicity, PoliticalStatus
+from cadres.models import (
+    IdentityFields,
+    Person,
+    Post,
+    Relative,
+    TimeStampedModel,
+    Village,
+    VillagerGroup,
+)
+
+
+class CandidateCase(IdentityFields, TimeStampedModel):
+    """One nomination of one person to one post, from draft to decision."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        TOWNSHIP_REVIEW = "township_review", _("Township preliminary review")
+        DISTRICT_REVIEW = "district_review", _("District joint review")
+        RETURNED = "returned", _("Returned for revision")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    # While a case is under review its candidate and relatives are screened, nightly too.
+    SCREENED_STATES = (State.TOWNSHIP_REVIEW, State.DISTRICT_REVIEW)
+    township_lookup = "village__township"
+
+    person = models.ForeignKey(
+        Person,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidate_cases",
+        verbose_name=_("existing person"),
+    )
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=2, choices=Ethnicity.choices, default=Ethnicity.HAN
+    )
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
+    )
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="candidate_cases", verbose_name=_("target village")
+    )
+    body = models.CharField(_("body"), max_length=24, choices=Post.Body.choices)
+    title = models.CharField(_("title"), max_length=20, choices=Post.Title.choices)
+    villager_group = models.ForeignKey(
+        VillagerGroup,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("villager group"),
+    )
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"), null=True, blank=True)
+    reason = models.TextField(_("reason for the nomination"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("nominated by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    override_reason = models.TextField(_("reason for overriding a disagreement"), blank=True)
+    strict_control_justification = models.TextField(
+        _("justification of strict control"), blank=True
+    )
+    post = models.OneToOneField(
+        Post,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidate_case",
+        verbose_name=_("post"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("candidate case")
+        verbose_name_plural = _("candidate cases")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "rejected"])
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="case_decision_has_decider",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(post__isnull=False),
+                name="case_approved_has_post",
+            ),
+        ]
+        indexes = [
+            # Queues and pipeline counts: cases of a state, per village/township.
+            models.Index(fields=["state", "village"], name="case_state_village_idx"),
+        ]
+        permissions = [
+            ("nominate_candidate", _("Can nominate candidates")),
+            ("review_township", _("Can review candidates for the township")),
+            ("review_district", _("Can review and decide candidates for the district")),
+            ("give_opinion", _("Can give a department's opinion on candidates")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.village} {self.get_title_display()}"
+
+
+class CandidateRelative(IdentityFields, TimeStampedModel):
+    """A family member of a candidate; screened with the candidate."""
+
+    township_lookup = "case__village__township"
+
+    case = models.ForeignKey(
+        CandidateCase, models.CASCADE, related_name="relatives", verbose_name=_("case")
+    )
+    relation = models.CharField(_("relation"), max_length=20, choices=Relative.Relation.choices)
+    work_unit_and_post = models.CharField(_("work unit and post"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "pk"]
+        verbose_name = _("candidate's relative")
+        verbose_name_plural = _("candidates' relatives")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # Never the user's file name in the path; the original name is kept on the row.
+    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"vetting/candidates/{instance.case_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+class CaseAttachment(TimeStampedModel):
+    """A document of the nomination; served only by the scoped download view."""
+
+    township_lookup = "case__village__township"
+
+    case = models.ForeignKey(
+        CandidateCase, models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+
+    class Meta:
+        ordering = ["case", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CaseTransition(models.Model):
+    """One step of a case's timeline: who did what, when, from which state to which."""
+
+    class Verb(models.TextChoices):
+        CREATE = "create", _("Nominated")
+        SUBMIT = "submit", _("Submitted")
+        CHECK = "check", _("Checkpoints recorded")
+        FORWARD = "forward", _("Sent to the district")
+        RETURN = "return", _("Returned for revision")
+        OPEN_JOINT_REVIEW = "open_joint_review", _("Joint review opened")
+        OPINION = "opinion", _("Department opinion")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+
+    township_lookup = "case__village__township"
+
+    case = models.ForeignKey(
+        CandidateCase, models.CASCADE, related_name="transitions", verbose_name=_("case")
+    )
+    verb = models.CharField(_("action"), max_length=20, choices=Verb.choices)
+    from_state = models.CharField(
+        _("from"), max_length=20, choices=CandidateCase.State.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=20, choices=CandidateCase.State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "pk"]
+        verbose_name = _("case transition")
+        verbose_name_plural = _("case transitions")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state} → {self.to_state}"
+
+
+class Checkpoint(TimeStampedModel):
+    """One of the five checkpoints (五关), recorded by the township and by the district."""
+
+    class Level(models.TextChoices):
+        TOWNSHIP = "township", _("Township")
+        DISTRICT = "district", _("District")
+
+    class Kind(models.TextChoices):
+        POLITICAL = "political", _("Political integrity")
+        ABILITY = "ability", _("Ability")
+        LAW = "law", _("Law and discipline")
+        INTEGRITY = "integrity", _("Incorruptibility")
+        REPUTATION = "reputation", _("Public reputation")
+
+    class Verdict(models.TextChoices):
+        PASS = "pass", _("Pass")
+        CONCERN = "concern", _("Concern")
+        FAIL = "fail", _("Fail")
+
+    township_lookup = "case__village__township"
+
+    case = models.ForeignKey(
+        CandidateCase, models.CASCADE, related_name="checkpoints", verbose_name=_("case")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("checkpoint"), max_length=12, choices=Kind.choices)
+    verdict = models.CharField(_("verdict"), max_length=8, choices=Verdict.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "level", "pk"]
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "level", "kind"], name="checkpoint_unique_per_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_verdict_display()}"
+
+
+class DepartmentOpinion(TimeStampedModel):
+    """A department's opinion in the joint review: requested, then agreed or not."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", _("Awaiting opinion")
+        AGREE = "agree", _("Agree")
+        DISAGREE = "disagree", _("Disagree")
+
+    township_lookup = "case__village__township"
+
+    case = models.ForeignKey(
+        CandidateCase, models.CASCADE, related_name="opinions", verbose_name=_("case")
+    )
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    verdict = models.CharField(
+        _("opinion"), max_length=10, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    note = models.TextField(_("note"), blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("given by"),
+    )
+    given_at = models.DateTimeField(_("given at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "department"]
+        verbose_name = _("department opinion")
+        verbose_name_plural = _("department opinions")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="opinion_unique_per_case"),
+            models.CheckConstraint(
+                condition=Q(verdict="pending", given_by__isnull=True)
+                | ~Q(verdict="pending") & Q(given_by__isnull=False, given_at__isnull=False),
+                name="opinion_given_has_author",
+            ),
+        ]
+        indexes = [
+            # A department's queue: its pending opinions.
+            models.Index(fields=["department", "verdict"], name="opinion_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_department_display()}: {self.get_verdict_display()}"
+
+
+class DefaultDepartment(TimeStampedModel):
+    """The departments asked for an opinion unless the district reviewer picks otherwise."""
+
+    department = models.CharField(
+        _("department"), max_length=20, choices=Department.choices, unique=True
+    )
+
+    class Meta:
+        ordering = ["department"]
+        verbose_name = _("default joint-review department")
+        verbose_name_plural = _("default joint-review departments")
+
+    def __str__(self) -> str:
+        return self.get_department_display()

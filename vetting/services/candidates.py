@@ -1,0 +1,528 @@
+"""Candidate vetting: nominate, submit (screening), review, joint review, decide, appoint.
+
+Every step goes through ``_begin``: it locks the case, then asks vetting.workflow
+whether this user may take this step in this state, and checks township access
+(departments instead must have been asked for an opinion). Every step is logged
+as a CaseTransition, which the case page shows as its timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.models import TITLES_BY_BODY, Person, Village, VillagerGroup
+from cadres.scoping import require_object, require_township
+from cadres.services import (
+    identity_values,
+    person_create,
+    person_strict_control_set,
+    post_appoint,
+)
+from vetting import workflow
+from vetting.models import (
+    CandidateCase,
+    CandidateRelative,
+    CaseAttachment,
+    CaseTransition,
+    Checkpoint,
+    DefaultDepartment,
+    DepartmentOpinion,
+    Hit,
+    ScreeningRun,
+    WatchlistSource,
+)
+from vetting.models.screening import SubjectKind
+from vetting.services.screening import screening_ranges_screen
+
+State = CandidateCase.State
+# A confirmed hit of these kinds on the candidate bars approval; nothing overrides it.
+BARRING_KINDS = (WatchlistSource.Kind.GANG, WatchlistSource.Kind.CRIMINAL)
+STRICT_CONTROL_MONTHS = 12
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+CASE_FIELDS = (
+    "ethnicity",
+    "political_status",
+    "education",
+    "phone",
+    "village",
+    "body",
+    "title",
+    "villager_group",
+    "term_start",
+    "term_end",
+    "reason",
+)
+IDENTITY_ARGS = ("name", "id_number", "birth_date", "sex")
+
+
+def _log(case: CandidateCase, *, actor, verb: str, source: str, note: str = "") -> None:
+    CaseTransition.objects.create(
+        case=case, verb=verb, from_state=source, to_state=case.state, actor=actor, note=note
+    )
+
+
+def _begin(actor, case: CandidateCase, verb: str) -> tuple[CandidateCase, workflow.Step]:
+    """Lock the case and check that ``actor`` may take ``verb`` now (inside a transaction)."""
+    case = CandidateCase.objects.select_for_update().get(pk=case.pk)
+    if verb == "opinion":
+        if not case.opinions.filter(department=actor.department or "").exists():
+            raise PermissionDenied
+    else:
+        require_object(actor, case)
+    if not any(actor.has_perm(permission) for permission in workflow.permissions(verb)):
+        raise PermissionDenied
+    step = workflow.step_for(verb, case.state)
+    if step is None:
+        raise ValidationError(
+            _("The case is %(state)s: this step is not possible now.")
+            % {"state": case.get_state_display()}
+        )
+    if not actor.has_perm(step.permission):
+        raise PermissionDenied
+    if not workflow.may(actor, case, verb):
+        # Role and state are fine, so it is the separation of duties.
+        raise PermissionDenied(_("Nobody reviews or decides a case they nominated."))
+    return case, step
+
+
+def _move(case: CandidateCase, step: workflow.Step, *, actor, note: str = "") -> None:
+    source = case.state
+    case.state = step.target
+    case._history_user = actor
+    case.save()
+    _log(case, actor=actor, verb=step.verb, source=source, note=note)
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
+    for key, value in fields.items():
+        setattr(case, key, value)
+    if case.person_id:
+        person = case.person
+        identity = {
+            "name": person.name,
+            "id_number": person.id_number,
+            "birth_date": person.birth_date,
+            "sex": person.sex,
+        }
+    for key, value in identity_values(**identity).items():
+        setattr(case, key, value)
+    if case.title not in TITLES_BY_BODY.get(case.body, ()):
+        raise ValidationError({"title": _("This title does not exist in this body.")})
+    if case.villager_group_id and case.villager_group.village_id != case.village_id:
+        raise ValidationError(
+            {"villager_group": _("This villager group belongs to another village.")}
+        )
+    if case.term_end and case.term_end <= case.term_start:
+        raise ValidationError({"term_end": _("The term must end after it starts.")})
+    case.full_clean(exclude=["name_key", "name_pinyin"])
+
+
+def _relatives_create(case: CandidateCase, relatives: Iterable[dict]) -> None:
+    rows = []
+    for values in relatives:
+        values = dict(values)
+        identity = {key: values.pop(key, None) for key in IDENTITY_ARGS}
+        identity["sex"] = identity["sex"] or ""
+        relative = CandidateRelative(case=case, **values, **identity_values(**identity))
+        relative.full_clean(exclude=["case", "name_key", "name_pinyin"])
+        rows.append(relative)
+    CandidateRelative.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor,
+    village: Village,
+    body: str,
+    title: str,
+    term_start: dt.date,
+    reason: str,
+    name: str = "",
+    id_number: object = None,
+    birth_date: dt.date | None = None,
+    sex: str = "",
+    person: Person | None = None,
+    villager_group: VillagerGroup | None = None,
+    relatives: Iterable[dict] = (),
+    **fields,
+) -> CandidateCase:
+    """Nominate a candidate (a new person, or ``person`` from the register) as a draft.
+
+    ``relatives`` are dicts of CandidateRelative fields (name, id_number, birth_date,
+    sex, relation, work_unit_and_post); ``fields`` the other CandidateCase fields.
+    """
+    if not actor.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    require_township(actor, village.township_id)
+    if person is not None:
+        require_object(actor, person)
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown case fields: {sorted(unknown)}")
+    case = CandidateCase(nominated_by=actor, person=person)
+    _apply(
+        case,
+        identity={"name": name, "id_number": id_number, "birth_date": birth_date, "sex": sex},
+        fields={
+            "village": village,
+            "body": body,
+            "title": title,
+            "term_start": term_start,
+            "reason": reason,
+            "villager_group": villager_group,
+            **fields,
+        },
+    )
+    case._history_user = actor
+    case.save()
+    _relatives_create(case, relatives)
+    _log(case, actor=actor, verb="create", source="")
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor, case: CandidateCase, **changes) -> CandidateCase:
+    """Revise a draft or a returned case (identity arguments and CandidateCase fields)."""
+    case, _step = _begin(actor, case, "edit")
+    if changes.get("village") is not None:
+        require_township(actor, changes["village"].township_id)
+    identity = {key: changes.pop(key, getattr(case, key)) for key in IDENTITY_ARGS}
+    unknown = set(changes) - set(CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown case fields: {sorted(unknown)}")
+    _apply(case, identity=identity, fields=changes)
+    case._history_user = actor
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_relative_add(*, actor, case: CandidateCase, **values) -> CandidateRelative:
+    case, _step = _begin(actor, case, "edit")
+    _relatives_create(case, [values])
+    return case.relatives.order_by("-pk").first()
+
+
+@transaction.atomic
+def case_relative_remove(*, actor, relative: CandidateRelative) -> None:
+    case, _step = _begin(actor, relative.case, "edit")
+    case.relatives.filter(pk=relative.pk).delete()
+
+
+@transaction.atomic
+def case_attachment_add(*, actor, case: CandidateCase, upload) -> CaseAttachment:
+    """Store a document of the nomination in the default storage (served by a scoped view)."""
+    case, _step = _begin(actor, case, "edit")
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": _("The file is larger than 20 MB.")})
+    attachment = CaseAttachment(
+        case=case, original_name=upload.name[:255], uploaded_by=actor, file=upload
+    )
+    attachment.save()
+    return attachment
+
+
+def cases_screen(case_ids: list[int]) -> ScreeningRun | None:
+    """Screen the candidates and relatives of these cases set-wise, in this process.
+
+    Ranges may include other cases under review: screening them again is harmless.
+    """
+    if not case_ids:
+        return None
+    cases = CandidateCase.objects.filter(pk__in=case_ids).aggregate(lo=Min("pk"), hi=Max("pk"))
+    relatives = CandidateRelative.objects.filter(case_id__in=case_ids).aggregate(
+        lo=Min("pk"), hi=Max("pk")
+    )
+    ranges = [(SubjectKind.CANDIDATE, cases["lo"], cases["hi"])]
+    if relatives["lo"] is not None:
+        ranges.append((SubjectKind.CANDIDATE_RELATIVE, relatives["lo"], relatives["hi"]))
+    return screening_ranges_screen(ranges=ranges, trigger=ScreeningRun.Trigger.CANDIDATE)
+
+
+@transaction.atomic
+def case_submit(*, actor, case: CandidateCase, note: str = "") -> CandidateCase:
+    """Send a draft (or a revised case) to the township review; screens on the way."""
+    case, step = _begin(actor, case, "submit")
+    case.submitted_at = timezone.now()
+    _move(case, step, actor=actor, note=note)
+    cases_screen([case.pk])
+    return case
+
+
+@transaction.atomic
+def case_checkpoints_record(
+    *, actor, case: CandidateCase, verdicts: dict[str, tuple[str, str]]
+) -> CandidateCase:
+    """Record the five checkpoints at the level of the case's state: {kind: (verdict, note)}.
+
+    A concern or a failure needs a note.
+    """
+    case, _step = _begin(actor, case, "check")
+    level = (
+        Checkpoint.Level.TOWNSHIP
+        if case.state == State.TOWNSHIP_REVIEW
+        else Checkpoint.Level.DISTRICT
+    )
+    errors = {}
+    for kind, (verdict, note) in verdicts.items():
+        if kind not in Checkpoint.Kind.values or verdict not in Checkpoint.Verdict.values:
+            raise ValidationError(_("Unknown checkpoint or verdict."))
+        if verdict != Checkpoint.Verdict.PASS and not (note or "").strip():
+            errors[kind] = _("Say what the concern or failure is.")
+    if errors:
+        raise ValidationError(errors)
+    for kind, (verdict, note) in verdicts.items():
+        Checkpoint.objects.update_or_create(
+            case=case,
+            level=level,
+            kind=kind,
+            defaults={"verdict": verdict, "note": (note or "").strip(), "recorded_by": actor},
+        )
+    _log(case, actor=actor, verb="check", source=case.state)
+    return case
+
+
+def _require_checkpoints(case: CandidateCase, level: str) -> None:
+    recorded = set(case.checkpoints.filter(level=level).values_list("kind", flat=True))
+    if recorded != set(Checkpoint.Kind.values):
+        raise ValidationError(_("Record all five checkpoints first."))
+
+
+@transaction.atomic
+def case_forward(*, actor, case: CandidateCase, note: str = "") -> CandidateCase:
+    """The township's preliminary review is done: send the case to the district."""
+    case, step = _begin(actor, case, "forward")
+    _require_checkpoints(case, Checkpoint.Level.TOWNSHIP)
+    _move(case, step, actor=actor, note=note)
+    return case
+
+
+@transaction.atomic
+def case_return(*, actor, case: CandidateCase, note: str) -> CandidateCase:
+    """Send the case back to the nominator for revision."""
+    note = _required(note, "note", _("Say what must be revised."))
+    case, step = _begin(actor, case, "return")
+    _move(case, step, actor=actor, note=note)
+    return case
+
+
+@transaction.atomic
+def case_reject(*, actor, case: CandidateCase, reason: str) -> CandidateCase:
+    reason = _required(reason, "reason", _("Give the reason for the rejection."))
+    case, step = _begin(actor, case, "reject")
+    case.decided_by = actor
+    case.decided_at = timezone.now()
+    case.decision_reason = reason
+    _move(case, step, actor=actor, note=reason)
+    return case
+
+
+@transaction.atomic
+def case_joint_review_open(
+    *, actor, case: CandidateCase, departments: Iterable[str] | None = None
+) -> CandidateCase:
+    """Ask departments for their opinions (the configured default set if none are picked).
+
+    Departments already asked stay asked; their opinions are kept.
+    """
+    case, _step = _begin(actor, case, "open_joint_review")
+    if departments is None:
+        departments = DefaultDepartment.objects.values_list("department", flat=True)
+    departments = sorted(set(departments))
+    if not departments:
+        raise ValidationError({"departments": _("Pick at least one department.")})
+    for department in departments:
+        DepartmentOpinion.objects.get_or_create(case=case, department=department)
+    _log(
+        case,
+        actor=actor,
+        verb="open_joint_review",
+        source=case.state,
+        note="、".join(
+            str(label)
+            for value, label in DepartmentOpinion._meta.get_field("department").choices
+            if value in departments
+        ),
+    )
+    return case
+
+
+def _opinion_give(actor, case: CandidateCase, *, verdict: str, note: str) -> DepartmentOpinion:
+    if verdict not in (DepartmentOpinion.Verdict.AGREE, DepartmentOpinion.Verdict.DISAGREE):
+        raise ValidationError({"verdict": _("Agree or disagree.")})
+    if verdict == DepartmentOpinion.Verdict.DISAGREE:
+        note = _required(note, "note", _("Say why the department disagrees."))
+    opinion = case.opinions.select_for_update().get(department=actor.department)
+    if opinion.verdict != DepartmentOpinion.Verdict.PENDING:
+        raise ValidationError(_("Your department has already given its opinion."))
+    opinion.verdict = verdict
+    opinion.note = (note or "").strip()
+    opinion.given_by = actor
+    opinion.given_at = timezone.now()
+    opinion._history_user = actor
+    opinion.save()
+    _log(case, actor=actor, verb="opinion", source=case.state, note=f"{opinion}")
+    return opinion
+
+
+@transaction.atomic
+def case_opinion_give(
+    *, actor, case: CandidateCase, verdict: str, note: str = ""
+) -> DepartmentOpinion:
+    """The actor's department agrees or disagrees (with a note) in the joint review."""
+    case, _step = _begin(actor, case, "opinion")
+    return _opinion_give(actor, case, verdict=verdict, note=note)
+
+
+def case_is_clean(case: CandidateCase) -> bool:
+    """No hit on the candidate or a relative, and every recorded checkpoint passed."""
+    return (
+        not Hit.objects.filter(candidate=case).exists()
+        and not Hit.objects.filter(candidate_relative__case=case).exists()
+        and not case.checkpoints.exclude(verdict=Checkpoint.Verdict.PASS).exists()
+    )
+
+
+@transaction.atomic
+def case_opinions_agree_bulk(*, actor, case_ids: list[int], note: str = "") -> int:
+    """Agree on many clean cases at once; cases that are not clean are left for one by one."""
+    if not actor.has_perm(workflow.GIVE_OPINION) or not actor.department:
+        raise PermissionDenied
+    done = 0
+    for case in CandidateCase.objects.filter(
+        pk__in=case_ids,
+        state=State.DISTRICT_REVIEW,
+        opinions__department=actor.department,
+        opinions__verdict=DepartmentOpinion.Verdict.PENDING,
+    ).order_by("pk"):
+        locked, _step = _begin(actor, case, "opinion")
+        if case_is_clean(locked):
+            _opinion_give(actor, locked, verdict=DepartmentOpinion.Verdict.AGREE, note=note)
+            done += 1
+    return done
+
+
+def approval_blockers(
+    case: CandidateCase, *, override_reason: str = "", strict_control_justification: str = ""
+) -> list[str]:
+    """Why the case cannot be approved (empty when it can)."""
+    blockers = []
+    opinions = list(case.opinions.all())
+    if not opinions:
+        blockers.append(_("The joint review has not been opened."))
+    if any(o.verdict == DepartmentOpinion.Verdict.PENDING for o in opinions):
+        blockers.append(_("Some departments have not given their opinion."))
+    if (
+        any(o.verdict == DepartmentOpinion.Verdict.DISAGREE for o in opinions)
+        and not override_reason.strip()
+    ):
+        blockers.append(_("A department disagrees: give the reason for overriding it."))
+    district = {c.kind: c.verdict for c in case.checkpoints.filter(level="district")}
+    if set(district) != set(Checkpoint.Kind.values):
+        blockers.append(_("Record all five checkpoints at district level."))
+    elif Checkpoint.Verdict.FAIL in district.values():
+        blockers.append(_("A checkpoint failed at district level."))
+    candidate_hits = Hit.objects.filter(candidate=case)
+    if candidate_hits.filter(status=Hit.Status.PENDING).exists():
+        blockers.append(_("Some hits on the candidate have not been reviewed."))
+    if candidate_hits.filter(
+        status=Hit.Status.CONFIRMED, entry__source__kind__in=BARRING_KINDS
+    ).exists():
+        blockers.append(
+            _("The candidate is confirmed on a gang or criminal list: approval is impossible.")
+        )
+    if _relative_gang_hits(case).exists() and not strict_control_justification.strip():
+        blockers.append(
+            _(
+                "A relative is confirmed on a gang list: give the justification "
+                "for appointing under strict control."
+            )
+        )
+    return blockers
+
+
+def _relative_gang_hits(case: CandidateCase):
+    return Hit.objects.filter(
+        candidate_relative__case=case,
+        status=Hit.Status.CONFIRMED,
+        entry__source__kind=WatchlistSource.Kind.GANG,
+    )
+
+
+@transaction.atomic
+def case_approve(
+    *,
+    actor,
+    case: CandidateCase,
+    note: str = "",
+    override_reason: str = "",
+    strict_control_justification: str = "",
+) -> CandidateCase:
+    """Approve, register the candidate if new, and appoint them to the post with its term."""
+    case, step = _begin(actor, case, "approve")
+    blockers = approval_blockers(
+        case,
+        override_reason=override_reason,
+        strict_control_justification=strict_control_justification,
+    )
+    if blockers:
+        raise ValidationError(blockers)
+    person = case.person
+    if person is None and case.id_number:
+        person = Person.objects.filter(id_number=case.id_number).first()
+    if person is None:
+        person = person_create(
+            actor=actor,
+            name=case.name,
+            id_number=case.id_number,
+            birth_date=case.birth_date,
+            sex=case.sex,
+            home_village=case.village,
+            ethnicity=case.ethnicity,
+            political_status=case.political_status,
+            education=case.education,
+            phone=case.phone,
+        )
+    case.post = post_appoint(
+        actor=actor,
+        person=person,
+        village=case.village,
+        body=case.body,
+        title=case.title,
+        term_start=case.term_start,
+        term_end=case.term_end,
+        villager_group=case.villager_group,
+    )
+    if _relative_gang_hits(case).exists():
+        today = timezone.localdate()
+        person_strict_control_set(
+            actor=actor,
+            person=person,
+            since=today,
+            review_on=today + relativedelta(months=STRICT_CONTROL_MONTHS),
+            reason=strict_control_justification.strip(),
+        )
+    case.person = person
+    case.decided_by = actor
+    case.decided_at = timezone.now()
+    case.decision_reason = note.strip()
+    case.override_reason = override_reason.strip()
+    case.strict_control_justification = strict_control_justification.strip()
+    _move(case, step, actor=actor, note=note.strip())
+    return case
