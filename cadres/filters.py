@@ -9,19 +9,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadres.choices import PoliticalStatus
+from cadres.ages import AGE_BANDS, age_band_q
+from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
 from cadres.models import Person, Post, Township, Village
 from cadres.scoping import scope, user_townships
 
-# (value, label, youngest age, oldest age) of the age bands on the list.
-AGE_BANDS = [
-    ("le35", _("35 or younger"), 0, 35),
-    ("36_45", _("36–45"), 36, 45),
-    ("46_55", _("46–55"), 46, 55),
-    ("56_60", _("56–60"), 56, 60),
-    ("gt60", _("Over 60"), 61, 200),
-]
 # Characters that make a search look like (part of) an ID number, not a name.
 _ID_CHARS = set("0123456789Xx*")
 
@@ -61,6 +54,7 @@ class PersonFilter(django_filters.FilterSet):
     political_status = django_filters.ChoiceFilter(
         label=_("Political status"), choices=PoliticalStatus.choices
     )
+    education = django_filters.ChoiceFilter(label=_("Education"), choices=Education.choices)
     age = django_filters.ChoiceFilter(
         label=_("Age"), choices=[(v, label) for v, label, *_ages in AGE_BANDS], method="age_band"
     )
@@ -98,7 +92,9 @@ class PersonFilter(django_filters.FilterSet):
 
     class Meta:
         model = Person
-        fields = ["q", "township", "village", "body", "title", "political_status", "age"]
+        fields = [
+            "q", "township", "village", "body", "title", "political_status", "education", "age",
+        ]  # fmt: skip
 
     def search(self, queryset, name, value):
         text = "".join(value.split())
@@ -136,15 +132,7 @@ class PersonFilter(django_filters.FilterSet):
         return queryset
 
     def age_band(self, queryset, name, value):
-        today = dt.date.today()
-        for band, _label, youngest, oldest in AGE_BANDS:
-            if band == value:
-                # Age A on ``today`` means born in (today - (A+1) years, today - A years].
-                return queryset.filter(
-                    birth_date__gt=today - relativedelta(years=oldest + 1),
-                    birth_date__lte=today - relativedelta(years=youngest),
-                )
-        return queryset
+        return queryset.filter(age_band_q(value, dt.date.today()))
 
     def term_ending(self, queryset, name, value):
         if value is None:

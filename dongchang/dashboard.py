@@ -15,8 +15,11 @@ from django.utils.translation import gettext as _
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education
-from cadres.models import Person, Post
+from cadres.models import Person, Post, Village
 from cadres.scoping import scope, user_townships
+from supervision import selectors as supervision
+from training.selectors import coverage_summary, year_coverage
+from vetting.models import Hit, WatchlistSource
 
 
 @dataclass
@@ -141,8 +144,97 @@ def strict_control(user, today: dt.date) -> Figure:
     )
 
 
-FIGURES = [cadres_by_township_and_body, age_mix, education_mix, strict_control]
+def pending_hits(user, today: dt.date) -> Figure | None:
+    if not user.has_perm("vetting.view_hit"):
+        return None
+    counts = dict(
+        scope(Hit.objects.filter(status=Hit.Status.PENDING), user)
+        .values_list("entry__source__kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    kinds = list(WatchlistSource.Kind)
+    hits_url = reverse("vetting:hit_list")
+    return Figure(
+        key="hits",
+        title=_("Screening hits awaiting review"),
+        chart="bar",
+        labels=[str(kind.label) for kind in kinds],
+        series=[{"label": _("Hits"), "data": [counts.get(kind.value, 0) for kind in kinds]}],
+        rows=[
+            (
+                str(kind.label),
+                counts.get(kind.value, 0),
+                f"{hits_url}?{urlencode({'status': 'pending', 'list_kind': kind.value})}",
+            )
+            for kind in kinds
+        ],
+    )
+
+
+def training_coverage(user, today: dt.date) -> Figure | None:
+    if not user.has_perm("training.view_session"):
+        return None
+    groups, _totals = coverage_summary(year_coverage(today.year, user), by_village=False)
+    url = reverse("training:coverage")
+    return Figure(
+        key="training",
+        title=_("Training coverage this year"),
+        chart="bar",
+        labels=[group["village__township__name"] for group in groups],
+        series=[
+            {"label": _("Trained"), "data": [group["trained"] for group in groups]},
+            {"label": _("Untrained"), "data": [group["untrained"] for group in groups]},
+        ],
+        rows=[
+            (
+                _("%(township)s: %(trained)d of %(people)d trained")
+                % {
+                    "township": group["village__township__name"],
+                    "trained": group["trained"],
+                    "people": group["people"],
+                },
+                group["untrained"],
+                f"{url}?{urlencode({'year': today.year})}",
+            )
+            for group in groups
+        ],
+    )
+
+
+def overdue_supervision(user, today: dt.date) -> Figure | None:
+    if not user.has_perm("supervision.view_audit"):
+        return None
+    disclosures = len(supervision.overdue_disclosures(scope(Village.objects.all(), user), today))
+    audits = supervision.posts_due_for_audit(user, today).count()
+    return Figure(
+        key="supervision",
+        title=_("Overdue disclosures and audits"),
+        chart="",
+        labels=[],
+        series=[],
+        rows=[
+            (
+                _("Overdue affairs disclosures"),
+                disclosures,
+                reverse("supervision:disclosure_overdue"),
+            ),
+            (_("Posts whose audit is due"), audits, reverse("supervision:audit_due_list")),
+        ],
+    )
+
+
+FIGURES = [
+    cadres_by_township_and_body,
+    age_mix,
+    education_mix,
+    strict_control,
+    pending_hits,
+    training_coverage,
+    overdue_supervision,
+]
 
 
 def figures_for(user, today: dt.date) -> list[Figure]:
-    return [build(user, today) for build in FIGURES]
+    """The figures the user's role may see (a builder returns None for the others)."""
+    return [figure for build in FIGURES if (figure := build(user, today)) is not None]

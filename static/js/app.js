@@ -12,3 +12,11 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+// Only one navigation menu open at a time, and none after a click elsewhere.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details.nav-menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target)) {
+      menu.removeAttribute("open");
+    }
+  });
+});

@@ -76,3 +76,32 @@ def test_dashboard_page_renders_charts_with_bounded_queries(
 
 def test_anonymous_is_sent_to_login(client):
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_every_figure_link_lists_exactly_the_counted_people(client, district, district_reviewer):
+    client.force_login(district_reviewer)
+    figures = by_key(figures_for(district_reviewer, dt.date.today()))
+    for key in ("ages", "education"):
+        for _label, number, link in figures[key].rows:
+            listed = client.get(link).context["page_obj"].paginator.count
+            assert listed == number, link
+
+
+def test_review_training_and_supervision_figures_follow_the_role(district, staff, department_user):
+    keys = {figure.key for figure in figures_for(staff, TODAY)}
+    assert {"hits", "training", "supervision"} <= keys
+    assert {"hits", "training", "supervision"}.isdisjoint(
+        figure.key for figure in figures_for(department_user, TODAY)
+    )
+
+
+def test_training_coverage_counts_the_township(district, staff):
+    from tests.training.factories import AttendanceFactory, SessionFactory, at
+
+    person = district["jinchang"].posts.first().person
+    session = SessionFactory(starts_at=at(dt.date(2026, 3, 10)))
+    AttendanceFactory(session=session, person=person, status="present")
+    training = by_key(figures_for(staff, TODAY))["training"]
+    assert training.labels == ["金厂镇"]
+    trained = next(s for s in training.series if s["label"] == "已培训")
+    assert trained["data"] == [1]

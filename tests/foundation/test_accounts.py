@@ -73,3 +73,17 @@ def test_anonymous_user_is_sent_to_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_pages_are_chinese_whatever_the_browser_asks(client):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.text
+    assert response.headers["Content-Language"] == "zh-hans"
+
+
+def test_english_when_chosen_with_the_switcher(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    response = client.get(reverse("accounts:login"))
+    assert "Log in" in response.text
+    assert 'lang="en"' in response.text
