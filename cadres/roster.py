@@ -856,11 +856,12 @@ def _write(actor, plan: RosterPlan) -> None:
             batch_size=WRITE_BATCH,
             default_user=actor,
         )
-    # Receivers only enqueue work on commit, so one signal per person is cheap.
-    for person in identity_changed:
-        signals.person_identity_changed.send(sender=Person, person=person)
-    for relative in relatives_changed:
-        signals.relative_identity_changed.send(sender=Relative, relative=relative)
+    # One signal for the whole import: a message per person would cost minutes.
+    signals.register_imported.send(
+        sender=Person,
+        person_ids=[person.pk for person in identity_changed],
+        relative_ids=[relative.pk for relative in relatives_changed],
+    )
 
 
 def _group_number(name: str) -> int | None:

@@ -19,3 +19,8 @@ relative_identity_changed = Signal()
 # A post ended (its term expired, or it was ended early).
 # kwargs: post (cadres.models.Post)
 post_ended = Signal()
+
+# A roster import wrote many people and relatives at once: one signal for all of
+# them, so that receivers can plan one batch of work instead of one per person.
+# kwargs: person_ids (list[int]), relative_ids (list[int]) — new or identity changed
+register_imported = Signal()

@@ -16,3 +16,6 @@ class VettingConfig(AppConfig):
         signals.relative_identity_changed.connect(
             receivers.relative_changed, dispatch_uid="vetting.relative_changed"
         )
+        signals.register_imported.connect(
+            receivers.register_imported, dispatch_uid="vetting.register_imported"
+        )

@@ -79,10 +79,10 @@ def test_parse_posts_refuses_unclear_posts(cell):
 def test_good_workbook_imports_people_posts_and_family(staff, village):
     received = []
 
-    def on_identity(sender, person, **kwargs):
-        received.append(person.pk)
+    def on_import(sender, person_ids, relative_ids, **kwargs):
+        received.append((sorted(person_ids), len(relative_ids)))
 
-    signals.person_identity_changed.connect(on_identity)
+    signals.register_imported.connect(on_import)
     try:
         data = roster_bytes(
             [
@@ -102,7 +102,7 @@ def test_good_workbook_imports_people_posts_and_family(staff, village):
         )
         plan = load(data, staff)
     finally:
-        signals.person_identity_changed.disconnect(on_identity)
+        signals.register_imported.disconnect(on_import)
     assert plan.ok, plan.errors
     assert plan.counts["new_persons"] == 3
     assert plan.counts["posts_added"] == 4
@@ -129,7 +129,8 @@ def test_good_workbook_imports_people_posts_and_family(staff, village):
     assert son.relation == Relative.Relation.CHILD
     assert son.id_number is None
     assert son.birth_date == dt.date(2005, 6, 1)
-    assert sorted(received) == sorted(Person.objects.values_list("pk", flat=True))
+    # One announcement for the whole import, naming every new person and relative.
+    assert received == [(sorted(Person.objects.values_list("pk", flat=True)), 2)]
 
 
 def test_reimport_updates_rather_than_duplicates(staff, village):

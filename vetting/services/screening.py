@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from vetting import engine
 from vetting.models import Hit, ScreeningChunk, ScreeningRun, WatchlistImport
+from vetting.models.screening import SubjectKind
 
 # Subjects per chunk of a full run: small enough that a redone chunk costs little,
 # large enough that the per-statement overhead stays negligible.
@@ -154,6 +155,39 @@ def screening_ranges_screen(*, ranges: list[tuple[str, int, int]], trigger: str)
             ScreeningChunk.objects.create(run=run, subject_kind=kind, pk_from=first, pk_to=last)
         )
     run.refresh_from_db()
+    return run
+
+
+def _spans(ids: list[int], size: int) -> list[tuple[int, int]]:
+    """Cover sorted ids with ranges at most ``size`` wide (subjects between are screened too)."""
+    spans: list[tuple[int, int]] = []
+    for subject_id in ids:
+        if spans and subject_id - spans[-1][0] < size:
+            spans[-1] = (spans[-1][0], subject_id)
+        else:
+            spans.append((subject_id, subject_id))
+    return spans
+
+
+@transaction.atomic
+def screening_subjects_enqueue(
+    *, cadre_ids: list[int], relative_ids: list[int], chunk_size: int = CHUNK_SIZE
+) -> ScreeningRun | None:
+    """Screen many changed subjects in one run whose chunks workers execute after commit."""
+    ranges = [
+        (kind, first, last)
+        for kind, ids in ((SubjectKind.CADRE, cadre_ids), (SubjectKind.RELATIVE, relative_ids))
+        for first, last in _spans(sorted(set(ids)), chunk_size)
+    ]
+    if not ranges:
+        return None
+    run = ScreeningRun.objects.create(trigger=ScreeningRun.Trigger.PERSON, chunks_total=len(ranges))
+    chunks = ScreeningChunk.objects.bulk_create(
+        ScreeningChunk(run=run, subject_kind=kind, pk_from=first, pk_to=last)
+        for kind, first, last in ranges
+    )
+    chunk_ids = [chunk.pk for chunk in chunks]
+    transaction.on_commit(lambda: _enqueue_chunks(chunk_ids))
     return run
 
 
