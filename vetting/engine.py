@@ -27,13 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cadres.models import Person, Post, Relative, Village
-from vetting.models import (
-    CandidateCase,
-    CandidateRelative,
-    EntryNameVariant,
-    Hit,
-    WatchlistEntry,
-)
+from vetting.models import EntryNameVariant, Hit, WatchlistEntry
 from vetting.models.screening import SubjectKind
 
 # Name positions the one-character rule blanks; longer names are compared on their first 12.
@@ -42,48 +36,12 @@ _POSITIONS = "(" + " UNION ALL ".join(f"SELECT {i} AS i" for i in range(1, 13)) 
 
 @dataclass(frozen=True)
 class Subject:
-    """How to screen one kind of subject: its table, its key on Hit, its owner.
-
-    The owner is the serving cadre (a Person) of register subjects: only subjects
-    whose cadre serves are screened, and the hit is placed at the cadre's village.
-    """
+    """How to screen one kind of subject: its table, its key on Hit, its serving cadre."""
 
     kind: str
     table: str
     hit_column: str
-    cadre_column: str  # column of the subject row holding the owner's id
-
-    def live_sql(self, owner_ref: str) -> tuple[str, list]:
-        """Condition (and its parameters) on the owner for the subject to be screened."""
-        return _serving_sql(owner_ref), ["today", "today"]
-
-    def village_sql(self, owner_ref: str) -> tuple[str, list]:
-        """The village id where hits of the owner are placed."""
-        post = Post._meta.db_table
-        return (
-            f"(SELECT MIN(p.village_id) FROM {post} p WHERE p.person_id = {owner_ref} "
-            f"AND p.term_start <= %s AND (p.ended_on IS NULL OR p.ended_on > %s))"
-        ), ["today", "today"]
-
-
-@dataclass(frozen=True)
-class CandidateSubject(Subject):
-    """Candidates and their relatives: owned by a case, screened while it is under review,
-    placed at the case's target village."""
-
-    def live_sql(self, owner_ref: str) -> tuple[str, list]:
-        case = CandidateCase._meta.db_table
-        states = ", ".join(f"'{state}'" for state in CandidateCase.SCREENED_STATES)
-        return (
-            f"EXISTS (SELECT 1 FROM {case} c WHERE c.id = {owner_ref} AND c.state IN ({states}))",
-            [],
-        )
-
-    def village_sql(self, owner_ref: str) -> tuple[str, list]:
-        return (
-            f"(SELECT c.village_id FROM {CandidateCase._meta.db_table} c WHERE c.id = {owner_ref})",
-            [],
-        )
+    cadre_column: str  # column of the subject row holding the serving cadre's Person id
 
 
 SUBJECTS = {
@@ -91,21 +49,7 @@ SUBJECTS = {
     SubjectKind.RELATIVE: Subject(
         SubjectKind.RELATIVE, Relative._meta.db_table, "relative_id", "cadre_id"
     ),
-    SubjectKind.CANDIDATE: CandidateSubject(
-        SubjectKind.CANDIDATE, CandidateCase._meta.db_table, "candidate_id", "id"
-    ),
-    SubjectKind.CANDIDATE_RELATIVE: CandidateSubject(
-        SubjectKind.CANDIDATE_RELATIVE,
-        CandidateRelative._meta.db_table,
-        "candidate_relative_id",
-        "case_id",
-    ),
 }
-
-
-def _bind(params: list, today: dt.date) -> list:
-    return [today if param == "today" else param for param in params]
-
 
 RULES = {
     # rule: (rank, match kind, score, matched fields)
@@ -143,12 +87,13 @@ def entry_variants_rebuild(*, screen_import_id: int) -> None:
             f"(SELECT id FROM {entry} WHERE screen_import_id = %s)",
             [screen_import_id],
         )
+        # The entries' old keys are gone, so DISTINCT (a name holding "*" can repeat a
+        # key) is all uniqueness needs: cheaper than ON CONFLICT's check per row.
         cursor.execute(
             f"INSERT INTO {variant} (entry_id, key) "
-            f"SELECT e.id, {variant_key_sql('e')} FROM {entry} e "
+            f"SELECT DISTINCT e.id, {variant_key_sql('e')} FROM {entry} e "
             f"JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
-            f"WHERE e.screen_import_id = %s AND {_variant_filter('e')} "
-            f"ON CONFLICT DO NOTHING",
+            f"WHERE e.screen_import_id = %s AND {_variant_filter('e')}",
             [screen_import_id],
         )
 
@@ -161,55 +106,71 @@ def _serving_sql(cadre_ref: str) -> str:
     )
 
 
-def _matches_sql(subject: Subject, entry_filter: str) -> str:
-    """Every (subject, entry, rule) of the chunk; each SELECT has the same columns."""
-    entry = WatchlistEntry._meta.db_table
-    variant = EntryNameVariant._meta.db_table
-    subjects = (
-        f"(SELECT * FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s "
-        f"AND {subject.live_sql('s0.' + subject.cadre_column)[0]})"
+def _subjects_sql(subject: Subject) -> str:
+    """The chunk's live subjects with the columns the rules compare, computed once.
+
+    Every rule joins this CTE, so the liveness test runs once per subject (not once
+    per rule) and PostgreSQL materializes it for the hash joins.
+    """
+    owner = "s0." + subject.cadre_column
+    return (
+        f"SELECT s0.id, {owner} AS owner_id, s0.id_number, s0.name_key, s0.name_pinyin, "
+        f"s0.birth_date, s0.sex, {_year('s0.birth_date')} AS birth_year "
+        f"FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {_serving_sql(owner)}"
     )
 
-    def select(rule: str, snapshot: str) -> str:
-        rank, kind, score, _fields = RULES[rule]
+
+def _matches_sql(entry_filter: str) -> str:
+    """Every (subject, entry, rule) of the chunk; each SELECT has the same columns.
+
+    Each SELECT is one equality join that PostgreSQL can hash. Probable and homophone
+    share one join on (pinyin, birth year): equal name keys have equal pinyin and
+    equal birth dates equal years, so it finds both and ranks each pair.
+    """
+    entry = WatchlistEntry._meta.db_table
+    variant = EntryNameVariant._meta.db_table
+
+    def select(rank: str, rule: str, snapshot: str) -> str:
         return (
-            f"SELECT s.id AS subject_id, s.{subject.cadre_column} AS cadre_id, e.id AS entry_id, "
-            f"{rank} AS rnk, '{kind}' AS match_kind, '{rule}' AS rule, {score} AS score, "
-            f"{snapshot} AS snapshot"
+            f"SELECT s.id AS subject_id, s.owner_id, e.id AS entry_id, {rank} AS rnk, "
+            f"{rule} AS rule, {snapshot} AS snapshot"
         )
 
+    def rule(name: str) -> tuple[str, str]:
+        return str(RULES[name][0]), f"'{name}'"
+
     entry_ok = f"e.active AND {entry_filter}"
+    same = "e.name_key = s.name_key AND e.birth_date = s.birth_date"
+    probable, homophone = rule(Hit.Rule.NAME_BIRTH), rule(Hit.Rule.HOMOPHONE)
+    names_year_sex = "s.name_key || '|' || e.name_key || '|' || s.birth_year || '|' || s.sex"
     return " UNION ALL ".join(
         [
-            select(Hit.Rule.ID_NUMBER, "s.id_number")
-            + f" FROM {subjects} s JOIN {entry} e ON e.id_number = s.id_number"
-            f" WHERE s.id_number IS NOT NULL AND {entry_ok}",
-            select(Hit.Rule.NAME_BIRTH, "s.name_key || '|' || CAST(s.birth_date AS TEXT)")
-            + f" FROM {subjects} s JOIN {entry} e"
-            f" ON e.name_key = s.name_key AND e.birth_date = s.birth_date"
-            f" WHERE {entry_ok}",
+            select(*rule(Hit.Rule.ID_NUMBER), "s.id_number")
+            + f" FROM subj s JOIN {entry} e ON e.id_number = s.id_number WHERE {entry_ok}",
             select(
-                Hit.Rule.HOMOPHONE,
-                f"s.name_key || '|' || e.name_key || '|' || {_year('s.birth_date')}"
-                " || '|' || s.sex",
+                f"CASE WHEN {same} THEN {probable[0]} ELSE {homophone[0]} END",
+                f"CASE WHEN {same} THEN {probable[1]} ELSE {homophone[1]} END",
+                f"CASE WHEN {same} THEN s.name_key || '|' || CAST(s.birth_date AS TEXT) "
+                f"ELSE {names_year_sex} END",
             )
-            + f" FROM {subjects} s JOIN {entry} e ON e.name_pinyin = s.name_pinyin"
-            f" WHERE s.name_pinyin <> '' AND e.sex = s.sex AND s.sex <> ''"
-            f" AND {_year('e.birth_date')} = {_year('s.birth_date')} AND {entry_ok}",
-            select(
-                Hit.Rule.ONE_CHARACTER,
-                f"s.name_key || '|' || e.name_key || '|' || {_year('s.birth_date')}"
-                " || '|' || s.sex",
-            )
-            + f" FROM {subjects} s JOIN {_POSITIONS} pos ON pos.i <= length(s.name_key)"
+            + f" FROM subj s JOIN {entry} e"
+            f" ON e.name_pinyin = s.name_pinyin AND {_year('e.birth_date')} = s.birth_year"
+            f" WHERE {entry_ok} AND ({same}"
+            f" OR (s.name_pinyin <> '' AND s.sex <> '' AND e.sex = s.sex))",
+            select(*rule(Hit.Rule.ONE_CHARACTER), names_year_sex)
+            + f" FROM subj s JOIN {_POSITIONS} pos ON pos.i <= length(s.name_key)"
             f" JOIN {variant} v ON v.key = {variant_key_sql('s')}"
             f" JOIN {entry} e ON e.id = v.entry_id"
             f" WHERE {_variant_filter('s')} AND {entry_ok}",
-            select(Hit.Rule.NAME_ONLY, "s.name_key")
-            + f" FROM {subjects} s JOIN {entry} e ON e.name_key = s.name_key"
+            select(*rule(Hit.Rule.NAME_ONLY), "s.name_key")
+            + f" FROM subj s JOIN {entry} e ON e.name_key = s.name_key"
             f" WHERE e.birth_date IS NULL AND {entry_ok}",
         ]
     )
+
+
+# Rule selects in _matches_sql that take the entry filter's parameter.
+_RULE_SELECTS = 4
 
 
 def _json(value) -> str:
@@ -238,26 +199,35 @@ def match_chunk(
     hit = Hit._meta.db_table
     village = Village._meta.db_table
     entry_filter = "e.screen_import_id = %s" if screen_import_id is not None else "1 = 1"
-    live_params = _bind(subject.live_sql("")[1], today)
-    per_select = [pk_from, pk_to, *live_params] + (
-        [screen_import_id] if screen_import_id is not None else []
-    )
-    matches = _matches_sql(subject, entry_filter)
+    entry_params = [screen_import_id] * _RULE_SELECTS if screen_import_id is not None else []
+
+    def by_rule(spec: int) -> str:
+        return " ".join(f"WHEN '{rule}' THEN {value[spec]}" for rule, value in RULES.items())
+
+    kinds = " ".join(f"WHEN '{rule}' THEN '{value[1]}'" for rule, value in RULES.items())
     fields = " ".join(f"WHEN '{rule}' THEN {_json(spec[3])}" for rule, spec in RULES.items())
-    serving_village, village_params = subject.village_sql("b.cadre_id")
-    village_params = _bind(village_params, today)
+    post = Post._meta.db_table
+    serving_village = (
+        f"(SELECT MIN(p.village_id) FROM {post} p WHERE p.person_id = b.owner_id "
+        f"AND p.term_start <= %s AND (p.ended_on IS NULL OR p.ended_on > %s))"
+    )
     reopen = f"{hit}.status = 'dismissed' AND {hit}.snapshot <> excluded.snapshot"
+    # The village is looked up once per hit and its township joined, not a subquery each.
     sql = (
+        f"WITH subj AS ({_subjects_sql(subject)}), "
+        f"best AS (SELECT m.*, ROW_NUMBER() OVER "
+        f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
+        f"FROM ({_matches_sql(entry_filter)}) m) "
         f"INSERT INTO {hit} (created_at, updated_at, subject_kind, {subject.hit_column}, "
         f"entry_id, township_id, village_id, match_kind, rule, score, matched_fields, snapshot, "
         f"status, reason, first_run_id, last_run_id) "
-        f"SELECT %s, %s, '{subject.kind}', b.subject_id, b.entry_id, "
-        f"(SELECT v.township_id FROM {village} v WHERE v.id = {serving_village}), "
-        f"{serving_village}, b.match_kind, b.rule, b.score, CASE b.rule {fields} END, "
-        f"b.snapshot, 'pending', '', %s, %s "
-        f"FROM (SELECT m.*, ROW_NUMBER() OVER "
-        f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn FROM ({matches}) m) b "
-        f"WHERE b.rn = 1 "
+        f"SELECT %s, %s, '{subject.kind}', h.subject_id, h.entry_id, v.township_id, "
+        f"h.village_id, CASE h.rule {kinds} END, h.rule, CASE h.rule {by_rule(2)} END, "
+        f"CASE h.rule {fields} END, h.snapshot, 'pending', '', %s, %s "
+        f"FROM (SELECT b.*, {serving_village} AS village_id FROM best b WHERE b.rn = 1) h "
+        f"LEFT JOIN {village} v ON v.id = h.village_id "
+        # SQLite's grammar needs a WHERE before ON CONFLICT in an INSERT … SELECT.
+        f"WHERE 1 = 1 "
         f"ON CONFLICT ({subject.hit_column}, entry_id) DO UPDATE SET "
         f"updated_at = excluded.updated_at, match_kind = excluded.match_kind, "
         f"rule = excluded.rule, score = excluded.score, "
@@ -268,18 +238,30 @@ def match_chunk(
         f"ELSE {hit}.reopened_at END, "
         f"snapshot = excluded.snapshot"
     )
-    params = [now, now, *village_params, *village_params, run_id, run_id] + per_select * len(RULES)
+    params = [
+        pk_from,
+        pk_to,
+        today,
+        today,
+        *entry_params,
+        now,
+        now,
+        run_id,
+        run_id,
+        today,
+        today,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def count_subjects(*, subject_kind: str, pk_from: int, pk_to: int, today: dt.date) -> int:
     subject = SUBJECTS[subject_kind]
-    live, live_params = subject.live_sql("s0." + subject.cadre_column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {live}",
-            [pk_from, pk_to, *_bind(live_params, today)],
+            f"SELECT COUNT(*) FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s "
+            f"AND {_serving_sql('s0.' + subject.cadre_column)}",
+            [pk_from, pk_to, today, today],
         )
         return cursor.fetchone()[0]
 
