@@ -27,7 +27,13 @@ from django.db import connection
 from django.utils import timezone
 
 from cadres.models import Person, Post, Relative, Village
-from vetting.models import EntryNameVariant, Hit, WatchlistEntry
+from vetting.models import (
+    CandidateCase,
+    CandidateRelative,
+    EntryNameVariant,
+    Hit,
+    WatchlistEntry,
+)
 from vetting.models.screening import SubjectKind
 
 # Name positions the one-character rule blanks; longer names are compared on their first 12.
@@ -36,12 +42,48 @@ _POSITIONS = "(" + " UNION ALL ".join(f"SELECT {i} AS i" for i in range(1, 13)) 
 
 @dataclass(frozen=True)
 class Subject:
-    """How to screen one kind of subject: its table, its key on Hit, its serving cadre."""
+    """How to screen one kind of subject: its table, its key on Hit, its owner.
+
+    The owner is the serving cadre (a Person) of register subjects: only subjects
+    whose cadre serves are screened, and the hit is placed at the cadre's village.
+    """
 
     kind: str
     table: str
     hit_column: str
-    cadre_column: str  # column of the subject row holding the serving cadre's Person id
+    cadre_column: str  # column of the subject row holding the owner's id
+
+    def live_sql(self, owner_ref: str) -> tuple[str, list]:
+        """Condition (and its parameters) on the owner for the subject to be screened."""
+        return _serving_sql(owner_ref), ["today", "today"]
+
+    def village_sql(self, owner_ref: str) -> tuple[str, list]:
+        """The village id where hits of the owner are placed."""
+        post = Post._meta.db_table
+        return (
+            f"(SELECT MIN(p.village_id) FROM {post} p WHERE p.person_id = {owner_ref} "
+            f"AND p.term_start <= %s AND (p.ended_on IS NULL OR p.ended_on > %s))"
+        ), ["today", "today"]
+
+
+@dataclass(frozen=True)
+class CandidateSubject(Subject):
+    """Candidates and their relatives: owned by a case, screened while it is under review,
+    placed at the case's target village."""
+
+    def live_sql(self, owner_ref: str) -> tuple[str, list]:
+        case = CandidateCase._meta.db_table
+        states = ", ".join(f"'{state}'" for state in CandidateCase.SCREENED_STATES)
+        return (
+            f"EXISTS (SELECT 1 FROM {case} c WHERE c.id = {owner_ref} AND c.state IN ({states}))",
+            [],
+        )
+
+    def village_sql(self, owner_ref: str) -> tuple[str, list]:
+        return (
+            f"(SELECT c.village_id FROM {CandidateCase._meta.db_table} c WHERE c.id = {owner_ref})",
+            [],
+        )
 
 
 SUBJECTS = {
@@ -49,7 +91,21 @@ SUBJECTS = {
     SubjectKind.RELATIVE: Subject(
         SubjectKind.RELATIVE, Relative._meta.db_table, "relative_id", "cadre_id"
     ),
+    SubjectKind.CANDIDATE: CandidateSubject(
+        SubjectKind.CANDIDATE, CandidateCase._meta.db_table, "candidate_id", "id"
+    ),
+    SubjectKind.CANDIDATE_RELATIVE: CandidateSubject(
+        SubjectKind.CANDIDATE_RELATIVE,
+        CandidateRelative._meta.db_table,
+        "candidate_relative_id",
+        "case_id",
+    ),
 }
+
+
+def _bind(params: list, today: dt.date) -> list:
+    return [today if param == "today" else param for param in params]
+
 
 RULES = {
     # rule: (rank, match kind, score, matched fields)
@@ -116,7 +172,7 @@ def _subjects_sql(subject: Subject) -> str:
     return (
         f"SELECT s0.id, {owner} AS owner_id, s0.id_number, s0.name_key, s0.name_pinyin, "
         f"s0.birth_date, s0.sex, {_year('s0.birth_date')} AS birth_year "
-        f"FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {_serving_sql(owner)}"
+        f"FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {subject.live_sql(owner)[0]}"
     )
 
 
@@ -199,6 +255,7 @@ def match_chunk(
     hit = Hit._meta.db_table
     village = Village._meta.db_table
     entry_filter = "e.screen_import_id = %s" if screen_import_id is not None else "1 = 1"
+    live_params = _bind(subject.live_sql("")[1], today)
     entry_params = [screen_import_id] * _RULE_SELECTS if screen_import_id is not None else []
 
     def by_rule(spec: int) -> str:
@@ -206,11 +263,8 @@ def match_chunk(
 
     kinds = " ".join(f"WHEN '{rule}' THEN '{value[1]}'" for rule, value in RULES.items())
     fields = " ".join(f"WHEN '{rule}' THEN {_json(spec[3])}" for rule, spec in RULES.items())
-    post = Post._meta.db_table
-    serving_village = (
-        f"(SELECT MIN(p.village_id) FROM {post} p WHERE p.person_id = b.owner_id "
-        f"AND p.term_start <= %s AND (p.ended_on IS NULL OR p.ended_on > %s))"
-    )
+    serving_village, village_params = subject.village_sql("b.owner_id")
+    village_params = _bind(village_params, today)
     reopen = f"{hit}.status = 'dismissed' AND {hit}.snapshot <> excluded.snapshot"
     # The village is looked up once per hit and its township joined, not a subquery each.
     sql = (
@@ -241,15 +295,13 @@ def match_chunk(
     params = [
         pk_from,
         pk_to,
-        today,
-        today,
+        *live_params,
         *entry_params,
         now,
         now,
         run_id,
         run_id,
-        today,
-        today,
+        *village_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -257,11 +309,11 @@ def match_chunk(
 
 def count_subjects(*, subject_kind: str, pk_from: int, pk_to: int, today: dt.date) -> int:
     subject = SUBJECTS[subject_kind]
+    live, live_params = subject.live_sql("s0." + subject.cadre_column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s "
-            f"AND {_serving_sql('s0.' + subject.cadre_column)}",
-            [pk_from, pk_to, today, today],
+            f"SELECT COUNT(*) FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {live}",
+            [pk_from, pk_to, *_bind(live_params, today)],
         )
         return cursor.fetchone()[0]
 
