@@ -15,7 +15,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -48,6 +50,30 @@ class IdNumber:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+class _StyleCachingConverter(DefaultConverter):
+    """pypinyin's default converter, with each syllable's style conversion memoized.
+
+    Stripping tones (zhāng → zhang) is half of pypinyin's cost per name, and for the
+    default converter it depends only on (syllable, style, strict): its hooks return
+    None and the tone styles ignore the character. Results are identical.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._styles: dict[tuple, str] = {}
+
+    def convert_style(self, han, orig_pinyin, style, strict, **kwargs):
+        key = (orig_pinyin, style, strict)
+        converted = self._styles.get(key)
+        if converted is None:
+            converted = super().convert_style(han, orig_pinyin, style, strict, **kwargs)
+            self._styles[key] = converted
+        return converted
+
+
+_PINYIN = Pinyin(_StyleCachingConverter())
 
 
 @functools.cache
@@ -169,13 +195,13 @@ def name_key(raw: object) -> str:
 @functools.lru_cache(maxsize=65536)
 def name_pinyin(key: str) -> str:
     """Toneless pinyin of a name key, for homophone matching (张伟 = 章伟)."""
-    return "".join(lazy_pinyin(key.replace("·", ""), errors="ignore")).lower()
+    return "".join(_PINYIN.lazy_pinyin(key.replace("·", ""), errors="ignore")).lower()
 
 
 def name_initials(key: str) -> str:
     """Pinyin initials of a name key, for search (zw finds 张伟)."""
     return "".join(
-        lazy_pinyin(key.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")
+        _PINYIN.lazy_pinyin(key.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")
     ).lower()
 
 
