@@ -99,7 +99,9 @@ def _region_known(code_and_year: str) -> bool:
     """Whether the region code was in use in the birth year (cached: ~1 ms a lookup)."""
     try:
         ric.get_birth_place(code_and_year + "01010000")
-    except StdnumError:
+    except (StdnumError, KeyError):
+        # python-stdnum raises KeyError for codes its table lists without a county
+        # (e.g. 110001): unknown is a warning, never a crash.
         return False
     return True
 
