@@ -127,9 +127,11 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
     birth_date = _cell(parse_date, row.number, "birth_date", raw["birth_date"], errors)
     decided_on = _cell(parse_date, row.number, "decided_on", raw["decided_on"], errors)
     sex = _cell(lambda v: parse_choice(v, Sex) or "", row.number, "sex", raw["sex"], errors)
+    # Each cell as text once: the raw row keeps them all, the fields reuse them.
+    text = {key: parse_text(value) for key, value in raw.items() if value is not None}
     try:
         identity = identity_values(
-            name=parse_text(raw["name"]),
+            name=text.get("name", ""),
             id_number=raw["id_number"],
             birth_date=birth_date,
             sex=sex or "",
@@ -143,13 +145,13 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
         return None, errors
     values = {
         **identity,
-        "measure": parse_text(raw["measure"])[:200],
-        "deciding_body": parse_text(raw["deciding_body"])[:200],
+        "measure": text.get("measure", "")[:200],
+        "deciding_body": text.get("deciding_body", "")[:200],
         "decided_on": decided_on,
-        "description": parse_text(raw["description"]),
+        "description": text.get("description", ""),
     }
-    text = {str(_LABELS[k]): parse_text(v) for k, v in raw.items() if v is not None}
-    return ParsedRow(row.number, values, text), []
+    labelled = {str(_LABELS[key]): value for key, value in text.items()}
+    return ParsedRow(row.number, values, labelled), []
 
 
 def _rows(source) -> Iterator[tuple[ParsedRow | None, list[RowError]]]:
