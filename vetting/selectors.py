@@ -72,9 +72,14 @@ def cases_visible(user) -> QuerySet[CandidateCase]:
 
 def cases_with_related(queryset: QuerySet[CandidateCase]) -> QuerySet[CandidateCase]:
     """What the case list and its export show, in a constant number of queries."""
-    return queryset.select_related("village__township", "nominated_by", "decided_by").annotate(
-        hits_total=Count("hits", distinct=True),
-        relative_hits=Count("relatives__hits", distinct=True),
+    return (
+        queryset.select_related("village__township", "nominated_by", "decided_by")
+        .annotate(
+            hits_total=Count("hits", distinct=True),
+            relative_hits=Count("relatives__hits", distinct=True),
+        )
+        # Grouped queries drop the model's default ordering; pages need a stable one.
+        .order_by("-created_at", "-pk")
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vetting import views
+from vetting import candidate_views, views
 
 app_name = "vetting"
 
@@ -19,4 +19,28 @@ urlpatterns = [
     path("watchlists/import/<int:pk>/confirm/", views.watchlist_confirm, name="watchlist_confirm"),
     path("removals/", views.removal_list, name="removal_list"),
     path("removals/<int:pk>/", views.removal_detail, name="removal_detail"),
+    path("candidates/", candidate_views.queue, name="case_queue"),
+    path("candidates/all/", candidate_views.case_list, name="case_list"),
+    path("candidates/all/export/", candidate_views.case_export, name="case_export"),
+    path("candidates/ledger/", candidate_views.ledger, name="case_ledger"),
+    path("candidates/new/", candidate_views.case_new, name="case_new"),
+    path("candidates/batch/", candidate_views.batch_upload, name="batch_upload"),
+    path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
+    path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
+    path("candidates/opinions/agree/", candidate_views.opinions_agree_bulk, name="opinions_agree"),
+    path("candidates/<int:pk>/", candidate_views.case_detail, name="case_detail"),
+    path("candidates/<int:pk>/edit/", candidate_views.case_edit, name="case_edit"),
+    path("candidates/<int:pk>/act/<str:verb>/", candidate_views.case_act, name="case_act"),
+    path("candidates/<int:pk>/relatives/", candidate_views.relative_add, name="case_relative_add"),
+    path(
+        "candidates/<int:pk>/relatives/<int:relative_pk>/remove/",
+        candidate_views.relative_remove,
+        name="case_relative_remove",
+    ),
+    path("candidates/<int:pk>/attachments/", candidate_views.attachment_add, name="case_attach"),
+    path(
+        "candidates/attachments/<int:pk>/",
+        candidate_views.attachment_download,
+        name="case_attachment",
+    ),
 ]

@@ -33,9 +33,9 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         DRAFT = "draft", _("Draft")
         TOWNSHIP_REVIEW = "township_review", _("Township preliminary review")
         DISTRICT_REVIEW = "district_review", _("District joint review")
-        RETURNED = "returned", _("Returned for revision")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned to the nominator")
+        APPROVED = "approved", _("Approved in vetting")
+        REJECTED = "rejected", _("Rejected in vetting")
 
     # While a case is under review its candidate and relatives are screened, nightly too.
     SCREENED_STATES = (State.TOWNSHIP_REVIEW, State.DISTRICT_REVIEW)
@@ -103,7 +103,7 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         null=True,
         blank=True,
         related_name="candidate_case",
-        verbose_name=_("post"),
+        verbose_name=_("appointed post"),
     )
 
     history = HistoricalRecords()
@@ -144,7 +144,7 @@ class CandidateRelative(IdentityFields, TimeStampedModel):
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
-        CandidateCase, models.CASCADE, related_name="relatives", verbose_name=_("case")
+        CandidateCase, models.CASCADE, related_name="relatives", verbose_name=_("candidate case")
     )
     relation = models.CharField(_("relation"), max_length=20, choices=Relative.Relation.choices)
     work_unit_and_post = models.CharField(_("work unit and post"), max_length=200, blank=True)
@@ -172,7 +172,7 @@ class CaseAttachment(TimeStampedModel):
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
-        CandidateCase, models.CASCADE, related_name="attachments", verbose_name=_("case")
+        CandidateCase, models.CASCADE, related_name="attachments", verbose_name=_("candidate case")
     )
     file = models.FileField(_("file"), upload_to=_attachment_path)
     original_name = models.CharField(_("file name"), max_length=255)
@@ -197,24 +197,26 @@ class CaseTransition(models.Model):
         SUBMIT = "submit", _("Submitted")
         CHECK = "check", _("Checkpoints recorded")
         FORWARD = "forward", _("Sent to the district")
-        RETURN = "return", _("Returned for revision")
+        RETURN = "return", _("Returned to the nominator")
         OPEN_JOINT_REVIEW = "open_joint_review", _("Joint review opened")
         OPINION = "opinion", _("Department opinion")
-        APPROVE = "approve", _("Approved")
-        REJECT = "reject", _("Rejected")
+        APPROVE = "approve", _("Approved in vetting")
+        REJECT = "reject", _("Rejected in vetting")
 
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
-        CandidateCase, models.CASCADE, related_name="transitions", verbose_name=_("case")
+        CandidateCase, models.CASCADE, related_name="transitions", verbose_name=_("candidate case")
     )
-    verb = models.CharField(_("action"), max_length=20, choices=Verb.choices)
+    verb = models.CharField(_("workflow step"), max_length=20, choices=Verb.choices)
     from_state = models.CharField(
-        _("from"), max_length=20, choices=CandidateCase.State.choices, blank=True
+        _("state before"), max_length=20, choices=CandidateCase.State.choices, blank=True
     )
-    to_state = models.CharField(_("to"), max_length=20, choices=CandidateCase.State.choices)
+    to_state = models.CharField(
+        _("state after"), max_length=20, choices=CandidateCase.State.choices
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("done by")
     )
     at = models.DateTimeField(_("time"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
@@ -236,11 +238,11 @@ class Checkpoint(TimeStampedModel):
         DISTRICT = "district", _("District")
 
     class Kind(models.TextChoices):
-        POLITICAL = "political", _("Political integrity")
-        ABILITY = "ability", _("Ability")
-        LAW = "law", _("Law and discipline")
-        INTEGRITY = "integrity", _("Incorruptibility")
-        REPUTATION = "reputation", _("Public reputation")
+        POLITICAL = "political", _("Political checkpoint")
+        ABILITY = "ability", _("Ability checkpoint")
+        LAW = "law", _("Law and discipline checkpoint")
+        INTEGRITY = "integrity", _("Integrity checkpoint")
+        REPUTATION = "reputation", _("Reputation checkpoint")
 
     class Verdict(models.TextChoices):
         PASS = "pass", _("Pass")
@@ -250,7 +252,7 @@ class Checkpoint(TimeStampedModel):
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
-        CandidateCase, models.CASCADE, related_name="checkpoints", verbose_name=_("case")
+        CandidateCase, models.CASCADE, related_name="checkpoints", verbose_name=_("candidate case")
     )
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     kind = models.CharField(_("checkpoint"), max_length=12, choices=Kind.choices)
@@ -287,9 +289,11 @@ class DepartmentOpinion(TimeStampedModel):
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
-        CandidateCase, models.CASCADE, related_name="opinions", verbose_name=_("case")
+        CandidateCase, models.CASCADE, related_name="opinions", verbose_name=_("candidate case")
     )
-    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    department = models.CharField(
+        _("joint-review department"), max_length=20, choices=Department.choices
+    )
     verdict = models.CharField(
         _("opinion"), max_length=10, choices=Verdict.choices, default=Verdict.PENDING
     )
@@ -331,7 +335,7 @@ class DefaultDepartment(TimeStampedModel):
     """The departments asked for an opinion unless the district reviewer picks otherwise."""
 
     department = models.CharField(
-        _("department"), max_length=20, choices=Department.choices, unique=True
+        _("joint-review department"), max_length=20, choices=Department.choices, unique=True
     )
 
     class Meta:

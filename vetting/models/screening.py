@@ -14,7 +14,7 @@ class SubjectKind(models.TextChoices):
 
     CADRE = "cadre", _("Cadre")
     RELATIVE = "relative", _("Relative")
-    CANDIDATE = "candidate", _("Candidate")
+    CANDIDATE = "candidate", _("Candidate for a post")
     CANDIDATE_RELATIVE = "cand_relative", _("Candidate's relative")
 
 
@@ -198,7 +198,7 @@ class Hit(TimeStampedModel):
         null=True,
         blank=True,
         related_name="hits",
-        verbose_name=_("candidate"),
+        verbose_name=_("candidate for a post"),
     )
     candidate_relative = models.ForeignKey(
         CandidateRelative,

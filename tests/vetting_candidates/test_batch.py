@@ -1,0 +1,163 @@
+"""Batch nomination: preview with row errors, one-transaction confirm, set-wise screening."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cadres.models import ImportFile
+from tests.factories import VillageFactory, make_id_number, township
+from tests.vetting.factories import import_list
+from tests.vetting_candidates.factories import Cast
+from tests.vetting_candidates.workbooks import nomination_workbook
+from vetting.models import CandidateCase, CandidateRelative, Hit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(db):
+    return Cast()
+
+
+def _ids(n):
+    return [make_id_number(dt.date(1980, 1, i + 1), 700 + i) for i in range(n)]
+
+
+def _upload(client, content):
+    return client.post(
+        reverse("vetting:batch_upload"),
+        {"file": SimpleUploadedFile("换届推荐.xlsx", content)},
+    )
+
+
+def test_batch_nomination_preview_confirm_and_screening(client, cast):
+    village = VillageFactory(name="东升村")
+    ids = _ids(3)
+    import_list(
+        cast.district_reviewer, [{"name": "王一", "id_number": ids[0], "measure": "开除党籍"}]
+    )
+    rows = [
+        [
+            "金厂镇",
+            "东升村",
+            "王一",
+            "男",
+            ids[0],
+            "中共党员",
+            "高中",
+            "村党组织书记",
+            "2026-12-01",
+            "群众公认",
+        ],
+        [
+            "金厂镇",
+            "东升村",
+            "王二",
+            "男",
+            ids[1],
+            "群众",
+            "初中",
+            "村委会主任",
+            "2026-12-01",
+            "致富能手",
+        ],
+        [
+            "",
+            "东升村",
+            "王三",
+            "男",
+            ids[2],
+            "中共党员",
+            "大专",
+            "村务监督委员会委员",
+            "2026/12/1",
+            "办事公道",
+        ],
+    ]
+    family = [
+        [ids[0], "李梅", "妻子", make_id_number(dt.date(1982, 2, 2), 5, male=False), "", "务农"]
+    ]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook(rows, family))
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert preview.context["plan"].ok
+    assert ids[0] not in preview.content.decode()
+    record = preview.context["record"]
+    response = client.post(reverse("vetting:batch_confirm", args=[record.pk]))
+    assert response.status_code == 302
+    cases = CandidateCase.objects.filter(village=village)
+    assert cases.count() == 3
+    assert set(cases.values_list("state", flat=True)) == {"township_review"}
+    assert CandidateRelative.objects.get().case.id_number == ids[0]
+    assert Hit.objects.get(candidate__id_number=ids[0]).township == township()
+    assert cases.get(id_number=ids[0]).transitions.count() == 2
+    record.refresh_from_db()
+    assert record.status == ImportFile.Status.IMPORTED
+    again = client.post(reverse("vetting:batch_confirm", args=[record.pk]))
+    assert again.status_code == 302
+    assert CandidateCase.objects.count() == 3
+
+
+def test_rows_in_error_are_named_and_nothing_is_written(client, cast):
+    VillageFactory(name="东升村")
+    VillageFactory(name="北山村", township=township("220502200"))
+    ids = _ids(3)
+    rows = [
+        [
+            "金厂镇",
+            "东升村",
+            "王一",
+            "男",
+            ids[0],
+            "中共党员",
+            "高中",
+            "村党组织书记",
+            "2026-12-01",
+            "好",
+        ],
+        [
+            "金厂镇",
+            "东升村",
+            "王二",
+            "男",
+            ids[0],
+            "中共党员",
+            "高中",
+            "村委会委员",
+            "2026-12-01",
+            "好",
+        ],
+        [
+            "环通乡",
+            "北山村",
+            "王三",
+            "男",
+            ids[1],
+            "中共党员",
+            "高中",
+            "村委会委员",
+            "2026-12-01",
+            "好",
+        ],
+        ["金厂镇", "东升村", "王四", "男", ids[2], "中共党员", "高中", "村长", "2026-12-01", "好"],
+    ]
+    family = [[_ids(5)[4], "李梅", "妻子", "", "", ""]]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook(rows, family))
+    assert response.status_code == 200
+    errors = [str(error) for error in response.context["plan"].errors]
+    assert len(errors) == 4
+    assert any("第4行" in e and "身份证号" in e for e in errors), errors
+    assert any("第5行" in e and "村" in e for e in errors), errors
+    assert any("第6行" in e and "拟任职务" in e for e in errors), errors
+    assert any("第2行" in e and "人选身份证号" in e for e in errors), errors
+    assert not ImportFile.objects.exists()
+    assert not CandidateCase.objects.exists()
+
+
+def test_batch_nomination_needs_the_nominate_permission(client, cast):
+    client.force_login(cast.district_reviewer)
+    assert client.get(reverse("vetting:batch_upload")).status_code == 403

@@ -1,0 +1,186 @@
+"""Forms of the candidate vetting pages; the services check everything again."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cadres.choices import Department
+from cadres.models import Relative, Village
+from cadres.scoping import scope
+from vetting.models import CandidateCase, Checkpoint, DefaultDepartment, DepartmentOpinion
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+class CaseForm(forms.ModelForm):
+    """A nomination: the candidate's data, the post and the reason."""
+
+    id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
+
+    class Meta:
+        model = CandidateCase
+        fields = [
+            "name",
+            "id_number",
+            "birth_date",
+            "sex",
+            "ethnicity",
+            "political_status",
+            "education",
+            "phone",
+            "village",
+            "body",
+            "title",
+            "villager_group",
+            "term_start",
+            "term_end",
+            "reason",
+        ]
+        widgets = {
+            "birth_date": DATE,
+            "term_start": DATE,
+            "term_end": DATE,
+            "reason": TEXT,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = scope(
+            Village.objects.select_related("township"), user
+        ).order_by("code")
+        self.fields["villager_group"].queryset = self.fields["villager_group"].queryset.filter(
+            village__in=self.fields["village"].queryset
+        )
+        if self.instance.pk:
+            # Never put the full ID number back into the page.
+            self.initial["id_number"] = ""
+            self.fields["id_number"].help_text = _("Leave empty to keep the number on file.")
+
+    def service_values(self) -> dict:
+        values = dict(self.cleaned_data)
+        if self.instance.pk and not values["id_number"]:
+            values.pop("id_number")
+        return values
+
+
+class RelativeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.ChoiceField(label=_("Relation"), choices=Relative.Relation.choices)
+    id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
+    work_unit_and_post = forms.CharField(
+        label=_("Work unit and post"), max_length=200, required=False
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Attachment"))
+
+
+class BatchUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Nomination workbook (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        help_text=_(
+            "One row per candidate (村, 姓名, 身份证号, 拟任职务, 任职时间, 推荐理由); "
+            "family members on a sheet named 家庭成员, by the candidate's ID number."
+        ),
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=TEXT, required=False)
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        label=_("What must be revised"),
+        widget=TEXT,
+        error_messages={"required": _("Say what must be revised.")},
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        widget=TEXT,
+        error_messages={"required": _("Give the reason for the rejection.")},
+    )
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=TEXT, required=False)
+    override_reason = forms.CharField(
+        label=_("Reason for overriding a disagreement"), widget=TEXT, required=False
+    )
+    strict_control_justification = forms.CharField(
+        label=_("Justification of strict control (a relative on a gang list)"),
+        widget=TEXT,
+        required=False,
+    )
+
+
+class CheckpointsForm(forms.Form):
+    """The five checkpoints (五关): a verdict and a note each."""
+
+    def __init__(self, *args, initial_rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        recorded = {row.kind: row for row in initial_rows}
+        for kind, label in Checkpoint.Kind.choices:
+            row = recorded.get(kind)
+            self.fields[f"{kind}_verdict"] = forms.ChoiceField(
+                label=label,
+                choices=Checkpoint.Verdict.choices,
+                initial=row.verdict if row else Checkpoint.Verdict.PASS,
+            )
+            self.fields[f"{kind}_note"] = forms.CharField(
+                label=_("Note"), required=False, initial=row.note if row else ""
+            )
+
+    def verdicts(self) -> dict[str, tuple[str, str]]:
+        return {
+            kind: (self.cleaned_data[f"{kind}_verdict"], self.cleaned_data[f"{kind}_note"])
+            for kind in Checkpoint.Kind.values
+        }
+
+
+class JointReviewForm(forms.Form):
+    departments = forms.MultipleChoiceField(
+        label=_("Departments asked for an opinion"),
+        choices=Department.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Pick at least one department.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].initial = list(
+            DefaultDepartment.objects.values_list("department", flat=True)
+        )
+
+
+class OpinionForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Opinion"),
+        choices=[
+            (DepartmentOpinion.Verdict.AGREE, DepartmentOpinion.Verdict.AGREE.label),
+            (DepartmentOpinion.Verdict.DISAGREE, DepartmentOpinion.Verdict.DISAGREE.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), widget=TEXT, required=False)
+
+
+class LedgerForm(forms.Form):
+    date_from = forms.DateField(label=_("Period from"), widget=DATE)
+    date_to = forms.DateField(label=_("Period to"), widget=DATE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("date_from")
+            and cleaned.get("date_to")
+            and cleaned["date_to"] < cleaned["date_from"]
+        ):
+            self.add_error("date_to", _("The end of the period comes before its start."))
+        return cleaned

@@ -1,0 +1,603 @@
+"""Candidate vetting pages: my queue with the pipeline, the case list and its export, the
+joint review ledger, a case with its timeline and the actions the user may take, and
+the batch nomination of the change of office.
+
+Who sees what: township users see their townships' cases (another township's case
+is 404); the district sees all; a joint-review department sees only the cases it was
+asked about; other roles get 403. What a user may do comes from vetting.workflow.
+"""
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cadres.forms import add_service_errors
+from cadres.identity import mask_id_number
+from cadres.models import AccessLogEntry, ImportFile, Township
+from cadres.roster import post_label
+from cadres.scoping import user_townships
+from cadres.services import access_log_append, import_file_store
+from cadres.spreadsheets import SpreadsheetError
+from cadres.xlsx_export import Column, WorkbookWriter
+from vetting import workflow
+from vetting.candidate_forms import (
+    ApproveForm,
+    AttachmentForm,
+    BatchUploadForm,
+    CaseForm,
+    CheckpointsForm,
+    JointReviewForm,
+    LedgerForm,
+    NoteForm,
+    OpinionForm,
+    RejectForm,
+    RelativeForm,
+    ReturnForm,
+)
+from vetting.models import (
+    CandidateCase,
+    CaseAttachment,
+    Checkpoint,
+    DepartmentOpinion,
+    Hit,
+)
+from vetting.selectors import case_queue, cases_visible, cases_with_related, pipeline_counts
+from vetting.services import batch, candidates
+
+PAGE_SIZE = 25
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SORTS = {
+    "recent": ("-created_at", "-pk"),
+    "name": ("name_key", "pk"),
+    "village": ("village__code", "pk"),
+}
+
+
+def _townships(request):
+    return user_townships(request.user) if request else Township.objects.none()
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        label=gettext_lazy("State"),
+        choices=CandidateCase.State.choices,
+        empty_label=gettext_lazy("Any state"),
+    )
+    township = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Township"), field_name="village__township", queryset=_townships
+    )
+    name = django_filters.CharFilter(
+        label=gettext_lazy("Name"), field_name="name_key", lookup_expr="contains"
+    )
+    submitted_after = django_filters.DateFilter(
+        label=gettext_lazy("Submitted from"), field_name="submitted_at__date", lookup_expr="gte"
+    )
+    submitted_before = django_filters.DateFilter(
+        label=gettext_lazy("Submitted until"), field_name="submitted_at__date", lookup_expr="lte"
+    )
+    sort = django_filters.ChoiceFilter(
+        label=gettext_lazy("Sort by"),
+        method="sort_by",
+        choices=[
+            ("recent", gettext_lazy("Most recent")),
+            ("name", gettext_lazy("Name")),
+            ("village", gettext_lazy("Village")),
+        ],
+    )
+
+    class Meta:
+        model = CandidateCase
+        fields = ["state", "township", "name"]
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["recent"]))
+
+
+def _case_filter(request) -> CaseFilter:
+    return CaseFilter(
+        request.GET, queryset=cases_with_related(cases_visible(request.user)), request=request
+    )
+
+
+@login_required
+def queue(request):
+    visible = cases_visible(request.user)
+    waiting = cases_with_related(case_queue(request.user)).order_by("submitted_at", "pk")
+    page_obj = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vetting/candidates/queue.html",
+        {
+            "page_obj": page_obj,
+            "cases": page_obj.object_list,
+            "pipeline": pipeline_counts(visible),
+            "states": CandidateCase.State.choices,
+            "can_nominate": request.user.has_perm(workflow.NOMINATE),
+            "can_bulk_agree": request.user.has_perm(workflow.GIVE_OPINION),
+        },
+    )
+
+
+@login_required
+def case_list(request):
+    filterset = _case_filter(request)
+    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vetting/candidates/list.html",
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "cases": page_obj.object_list,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+CASE_COLUMNS = [
+    Column("乡镇（街道）", 14),
+    Column("村", 12),
+    Column("姓名", 10),
+    Column("身份证号", 22, text=True),
+    Column("拟任职务", 18),
+    Column("状态", 10),
+    Column("推荐人", 10),
+    Column("提交时间", 17),
+    Column("比中（本人/家庭成员）", 12),
+]
+
+
+def _xlsx(writer: WorkbookWriter, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer.save(response)
+    return response
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@login_required
+def case_export(request):
+    filterset = _case_filter(request)
+    writer = WorkbookWriter()
+    sheet = writer.sheet("人选资格联审", CASE_COLUMNS)
+    for case in filterset.qs.iterator(chunk_size=2000):
+        sheet.append(
+            [
+                case.village.township.name,
+                case.village.name,
+                case.name,
+                mask_id_number(case.id_number),
+                f"{case.get_body_display()}{case.get_title_display()}",
+                case.get_state_display(),
+                str(case.nominated_by),
+                _local(case.submitted_at),
+                f"{case.hits_total}/{case.relative_hits}",
+            ]
+        )
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        detail="candidate cases " + request.GET.urlencode(),
+    )
+    return _xlsx(writer, "candidate-cases.xlsx")
+
+
+LEDGER_COLUMNS = [
+    Column("序号", 6),
+    Column("乡镇（街道）", 14),
+    Column("村", 12),
+    Column("姓名", 10),
+    Column("身份证号", 22, text=True),
+    Column("拟任职务", 18),
+    Column("提交时间", 17),
+    Column("乡镇初审（五关）", 30),
+    Column("联审部门意见", 40),
+    Column("区级审查（五关）", 30),
+    Column("比中情况", 24),
+    Column("结论", 10),
+    Column("决定人", 10),
+    Column("决定时间", 17),
+    Column("理由", 30),
+]
+
+
+def _checkpoints_text(checkpoints, level: str) -> str:
+    return "；".join(
+        f"{c.get_kind_display()}{c.get_verdict_display()}" + (f"（{c.note}）" if c.note else "")
+        for c in checkpoints
+        if c.level == level
+    )
+
+
+@login_required
+def ledger(request):
+    """The joint review ledger (联审台账) of a period, by submission date, as xlsx."""
+    if not request.user.has_perm(workflow.REVIEW_DISTRICT) and not request.user.has_perm(
+        workflow.REVIEW_TOWNSHIP
+    ):
+        raise PermissionDenied
+    form = LedgerForm(request.GET or None)
+    if not form.is_valid():
+        return render(request, "vetting/candidates/ledger.html", {"form": form})
+    period = (form.cleaned_data["date_from"], form.cleaned_data["date_to"])
+    cases = (
+        cases_visible(request.user)
+        .filter(submitted_at__date__range=period)
+        .select_related("village__township", "decided_by")
+        .prefetch_related(
+            "checkpoints",
+            "opinions",
+            Prefetch("hits", queryset=Hit.objects.select_related("entry__source")),
+        )
+        .order_by("submitted_at", "pk")
+    )
+    writer = WorkbookWriter()
+    sheet = writer.sheet("联审台账", LEDGER_COLUMNS)
+    for number, case in enumerate(cases, start=1):
+        checkpoints = list(case.checkpoints.all())
+        sheet.append(
+            [
+                number,
+                case.village.township.name,
+                case.village.name,
+                case.name,
+                mask_id_number(case.id_number),
+                f"{case.get_body_display()}{case.get_title_display()}",
+                _local(case.submitted_at),
+                _checkpoints_text(checkpoints, Checkpoint.Level.TOWNSHIP),
+                "；".join(
+                    f"{o.get_department_display()}：{o.get_verdict_display()}"
+                    + (f"（{o.note}）" if o.note else "")
+                    for o in case.opinions.all()
+                ),
+                _checkpoints_text(checkpoints, Checkpoint.Level.DISTRICT),
+                "；".join(
+                    f"{h.entry.source.get_kind_display()}·{h.get_status_display()}"
+                    for h in case.hits.all()
+                ),
+                case.get_state_display(),
+                str(case.decided_by or ""),
+                _local(case.decided_at),
+                case.decision_reason,
+            ]
+        )
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        detail=f"joint review ledger {period[0]}..{period[1]}",
+    )
+    return _xlsx(writer, f"ledger-{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.xlsx")
+
+
+# Nomination ---------------------------------------------------------------------------
+
+
+@login_required
+def case_new(request):
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    form = CaseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = candidates.case_create(actor=request.user, **form.service_values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The nomination was saved as a draft."))
+            return redirect("vetting:case_detail", pk=case.pk)
+    return render(request, "vetting/candidates/form.html", {"form": form, "case": None})
+
+
+def _visible_case(request, pk: int) -> CandidateCase:
+    return get_object_or_404(cases_visible(request.user).select_related("village"), pk=pk)
+
+
+@login_required
+def case_edit(request, pk: int):
+    case = _visible_case(request, pk)
+    if not workflow.may(request.user, case, "edit"):
+        raise PermissionDenied
+    form = CaseForm(request.POST or None, instance=case, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidates.case_update(actor=request.user, case=case, **form.service_values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The nomination was saved."))
+            return redirect("vetting:case_detail", pk=case.pk)
+    return render(request, "vetting/candidates/form.html", {"form": form, "case": case})
+
+
+# The case ------------------------------------------------------------------------------
+
+ACTION_FORMS = {
+    "submit": NoteForm,
+    "forward": NoteForm,
+    "return": ReturnForm,
+    "reject": RejectForm,
+    "approve": ApproveForm,
+    "open_joint_review": JointReviewForm,
+    "opinion": OpinionForm,
+    "check": CheckpointsForm,
+}
+
+
+def _render_case(request, case: CandidateCase, forms: dict | None = None, status: int = 200):
+    case = (
+        CandidateCase.objects.select_related(
+            "village__township", "villager_group", "nominated_by", "decided_by", "post", "person"
+        )
+        .prefetch_related(
+            "relatives",
+            "attachments",
+            "transitions__actor",
+            "checkpoints__recorded_by",
+            "opinions__given_by",
+        )
+        .get(pk=case.pk)
+    )
+    allowed = workflow.available(request.user, case)
+    if (
+        "opinion" in allowed
+        and not case.opinions.filter(
+            department=request.user.department or "", verdict=DepartmentOpinion.Verdict.PENDING
+        ).exists()
+    ):
+        allowed.discard("opinion")
+    forms = forms or {}
+    action_forms = {
+        verb: forms.get(verb) or ACTION_FORMS[verb]() for verb in allowed if verb in ACTION_FORMS
+    }
+    checkpoints = list(case.checkpoints.all())
+    level = "township" if case.state == CandidateCase.State.TOWNSHIP_REVIEW else "district"
+    if "check" in allowed:
+        action_forms["check"] = forms.get("check") or CheckpointsForm(
+            initial_rows=[c for c in checkpoints if c.level == level]
+        )
+    hits = (
+        Hit.objects.filter(Q(candidate=case) | Q(candidate_relative__case=case))
+        .select_related("entry__source", "candidate_relative")
+        .order_by("-score", "pk")
+    )
+    return render(
+        request,
+        "vetting/candidates/detail.html",
+        {
+            "case": case,
+            "allowed": allowed,
+            "action_forms": action_forms,
+            "township_checkpoints": [c for c in checkpoints if c.level == "township"],
+            "district_checkpoints": [c for c in checkpoints if c.level == "district"],
+            "hits": hits,
+            "blockers": candidates.approval_blockers(case) if "approve" in allowed else [],
+            "relative_form": forms.get("relative") or RelativeForm(),
+            "attachment_form": forms.get("attachment") or AttachmentForm(),
+            "can_edit": "edit" in allowed,
+            "can_review_hits": request.user.has_perm("vetting.review_hit"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def case_detail(request, pk: int):
+    return _render_case(request, _visible_case(request, pk))
+
+
+@login_required
+@require_POST
+def case_act(request, pk: int, verb: str):
+    """One step of the workflow; the form of the step, then the service of the step."""
+    case = _visible_case(request, pk)
+    if verb not in ACTION_FORMS:
+        raise PermissionDenied
+    if not workflow.may(request.user, case, verb):
+        raise PermissionDenied
+    form = ACTION_FORMS[verb](request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        calls = {
+            "submit": lambda: candidates.case_submit(
+                actor=request.user, case=case, note=data["note"]
+            ),
+            "forward": lambda: candidates.case_forward(
+                actor=request.user, case=case, note=data["note"]
+            ),
+            "return": lambda: candidates.case_return(
+                actor=request.user, case=case, note=data["note"]
+            ),
+            "reject": lambda: candidates.case_reject(
+                actor=request.user, case=case, reason=data["reason"]
+            ),
+            "approve": lambda: candidates.case_approve(actor=request.user, case=case, **data),
+            "open_joint_review": lambda: candidates.case_joint_review_open(
+                actor=request.user, case=case, departments=data["departments"]
+            ),
+            "opinion": lambda: candidates.case_opinion_give(actor=request.user, case=case, **data),
+            "check": lambda: candidates.case_checkpoints_record(
+                actor=request.user, case=case, verdicts=form.verdicts()
+            ),
+        }
+        try:
+            calls[verb]()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("vetting:case_detail", pk=case.pk)
+    return _render_case(request, case, {verb: form}, status=400)
+
+
+@login_required
+@require_POST
+def relative_add(request, pk: int):
+    case = _visible_case(request, pk)
+    if not workflow.may(request.user, case, "edit"):
+        raise PermissionDenied
+    form = RelativeForm(request.POST)
+    if form.is_valid():
+        try:
+            candidates.case_relative_add(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("vetting:case_detail", pk=case.pk)
+    return _render_case(request, case, {"relative": form}, status=400)
+
+
+@login_required
+@require_POST
+def relative_remove(request, pk: int, relative_pk: int):
+    case = _visible_case(request, pk)
+    relative = get_object_or_404(case.relatives, pk=relative_pk)
+    if not workflow.may(request.user, case, "edit"):
+        raise PermissionDenied
+    candidates.case_relative_remove(actor=request.user, relative=relative)
+    return redirect("vetting:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def attachment_add(request, pk: int):
+    case = _visible_case(request, pk)
+    if not workflow.may(request.user, case, "edit"):
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            candidates.case_attachment_add(
+                actor=request.user, case=case, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("vetting:case_detail", pk=case.pk)
+    return _render_case(request, case, {"attachment": form}, status=400)
+
+
+@login_required
+def attachment_download(request, pk: int):
+    """Attachments are served only here, to those who may see the case."""
+    attachment = get_object_or_404(
+        CaseAttachment.objects.filter(case__in=cases_visible(request.user)), pk=pk
+    )
+    access_log_append(user=request.user, action=AccessLogEntry.Action.EXPORT, obj=attachment)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )
+
+
+@login_required
+@require_POST
+def opinions_agree_bulk(request):
+    if not request.user.has_perm(workflow.GIVE_OPINION):
+        raise PermissionDenied
+    ids = [int(value) for value in request.POST.getlist("case") if value.isdigit()]
+    count = candidates.case_opinions_agree_bulk(
+        actor=request.user, case_ids=ids, note=request.POST.get("note", "")
+    )
+    skipped = len(ids) - count
+    messages.success(
+        request,
+        _("Agreed on %(count)d cases; %(skipped)d not clean, to be handled one by one.")
+        % {"count": count, "skipped": skipped},
+    )
+    return redirect("vetting:case_queue")
+
+
+# Batch nomination (换届) -----------------------------------------------------------------
+
+
+def _batch_file(user, pk: int) -> ImportFile:
+    return get_object_or_404(
+        ImportFile.objects.filter(kind=ImportFile.Kind.CANDIDATES, uploaded_by=user), pk=pk
+    )
+
+
+def _plan_or_error(request, form, source):
+    try:
+        return batch.batch_plan(actor=request.user, source=source)
+    except SpreadsheetError as error:
+        form.add_error("file", str(error))
+    return None
+
+
+@login_required
+def batch_upload(request):
+    """Upload → check (a workbook in error is not kept) → preview → confirm."""
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    form = BatchUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        plan = _plan_or_error(request, form, upload)
+        if plan is not None and not plan.ok:
+            return render(
+                request,
+                "vetting/candidates/batch_preview.html",
+                {"plan": plan, "record": None},
+            )
+        if plan is not None:
+            try:
+                record, _earlier = import_file_store(
+                    actor=request.user, upload=upload, kind=ImportFile.Kind.CANDIDATES
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("vetting:batch_preview", pk=record.pk)
+    return render(request, "vetting/candidates/batch_upload.html", {"form": form})
+
+
+@login_required
+def batch_preview(request, pk: int):
+    record = _batch_file(request.user, pk)
+    with record.file.open("rb") as handle:
+        plan = batch.batch_plan(actor=request.user, source=handle)
+    return render(
+        request,
+        "vetting/candidates/batch_preview.html",
+        {
+            "plan": plan,
+            "record": record,
+            "sample": [
+                {**case, "post": post_label(case["body"], case["title"])}
+                for case in plan.cases[:20]
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def batch_confirm(request, pk: int):
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    record = _batch_file(request.user, pk)
+    if record.status == ImportFile.Status.IMPORTED:
+        messages.info(request, _("This workbook has already been imported."))
+        return redirect("vetting:case_queue")
+    try:
+        ids = batch.batch_nominate(actor=request.user, import_file=record)
+    except ValidationError as error:
+        for message in error.messages[:20]:
+            messages.error(request, message)
+        return redirect("vetting:batch_preview", pk=record.pk)
+    messages.success(
+        request,
+        _("%(count)d candidates were nominated, submitted and screened.") % {"count": len(ids)},
+    )
+    return redirect("vetting:case_list")

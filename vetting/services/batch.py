@@ -1,0 +1,269 @@
+"""Batch nomination for the change of office (换届): one workbook, many candidates.
+
+The first sheet has one row per candidate, a sheet named 家庭成员 (or 家属, 亲属) the
+family members, keyed by the candidate's ID number. ``batch_plan`` reads the
+workbook through the shared reader and works out every row without writing: the
+preview. ``batch_nominate`` plans again inside one transaction and, when no row is
+in error, creates the cases already submitted to the township review, and screens
+all of them set-wise in one run. The column vocabulary is the roster's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.identity import normalize_id_number
+from cadres.models import ImportFile, Post, Relative, Village
+from cadres.roster import (
+    CADRE_COLUMNS,
+    EDUCATION_SYNONYMS,
+    FAMILY_COLUMNS,
+    POLITICAL_SYNONYMS,
+    RELATION_SYNONYMS,
+    _ethnicity_synonyms,
+    _sheets,
+    parse_posts,
+)
+from cadres.scoping import scope
+from cadres.services import identity_values
+from cadres.spreadsheets import Column, RowError, parse_choice, parse_date, parse_text, read_sheet
+from vetting import workflow
+from vetting.models import CandidateCase, CandidateRelative, CaseTransition
+from vetting.services.candidates import cases_screen
+
+_ROSTER = {column.key: column for column in CADRE_COLUMNS}
+NOMINEE_COLUMNS = (
+    _ROSTER["township"],
+    _ROSTER["village"],
+    _ROSTER["name"],
+    _ROSTER["sex"],
+    _ROSTER["ethnicity"],
+    _ROSTER["id_number"],
+    _ROSTER["birth_date"],
+    _ROSTER["political_status"],
+    _ROSTER["education"],
+    Column("post", "拟任职务", ("拟任职位", "推荐职务", "职务"), True),
+    Column("term_start", "任职时间", ("任期开始时间", "任职日期", "换届时间"), True),
+    Column("reason", "推荐理由", ("推荐意见", "理由", "主要表现"), True),
+    _ROSTER["phone"],
+)
+RELATIVE_COLUMNS = (
+    Column("candidate_id_number", "人选身份证号", ("候选人身份证号", "推荐人选身份证号"), True),
+    *(column for column in FAMILY_COLUMNS if column.key != "cadre_id_number"),
+)
+LABELS = {c.key: c.label for c in (*NOMINEE_COLUMNS, *RELATIVE_COLUMNS)}
+
+
+@dataclass
+class BatchPlan:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    relatives: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rows > 0 and not self.errors
+
+
+class _Row:
+    """Parse one row's cells, collecting errors that name the row and the column."""
+
+    def __init__(self, plan: BatchPlan, number: int, values: dict):
+        self.plan, self.number, self.values, self.failed = plan, number, values, False
+
+    def error(self, key: str, message: str) -> None:
+        self.plan.errors.append(RowError(self.number, LABELS.get(key, ""), message))
+        self.failed = True
+
+    def identity(self, **values) -> dict:
+        """identity_values of the row, its errors put on the row's columns."""
+        if not values.get("name"):
+            self.error("name", _("Give the name."))
+            return {}
+        try:
+            return identity_values(**values)
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                for message in messages:
+                    self.error(key, message)
+            return {}
+
+    def get(self, key: str, parser=parse_text, *args, **kwargs):
+        try:
+            return parser(self.values[key], *args, **kwargs)
+        except ValueError as error:
+            self.error(key, str(error))
+            return None
+
+
+def _villages(actor) -> tuple[dict, dict]:
+    villages = scope(Village.objects.select_related("township"), actor)
+    by_name: dict[str, list[Village]] = {}
+    by_place: dict[tuple[str, str], Village] = {}
+    for village in villages:
+        by_name.setdefault(village.name, []).append(village)
+        by_place[(village.township.name, village.name)] = village
+    return by_name, by_place
+
+
+def batch_plan(*, actor, source) -> BatchPlan:
+    """Read and check the workbook (no writes); row errors are in Chinese."""
+    if not actor.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    plan = BatchPlan()
+    main_sheet, family_sheet = _sheets(source)
+    by_name, by_place = _villages(actor)
+    ethnicities = _ethnicity_synonyms()
+    seen: set[str] = set()
+    for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet):
+        plan.rows += 1
+        cells = _Row(plan, row.number, row.values)
+        identity = cells.identity(
+            name=cells.get("name"),
+            id_number=row.values["id_number"],
+            birth_date=cells.get("birth_date", parse_date),
+            sex=cells.get("sex", parse_choice, Sex) or "",
+        )
+        id_number = identity.get("id_number")
+        if not id_number:
+            cells.error("id_number", _("Give the ID number."))
+        elif id_number in seen:
+            cells.error("id_number", _("This ID number appears twice in the workbook."))
+        seen.add(id_number)
+        village_name, township_name = cells.get("village"), cells.get("township")
+        village = by_place.get((township_name, village_name))
+        if village is None:
+            candidates = by_name.get(village_name, [])
+            if len(candidates) == 1:
+                village = candidates[0]
+            elif candidates:
+                cells.error(
+                    "village",
+                    _("Villages of this name exist in several townships; give the township."),
+                )
+            else:
+                cells.error(
+                    "village",
+                    _("“%(village)s” is not a village of your townships.")
+                    % {"village": village_name},
+                )
+        posts = cells.get("post", parse_posts) or []
+        if len(posts) > 1:
+            cells.error("post", _("Give one proposed post per row."))
+        elif posts and posts[0][0] == Post.Body.VILLAGER_GROUP:
+            cells.error("post", _("Nominate group leaders one by one, not in a batch."))
+        term_start = cells.get("term_start", parse_date)
+        if term_start is None and not cells.failed:
+            cells.error("term_start", _("Give the date the term starts."))
+        reason = cells.get("reason")
+        values = {
+            **identity,
+            "ethnicity": cells.get("ethnicity", parse_choice, Ethnicity, synonyms=ethnicities)
+            or Ethnicity.HAN,
+            "political_status": cells.get(
+                "political_status",
+                parse_choice,
+                PoliticalStatus,
+                synonyms=POLITICAL_SYNONYMS,
+            )
+            or "",
+            "education": cells.get(
+                "education", parse_choice, Education, synonyms=EDUCATION_SYNONYMS
+            )
+            or "",
+            "phone": cells.get("phone")[:20] if row.values["phone"] else "",
+        }
+        if not cells.failed:
+            plan.cases.append(
+                {
+                    **values,
+                    "village": village,
+                    "body": posts[0][0],
+                    "title": posts[0][1],
+                    "term_start": term_start,
+                    "reason": reason,
+                }
+            )
+    if family_sheet is not None:
+        for row in read_sheet(source, RELATIVE_COLUMNS, sheet=family_sheet):
+            cells = _Row(plan, row.number, row.values)
+            owner = normalize_id_number(row.values["candidate_id_number"]).value
+            if owner not in seen:
+                cells.error(
+                    "candidate_id_number", _("No candidate of the workbook has this ID number.")
+                )
+            relative = {
+                "owner": owner,
+                "relation": cells.get(
+                    "relation", parse_choice, Relative.Relation, synonyms=RELATION_SYNONYMS
+                ),
+                "work_unit_and_post": cells.get("work_unit_and_post")[:200],
+                **cells.identity(
+                    name=cells.get("name"),
+                    id_number=row.values["id_number"],
+                    birth_date=cells.get("birth_date", parse_date),
+                ),
+            }
+            if relative["relation"] is None and row.values["relation"] is None:
+                cells.error("relation", _("Give the relation to the candidate."))
+            if not cells.failed:
+                plan.relatives.append(relative)
+    return plan
+
+
+@transaction.atomic
+def batch_nominate(*, actor, import_file: ImportFile) -> list[int]:
+    """Create every case of the workbook, submitted and screened, or nothing at all."""
+    with import_file.file.open("rb") as handle:
+        plan = batch_plan(actor=actor, source=handle)
+    if not plan.ok:
+        raise ValidationError(
+            [str(error) for error in plan.errors[:200]] or [_("The workbook has no candidate.")]
+        )
+    now = timezone.now()
+    state = CandidateCase.State.TOWNSHIP_REVIEW
+    cases = [
+        CandidateCase(**values, state=state, nominated_by=actor, submitted_at=now)
+        for values in plan.cases
+    ]
+    cases = bulk_create_with_history(cases, CandidateCase, batch_size=1000, default_user=actor)
+    if any(case.pk is None for case in cases):  # backends that return no keys
+        cases = list(CandidateCase.objects.filter(nominated_by=actor, submitted_at=now))
+    by_id = {case.id_number: case for case in cases}
+    relatives = []
+    for values in plan.relatives:
+        owner = by_id[values.pop("owner")]
+        relatives.append(CandidateRelative(case=owner, **values))
+    bulk_create_with_history(relatives, CandidateRelative, batch_size=1000, default_user=actor)
+    CaseTransition.objects.bulk_create(
+        [
+            CaseTransition(
+                case=case,
+                verb=verb,
+                from_state=source,
+                to_state=target,
+                actor=actor,
+                note=_("Batch nomination: %(file)s") % {"file": import_file.original_name},
+            )
+            for case in cases
+            for verb, source, target in (
+                ("create", "", CandidateCase.State.DRAFT),
+                ("submit", CandidateCase.State.DRAFT, state),
+            )
+        ],
+        batch_size=2000,
+    )
+    ids = [case.pk for case in cases]
+    cases_screen(ids)
+    import_file.status = ImportFile.Status.IMPORTED
+    import_file.summary = {"cases": len(cases), "relatives": len(relatives)}
+    import_file.save(update_fields=["status", "summary", "updated_at"])
+    return ids
