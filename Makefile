@@ -20,10 +20,14 @@ install: $(STAMP)
 run: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python scripts/run.py
 
-# Tests run with the development defaults (no HTTPS redirect) and a broker folder of their own.
+# Tests run with the development defaults (no HTTPS redirect) and a broker folder of their own:
+# most in parallel processes, then the ones that start a Celery worker or a browser one at a
+# time (they share the broker and the live server).
+TEST_ENV = DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CELERY_FILESYSTEM_DIR=$${CELERY_FILESYSTEM_DIR:-var/test-broker}
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CELERY_FILESYSTEM_DIR=$${CELERY_FILESYSTEM_DIR:-var/test-broker} \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not worker and not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -m "worker or browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

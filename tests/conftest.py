@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 from django.conf import settings
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import UserFactory
 
@@ -36,6 +36,17 @@ REFERENCE_DATA_LOADERS = [
 
 JINCHANG = "220502100"
 HUANTONG = "220502200"
+
+
+@pytest.fixture(autouse=True)
+def isolated_uploads(settings, tmp_path):
+    """Each test stores uploads and built files in a folder of its own (parallel runs)."""
+    location = tmp_path / "uploads"
+    settings.MEDIA_ROOT = location
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(location)}},
+    }
 
 
 @pytest.fixture
