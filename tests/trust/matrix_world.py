@@ -35,10 +35,11 @@ from tests.factories import (
 )
 from tests.training.factories import at
 from tests.vetting.factories import import_list, run_inline
+from tests.vetting_candidates.factories import all_pass, person_data, relative_data
 from training import services as training
 from training.models import Session
 from vetting.models import Hit, RemovalCase, WatchlistSource
-from vetting.services import review
+from vetting.services import candidates, review
 
 # Every name and text of the other township's objects contains this.
 MARKER = "泄漏"
@@ -280,6 +281,49 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
     return side
 
 
+def _candidate_case(side: Side, staff, reviewer, users) -> None:
+    """A nomination at district review, with the department (discipline) asked for its opinion."""
+    label = side.label
+    case = candidates.case_create(
+        actor=staff,
+        village=side.village,
+        body=Post.Body.VILLAGERS_COMMITTEE,
+        title=Post.Title.MEMBER,
+        term_start=dt.date(2026, 12, 1),
+        reason=f"{label}群众基础好",
+        relatives=[relative_data(name=f"{label}亲戚" if label else "候选亲属")],
+        **person_data(name=f"{label}候选人" if label else "金厂候选人"),
+    )
+    side.objects["case_attachment"] = candidates.case_attachment_add(
+        actor=staff, case=case, upload=pdf(f"{label}推荐材料.pdf")
+    )
+    side.objects["case_relative"] = case.relatives.get()
+    case = candidates.case_submit(actor=staff, case=case)
+    candidates.case_checkpoints_record(actor=reviewer, case=case, verdicts=all_pass())
+    case = candidates.case_forward(actor=reviewer, case=case)
+    candidates.case_joint_review_open(
+        actor=users["district"], case=case, departments=["discipline"]
+    )
+    side.objects["candidate_case"] = case
+    # A nomination workbook, kept for its preview (shown to its uploader only).
+    nominee = {
+        "乡镇": side.township.name,
+        "村": side.village.name,
+        "姓名": f"{label}批量候选" if label else "批量候选",
+        "身份证号": make_id_number(dt.date(1990, 1, 2), len(label) + 7),
+        "拟任职务": "村民委员会委员",
+        "任职时间": "2026-12-01",
+        "推荐理由": f"{label}群众基础好",
+    }
+    sheet = roster_bytes([nominee], headers=list(nominee))
+    side.objects["batch_file"], _ = import_file_store(
+        actor=staff,
+        upload=xlsx(sheet, "候选人.xlsx"),
+        kind=ImportFile.Kind.CANDIDATES,
+        township=side.township,
+    )
+
+
 def build_world() -> World:
     builder = UserFactory(username="matrix-builder", is_superuser=True, is_staff=True)
     users = {
@@ -289,6 +333,7 @@ def build_world() -> World:
         "department": UserFactory(role="联审部门", department="discipline"),
         "sysadmin": UserFactory(role="系统管理员", is_staff=True),
         "other_staff": UserFactory(role="乡镇工作人员", townships=[HUANTONG]),
+        "other_reviewer": UserFactory(role="乡镇审核人", townships=[HUANTONG]),
     }
     own = _side(JINCHANG, "", 11, builder, users["staff"])
     other = _side(HUANTONG, MARKER, 12, builder, users["other_staff"])
@@ -335,6 +380,8 @@ def build_world() -> World:
         review.hit_confirm(actor=users["district"], hit=hit, reason="身份证号一致，系本人")
         side.objects["hit"] = hit
         side.objects["removal"] = RemovalCase.objects.get(hit=hit)
+    _candidate_case(own, users["staff"], users["reviewer"], users)
+    _candidate_case(other, users["other_staff"], users["other_reviewer"], users)
     district["report"] = monthly_report_build(month=Month.parse(REPORT_MONTH))
     assert Group.objects.filter(name="系统管理员").exists()
     return World(

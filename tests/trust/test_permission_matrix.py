@@ -2,8 +2,8 @@
 
 Every URL pattern of the project, enumerated from the resolver, is requested by every role
 against 金厂镇's object ("own") and 环通乡's ("other"), with the status its policy expects.
-No 200 response to a 金厂镇 township role carries the other side's markers, every POST needs
-the CSRF token, and anonymous users are sent to the login page.
+No response (of any status) to a 金厂镇 township role carries the other side's markers,
+every POST needs the CSRF token, and anonymous users are sent to the login page.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from collections.abc import Callable
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.trust.matrix_world import (
@@ -136,6 +137,18 @@ ARGS: dict[str, Args] = {
     "vetting:run_detail": district("run"),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
+    "vetting:case_detail": obj("candidate_case"),
+    "vetting:case_edit": obj("candidate_case"),
+    "vetting:case_act": obj("candidate_case", verb="opinion"),
+    "vetting:case_relative_add": obj("candidate_case"),
+    "vetting:case_relative_remove": (
+        "township",
+        lambda side: {"pk": side.candidate_case.pk, "relative_pk": side.case_relative.pk},
+    ),
+    "vetting:case_attach": obj("candidate_case"),
+    "vetting:case_attachment": obj("case_attachment"),
+    "vetting:batch_preview": obj("batch_file"),
+    "vetting:batch_confirm": obj("batch_file"),
     # supervision
     "supervision:record_detail": obj("supervision_record"),
     "supervision:record_edit": obj("supervision_record"),
@@ -215,6 +228,32 @@ POLICIES = {
     # Only the uploader (the district reviewer here) sees an uploaded watchlist: 404 to others.
     "UPLOADER_ONLY": policy(district="login 403 403 200 403 404"),
     "UPLOADER_ONLY_POST": policy(district="login P403 P403 P302 P403 P404"),
+    # Candidate cases: everyone in the workflow, not the system administrator; the department
+    # sees the cases it was asked about, of every township.
+    "CANDIDATE_LISTS": one("login 200 200 200 200 403"),
+    "REVIEWERS_ONLY": one("login 403 200 200 403 403"),
+    "DEPARTMENT_POST": one("login P403 P403 P403 P302 P403"),
+    "CANDIDATE_CASE": side_policy(
+        own="login 200 200 200 200 403", other="login 404 404 200 200 403"
+    ),
+    "CANDIDATE_CASE_LOCKED": side_policy(
+        own="login 403 403 403 403 403", other="login 404 404 403 403 403"
+    ),
+    "CANDIDATE_CASE_LOCKED_POST": side_policy(
+        own="login P403 P403 P403 P403 P403", other="login P404 P404 P403 P403 P403"
+    ),
+    # The opinion's form with empty data: 400 with the errors, for the asked department only.
+    "CANDIDATE_OPINION": side_policy(
+        own="login P403 P403 P403 P400 P403", other="login P404 P404 P403 P400 P403"
+    ),
+    # A nomination workbook is previewed and confirmed by its uploader only (金厂镇's staff here);
+    # confirming needs vetting.nominate_candidate, checked first.
+    "UPLOADER_ONLY_TOWNSHIP": side_policy(
+        own="login 200 404 404 404 404", other="login 404 404 404 404 404"
+    ),
+    "UPLOADER_ONLY_TOWNSHIP_POST": side_policy(
+        own="login P302 P404 P403 P403 P403", other="login P404 P404 P403 P403 P403"
+    ),
     # Township objects.
     "TOWNSHIP_READ": side_policy(
         own="login 200 200 200 404 200", other="login 404 404 200 404 200"
@@ -393,6 +432,24 @@ POLICY = {
     "vetting:watchlist_upload": "DISTRICT_ONLY",
     "vetting:watchlist_preview": "UPLOADER_ONLY",
     "vetting:watchlist_confirm": "UPLOADER_ONLY_POST",
+    # vetting: candidate cases; the world's cases wait for the department's opinion at the
+    # district, where nobody may edit them and only the asked department may give it.
+    "vetting:case_queue": "CANDIDATE_LISTS",
+    "vetting:case_list": "CANDIDATE_LISTS",
+    "vetting:case_export": "CANDIDATE_LISTS",
+    "vetting:case_ledger": "REVIEWERS_ONLY",
+    "vetting:case_new": "TOWNSHIP_WRITE",
+    "vetting:batch_upload": "TOWNSHIP_WRITE",
+    "vetting:batch_preview": "UPLOADER_ONLY_TOWNSHIP",
+    "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
+    "vetting:opinions_agree": "DEPARTMENT_POST",
+    "vetting:case_detail": "CANDIDATE_CASE",
+    "vetting:case_attachment": "CANDIDATE_CASE",
+    "vetting:case_edit": "CANDIDATE_CASE_LOCKED",
+    "vetting:case_act": "CANDIDATE_OPINION",
+    "vetting:case_relative_add": "CANDIDATE_CASE_LOCKED_POST",
+    "vetting:case_relative_remove": "CANDIDATE_CASE_LOCKED_POST",
+    "vetting:case_attach": "CANDIDATE_CASE_LOCKED_POST",
     # supervision
     **{
         f"supervision:{name}": "READ_NOT_DEPARTMENT"
@@ -529,9 +586,16 @@ def client_for(world: World, role: str, **kwargs) -> Client:
 
 
 def project_patterns():
-    """(name, route) of every named pattern outside the admin."""
+    """(name, route) of every pattern outside the admin."""
     for name, route, _pattern in url_patterns():
         if not is_admin(name, route):
+            yield name, route
+
+
+def covered_patterns():
+    """The patterns the matrix knows (the others fail test_every_pattern_has_a_policy...)."""
+    for name, route in project_patterns():
+        if name in POLICY and (name in ARGS or "<" not in route):
             yield name, route
 
 
@@ -541,7 +605,7 @@ def observe(world: World, role: str) -> tuple[dict, list[str]]:
     results, problems = {}, []
     township = role in TOWNSHIP_ROLES
     before = fingerprint(world)
-    for name, _route in project_patterns():
+    for name, _route in covered_patterns():
         for side, kwargs in targets(world, name, ARGS.get(name, NONE)):
             url = reverse(name, kwargs=kwargs)
             result, response, _ = request(client, url, "GET")
@@ -564,7 +628,7 @@ def observe(world: World, role: str) -> tuple[dict, list[str]]:
             for response in responses:
                 if isinstance(response, str):
                     problems.append(f"{name} [{side}] as {role}: {response}")
-                elif township and response.status_code == 200:
+                elif township and response.status_code != 302:
                     text = body(response)
                     found = [marker for marker in world.markers if marker in text]
                     if found:
@@ -599,10 +663,36 @@ def test_every_pattern_has_a_policy_and_its_kwargs():
     assert not stale, f"policies of patterns that no longer exist: {sorted(stale)}"
 
 
+def storage_settings(location) -> dict:
+    return {
+        "MEDIA_ROOT": location,
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(location)}},
+        },
+    }
+
+
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def uploads(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-uploads")
+
+
+@pytest.fixture(autouse=True)
+def isolated_uploads(uploads):
+    """The world's files serve every test of the module (not a folder per test)."""
+    with override_settings(**storage_settings(uploads)):
+        yield
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, uploads):
     """Built once for the module, in a transaction rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (
+        override_settings(**storage_settings(uploads)),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         yield build_world()
         transaction.set_rollback(True)
 
@@ -646,7 +736,7 @@ def test_the_markers_are_on_the_district_pages(world, db):
 def test_every_post_needs_the_csrf_token(world, db, role):
     client = client_for(world, role, enforce_csrf_checks=True)
     accepted = []
-    for name, _route in project_patterns():
+    for name, _route in covered_patterns():
         for side, kwargs in targets(world, name, ARGS.get(name, NONE)):
             if side == "other":
                 continue
