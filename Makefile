@@ -22,11 +22,12 @@ run: $(STAMP)
 
 # Tests run with the development defaults (no HTTPS redirect) and a broker folder of their own:
 # most in parallel processes, then the ones that start a Celery worker or a browser one at a
-# time (they share the broker and the live server).
+# time (they share the broker and the live server). Whole files go to one process, so a
+# module-scoped fixture (the permission matrix's world) is built once.
 TEST_ENV = DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CELERY_FILESYSTEM_DIR=$${CELERY_FILESYSTEM_DIR:-var/test-broker}
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not worker and not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not worker and not browser" $(PYTEST_ARGS)
 	$(TEST_ENV) $(BIN)/python -m pytest -m "worker or browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
