@@ -28,7 +28,7 @@ from supervision.models import Audit as SupervisionAudit
 from supervision.models import Disclosure, MisconductCase, SupervisionRecord
 from training.models import Attendance, Session
 from training.selectors import coverage_summary, year_coverage
-from vetting.models import Hit, WatchlistSource
+from vetting.models import CandidateCase, Hit, WatchlistSource
 from vetting.models.screening import SubjectKind
 
 CHUNK = 5000
@@ -246,6 +246,56 @@ def _choice_labels() -> dict[str, dict[str, str]]:
         "title": table(Post.Title),
         "end": table(Post.EndReason),
     }
+
+
+def write_vetting(writer: WorkbookWriter, month: Month) -> int:
+    """资格审查: candidate cases decided within the month, with their outcome."""
+    start, end = month.bounds()
+    sheet = writer.sheet(
+        pgettext("sheet", "Vetting"),
+        [
+            Column(_("Township"), 12),
+            Column(_("Village"), 12),
+            Column(_("Full name"), 10),
+            Column(_("ID number"), 22, text=True),
+            Column(_("Post"), 22),
+            Column(_("Submitted at"), 17),
+            Column(_("Outcome"), 10),
+            Column(_("Decided at"), 17),
+            Column(_("Decided by"), 12),
+            Column(_("Reason"), 30),
+        ],
+    )
+    labels = _choice_labels()
+    states = _table(CandidateCase.State)
+    cases = (
+        CandidateCase.objects.filter(decided_at__gte=start, decided_at__lt=end)
+        .order_by("village__township__code", "village__code", "decided_at", "pk")
+        .values_list(
+            "village__township__name", "village__name", "name", "id_number", "body", "title",
+            "submitted_at", "state", "decided_at", "decided_by__name", "decided_by__username",
+            "decision_reason",
+        )
+    )  # fmt: skip
+    rows = 0
+    for (township, village, name, number, body, title, submitted, state, decided, decider_name,
+         decider_username, reason) in cases.iterator(chunk_size=CHUNK):  # fmt: skip
+        sheet.append(
+            [
+                township,
+                village,
+                name,
+                number,
+                labels["body"][body] + labels["title"][title],
+                timezone.localtime(submitted) if submitted else None,
+                states.get(state, state),
+                timezone.localtime(decided),
+                decider_name or decider_username,
+                reason,
+            ]
+        )
+        rows += 1
+    return rows
 
 
 def write_hits(writer: WorkbookWriter, month: Month) -> int:
@@ -488,11 +538,11 @@ def _table(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
-# 资格审查 (candidate vetting decided in the month) joins once candidate vetting exists.
 SHEETS = [
     write_summary,
     write_roster,
     write_changes,
+    write_vetting,
     write_hits,
     write_training,
     write_training_coverage,

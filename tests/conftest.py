@@ -84,20 +84,39 @@ def _database_url_for_worker() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def reference_data(transactional_db):
-    """Put back what data migrations made (townships, roles and their permissions).
-
-    Transactional tests flush every table when they end, so the next one starts
-    without the rows that migrations made; this reruns those migrations' loaders.
-    """
+def load_reference_data() -> None:
+    """Put back what data migrations made (townships, roles and their permissions)."""
     from django.apps import apps
     from django.contrib.contenttypes.models import ContentType
 
-    # The flush also dropped the content types that this process has cached.
+    # A flush also dropped the content types that this process has cached.
     ContentType.objects.clear_cache()
     for module, function in REFERENCE_DATA_LOADERS:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def restore_reference_data_after_flush(request, django_db_blocker):
+    """Transactional tests flush every table when they end; reload the migrations' rows.
+
+    Autouse, so it is torn down after the flush, whatever order tests run in
+    (parallel processes do not keep pytest-django's transactional-tests-last order).
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
+        with django_db_blocker.unblock():
+            load_reference_data()
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """The migrations' rows at the start of a transactional test (its predecessor may have
+    flushed them before this process restored them)."""
+    load_reference_data()
 
 
 @pytest.fixture

@@ -92,8 +92,8 @@ def test_workbook_contents_cell_by_cell(known_data):
     assert [row[5] for row in changes] == ["任职", "离任"]
     assert changes[1][7] == "辞职"
     assert report.row_counts == {
-        "汇总": 11, "干部花名册": 2, "本月变动": 2, "排查预警": 0, "教育培训": 0, "培训覆盖": 2,
-        "监督管理": 0,
+        "汇总": 11, "干部花名册": 2, "本月变动": 2, "资格审查": 0, "排查预警": 0, "教育培训": 0,
+        "培训覆盖": 2, "监督管理": 0,
     }  # fmt: skip
 
 
@@ -222,7 +222,7 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
 
     workbook = load(monthly_report_build(month=OCTOBER))
     assert workbook.sheetnames == [
-        "汇总", "干部花名册", "本月变动", "排查预警", "教育培训", "培训覆盖", "监督管理",
+        "汇总", "干部花名册", "本月变动", "资格审查", "排查预警", "教育培训", "培训覆盖", "监督管理",
     ]  # fmt: skip
     hits = rows(workbook["排查预警"])
     assert len(hits) == 1
@@ -238,3 +238,20 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
     supervision = rows(workbook["监督管理"])
     assert supervision[0][0] == "监督记录"
     assert supervision[0][6] == "未按时公开"
+
+
+def test_vetting_sheet_lists_cases_decided_in_the_month():
+    from tests.vetting_candidates.factories import Cast
+    from vetting.services.candidates import case_reject
+
+    cast = Cast()
+    with time_machine.travel(dt.datetime(2026, 10, 20, 2, tzinfo=dt.UTC), tick=False):
+        case = cast.at_district(name="赵强")
+        case_reject(actor=cast.district_reviewer, case=case, reason="群众口碑差")
+    with time_machine.travel(dt.datetime(2026, 11, 2, 2, tzinfo=dt.UTC), tick=False):
+        cast.submitted(name="钱明")  # submitted in November, not decided: not listed
+    vetting = rows(load(monthly_report_build(month=OCTOBER))["资格审查"])
+    assert len(vetting) == 1
+    assert vetting[0][2] == "赵强"
+    assert vetting[0][6] == "不予通过"
+    assert vetting[0][9] == "群众口碑差"
