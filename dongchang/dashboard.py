@@ -19,7 +19,8 @@ from cadres.models import Person, Post, Village
 from cadres.scoping import scope, user_townships
 from supervision import selectors as supervision
 from training.selectors import coverage_summary, year_coverage
-from vetting.models import Hit, WatchlistSource
+from vetting.models import CandidateCase, Hit, WatchlistSource
+from vetting.selectors import cases_visible
 
 
 @dataclass
@@ -144,6 +145,29 @@ def strict_control(user, today: dt.date) -> Figure:
     )
 
 
+def vetting_pipeline(user, today: dt.date) -> Figure | None:
+    if not user.has_perm("vetting.view_candidatecase"):
+        return None
+    counts = dict(cases_visible(user).values_list("state").annotate(n=Count("pk")).order_by())
+    states = list(CandidateCase.State)
+    url = reverse("vetting:case_list")
+    return Figure(
+        key="vetting",
+        title=_("Candidate vetting pipeline"),
+        chart="bar",
+        labels=[str(state.label) for state in states],
+        series=[{"label": _("Cases"), "data": [counts.get(state.value, 0) for state in states]}],
+        rows=[
+            (
+                str(state.label),
+                counts.get(state.value, 0),
+                f"{url}?{urlencode({'state': state.value})}",
+            )
+            for state in states
+        ],
+    )
+
+
 def pending_hits(user, today: dt.date) -> Figure | None:
     if not user.has_perm("vetting.view_hit"):
         return None
@@ -229,6 +253,7 @@ FIGURES = [
     age_mix,
     education_mix,
     strict_control,
+    vetting_pipeline,
     pending_hits,
     training_coverage,
     overdue_supervision,

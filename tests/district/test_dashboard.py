@@ -64,7 +64,7 @@ def test_dashboard_page_renders_charts_with_bounded_queries(
     client, district, district_reviewer, django_assert_max_num_queries
 ):
     client.force_login(district_reviewer)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     config = json.loads(
@@ -105,3 +105,17 @@ def test_training_coverage_counts_the_township(district, staff):
     assert training.labels == ["金厂镇"]
     trained = next(s for s in training.series if s["label"] == "已培训")
     assert trained["data"] == [1]
+
+
+def test_vetting_pipeline_counts_cases_by_state_and_links_to_them(client):
+    from tests.vetting_candidates.factories import Cast
+
+    cast = Cast()
+    cast.submitted()
+    cast.at_district()
+    pipeline = by_key(figures_for(cast.district_reviewer, TODAY))["vetting"]
+    counts = {label: number for label, number, _link in pipeline.rows}
+    assert sum(counts.values()) == 2
+    client.force_login(cast.district_reviewer)
+    for _label, number, link in pipeline.rows:
+        assert client.get(link).context["page_obj"].paginator.count == number

@@ -222,7 +222,8 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
 
     workbook = load(monthly_report_build(month=OCTOBER))
     assert workbook.sheetnames == [
-        "汇总", "干部花名册", "本月变动", "资格审查", "排查预警", "教育培训", "培训覆盖", "监督管理",
+        "汇总", "干部花名册", "本月变动", "资格审查",
+        "排查预警", "教育培训", "培训覆盖", "监督管理",
     ]  # fmt: skip
     hits = rows(workbook["排查预警"])
     assert len(hits) == 1
