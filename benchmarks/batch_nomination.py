@@ -16,14 +16,10 @@ Prints `name value` lines.
 import argparse
 import datetime as dt
 import io
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from scratch import scratch_database
+
 CANDIDATES = 2_000
 ENTRIES_PER_CANDIDATE = 10
 
@@ -32,20 +28,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("DJANGO_VAR_DIR", tmp)
-        os.environ.setdefault("DJANGO_DEBUG", "true")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dongchang.settings")
-        import django
-
-        django.setup()
-        from django.db import connection
-
-        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            run(max(1, int(CANDIDATES * args.scale)))
-        finally:
-            connection.creation.destroy_test_db(name, verbosity=0)
+    with scratch_database():
+        run(max(1, int(CANDIDATES * args.scale)))
 
 
 def _id_number(birth: dt.date, sequence: int, male: bool) -> str:

@@ -12,15 +12,12 @@ Prints `name value` lines, the ratio last.
 
 import argparse
 import datetime as dt
-import os
 import resource
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from scratch import scratch_database
+
 CADRES = 100_000
 VILLAGES_PER_TOWNSHIP = 120
 BATCH = 5_000
@@ -30,20 +27,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("DJANGO_VAR_DIR", tmp)
-        os.environ.setdefault("DJANGO_DEBUG", "true")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dongchang.settings")
-        import django
-
-        django.setup()
-        from django.db import connection
-
-        name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            run(Path(tmp), int(CADRES * args.scale))
-        finally:
-            connection.creation.destroy_test_db(name, verbosity=0)
+    with scratch_database() as tmp:
+        run(tmp, int(CADRES * args.scale))
 
 
 def populate(cadres: int) -> None:
