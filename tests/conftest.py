@@ -95,21 +95,32 @@ def load_reference_data() -> None:
         getattr(importlib.import_module(module), function)(apps, None)
 
 
-@pytest.fixture(autouse=True)
-def restore_reference_data_after_flush(request, django_db_blocker):
-    """Transactional tests flush every table when they end; reload the migrations' rows.
+_db_blocker = None
 
-    Autouse, so it is torn down after the flush, whatever order tests run in
-    (parallel processes do not keep pytest-django's transactional-tests-last order).
+
+@pytest.fixture(scope="session", autouse=True)
+def _remember_db_blocker(django_db_blocker):
+    global _db_blocker
+    _db_blocker = django_db_blocker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, reload the migrations' rows.
+
+    A hook, not a fixture, so that it runs after every fixture's teardown (the flush
+    included), whatever order the tests run in: parallel processes do not keep
+    pytest-django's transactional-tests-last order.
     """
-    yield
-    marker = request.node.get_closest_marker("django_db")
-    if (marker is not None and marker.kwargs.get("transaction")) or {
-        "transactional_db",
-        "live_server",
-    } & set(request.fixturenames):
-        with django_db_blocker.unblock():
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+    if transactional and _db_blocker is not None:
+        with _db_blocker.unblock():
             load_reference_data()
+    return result
 
 
 @pytest.fixture
