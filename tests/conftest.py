@@ -117,7 +117,10 @@ def pytest_runtest_teardown(item, nextitem):
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
     )
-    if transactional and _db_blocker is not None:
+    # Nothing to restore after the last test (its teardown dropped the test database)
+    # or after one skipped before its fixtures ran (it never touched the database).
+    used_database = "django_db_setup" in (getattr(item, "funcargs", None) or {})
+    if transactional and used_database and nextitem is not None and _db_blocker is not None:
         with _db_blocker.unblock():
             load_reference_data()
     return result
