@@ -154,7 +154,7 @@ def celery_worker_process(reference_data):
         "DJANGO_DEBUG": "true",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
     }
-    log = open(ROOT / "var" / "test-worker.log", "ab")  # noqa: SIM115 (closed at teardown)
+    log = open(settings.VAR_DIR / "test-worker.log", "ab")  # noqa: SIM115 (closed at teardown)
     processes: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
