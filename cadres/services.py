@@ -55,7 +55,10 @@ def may_write_register(user) -> bool:
     return user.is_authenticated and user.is_active and user.has_perms(REGISTER_WRITE_PERMS)
 
 
-def _require_perm(actor, perm: str) -> None:
+def require_perm(actor, perm: str) -> None:
+    """Raise PermissionDenied unless the actor is active and its role holds the permission.
+    Services call it for every write; views call it before reading a form, so that a role that
+    may not act is refused rather than shown the form's errors."""
     if not (actor.is_active and actor.has_perm(perm)):
         raise PermissionDenied
 
@@ -137,7 +140,7 @@ def person_create(
     A person without a home village is visible only once appointed to a post, so
     callers create and appoint in one transaction.
     """
-    _require_perm(actor, "cadres.add_person")
+    require_perm(actor, "cadres.add_person")
     if fields.get("home_village") is not None:
         require_township(actor, fields["home_village"].township_id)
     person = Person(**fields)
@@ -155,7 +158,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields) -> Person:
     """Change a person's fields; identity is normalized again and a change announced."""
-    _require_perm(actor, "cadres.change_person")
+    require_perm(actor, "cadres.change_person")
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_object(actor, person)
     if fields.get("home_village") is not None:
@@ -189,7 +192,7 @@ def post_appoint(
     villager_group: VillagerGroup | None = None,
 ) -> Post:
     """Appoint a person to a post; the database refuses a second secretary or director."""
-    _require_perm(actor, "cadres.add_post")
+    require_perm(actor, "cadres.add_post")
     require_township(actor, village.township_id)
     _check_post_fits(
         person=person, village=village, body=body, title=title, villager_group=villager_group
@@ -271,7 +274,7 @@ def cadre_create(*, actor, person: dict, post: dict) -> Person:
 @transaction.atomic
 def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "") -> Post:
     """End a post early or at term end; the apps above hear of it through ``post_ended``."""
-    _require_perm(actor, "cadres.change_post")
+    require_perm(actor, "cadres.change_post")
     post = Post.objects.select_for_update().get(pk=post.pk)
     require_object(actor, post)
     if post.ended_on is not None:
@@ -301,7 +304,7 @@ def relative_add(
     sex: str = "",
     work_unit_and_post: str = "",
 ) -> Relative:
-    _require_perm(actor, "cadres.add_relative")
+    require_perm(actor, "cadres.add_relative")
     require_object(actor, cadre)
     relative = Relative(cadre=cadre, relation=relation, work_unit_and_post=work_unit_and_post)
     _apply_identity(relative, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
@@ -318,7 +321,7 @@ def relative_add(
 
 @transaction.atomic
 def relative_update(*, actor, relative: Relative, **fields) -> Relative:
-    _require_perm(actor, "cadres.change_relative")
+    require_perm(actor, "cadres.change_relative")
     relative = Relative.objects.select_for_update().get(pk=relative.pk)
     require_object(actor, relative)
     before = _identity_snapshot(relative)

@@ -32,11 +32,10 @@ from cadres.forms import (
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry
 from cadres.profile import render_profile_sections
-from cadres.xlsx_export import Column, WorkbookWriter
+from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 
 PAGE_SIZE = 25
 REVEAL_PERM = "cadres.reveal_id_number"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def register_writer_required(view):
@@ -126,7 +125,7 @@ def person_export(request):
                 _("Yes") if person.under_strict_control else "",
             ]
         )
-    response = HttpResponse(content_type=XLSX_TYPE)
+    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
     filename = f"cadres-{today:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer.save(response)

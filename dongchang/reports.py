@@ -108,12 +108,10 @@ def write_summary(writer: WorkbookWriter, month: Month) -> int:
     columns += [Column(_("Party members"), 10)]
     columns += [Column(str(level.label), 10) for level in Education]
     sheet = writer.sheet(pgettext("sheet", "Summary"), columns)
-    rows = 0
     for township in Township.objects.order_by("code"):
         row = counts.get(township.pk, {})
         sheet.append([township.name, *(row.get(key, 0) for key in aggregates)])
-        rows += 1
-    return rows
+    return sheet.rows
 
 
 def write_roster(writer: WorkbookWriter, month: Month) -> int:
@@ -158,7 +156,6 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
         )
     )
     labels = _choice_labels()
-    rows = 0
     for (_person, township, village), group in itertools.groupby(
         posts.iterator(chunk_size=CHUNK), key=lambda row: (row[0], row[1], row[2])
     ):
@@ -181,8 +178,7 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
                 first[14],
             ]
         )
-        rows += 1
-    return rows
+    return sheet.rows
 
 
 def write_changes(writer: WorkbookWriter, month: Month) -> int:
@@ -219,20 +215,17 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
             "end_reason",
         )
     )
-    rows = 0
     for township, village, name, number, body, title, start, ended, reason in posts.iterator(
         chunk_size=CHUNK
     ):
         post = labels["body"][body] + labels["title"][title]
         if month.first <= start <= month.last:
             sheet.append([township, village, name, number, post, _("Appointed"), start, ""])
-            rows += 1
         if ended is not None and month.first <= ended <= month.last:
             sheet.append(
                 [township, village, name, number, post, _("Left"), ended, labels["end"][reason]]
             )
-            rows += 1
-    return rows
+    return sheet.rows
 
 
 def _choice_labels() -> dict[str, dict[str, str]]:
@@ -277,7 +270,6 @@ def write_vetting(writer: WorkbookWriter, month: Month) -> int:
             "decision_reason",
         )
     )  # fmt: skip
-    rows = 0
     for (township, village, name, number, body, title, submitted, state, decided, decider_name,
          decider_username, reason) in cases.iterator(chunk_size=CHUNK):  # fmt: skip
         sheet.append(
@@ -294,8 +286,7 @@ def write_vetting(writer: WorkbookWriter, month: Month) -> int:
                 reason,
             ]
         )
-        rows += 1
-    return rows
+    return sheet.rows
 
 
 def write_hits(writer: WorkbookWriter, month: Month) -> int:
@@ -353,7 +344,6 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
             "reason",
         )
     )
-    rows = 0
     for row in hits.iterator(chunk_size=CHUNK):
         (township, village, name, kind, number, list_kind, entry, measure, match, score,
          status, raised, decided, reason) = row  # fmt: skip
@@ -375,8 +365,7 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
                 reason,
             ]
         )
-        rows += 1
-    return rows
+    return sheet.rows
 
 
 def write_training(writer: WorkbookWriter, month: Month) -> int:
@@ -413,7 +402,6 @@ def write_training(writer: WorkbookWriter, month: Month) -> int:
             "excused", "absent",
         )
     )  # fmt: skip
-    rows = 0
     for title, kind, organizer, starts, hours, invited, present, excused, absent in sessions:
         rate = round(100 * present / invited, 1) if invited else None
         sheet.append(
@@ -430,8 +418,7 @@ def write_training(writer: WorkbookWriter, month: Month) -> int:
                 rate,
             ]
         )
-        rows += 1
-    return rows
+    return sheet.rows
 
 
 def write_training_coverage(writer: WorkbookWriter, month: Month) -> int:
@@ -518,7 +505,6 @@ def write_supervision(writer: WorkbookWriter, month: Month) -> int:
                        c.get_status_display()),
         ),
     ]  # fmt: skip
-    rows = 0
     for category, queryset, describe in sources:
         for item in queryset.select_related("village__township").iterator(chunk_size=CHUNK):
             date, kind, cadre, content, status = describe(item)
@@ -526,8 +512,7 @@ def write_supervision(writer: WorkbookWriter, month: Month) -> int:
                 [category, item.village.township.name, item.village.name, date, kind, cadre,
                  content, status]
             )  # fmt: skip
-            rows += 1
-    return rows
+    return sheet.rows
 
 
 def _label(*parts: str) -> str:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.models import Person, Post, Village
-from cadres.scoping import require_object, require_township
+from cadres.scoping import can_access_township, require_object, require_township
+from cadres.services import require_perm
 from supervision import selectors
 from supervision.models import (
     Audit,
@@ -36,15 +37,10 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_SUFFIXES = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
 
 
-def _require_perm(actor, perm: str) -> None:
-    if not actor.has_perm(f"supervision.{perm}"):
-        raise PermissionDenied
-
-
 def _require_record_access(actor, village: Village, tier: str) -> None:
     if tier == SupervisionRecord.Tier.AGRICULTURE_BUREAU and selectors.is_agriculture_bureau(actor):
         return
-    _require_perm(actor, "add_supervisionrecord")
+    require_perm(actor, "supervision.add_supervisionrecord")
     require_township(actor, village.township_id)
 
 
@@ -100,16 +96,25 @@ def record_create(
     return record
 
 
+def may_change_record(actor, record: SupervisionRecord) -> bool:
+    """Whether the actor may change a record it can see: the agriculture bureau its own tier's
+    records, otherwise a role with the change permission in the record's township. Views ask
+    before they read a form, so that a role that may not act is refused, not shown errors."""
+    if record.tier == SupervisionRecord.Tier.AGRICULTURE_BUREAU and (
+        selectors.is_agriculture_bureau(actor)
+    ):
+        return True
+    return actor.has_perm("supervision.change_supervisionrecord") and can_access_township(
+        actor, record.village.township_id
+    )
+
+
 def _locked_record(actor, record: SupervisionRecord) -> SupervisionRecord:
     record = SupervisionRecord.objects.select_for_update().get(pk=record.pk)
     if not selectors.visible_records(actor).filter(pk=record.pk).exists():
         raise PermissionDenied
-    if record.tier == SupervisionRecord.Tier.AGRICULTURE_BUREAU and (
-        selectors.is_agriculture_bureau(actor)
-    ):
-        return record
-    _require_perm(actor, "change_supervisionrecord")
-    require_township(actor, record.village.township_id)
+    if not may_change_record(actor, record):
+        raise PermissionDenied
     return record
 
 
@@ -173,7 +178,7 @@ def audit_create(
     auditor: str = "",
 ) -> Audit:
     """Plan an audit: of a village's expenditure for a period, or of a post (term-end/departure)."""
-    _require_perm(actor, "add_audit")
+    require_perm(actor, "supervision.add_audit")
     if kind == Audit.Kind.FINANCIAL:
         if village is None:
             raise ValidationError({"village": _("Choose the village audited.")})
@@ -226,7 +231,7 @@ def audit_update(
     completed_on: dt.date | None = None,
 ) -> Audit:
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
-    _require_perm(actor, "change_audit")
+    require_perm(actor, "supervision.change_audit")
     require_object(actor, audit)
     audit.status = status
     audit.auditor = auditor
@@ -241,7 +246,7 @@ def audit_update(
 
 @transaction.atomic
 def audit_attach(*, actor, audit: Audit, upload: UploadedFile) -> AuditAttachment:
-    _require_perm(actor, "change_audit")
+    require_perm(actor, "supervision.change_audit")
     require_object(actor, audit)
     suffix = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if suffix not in ATTACHMENT_EXTENSIONS:
@@ -292,7 +297,7 @@ def disclosure_create(
     photo: UploadedFile | None = None,
 ) -> Disclosure:
     """Record a disclosure; ``period_day`` is any day of the month or quarter it is for."""
-    _require_perm(actor, "add_disclosure")
+    require_perm(actor, "supervision.add_disclosure")
     require_township(actor, village.township_id)
     period, _grace = selectors.schedules()[kind]
     disclosure = Disclosure(
@@ -317,7 +322,7 @@ def disclosure_create(
 def disclosure_verify(*, actor, disclosure: Disclosure) -> Disclosure:
     """Confirm on the spot (or online) that the disclosure is really posted."""
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    _require_perm(actor, "change_disclosure")
+    require_perm(actor, "supervision.change_disclosure")
     require_object(actor, disclosure)
     if disclosure.verified_by_id is not None:
         raise ValidationError(_("This disclosure has already been verified."))
@@ -332,7 +337,7 @@ def disclosure_schedule_set(
     *, actor, kind: str, period: str, grace_days: int
 ) -> DisclosureSchedule:
     """The district sets how often a kind of disclosure is due and how long villages have."""
-    _require_perm(actor, "change_disclosureschedule")
+    require_perm(actor, "supervision.change_disclosureschedule")
     schedule = DisclosureSchedule.objects.select_for_update().filter(kind=kind).first()
     schedule = schedule or DisclosureSchedule(kind=kind)
     schedule.period = period
@@ -365,7 +370,7 @@ def case_open(
     source_audit: Audit | None = None,
     source_reference: str = "",
 ) -> MisconductCase:
-    _require_perm(actor, "add_misconductcase")
+    require_perm(actor, "supervision.add_misconductcase")
     require_township(actor, village.township_id)
     _check_cadres(village, [person])
     if source_record is not None:
@@ -392,7 +397,7 @@ def case_open(
 
 def _locked_case(actor, case: MisconductCase, *, open_only: bool = True) -> MisconductCase:
     case = MisconductCase.objects.select_for_update().get(pk=case.pk)
-    _require_perm(actor, "change_misconductcase")
+    require_perm(actor, "supervision.change_misconductcase")
     require_object(actor, case)
     if open_only and case.status == MisconductCase.Status.CLOSED:
         raise ValidationError(_("The case is closed; reopen it first."))

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cadres.forms import add_service_errors
 from cadres.models import AccessLogEntry, Person, Village
 from cadres.records.listing import PAGE_SIZE, Header, ListSpec, export_response, list_response
 from cadres.scoping import scope
-from cadres.services import access_log_append
+from cadres.services import access_log_append, require_perm
 from cadres.xlsx_export import Column
 from supervision import filters, forms, selectors, services
 from supervision.models import (
@@ -44,7 +45,7 @@ def _submit(form, call):
     try:
         return call(form.cleaned_data)
     except ValidationError as error:
-        forms.apply_errors(form, error)
+        add_service_errors(form, error)
         return None
 
 
@@ -208,6 +209,8 @@ def record_detail(request, pk):
 @login_required
 def record_edit(request, pk):
     record = _record(request, pk)
+    if not services.may_change_record(request.user, record):
+        raise PermissionDenied
     form = forms.RecordForm(request.POST or None, instance=record, user=request.user)
     if request.method == "POST":
         saved = _submit(
@@ -226,11 +229,6 @@ def record_edit(request, pk):
         if saved:
             messages.success(request, _("The supervision record was saved."))
             return redirect("supervision:record_detail", record.pk)
-    elif not (
-        request.user.has_perm("supervision.change_supervisionrecord")
-        or selectors.is_agriculture_bureau(request.user)
-    ):
-        raise PermissionDenied
     return _form_page(request, form, _("Edit supervision record"), back="supervision:record_list")
 
 
@@ -238,6 +236,8 @@ def record_edit(request, pk):
 @require_POST
 def record_rectify(request, pk):
     record = _record(request, pk)
+    if not services.may_change_record(request.user, record):
+        raise PermissionDenied
     form = forms.RectifyForm(request.POST)
     done = _submit(
         form,
@@ -433,6 +433,7 @@ def audit_edit(request, pk):
 @require_POST
 def audit_attach(request, pk):
     audit = _audit(request, pk)
+    require_perm(request.user, "supervision.change_audit")
     form = forms.AttachmentForm(request.POST, request.FILES)
     saved = _submit(
         form,
@@ -845,6 +846,7 @@ def case_action(request, pk, action):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     case = _case(request, pk)
+    require_perm(request.user, "supervision.change_misconductcase")
     if action not in CASE_ACTIONS:
         return redirect("supervision:case_detail", case.pk)
     form_class, service, title = CASE_ACTIONS[action]

@@ -18,12 +18,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
-from cadres.xlsx_export import Column, WorkbookWriter
+from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from training import selectors, services
 from training.filters import CoverageFilter, DailyStudyFilter, RosterFilter, SessionFilter, person_q
 from training.forms import (
@@ -35,14 +36,12 @@ from training.forms import (
     SessionForm,
     SigninResolveForm,
     SigninUploadForm,
-    add_service_errors,
 )
 from training.models import Attendance, DailyStudy, Material, Round, Session
 from training.signin import signin_read
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def training_required(view):
@@ -62,7 +61,7 @@ def _page(request, queryset):
 
 
 def _xlsx_response(writer: WorkbookWriter, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type=XLSX_TYPE)
+    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer.save(response)
     return response

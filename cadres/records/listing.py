@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from cadres.models import AccessLogEntry
 from cadres.services import access_log_append
-from cadres.xlsx_export import Column, WorkbookWriter
+from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 
 PAGE_SIZE = 25
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def export_response(request, *, spec: ListSpec, rows) -> HttpResponse:
         sheet.append(spec.export_row(row))
     stream = io.BytesIO()
     writer.save(stream)
-    response = HttpResponse(stream.getvalue(), content_type=XLSX)
+    response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
     filename = f"{spec.export_name}-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -11,7 +11,7 @@ import mimetypes
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -35,15 +35,9 @@ from cadres.records.models import (
     SecretaryFiling,
 )
 from cadres.scoping import require_object, require_township
-from cadres.services import DERIVED_FIELDS, identity_values
+from cadres.services import DERIVED_FIELDS, identity_values, require_perm
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-
-
-def require_perm(actor, perm: str) -> None:
-    """Raise PermissionDenied unless the actor's role holds the model permission."""
-    if not actor.has_perm(perm):
-        raise PermissionDenied
 
 
 def _store_documents(model, *, actor, files: Iterable[UploadedFile], **owner) -> list:

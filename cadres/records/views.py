@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, Person, Post, Village
 from cadres.records import filters, forms, selectors, services
@@ -21,21 +22,12 @@ from cadres.records.models import (
     SecretaryFiling,
 )
 from cadres.scoping import scope, user_townships
-from cadres.services import access_log_append
+from cadres.services import access_log_append, require_perm
 from cadres.xlsx_export import Column
 
 
 def perm(codename: str):
     return permission_required(f"cadres.{codename}", raise_exception=True)
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names, or on top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _year(request) -> int:
@@ -195,7 +187,7 @@ def filing_create(request):
                 note=data["note"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The filing was sent to the district."))
             return redirect("cadres:records:filing_detail", filing.pk)
@@ -349,7 +341,7 @@ def report_create(request, person_pk):
         try:
             report = services.personal_report_submit(actor=request.user, person=person, **data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The report was recorded and awaits township review."))
             return redirect("cadres:records:report_detail", report.pk)
@@ -462,7 +454,7 @@ def roster_create(request):
         try:
             roster = services.duty_roster_create(actor=request.user, **data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("cadres:records:roster_detail", roster.pk)
     return render(
@@ -485,7 +477,7 @@ def roster_detail(request, pk):
             try:
                 services.duty_shift_add(actor=request.user, roster=roster, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The duty was added."))
                 return redirect("cadres:records:roster_detail", roster.pk)
@@ -522,7 +514,9 @@ def shift_action(request, pk):
     shift = get_object_or_404(
         scope(DutyShift.objects.select_related("roster"), request.user), pk=pk
     )
-    if request.POST.get("action") == "remove":
+    removing = request.POST.get("action") == "remove"
+    require_perm(request.user, "cadres.delete_dutyshift" if removing else "cadres.change_dutyshift")
+    if removing:
         try:
             services.duty_shift_remove(actor=request.user, shift=shift)
         except ValidationError as error:
@@ -584,7 +578,7 @@ def leave_create(request, person_pk):
         try:
             services.leave_record(actor=request.user, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The leave was recorded."))
             return redirect("cadres:records:person_records", person.pk)
@@ -693,7 +687,7 @@ def project_create(request):
         try:
             project = services.pioneer_project_claim(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The project was recorded."))
             return redirect("cadres:records:project_detail", project.pk)
@@ -719,7 +713,7 @@ def project_detail(request, pk):
                         actor=request.user, project=project, **progress_form.cleaned_data
                     )
                 except ValidationError as error:
-                    _form_errors(progress_form, error)
+                    add_service_errors(progress_form, error)
                 else:
                     messages.success(request, _("The progress was recorded."))
                     return redirect("cadres:records:project_detail", project.pk)
@@ -863,7 +857,7 @@ def evaluation_create(request):
             try:
                 evaluation = services.evaluation_record(actor=request.user, person=person, **data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The evaluation was recorded."))
                 return redirect("cadres:records:evaluation_detail", evaluation.pk)
@@ -890,7 +884,7 @@ def grading_rule_edit(request):
         try:
             services.grading_rule_replace(actor=request.user, **data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The new grading rule applies to evaluations from now on."))
             return redirect("cadres:records:evaluation_list")
@@ -982,7 +976,7 @@ def candidate_create(request):
         try:
             candidate = services.party_candidate_add(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             count = candidate.recusals.count()
             if count:
@@ -1082,6 +1076,7 @@ def recusal_list(request):
 @require_POST
 def recusal_record(request, pk):
     recusal = get_object_or_404(selectors.recusals(request.user), pk=pk)
+    require_perm(request.user, "cadres.change_recusal")
     _action_form(
         request,
         forms.RecusalForm,

@@ -278,14 +278,14 @@ POLICIES = {
     "SUPERVISION_VERIFY": side_policy(
         own="login P302 P302 P403 P404 P403", other="login P404 P404 P403 P404 P403"
     ),
-    # These views check the permission in the service, after the form: an empty POST by a role
-    # that may not act is answered with the form's errors (200) or a redirect with a message
-    # (302), never carrying out anything; a valid one gets 403. Other townships: 404 first.
+    # Actions on a record: the view asks for the permission before it reads the form (a role
+    # that may not act gets 403, empty or not); an empty POST by one that may is answered with
+    # the form's errors (200) or a redirect with a message (302). Other townships: 404 first.
     "FORM_ACTION": side_policy(
-        own="login P200 P200 P200 P404 P200", other="login P404 P404 P200 P404 P200"
+        own="login P200 P200 P403 P404 P403", other="login P404 P404 P403 P404 P403"
     ),
     "RECORD_ACTION": side_policy(
-        own="login P302 P302 P302 P404 P302", other="login P404 P404 P302 P404 P302"
+        own="login P302 P403 P403 P404 P403", other="login P404 P404 P403 P404 P403"
     ),
     # Decisions need vetting.review_hit and an action; empty data is refused with 403.
     "HIT_DECIDE": side_policy(
@@ -773,8 +773,8 @@ def test_admin(world, db, role):
 
 @pytest.mark.parametrize("role", ["district", "sysadmin"])
 def test_a_valid_post_by_a_role_that_may_not_act_is_refused(world, db, role):
-    """The views whose empty POST is answered with the form (FORM_ACTION, RECORD_ACTION) check
-    the permission in the service: a valid POST by a role without it gets 403."""
+    """A valid POST to the record actions (FORM_ACTION, RECORD_ACTION) by a role without the
+    permission is refused as an empty one is: 403, nothing carried out."""
     today = dt.date.today().isoformat()
     own = world.own
     posts = {
