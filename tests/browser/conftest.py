@@ -1,17 +1,19 @@
 """Playwright driving Debian's chromium (headless) against pytest-django's live server.
 
 Skips where chromium is missing, except when REQUIRE_BROWSER is set (CI sets it):
-there a missing browser is a failure. A failed test leaves a screenshot in
-test-artifacts/.
+there a missing browser is a failure. A failed test leaves a full-page screenshot
+in test-artifacts/; its path is printed in the failure's report.
 """
 
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
@@ -25,8 +27,18 @@ CHROMIUM_ARGS = [
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Screenshot a failed test's page while it is still open, and name the file in the report."""
     report = yield
-    setattr(item, f"report_{report.when}", report)
+    page = (getattr(item, "funcargs", None) or {}).get("page")
+    if report.when == "call" and report.failed and page is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{item.name}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except Exception as error:  # a crashed page must not hide the test's own failure
+            report.sections.append(("screenshot", f"none taken: {error}"))
+        else:
+            report.sections.append(("screenshot", f"{path} (page {page.url})"))
     return report
 
 
@@ -49,7 +61,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, reference_data, request):
+def page(browser, live_server, reference_data):
     """A fresh browser tab on the live server; migration data restored after flushes."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1366, "height": 768}, locale="zh-CN"
@@ -57,10 +69,6 @@ def page(browser, live_server, reference_data, request):
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
 
 
@@ -69,4 +77,5 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/")
+    # The home page; "**/" would also match the login page itself.
+    page.wait_for_url(lambda url: urlparse(url).path == "/")
