@@ -15,6 +15,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from xml.etree import ElementTree as ET
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook
 
 from cadres.xlsx_stream import StreamingWorkbook
@@ -44,6 +46,14 @@ class Column:
 
 class SpreadsheetError(Exception):
     """A problem with the file as a whole; the message is for the user."""
+
+
+# Shown when an import's write fails in the database (a constraint the preview could not
+# foresee, a lost connection): its transaction rolled back, so the file may be confirmed again.
+IMPORT_WRITE_FAILED = gettext_lazy(
+    "The database refused the import; nothing was imported. Try again, and tell the "
+    "administrator if it happens again."
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,23 @@ def _damaged(exc: Exception) -> SpreadsheetError:
     )
 
 
+# What a damaged file makes the readers raise: a broken zip or deflate stream, a missing
+# part, XML that does not parse, a value that is not what its cell type says.
+_DAMAGE = (
+    CalamineError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ET.ParseError,
+    OSError,
+    ValueError,
+    OverflowError,
+)
+
+
 class _Book:
     """One workbook, read by calamine or streamed; rows come as (Excel row number, cells)."""
 
@@ -121,14 +148,7 @@ class _Book:
             else:
                 self.calamine = _calamine(source)
                 self.sheet_names = list(self.calamine.sheet_names)
-        except (
-            CalamineError,
-            zipfile.BadZipFile,
-            KeyError,
-            ET.ParseError,
-            OSError,
-            ValueError,
-        ) as exc:
+        except _DAMAGE as exc:
             raise _damaged(exc) from exc
 
     def close(self) -> None:
@@ -145,7 +165,7 @@ class _Book:
                 % {"sheet": sheet, "names": "、".join(names)}
             )
         if self.stream is not None:
-            return names[index], self.stream.iter_rows(self.stream.sheets[index][1])
+            return names[index], _stream_rows(self.stream, self.stream.sheets[index][1])
         try:
             selected = self.calamine.get_sheet_by_index(index)
         except CalamineError as exc:
@@ -153,13 +173,23 @@ class _Book:
         return names[index], _calamine_rows(selected)
 
 
+def _stream_rows(stream: StreamingWorkbook, path: str) -> Iterator[tuple[int, list]]:
+    # The stream reader meets a damaged part only when it reaches it, row by row.
+    try:
+        yield from stream.iter_rows(path)
+    except _DAMAGE as exc:
+        raise _damaged(exc) from exc
+
+
 def _calamine_rows(selected) -> Iterator[tuple[int, list]]:
     if selected.start is None:
         return
-    first_row, first_col = selected.start
-    # Pad with the empty leading columns so that positions are absolute.
+    first_col = selected.start[1]
+    # python-calamine (0.9) yields the empty rows above the first used one too, so rows
+    # count from the top; but not the empty columns left of it: pad them so that
+    # positions are absolute.
     pad = [None] * first_col
-    for number, cells in enumerate(selected.iter_rows(), start=first_row + 1):
+    for number, cells in enumerate(selected.iter_rows(), start=1):
         yield number, pad + cells
 
 

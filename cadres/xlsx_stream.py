@@ -40,6 +40,20 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
+# Excel writes characters that XML cannot hold (control characters) as _xHHHH_, and a
+# literal "_x" as _x005F_x; calamine decodes them, surrogates aside, and so does this reader.
+_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape_char(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE_RE.sub(_unescape_char, text) if "_x" in text else text
+
+
 def _text(element) -> str:
     """The text of a shared or inline string, without phonetic (rPh) runs."""
     parts = []
@@ -48,7 +62,7 @@ def _text(element) -> str:
             parts.append(child.text or "")
         elif child.tag == _R:
             parts.extend(t.text or "" for t in child.iter(_T))
-    return "".join(parts)
+    return _unescape("".join(parts))
 
 
 class StreamingWorkbook:
@@ -152,11 +166,11 @@ class StreamingWorkbook:
                 return ""
             # Plain text (<is><t>) is the common case; rich text needs the runs joined.
             text = inline.findtext(_T)
-            return text if text is not None else _text(inline)
+            return _unescape(text) if text is not None else _text(inline)
         value = cell.find(_V)
         text = value.text if value is not None else None
         if kind == "str":
-            return text or ""
+            return _unescape(text or "")
         if text is None or kind == "e":
             return None
         if kind == "b":
