@@ -6,11 +6,13 @@ register looks like at that moment.
 """
 
 import io
+import logging
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,11 +33,13 @@ from cadres.roster import (
 )
 from cadres.scoping import scope, user_townships
 from cadres.services import import_file_store, may_write_register
-from cadres.spreadsheets import SpreadsheetError
+from cadres.spreadsheets import IMPORT_WRITE_FAILED, SpreadsheetError
 
 # The preview lists this many rows (errors first); the counts cover them all.
 PREVIEW_ROWS = 500
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+logger = logging.getLogger(__name__)
 
 
 class RosterUploadForm(forms.Form):
@@ -125,6 +129,10 @@ def roster_confirm(request, pk: int):
             plan = roster_import(actor=request.user, source=handle, import_file=record)
     except SpreadsheetError as error:
         messages.error(request, str(error))
+        return redirect("cadres:import_preview", pk=record.pk)
+    except DatabaseError:
+        logger.exception("roster import of file %s failed in the database", record.pk)
+        messages.error(request, IMPORT_WRITE_FAILED)
         return redirect("cadres:import_preview", pk=record.pk)
     if not plan.ok:
         messages.error(

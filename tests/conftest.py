@@ -134,14 +134,20 @@ def reference_data(transactional_db):
 
 
 @pytest.fixture
-def celery_worker_process(reference_data):
-    """A real Celery worker process, on the test database and the configured broker.
+def celery_broker_url() -> str:
+    """The broker of the worker and of this process; a test module overrides it for another."""
+    return settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def celery_worker_process(reference_data, celery_broker_url):
+    """A real Celery worker process, on the test database and the broker of celery_broker_url.
 
     Yields a function that kills the worker with SIGKILL and starts a new one, for fault tests.
     """
     from dongchang.celery import app
 
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    if celery_broker_url.startswith("filesystem://"):
         shutil.rmtree(
             settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], ignore_errors=True
         )
@@ -151,6 +157,7 @@ def celery_worker_process(reference_data):
     env = {
         **os.environ,
         "DATABASE_URL": _database_url_for_worker(),
+        "CELERY_BROKER_URL": celery_broker_url,
         "DJANGO_DEBUG": "true",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
     }

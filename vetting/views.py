@@ -6,12 +6,14 @@ township reviewers see the hits and removal cases of their townships, read-only;
 joint-review departments see none (403). Viewing hits is written to the access log.
 """
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +26,7 @@ from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
+from cadres.spreadsheets import IMPORT_WRITE_FAILED
 from cadres.xlsx_export import Column, WorkbookWriter
 from vetting.filters import HitFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
@@ -33,6 +36,8 @@ from vetting.services import removal, review, screening, watchlists
 
 PAGE_SIZE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+logger = logging.getLogger(__name__)
 
 
 def _require(user, perm: str) -> None:
@@ -326,6 +331,10 @@ def watchlist_confirm(request, pk: int):
     except ValidationError as error:
         for message in error.messages[:20]:
             messages.error(request, message)
+        return redirect("vetting:watchlist_list")
+    except DatabaseError:
+        logger.exception("watchlist import of file %s failed in the database", record.pk)
+        messages.error(request, IMPORT_WRITE_FAILED)
         return redirect("vetting:watchlist_list")
     messages.success(
         request,
