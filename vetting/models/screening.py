@@ -182,6 +182,7 @@ class Hit(TimeStampedModel):
         null=True,
         blank=True,
         related_name="screening_hits",
+        db_index=False,  # the leading column of its kind's unique (subject, entry) index
         verbose_name=_("cadre"),
     )
     relative = models.ForeignKey(
@@ -190,6 +191,7 @@ class Hit(TimeStampedModel):
         null=True,
         blank=True,
         related_name="screening_hits",
+        db_index=False,  # the leading column of its kind's unique (subject, entry) index
         verbose_name=_("relative"),
     )
     candidate = models.ForeignKey(
@@ -198,6 +200,7 @@ class Hit(TimeStampedModel):
         null=True,
         blank=True,
         related_name="hits",
+        db_index=False,  # the leading column of its kind's unique (subject, entry) index
         verbose_name=_("candidate for a post"),
     )
     candidate_relative = models.ForeignKey(
@@ -206,6 +209,7 @@ class Hit(TimeStampedModel):
         null=True,
         blank=True,
         related_name="hits",
+        db_index=False,  # the leading column of its kind's unique (subject, entry) index
         verbose_name=_("candidate's relative"),
     )
     entry = models.ForeignKey(
@@ -250,6 +254,8 @@ class Hit(TimeStampedModel):
         related_name="+",
         verbose_name=_("first found by run"),
     )
+    # The last run that wrote the hit (found it new or changed): a run that finds
+    # it as it stands leaves the row alone.
     last_run = models.ForeignKey(
         ScreeningRun,
         models.SET_NULL,

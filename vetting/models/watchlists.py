@@ -137,7 +137,11 @@ class EntryNameVariant(models.Model):
     """
 
     entry = models.ForeignKey(
-        WatchlistEntry, models.CASCADE, related_name="name_variants", verbose_name=_("entry")
+        WatchlistEntry,
+        models.CASCADE,
+        related_name="name_variants",
+        db_index=False,  # the leading column of the unique (entry, key) index
+        verbose_name=_("entry"),
     )
     key = models.CharField(_("variant key"), max_length=80)
 
