@@ -234,6 +234,17 @@ def _json(value) -> str:
     return f"CAST({literal} AS jsonb)" if connection.vendor == "postgresql" else literal
 
 
+@dataclass(frozen=True)
+class ChunkCounts:
+    matches: int  # (subject, entry) pairs found, written or not
+    hits_new: int
+    hits_reopened: int
+
+
+# The chunk's matches, one row per (subject, entry) with its strongest rule and its place.
+_FOUND = "screening_found"
+
+
 def match_chunk(
     *,
     subject_kind: str,
@@ -242,47 +253,63 @@ def match_chunk(
     run_id: int,
     screen_import_id: int | None = None,
     today: dt.date | None = None,
-) -> None:
+) -> ChunkCounts:
     """Find and write the hits of the serving subjects with ids in [pk_from, pk_to].
 
-    New pairs become pending hits. An existing hit is refreshed (kind, rule, place,
-    last run); a dismissed one is reopened only when its matched values changed.
+    New pairs become pending hits. A hit whose rule, matched values or place changed
+    is refreshed (kind, rule, place, last run); a dismissed one is reopened only when
+    its matched values changed. A hit found as it stands is not written at all, so a
+    re-screen where nothing changed only reads: the nightly run costs the matching.
     ``screen_import_id`` restricts the entries to those an import added or changed.
+
+    The matching is one read-only CREATE TABLE … AS, which PostgreSQL may run with
+    parallel workers (an INSERT … SELECT never is), and the write takes only the
+    changed rows from it.
     """
     subject = SUBJECTS[subject_kind]
     today = today or timezone.localdate()
     now = timezone.now()
     hit = Hit._meta.db_table
+    column = subject.hit_column
     village = Village._meta.db_table
     entry_filter = "e.screen_import_id = %s" if screen_import_id is not None else "1 = 1"
     live_params = _bind(subject.live_sql("")[1], today)
     entry_params = [screen_import_id] * _RULE_SELECTS if screen_import_id is not None else []
+    serving_village, village_params = subject.village_sql("b.owner_id")
+    village_params = _bind(village_params, today)
+    # The village is looked up once per hit and its township joined, not a subquery each.
+    find = (
+        f"CREATE TEMPORARY TABLE {_FOUND} AS "
+        f"WITH subj AS ({_subjects_sql(subject)}), "
+        f"best AS (SELECT m.*, ROW_NUMBER() OVER "
+        f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
+        f"FROM ({_matches_sql(entry_filter)}) m) "
+        f"SELECT h.subject_id, h.entry_id, h.rule, h.snapshot, h.village_id, v.township_id "
+        f"FROM (SELECT b.subject_id, b.entry_id, b.rule, b.snapshot, "
+        f"{serving_village} AS village_id FROM best b WHERE b.rn = 1) h "
+        f"LEFT JOIN {village} v ON v.id = h.village_id"
+    )
 
     def by_rule(spec: int) -> str:
         return " ".join(f"WHEN '{rule}' THEN {value[spec]}" for rule, value in RULES.items())
 
     kinds = " ".join(f"WHEN '{rule}' THEN '{value[1]}'" for rule, value in RULES.items())
     fields = " ".join(f"WHEN '{rule}' THEN {_json(spec[3])}" for rule, spec in RULES.items())
-    serving_village, village_params = subject.village_sql("b.owner_id")
-    village_params = _bind(village_params, today)
+    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
     reopen = f"{hit}.status = 'dismissed' AND {hit}.snapshot <> excluded.snapshot"
-    # The village is looked up once per hit and its township joined, not a subquery each.
-    sql = (
-        f"WITH subj AS ({_subjects_sql(subject)}), "
-        f"best AS (SELECT m.*, ROW_NUMBER() OVER "
-        f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
-        f"FROM ({_matches_sql(entry_filter)}) m) "
-        f"INSERT INTO {hit} (created_at, updated_at, subject_kind, {subject.hit_column}, "
+    write = (
+        f"INSERT INTO {hit} (created_at, updated_at, subject_kind, {column}, "
         f"entry_id, township_id, village_id, match_kind, rule, score, matched_fields, snapshot, "
         f"status, reason, first_run_id, last_run_id) "
-        f"SELECT %s, %s, '{subject.kind}', h.subject_id, h.entry_id, v.township_id, "
-        f"h.village_id, CASE h.rule {kinds} END, h.rule, CASE h.rule {by_rule(2)} END, "
-        f"CASE h.rule {fields} END, h.snapshot, 'pending', '', %s, %s "
-        f"FROM (SELECT b.*, {serving_village} AS village_id FROM best b WHERE b.rn = 1) h "
-        f"LEFT JOIN {village} v ON v.id = h.village_id "
-        # SQLite's grammar needs a WHERE before ON CONFLICT in an INSERT … SELECT.
-        f"WHERE 1 = 1 "
-        f"ON CONFLICT ({subject.hit_column}, entry_id) DO UPDATE SET "
+        f"SELECT %s, %s, '{subject.kind}', f.subject_id, f.entry_id, f.township_id, "
+        f"f.village_id, CASE f.rule {kinds} END, f.rule, CASE f.rule {by_rule(2)} END, "
+        f"CASE f.rule {fields} END, f.snapshot, 'pending', '', %s, %s "
+        f"FROM {_FOUND} f "
+        # Kind, score and fields follow from the rule: these columns are all that can change.
+        f"WHERE NOT EXISTS (SELECT 1 FROM {hit} x WHERE x.{column} = f.subject_id "
+        f"AND x.entry_id = f.entry_id AND x.rule = f.rule AND x.snapshot = f.snapshot "
+        f"AND x.township_id {same} f.township_id AND x.village_id {same} f.village_id) "
+        f"ON CONFLICT ({column}, entry_id) DO UPDATE SET "
         f"updated_at = excluded.updated_at, match_kind = excluded.match_kind, "
         f"rule = excluded.rule, score = excluded.score, "
         f"matched_fields = excluded.matched_fields, township_id = excluded.township_id, "
@@ -290,21 +317,22 @@ def match_chunk(
         f"status = CASE WHEN {reopen} THEN 'pending' ELSE {hit}.status END, "
         f"reopened_at = CASE WHEN {reopen} THEN excluded.updated_at "
         f"ELSE {hit}.reopened_at END, "
-        f"snapshot = excluded.snapshot"
+        f"snapshot = excluded.snapshot "
+        f"RETURNING first_run_id = %s, reopened_at = updated_at"
     )
-    params = [
-        pk_from,
-        pk_to,
-        *live_params,
-        *entry_params,
-        now,
-        now,
-        run_id,
-        run_id,
-        *village_params,
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(find, [pk_from, pk_to, *live_params, *entry_params, *village_params])
+        # No finally: a failed chunk rolls its transaction back, and the table with it.
+        cursor.execute(f"SELECT COUNT(*) FROM {_FOUND}")
+        matches = cursor.fetchone()[0]
+        cursor.execute(write, [now, now, run_id, run_id, run_id])
+        written = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {_FOUND}")
+    return ChunkCounts(
+        matches=matches,
+        hits_new=sum(1 for new, _reopened in written if new),
+        hits_reopened=sum(1 for _new, reopened in written if reopened),
+    )
 
 
 def count_subjects(*, subject_kind: str, pk_from: int, pk_to: int, today: dt.date) -> int:

@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
+from cadres.models import Post
 from cadres.services import person_update
-from tests.factories import UserFactory, cadre, make_id_number
+from tests.factories import UserFactory, VillageFactory, cadre, make_id_number
 from tests.vetting.factories import import_list, run_inline
 from vetting.models import Hit, ScreeningRun
 from vetting.models.screening import SubjectKind
@@ -106,3 +107,23 @@ def test_the_nightly_task_plans_a_scheduled_run(district_reviewer):
     run = ScreeningRun.objects.get()
     assert run.trigger == ScreeningRun.Trigger.SCHEDULE
     assert run.chunks_total == 1
+
+
+def test_a_rerun_on_unchanged_data_counts_its_hits_and_writes_none(district_reviewer):
+    person = cadre(name="钱军", id_number=make_id_number(BIRTH, 6))
+    import_list(district_reviewer, [{"name": "钱军", "id_number": person.id_number}])
+    first = run_inline()
+    hit = Hit.objects.get(person=person)
+    again = run_inline()
+    assert (first.matches, first.hits_new) == (1, 1)
+    assert (again.matches, again.hits_new, again.hits_reopened) == (1, 0, 0)
+    unchanged = Hit.objects.get(person=person)
+    assert (unchanged.updated_at, unchanged.last_run) == (hit.updated_at, first)
+
+    # The cadre now serves elsewhere: the hit moves with them, written by the run that saw it.
+    elsewhere = VillageFactory()
+    Post.objects.filter(person=person).update(village=elsewhere)
+    moved = run_inline()
+    hit.refresh_from_db()
+    assert (moved.matches, moved.hits_new) == (1, 0)
+    assert (hit.village, hit.last_run, hit.first_run) == (elsewhere, moved, first)

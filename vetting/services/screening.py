@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from vetting import engine
-from vetting.models import Hit, ScreeningChunk, ScreeningRun, WatchlistImport
+from vetting.models import ScreeningChunk, ScreeningRun, WatchlistImport
 from vetting.models.screening import SubjectKind
 
 # Subjects per chunk of a full run: small enough that a redone chunk costs little,
@@ -78,8 +78,7 @@ def _execute(chunk: ScreeningChunk) -> None:
     """Match the chunk, record its counts and advance its run; inside the caller's transaction."""
     run = chunk.run
     today = timezone.localdate(run.started_at)
-    started = timezone.now()
-    engine.match_chunk(
+    counts = engine.match_chunk(
         subject_kind=chunk.subject_kind,
         pk_from=chunk.pk_from,
         pk_to=chunk.pk_to,
@@ -87,16 +86,12 @@ def _execute(chunk: ScreeningChunk) -> None:
         screen_import_id=run.watchlist_import_id,
         today=today,
     )
-    column = engine.SUBJECTS[chunk.subject_kind].hit_column
-    hits = Hit.objects.filter(
-        **{f"{column.removesuffix('_id')}__pk__range": (chunk.pk_from, chunk.pk_to)}
-    )
     chunk.subjects = engine.count_subjects(
         subject_kind=chunk.subject_kind, pk_from=chunk.pk_from, pk_to=chunk.pk_to, today=today
     )
-    chunk.matches = hits.filter(last_run=run).count()
-    chunk.hits_new = hits.filter(first_run=run).count()
-    chunk.hits_reopened = hits.filter(last_run=run, reopened_at__gte=started).count()
+    chunk.matches = counts.matches
+    chunk.hits_new = counts.hits_new
+    chunk.hits_reopened = counts.hits_reopened
     chunk.status = ScreeningChunk.Status.DONE
     chunk.finished_at = timezone.now()
     chunk.save()
