@@ -304,7 +304,7 @@ class RosterPlan:
         }
 
 
-def _key(text: object) -> str:
+def cell_key(text: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", parse_text(text)))
 
 
@@ -313,7 +313,7 @@ def _batches(items: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def _sheets(source) -> tuple[str | int, str | None]:
+def workbook_sheets(source) -> tuple[str | int, str | None]:
     names = sheet_names(source)
     family = [n for n in names if any(w in normalize_header(n) for w in FAMILY_SHEET_WORDS)]
     cadres = [n for n in names if n not in family]
@@ -327,7 +327,7 @@ class _Register:
 
     def __init__(self, actor, id_numbers: set[str], village_refs: set[tuple[str, str]]):
         self.actor = actor
-        self.townships = {_key(t.name): t for t in Township.objects.all()}
+        self.townships = {cell_key(t.name): t for t in Township.objects.all()}
         self.allowed = set(user_townships(actor).values_list("pk", flat=True))
         township_ids = {
             self.townships[t].pk
@@ -339,10 +339,10 @@ class _Register:
             township_ids |= self.allowed
         self.villages: dict[tuple[int, str], Village] = {}
         for village in Village.objects.filter(township_id__in=township_ids):
-            self.villages[(village.township_id, _key(village.name))] = village
+            self.villages[(village.township_id, cell_key(village.name))] = village
         village_ids = [v.pk for v in self.villages.values()]
         self.groups = {
-            (g.village_id, _key(g.name)): g
+            (g.village_id, cell_key(g.name)): g
             for g in VillagerGroup.objects.filter(village_id__in=village_ids)
         }
         # Serving posts that the database allows only once per village, body or group.
@@ -359,7 +359,7 @@ class _Register:
             )
         ):
             village_id, body, title, group, person_id, name = post
-            self.unique_posts[_unique_key(village_id, body, title, _key(group or ""))] = (
+            self.unique_posts[_unique_key(village_id, body, title, cell_key(group or ""))] = (
                 person_id,
                 name,
             )
@@ -417,7 +417,7 @@ def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
 
 
 def _plan(actor, source) -> RosterPlan:
-    cadre_sheet, family_sheet = _sheets(source)
+    cadre_sheet, family_sheet = workbook_sheets(source)
     cadre_rows = list(read_sheet(source, CADRE_COLUMNS, sheet=cadre_sheet))
     family_rows = (
         list(read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet)) if family_sheet else []
@@ -437,7 +437,7 @@ def _plan(actor, source) -> RosterPlan:
     register = _Register(
         actor,
         cadre_ids,
-        {(_key(r.values["township"]), _key(r.values["village"])) for r in cadre_rows},
+        {(cell_key(r.values["township"]), cell_key(r.values["village"])) for r in cadre_rows},
     )
     own = [t for t in register.townships.values() if t.pk in register.allowed]
     plan = RosterPlan()
@@ -455,7 +455,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
     plan.rows.append(result)
     # The place.
     township = None
-    township_name = _key(v["township"])
+    township_name = cell_key(v["township"])
     if township_name:
         township = register.townships.get(township_name)
         if township is None:
@@ -472,7 +472,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
     else:
         result.fail(label["township"], _("Fill in the township."))
     village = None
-    village_name = _key(v["village"])
+    village_name = cell_key(v["village"])
     if township is not None:
         village = register.villages.get((township.pk, village_name)) or register.villages.get(
             (township.pk, village_name + "村")
@@ -506,7 +506,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             parse_choice,
             v["ethnicity"],
             Ethnicity,
-            synonyms=_ethnicity_synonyms(),
+            synonyms=ethnicity_synonyms(),
         ),
         "political_status": _parse_field(
             result,
@@ -542,7 +542,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
         result.fail(label["term_start"], _("Fill in the date the post began."))
     if term_start and term_end and term_end <= term_start:
         result.fail(label["term_end"], _("The term must end after it starts."))
-    group_name = _key(v["group"])
+    group_name = cell_key(v["group"])
     if any(body == Post.Body.VILLAGER_GROUP for body, _t in posts) and not group_name:
         result.fail(label["group"], _("A group leader needs the villager group."))
     if result.errors or identity is None:
@@ -630,7 +630,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
 
 
 @functools.cache
-def _ethnicity_synonyms() -> dict[str, str]:
+def ethnicity_synonyms() -> dict[str, str]:
     with translation.override("zh-hans"):
         return {str(label).removesuffix("族"): value for value, label in Ethnicity.choices}
 
@@ -802,7 +802,7 @@ def _write(actor, plan: RosterPlan) -> None:
                         village=post.village, name=post.group_name
                     ).first() or villager_group_upsert(
                         village=post.village,
-                        number=_group_number(post.group_name),
+                        number=group_number(post.group_name),
                         name=post.group_name,
                     )
                 group = groups[key]
@@ -864,6 +864,6 @@ def _write(actor, plan: RosterPlan) -> None:
     )
 
 
-def _group_number(name: str) -> int | None:
+def group_number(name: str) -> int | None:
     digits = re.search(r"\d+", name)
     return int(digits.group()) if digits else None

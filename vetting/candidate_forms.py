@@ -1,25 +1,66 @@
 """Forms of the candidate vetting pages; the services check everything again."""
 
 from django import forms
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Department
-from cadres.models import Relative, Village
+from cadres.models import Person, Relative, Village
 from cadres.scoping import scope
 from vetting.models import CandidateCase, Checkpoint, DefaultDepartment, DepartmentOpinion
+from vetting.services.candidates import IDENTITY_ARGS, PERSONAL_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
-class CaseForm(forms.ModelForm):
-    """A nomination: the candidate's data, the post and the reason."""
+class PersonPicker(forms.Widget):
+    """A search box that asks the server (htmx) for people of the user's townships, shown
+    as radio buttons named like the field; the person picked stays shown on a re-render."""
 
+    def __init__(self, queryset, attrs=None):
+        super().__init__(attrs)
+        self.queryset = queryset
+
+    def render(self, name, value, attrs=None, renderer=None):
+        picked = None
+        if value not in (None, "") and str(value).isdigit():
+            picked = self.queryset.filter(pk=value).select_related("home_village").first()
+        return render_to_string(
+            "vetting/candidates/_person_picker.html",
+            {
+                "name": name,
+                "input_id": (attrs or {}).get("id", f"id_{name}"),
+                "people": [picked] if picked else [],
+                "picked": picked.pk if picked else None,
+                "search_url": reverse("vetting:case_person_search"),
+            },
+        )
+
+
+class CaseForm(forms.ModelForm):
+    """A nomination: the candidate (picked from the register or typed in), the post and the
+    reason. A picked person's data come from the register: nothing is typed twice."""
+
+    person = forms.ModelChoiceField(
+        label=_("Person in the register"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_(
+            "Search by name, pinyin initials or ID number. A person picked here brings "
+            "their personal data from the register: leave the fields below empty."
+        ),
+        error_messages={
+            "invalid_choice": _("This person is not in the register of your townships.")
+        },
+    )
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
 
     class Meta:
         model = CandidateCase
         fields = [
+            "person",
             "name",
             "id_number",
             "birth_date",
@@ -45,21 +86,43 @@ class CaseForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        people = scope(Person.objects.all(), user)
+        self.fields["person"].queryset = people
+        self.fields["person"].widget = PersonPicker(queryset=people)
+        self.fields["name"].required = False
+        if self.instance.pk:
+            # The candidate is chosen when nominating; a linked person's data stay the register's.
+            del self.fields["person"]
+            if self.instance.person_id:
+                for key in (*IDENTITY_ARGS, *PERSONAL_FIELDS):
+                    del self.fields[key]
         self.fields["village"].queryset = scope(
             Village.objects.select_related("township"), user
         ).order_by("code")
         self.fields["villager_group"].queryset = self.fields["villager_group"].queryset.filter(
             village__in=self.fields["village"].queryset
         )
-        if self.instance.pk:
+        if self.instance.pk and "id_number" in self.fields:
             # Never put the full ID number back into the page.
             self.initial["id_number"] = ""
             self.fields["id_number"].help_text = _("Leave empty to keep the number on file.")
 
+    def clean(self):
+        cleaned = super().clean()
+        if "name" in self.fields and not cleaned.get("person") and not cleaned.get("name"):
+            self.add_error("name", _("Give the name, or pick the person from the register."))
+        return cleaned
+
     def service_values(self) -> dict:
         values = dict(self.cleaned_data)
-        if self.instance.pk and not values["id_number"]:
-            values.pop("id_number")
+        if values.get("person"):
+            # The register's data stand; the service copies them.
+            for key in (*IDENTITY_ARGS, *PERSONAL_FIELDS):
+                values.pop(key, None)
+        else:
+            values.pop("person", None)
+        if self.instance.pk and not values.get("id_number"):
+            values.pop("id_number", None)
         return values
 
 
@@ -82,8 +145,9 @@ class BatchUploadForm(forms.Form):
         label=_("Nomination workbook (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
         help_text=_(
-            "One row per candidate (村, 姓名, 身份证号, 拟任职务, 任职时间, 推荐理由); "
-            "family members on a sheet named 家庭成员, by the candidate's ID number."
+            "One row per candidate (村, 姓名, 身份证号, 拟任职务, 任职时间, 推荐理由; "
+            "村民小组 for a group leader); family members on a sheet named 家庭成员, "
+            "by the candidate's ID number."
         ),
     )
 

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry, ImportFile, Township
+from cadres.models import AccessLogEntry, ImportFile, Person, Township
 from cadres.roster import post_label
-from cadres.scoping import user_townships
+from cadres.scoping import scope, user_townships
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from cadres.xlsx_export import Column, WorkbookWriter
@@ -300,6 +301,29 @@ def case_new(request):
     return render(request, "vetting/candidates/form.html", {"form": form, "case": None})
 
 
+PICKER_SIZE = 10
+
+
+@login_required
+def person_search(request):
+    """People of the user's townships for the nomination form's picker (an htmx fragment)."""
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()
+    people = Person.objects.none()
+    if text:
+        people = (
+            PersonFilter({"q": text}, queryset=scope(Person.objects.all(), request.user))
+            .qs.select_related("home_village")
+            .order_by("name_key", "pk")[:PICKER_SIZE]
+        )
+    return render(
+        request,
+        "vetting/candidates/_person_results.html",
+        {"people": people, "picked": None, "searched": bool(text)},
+    )
+
+
 def _visible_case(request, pk: int) -> CandidateCase:
     return get_object_or_404(cases_visible(request.user).select_related("village"), pk=pk)
 
@@ -386,6 +410,8 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
             "relative_form": forms.get("relative") or RelativeForm(),
             "attachment_form": forms.get("attachment") or AttachmentForm(),
             "can_edit": "edit" in allowed,
+            "person_visible": bool(case.person_id)
+            and scope(Person.objects.filter(pk=case.person_id), request.user).exists(),
             "can_review_hits": request.user.has_perm("vetting.review_hit"),
         },
         status=status,
@@ -459,13 +485,52 @@ def relative_add(request, pk: int):
 
 
 @login_required
+def relative_edit(request, pk: int, relative_pk: int):
+    case = _visible_case(request, pk)
+    relative = get_object_or_404(case.relatives, pk=relative_pk)
+    if not workflow.may(request.user, case, "edit"):
+        raise PermissionDenied
+    form = RelativeForm(
+        request.POST or None,
+        initial={
+            "name": relative.name,
+            "relation": relative.relation,
+            "birth_date": relative.birth_date,
+            "work_unit_and_post": relative.work_unit_and_post,
+        },
+    )
+    # Never put the full ID number back into the page.
+    form.fields["id_number"].help_text = _("Leave empty to keep the number on file.")
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        if not values["id_number"]:
+            values.pop("id_number")
+        try:
+            candidates.case_relative_update(actor=request.user, relative=relative, **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The family member was saved."))
+            return redirect("vetting:case_detail", pk=case.pk)
+    return render(
+        request,
+        "vetting/candidates/relative_form.html",
+        {"form": form, "case": case, "relative": relative},
+    )
+
+
+@login_required
 @require_POST
 def relative_remove(request, pk: int, relative_pk: int):
     case = _visible_case(request, pk)
     relative = get_object_or_404(case.relatives, pk=relative_pk)
     if not workflow.may(request.user, case, "edit"):
         raise PermissionDenied
-    candidates.case_relative_remove(actor=request.user, relative=relative)
+    try:
+        candidates.case_relative_remove(actor=request.user, relative=relative)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
     return redirect("vetting:case_detail", pk=case.pk)
 
 
@@ -565,8 +630,14 @@ def batch_upload(request):
 @login_required
 def batch_preview(request, pk: int):
     record = _batch_file(request.user, pk)
-    with record.file.open("rb") as handle:
-        plan = batch.batch_plan(actor=request.user, source=handle)
+    try:
+        plan = batch.batch_plan_stored(actor=request.user, import_file=record)
+    except SpreadsheetError as error:
+        return render(
+            request,
+            "vetting/candidates/batch_preview.html",
+            {"plan": None, "record": record, "file_error": str(error)},
+        )
     return render(
         request,
         "vetting/candidates/batch_preview.html",

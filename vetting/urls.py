@@ -24,6 +24,7 @@ urlpatterns = [
     path("candidates/all/export/", candidate_views.case_export, name="case_export"),
     path("candidates/ledger/", candidate_views.ledger, name="case_ledger"),
     path("candidates/new/", candidate_views.case_new, name="case_new"),
+    path("candidates/people/", candidate_views.person_search, name="case_person_search"),
     path("candidates/batch/", candidate_views.batch_upload, name="batch_upload"),
     path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
     path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
@@ -32,6 +33,11 @@ urlpatterns = [
     path("candidates/<int:pk>/edit/", candidate_views.case_edit, name="case_edit"),
     path("candidates/<int:pk>/act/<str:verb>/", candidate_views.case_act, name="case_act"),
     path("candidates/<int:pk>/relatives/", candidate_views.relative_add, name="case_relative_add"),
+    path(
+        "candidates/<int:pk>/relatives/<int:relative_pk>/edit/",
+        candidate_views.relative_edit,
+        name="case_relative_edit",
+    ),
     path(
         "candidates/<int:pk>/relatives/<int:relative_pk>/remove/",
         candidate_views.relative_remove,

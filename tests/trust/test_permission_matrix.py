@@ -141,10 +141,13 @@ ARGS: dict[str, Args] = {
     "vetting:case_edit": obj("candidate_case"),
     "vetting:case_act": obj("candidate_case", verb="opinion"),
     "vetting:case_relative_add": obj("candidate_case"),
-    "vetting:case_relative_remove": (
-        "township",
-        lambda side: {"pk": side.candidate_case.pk, "relative_pk": side.case_relative.pk},
-    ),
+    **{
+        f"vetting:{name}": (
+            "township",
+            lambda side: {"pk": side.candidate_case.pk, "relative_pk": side.case_relative.pk},
+        )
+        for name in ("case_relative_edit", "case_relative_remove")
+    },
     "vetting:case_attach": obj("candidate_case"),
     "vetting:case_attachment": obj("case_attachment"),
     "vetting:batch_preview": obj("batch_file"),
@@ -439,6 +442,7 @@ POLICY = {
     "vetting:case_export": "CANDIDATE_LISTS",
     "vetting:case_ledger": "REVIEWERS_ONLY",
     "vetting:case_new": "TOWNSHIP_WRITE",
+    "vetting:case_person_search": "TOWNSHIP_WRITE",
     "vetting:batch_upload": "TOWNSHIP_WRITE",
     "vetting:batch_preview": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
@@ -448,6 +452,7 @@ POLICY = {
     "vetting:case_edit": "CANDIDATE_CASE_LOCKED",
     "vetting:case_act": "CANDIDATE_OPINION",
     "vetting:case_relative_add": "CANDIDATE_CASE_LOCKED_POST",
+    "vetting:case_relative_edit": "CANDIDATE_CASE_LOCKED",
     "vetting:case_relative_remove": "CANDIDATE_CASE_LOCKED_POST",
     "vetting:case_attach": "CANDIDATE_CASE_LOCKED_POST",
     # supervision

@@ -32,14 +32,17 @@ def relative_data(**overrides) -> dict:
     return data
 
 
-def nominate(actor, *, village=None, relatives=1, **overrides):
+def nominate(actor, *, village=None, relatives: int | list[dict] = 1, **overrides):
+    """A draft; ``relatives`` is how many made-up relatives, or the relatives themselves."""
+    if isinstance(relatives, int):
+        relatives = [relative_data() for _ in range(relatives)]
     values = {
         "village": village or VillageFactory(),
         "body": Post.Body.VILLAGERS_COMMITTEE,
         "title": Post.Title.MEMBER,
         "term_start": dt.date(2026, 12, 1),
         "reason": "群众基础好",
-        "relatives": [relative_data() for _ in range(relatives)],
+        "relatives": relatives,
         **person_data(),
     }
     values.update(overrides)

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cadres.models import ImportFile
-from tests.factories import VillageFactory, make_id_number, township
+from tests.factories import VillageFactory, VillagerGroupFactory, make_id_number, township
 from tests.vetting.factories import import_list
 from tests.vetting_candidates.factories import Cast
-from tests.vetting_candidates.workbooks import nomination_workbook
+from tests.vetting_candidates.workbooks import HEADER, nomination_workbook
 from vetting.models import CandidateCase, CandidateRelative, Hit
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +161,125 @@ def test_rows_in_error_are_named_and_nothing_is_written(client, cast):
 def test_batch_nomination_needs_the_nominate_permission(client, cast):
     client.force_login(cast.district_reviewer)
     assert client.get(reverse("vetting:batch_upload")).status_code == 403
+
+
+def _group_row(group, post, id_number, name="张组长"):
+    return [
+        "金厂镇",
+        "东升村",
+        group,
+        name,
+        "男",
+        id_number,
+        "群众",
+        "初中",
+        post,
+        "2026-12-01",
+        "热心",
+    ]
+
+
+def test_group_leaders_are_nominated_with_their_villager_group(client, cast):
+    village = VillageFactory(name="东升村")
+    VillagerGroupFactory(village=village, number=1, name="1组")
+    third = VillagerGroupFactory(village=village, number=3, name="三组")
+    VillagerGroupFactory(village=VillageFactory(name="北山村"), number=2, name="2组")
+    header = [*HEADER[:2], "村民小组", *HEADER[2:]]
+    ids = _ids(5)
+    rows = [
+        _group_row("1组", "村民小组长", ids[0]),
+        _group_row("3", "村民小组长", ids[1], "李组长"),  # by the group's number
+        _group_row("", "村民小组长", ids[2], "王组长"),
+        _group_row("2组", "村民小组长", ids[3], "赵组长"),  # 北山村's group, not 东升村's
+        _group_row("1组", "村委会委员", ids[4], "钱委员"),
+    ]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook(rows, [], header=header))
+    assert response.status_code == 200
+    errors = [str(error) for error in response.context["plan"].errors]
+    assert len(errors) == 3, errors
+    assert any("第5行" in e and "村民小组" in e and "小组长" in e for e in errors), errors
+    assert any("第6行" in e and "东升村" in e and "2组" in e for e in errors), errors
+    assert any("第7行" in e and "村民小组" in e for e in errors), errors
+    assert not CandidateCase.objects.exists()
+
+    response = _upload(client, nomination_workbook(rows[:2], [], header=header))
+    assert response.status_code == 302
+    record = ImportFile.objects.get()
+    assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
+    cases = {case.id_number: case for case in CandidateCase.objects.all()}
+    assert cases[ids[0]].villager_group.name == "1组"
+    assert cases[ids[1]].villager_group == third
+    assert {case.body for case in cases.values()} == {"villager_group"}
+
+
+def _stored_record(client, cast):
+    VillageFactory(name="东升村")
+    row = [
+        "金厂镇",
+        "东升村",
+        "王一",
+        "男",
+        _ids(1)[0],
+        "群众",
+        "高中",
+        "村委会委员",
+        "2026-12-01",
+        "好",
+    ]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook([row], []))
+    assert response.status_code == 302
+    return ImportFile.objects.get()
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not really a zip", b""])
+def test_a_damaged_stored_workbook_is_refused_and_nothing_written(client, cast, content):
+    record = _stored_record(client, cast)
+    with open(record.file.path, "wb") as handle:
+        handle.write(content)
+    preview = client.get(reverse("vetting:batch_preview", args=[record.pk]))
+    assert preview.status_code == 200
+    assert "重新上传" in preview.context["file_error"]
+    response = client.post(reverse("vetting:batch_confirm", args=[record.pk]), follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("重新上传" in m for m in shown), shown
+    assert not CandidateCase.objects.exists()
+    record.refresh_from_db()
+    assert record.status != ImportFile.Status.IMPORTED
+
+
+def test_a_workbook_replaced_after_its_preview_is_not_imported(client, cast):
+    record = _stored_record(client, cast)
+    other = [
+        "金厂镇",
+        "东升村",
+        "王二",
+        "男",
+        _ids(2)[1],
+        "群众",
+        "高中",
+        "村委会委员",
+        "2026-12-01",
+        "好",
+    ]
+    with open(record.file.path, "wb") as handle:
+        handle.write(nomination_workbook([other], []))
+    assert (
+        "重新上传"
+        in client.get(reverse("vetting:batch_preview", args=[record.pk])).context["file_error"]
+    )
+    client.post(reverse("vetting:batch_confirm", args=[record.pk]))
+    assert not CandidateCase.objects.exists()
+    record.file.storage.delete(record.file.name)  # gone from disk altogether
+    preview = client.get(reverse("vetting:batch_preview", args=[record.pk]))
+    assert "重新上传" in preview.context["file_error"]
+
+
+def test_a_damaged_upload_is_refused_at_once(client, cast):
+    client.force_login(cast.staff)
+    response = _upload(client, b"PK\x03\x04 truncated")
+    assert response.status_code == 200
+    assert "已损坏" in str(response.context["form"].errors["file"])
+    assert not ImportFile.objects.exists()

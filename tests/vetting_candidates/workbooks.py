@@ -19,11 +19,11 @@ HEADER = [
 FAMILY_HEADER = ["人选身份证号", "姓名", "关系", "身份证号", "出生日期", "工作单位及职务"]
 
 
-def nomination_workbook(candidates: list[list], family: list[list]) -> bytes:
+def nomination_workbook(candidates: list[list], family: list[list], header=HEADER) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("推荐人选")
     sheet.append(["东昌区2026年村“两委”换届推荐人选名册"])
-    sheet.append(HEADER)
+    sheet.append(header)
     for row in candidates:
         sheet.append(row)
     relatives = book.create_sheet("家庭成员")

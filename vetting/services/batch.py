@@ -1,7 +1,8 @@
 """Batch nomination for the change of office (换届): one workbook, many candidates.
 
 The first sheet has one row per candidate, a sheet named 家庭成员 (or 家属, 亲属) the
-family members, keyed by the candidate's ID number. ``batch_plan`` reads the
+family members, keyed by the candidate's ID number. A villager group leader's row
+names the group (村民小组), which must be one of the village's groups. ``batch_plan`` reads the
 workbook through the shared reader and works out every row without writing: the
 preview. ``batch_nominate`` plans again inside one transaction and, when no row is
 in error, creates the cases already submitted to the township review, and screens
@@ -10,6 +11,7 @@ all of them set-wise in one run. The column vocabulary is the roster's.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,20 +22,30 @@ from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import normalize_id_number
-from cadres.models import ImportFile, Post, Relative, Village
+from cadres.models import ImportFile, Post, Relative, Village, VillagerGroup
 from cadres.roster import (
     CADRE_COLUMNS,
     EDUCATION_SYNONYMS,
     FAMILY_COLUMNS,
     POLITICAL_SYNONYMS,
     RELATION_SYNONYMS,
-    _ethnicity_synonyms,
-    _sheets,
+    cell_key,
+    ethnicity_synonyms,
+    group_number,
     parse_posts,
+    workbook_sheets,
 )
 from cadres.scoping import scope
 from cadres.services import identity_values
-from cadres.spreadsheets import Column, RowError, parse_choice, parse_date, parse_text, read_sheet
+from cadres.spreadsheets import (
+    Column,
+    RowError,
+    SpreadsheetError,
+    parse_choice,
+    parse_date,
+    parse_text,
+    read_sheet,
+)
 from vetting import workflow
 from vetting.models import CandidateCase, CandidateRelative, CaseTransition
 from vetting.services.candidates import cases_screen
@@ -42,6 +54,7 @@ _ROSTER = {column.key: column for column in CADRE_COLUMNS}
 NOMINEE_COLUMNS = (
     _ROSTER["township"],
     _ROSTER["village"],
+    _ROSTER["group"],
     _ROSTER["name"],
     _ROSTER["sex"],
     _ROSTER["ethnicity"],
@@ -114,14 +127,57 @@ def _villages(actor) -> tuple[dict, dict]:
     return by_name, by_place
 
 
+class _Groups:
+    """The villager groups of the actor's villages, found by name (1组) or number (1)."""
+
+    def __init__(self, actor):
+        self.by_name: dict[tuple[int, str], VillagerGroup] = {}
+        self.by_number: dict[tuple[int, int], VillagerGroup] = {}
+        for group in scope(VillagerGroup.objects.all(), actor):
+            self.by_name[(group.village_id, cell_key(group.name))] = group
+            if group.number is not None:
+                self.by_number[(group.village_id, group.number)] = group
+
+    def find(self, village: Village, text: str) -> VillagerGroup | None:
+        found = self.by_name.get((village.pk, cell_key(text)))
+        number = group_number(text)
+        if found is None and number is not None:
+            found = self.by_number.get((village.pk, number))
+        return found
+
+
+def _group(cells: _Row, groups: _Groups, village: Village | None, post) -> VillagerGroup | None:
+    """The row's villager group: required of a group leader, refused for any other post."""
+    text = cells.get("group")
+    leader = post is not None and post[0] == Post.Body.VILLAGER_GROUP
+    if not text:
+        if leader:
+            cells.error("group", _("A group leader needs the villager group."))
+        return None
+    if not leader:
+        cells.error("group", _("Only a villager group leader is nominated to a villager group."))
+        return None
+    if village is None:
+        return None
+    group = groups.find(village, text)
+    if group is None:
+        cells.error(
+            "group",
+            _("%(village)s has no villager group “%(group)s”.")
+            % {"village": village.name, "group": text},
+        )
+    return group
+
+
 def batch_plan(*, actor, source) -> BatchPlan:
     """Read and check the workbook (no writes); row errors are in Chinese."""
     if not actor.has_perm(workflow.NOMINATE):
         raise PermissionDenied
     plan = BatchPlan()
-    main_sheet, family_sheet = _sheets(source)
+    main_sheet, family_sheet = workbook_sheets(source)
     by_name, by_place = _villages(actor)
-    ethnicities = _ethnicity_synonyms()
+    groups = _Groups(actor)
+    ethnicities = ethnicity_synonyms()
     seen: set[str] = set()
     for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet):
         plan.rows += 1
@@ -158,8 +214,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
         posts = cells.get("post", parse_posts) or []
         if len(posts) > 1:
             cells.error("post", _("Give one proposed post per row."))
-        elif posts and posts[0][0] == Post.Body.VILLAGER_GROUP:
-            cells.error("post", _("Nominate group leaders one by one, not in a batch."))
+        group = _group(cells, groups, village, posts[0] if len(posts) == 1 else None)
         term_start = cells.get("term_start", parse_date)
         if term_start is None and not cells.failed:
             cells.error("term_start", _("Give the date the term starts."))
@@ -186,6 +241,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
                 {
                     **values,
                     "village": village,
+                    "villager_group": group,
                     "body": posts[0][0],
                     "title": posts[0][1],
                     "term_start": term_start,
@@ -219,11 +275,36 @@ def batch_plan(*, actor, source) -> BatchPlan:
     return plan
 
 
+def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
+    """The plan of an uploaded workbook as stored; SpreadsheetError when it is unreadable.
+
+    The stored file must still be the one uploaded (same SHA-256): a file replaced
+    or damaged on disk after its preview is refused, never imported.
+    """
+    try:
+        with import_file.file.open("rb") as handle:
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(chunk)
+            if digest.hexdigest() != import_file.sha256:
+                raise SpreadsheetError(
+                    _("The stored workbook is not the one uploaded any more; upload it again.")
+                )
+            handle.seek(0)
+            return batch_plan(actor=actor, source=handle)
+    except OSError as error:
+        raise SpreadsheetError(
+            _("The stored workbook can no longer be read; upload it again.")
+        ) from error
+
+
 @transaction.atomic
 def batch_nominate(*, actor, import_file: ImportFile) -> list[int]:
     """Create every case of the workbook, submitted and screened, or nothing at all."""
-    with import_file.file.open("rb") as handle:
-        plan = batch_plan(actor=actor, source=handle)
+    try:
+        plan = batch_plan_stored(actor=actor, import_file=import_file)
+    except SpreadsheetError as error:
+        raise ValidationError(str(error)) from error
     if not plan.ok:
         raise ValidationError(
             [str(error) for error in plan.errors[:200]] or [_("The workbook has no candidate.")]

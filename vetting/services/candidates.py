@@ -18,7 +18,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cadres.models import TITLES_BY_BODY, Person, Village, VillagerGroup
+from cadres.models import TITLES_BY_BODY, Person, Post, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from cadres.services import (
     identity_values,
@@ -61,6 +61,11 @@ CASE_FIELDS = (
     "reason",
 )
 IDENTITY_ARGS = ("name", "id_number", "birth_date", "sex")
+# A candidate picked from the register brings these from their Person unless given.
+PERSONAL_FIELDS = ("ethnicity", "political_status", "education", "phone")
+RELATIVE_FIELDS = {"relation", "work_unit_and_post"}
+# What the engine matches a relative on: changing one of these voids its unreviewed hits.
+MATCHED_FIELDS = ("name_key", "name_pinyin", "id_number", "birth_date", "sex")
 
 
 def _log(case: CandidateCase, *, actor, verb: str, source: str, note: str = "") -> None:
@@ -123,6 +128,12 @@ def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
         setattr(case, key, value)
     if case.title not in TITLES_BY_BODY.get(case.body, ()):
         raise ValidationError({"title": _("This title does not exist in this body.")})
+    if case.body == Post.Body.VILLAGER_GROUP and not case.villager_group_id:
+        raise ValidationError({"villager_group": _("Choose the villager group.")})
+    if case.villager_group_id and case.body != Post.Body.VILLAGER_GROUP:
+        raise ValidationError(
+            {"villager_group": _("Only a villager group leader is nominated to a villager group.")}
+        )
     if case.villager_group_id and case.villager_group.village_id != case.village_id:
         raise ValidationError(
             {"villager_group": _("This villager group belongs to another village.")}
@@ -132,16 +143,24 @@ def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
     case.full_clean(exclude=["name_key", "name_pinyin"])
 
 
+def _relative_fill(relative: CandidateRelative, values: dict) -> CandidateRelative:
+    """Set a relative's fields from service arguments (identity ones normalized) and check."""
+    values = dict(values)
+    identity = {key: values.pop(key, getattr(relative, key)) for key in IDENTITY_ARGS}
+    identity["sex"] = identity["sex"] or ""
+    unknown = set(values) - RELATIVE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown relative fields: {sorted(unknown)}")
+    for key, value in {**values, **identity_values(**identity)}.items():
+        setattr(relative, key, value)
+    relative.full_clean(exclude=["case", "name_key", "name_pinyin"])
+    return relative
+
+
 def _relatives_create(case: CandidateCase, relatives: Iterable[dict]) -> None:
-    rows = []
-    for values in relatives:
-        values = dict(values)
-        identity = {key: values.pop(key, None) for key in IDENTITY_ARGS}
-        identity["sex"] = identity["sex"] or ""
-        relative = CandidateRelative(case=case, **values, **identity_values(**identity))
-        relative.full_clean(exclude=["case", "name_key", "name_pinyin"])
-        rows.append(relative)
-    CandidateRelative.objects.bulk_create(rows)
+    CandidateRelative.objects.bulk_create(
+        [_relative_fill(CandidateRelative(case=case), values) for values in relatives]
+    )
 
 
 @transaction.atomic
@@ -170,11 +189,15 @@ def case_create(
     if not actor.has_perm(workflow.NOMINATE):
         raise PermissionDenied
     require_township(actor, village.township_id)
-    if person is not None:
-        require_object(actor, person)
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
+    if person is not None:
+        require_object(actor, person)
+        fields = {
+            **{key: getattr(person, key) for key in PERSONAL_FIELDS},
+            **{key: value for key, value in fields.items() if value not in (None, "")},
+        }
     case = CandidateCase(nominated_by=actor, person=person)
     _apply(
         case,
@@ -220,8 +243,31 @@ def case_relative_add(*, actor, case: CandidateCase, **values) -> CandidateRelat
 
 
 @transaction.atomic
+def case_relative_update(*, actor, relative: CandidateRelative, **values) -> CandidateRelative:
+    """Correct a family member of a draft or returned case (identity arguments and fields).
+
+    When what screening matches on changes, the member's unreviewed hits go: they were
+    found on the old values. Reviewed hits stay on record. The member is screened again
+    with the case when it is (re)submitted, because the engine screens candidates and
+    their relatives only while the case is under review.
+    """
+    case, _step = _begin(actor, relative.case, "edit")
+    relative = case.relatives.select_for_update().get(pk=relative.pk)
+    before = [getattr(relative, key) for key in MATCHED_FIELDS]
+    _relative_fill(relative, values)
+    relative._history_user = actor
+    relative.save()
+    if [getattr(relative, key) for key in MATCHED_FIELDS] != before:
+        relative.hits.filter(status=Hit.Status.PENDING).delete()
+    return relative
+
+
+@transaction.atomic
 def case_relative_remove(*, actor, relative: CandidateRelative) -> None:
     case, _step = _begin(actor, relative.case, "edit")
+    if Hit.objects.filter(candidate_relative=relative, status=Hit.Status.CONFIRMED).exists():
+        # Removing the member would delete a confirmed hit, which the decision must weigh.
+        raise ValidationError(_("This family member has a confirmed hit and stays on the case."))
     case.relatives.filter(pk=relative.pk).delete()
 
 
