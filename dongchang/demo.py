@@ -1,4 +1,5 @@
-"""The demo district loaded by `make run`: villages, the demo accounts and the cadres."""
+"""The demo district loaded by `make run`: villages, the demo accounts, the cadres and a few
+candidate vetting cases along the pipeline."""
 
 import datetime as dt
 import random
@@ -7,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import check_character
@@ -22,6 +24,8 @@ from cadres.services import (
     villager_group_upsert,
 )
 from dongchang.accounts.roles import Role
+from vetting.models import CandidateCase, Checkpoint
+from vetting.services import candidates
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
 
@@ -374,3 +378,140 @@ def _post_args(village, groups, post, term_start) -> dict:
         "villager_group": groups[group] if group else None,
         "term_start": term_start,
     }
+
+
+# Demo candidate cases ----------------------------------------------------------------
+
+PASS_ALL = dict.fromkeys(Checkpoint.Kind.values, (Checkpoint.Verdict.PASS, ""))
+# (township code, village, name, birth date, male, body, title, how far it goes, reason)
+CANDIDATES = [
+    ("220502100", "大安村", "孙立新", dt.date(1986, 4, 12), True, "villagers_committee", "member",
+     CandidateCase.State.TOWNSHIP_REVIEW, "返乡创业青年，带领村民发展林下参种植，群众基础好。"),
+    ("220502100", "东升村", "周晓红", dt.date(1990, 9, 3), False, "party_branch",
+     "deputy_secretary", CandidateCase.State.DISTRICT_REVIEW,
+     "大学生村官期满留村，熟悉党务工作，年度考核均为优秀。"),
+    ("220502100", None, "郭振东", dt.date(1981, 1, 27), True, "supervision_committee", "member",
+     CandidateCase.State.APPROVED, "办事公道，多年参与村务公开监督，群众口碑好。"),
+    ("220502200", "南岔村", "韩志刚", dt.date(1979, 6, 18), True, "villagers_committee", "member",
+     CandidateCase.State.REJECTED, "种植大户，有一定经济头脑。"),
+    ("220502200", "双胜村", "冯丽娟", dt.date(1988, 11, 5), False, "villagers_committee",
+     "member", CandidateCase.State.RETURNED, "村妇联主席，组织开展庭院经济。"),
+]  # fmt: skip
+
+
+def _demo_id_number(birth: dt.date, male: bool) -> str:
+    # A fixed sequence per birth date, so a second run finds the case it made.
+    first17 = f"220502{birth:%Y%m%d}{801 if male else 802}"
+    return first17 + check_character(first17)
+
+
+def _fewest_cadres(code: str) -> Village:
+    """The demo village of the township with the fewest cadres: an appointment fits there."""
+    return (
+        Village.objects.filter(township__code=code, name__in=VILLAGES[code])
+        .annotate(n=Count("posts__person", distinct=True))
+        .order_by("n", "code")
+        .first()
+    )
+
+
+@transaction.atomic
+def load_candidate_cases(today: dt.date | None = None) -> int:
+    """A few nominations along the vetting pipeline; returns how many cases were added.
+
+    Each case goes through the vetting services, acted by the demo accounts of its roles.
+    A case whose candidate already has one is left alone, so a second run adds nothing.
+    """
+    today = today or dt.date.today()
+    users = get_user_model().objects.in_bulk(
+        ["jc_staff", "jc_review", "ht_staff", "ht_review", "zzb", "jw_dept", "ga_dept"],
+        field_name="username",
+    )
+    staff = {"220502100": users["jc_staff"], "220502200": users["ht_staff"]}
+    reviewer = {"220502100": users["jc_review"], "220502200": users["ht_review"]}
+    added = 0
+    # A draft for someone already in the register: a group leader proposed for the committee.
+    leader = (
+        Person.objects.filter(
+            posts__body=Post.Body.VILLAGER_GROUP,
+            posts__ended_on__isnull=True,
+            posts__village__name="金厂村",
+            posts__village__township__code="220502100",
+        )
+        .order_by("pk")
+        .first()
+    )
+    if leader is not None and not CandidateCase.objects.filter(person=leader).exists():
+        candidates.case_create(
+            actor=users["jc_staff"],
+            person=leader,
+            village=leader.posts.get(body=Post.Body.VILLAGER_GROUP).village,
+            body=Post.Body.VILLAGERS_COMMITTEE,
+            title=Post.Title.MEMBER,
+            term_start=today + dt.timedelta(days=60),
+            reason="任村民小组长以来工作扎实，拟推荐为村委会委员人选。",
+        )
+        added += 1
+    for code, village_name, name, birth, male, body, title, goal, reason in CANDIDATES:
+        id_number = _demo_id_number(birth, male)
+        if CandidateCase.objects.filter(id_number=id_number).exists():
+            continue
+        village = (
+            Village.objects.get(township__code=code, name=village_name)
+            if village_name
+            else _fewest_cadres(code)
+        )
+        case = candidates.case_create(
+            actor=staff[code],
+            village=village,
+            body=body,
+            title=title,
+            term_start=today if goal == CandidateCase.State.APPROVED else today + dt.timedelta(60),
+            reason=reason,
+            name=name,
+            id_number=id_number,
+            sex=Sex.MALE if male else Sex.FEMALE,
+            political_status=PoliticalStatus.CPC_MEMBER,
+            education=Education.HIGH_SCHOOL,
+            relatives=[
+                {
+                    "name": ("李" if male else "王") + ("秀梅" if male else "建国"),
+                    "relation": Relative.Relation.SPOUSE,
+                    "birth_date": birth + dt.timedelta(days=400),
+                    "work_unit_and_post": "务农",
+                }
+            ],
+        )
+        added += 1
+        _advance(case, goal, staff=staff[code], reviewer=reviewer[code], users=users)
+    return added
+
+
+def _advance(case, goal: str, *, staff, reviewer, users) -> None:
+    """Move a new draft along the pipeline to ``goal`` through the vetting services."""
+    state = CandidateCase.State
+    case = candidates.case_submit(actor=staff, case=case)
+    if goal == state.TOWNSHIP_REVIEW:
+        return
+    if goal == state.REJECTED:
+        candidates.case_reject(
+            actor=reviewer,
+            case=case,
+            reason="经走访核实，该同志近三年有违规占用耕地行为，不宜推荐。",
+        )
+        return
+    if goal == state.RETURNED:
+        candidates.case_return(actor=reviewer, case=case, note="请补充其配偶的身份证号和工作单位。")
+        return
+    candidates.case_checkpoints_record(actor=reviewer, case=case, verdicts=PASS_ALL)
+    case = candidates.case_forward(actor=reviewer, case=case)
+    candidates.case_joint_review_open(
+        actor=users["zzb"], case=case, departments=["discipline", "police"]
+    )
+    candidates.case_opinion_give(actor=users["jw_dept"], case=case, verdict="agree")
+    if goal == state.DISTRICT_REVIEW:
+        return  # 公安 has yet to give its opinion.
+    candidates.case_opinion_give(actor=users["ga_dept"], case=case, verdict="agree")
+    candidates.case_checkpoints_record(actor=users["zzb"], case=case, verdicts=PASS_ALL)
+    if not candidates.approval_blockers(case):
+        candidates.case_approve(actor=users["zzb"], case=case, note="经区级联审，同意任用。")

@@ -8,6 +8,7 @@ from cadres.identity import normalize_id_number
 from cadres.models import Person, Post, Relative, Village
 from cadres.selectors import age
 from dongchang import demo
+from vetting.models import CandidateCase, DepartmentOpinion
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +16,19 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_cadres_believable_and_idempotent(settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    counts = (Person.objects.count(), Post.objects.count(), Relative.objects.count())
+    counts = (
+        Person.objects.count(),
+        Post.objects.count(),
+        Relative.objects.count(),
+        CandidateCase.objects.count(),
+    )
     call_command("seed_demo")
-    assert counts == (Person.objects.count(), Post.objects.count(), Relative.objects.count())
+    assert counts == (
+        Person.objects.count(),
+        Post.objects.count(),
+        Relative.objects.count(),
+        CandidateCase.objects.count(),
+    )
 
     demo_villages = Village.objects.filter(
         name__in=[n for names in demo.VILLAGES.values() for n in names],
@@ -45,3 +56,23 @@ def test_seed_demo_cadres_believable_and_idempotent(settings):
     assert {"spouse", "child", "father", "mother"} <= relations
     assert Person.objects.filter(strict_control_since__isnull=False).exists()
     assert Post.objects.filter(ended_on__isnull=False).exists()
+
+
+def test_seed_demo_shows_the_vetting_pipeline(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    cases = CandidateCase.objects.all()
+    states = set(cases.values_list("state", flat=True))
+    assert {"draft", "township_review", "district_review", "approved", "rejected"} <= states
+    assert cases.filter(state="draft", person__isnull=False).exists()  # picked from the register
+    at_district = cases.get(state="district_review")
+    assert at_district.opinions.filter(verdict=DepartmentOpinion.Verdict.PENDING).exists()
+    assert at_district.opinions.filter(verdict=DepartmentOpinion.Verdict.AGREE).exists()
+    approved = cases.get(state="approved")
+    assert approved.post.person == approved.person
+    assert cases.get(state="rejected").decision_reason
+    assert all(case.transitions.exists() for case in cases)
+    assert set(cases.values_list("village__township__code", flat=True)) == {
+        "220502100",
+        "220502200",
+    }

@@ -6,7 +6,7 @@ from dongchang import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo district, demo accounts and cadres. "
+        "Load the demo district, demo accounts, cadres and candidate cases. "
         "Idempotent: a second run adds nothing twice."
     )
 
@@ -25,7 +25,12 @@ class Command(BaseCommand):
         demo.load_places()
         accounts = demo.load_accounts()
         added = demo.load_cadres()
-        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({added} new cadres)."))
+        cases = demo.load_candidate_cases()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded ({added} new cadres, {cases} new candidate cases)."
+            )
+        )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for username, name, role in accounts:
             self.stdout.write(f"  {username:<12} {name}  [{role}]")
