@@ -63,8 +63,11 @@ def person_profile(user, pk: int) -> Person:
         )
     )
     today = dt.date.today()
-    # Current includes posts whose term has not begun yet: they are not history.
+    # Current includes posts whose term has not begun yet: they are not history, but the
+    # page marks them, so a person appointed for next month is not read as serving today.
     person.current_posts = [p for p in posts if p.ended_on is None or p.ended_on > today]
+    for post in person.current_posts:
+        post.upcoming = post.term_start > today
     person.past_posts = [p for p in posts if p not in person.current_posts]
     person.relative_list = list(person.relatives.all())
     return person

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -60,6 +62,23 @@ def test_former_posts_listed_as_past(client, staff):
     person = client.get(detail(person)).context["person"]
     assert [p.title for p in person.current_posts] == [Post.Title.MEMBER]
     assert [p.title for p in person.past_posts] == [Post.Title.DEPUTY_SECRETARY]
+
+
+def test_a_post_not_yet_begun_is_current_and_marked(client, staff):
+    person = cadre()
+    serving = person.posts.get()
+    upcoming = PostFactory(
+        person=person,
+        village=serving.village,
+        body=Post.Body.PARTY_BRANCH,
+        title=Post.Title.DEPUTY_SECRETARY,
+        term_start=dt.date.today() + dt.timedelta(days=30),
+    )
+    client.force_login(staff)
+    response = client.get(detail(person))
+    current = {p.pk: p.upcoming for p in response.context["person"].current_posts}
+    assert current == {serving.pk: False, upcoming.pk: True}
+    assert response.content.decode().count("尚未到任") == 1
 
 
 def test_history_names_who_changed_what(client, staff):
