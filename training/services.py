@@ -396,13 +396,17 @@ def attendance_import(
         dict(current.values()),
         {current[person_id][0]: status for person_id, status in wanted.items()},
     )
-    return {
+    summary = {
         "matched": len(sheet.matched),
         "resolved": sum(1 for v in resolutions.values() if v is not None),
         "ignored": sum(1 for v in resolutions.values() if v is None),
         "added": added,
         "changed": changed,
     }
+    import_file.status = ImportFile.Status.IMPORTED
+    import_file.summary = summary
+    import_file.save(update_fields=["status", "summary", "updated_at"])
+    return summary
 
 
 def _history_copy(model, ids: list[int], *, actor, when) -> None:

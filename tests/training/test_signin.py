@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
+from cadres.models import ImportFile
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import VillageFactory, cadre, township
 from tests.training.factories import AttendanceFactory, SessionFactory
@@ -75,6 +76,9 @@ def test_good_sheet_is_matched_and_recorded(client, staff, setting):
     assert confirmed.status_code == 302
     statuses = dict(session.attendances.values_list("person__name", "status"))
     assert statuses == {"张伟": "present", "李娜": "present", "王强": "excused"}
+    stored = ImportFile.objects.get(kind=ImportFile.Kind.ATTENDANCE)
+    assert stored.status == ImportFile.Status.IMPORTED
+    assert stored.summary == {"matched": 3, "resolved": 0, "ignored": 0, "added": 2, "changed": 3}
 
 
 def test_unmatched_rows_must_be_resolved(client, staff, setting):
