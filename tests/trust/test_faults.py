@@ -293,3 +293,31 @@ def test_watchlist_import_failing_in_the_database_leaves_nothing(client, distric
     assert (imp.rows, imp.added, imp.changed, imp.retired) == (7, 6, 1, 1)
     assert WatchlistEntry.objects.filter(active=True).count() == 7
     assert ImportFile.objects.get(pk=record.pk).status == ImportFile.Status.IMPORTED
+
+
+@pytest.mark.django_db
+def test_a_broker_down_when_an_import_commits_leaves_the_run_to_the_watchdog(
+    district_reviewer, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from dongchang.celery import app
+
+    with socket.socket() as probe:  # a port where nothing listens: the broker is down
+        probe.bind(("127.0.0.1", 0))
+        down = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    person_rows = make_population(4)
+    monkeypatch.setenv("CELERY_BROKER_URL", down)
+    _reset_producer_pools(app)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            imp = import_list(district_reviewer, person_rows)
+    finally:
+        monkeypatch.undo()
+        _reset_producer_pools(app)
+    # The import stands; its run is recorded with every chunk still to do.
+    assert WatchlistEntry.objects.filter(source=imp.source).count() == len(person_rows)
+    run = ScreeningRun.objects.get(watchlist_import=imp)
+    assert run.status == ScreeningRun.Status.RUNNING
+    assert run.chunks.filter(status=ScreeningChunk.Status.PENDING).count() == run.chunks_total > 0
+    assert "broker unreachable" in caplog.text
+    # With the broker back, the watchdog hands the chunks out.
+    assert screening.screening_runs_resume_stalled(stalled_for=dt.timedelta(0)) == run.chunks_total

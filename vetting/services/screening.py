@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from vetting import engine
 from vetting.models import ScreeningChunk, ScreeningRun, WatchlistImport
@@ -20,12 +22,30 @@ CHUNK_SIZE = getattr(settings, "SCREENING_CHUNK_SIZE", 25_000)
 # A run without progress for this long has lost a chunk with its worker.
 STALL = dt.timedelta(minutes=10)
 
+logger = logging.getLogger(__name__)
+
+
+def _send(task, *args) -> bool:
+    """Hand a task to the broker after the work it follows has committed.
+
+    With the broker down, the user's save must not turn into a server error: the run is
+    already recorded as running, so the watchdog hands out its chunks again once it stalls,
+    and the nightly full run screens any one person whose message was lost.
+    """
+    try:
+        task.delay(*args)
+    except OperationalError:
+        logger.warning("broker unreachable: %s%r not sent, left to the watchdog", task.name, args)
+        return False
+    return True
+
 
 def _enqueue_chunks(chunk_ids: list[int]) -> None:
     from vetting.tasks import screening_chunk_execute  # tasks import this module
 
     for chunk_id in chunk_ids:
-        screening_chunk_execute.delay(chunk_id)
+        if not _send(screening_chunk_execute, chunk_id):
+            return  # the rest would fail the same way, each after its own retries
 
 
 def screening_run_start(
@@ -190,4 +210,4 @@ def screening_person_enqueue(*, subject_kind: str, subject_id: int) -> None:
     """Screen a person or relative once the current transaction commits (register signals)."""
     from vetting.tasks import screening_subject_screen as task
 
-    transaction.on_commit(lambda: task.delay(str(subject_kind), subject_id))
+    transaction.on_commit(lambda: _send(task, str(subject_kind), subject_id))
