@@ -34,10 +34,10 @@ from cadres.roster import (
 from cadres.scoping import scope, user_townships
 from cadres.services import import_file_store, may_write_register
 from cadres.spreadsheets import IMPORT_WRITE_FAILED, SpreadsheetError
+from cadres.xlsx_export import XLSX_CONTENT_TYPE
 
 # The preview lists this many rows (errors first); the counts cover them all.
 PREVIEW_ROWS = 500
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +212,6 @@ def roster_template(request):
     _template_sheet(book.create_sheet("家庭成员"), FAMILY_COLUMNS, FAMILY_SAMPLE)
     out = io.BytesIO()
     book.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
     return response

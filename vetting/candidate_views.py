@@ -28,7 +28,7 @@ from cadres.roster import post_label
 from cadres.scoping import scope, user_townships
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
-from cadres.xlsx_export import Column, WorkbookWriter
+from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting import workflow
 from vetting.candidate_forms import (
     ApproveForm,
@@ -55,7 +55,6 @@ from vetting.selectors import case_queue, cases_visible, cases_with_related, pip
 from vetting.services import batch, candidates
 
 PAGE_SIZE = 25
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SORTS = {
     "recent": ("-created_at", "-pk"),
     "name": ("name_key", "pk"),
@@ -158,7 +157,7 @@ CASE_COLUMNS = [
 
 
 def _xlsx(writer: WorkbookWriter, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type=XLSX_TYPE)
+    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer.save(response)
     return response

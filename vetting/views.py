@@ -27,7 +27,7 @@ from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import IMPORT_WRITE_FAILED
-from cadres.xlsx_export import Column, WorkbookWriter
+from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting.filters import HitFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
@@ -35,7 +35,6 @@ from vetting.selectors import hits_with_related
 from vetting.services import removal, review, screening, watchlists
 
 PAGE_SIZE = 25
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ def hit_export(request):
         action=AccessLogEntry.Action.EXPORT,
         detail="hits " + request.GET.urlencode(),
     )
-    response = HttpResponse(content_type=XLSX_TYPE)
+    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="screening-hits.xlsx"'
     writer.save(response)
     return response
