@@ -277,17 +277,26 @@ def match_chunk(
     entry_params = [screen_import_id] * _RULE_SELECTS if screen_import_id is not None else []
     serving_village, village_params = subject.village_sql("b.owner_id")
     village_params = _bind(village_params, today)
-    # The village is looked up once per hit and its township joined, not a subquery each.
+    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
+    # A hit found as it stands is marked here, in the read: tested in the INSERT, the
+    # lookup would be planned against the table as it was before the INSERT filled it
+    # (a first run starts from none) and could scan the growing table for every row.
+    # Kind, score and fields follow from the rule: these columns are all that can change.
     find = (
         f"CREATE TEMPORARY TABLE {_FOUND} AS "
         f"WITH subj AS ({_subjects_sql(subject)}), "
         f"best AS (SELECT m.*, ROW_NUMBER() OVER "
         f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
         f"FROM ({_matches_sql(entry_filter)}) m) "
-        f"SELECT h.subject_id, h.entry_id, h.rule, h.snapshot, h.village_id, v.township_id "
-        f"FROM (SELECT b.subject_id, b.entry_id, b.rule, b.snapshot, "
+        f"SELECT f.*, EXISTS (SELECT 1 FROM {hit} x WHERE x.{column} = f.subject_id "
+        f"AND x.entry_id = f.entry_id AND x.rule = f.rule AND x.snapshot = f.snapshot "
+        f"AND x.township_id {same} f.township_id AND x.village_id {same} f.village_id) "
+        f"AS unchanged "
+        # The village is looked up once per hit and its township joined, not a subquery each.
+        f"FROM (SELECT h.subject_id, h.entry_id, h.rule, h.snapshot, h.village_id, "
+        f"v.township_id FROM (SELECT b.subject_id, b.entry_id, b.rule, b.snapshot, "
         f"{serving_village} AS village_id FROM best b WHERE b.rn = 1) h "
-        f"LEFT JOIN {village} v ON v.id = h.village_id"
+        f"LEFT JOIN {village} v ON v.id = h.village_id) f"
     )
 
     def by_rule(spec: int) -> str:
@@ -295,7 +304,6 @@ def match_chunk(
 
     kinds = " ".join(f"WHEN '{rule}' THEN '{value[1]}'" for rule, value in RULES.items())
     fields = " ".join(f"WHEN '{rule}' THEN {_json(spec[3])}" for rule, spec in RULES.items())
-    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
     reopen = f"{hit}.status = 'dismissed' AND {hit}.snapshot <> excluded.snapshot"
     write = (
         f"INSERT INTO {hit} (created_at, updated_at, subject_kind, {column}, "
@@ -304,11 +312,7 @@ def match_chunk(
         f"SELECT %s, %s, '{subject.kind}', f.subject_id, f.entry_id, f.township_id, "
         f"f.village_id, CASE f.rule {kinds} END, f.rule, CASE f.rule {by_rule(2)} END, "
         f"CASE f.rule {fields} END, f.snapshot, 'pending', '', %s, %s "
-        f"FROM {_FOUND} f "
-        # Kind, score and fields follow from the rule: these columns are all that can change.
-        f"WHERE NOT EXISTS (SELECT 1 FROM {hit} x WHERE x.{column} = f.subject_id "
-        f"AND x.entry_id = f.entry_id AND x.rule = f.rule AND x.snapshot = f.snapshot "
-        f"AND x.township_id {same} f.township_id AND x.village_id {same} f.village_id) "
+        f"FROM {_FOUND} f WHERE NOT f.unchanged "
         f"ON CONFLICT ({column}, entry_id) DO UPDATE SET "
         f"updated_at = excluded.updated_at, match_kind = excluded.match_kind, "
         f"rule = excluded.rule, score = excluded.score, "
