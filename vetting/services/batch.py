@@ -146,10 +146,12 @@ class _Groups:
         return found
 
 
-def _group(cells: _Row, groups: _Groups, village: Village | None, post) -> VillagerGroup | None:
+def _group(
+    cells: _Row, groups: _Groups, village: Village | None, post: tuple[str, str]
+) -> VillagerGroup | None:
     """The row's villager group: required of a group leader, refused for any other post."""
     text = cells.get("group")
-    leader = post is not None and post[0] == Post.Body.VILLAGER_GROUP
+    leader = post[0] == Post.Body.VILLAGER_GROUP
     if not text:
         if leader:
             cells.error("group", _("A group leader needs the villager group."))
@@ -214,7 +216,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
         posts = cells.get("post", parse_posts) or []
         if len(posts) > 1:
             cells.error("post", _("Give one proposed post per row."))
-        group = _group(cells, groups, village, posts[0] if len(posts) == 1 else None)
+        group = _group(cells, groups, village, posts[0]) if len(posts) == 1 else None
         term_start = cells.get("term_start", parse_date)
         if term_start is None and not cells.failed:
             cells.error("term_start", _("Give the date the term starts."))
