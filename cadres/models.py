@@ -126,7 +126,8 @@ class IdentityFields(models.Model):
     ``cadres.services.identity_fields``, never by hand.
     """
 
-    name = models.CharField(_("name"), max_length=50)
+    # 姓名 (a person's name), not the 名称 of townships and villages.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_key = models.CharField(_("name key"), max_length=50, db_index=True, editable=False)
     name_pinyin = models.CharField(_("name pinyin"), max_length=200, editable=False)
     # NULL, not "", when absent: unique constraints then ignore people without one.

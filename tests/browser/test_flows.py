@@ -84,8 +84,7 @@ def test_township_staff_imports_a_roster_and_nominates_a_candidate(ui, staff):
 
     open_menu(ui, "源头管控", "资格联审")
     ui.get_by_role("link", name="推荐人选", exact=True).click()
-    # Found by id: its label is the models' generic "name" (名称), not the person's 姓名.
-    ui.locator("#id_name").fill("赵新")
+    ui.get_by_label(labelled("姓名")).fill("赵新")
     ui.get_by_label(labelled("身份证号")).fill(make_id_number(dt.date(1990, 6, 1), 7))
     ui.get_by_label("拟任村").select_option(label="民主村")
     ui.get_by_label(labelled("组织")).select_option("villagers_committee")
