@@ -118,6 +118,11 @@ RULES = {
 
 
 def _year(column: str) -> str:
+    """The birth year; on PostgreSQL the expression of entry_pinyin_year_idx (migration
+    0008), so the homophone join probes (pinyin, year) exactly or hash-joins with the
+    index's statistics. Both forms print as "1975", as the stored variant keys do."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(YEAR FROM {column})"
     return f"substr(CAST({column} AS TEXT), 1, 4)"
 
 
@@ -262,9 +267,10 @@ def match_chunk(
     re-screen where nothing changed only reads: the nightly run costs the matching.
     ``screen_import_id`` restricts the entries to those an import added or changed.
 
-    The matching is one read-only CREATE TABLE … AS, which PostgreSQL may run with
-    parallel workers (an INSERT … SELECT never is), and the write takes only the
-    changed rows from it.
+    The matching is one read-only CREATE TABLE … AS, and the write takes only the
+    changed rows from it. (PostgreSQL could run that read with parallel workers, which
+    an INSERT … SELECT never gets, if the subjects' CTE were not materialized; at the
+    benchmark's sizes that gained nothing on 2 shared cores: benchmarks/README.md.)
     """
     subject = SUBJECTS[subject_kind]
     today = today or timezone.localdate()
@@ -324,11 +330,20 @@ def match_chunk(
         f"snapshot = excluded.snapshot "
         f"RETURNING first_run_id = %s, reopened_at = updated_at"
     )
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(find, [pk_from, pk_to, *live_params, *entry_params, *village_params])
+        if postgresql:
+            # Compiling the matching statement took ~3 s of a 50,000-subject chunk's
+            # ~12 s, more than it saved (EXPLAIN ANALYZE, 1,000,000 entries). Local to
+            # the chunk's transaction, where nothing else is costly enough for JIT.
+            cursor.execute("SET LOCAL jit = off")
         # No finally: a failed chunk rolls its transaction back, and the table with it.
-        cursor.execute(f"SELECT COUNT(*) FROM {_FOUND}")
-        matches = cursor.fetchone()[0]
+        cursor.execute(find, [pk_from, pk_to, *live_params, *entry_params, *village_params])
+        if postgresql:  # reports the rows a CREATE TABLE … AS wrote; SQLite does not
+            matches = cursor.rowcount
+        else:
+            cursor.execute(f"SELECT COUNT(*) FROM {_FOUND}")
+            matches = cursor.fetchone()[0]
         cursor.execute(write, [now, now, run_id, run_id, run_id])
         written = cursor.fetchall()
         cursor.execute(f"DROP TABLE {_FOUND}")
