@@ -37,6 +37,19 @@ def _model_fields(model, names) -> dict:
     return fields
 
 
+def submit(form: forms.Form, call):
+    """Run a service that returns the object it wrote, for a valid form, and return that
+    object; None when the form is invalid or the service refused (its ValidationError then
+    lands next to the fields it names). Not for services that return counts: 0 is falsy."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError next to the fields it names, the rest on top."""
     if hasattr(error, "error_dict"):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cadres.forms import add_service_errors
+from cadres.forms import submit
 from cadres.models import AccessLogEntry, Person, Village
 from cadres.records.listing import PAGE_SIZE, Header, ListSpec, export_response, list_response
 from cadres.scoping import scope
@@ -36,17 +36,6 @@ from supervision.models import (
 def _require(user, *perms: str) -> None:
     if not any(user.has_perm(f"supervision.{perm}") for perm in perms):
         raise PermissionDenied
-
-
-def _submit(form, call):
-    """Run a service for a valid form; its ValidationError lands next to the fields."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
 
 
 def _form_page(request, form, title, *, back, multipart=False):
@@ -162,7 +151,7 @@ def record_create(request):
         raise PermissionDenied
     form = forms.RecordForm(request.POST or None, user=user)
     if request.method == "POST":
-        record = _submit(
+        record = submit(
             form,
             lambda data: services.record_create(
                 actor=user,
@@ -213,7 +202,7 @@ def record_edit(request, pk):
         raise PermissionDenied
     form = forms.RecordForm(request.POST or None, instance=record, user=request.user)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit(
             form,
             lambda data: services.record_update(
                 actor=request.user,
@@ -239,7 +228,7 @@ def record_rectify(request, pk):
     if not services.may_change_record(request.user, record):
         raise PermissionDenied
     form = forms.RectifyForm(request.POST)
-    done = _submit(
+    done = submit(
         form,
         lambda data: services.record_rectify(
             actor=request.user, record=record, rectified_on=data["rectified_on"], note=data["note"]
@@ -385,7 +374,7 @@ def audit_create(request):
         initial = {"post": post, "kind": post.due_kind}
     form = forms.AuditCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST":
-        audit = _submit(
+        audit = submit(
             form,
             lambda data: services.audit_create(actor=request.user, **data),
         )
@@ -420,7 +409,7 @@ def audit_edit(request, pk):
     _require(request.user, "change_audit")
     form = forms.AuditForm(request.POST or None, instance=audit)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit(
             form, lambda data: services.audit_update(actor=request.user, audit=audit, **data)
         )
         if saved:
@@ -435,7 +424,7 @@ def audit_attach(request, pk):
     audit = _audit(request, pk)
     require_perm(request.user, "supervision.change_audit")
     form = forms.AttachmentForm(request.POST, request.FILES)
-    saved = _submit(
+    saved = submit(
         form,
         lambda data: services.audit_attach(actor=request.user, audit=audit, upload=data["file"]),
     )
@@ -572,7 +561,7 @@ def disclosure_create(request):
     _require(request.user, "add_disclosure")
     form = forms.DisclosureForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
-        disclosure = _submit(
+        disclosure = submit(
             form,
             lambda data: services.disclosure_create(
                 actor=request.user,
@@ -664,7 +653,7 @@ def schedule_edit(request, kind):
         schedule = DisclosureSchedule(kind=kind, period=period, grace_days=grace)
     form = forms.ScheduleForm(request.POST or None, instance=schedule)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit(
             form,
             lambda data: services.disclosure_schedule_set(actor=request.user, kind=kind, **data),
         )
@@ -761,7 +750,7 @@ def case_create(request):
         )
     form = forms.CaseForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST":
-        case = _submit(form, lambda data: services.case_open(actor=request.user, **data))
+        case = submit(form, lambda data: services.case_open(actor=request.user, **data))
         if case:
             messages.success(request, _("The case was opened."))
             return redirect("supervision:case_detail", case.pk)
@@ -832,7 +821,7 @@ def case_edit(request, pk):
     _require(request.user, "change_misconductcase")
     form = forms.CaseEditForm(request.POST or None, instance=case)
     if request.method == "POST":
-        saved = _submit(
+        saved = submit(
             form, lambda data: services.case_update(actor=request.user, case=case, **data)
         )
         if saved:
@@ -851,7 +840,7 @@ def case_action(request, pk, action):
         return redirect("supervision:case_detail", case.pk)
     form_class, service, title = CASE_ACTIONS[action]
     form = form_class(request.POST, prefix=action)
-    done = _submit(form, lambda data: service(actor=request.user, case=case, **data))
+    done = submit(form, lambda data: service(actor=request.user, case=case, **data))
     if done:
         messages.success(request, _("Saved: %(action)s.") % {"action": title})
         return redirect("supervision:case_detail", case.pk)

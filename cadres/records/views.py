@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cadres.forms import add_service_errors
+from cadres.forms import add_service_errors, submit
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, Person, Post, Village
 from cadres.records import filters, forms, selectors, services
@@ -175,22 +175,21 @@ def unfiled_list(request):
 @perm("add_secretaryfiling")
 def filing_create(request):
     form = forms.SecretaryFilingForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            filing = services.secretary_filing_submit(
+    if request.method == "POST" and (
+        filing := submit(
+            form,
+            lambda data: services.secretary_filing_submit(
                 actor=request.user,
                 village=data["village"],
                 filing_number=data["filing_number"],
                 filed_on=data["filed_on"],
                 documents=data["documents"],
                 note=data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The filing was sent to the district."))
-            return redirect("cadres:records:filing_detail", filing.pk)
+            ),
+        )
+    ):
+        messages.success(request, _("The filing was sent to the district."))
+        return redirect("cadres:records:filing_detail", filing.pk)
     return render(
         request,
         "cadres/records/form.html",
@@ -336,15 +335,14 @@ def report_create(request, person_pk):
     person = _scoped_person(request, person_pk)
     villages = scope(Village.objects.filter(pk__in=person.posts.values("village_id")), request.user)
     form = forms.PersonalReportForm(request.POST or None, villages=villages)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = services.personal_report_submit(actor=request.user, person=person, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The report was recorded and awaits township review."))
-            return redirect("cadres:records:report_detail", report.pk)
+    if request.method == "POST" and (
+        report := submit(
+            form,
+            lambda data: services.personal_report_submit(actor=request.user, person=person, **data),
+        )
+    ):
+        messages.success(request, _("The report was recorded and awaits township review."))
+        return redirect("cadres:records:report_detail", report.pk)
     return render(
         request,
         "cadres/records/form.html",
@@ -449,14 +447,10 @@ def roster_list(request):
 @perm("add_dutyroster")
 def roster_create(request):
     form = forms.DutyRosterForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            roster = services.duty_roster_create(actor=request.user, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect("cadres:records:roster_detail", roster.pk)
+    if request.method == "POST" and (
+        roster := submit(form, lambda data: services.duty_roster_create(actor=request.user, **data))
+    ):
+        return redirect("cadres:records:roster_detail", roster.pk)
     return render(
         request, "cadres/records/form.html", {"form": form, "title": _("New duty roster")}
     )
@@ -473,14 +467,12 @@ def roster_detail(request, pk):
     people = selectors.village_cadres(roster.village)
     if request.method == "POST":
         form = forms.DutyShiftForm(request.POST, people=people)
-        if form.is_valid():
-            try:
-                services.duty_shift_add(actor=request.user, roster=roster, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("The duty was added."))
-                return redirect("cadres:records:roster_detail", roster.pk)
+        if submit(
+            form,
+            lambda data: services.duty_shift_add(actor=request.user, roster=roster, **data),
+        ):
+            messages.success(request, _("The duty was added."))
+            return redirect("cadres:records:roster_detail", roster.pk)
     else:
         form = forms.DutyShiftForm(people=people, initial={"date": roster.starts_on})
     return render(
@@ -574,14 +566,11 @@ def leave_list(request):
 def leave_create(request, person_pk):
     person = _scoped_person(request, person_pk)
     form = forms.LeaveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.leave_record(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The leave was recorded."))
-            return redirect("cadres:records:person_records", person.pk)
+    if request.method == "POST" and submit(
+        form, lambda data: services.leave_record(actor=request.user, person=person, **data)
+    ):
+        messages.success(request, _("The leave was recorded."))
+        return redirect("cadres:records:person_records", person.pk)
     return render(
         request,
         "cadres/records/form.html",
@@ -683,14 +672,13 @@ def project_overview(request):
 @perm("add_pioneerproject")
 def project_create(request):
     form = forms.PioneerProjectForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project = services.pioneer_project_claim(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The project was recorded."))
-            return redirect("cadres:records:project_detail", project.pk)
+    if request.method == "POST" and (
+        project := submit(
+            form, lambda data: services.pioneer_project_claim(actor=request.user, **data)
+        )
+    ):
+        messages.success(request, _("The project was recorded."))
+        return redirect("cadres:records:project_detail", project.pk)
     return render(
         request, "cadres/records/form.html", {"form": form, "title": _("Claim a pioneer project")}
     )
@@ -707,16 +695,14 @@ def project_detail(request, pk):
         action = request.POST.get("action")
         if action == "progress":
             progress_form = forms.ProgressForm(request.POST, request.FILES)
-            if progress_form.is_valid():
-                try:
-                    services.project_progress_add(
-                        actor=request.user, project=project, **progress_form.cleaned_data
-                    )
-                except ValidationError as error:
-                    add_service_errors(progress_form, error)
-                else:
-                    messages.success(request, _("The progress was recorded."))
-                    return redirect("cadres:records:project_detail", project.pk)
+            if submit(
+                progress_form,
+                lambda data: services.project_progress_add(
+                    actor=request.user, project=project, **data
+                ),
+            ):
+                messages.success(request, _("The progress was recorded."))
+                return redirect("cadres:records:project_detail", project.pk)
         elif action == "complete":
             _action_form(
                 request,
@@ -879,15 +865,15 @@ def evaluation_create(request):
 def grading_rule_edit(request):
     current = services.GradingRule.objects.filter(active=True).first()
     form = forms.GradingRuleForm(request.POST or None, instance=current)
-    if request.method == "POST" and form.is_valid():
-        data = {field: form.cleaned_data[field] for field in forms.GradingRuleForm.Meta.fields}
-        try:
-            services.grading_rule_replace(actor=request.user, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The new grading rule applies to evaluations from now on."))
-            return redirect("cadres:records:evaluation_list")
+    if request.method == "POST" and submit(
+        form,
+        lambda data: services.grading_rule_replace(
+            actor=request.user,
+            **{field: data[field] for field in forms.GradingRuleForm.Meta.fields},
+        ),
+    ):
+        messages.success(request, _("The new grading rule applies to evaluations from now on."))
+        return redirect("cadres:records:evaluation_list")
     return render(
         request,
         "cadres/records/form.html",
@@ -972,20 +958,19 @@ def candidate_list(request):
 @perm("add_partycandidate")
 def candidate_create(request):
     form = forms.PartyCandidateForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            candidate = services.party_candidate_add(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            count = candidate.recusals.count()
-            if count:
-                messages.warning(
-                    request,
-                    _("%(count)d cadres of the village are relatives and must recuse themselves.")
-                    % {"count": count},
-                )
-            return redirect("cadres:records:candidate_detail", candidate.pk)
+    if request.method == "POST" and (
+        candidate := submit(
+            form, lambda data: services.party_candidate_add(actor=request.user, **data)
+        )
+    ):
+        count = candidate.recusals.count()
+        if count:
+            messages.warning(
+                request,
+                _("%(count)d cadres of the village are relatives and must recuse themselves.")
+                % {"count": count},
+            )
+        return redirect("cadres:records:candidate_detail", candidate.pk)
     return render(
         request,
         "cadres/records/form.html",
