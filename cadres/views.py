@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +27,7 @@ from cadres.forms import (
     PostEndForm,
     PostForm,
     RelativeForm,
-    add_service_errors,
+    submit,
 )
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry
@@ -166,16 +166,16 @@ def _form_page(request, form, title: str, **context) -> TemplateResponse:
 @register_writer_required
 def person_create(request):
     form = CadreCreateForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.cadre_create(
+    if request.method == "POST" and (
+        person := submit(
+            form,
+            lambda _data: services.cadre_create(
                 actor=request.user, person=form.person_values(), post=form.post_values()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s was registered.") % {"name": person.name})
-            return redirect("cadres:detail", pk=person.pk)
+            ),
+        )
+    ):
+        messages.success(request, _("%(name)s was registered.") % {"name": person.name})
+        return redirect("cadres:detail", pk=person.pk)
     return _form_page(request, form, _("New cadre"))
 
 
@@ -184,14 +184,14 @@ def person_edit(request, pk: int):
     person = selectors.scoped_person(request.user, pk)
     initial = {name: getattr(person, name) for name in PersonForm.initial_fields}
     form = PersonForm(request.POST or None, user=request.user, person=person, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(actor=request.user, person=person, **form.person_values(person))
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("cadres:detail", pk=person.pk)
+    if request.method == "POST" and submit(
+        form,
+        lambda _data: services.person_update(
+            actor=request.user, person=person, **form.person_values(person)
+        ),
+    ):
+        messages.success(request, _("The changes were saved."))
+        return redirect("cadres:detail", pk=person.pk)
     return _form_page(request, form, _("Edit %(name)s") % {"name": person.name}, person=person)
 
 
@@ -199,14 +199,14 @@ def person_edit(request, pk: int):
 def post_appoint(request, pk: int):
     person = selectors.scoped_person(request.user, pk)
     form = PostForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.post_appoint(actor=request.user, person=person, **form.post_values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The appointment was recorded."))
-            return redirect("cadres:detail", pk=person.pk)
+    if request.method == "POST" and submit(
+        form,
+        lambda _data: services.post_appoint(
+            actor=request.user, person=person, **form.post_values()
+        ),
+    ):
+        messages.success(request, _("The appointment was recorded."))
+        return redirect("cadres:detail", pk=person.pk)
     return _form_page(
         request, form, _("Appoint %(name)s to a post") % {"name": person.name}, person=person
     )
@@ -216,20 +216,11 @@ def post_appoint(request, pk: int):
 def post_end(request, pk: int):
     post = selectors.scoped_post(request.user, pk)
     form = PostEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.post_end(
-                actor=request.user,
-                post=post,
-                ended_on=form.cleaned_data["ended_on"],
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The post was ended."))
-            return redirect("cadres:detail", pk=post.person_id)
+    if request.method == "POST" and submit(
+        form, lambda data: services.post_end(actor=request.user, post=post, **data)
+    ):
+        messages.success(request, _("The post was ended."))
+        return redirect("cadres:detail", pk=post.person_id)
     return _form_page(
         request,
         form,
@@ -244,14 +235,14 @@ def post_end(request, pk: int):
 def relative_add(request, pk: int):
     person = selectors.scoped_person(request.user, pk)
     form = RelativeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.relative_add(actor=request.user, cadre=person, **form.relative_values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The family member was added."))
-            return redirect("cadres:detail", pk=person.pk)
+    if request.method == "POST" and submit(
+        form,
+        lambda _data: services.relative_add(
+            actor=request.user, cadre=person, **form.relative_values()
+        ),
+    ):
+        messages.success(request, _("The family member was added."))
+        return redirect("cadres:detail", pk=person.pk)
     return _form_page(
         request, form, _("Add a family member of %(name)s") % {"name": person.name}, person=person
     )
@@ -262,16 +253,14 @@ def relative_edit(request, pk: int):
     relative = selectors.scoped_relative(request.user, pk)
     initial = {name: getattr(relative, name) for name in RelativeForm.initial_fields}
     form = RelativeForm(request.POST or None, relative=relative, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.relative_update(
-                actor=request.user, relative=relative, **form.relative_values(relative)
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("cadres:detail", pk=relative.cadre_id)
+    if request.method == "POST" and submit(
+        form,
+        lambda _data: services.relative_update(
+            actor=request.user, relative=relative, **form.relative_values(relative)
+        ),
+    ):
+        messages.success(request, _("The changes were saved."))
+        return redirect("cadres:detail", pk=relative.cadre_id)
     return _form_page(
         request,
         form,

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cadres.forms import add_service_errors
+from cadres.forms import add_service_errors, submit
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.scoping import scope
@@ -175,15 +175,11 @@ def session_create(request):
     if not _may_create(request.user):
         raise PermissionDenied
     form = SessionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            session = services.session_create(actor=request.user, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The session was created. Now invite the participants."))
-            return redirect("training:roster", pk=session.pk)
+    if request.method == "POST" and (
+        session := submit(form, lambda data: services.session_create(actor=request.user, **data))
+    ):
+        messages.success(request, _("The session was created. Now invite the participants."))
+        return redirect("training:roster", pk=session.pk)
     return render(request, "training/form.html", {"form": form, "title": _("New training session")})
 
 
@@ -191,15 +187,11 @@ def session_create(request):
 def session_edit(request, pk: int):
     session = _managed_session(request, pk)
     form = SessionForm(request.POST or None, instance=session, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.session_update(actor=request.user, session=session, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("training:session", pk=session.pk)
+    if request.method == "POST" and submit(
+        form, lambda data: services.session_update(actor=request.user, session=session, **data)
+    ):
+        messages.success(request, _("The changes were saved."))
+        return redirect("training:session", pk=session.pk)
     return render(
         request,
         "training/form.html",
@@ -557,14 +549,11 @@ def round_create(request):
     if not _may_create(request.user):
         raise PermissionDenied
     form = RoundForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            round_ = services.round_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The round was created."))
-            return redirect("training:round", pk=round_.pk)
+    if request.method == "POST" and (
+        round_ := submit(form, lambda data: services.round_create(actor=request.user, **data))
+    ):
+        messages.success(request, _("The round was created."))
+        return redirect("training:round", pk=round_.pk)
     return render(request, "training/form.html", {"form": form, "title": _("New training round")})
 
 
@@ -574,14 +563,11 @@ def round_edit(request, pk: int):
     if not selectors.can_manage(request.user, round_):
         raise PermissionDenied
     form = RoundForm(request.POST or None, instance=round_, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_update(actor=request.user, round_=round_, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("training:round", pk=round_.pk)
+    if request.method == "POST" and submit(
+        form, lambda data: services.round_update(actor=request.user, round_=round_, **data)
+    ):
+        messages.success(request, _("The changes were saved."))
+        return redirect("training:round", pk=round_.pk)
     return render(
         request,
         "training/form.html",
@@ -763,14 +749,11 @@ def study_list(request):
     form = None
     if may_record:
         form = DailyStudyForm(request.POST or None, people=_study_people(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.daily_study_record(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("The study was recorded."))
-                return redirect("training:studies")
+        if request.method == "POST" and submit(
+            form, lambda data: services.daily_study_record(actor=request.user, **data)
+        ):
+            messages.success(request, _("The study was recorded."))
+            return redirect("training:studies")
     elif request.method == "POST":
         raise PermissionDenied
     return render(
