@@ -17,6 +17,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from kombu import pools as kombu_pools
 
 from cadres.models import ImportFile, Person, Post, Relative, VillagerGroup
 from tests.cadres_import.test_roster import cadre_row, number
@@ -77,9 +78,12 @@ class PrivateRedis:
 
 
 def _reset_producer_pools(app) -> None:
-    """This process's producer connects anew, to the broker the settings name now."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """This process's producer connects anew, to the broker the settings name now.
+
+    kombu keeps its pools in a registry keyed by the broker URL: closing the app's pool
+    alone would leave a closed pool there for the next test on the same URL.
+    """
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
