@@ -182,8 +182,10 @@ def clean_name(raw: object) -> str:
     if raw is None:
         return ""
     text = unicodedata.normalize("NFKC", str(raw)).strip()
-    # Two-character names are often padded (王 元), and spaces creep in anywhere.
-    text = _SPACE_RE.sub("", text)
+    # Two-character names are often padded (王 元), and spaces creep in anywhere. Removing
+    # them can bring a combining mark next to a letter (NFKC turns ¯ into a space and a
+    # combining macron), so normalize once more: a cleaned name must clean to itself.
+    text = unicodedata.normalize("NFKC", _SPACE_RE.sub("", text))
     return _SEPARATOR_RE.sub("·", text)
 
 
@@ -191,7 +193,15 @@ def clean_name(raw: object) -> str:
 @functools.lru_cache(maxsize=65536)
 def name_key(raw: object) -> str:
     """The key that equal names share: cleaned, simplified characters, upper-case Latin."""
-    return _t2s().convert(clean_name(raw)).upper()
+    key = clean_name(raw)
+    # Until nothing changes, so that a key is its own key: OpenCC simplifies a few characters
+    # in two steps (薴 → 苧 → 苎), and upper-casing can split a letter into combining marks.
+    for _step in range(4):
+        simplified = unicodedata.normalize("NFKC", _t2s().convert(key).upper())
+        if simplified == key:
+            break
+        key = simplified
+    return key
 
 
 @functools.lru_cache(maxsize=65536)

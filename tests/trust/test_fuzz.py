@@ -252,6 +252,7 @@ def test_any_input_is_an_id_number_or_a_chinese_reason(raw):
 
 @FUZZ
 @given(st.one_of(st.text(), st.integers(), st.none()))
+@example("U¯")  # NFKC makes ¯ a space and a combining macron; the space went, the macron stayed
 def test_any_text_gives_a_name_key_pinyin_and_initials(raw):
     key = name_key(raw)
     assert not re.search(r"\s", clean_name(raw))
