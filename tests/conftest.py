@@ -164,7 +164,9 @@ def celery_worker_process(reference_data, celery_broker_url):
         "DJANGO_DEBUG": "true",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
     }
-    log = open(settings.VAR_DIR / "test-worker.log", "ab")  # noqa: SIM115 (closed at teardown)
+    log_path = settings.VAR_DIR / "test-worker.log"
+    log = open(log_path, "ab")  # noqa: SIM115 (closed at teardown)
+    _worker_logs.append((log_path, log.tell()))
     processes: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
@@ -209,6 +211,22 @@ def celery_worker_process(reference_data, celery_broker_url):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
     log.close()
+    _worker_logs.pop()
+
+
+# (path, offset) of the running test worker's log: a worker test that times out shows what
+# the worker did, which is all CI keeps of it.
+_worker_logs: list[tuple[Path, int]] = []
+
+
+def _worker_log_tail(lines: int = 40) -> str:
+    if not _worker_logs:
+        return ""
+    path, offset = _worker_logs[-1]
+    with open(path, "rb") as log:
+        log.seek(offset)
+        tail = log.read().decode(errors="replace").splitlines()[-lines:]
+    return "\nthe worker's log ends:\n" + "\n".join(tail)
 
 
 def wait_for(condition, timeout: float = 60.0, interval: float = 0.2):
@@ -219,4 +237,4 @@ def wait_for(condition, timeout: float = 60.0, interval: float = 0.2):
         if result:
             return result
         time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
+    pytest.fail(f"condition not met within {timeout} s{_worker_log_tail()}")
