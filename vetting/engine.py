@@ -15,6 +15,14 @@ Rules, strongest first (rank, match kind, score, matched fields):
   homophone     possible   70  equal name pinyin, birth year and sex
   one_character possible   60  names of 3+ characters one character apart, same birth year and sex
   name_only     possible   50  equal name key, the entry has no birth date
+
+The rules by name stand in for an ID number that one side does not have. A subject and
+an entry that both have one, and different ones, are two people however alike their
+names: every stored number has passed its check character, which catches any one
+mistyped digit, and namesakes born on the same day are common (a frequent name has a
+dozen per birth date nationwide). Compared by name as well, a 1,000,000-entry list gave
+2.6 possible hits per subject, nearly all such pairs, a queue no reviewer could clear
+(benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -139,7 +147,8 @@ def _variant_filter(alias: str) -> str:
 
 
 def entry_variants_rebuild(*, screen_import_id: int) -> None:
-    """Derive the one-character keys of the entries a given import added or changed."""
+    """Derive the one-character keys of the entries a given import added or changed, and
+    bring the planner's statistics of the list up to date."""
     variant = EntryNameVariant._meta.db_table
     entry = WatchlistEntry._meta.db_table
     with connection.cursor() as cursor:
@@ -151,12 +160,21 @@ def entry_variants_rebuild(*, screen_import_id: int) -> None:
         # The entries' old keys are gone, so DISTINCT (a name holding "*" can repeat a
         # key) is all uniqueness needs: cheaper than ON CONFLICT's check per row.
         cursor.execute(
-            f"INSERT INTO {variant} (entry_id, key) "
-            f"SELECT DISTINCT e.id, {variant_key_sql('e')} FROM {entry} e "
+            f"INSERT INTO {variant} (entry_id, key, without_id_number) "
+            f"SELECT DISTINCT e.id, {variant_key_sql('e')}, e.id_number IS NULL FROM {entry} e "
             f"JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
             f"WHERE e.screen_import_id = %s AND {_variant_filter('e')}",
             [screen_import_id],
         )
+        if connection.vendor == "postgresql":
+            # The import's delta run follows at once, before autovacuum has looked: on
+            # statistics that knew nothing of this import the planner expected one entry
+            # and nested its loops (95 s for 10,000 entries against 2,000 cadres).
+            # Only the columns the matching filters and joins on: half the time of all.
+            cursor.execute(
+                f"ANALYZE {entry} (id_number, name_key, name_pinyin, birth_date, sex, active, "
+                f"screen_import_id), {variant} (key, without_id_number)"
+            )
 
 
 def _serving_sql(cadre_ref: str) -> str:
@@ -167,11 +185,19 @@ def _serving_sql(cadre_ref: str) -> str:
     )
 
 
-def _subjects_sql(subject: Subject) -> str:
-    """The chunk's live subjects with the columns the rules compare, computed once.
+# The chunk's live subjects with the columns the rules compare, computed once, and the
+# chunk's matches, one row per (subject, entry) with its strongest rule and its place.
+_SUBJECTS = "screening_subjects"
+_FOUND = "screening_found"
 
-    Every rule joins this CTE, so the liveness test runs once per subject (not once
-    per rule) and PostgreSQL materializes it for the hash joins.
+
+def _subjects_sql(subject: Subject) -> str:
+    """The chunk's live subjects, for a temporary table that every rule joins.
+
+    A table, not a CTE: the liveness test runs once per subject, and ANALYZE gives
+    PostgreSQL's planner the subjects' statistics. Without them it took every ID number
+    of a CTE for one of 200 values and hashed the million entries rather than the
+    chunk's subjects, once for each rule.
     """
     owner = "s0." + subject.cadre_column
     return (
@@ -184,54 +210,61 @@ def _subjects_sql(subject: Subject) -> str:
 def _matches_sql(entry_filter: str) -> str:
     """Every (subject, entry, rule) of the chunk; each SELECT has the same columns.
 
-    Each SELECT is one equality join that PostgreSQL can hash. Probable and homophone
-    share one join on (pinyin, birth year): equal name keys have equal pinyin and
-    equal birth dates equal years, so it finds both and ranks each pair.
+    Each SELECT is one equality join that PostgreSQL can hash or probe. Each rule by name
+    is split by whether the subject has an ID number: one that has is compared only with
+    the entries that have none, through partial indexes over those few, so a chunk of
+    subjects with ID numbers reads the whole list once, for the join on ID number.
     """
     entry = WatchlistEntry._meta.db_table
     variant = EntryNameVariant._meta.db_table
 
-    def select(rank: str, rule: str, snapshot: str) -> str:
+    def select(name: str, snapshot: str) -> str:
         return (
-            f"SELECT s.id AS subject_id, s.owner_id, e.id AS entry_id, {rank} AS rnk, "
-            f"{rule} AS rule, {snapshot} AS snapshot"
+            f"SELECT s.id AS subject_id, s.owner_id, e.id AS entry_id, {RULES[name][0]} AS rnk, "
+            f"'{name}' AS rule, {snapshot} AS snapshot"
         )
 
-    def rule(name: str) -> tuple[str, str]:
-        return str(RULES[name][0]), f"'{name}'"
+    def by_name(statement: str, entry_without_id: str = "e.id_number IS NULL") -> list[str]:
+        return [
+            f"{statement} AND s.id_number IS NULL",
+            f"{statement} AND s.id_number IS NOT NULL AND {entry_without_id}",
+        ]
 
     entry_ok = f"e.active AND {entry_filter}"
-    same = "e.name_key = s.name_key AND e.birth_date = s.birth_date"
-    probable, homophone = rule(Hit.Rule.NAME_BIRTH), rule(Hit.Rule.HOMOPHONE)
     names_year_sex = "s.name_key || '|' || e.name_key || '|' || s.birth_year || '|' || s.sex"
     return " UNION ALL ".join(
         [
-            select(*rule(Hit.Rule.ID_NUMBER), "s.id_number")
-            + f" FROM subj s JOIN {entry} e ON e.id_number = s.id_number WHERE {entry_ok}",
-            select(
-                f"CASE WHEN {same} THEN {probable[0]} ELSE {homophone[0]} END",
-                f"CASE WHEN {same} THEN {probable[1]} ELSE {homophone[1]} END",
-                f"CASE WHEN {same} THEN s.name_key || '|' || CAST(s.birth_date AS TEXT) "
-                f"ELSE {names_year_sex} END",
-            )
-            + f" FROM subj s JOIN {entry} e"
-            f" ON e.name_pinyin = s.name_pinyin AND {_year('e.birth_date')} = s.birth_year"
-            f" WHERE {entry_ok} AND ({same}"
-            f" OR (s.name_pinyin <> '' AND s.sex <> '' AND e.sex = s.sex))",
-            select(*rule(Hit.Rule.ONE_CHARACTER), names_year_sex)
-            + f" FROM subj s JOIN {_POSITIONS} pos ON pos.i <= length(s.name_key)"
-            f" JOIN {variant} v ON v.key = {variant_key_sql('s')}"
-            f" JOIN {entry} e ON e.id = v.entry_id"
-            f" WHERE {_variant_filter('s')} AND {entry_ok}",
-            select(*rule(Hit.Rule.NAME_ONLY), "s.name_key")
-            + f" FROM subj s JOIN {entry} e ON e.name_key = s.name_key"
+            select(Hit.Rule.ID_NUMBER, "s.id_number")
+            + f" FROM {_SUBJECTS} s JOIN {entry} e ON e.id_number = s.id_number WHERE {entry_ok}",
+            *by_name(
+                select(Hit.Rule.NAME_BIRTH, "s.name_key || '|' || CAST(s.birth_date AS TEXT)")
+                + f" FROM {_SUBJECTS} s JOIN {entry} e"
+                " ON e.name_key = s.name_key AND e.birth_date = s.birth_date"
+                f" WHERE {entry_ok}"
+            ),
+            *by_name(
+                select(Hit.Rule.HOMOPHONE, names_year_sex) + f" FROM {_SUBJECTS} s JOIN {entry} e"
+                f" ON e.name_pinyin = s.name_pinyin AND {_year('e.birth_date')} = s.birth_year"
+                f" WHERE s.name_pinyin <> '' AND s.sex <> '' AND e.sex = s.sex AND {entry_ok}"
+            ),
+            *by_name(
+                select(Hit.Rule.ONE_CHARACTER, names_year_sex)
+                + f" FROM {_SUBJECTS} s JOIN {_POSITIONS} pos ON pos.i <= length(s.name_key)"
+                f" JOIN {variant} v ON v.key = {variant_key_sql('s')}"
+                f" JOIN {entry} e ON e.id = v.entry_id"
+                f" WHERE {_variant_filter('s')} AND {entry_ok}",
+                entry_without_id="v.without_id_number",
+            ),
+            # An entry without a birth date has no ID number either.
+            select(Hit.Rule.NAME_ONLY, "s.name_key")
+            + f" FROM {_SUBJECTS} s JOIN {entry} e ON e.name_key = s.name_key"
             f" WHERE e.birth_date IS NULL AND {entry_ok}",
         ]
     )
 
 
 # Rule selects in _matches_sql that take the entry filter's parameter.
-_RULE_SELECTS = 4
+_RULE_SELECTS = 8
 
 
 def _json(value) -> str:
@@ -241,13 +274,10 @@ def _json(value) -> str:
 
 @dataclass(frozen=True)
 class ChunkCounts:
+    subjects: int  # live subjects screened
     matches: int  # (subject, entry) pairs found, written or not
     hits_new: int
     hits_reopened: int
-
-
-# The chunk's matches, one row per (subject, entry) with its strongest rule and its place.
-_FOUND = "screening_found"
 
 
 def match_chunk(
@@ -268,9 +298,8 @@ def match_chunk(
     ``screen_import_id`` restricts the entries to those an import added or changed.
 
     The matching is one read-only CREATE TABLE … AS, and the write takes only the
-    changed rows from it. (PostgreSQL could run that read with parallel workers, which
-    an INSERT … SELECT never gets, if the subjects' CTE were not materialized; at the
-    benchmark's sizes that gained nothing on 2 shared cores: benchmarks/README.md.)
+    changed rows from it. The read runs in one process: the subjects are a temporary
+    table, which parallel workers cannot read; a run's chunks are its parallelism.
     """
     subject = SUBJECTS[subject_kind]
     today = today or timezone.localdate()
@@ -290,8 +319,7 @@ def match_chunk(
     # Kind, score and fields follow from the rule: these columns are all that can change.
     find = (
         f"CREATE TEMPORARY TABLE {_FOUND} AS "
-        f"WITH subj AS ({_subjects_sql(subject)}), "
-        f"best AS (SELECT m.*, ROW_NUMBER() OVER "
+        f"WITH best AS (SELECT m.*, ROW_NUMBER() OVER "
         f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
         f"FROM ({_matches_sql(entry_filter)}) m) "
         f"SELECT f.*, EXISTS (SELECT 1 FROM {hit} x WHERE x.{column} = f.subject_id "
@@ -336,33 +364,37 @@ def match_chunk(
             # Compiling the matching statement took ~3 s of a 50,000-subject chunk's
             # ~12 s, more than it saved (EXPLAIN ANALYZE, 1,000,000 entries). Local to
             # the chunk's transaction, where nothing else is costly enough for JIT.
-            cursor.execute("SET LOCAL jit = off")
-        # No finally: a failed chunk rolls its transaction back, and the table with it.
-        cursor.execute(find, [pk_from, pk_to, *live_params, *entry_params, *village_params])
-        if postgresql:  # reports the rows a CREATE TABLE … AS wrote; SQLite does not
-            matches = cursor.rowcount
-        else:
-            cursor.execute(f"SELECT COUNT(*) FROM {_FOUND}")
-            matches = cursor.fetchone()[0]
+            # A sample of 3,000 rows tells unique ID numbers from repeated ones as well
+            # as the default 30,000, in a third of the time.
+            cursor.execute("SET LOCAL jit = off; SET LOCAL default_statistics_target = 10")
+        # No finally: a failed chunk rolls its transaction back, and the tables with it.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_SUBJECTS} AS {_subjects_sql(subject)}",
+            [pk_from, pk_to, *live_params],
+        )
+        subjects = _created_rows(cursor, _SUBJECTS)
+        if postgresql:
+            cursor.execute(f"ANALYZE {_SUBJECTS}")
+        cursor.execute(find, [*entry_params, *village_params])
+        matches = _created_rows(cursor, _FOUND)
         cursor.execute(write, [now, now, run_id, run_id, run_id])
         written = cursor.fetchall()
-        cursor.execute(f"DROP TABLE {_FOUND}")
+        for table in (_FOUND, _SUBJECTS):
+            cursor.execute(f"DROP TABLE {table}")
     return ChunkCounts(
+        subjects=subjects,
         matches=matches,
         hits_new=sum(1 for new, _reopened in written if new),
         hits_reopened=sum(1 for _new, reopened in written if reopened),
     )
 
 
-def count_subjects(*, subject_kind: str, pk_from: int, pk_to: int, today: dt.date) -> int:
-    subject = SUBJECTS[subject_kind]
-    live, live_params = subject.live_sql("s0." + subject.cadre_column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {live}",
-            [pk_from, pk_to, *_bind(live_params, today)],
-        )
-        return cursor.fetchone()[0]
+def _created_rows(cursor, table: str) -> int:
+    """The rows a CREATE TABLE … AS just wrote: PostgreSQL reports them, SQLite does not."""
+    if connection.vendor == "postgresql":
+        return cursor.rowcount
+    cursor.execute(f"SELECT COUNT(*) FROM {table}")
+    return cursor.fetchone()[0]
 
 
 def subject_ranges(*, subject_kind: str, size: int) -> list[tuple[int, int]]:

@@ -149,3 +149,35 @@ def test_retired_entries_are_not_matched(importer):
     import_list(importer, [{"name": "某某某"}])
     run_inline()
     assert hits_of(person) == []
+
+
+def test_names_never_match_two_different_id_numbers(importer):
+    """Two valid ID numbers that differ are two people: the rules by name compare only a
+    subject or an entry without one."""
+    person = cadre(name="张伟", id_number=make_id_number(BIRTH, 20, male=True))
+    namesake = cadre(name="李建国", id_number=make_id_number(BIRTH, 21, male=True))
+    relative = RelativeFactory(
+        cadre=namesake, name="李建军", id_number=None, birth_date=BIRTH, sex="male"
+    )
+    import_list(
+        importer,
+        [
+            # 张伟's name and birth date under another number: a namesake
+            {"name": "张伟", "id_number": make_id_number(BIRTH, 22, male=True)},
+            # homophone of 张伟, one character from 李建国, each with its own number
+            {"name": "章玮", "id_number": make_id_number(dt.date(1980, 11, 30), 23, male=True)},
+            {"name": "李建军", "id_number": make_id_number(dt.date(1980, 2, 3), 24, male=True)},
+            # no ID number: compared by name with everyone
+            {"name": "张伟", "birth_date": BIRTH.isoformat(), "sex": "男"},
+        ],
+    )
+    run_inline()
+    assert Hit.objects.filter(person=person).values_list("entry__id_number", "rule").get() == (
+        None,
+        "name_birth",
+    )
+    assert hits_of(namesake) == []
+    # The relative has no ID number: the list's 李建军, of the same birth year and sex
+    # but another birth date, is possibly this relative.
+    found = Hit.objects.filter(relative=relative).values_list("entry__name", "rule")
+    assert sorted(found) == [("李建军", "homophone")]

@@ -119,6 +119,12 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
             ),
             # Probable match (name key plus birth date); name key alone where no birth date.
             models.Index(fields=["name_key", "birth_date"], name="entry_name_birth_idx"),
+            # The same, for subjects with an ID number: only entries without one (engine).
+            models.Index(
+                fields=["name_key", "birth_date"],
+                condition=Q(id_number__isnull=True),
+                name="entry_anon_name_birth_idx",
+            ),
             # Possible match: homophones by pinyin.
             models.Index(fields=["name_pinyin"], name="entry_pinyin_idx"),
         ]
@@ -144,6 +150,9 @@ class EntryNameVariant(models.Model):
         verbose_name=_("entry"),
     )
     key = models.CharField(_("variant key"), max_length=80)
+    # A copy of "the entry has no ID number": a subject with an ID number is compared by
+    # name variant only with such entries (vetting.engine), through the partial index.
+    without_id_number = models.BooleanField(_("entry without ID number"), default=False)
 
     class Meta:
         verbose_name = _("name variant")
@@ -154,6 +163,9 @@ class EntryNameVariant(models.Model):
         indexes = [
             # Possible match by one differing character: the join on the key.
             models.Index(fields=["key"], name="variant_key_idx"),
+            models.Index(
+                fields=["key"], condition=Q(without_id_number=True), name="variant_anon_key_idx"
+            ),
         ]
 
     def __str__(self) -> str:
