@@ -70,5 +70,6 @@ def test_celery_is_configured_for_reliability(settings):
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
     assert app.conf.timezone == "Asia/Shanghai"
+    assert app.conf.broker_connection_max_retries is None  # a worker never gives up
     if settings.CELERY_BROKER_URL.startswith("redis"):
         assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
