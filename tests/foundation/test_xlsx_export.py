@@ -33,6 +33,8 @@ def test_id_numbers_are_text_and_dates_are_dates():
     assert sheet["B2"].number_format == "@"
     assert sheet["C2"].value.date() == dt.date(2020, 1, 2)
     assert sheet["C2"].is_date
+    # a plain value written after the styled ID cell has its own format, not "@"
+    assert sheet["C2"].number_format == "yyyy-mm-dd"
 
 
 def test_formulas_are_neutralized():
