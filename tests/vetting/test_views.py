@@ -50,6 +50,7 @@ def test_staff_see_their_townships_hits_read_only(client, staff, hits):
     assert list(page.context["hits"]) == [here]
     assert not page.context["can_review"]
     assert here.person.id_number not in page.content.decode()  # masked
+    assert "身份证号不同即为不同的人" in page.content.decode()  # why namesakes are not hits
     assert client.get(reverse("vetting:hit_detail", args=[here.pk])).status_code == 200
     assert client.get(reverse("vetting:hit_detail", args=[there.pk])).status_code == 404
     response = client.post(
