@@ -155,6 +155,39 @@ def person_create(
     return person
 
 
+def name_keys_refresh(model, *, batch_size: int = 2000) -> list[int]:
+    """Derive again the stored name fields of an IdentityFields model; returns the changed pks.
+
+    For after a change of the normalizer: rows written before it keep their old key (and
+    so match differently) until saved again. Rows are read in pk order and only those
+    whose values differ are written, in batches, without history (the fields are derived).
+    A name that would clean to nothing is left as it is.
+    """
+    fields = ["name", *(f for f in DERIVED_FIELDS if hasattr(model, f))]
+    changed: list[int] = []
+    pending: list = []
+    for row in model.objects.only("pk", *fields).order_by("pk").iterator(chunk_size=batch_size):
+        cleaned = clean_name(row.name)
+        if not cleaned:
+            continue
+        key = name_key(cleaned)
+        derived = {"name": cleaned, "name_key": key, "name_pinyin": name_pinyin(key)}
+        if "name_initials" in fields:
+            derived["name_initials"] = name_initials(key)
+        if all(getattr(row, field) == value for field, value in derived.items()):
+            continue
+        for field, value in derived.items():
+            setattr(row, field, value)
+        pending.append(row)
+        if len(pending) >= batch_size:
+            model.objects.bulk_update(pending, fields)
+            changed.extend(row.pk for row in pending)
+            pending = []
+    model.objects.bulk_update(pending, fields)
+    changed.extend(row.pk for row in pending)
+    return changed
+
+
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields) -> Person:
     """Change a person's fields; identity is normalized again and a change announced."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -146,26 +147,33 @@ def _variant_filter(alias: str) -> str:
     return f"length({alias}.name_key) >= 3 AND {alias}.birth_date IS NOT NULL AND {alias}.sex <> ''"
 
 
-def entry_variants_rebuild(*, screen_import_id: int) -> None:
-    """Derive the one-character keys of the entries a given import added or changed, and
-    bring the planner's statistics of the list up to date."""
+def entry_variants_rebuild(
+    *, screen_import_id: int | None = None, entry_ids: Sequence[int] = ()
+) -> None:
+    """Derive the one-character keys of the entries an import added or changed, or of the
+    given entries, and bring the planner's statistics of the list up to date."""
     variant = EntryNameVariant._meta.db_table
     entry = WatchlistEntry._meta.db_table
+    selections = [("e.screen_import_id = %s", [screen_import_id])] if screen_import_id else []
+    for first in range(0, len(entry_ids), 500):
+        ids = list(entry_ids[first : first + 500])
+        selections.append((f"e.id IN ({', '.join(['%s'] * len(ids))})", ids))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {variant} WHERE entry_id IN "
-            f"(SELECT id FROM {entry} WHERE screen_import_id = %s)",
-            [screen_import_id],
-        )
-        # The entries' old keys are gone, so DISTINCT (a name holding "*" can repeat a
-        # key) is all uniqueness needs: cheaper than ON CONFLICT's check per row.
-        cursor.execute(
-            f"INSERT INTO {variant} (entry_id, key, without_id_number) "
-            f"SELECT DISTINCT e.id, {variant_key_sql('e')}, e.id_number IS NULL FROM {entry} e "
-            f"JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
-            f"WHERE e.screen_import_id = %s AND {_variant_filter('e')}",
-            [screen_import_id],
-        )
+        for where, params in selections:
+            cursor.execute(
+                f"DELETE FROM {variant} WHERE entry_id IN "
+                f"(SELECT e.id FROM {entry} e WHERE {where})",
+                params,
+            )
+            # The entries' old keys are gone, so DISTINCT (a name holding "*" can repeat a
+            # key) is all uniqueness needs: cheaper than ON CONFLICT's check per row.
+            cursor.execute(
+                f"INSERT INTO {variant} (entry_id, key, without_id_number) "
+                f"SELECT DISTINCT e.id, {variant_key_sql('e')}, e.id_number IS NULL "
+                f"FROM {entry} e JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
+                f"WHERE {where} AND {_variant_filter('e')}",
+                params,
+            )
         if connection.vendor == "postgresql":
             # The import's delta run follows at once, before autovacuum has looked: on
             # statistics that knew nothing of this import the planner expected one entry

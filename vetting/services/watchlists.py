@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cadres.choices import Sex
 from cadres.models import ImportFile
-from cadres.services import identity_values, import_file_store
+from cadres.services import identity_values, import_file_store, name_keys_refresh
 from cadres.spreadsheets import (
     Column,
     RowError,
@@ -356,3 +356,11 @@ def watchlist_import_upload(*, actor, upload, source_name: str, kind: str):
             stored.file.delete(save=False)
             raise
     return imp, earlier
+
+
+@transaction.atomic
+def watchlist_entries_refresh_name_keys() -> int:
+    """Derive again the entries' name keys and the variant keys of those that changed."""
+    changed = name_keys_refresh(WatchlistEntry)
+    engine.entry_variants_rebuild(entry_ids=changed)
+    return len(changed)
