@@ -260,7 +260,7 @@ class PersonPlan:
     existing: Person | None
     changed: set[str] = field(default_factory=set)
     posts: list[PostPlan] = field(default_factory=list)
-    person: Person | None = None
+    person_id: int | None = None  # set when written
 
 
 @dataclass
@@ -750,83 +750,26 @@ def roster_import(
 
 
 def _write(actor, plan: RosterPlan) -> None:
+    # People and their posts are written a batch at a time and only their ids are kept:
+    # the model instances and historical records of a whole 100,000-row roster at once
+    # took most of the import's memory.
     now = timezone.now()
-    new_people, changed_people, identity_changed = [], [], []
-    changed_fields: set[str] = set()
-    for person_plan in plan.persons.values():
-        if person_plan.existing is None:
-            person = Person(**person_plan.identity, **person_plan.fields)
-            person.name_initials = name_initials(person.name_key)
-            new_people.append(person)
-            identity_changed.append(person)
-        else:
-            person = person_plan.existing
-            if person_plan.changed:
-                for key in person_plan.changed:
-                    setattr(person, key, {**person_plan.identity, **person_plan.fields}[key])
-                person.name_initials = name_initials(person.name_key)
-                person.updated_at = now
-                changed_fields |= person_plan.changed | {"name_initials"}
-                changed_people.append(person)
-                if person_plan.changed & {"name", "name_key", "id_number", "birth_date", "sex"}:
-                    identity_changed.append(person)
-        person_plan.person = person
-    bulk_create_with_history(new_people, Person, batch_size=WRITE_BATCH, default_user=actor)
-    if new_people and new_people[0].pk is None:
-        # Backends that do not return keys from a bulk insert: read them back.
-        keys = dict(
-            Person.objects.filter(id_number__in=[p.id_number for p in new_people]).values_list(
-                "id_number", "pk"
-            )
-        )
-        for person in new_people:
-            person.pk = keys[person.id_number]
-    if changed_people:
-        bulk_update_with_history(
-            changed_people,
-            Person,
-            [*changed_fields, "updated_at"],
-            batch_size=WRITE_BATCH,
-            default_user=actor,
-        )
-
+    person_plans = list(plan.persons.values())
+    identity_changed: list[int] = []
     groups: dict[tuple[int, str], VillagerGroup] = {}
-    posts = []
-    for person_plan in plan.persons.values():
-        for post in person_plan.posts:
-            group = None
-            if post.group_name:
-                key = (post.village.pk, post.group_name)
-                if key not in groups:
-                    groups[key] = VillagerGroup.objects.filter(
-                        village=post.village, name=post.group_name
-                    ).first() or villager_group_upsert(
-                        village=post.village,
-                        number=group_number(post.group_name),
-                        name=post.group_name,
-                    )
-                group = groups[key]
-            posts.append(
-                Post(
-                    person=person_plan.person,
-                    village=post.village,
-                    villager_group=group,
-                    body=post.body,
-                    title=post.title,
-                    term_start=post.term_start,
-                    term_end=post.term_end,
-                )
-            )
-    bulk_create_with_history(posts, Post, batch_size=WRITE_BATCH, default_user=actor)
+    for first in range(0, len(person_plans), WRITE_BATCH):
+        batch = person_plans[first : first + WRITE_BATCH]
+        identity_changed += _write_people(actor, batch, now)
+        _write_posts(actor, batch, groups)
 
     new_relatives, changed_relatives, relatives_changed = [], [], []
     relative_fields: set[str] = set()
     for relative_plan in plan.relatives:
         in_roster = plan.persons.get(relative_plan.cadre_id_number)
-        cadre = in_roster.person if in_roster else relative_plan.cadre
+        cadre_id = in_roster.person_id if in_roster else relative_plan.cadre.pk
         if relative_plan.existing is None:
             relative = Relative(
-                cadre=cadre,
+                cadre_id=cadre_id,
                 relation=relative_plan.relation,
                 work_unit_and_post=relative_plan.work_unit_and_post,
                 **relative_plan.identity,
@@ -859,9 +802,86 @@ def _write(actor, plan: RosterPlan) -> None:
     # One signal for the whole import: a message per person would cost minutes.
     signals.register_imported.send(
         sender=Person,
-        person_ids=[person.pk for person in identity_changed],
+        person_ids=identity_changed,
         relative_ids=[relative.pk for relative in relatives_changed],
     )
+
+
+def _write_people(actor, person_plans: list[PersonPlan], now) -> list[int]:
+    """Create or update a batch of people, note each plan's person id, and return the ids
+    of the people whose identity is new or changed."""
+    people, new_people, changed_people, identity_changed = [], [], [], []
+    changed_fields: set[str] = set()
+    for person_plan in person_plans:
+        if person_plan.existing is None:
+            person = Person(**person_plan.identity, **person_plan.fields)
+            person.name_initials = name_initials(person.name_key)
+            new_people.append(person)
+            identity_changed.append(person)
+        else:
+            person = person_plan.existing
+            if person_plan.changed:
+                for key in person_plan.changed:
+                    setattr(person, key, {**person_plan.identity, **person_plan.fields}[key])
+                person.name_initials = name_initials(person.name_key)
+                person.updated_at = now
+                changed_fields |= person_plan.changed | {"name_initials"}
+                changed_people.append(person)
+                if person_plan.changed & {"name", "name_key", "id_number", "birth_date", "sex"}:
+                    identity_changed.append(person)
+        people.append(person)
+    bulk_create_with_history(new_people, Person, batch_size=WRITE_BATCH, default_user=actor)
+    if new_people and new_people[0].pk is None:
+        # Backends that do not return keys from a bulk insert: read them back.
+        keys = dict(
+            Person.objects.filter(id_number__in=[p.id_number for p in new_people]).values_list(
+                "id_number", "pk"
+            )
+        )
+        for person in new_people:
+            person.pk = keys[person.id_number]
+    if changed_people:
+        bulk_update_with_history(
+            changed_people,
+            Person,
+            [*changed_fields, "updated_at"],
+            batch_size=WRITE_BATCH,
+            default_user=actor,
+        )
+    for person_plan, person in zip(person_plans, people, strict=True):
+        person_plan.person_id = person.pk
+    return [person.pk for person in identity_changed]
+
+
+def _write_posts(actor, person_plans: list[PersonPlan], groups: dict) -> None:
+    """The new posts of a batch of people; villager groups are found or made once each."""
+    posts = []
+    for person_plan in person_plans:
+        for post in person_plan.posts:
+            group = None
+            if post.group_name:
+                key = (post.village.pk, post.group_name)
+                if key not in groups:
+                    groups[key] = VillagerGroup.objects.filter(
+                        village=post.village, name=post.group_name
+                    ).first() or villager_group_upsert(
+                        village=post.village,
+                        number=group_number(post.group_name),
+                        name=post.group_name,
+                    )
+                group = groups[key]
+            posts.append(
+                Post(
+                    person_id=person_plan.person_id,
+                    village=post.village,
+                    villager_group=group,
+                    body=post.body,
+                    title=post.title,
+                    term_start=post.term_start,
+                    term_end=post.term_end,
+                )
+            )
+    bulk_create_with_history(posts, Post, batch_size=WRITE_BATCH, default_user=actor)
 
 
 def group_number(name: str) -> int | None:
