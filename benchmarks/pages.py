@@ -1,0 +1,82 @@
+"""List and detail pages at 100,000 cadres (DESIGN.md §5: p95 ≤ 150 ms).
+
+Runs on whatever DATABASE_URL is set, in a fresh test database that it creates and
+drops, with the monthly benchmark's data (S × 100,000 serving cadres over 120 villages
+per township). Each page is requested 40 times through Django's test client (every
+middleware, the templates, no network) as a district reviewer, who sees every
+township, and as township staff, who see one.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_db \\
+        .venv/bin/python benchmarks/pages.py [--scale 1.0]
+
+Prints `<user>_<page>_p95_ms value` lines and `worst_p95_ms` last.
+"""
+
+import argparse
+import statistics
+import time
+
+from monthly_export import CADRES, populate
+from scratch import scratch_database
+
+REQUESTS = 40
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    with scratch_database():
+        run(int(CADRES * args.scale))
+
+
+def run(cadres: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from django.urls import reverse
+
+    from cadres.models import Person, Township
+    from cadres.scoping import township_access_set
+
+    populate(cadres)
+    users = get_user_model()
+    district = users.objects.create(username="bench_district", name="区级")
+    district.groups.add(Group.objects.get(name="区级审核人"))
+    staff = users.objects.create(username="bench_staff", name="乡镇")
+    staff.groups.add(Group.objects.get(name="乡镇工作人员"))
+    township = Township.objects.order_by("code").first()
+    township_access_set(user=staff, townships=[township])
+    person = Person.objects.filter(posts__village__township=township).order_by("pk").last()
+    people = reverse("cadres:list")
+    pages = {
+        "list": people,
+        "list_page_100": f"{people}?page=100",
+        "list_name_search": f"{people}?q=张97",
+        "list_id_search": f"{people}?q=22050219",
+        "list_filtered_sorted": f"{people}?body=villagers_committee&sort=-birth",
+        "profile": reverse("cadres:detail", args=[person.pk]),
+        "dashboard": reverse("dashboard"),
+    }
+    worst = 0.0
+    print(f"cadres {cadres}", flush=True)
+    for label, user in (("district", district), ("staff", staff)):
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        for name, url in pages.items():
+            if name == "dashboard" and user is staff:
+                continue  # district-wide views
+            timings = []
+            for _attempt in range(REQUESTS):
+                start = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+            p95 = statistics.quantiles(timings, n=20)[-1]
+            worst = max(worst, p95)
+            print(f"{label}_{name}_p95_ms {p95:.0f}", flush=True)
+    print(f"worst_p95_ms {worst:.0f}")
+
+
+if __name__ == "__main__":
+    main()
