@@ -158,6 +158,8 @@ def entry_variants_rebuild(
     for first in range(0, len(entry_ids), 500):
         ids = list(entry_ids[first : first + 500])
         selections.append((f"e.id IN ({', '.join(['%s'] * len(ids))})", ids))
+    if not selections:
+        return  # nothing changed: the statistics stand
     with connection.cursor() as cursor:
         for where, params in selections:
             cursor.execute(
