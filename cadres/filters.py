@@ -12,21 +12,11 @@ from django.utils.translation import pgettext_lazy
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
-from cadres.models import Person, Post, Township, Village
-from cadres.scoping import scope, user_townships
+from cadres.models import Person, Post
+from cadres.place_filters import TownshipFilter, VillageFilter
 
 # Characters that make a search look like (part of) an ID number, not a name.
 _ID_CHARS = set("0123456789Xx*")
-
-
-def _townships(request):
-    return user_townships(request.user) if request else Township.objects.none()
-
-
-def _villages(request):
-    if request is None:
-        return Village.objects.none()
-    return scope(Village.objects.select_related("township"), request.user)
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -37,11 +27,11 @@ class PersonFilter(django_filters.FilterSet):
             attrs={"placeholder": _("Name, pinyin initials or ID number"), "type": "search"}
         ),
     )
-    township = django_filters.ModelChoiceFilter(
-        label=pgettext_lazy("cadre list", "Township"), queryset=_townships, method="in_township"
+    township = TownshipFilter(
+        label=pgettext_lazy("cadre list", "Township"), method="in_township", narrows="village"
     )
-    village = django_filters.ModelChoiceFilter(
-        label=pgettext_lazy("cadre list", "Village"), queryset=_villages, method="in_village"
+    village = VillageFilter(
+        label=pgettext_lazy("cadre list", "Village"), method="in_village", township="township"
     )
     body = django_filters.ChoiceFilter(
         label=pgettext_lazy("cadre list", "Body"), choices=Post.Body.choices, method="serving_post"

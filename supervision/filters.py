@@ -6,21 +6,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Post, Township, Village
-from cadres.scoping import scope, user_townships
+from cadres.place_filters import TownshipFilter, VillageFilter
+from cadres.scoping import user_townships
 from supervision import selectors
 from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
 
 DATE_RANGE = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
-
-
-def _townships(request):
-    return user_townships(request.user) if request else Township.objects.none()
-
-
-def _villages(request):
-    if request is None:
-        return Village.objects.none()
-    return scope(Village.objects.select_related("township"), request.user)
 
 
 def _record_villages(request):
@@ -78,7 +69,7 @@ class AuditFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Audit.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Audit.Status.choices)
-    village = django_filters.ModelChoiceFilter(label=_("Village"), queryset=_villages)
+    village = VillageFilter()
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -93,13 +84,13 @@ class DuePostFilter(django_filters.FilterSet):
         label=_("Audit due"),
         choices=[c for c in Audit.Kind.choices if c[0] != Audit.Kind.FINANCIAL],
     )
-    village__township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=_townships)
+    village__township = TownshipFilter()
     body = django_filters.ChoiceFilter(label=_("Body"), choices=Post.Body.choices[:2])
 
 
 class DisclosureFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DisclosureKind.choices)
-    village = django_filters.ModelChoiceFilter(label=_("Village"), queryset=_villages)
+    village = VillageFilter()
     period_start = django_filters.DateFromToRangeFilter(label=_("Period"), widget=DATE_RANGE)
     channel = django_filters.ChoiceFilter(label=_("Where"), choices=Disclosure.Channel.choices)
     verified = django_filters.BooleanFilter(
@@ -135,5 +126,5 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Disposition"), choices=MisconductCase.Disposition.choices
     )
     source = django_filters.ChoiceFilter(label=_("Source"), choices=MisconductCase.Source.choices)
-    village = django_filters.ModelChoiceFilter(label=_("Village"), queryset=_villages)
+    village = VillageFilter()
     occurred_on = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DATE_RANGE)

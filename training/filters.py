@@ -6,22 +6,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.identity import name_key
-from cadres.models import Township, Village
-from cadres.scoping import scope, user_townships
+from cadres.place_filters import TownshipFilter, VillageFilter
 from training.models import Attendance, DailyStudy, Round, Session
 from training.selectors import rounds_for
 
 SEARCH_WIDGET = forms.TextInput(attrs={"type": "search"})
-
-
-def _townships(request):
-    return user_townships(request.user) if request else Township.objects.none()
-
-
-def _villages(request):
-    if request is None:
-        return Village.objects.none()
-    return scope(Village.objects.select_related("township"), request.user)
 
 
 def _rounds(request):
@@ -69,10 +58,8 @@ class SessionFilter(django_filters.FilterSet):
 
 class RosterFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
-    township = django_filters.ModelChoiceFilter(
-        label=_("Township"), queryset=_townships, field_name="village__township"
-    )
-    village = django_filters.ModelChoiceFilter(label=_("Village"), queryset=_villages)
+    township = TownshipFilter(field_name="village__township", narrows="village")
+    village = VillageFilter(township="township")
     status = django_filters.ChoiceFilter(label=_("Attendance"), choices=Attendance.Status.choices)
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
@@ -109,10 +96,8 @@ class CoverageFilter(django_filters.FilterSet):
     """Filters the rows of training.selectors round_coverage / year_coverage (posts)."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
-    township = django_filters.ModelChoiceFilter(
-        label=_("Township"), queryset=_townships, field_name="village__township"
-    )
-    village = django_filters.ModelChoiceFilter(label=_("Village"), queryset=_villages)
+    township = TownshipFilter(field_name="village__township", narrows="village")
+    village = VillageFilter(township="township")
     untrained = django_filters.BooleanFilter(
         label=_("Untrained only"),
         method="only_untrained",

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_POST
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry, ImportFile, Person, Township
+from cadres.models import AccessLogEntry, ImportFile, Person
+from cadres.place_filters import TownshipFilter
 from cadres.roster import post_label
-from cadres.scoping import scope, user_townships
+from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
@@ -62,19 +63,13 @@ SORTS = {
 }
 
 
-def _townships(request):
-    return user_townships(request.user) if request else Township.objects.none()
-
-
 class CaseFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=gettext_lazy("State"),
         choices=CandidateCase.State.choices,
         empty_label=gettext_lazy("Any state"),
     )
-    township = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Township"), field_name="village__township", queryset=_townships
-    )
+    township = TownshipFilter(field_name="village__township")
     name = django_filters.CharFilter(
         label=gettext_lazy("Name"), field_name="name_key", lookup_expr="contains"
     )

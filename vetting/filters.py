@@ -3,8 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Township
-from cadres.scoping import user_townships
+from cadres.place_filters import TownshipFilter
 from vetting.models import Hit, WatchlistSource
 from vetting.models.screening import SubjectKind
 
@@ -15,15 +14,11 @@ SORTS = {
 }
 
 
-def _townships(request):
-    return user_townships(request.user) if request else Township.objects.none()
-
-
 class HitFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Hit.Status.choices, empty_label=_("Any status")
     )
-    township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=_townships)
+    township = TownshipFilter()
     list_kind = django_filters.ChoiceFilter(
         label=_("List kind"), field_name="entry__source__kind", choices=WatchlistSource.Kind.choices
     )

@@ -4,7 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Post, Township, Village
+from cadres.models import Post, Village
+from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -16,15 +17,6 @@ from cadres.records.models import (
     Recusal,
     SecretaryFiling,
 )
-from cadres.scoping import scope, user_townships
-
-
-def _townships(request):
-    return user_townships(request.user) if request else Township.objects.none()
-
-
-def _villages(request):
-    return scope(Village.objects.all(), request.user) if request else Village.objects.none()
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -34,12 +26,10 @@ class RecordFilter(django_filters.FilterSet):
     village_field = "village"
     search_fields: tuple[str, ...] = ()
 
-    township = django_filters.ModelChoiceFilter(
-        label=_("Township or subdistrict"), queryset=_townships, method="filter_township"
+    township = TownshipFilter(
+        label=_("Township or subdistrict"), method="filter_township", narrows="village"
     )
-    village = django_filters.ModelChoiceFilter(
-        label=_("Village"), queryset=_villages, method="filter_village"
-    )
+    village = VillageFilter(method="filter_village", township="township")
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
 
     def filter_township(self, queryset, name, value):

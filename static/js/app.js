@@ -20,3 +20,15 @@ document.addEventListener("click", (event) => {
     }
   });
 });
+// A township filter narrows its village filter (cadres/place_filters.py): a new township
+// clears the village chosen in the old one and reloads the list with the new villages.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-narrows]");
+  if (select && select.form) {
+    const village = select.form.elements[select.dataset.narrows];
+    if (village) {
+      village.value = "";
+    }
+    select.form.requestSubmit();
+  }
+});

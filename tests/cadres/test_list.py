@@ -116,6 +116,35 @@ def test_filters(client, staff):
     assert "环通人" not in names(response)
 
 
+def village_choices(response) -> set[str]:
+    return {name for pk, name in response.context["filter"].form.fields["village"].choices if pk}
+
+
+def test_village_filter_follows_the_township(client, staff, district_reviewer):
+    jinchang = VillageFactory(name="金厂村")
+    huantong = VillageFactory(name="环通村", township=township("220502200"))
+    cadre(jinchang, name="王金厂")
+    cadre(huantong, name="李环通")
+
+    client.force_login(staff)
+    assert village_choices(client.get(LIST)) == {"金厂村"}
+
+    # The whole district's villages would make a list too long to choose from: the
+    # district picks a township first, which also clears the village (data-narrows).
+    client.force_login(district_reviewer)
+    response = client.get(LIST)
+    assert village_choices(response) == set()
+    assert "请先选择乡镇（街道）" in response.content.decode()
+    assert 'data-narrows="village"' in response.content.decode()
+    response = client.get(LIST, {"township": huantong.township.pk})
+    assert village_choices(response) == {"环通村"}
+    assert names(response) == {"李环通"}
+    # A link naming a village without its township still works.
+    response = client.get(LIST, {"village": jinchang.pk})
+    assert village_choices(response) == {"金厂村"}
+    assert names(response) == {"王金厂"}
+
+
 def test_strict_control_filter_and_badge(client, staff):
     controlled = cadre(name="严管人", strict_control_since=dt.date(2026, 1, 1))
     cadre(name="普通人")

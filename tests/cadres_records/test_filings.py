@@ -112,7 +112,7 @@ def test_pages_are_scoped(
     client.force_login(staff)
     for _ in range(3):
         submit(staff, serving_village(secretary()), number=f"n{_}")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cadres:records:filing_list"))
     assert response.status_code == 200
     assert len(response.context["rows"]) == 4

@@ -88,7 +88,7 @@ def test_pages(client, staff, other_staff, department_user, django_assert_max_nu
     for _n in range(5):
         RelativeFactory(cadre=cadre(village), name="赵六", id_number=number)
     client.post(detail, {"stage": "target"})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cadres:records:recusal_list"))
     assert len(response.context["rows"]) == 6
     recusal = candidate.recusals.first()
@@ -114,6 +114,6 @@ def test_candidate_list_queries_do_not_grow(client, staff, django_assert_max_num
     for n in range(6):
         add(staff, village, name=f"候选{n}", birth_date=dt.date(1995, 1, n + 1))
     client.force_login(staff)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cadres:records:candidate_list"), {"sort": "name"})
     assert len(response.context["rows"]) == 6

@@ -1,11 +1,22 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from cadres.models import Township, Village, VillagerGroup
+from cadres.models import Person, Relative, Township, Village, VillagerGroup
 from cadres.scoping import require_township, scope, township_access_set, user_townships
 from tests.conftest import HUANTONG, JINCHANG
-from tests.factories import UserFactory, VillageFactory, VillagerGroupFactory, township
+from tests.factories import (
+    PersonFactory,
+    PostFactory,
+    RelativeFactory,
+    UserFactory,
+    VillageFactory,
+    VillagerGroupFactory,
+    cadre,
+    township,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +50,37 @@ def test_scope_through_a_group_grant(staff):
     staff.groups.add(group)
     codes = set(user_townships(staff).values_list("code", flat=True))
     assert codes == {JINCHANG, HUANTONG}
+
+
+def test_people_are_scoped_by_any_of_their_posts_or_their_home_village(staff):
+    own = VillageFactory(township=township(JINCHANG))
+    other = VillageFactory(township=township(HUANTONG))
+    serving = cadre(own)
+    former = cadre(own)
+    former.posts.update(ended_on=dt.date(2025, 1, 1), end_reason="resigned")
+    resident = PersonFactory(home_village=own)
+    both = cadre(other)
+    PostFactory(person=both, village=own)
+    cadre(other)
+    PersonFactory(home_village=other)
+    people = scope(Person.objects.all(), staff)
+    # Once each, although one has two posts: the scope is a semi-join, never a join.
+    assert sorted(people.values_list("pk", flat=True)) == sorted(
+        p.pk for p in (serving, former, resident, both)
+    )
+    for person in (serving, resident, both, cadre(other)):
+        RelativeFactory(cadre=person)
+    relatives = scope(Relative.objects.all(), staff)
+    assert {r.cadre for r in relatives} == {serving, resident, both}
+    assert len(scope(Relative.objects.select_for_update(), staff).order_by("pk")) == 3
+
+
+def test_a_grant_changed_through_the_service_applies_to_the_same_user_object():
+    user = UserFactory(townships=[JINCHANG])
+    village = VillageFactory(township=township(HUANTONG))
+    assert not scope(Village.objects.filter(pk=village.pk), user).exists()
+    township_access_set(user=user, townships=[township(HUANTONG)])
+    assert scope(Village.objects.filter(pk=village.pk), user).exists()
 
 
 def test_require_township_refuses_another_township(staff):

@@ -71,8 +71,8 @@ def test_due_posts_are_scoped(other_staff, village):
 def test_due_list_query_count_does_not_grow(staff, village, django_assert_num_queries):
     for _ in range(5):
         PostFactory(village=village, term_end=dt.date(2026, 11, 1))
-    # The user's permissions (2 queries, then cached) and the list itself.
-    with django_assert_num_queries(3):
+    # The user's permissions (2 queries) and townships (1), both then cached, and the list.
+    with django_assert_num_queries(4):
         rows = list(selectors.posts_due_for_audit(staff, ON))
         assert [str(p.person) for p in rows]
         assert [p.village.township.name for p in rows]
