@@ -9,7 +9,9 @@ township, and as township staff, who see one.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_db \\
         .venv/bin/python benchmarks/pages.py [--scale 1.0]
 
-Prints `<user>_<page>_p95_ms value` lines and `worst_p95_ms` last.
+Prints `<user>_<page>_p95_ms value` lines and, last, `worst_p95_ms`: the worst of the
+list and detail pages, which the budget covers. The dashboard is measured too, but is
+neither (issue 9 sets it no budget), so it is not part of the worst.
 """
 
 import argparse
@@ -33,6 +35,7 @@ def main() -> None:
 def run(cadres: int) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
@@ -40,6 +43,10 @@ def run(cadres: int) -> None:
     from cadres.scoping import township_access_set
 
     populate(cadres)
+    # What autovacuum does within a minute of a bulk load: statistics, and the visibility
+    # map that index-only scans need. Without it the first plans are a fresh load's.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     users = get_user_model()
     district = users.objects.create(username="bench_district", name="区级")
     district.groups.add(Group.objects.get(name="区级审核人"))
@@ -55,6 +62,8 @@ def run(cadres: int) -> None:
         "list_name_search": f"{people}?q=张97",
         "list_id_search": f"{people}?q=22050219",
         "list_filtered_sorted": f"{people}?body=villagers_committee&sort=-birth",
+        "list_sorted_by_term_end": f"{people}?sort=term_end&page=50",
+        "list_sorted_by_village": f"{people}?sort=-village",
         "profile": reverse("cadres:detail", args=[person.pk]),
         "dashboard": reverse("dashboard"),
     }
@@ -73,7 +82,8 @@ def run(cadres: int) -> None:
                 timings.append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200, (url, response.status_code)
             p95 = statistics.quantiles(timings, n=20)[-1]
-            worst = max(worst, p95)
+            if name != "dashboard":
+                worst = max(worst, p95)
             print(f"{label}_{name}_p95_ms {p95:.0f}", flush=True)
     print(f"worst_p95_ms {worst:.0f}")
 

@@ -5,18 +5,53 @@ import datetime as dt
 import django_filters
 from dateutil.relativedelta import relativedelta
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Min, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
-from cadres.models import Person, Post
+from cadres.models import Person, Post, serving_q
 from cadres.place_filters import TownshipFilter, VillageFilter
+from cadres.selectors import KeyedPeople
 
 # Characters that make a search look like (part of) an ID number, not a name.
 _ID_CHARS = set("0123456789Xx*")
+
+
+def _serving_post_keys() -> dict:
+    serving = serving_q(prefix="posts__")
+    return {
+        "first_village_code": Min("posts__village__code", filter=serving),
+        "next_term_end": Min("posts__term_end", filter=serving),
+    }
+
+
+class PersonOrdering(django_filters.OrderingFilter):
+    """Sorting, with the keys from serving posts computed only when they are the sort.
+
+    Those keys are aggregates over one join of people and posts. A subquery for each
+    person took eight times as long; annotated always, they would make every count a
+    grouped query.
+    """
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        keys = _serving_post_keys()
+        ordering = []
+        for param in value:
+            field = self.get_ordering_value(param)
+            name = field.lstrip("-")
+            if name in keys:
+                qs = qs.annotate(**{name: keys[name]})
+            # Former cadres have no village or term end: last, whichever the direction.
+            ordering.append(
+                F(name).desc(nulls_last=True) if field[0] == "-" else F(name).asc(nulls_last=True)
+            )
+        # Ties keep the register's order, so that no one appears on two pages.
+        return qs.order_by(*ordering, "name_key", "pk")
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -64,18 +99,18 @@ class PersonFilter(django_filters.FilterSet):
         choices=[("yes", _("Yes")), ("no", _("No"))],
         method="under_strict_control",
     )
-    sort = django_filters.OrderingFilter(
+    sort = PersonOrdering(
         label=_("Sort by"),
         fields=(
             ("name_key", "name"),
             ("birth_date", "birth"),
-            ("current_village", "village"),
+            ("first_village_code", "village"),
             ("next_term_end", "term_end"),
         ),
         field_labels={
             "name_key": _("Name"),
             "birth_date": _("Birth date"),
-            "current_village": _("Village"),
+            "first_village_code": _("Village"),
             "next_term_end": _("Term end"),
         },
     )
@@ -141,6 +176,19 @@ class PersonFilter(django_filters.FilterSet):
 
     def under_strict_control(self, queryset, name, value):
         return queryset.filter(strict_control_since__isnull=value != "yes")
+
+    def pages(self):
+        """What the list's paginator reads: the people, or a KeyedPeople when sorted by posts."""
+        sort = self.form.cleaned_data.get("sort") if self.is_valid() else None
+        keys = _serving_post_keys()
+        if not any(
+            self.filters["sort"].get_ordering_value(p).lstrip("-") in keys for p in sort or ()
+        ):
+            return self.qs
+        data = self.data.copy()
+        del data["sort"]
+        unsorted = PersonFilter(data, queryset=self.queryset, request=self.request).qs
+        return KeyedPeople(sorted_people=self.qs, people=unsorted)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -209,11 +209,20 @@ class Person(IdentityFields, TimeStampedModel):
         return self.strict_control_since is not None
 
 
+def serving_q(on: dt.date | None = None, prefix: str = "") -> Q:
+    """Posts held on the given day (today by default): begun, and not yet ended.
+
+    ``prefix`` reaches the posts from another model ("posts__" from a person).
+    """
+    on = on or dt.date.today()
+    return Q(**{f"{prefix}term_start__lte": on}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": on})
+    )
+
+
 class PostQuerySet(models.QuerySet):
     def serving(self, on: dt.date | None = None):
-        """Posts held on the given day: begun, and not yet ended."""
-        on = on or dt.date.today()
-        return self.filter(term_start__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        return self.filter(serving_q(on))
 
 
 # Which titles each body has (values of Post.Body and Post.Title); the database

@@ -59,7 +59,9 @@ def _filtered(request) -> PersonFilter:
 @login_required
 def person_list(request):
     filterset = _filtered(request)
-    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = Paginator(filterset.pages(), PAGE_SIZE).get_page(request.GET.get("page"))
+    for person in page_obj.object_list:
+        person.next_term_end = min((post.term_end for post in person.current_posts), default=None)
     return render(
         request,
         "cadres/person_list.html",

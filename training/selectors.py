@@ -185,7 +185,12 @@ def coverage_summary(rows: QuerySet[Post], *, by_village: bool = True) -> tuple[
         "present_sum": Coalesce(Sum("present"), 0),
     }
     groups = list(rows.order_by().values(*keys).annotate(**measures).order_by(*keys))
-    totals = rows.order_by().aggregate(**measures)
+    # The groups share out every row, so the totals are their sums: a second pass over
+    # the rows would cost as much again (a subquery per person for each measure).
+    totals = {
+        name: sum((group[name] for group in groups), Decimal(0) if name == "hours" else 0)
+        for name in measures
+    }
     for group in [*groups, totals]:
         _derive(group)
     return groups, totals

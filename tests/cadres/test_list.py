@@ -167,8 +167,40 @@ def test_sorting(client, staff):
         "阿大",
         "阿二",
     ]
-    assert client.get(LIST, {"sort": "term_end"}).status_code == 200
-    assert client.get(LIST, {"sort": "village"}).status_code == 200
+
+
+def test_sorting_by_serving_posts_pages_through_everyone_once(client, staff):
+    first, second = VillageFactory(code="220502100201"), VillageFactory(code="220502100202")
+    former = cadre(second, name="甲前任")
+    former.posts.update(ended_on=dt.date(2024, 1, 1), end_reason="resigned")
+    late = cadre(first, name="乙晚届满")
+    late.posts.update(term_end=dt.date(2030, 1, 1))
+    early = cadre(second, name="丙早届满")
+    early.posts.update(term_end=dt.date(2027, 1, 1))
+    # Two posts: the earlier term end and the first village (by code) count.
+    both = cadre(second, name="丁两职")
+    both.posts.update(term_end=dt.date(2029, 1, 1))
+    PostFactory(person=both, village=first, term_end=dt.date(2028, 1, 1))
+    client.force_login(staff)
+
+    def order(sort):
+        return [p.name for p in client.get(LIST, {"sort": sort}).context["people"]]
+
+    # Former cadres, who have neither, come last in both directions.
+    assert order("term_end") == ["丙早届满", "丁两职", "乙晚届满", "甲前任"]
+    assert order("-term_end") == ["乙晚届满", "丁两职", "丙早届满", "甲前任"]
+    assert order("village") == ["丁两职", "乙晚届满", "丙早届满", "甲前任"]
+    response = client.get(LIST, {"sort": "term_end"})
+    terms = [p.next_term_end for p in response.context["people"]]
+    assert terms == [dt.date(2027, 1, 1), dt.date(2028, 1, 1), dt.date(2030, 1, 1), None]
+    assert "2028-01-01" in response.content.decode()
+
+    for _ in range(24):
+        cadre(first)
+    pages = [client.get(LIST, {"sort": "-village", "page": n}) for n in (1, 2)]
+    assert pages[0].context["page_obj"].paginator.count == 28
+    seen = [p.pk for page in pages for p in page.context["people"]]
+    assert len(seen) == len(set(seen)) == 28
 
 
 def test_pagination_25(client, staff):
@@ -180,8 +212,11 @@ def test_pagination_25(client, staff):
     assert len(client.get(LIST, {"page": 2}).context["people"]) == 2
 
 
+@pytest.mark.parametrize("sort", ["", "term_end"])
 @pytest.mark.parametrize("fixture", ["staff", "district_reviewer"])
-def test_list_query_count_does_not_grow(client, request, django_assert_num_queries, fixture):
+def test_list_query_count_does_not_grow(
+    client, request, django_assert_num_queries, fixture, sort
+):
     user = request.getfixturevalue(fixture)
     village = VillageFactory()
     for _ in range(5):
@@ -192,12 +227,12 @@ def test_list_query_count_does_not_grow(client, request, django_assert_num_queri
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as five:
-        client.get(LIST)
+        client.get(LIST, {"sort": sort})
     for _ in range(25):
         person = cadre(village)
         PostFactory(person=person, village=village, body=Post.Body.PARTY_BRANCH)
     with django_assert_num_queries(len(five.captured_queries)):
-        response = client.get(LIST)
+        response = client.get(LIST, {"sort": sort})
     assert len(response.context["people"]) == 25
 
 
