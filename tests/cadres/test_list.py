@@ -190,6 +190,9 @@ def test_sorting_by_serving_posts_pages_through_everyone_once(client, staff):
     assert order("term_end") == ["丙早届满", "丁两职", "乙晚届满", "甲前任"]
     assert order("-term_end") == ["乙晚届满", "丁两职", "丙早届满", "甲前任"]
     assert order("village") == ["丁两职", "乙晚届满", "丙早届满", "甲前任"]
+    export = client.get(reverse("cadres:export"), {"sort": "-term_end"})
+    rows = list(load_workbook(_stream(export)).active.values)[1:]
+    assert [row[2] for row in rows] == ["乙晚届满", "丁两职", "丙早届满", "甲前任"]
     response = client.get(LIST, {"sort": "term_end"})
     terms = [p.next_term_end for p in response.context["people"]]
     assert terms == [dt.date(2027, 1, 1), dt.date(2028, 1, 1), dt.date(2030, 1, 1), None]
@@ -214,9 +217,7 @@ def test_pagination_25(client, staff):
 
 @pytest.mark.parametrize("sort", ["", "term_end"])
 @pytest.mark.parametrize("fixture", ["staff", "district_reviewer"])
-def test_list_query_count_does_not_grow(
-    client, request, django_assert_num_queries, fixture, sort
-):
+def test_list_query_count_does_not_grow(client, request, django_assert_num_queries, fixture, sort):
     user = request.getfixturevalue(fixture)
     village = VillageFactory()
     for _ in range(5):
