@@ -130,3 +130,14 @@ def test_admin_grants_townships_to_a_user(client):
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert list(user_townships(target).values_list("code", flat=True)) == [HUANTONG]
+
+
+def test_a_township_lookup_across_a_many_to_many_relation_is_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cadres.scoping import _reaches
+    from supervision.models import SupervisionRecord
+
+    # A join across it would repeat rows; every model's path is a semi-join or plain.
+    with pytest.raises(ImproperlyConfigured, match="cadres"):
+        _reaches(SupervisionRecord, ["cadres", "home_village", "township"], [1])
