@@ -299,3 +299,27 @@ def test_forms_render(client, staff, district_reviewer, village):
     assert "grace_days" in response.context["form"].errors
     response = client.post(url, {"period": "monthly", "grace_days": "15"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("name", "factory"),
+    [
+        ("supervision:audit_list", AuditFactory),
+        ("supervision:disclosure_list", DisclosureFactory),
+        ("supervision:case_list", MisconductCaseFactory),
+    ],
+)
+def test_district_lists_filter_by_township_and_its_villages(
+    client, district_reviewer, village, other_village, name, factory
+):
+    mine, theirs = factory(village=village), factory(village=other_village)
+    login(client, district_reviewer)
+    response = client.get(reverse(name))
+    assert {row.pk for row in response.context["rows"]} == {mine.pk, theirs.pk}
+    assert [
+        pk for pk, _label in response.context["filter"].form.fields["village"].choices if pk
+    ] == []
+    response = client.get(reverse(name), {"township": other_village.township.pk})
+    assert {row.pk for row in response.context["rows"]} == {theirs.pk}
+    villages = response.context["filter"].form.fields["village"].choices
+    assert [str(label) for pk, label in villages if pk] == [str(other_village)]
