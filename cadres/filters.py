@@ -63,11 +63,9 @@ class PersonFilter(django_filters.FilterSet):
         ),
     )
     township = TownshipFilter(
-        label=pgettext_lazy("cadre list", "Township"), method="in_township", narrows="village"
+        label=pgettext_lazy("cadre list", "Township"), method="in_township", with_villages=True
     )
-    village = VillageFilter(
-        label=pgettext_lazy("cadre list", "Village"), method="in_village", township="township"
-    )
+    village = VillageFilter(label=pgettext_lazy("cadre list", "Village"), method="in_village")
     body = django_filters.ChoiceFilter(
         label=pgettext_lazy("cadre list", "Body"), choices=Post.Body.choices, method="serving_post"
     )

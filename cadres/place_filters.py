@@ -1,10 +1,10 @@
 """The township and village filters of every list, limited to the user's townships.
 
-A village filter that goes with a township filter lists only the chosen township's
-villages. Someone who sees the whole district picks the township first: a list of
-every village in the district is too long to choose from, and rendering it made
-each page of the lists slow. Choosing a township clears the village and reloads
-the list (static/js/app.js, ``data-narrows``).
+They are the query parameters ``township`` and ``village``, and the village filter
+lists only the chosen township's villages. Someone who sees the whole district picks
+the township first: a list of every village in the district is too long to choose
+from, and rendering it made each page of the lists slow. Choosing a township clears
+the village and reloads the list (static/js/app.js, ``data-narrows``).
 """
 
 import django_filters
@@ -17,10 +17,10 @@ from cadres.scoping import scope, sees_all_townships, user_townships
 
 
 class TownshipFilter(django_filters.ModelChoiceFilter):
-    def __init__(self, *args, narrows: str | None = None, **kwargs):
+    def __init__(self, *args, with_villages: bool = False, **kwargs):
         kwargs.setdefault("label", _("Township"))
-        if narrows:
-            kwargs["widget"] = forms.Select(attrs={"data-narrows": narrows})
+        if with_villages:
+            kwargs["widget"] = forms.Select(attrs={"data-narrows": "village"})
         super().__init__(*args, **kwargs)
 
     def get_queryset(self, request):
@@ -28,16 +28,14 @@ class TownshipFilter(django_filters.ModelChoiceFilter):
 
 
 class VillageFilter(django_filters.ModelChoiceFilter):
-    """Villages in the user's townships; with ``township``, the chosen township's only.
+    """The chosen township's villages. With none chosen: township staff get all of theirs,
+    the district gets none until it picks a township.
 
-    ``township`` and ``param`` are the query parameters of the township filter and of
-    this one. The chosen village always stays a valid choice, so a link that names
-    a village without its township still works.
+    The chosen village always stays a valid choice, so a link that names a village
+    without its township still works.
     """
 
-    def __init__(self, *args, township: str | None = None, param: str = "village", **kwargs):
-        self.township_param = township
-        self.param = param
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("Village"))
         super().__init__(*args, **kwargs)
 
@@ -45,10 +43,8 @@ class VillageFilter(django_filters.ModelChoiceFilter):
         if request is None:
             return Village.objects.none()
         villages = scope(Village.objects.select_related("township"), request.user)
-        if self.township_param is None:
-            return villages
-        township = request.GET.get(self.township_param, "")
-        chosen = request.GET.get(self.param, "")
+        township = request.GET.get("township", "")
+        chosen = request.GET.get("village", "")
         chosen_q = Q(pk=chosen) if chosen.isdigit() else Q(pk__in=[])
         if township.isdigit():
             return villages.filter(Q(township_id=township) | chosen_q)

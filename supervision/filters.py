@@ -69,8 +69,8 @@ class AuditFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Audit.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Audit.Status.choices)
-    township = TownshipFilter(field_name="village__township", narrows="village")
-    village = VillageFilter(township="township")
+    township = TownshipFilter(field_name="village__township", with_villages=True)
+    village = VillageFilter()
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -91,8 +91,8 @@ class DuePostFilter(django_filters.FilterSet):
 
 class DisclosureFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DisclosureKind.choices)
-    township = TownshipFilter(field_name="village__township", narrows="village")
-    village = VillageFilter(township="township")
+    township = TownshipFilter(field_name="village__township", with_villages=True)
+    village = VillageFilter()
     period_start = django_filters.DateFromToRangeFilter(label=_("Period"), widget=DATE_RANGE)
     channel = django_filters.ChoiceFilter(label=_("Where"), choices=Disclosure.Channel.choices)
     verified = django_filters.BooleanFilter(
@@ -128,6 +128,6 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Disposition"), choices=MisconductCase.Disposition.choices
     )
     source = django_filters.ChoiceFilter(label=_("Source"), choices=MisconductCase.Source.choices)
-    township = TownshipFilter(field_name="village__township", narrows="village")
-    village = VillageFilter(township="township")
+    township = TownshipFilter(field_name="village__township", with_villages=True)
+    village = VillageFilter()
     occurred_on = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DATE_RANGE)

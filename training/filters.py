@@ -58,8 +58,8 @@ class SessionFilter(django_filters.FilterSet):
 
 class RosterFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
-    township = TownshipFilter(field_name="village__township", narrows="village")
-    village = VillageFilter(township="township")
+    township = TownshipFilter(field_name="village__township", with_villages=True)
+    village = VillageFilter()
     status = django_filters.ChoiceFilter(label=_("Attendance"), choices=Attendance.Status.choices)
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
@@ -96,8 +96,8 @@ class CoverageFilter(django_filters.FilterSet):
     """Filters the rows of training.selectors round_coverage / year_coverage (posts)."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
-    township = TownshipFilter(field_name="village__township", narrows="village")
-    village = VillageFilter(township="township")
+    township = TownshipFilter(field_name="village__township", with_villages=True)
+    village = VillageFilter()
     untrained = django_filters.BooleanFilter(
         label=_("Untrained only"),
         method="only_untrained",

@@ -27,9 +27,9 @@ class RecordFilter(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
 
     township = TownshipFilter(
-        label=_("Township or subdistrict"), method="filter_township", narrows="village"
+        label=_("Township or subdistrict"), method="filter_township", with_villages=True
     )
-    village = VillageFilter(method="filter_village", township="township")
+    village = VillageFilter(method="filter_village")
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
 
     def filter_township(self, queryset, name, value):
