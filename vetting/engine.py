@@ -2,12 +2,14 @@
 # (The SQL is assembled from model table names and constants; values are always parameters.)
 """The matching engine: persons against list entries, set-wise, in the database.
 
-One INSERT … SELECT … ON CONFLICT per chunk of subjects finds every match of
-every rule, keeps the strongest rule per (subject, entry) and writes the hits, so
-a run may be repeated or a chunk redone without duplicates. The SQL is portable
-between SQLite and PostgreSQL; every join is an equality on an indexed column
-(or on the derived keys of EntryNameVariant), so one subject is screened through
-index lookups and a full run through hash joins.
+Per chunk of subjects, one read finds every match of the chunk's rules, keeps the
+strongest rule per (subject, entry), and one INSERT … ON CONFLICT writes the hits that
+changed, so a run may be repeated or a chunk redone without duplicates. The SQL is
+portable between SQLite and PostgreSQL; every join is an equality on an indexed column
+(or on the derived keys of EntryNameVariant and of the subjects' indexes), so one subject
+is screened through index lookups. A full run (run_chunks) merges ranges of ID numbers
+with the list's index, and probes the subjects' indexes from the few entries without ID
+number for the rules by name.
 
 Rules, strongest first (rank, match kind, score, matched fields):
   id_number     strong    100  equal normalized ID number
@@ -43,7 +45,7 @@ from vetting.models import (
     Hit,
     WatchlistEntry,
 )
-from vetting.models.screening import SubjectKind
+from vetting.models.screening import ScreeningChunk, SubjectKind
 
 # Name positions the one-character rule blanks; longer names are compared on their first 12.
 _POSITIONS = "(" + " UNION ALL ".join(f"SELECT {i} AS i" for i in range(1, 13)) + ")"
@@ -61,6 +63,9 @@ class Subject:
     table: str
     hit_column: str
     cadre_column: str  # column of the subject row holding the owner's id
+    # The table has the indexes that entries probe for the rules by name: (name key,
+    # birth date), pinyin, and the one-character keys of migration 0010.
+    indexed: bool = False
 
     def live_sql(self, owner_ref: str) -> tuple[str, list]:
         """Condition (and its parameters) on the owner for the subject to be screened."""
@@ -96,9 +101,11 @@ class CandidateSubject(Subject):
 
 
 SUBJECTS = {
-    SubjectKind.CADRE: Subject(SubjectKind.CADRE, Person._meta.db_table, "person_id", "id"),
+    SubjectKind.CADRE: Subject(
+        SubjectKind.CADRE, Person._meta.db_table, "person_id", "id", indexed=True
+    ),
     SubjectKind.RELATIVE: Subject(
-        SubjectKind.RELATIVE, Relative._meta.db_table, "relative_id", "cadre_id"
+        SubjectKind.RELATIVE, Relative._meta.db_table, "relative_id", "cadre_id", indexed=True
     ),
     SubjectKind.CANDIDATE: CandidateSubject(
         SubjectKind.CANDIDATE, CandidateCase._meta.db_table, "candidate_id", "id"
@@ -135,11 +142,17 @@ def _year(column: str) -> str:
     return f"substr(CAST({column} AS TEXT), 1, 4)"
 
 
-def variant_key_sql(alias: str) -> str:
-    """The variant key of ``alias``'s name with position ``pos.i`` blanked: "1975|male|张*伟"."""
+def variant_key_sql(alias: str, position: str | int = "pos.i") -> str:
+    """The variant key of ``alias``'s name with ``position`` blanked: "1975|male|张*伟".
+
+    With a constant position, on PostgreSQL the expression of a subject index of migration
+    0010: the cast of the year to text makes it immutable, as an index needs.
+    """
+    before = f"{position} - 1" if isinstance(position, str) else str(position - 1)
+    after = f"{position} + 1" if isinstance(position, str) else str(position + 1)
     return (
-        f"{_year(alias + '.birth_date')} || '|' || {alias}.sex || '|' || "
-        f"substr({alias}.name_key, 1, pos.i - 1) || '*' || substr({alias}.name_key, pos.i + 1)"
+        f"CAST({_year(alias + '.birth_date')} AS TEXT) || '|' || {alias}.sex || '|' || "
+        f"substr({alias}.name_key, 1, {before}) || '*' || substr({alias}.name_key, {after})"
     )
 
 
@@ -195,86 +208,218 @@ def _serving_sql(cadre_ref: str) -> str:
     )
 
 
-# The chunk's live subjects with the columns the rules compare, computed once, and the
-# chunk's matches, one row per (subject, entry) with its strongest rule and its place.
-_SUBJECTS = "screening_subjects"
+# The chunk's matches, one row per (subject, entry) with its strongest rule and its place.
 _FOUND = "screening_found"
+# Positions of the one-character rule that migration 0010 indexes on the register's
+# subjects; longer names have their later positions' keys computed in the chunk.
+INDEXED_POSITIONS = 3
 
 
-def _subjects_sql(subject: Subject) -> str:
-    """The chunk's live subjects, for a temporary table that every rule joins.
+@dataclass
+class _Branches:
+    """The rule SELECTs of a chunk with their parameters, in order."""
 
-    A table, not a CTE: the liveness test runs once per subject, and ANALYZE gives
-    PostgreSQL's planner the subjects' statistics. Without them it took every ID number
-    of a CTE for one of 200 values and hashed the million entries rather than the
-    chunk's subjects, once for each rule.
+    sql: list[str]
+    params: list
+
+    def add(self, sql: str, *params) -> None:
+        self.sql.append(sql)
+        self.params.extend(params)
+
+
+def _fence() -> str:
+    """Keeps PostgreSQL's planner from flattening a subquery into the query around it."""
+    return " OFFSET 0" if connection.vendor == "postgresql" else ""
+
+
+def _probe(table: str, condition: str) -> str:
+    """Join the subjects of ``table`` as ``s`` to the entry rows before it, on ``condition``.
+
+    On PostgreSQL a LATERAL subquery, which the planner cannot flatten: it probes the
+    subjects' index once per entry. Left to choose, it hashed the whole chunk instead,
+    computing every subject's key, several times the cost of the probes when the entries
+    are few (benchmarks/README.md). SQLite always probes.
     """
-    owner = "s0." + subject.cadre_column
-    return (
-        f"SELECT s0.id, {owner} AS owner_id, s0.id_number, s0.name_key, s0.name_pinyin, "
-        f"s0.birth_date, s0.sex, {_year('s0.birth_date')} AS birth_year "
-        f"FROM {subject.table} s0 WHERE s0.id BETWEEN %s AND %s AND {subject.live_sql(owner)[0]}"
-    )
+    if connection.vendor == "postgresql":
+        return f"CROSS JOIN LATERAL (SELECT * FROM {table} s WHERE {condition}{_fence()}) s"
+    return f"JOIN {table} s ON {condition}"
 
 
-def _matches_sql(entry_filter: str) -> str:
-    """Every (subject, entry, rule) of the chunk; each SELECT has the same columns.
+@dataclass(frozen=True)
+class Chunk:
+    """The subjects of a chunk and the rules it applies (ScreeningChunk)."""
 
-    Each SELECT is one equality join that PostgreSQL can hash or probe. Each rule by name
-    is split by whether the subject has an ID number: one that has is compared only with
-    the entries that have none, through partial indexes over those few, so a chunk of
-    subjects with ID numbers reads the whole list once, for the join on ID number.
+    subject_kind: str
+    pk_from: int
+    pk_to: int
+    part: str = ScreeningChunk.Part.ALL
+    id_number_from: str = ""
+    id_number_to: str = ""
+
+    def subjects_sql(self, alias: str) -> tuple[str, list]:
+        """The condition (and its parameters) on ``alias`` for a subject of the chunk."""
+        sql, params = f"{alias}.id BETWEEN %s AND %s", [self.pk_from, self.pk_to]
+        if self.part == ScreeningChunk.Part.ID_NUMBER:
+            id_sql, id_params = self.id_numbers_sql(alias)
+            sql, params = f"{sql} AND {id_sql}", params + id_params
+        return sql, params
+
+    def id_numbers_sql(self, alias: str) -> tuple[str, list]:
+        """``alias``'s ID number in the chunk's range (which excludes none)."""
+        sql, params = f"{alias}.id_number >= %s", [self.id_number_from]
+        if self.id_number_to:
+            sql, params = f"{sql} AND {alias}.id_number < %s", [*params, self.id_number_to]
+        return sql, params
+
+
+def _matches_sql(
+    subject: Subject,
+    chunk_spec: Chunk,
+    *,
+    entry_filter: str,
+    entry_params: list,
+    from_entries: bool,
+) -> tuple[str, list]:
+    """Every (subject, entry, rule) of the chunk's subjects, live or not; each SELECT has
+    the same columns and is one equality join that the database can hash or probe.
+
+    Each rule by name is split by whether the subject has an ID number: one that has is
+    compared only with the entries that have none. Those are few, so with
+    ``from_entries`` their side drives: each probes the subjects' indexes, and a chunk of
+    subjects with ID numbers reads the whole list only once, for the join on ID number.
     """
     entry = WatchlistEntry._meta.db_table
     variant = EntryNameVariant._meta.db_table
+    table = subject.table
+    chunk, chunk_params = chunk_spec.subjects_sql("s")
+    entry_ok = f"e.active AND {entry_filter}"
+    names_year_sex = (
+        f"s.name_key || '|' || e.name_key || '|' || {_year('s.birth_date')} || '|' || s.sex"
+    )
+    year_sex = f"{_year('e.birth_date')} = {_year('s.birth_date')} AND e.sex = s.sex"
+    branches = _Branches([], [])
 
     def select(name: str, snapshot: str) -> str:
         return (
-            f"SELECT s.id AS subject_id, s.owner_id, e.id AS entry_id, {RULES[name][0]} AS rnk, "
-            f"'{name}' AS rule, {snapshot} AS snapshot"
+            f"SELECT s.id AS subject_id, s.{subject.cadre_column} AS owner_id, "
+            f"e.id AS entry_id, {RULES[name][0]} AS rnk, '{name}' AS rule, {snapshot} AS snapshot"
         )
 
-    def by_name(statement: str, entry_without_id: str = "e.id_number IS NULL") -> list[str]:
-        return [
-            f"{statement} AND s.id_number IS NULL",
-            f"{statement} AND s.id_number IS NOT NULL AND {entry_without_id}",
-        ]
+    def by_name(name: str, snapshot: str, on: str, where: str = "1 = 1") -> None:
+        """The rule ``name`` joining on ``on``, both ways round."""
+        head = select(name, snapshot)
+        branches.add(
+            f"{head} FROM {table} s JOIN {entry} e ON {on} "
+            f"WHERE {chunk} AND s.id_number IS NULL AND {where} AND {entry_ok}",
+            *chunk_params,
+            *entry_params,
+        )
+        if from_entries:
+            branches.add(
+                f"{head} FROM {entry} e {_probe(table, on)} "
+                f"WHERE e.id_number IS NULL AND {entry_ok} AND {chunk} "
+                f"AND s.id_number IS NOT NULL AND {where}",
+                *entry_params,
+                *chunk_params,
+            )
+        else:
+            branches.add(
+                f"{head} FROM {table} s JOIN {entry} e ON {on} WHERE {chunk} "
+                f"AND s.id_number IS NOT NULL AND e.id_number IS NULL AND {where} AND {entry_ok}",
+                *chunk_params,
+                *entry_params,
+            )
 
-    entry_ok = f"e.active AND {entry_filter}"
-    names_year_sex = "s.name_key || '|' || e.name_key || '|' || s.birth_year || '|' || s.sex"
-    return " UNION ALL ".join(
-        [
+    if chunk_spec.part != ScreeningChunk.Part.NAMES:
+        # The entries' side of the range too: the planner does not carry it over the join.
+        id_range, id_params = (
+            chunk_spec.id_numbers_sql("e")
+            if chunk_spec.part == ScreeningChunk.Part.ID_NUMBER
+            else ("1 = 1", [])
+        )
+        branches.add(
             select(Hit.Rule.ID_NUMBER, "s.id_number")
-            + f" FROM {_SUBJECTS} s JOIN {entry} e ON e.id_number = s.id_number WHERE {entry_ok}",
-            *by_name(
-                select(Hit.Rule.NAME_BIRTH, "s.name_key || '|' || CAST(s.birth_date AS TEXT)")
-                + f" FROM {_SUBJECTS} s JOIN {entry} e"
-                " ON e.name_key = s.name_key AND e.birth_date = s.birth_date"
-                f" WHERE {entry_ok}"
-            ),
-            *by_name(
-                select(Hit.Rule.HOMOPHONE, names_year_sex) + f" FROM {_SUBJECTS} s JOIN {entry} e"
-                f" ON e.name_pinyin = s.name_pinyin AND {_year('e.birth_date')} = s.birth_year"
-                f" WHERE s.name_pinyin <> '' AND s.sex <> '' AND e.sex = s.sex AND {entry_ok}"
-            ),
-            *by_name(
-                select(Hit.Rule.ONE_CHARACTER, names_year_sex)
-                + f" FROM {_SUBJECTS} s JOIN {_POSITIONS} pos ON pos.i <= length(s.name_key)"
-                f" JOIN {variant} v ON v.key = {variant_key_sql('s')}"
-                f" JOIN {entry} e ON e.id = v.entry_id"
-                f" WHERE {_variant_filter('s')} AND {entry_ok}",
-                entry_without_id="v.without_id_number",
-            ),
-            # An entry without a birth date has no ID number either.
-            select(Hit.Rule.NAME_ONLY, "s.name_key")
-            + f" FROM {_SUBJECTS} s JOIN {entry} e ON e.name_key = s.name_key"
-            f" WHERE e.birth_date IS NULL AND {entry_ok}",
-        ]
+            + f" FROM {table} s JOIN {entry} e ON e.id_number = s.id_number "
+            f"WHERE {chunk} AND {id_range} AND {entry_ok}",
+            *chunk_params,
+            *id_params,
+            *entry_params,
+        )
+    if chunk_spec.part == ScreeningChunk.Part.ID_NUMBER:
+        return " UNION ALL ".join(branches.sql), branches.params
+    by_name(
+        Hit.Rule.NAME_BIRTH,
+        "s.name_key || '|' || CAST(s.birth_date AS TEXT)",
+        "s.name_key = e.name_key AND s.birth_date = e.birth_date",
     )
+    by_name(
+        Hit.Rule.HOMOPHONE,
+        names_year_sex,
+        "s.name_pinyin = e.name_pinyin",
+        f"s.name_pinyin <> '' AND s.sex <> '' AND {year_sex}",
+    )
+    # An entry without a birth date has no ID number either: only the by_name form whose
+    # entries have none applies, and the subject's ID number does not matter.
+    head = select(Hit.Rule.NAME_ONLY, "s.name_key")
+    on = "s.name_key = e.name_key"
+    if from_entries:
+        branches.add(
+            f"{head} FROM {entry} e {_probe(table, on)} WHERE e.id_number IS NULL "
+            f"AND e.birth_date IS NULL AND {entry_ok} AND {chunk}",
+            *entry_params,
+            *chunk_params,
+        )
+    else:
+        branches.add(
+            f"{head} FROM {table} s JOIN {entry} e ON {on} "
+            f"WHERE {chunk} AND e.birth_date IS NULL AND {entry_ok}",
+            *chunk_params,
+            *entry_params,
+        )
 
+    # One character apart: the subject's keys, one per position, against the entries'.
+    head = select(Hit.Rule.ONE_CHARACTER, names_year_sex)
 
-# Rule selects in _matches_sql that take the entry filter's parameter.
-_RULE_SELECTS = 8
+    def computed(positions: str, where: str) -> str:
+        return (
+            f"{head} FROM {table} s JOIN {_POSITIONS} pos ON {positions} "
+            f"JOIN {variant} v ON v.key = {variant_key_sql('s')} "
+            f"JOIN {entry} e ON e.id = v.entry_id WHERE {chunk} AND {_variant_filter('s')} "
+            f"AND {where} AND {entry_ok}"
+        )
+
+    within = "pos.i <= length(s.name_key)"
+    branches.add(computed(within, "s.id_number IS NULL"), *chunk_params, *entry_params)
+    with_id = "s.id_number IS NOT NULL AND v.without_id_number"
+    if from_entries:
+        for position in range(1, INDEXED_POSITIONS + 1):
+            on = f"{variant_key_sql('s', position)} = v.key AND {_variant_filter('s')}"
+            # Only the keys blanked at this position can equal this index's: "张*伟" is
+            # looked up in the second position's index alone.
+            blanked_here = f"v.key LIKE '%%|{'_' * (position - 1)}*%%'"
+            # The entries are joined to the few pairs found, not before the probes.
+            found = (
+                f"SELECT v.entry_id, s.* FROM {variant} v {_probe(table, on)} "
+                f"WHERE v.without_id_number AND {blanked_here} AND {chunk} "
+                f"AND s.id_number IS NOT NULL{_fence()}"
+            )
+            branches.add(
+                f"{head} FROM ({found}) s JOIN {entry} e ON e.id = s.entry_id WHERE {entry_ok}",
+                *chunk_params,
+                *entry_params,
+            )
+        # The few longer names: their later positions, computed.
+        branches.add(
+            computed(
+                f"{within} AND pos.i > {INDEXED_POSITIONS}",
+                f"length(s.name_key) > {INDEXED_POSITIONS} AND {with_id}",
+            ),
+            *chunk_params,
+            *entry_params,
+        )
+    else:
+        branches.add(computed(within, with_id), *chunk_params, *entry_params)
+    return " UNION ALL ".join(branches.sql), branches.params
 
 
 def _json(value) -> str:
@@ -291,15 +436,14 @@ class ChunkCounts:
 
 
 def match_chunk(
+    chunk: Chunk,
     *,
-    subject_kind: str,
-    pk_from: int,
-    pk_to: int,
     run_id: int,
     screen_import_id: int | None = None,
     today: dt.date | None = None,
+    from_entries: bool | None = None,
 ) -> ChunkCounts:
-    """Find and write the hits of the serving subjects with ids in [pk_from, pk_to].
+    """Find and write the hits of the chunk's serving subjects, by the chunk's rules.
 
     New pairs become pending hits. A hit whose rule, matched values or place changed
     is refreshed (kind, rule, place, last run); a dismissed one is reopened only when
@@ -307,41 +451,111 @@ def match_chunk(
     re-screen where nothing changed only reads: the nightly run costs the matching.
     ``screen_import_id`` restricts the entries to those an import added or changed.
 
-    The matching is one read-only CREATE TABLE … AS, and the write takes only the
-    changed rows from it. The read runs in one process: the subjects are a temporary
-    table, which parallel workers cannot read; a run's chunks are its parallelism.
+    The matching is one read-only CREATE TABLE … AS over the subjects' own table, and the
+    write takes only the changed rows from it. Whether a subject serves is asked of its
+    matches only. ``from_entries`` drives the rules by name from the entries without ID
+    number; by default it does when the subjects' table is indexed for it and those
+    entries are fewer than the chunk's ids.
+
+    The pairs the parts find are disjoint: the rules by name compare only pairs of which
+    one side has no ID number. So the subjects counted are those with an ID number in the
+    range for the ID number part, those without one for the rules by name, and all of the
+    range for both.
     """
-    subject = SUBJECTS[subject_kind]
+    subject = SUBJECTS[chunk.subject_kind]
     today = today or timezone.localdate()
     now = timezone.now()
     hit = Hit._meta.db_table
+    entry = WatchlistEntry._meta.db_table
     column = subject.hit_column
     village = Village._meta.db_table
     entry_filter = "e.screen_import_id = %s" if screen_import_id is not None else "1 = 1"
-    live_params = _bind(subject.live_sql("")[1], today)
-    entry_params = [screen_import_id] * _RULE_SELECTS if screen_import_id is not None else []
+    entry_params = [screen_import_id] if screen_import_id is not None else []
+    live, live_params = subject.live_sql("m.owner_id")
     serving_village, village_params = subject.village_sql("b.owner_id")
-    village_params = _bind(village_params, today)
     same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
-    # A hit found as it stands is marked here, in the read: tested in the INSERT, the
-    # lookup would be planned against the table as it was before the INSERT filled it
-    # (a first run starts from none) and could scan the growing table for every row.
-    # Kind, score and fields follow from the rule: these columns are all that can change.
-    find = (
-        f"CREATE TEMPORARY TABLE {_FOUND} AS "
-        f"WITH best AS (SELECT m.*, ROW_NUMBER() OVER "
-        f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
-        f"FROM ({_matches_sql(entry_filter)}) m) "
-        f"SELECT f.*, EXISTS (SELECT 1 FROM {hit} x WHERE x.{column} = f.subject_id "
-        f"AND x.entry_id = f.entry_id AND x.rule = f.rule AND x.snapshot = f.snapshot "
-        f"AND x.township_id {same} f.township_id AND x.village_id {same} f.village_id) "
-        f"AS unchanged "
-        # The village is looked up once per hit and its township joined, not a subquery each.
-        f"FROM (SELECT h.subject_id, h.entry_id, h.rule, h.snapshot, h.village_id, "
-        f"v.township_id FROM (SELECT b.subject_id, b.entry_id, b.rule, b.snapshot, "
-        f"{serving_village} AS village_id FROM best b WHERE b.rn = 1) h "
-        f"LEFT JOIN {village} v ON v.id = h.village_id) f"
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            # Compiling the matching statement took ~3 s of a 50,000-subject chunk's
+            # ~12 s, more than it saved (EXPLAIN ANALYZE, 1,000,000 entries). Local to
+            # the chunk's transaction, where nothing else is costly enough for JIT.
+            # Chunks are the parallelism: each worker runs one, so workers of the statement
+            # would only contend with the other chunks for the cores.
+            cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+        if from_entries is None and not subject.indexed:
+            from_entries = False
+        elif from_entries is None and chunk.part != ScreeningChunk.Part.ID_NUMBER:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {entry} e "
+                f"WHERE e.id_number IS NULL AND e.active AND {entry_filter}",
+                entry_params,
+            )
+            from_entries = cursor.fetchone()[0] < chunk.pk_to - chunk.pk_from + 1
+        matches, match_params = _matches_sql(
+            subject,
+            chunk,
+            entry_filter=entry_filter,
+            entry_params=entry_params,
+            from_entries=bool(from_entries),
+        )
+        if postgresql and chunk.part == ScreeningChunk.Part.ID_NUMBER:
+            # Both sides of the range are read in ID number order from their indexes and
+            # merged, the list's index-only (migration 0012): 0.25 s for 100,000 cadres
+            # against 1,000,000 entries, where the planner's choice, hashing the cadres
+            # and reading the whole list, took 0.7 s.
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+        # A hit found as it stands is marked here, in the read: tested in the INSERT, the
+        # lookup would be planned against the table as it was before the INSERT filled it
+        # (a first run starts from none) and could scan the growing table for every row.
+        # Kind, score and fields follow from the rule: these columns are all that can change.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_FOUND} AS "
+            f"WITH best AS (SELECT m.*, ROW_NUMBER() OVER "
+            f"(PARTITION BY m.subject_id, m.entry_id ORDER BY m.rnk) AS rn "
+            # Whether the subject serves is asked of the pairs found, after the joins: pushed
+            # into them, the test ran for every subject of the range (0.3 s a chunk).
+            f"FROM ({matches}{_fence()}) m WHERE {live}) "
+            f"SELECT f.*, EXISTS (SELECT 1 FROM {hit} x WHERE x.{column} = f.subject_id "
+            f"AND x.entry_id = f.entry_id AND x.rule = f.rule AND x.snapshot = f.snapshot "
+            f"AND x.township_id {same} f.township_id AND x.village_id {same} f.village_id) "
+            f"AS unchanged "
+            # The village is looked up once per hit and its township joined, not a subquery
+            # each.
+            f"FROM (SELECT h.subject_id, h.entry_id, h.rule, h.snapshot, h.village_id, "
+            f"v.township_id FROM (SELECT b.subject_id, b.entry_id, b.rule, b.snapshot, "
+            f"{serving_village} AS village_id FROM best b WHERE b.rn = 1) h "
+            f"LEFT JOIN {village} v ON v.id = h.village_id) f",
+            [*match_params, *_bind(live_params, today), *_bind(village_params, today)],
+        )
+        found = _created_rows(cursor, _FOUND)
+        if postgresql and chunk.part == ScreeningChunk.Part.ID_NUMBER:
+            cursor.execute("RESET enable_hashjoin")
+        cursor.execute(_write_sql(subject), [now, now, run_id, run_id, run_id])
+        written = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {_FOUND}")
+        counted, counted_params = chunk.subjects_sql("m")
+        if chunk.part == ScreeningChunk.Part.NAMES:
+            counted += " AND m.id_number IS NULL"
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {subject.table} m WHERE {counted} AND "
+            + subject.live_sql(f"m.{subject.cadre_column}")[0],
+            [*counted_params, *_bind(live_params, today)],
+        )
+        subjects = cursor.fetchone()[0]
+    return ChunkCounts(
+        subjects=subjects,
+        matches=found,
+        hits_new=sum(1 for new, _reopened in written if new),
+        hits_reopened=sum(1 for _new, reopened in written if reopened),
     )
+
+
+def _write_sql(subject: Subject) -> str:
+    """Write the found rows not marked unchanged: new pairs as pending hits, the rest
+    refreshed; returns (new, reopened) per row written."""
+    hit = Hit._meta.db_table
+    column = subject.hit_column
 
     def by_rule(spec: int) -> str:
         return " ".join(f"WHEN '{rule}' THEN {value[spec]}" for rule, value in RULES.items())
@@ -349,7 +563,7 @@ def match_chunk(
     kinds = " ".join(f"WHEN '{rule}' THEN '{value[1]}'" for rule, value in RULES.items())
     fields = " ".join(f"WHEN '{rule}' THEN {_json(spec[3])}" for rule, spec in RULES.items())
     reopen = f"{hit}.status = 'dismissed' AND {hit}.snapshot <> excluded.snapshot"
-    write = (
+    return (
         f"INSERT INTO {hit} (created_at, updated_at, subject_kind, {column}, "
         f"entry_id, township_id, village_id, match_kind, rule, score, matched_fields, snapshot, "
         f"status, reason, first_run_id, last_run_id) "
@@ -368,35 +582,6 @@ def match_chunk(
         f"snapshot = excluded.snapshot "
         f"RETURNING first_run_id = %s, reopened_at = updated_at"
     )
-    postgresql = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgresql:
-            # Compiling the matching statement took ~3 s of a 50,000-subject chunk's
-            # ~12 s, more than it saved (EXPLAIN ANALYZE, 1,000,000 entries). Local to
-            # the chunk's transaction, where nothing else is costly enough for JIT.
-            # A sample of 3,000 rows tells unique ID numbers from repeated ones as well
-            # as the default 30,000, in a third of the time.
-            cursor.execute("SET LOCAL jit = off; SET LOCAL default_statistics_target = 10")
-        # No finally: a failed chunk rolls its transaction back, and the tables with it.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {_SUBJECTS} AS {_subjects_sql(subject)}",
-            [pk_from, pk_to, *live_params],
-        )
-        subjects = _created_rows(cursor, _SUBJECTS)
-        if postgresql:
-            cursor.execute(f"ANALYZE {_SUBJECTS}")
-        cursor.execute(find, [*entry_params, *village_params])
-        matches = _created_rows(cursor, _FOUND)
-        cursor.execute(write, [now, now, run_id, run_id, run_id])
-        written = cursor.fetchall()
-        for table in (_FOUND, _SUBJECTS):
-            cursor.execute(f"DROP TABLE {table}")
-    return ChunkCounts(
-        subjects=subjects,
-        matches=matches,
-        hits_new=sum(1 for new, _reopened in written if new),
-        hits_reopened=sum(1 for _new, reopened in written if reopened),
-    )
 
 
 def _created_rows(cursor, table: str) -> int:
@@ -407,19 +592,83 @@ def _created_rows(cursor, table: str) -> int:
     return cursor.fetchone()[0]
 
 
-def subject_ranges(*, subject_kind: str, size: int) -> list[tuple[int, int]]:
-    """Split a subject table into id ranges of about ``size`` rows each."""
+def subject_ranges(
+    *, subject_kind: str, size: int, without_id_number: bool = False
+) -> list[tuple[int, int]]:
+    """Split a subject table into id ranges of about ``size`` rows each, or of about
+    ``size`` rows without an ID number each (the ranges still cover the whole table)."""
     table = SUBJECTS[subject_kind].table
+    counted = "WHERE id_number IS NULL" if without_id_number else ""
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table}")
+        first, last = cursor.fetchone()
+        if first is None:
+            return []
         cursor.execute(
-            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM {table}) t "
-            f"WHERE (rn - 1) %% %s = 0 ORDER BY id",
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn "
+            f"FROM {table} {counted}) t WHERE (rn - 1) %% %s = 0 ORDER BY id",
             [size],
         )
-        starts = [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT MAX(id) FROM {table}")
-        last = cursor.fetchone()[0]
+        # The first range starts at the table's first id whatever was counted.
+        starts = [first, *[row[0] for row in cursor.fetchall()][1:]]
     return [
         (start, (starts[i + 1] - 1) if i + 1 < len(starts) else last)
         for i, start in enumerate(starts)
     ]
+
+
+def id_number_ranges(*, subject_kind: str, size: int) -> list[tuple[str, str]]:
+    """Split the ID numbers of a subject table into ranges [from, below) of about ``size``
+    subjects each; the first starts at "" and the last ends at "", no end, so together they
+    take in any ID number, whatever the database's collation."""
+    table = SUBJECTS[subject_kind].table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT id_number FROM (SELECT id_number, "
+            f"ROW_NUMBER() OVER (ORDER BY id_number) AS rn FROM {table} "
+            f"WHERE id_number IS NOT NULL) t WHERE (rn - 1) %% %s = 0 ORDER BY id_number",
+            [size],
+        )
+        starts = [row[0] for row in cursor.fetchall()]
+    if not starts:
+        return []
+    bounds = ["", *starts[1:]]
+    return [(start, bounds[i + 1] if i + 1 < len(bounds) else "") for i, start in enumerate(bounds)]
+
+
+def run_chunks(*, size: int, full: bool) -> list[Chunk]:
+    """The chunks of a run over every subject, about ``size`` subjects each.
+
+    A delta run applies every rule to ranges of subject ids: its entries are few. A full
+    run splits the join on ID number by ranges of ID numbers, so that its chunks read the
+    million entries once between them, not once each (~0.5 s a chunk), and the rules by
+    name by ranges of subject ids. Those cost a chunk the probes of the entries without ID
+    number, whatever its width, and the subjects without one: while such entries are few,
+    these chunks are sized by the subjects without ID number, one for a whole table of
+    subjects that all have one.
+    """
+    chunks: list[Chunk] = []
+    few = False
+    if full:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {WatchlistEntry._meta.db_table} "
+                "WHERE id_number IS NULL AND active"
+            )
+            few = cursor.fetchone()[0] < size
+    for kind, subject in SUBJECTS.items():
+        ranges = subject_ranges(
+            subject_kind=kind, size=size, without_id_number=few and subject.indexed
+        )
+        if not full:
+            chunks += [Chunk(kind, first, last) for first, last in ranges]
+            continue
+        if not ranges:
+            continue
+        first, last = ranges[0][0], ranges[-1][1]
+        chunks += [
+            Chunk(kind, first, last, ScreeningChunk.Part.ID_NUMBER, low, below)
+            for low, below in id_number_ranges(subject_kind=kind, size=size)
+        ]
+        chunks += [Chunk(kind, first, last, ScreeningChunk.Part.NAMES) for first, last in ranges]
+    return chunks

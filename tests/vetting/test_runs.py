@@ -103,11 +103,12 @@ def test_beat_runs_the_full_rescreen_nightly_and_the_watchdog():
 def test_the_nightly_task_plans_a_scheduled_run(district_reviewer):
     from vetting.tasks import screening_full_run
 
-    cadre(name="罗超")
+    cadre(name="罗超", id_number=make_id_number(BIRTH, 5))
     screening_full_run()
     run = ScreeningRun.objects.get()
     assert run.trigger == ScreeningRun.Trigger.SCHEDULE
-    assert run.chunks_total == 1
+    # The join on ID number and the rules by name, each one chunk for one cadre.
+    assert sorted(run.chunks.values_list("part", flat=True)) == ["id_number", "names"]
 
 
 def test_a_rerun_on_unchanged_data_counts_its_hits_and_writes_none(district_reviewer):

@@ -107,12 +107,26 @@ class ScreeningChunk(models.Model):
         PENDING = "pending", _("Pending")
         DONE = "done", _("Done")
 
+    class Part(models.TextChoices):
+        """Which rules a chunk applies (vetting.engine). A full run splits the join on ID
+        number by ranges of ID numbers, so that its chunks read the list once between them,
+        from the rules by name, which go by ranges of subject ids."""
+
+        ALL = "all", _("All rules")
+        ID_NUMBER = "id_number", _("ID number")
+        NAMES = "names", _("Rules by name")
+
     run = models.ForeignKey(
         ScreeningRun, models.CASCADE, related_name="chunks", verbose_name=_("run")
     )
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
+    part = models.CharField(_("rules"), max_length=12, choices=Part.choices, default=Part.ALL)
     pk_from = models.BigIntegerField(_("first subject id"))
     pk_to = models.BigIntegerField(_("last subject id"))
+    # Of the ID number part: subjects whose ID number is at least the first and below the
+    # second; "" leaves that side open.
+    id_number_from = models.CharField(_("first ID number"), max_length=18, blank=True, default="")
+    id_number_to = models.CharField(_("ID numbers below"), max_length=18, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
@@ -124,12 +138,13 @@ class ScreeningChunk(models.Model):
     hits_reopened = models.PositiveIntegerField(_("hits reopened"), default=0)
 
     class Meta:
-        ordering = ["run", "subject_kind", "pk_from"]
+        ordering = ["run", "subject_kind", "part", "pk_from", "id_number_from"]
         verbose_name = _("screening chunk")
         verbose_name_plural = _("screening chunks")
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "subject_kind", "pk_from"], name="chunk_unique_range"
+                fields=["run", "subject_kind", "part", "pk_from", "id_number_from"],
+                name="chunk_unique_range",
             ),
             models.CheckConstraint(
                 condition=Q(pk_to__gte=models.F("pk_from")), name="chunk_range_not_empty"
@@ -137,7 +152,7 @@ class ScreeningChunk(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.run_id}:{self.subject_kind}:{self.pk_from}-{self.pk_to}"
+        return f"{self.run_id}:{self.subject_kind}:{self.part}:{self.pk_from}-{self.pk_to}"
 
 
 class HitQuerySet(models.QuerySet):

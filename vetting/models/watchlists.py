@@ -111,7 +111,8 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
             ),
         ]
         indexes = [
-            # Strong match: equal normalized ID number.
+            # Strong match: equal normalized ID number. On PostgreSQL it also covers the id
+            # and active flag (migration 0012), for index-only merge joins.
             models.Index(
                 fields=["id_number"],
                 condition=Q(id_number__isnull=False),

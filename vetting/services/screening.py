@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -16,10 +17,11 @@ from vetting import engine
 from vetting.models import ScreeningChunk, ScreeningRun, WatchlistImport
 from vetting.models.screening import SubjectKind
 
-# Subjects per chunk of a full run. Each chunk reads the whole list once (the join on ID
-# number: ~0.4 s for 1,000,000 entries), so fewer chunks cost less in all; 100,000 still
-# gives the 400,000 subjects of the budget four chunks for two workers, each redone in
-# about a second if its worker dies (benchmarks/README.md).
+# Subjects per chunk. A full run's chunks of the join on ID number read the list's index
+# between them once, whatever their number; each chunk of the rules by name probes from
+# every entry without ID number. 100,000 gives the 400,000 subjects of the budget four
+# chunks of the join and two of the rules by name, each redone in under a second if its
+# worker dies (benchmarks/README.md).
 CHUNK_SIZE = getattr(settings, "SCREENING_CHUNK_SIZE", 100_000)
 # A run without progress for this long has lost a chunk with its worker.
 STALL = dt.timedelta(minutes=10)
@@ -68,9 +70,8 @@ def screening_run_start(
             trigger=trigger, started_by=actor, watchlist_import=watchlist_import
         )
         chunks = ScreeningChunk.objects.bulk_create(
-            ScreeningChunk(run=run, subject_kind=kind, pk_from=first, pk_to=last)
-            for kind in engine.SUBJECTS
-            for first, last in engine.subject_ranges(subject_kind=kind, size=chunk_size)
+            ScreeningChunk(run=run, **dataclasses.asdict(spec))
+            for spec in engine.run_chunks(size=chunk_size, full=watchlist_import is None)
         )
         run.chunks_total = len(chunks)
         if not chunks:
@@ -101,9 +102,14 @@ def _execute(chunk: ScreeningChunk) -> None:
     run = chunk.run
     today = timezone.localdate(run.started_at)
     counts = engine.match_chunk(
-        subject_kind=chunk.subject_kind,
-        pk_from=chunk.pk_from,
-        pk_to=chunk.pk_to,
+        engine.Chunk(
+            chunk.subject_kind,
+            chunk.pk_from,
+            chunk.pk_to,
+            chunk.part,
+            chunk.id_number_from,
+            chunk.id_number_to,
+        ),
         run_id=run.pk,
         screen_import_id=run.watchlist_import_id,
         today=today,

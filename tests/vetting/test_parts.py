@@ -1,0 +1,156 @@
+"""A full run's parts: the join on ID number by ranges of ID numbers, the rules by name by
+ranges of subjects, and either way round for the rules by name; all find what one chunk
+applying every rule finds."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from cadres.models import Person, Relative
+from tests.factories import RelativeFactory, cadre, make_id_number
+from tests.vetting.factories import import_list, run_inline
+from vetting import engine
+from vetting.models import Hit, ScreeningChunk, ScreeningRun
+from vetting.models.screening import SubjectKind
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = dt.date(1968, 4, 9)
+OTHER = dt.date(1968, 12, 30)
+
+
+@pytest.fixture
+def register_and_list(district_reviewer):
+    """Subjects with and without ID numbers, and entries of every rule, both ways round."""
+    people = [
+        cadre(name="王建国", id_number=make_id_number(BIRTH, 1), sex="male", birth_date=BIRTH),
+        cadre(name="李秀英", id_number=make_id_number(BIRTH, 2, male=False)),
+        cadre(name="欧阳建华", id_number=make_id_number(BIRTH, 3), sex="male", birth_date=BIRTH),
+        cadre(name="赵强", id_number=None, sex="male", birth_date=BIRTH),
+        cadre(name="孙丽", id_number=make_id_number(BIRTH, 4, male=False)),
+    ]
+    RelativeFactory(cadre=people[0], name="刘建军", id_number=None, sex="male", birth_date=BIRTH)
+    RelativeFactory(cadre=people[1], name="陈明", id_number=make_id_number(OTHER, 5))
+    RelativeFactory(
+        cadre=people[2], name="张伟华", id_number=make_id_number(BIRTH, 6), sex="male",
+        birth_date=BIRTH,
+    )  # fmt: skip
+    rows = [
+        {"name": "王建国", "id_number": people[0].id_number},  # strong
+        {"name": "孙丽", "id_number": people[4].id_number},  # strong
+        {"name": "王建军", "birth_date": "1968-01-01", "sex": "男"},  # one character, position 3
+        {"name": "汪建国", "birth_date": "1968-07-07", "sex": "男"},  # homophone and position 1
+        {"name": "欧阳建军", "birth_date": "1968-02-02", "sex": "男"},  # position 4
+        {"name": "赵强", "birth_date": "1968-04-09", "sex": "男"},  # probable, no ID subject
+        {"name": "刘建军", "id_number": make_id_number(BIRTH, 7)},  # probable, relative
+        {"name": "刘建军", "birth_date": "1968-04-09", "sex": "男"},  # probable, relative
+        {"name": "陈明"},  # name only
+        {"name": "张立华", "birth_date": "1968-03-03", "sex": "男"},  # position 2
+        {"name": "赵强", "id_number": make_id_number(BIRTH, 8)},  # subject without ID, by name
+    ]
+    import_list(district_reviewer, rows)
+    return people
+
+
+def found() -> set:
+    return set(
+        Hit.objects.values_list("subject_kind", "person_id", "relative_id", "entry_id", "rule")
+    )
+
+
+def every_rule_at_once(*, from_entries: bool) -> set:
+    """One chunk per kind applying every rule to the whole table."""
+    Hit.objects.all().delete()
+    run = ScreeningRun.objects.create(trigger=ScreeningRun.Trigger.MANUAL)
+    for kind, model in ((SubjectKind.CADRE, Person), (SubjectKind.RELATIVE, Relative)):
+        ids = list(model.objects.values_list("pk", flat=True))
+        engine.match_chunk(
+            engine.Chunk(kind, min(ids), max(ids)), run_id=run.pk, from_entries=from_entries
+        )
+    return found()
+
+
+def test_a_full_run_in_parts_finds_what_every_rule_at_once_finds(register_and_list):
+    run = run_inline(chunk_size=2)
+    parts = set(run.chunks.values_list("part", flat=True))
+    assert parts == {ScreeningChunk.Part.ID_NUMBER, ScreeningChunk.Part.NAMES}
+    assert run.chunks.filter(part=ScreeningChunk.Part.ID_NUMBER).count() > 2
+    in_parts = found()
+    rules = {rule for *_ids, rule in in_parts}
+    assert rules == {rule.value for rule in Hit.Rule}
+    assert every_rule_at_once(from_entries=True) == in_parts
+    assert every_rule_at_once(from_entries=False) == in_parts
+    # Each serving subject is counted once, by the part that covers it.
+    assert run.subjects == Person.objects.count() + Relative.objects.count()
+
+
+def test_the_parts_pairs_by_rule(register_and_list):
+    people = register_and_list
+    run_inline(chunk_size=3)
+
+    def rules(**subject):
+        return sorted(
+            (entry_name, rule)
+            for entry_name, rule in Hit.objects.filter(**subject).values_list("entry__name", "rule")
+        )
+
+    assert rules(person=people[0]) == sorted(
+        [("王建军", "one_character"), ("王建国", "id_number"), ("汪建国", "homophone")]
+    )
+    assert rules(person=people[2]) == [("欧阳建军", "one_character")]
+    # Without an ID number of their own, compared by name even with the entry that has one.
+    assert rules(person=people[3]) == [("赵强", "name_birth"), ("赵强", "name_birth")]
+    assert rules(relative__name="刘建军") == [
+        ("刘建军", "name_birth"),
+        ("刘建军", "name_birth"),
+        ("王建军", "one_character"),
+    ]
+    assert rules(relative__name="陈明") == [("陈明", "name_only")]
+    assert rules(relative__name="张伟华") == [("张立华", "one_character")]
+
+
+def test_id_number_ranges_take_in_every_id_number_once(district_reviewer):
+    numbers = sorted(make_id_number(BIRTH, n) for n in range(7))
+    for number in numbers:
+        cadre(id_number=number)
+    ranges = engine.id_number_ranges(subject_kind=SubjectKind.CADRE, size=3)
+    assert ranges[0][0] == ""
+    assert ranges[-1][1] == ""
+    assert len(ranges) == 3
+    for low, below in ranges:
+        assert low == "" or low in numbers
+        assert below == "" or below in numbers
+    covered = [
+        number
+        for number in numbers
+        for low, below in ranges
+        if number >= low and (not below or number < below)
+    ]
+    assert covered == numbers
+
+
+def test_name_ranges_sized_by_subjects_without_id_number_cover_the_table(district_reviewer):
+    with_id = [cadre(id_number=make_id_number(BIRTH, n)) for n in range(5)]
+    without = [cadre(id_number=None) for _n in range(3)]
+    first = min(person.pk for person in with_id + without)
+    last = max(person.pk for person in with_id + without)
+    ranges = engine.subject_ranges(subject_kind=SubjectKind.CADRE, size=2, without_id_number=True)
+    assert len(ranges) == 2
+    assert ranges[0][0] == first
+    assert ranges[-1][1] == last
+    assert ranges[0][1] + 1 == ranges[1][0]
+    everyone = engine.subject_ranges(subject_kind=SubjectKind.CADRE, size=2)
+    assert len(everyone) == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes and plans")
+def test_entries_probe_the_subjects_one_character_indexes(register_and_list):
+    """The engine's keys must stay the expressions migration 0010 indexes."""
+    with connection.cursor() as cursor:
+        for position in range(1, engine.INDEXED_POSITIONS + 1):
+            key = engine.variant_key_sql("s", position)
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN SELECT 1 FROM cadres_relative s WHERE {key} = %s", ["x"])  # noqa: S608
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert f"relative_variant_{position}_idx" in plan
