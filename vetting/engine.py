@@ -435,6 +435,24 @@ class ChunkCounts:
     hits_reopened: int
 
 
+# What a probe of the subjects' indexes from one entry costs (five of them, one per rule
+# by name) against hashing and reading one subject of a chunk: about twenty times as much
+# (benchmarks/README.md: 10,000 entries without ID number against 100,000 subjects were
+# 0.99 s by hash joins and 2.7 s by probes).
+_PROBE_COST = 20
+
+
+def _entries_drive(cursor, entry_filter: str, entry_params: list, *, subjects: int) -> bool:
+    """Whether the entries without ID number are few enough, against ``subjects``, to drive
+    the rules by name. Counted only as far as the answer needs: one subject, one entry."""
+    cursor.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {WatchlistEntry._meta.db_table} e "
+        f"WHERE e.id_number IS NULL AND e.active AND {entry_filter} LIMIT %s) t",
+        [*entry_params, subjects // _PROBE_COST + 1],
+    )
+    return cursor.fetchone()[0] * _PROBE_COST < subjects
+
+
 def match_chunk(
     chunk: Chunk,
     *,
@@ -455,7 +473,7 @@ def match_chunk(
     write takes only the changed rows from it. Whether a subject serves is asked of its
     matches only. ``from_entries`` drives the rules by name from the entries without ID
     number; by default it does when the subjects' table is indexed for it and those
-    entries are fewer than the chunk's ids.
+    entries are few against the chunk's ids (_entries_drive).
 
     The pairs the parts find are disjoint: the rules by name compare only pairs of which
     one side has no ID number. So the subjects counted are those with an ID number in the
@@ -466,7 +484,6 @@ def match_chunk(
     today = today or timezone.localdate()
     now = timezone.now()
     hit = Hit._meta.db_table
-    entry = WatchlistEntry._meta.db_table
     column = subject.hit_column
     village = Village._meta.db_table
     entry_filter = "e.screen_import_id = %s" if screen_import_id is not None else "1 = 1"
@@ -486,12 +503,12 @@ def match_chunk(
         if from_entries is None and not subject.indexed:
             from_entries = False
         elif from_entries is None and chunk.part != ScreeningChunk.Part.ID_NUMBER:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {entry} e "
-                f"WHERE e.id_number IS NULL AND e.active AND {entry_filter}",
+            from_entries = _entries_drive(
+                cursor,
+                entry_filter,
                 entry_params,
+                subjects=chunk.pk_to - chunk.pk_from + 1,
             )
-            from_entries = cursor.fetchone()[0] < chunk.pk_to - chunk.pk_from + 1
         matches, match_params = _matches_sql(
             subject,
             chunk,
@@ -643,19 +660,15 @@ def run_chunks(*, size: int, full: bool) -> list[Chunk]:
     run splits the join on ID number by ranges of ID numbers, so that its chunks read the
     million entries once between them, not once each (~0.5 s a chunk), and the rules by
     name by ranges of subject ids. Those cost a chunk the probes of the entries without ID
-    number, whatever its width, and the subjects without one: while such entries are few,
-    these chunks are sized by the subjects without ID number, one for a whole table of
-    subjects that all have one.
+    number, whatever its width, and the subjects without one: while such entries are few
+    (_entries_drive), these chunks are sized by the subjects without ID number, one for a
+    whole table of subjects that all have one.
     """
     chunks: list[Chunk] = []
     few = False
     if full:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {WatchlistEntry._meta.db_table} "
-                "WHERE id_number IS NULL AND active"
-            )
-            few = cursor.fetchone()[0] < size
+            few = _entries_drive(cursor, "1 = 1", [], subjects=size)
     for kind, subject in SUBJECTS.items():
         ranges = subject_ranges(
             subject_kind=kind, size=size, without_id_number=few and subject.indexed

@@ -154,3 +154,24 @@ def test_entries_probe_the_subjects_one_character_indexes(register_and_list):
             cursor.execute(f"EXPLAIN SELECT 1 FROM cadres_relative s WHERE {key} = %s", ["x"])  # noqa: S608
             plan = " ".join(row[0] for row in cursor.fetchall())
             assert f"relative_variant_{position}_idx" in plan
+
+
+def test_with_no_entry_without_id_number_the_rules_by_name_are_one_chunk(district_reviewer):
+    people = [cadre(id_number=make_id_number(BIRTH, n)) for n in range(5)]
+    import_list(district_reviewer, [{"name": people[0].name, "id_number": people[0].id_number}])
+    run = run_inline(chunk_size=2)
+    names = run.chunks.filter(part=ScreeningChunk.Part.NAMES, subject_kind=SubjectKind.CADRE)
+    assert [(chunk.pk_from, chunk.pk_to) for chunk in names] == [
+        (min(p.pk for p in people), max(p.pk for p in people))
+    ]
+    assert run.chunks.filter(part=ScreeningChunk.Part.ID_NUMBER).count() == 3
+    assert run.subjects == 5
+    assert Hit.objects.get().person == people[0]
+
+
+def test_many_entries_without_id_number_split_the_rules_by_name_by_subjects(district_reviewer):
+    for n in range(4):
+        cadre(id_number=make_id_number(BIRTH, n))
+    import_list(district_reviewer, [{"name": "某某", "birth_date": "1970-01-01"}])
+    run = run_inline(chunk_size=2)
+    assert run.chunks.filter(part=ScreeningChunk.Part.NAMES).count() == 2
