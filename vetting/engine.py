@@ -392,19 +392,26 @@ def _matches_sql(
     branches.add(computed(within, "s.id_number IS NULL"), *chunk_params, *entry_params)
     with_id = "s.id_number IS NOT NULL AND v.without_id_number"
     if from_entries:
+        # The entries are joined to the few pairs found, not before the probes; but a delta
+        # run probes from its own entries' keys alone.
+        variants_of, variants_params = (
+            (f" AND v.entry_id IN (SELECT e.id FROM {entry} e WHERE {entry_filter})", entry_params)
+            if entry_params
+            else ("", [])
+        )
         for position in range(1, INDEXED_POSITIONS + 1):
             on = f"{variant_key_sql('s', position)} = v.key AND {_variant_filter('s')}"
             # Only the keys blanked at this position can equal this index's: "张*伟" is
             # looked up in the second position's index alone.
             blanked_here = f"v.key LIKE '%%|{'_' * (position - 1)}*%%'"
-            # The entries are joined to the few pairs found, not before the probes.
             found = (
                 f"SELECT v.entry_id, s.* FROM {variant} v {_probe(table, on)} "
-                f"WHERE v.without_id_number AND {blanked_here} AND {chunk} "
+                f"WHERE v.without_id_number AND {blanked_here}{variants_of} AND {chunk} "
                 f"AND s.id_number IS NOT NULL{_fence()}"
             )
             branches.add(
                 f"{head} FROM ({found}) s JOIN {entry} e ON e.id = s.entry_id WHERE {entry_ok}",
+                *variants_params,
                 *chunk_params,
                 *entry_params,
             )
@@ -435,10 +442,11 @@ class ChunkCounts:
     hits_reopened: int
 
 
-# What a probe of the subjects' indexes from one entry costs (five of them, one per rule
-# by name) against hashing and reading one subject of a chunk: about twenty times as much
-# (benchmarks/README.md: 10,000 entries without ID number against 100,000 subjects were
-# 0.99 s by hash joins and 2.7 s by probes).
+# What the probes of the subjects' indexes from one entry cost (one per rule by name and
+# position) against hashing and reading one subject of a chunk: tens of times as much
+# (benchmarks/README.md: the delta run's 10,000 entries without ID number against 100,000
+# relatives took 1.5-1.9 s by hash joins and 4.9-5.4 s by probes; 2,000 entries probed
+# 300,000 relatives in 0.2 s).
 _PROBE_COST = 20
 
 

@@ -59,14 +59,17 @@ def found() -> set:
     )
 
 
-def every_rule_at_once(*, from_entries: bool) -> set:
+def every_rule_at_once(*, from_entries: bool, screen_import_id: int | None = None) -> set:
     """One chunk per kind applying every rule to the whole table."""
     Hit.objects.all().delete()
     run = ScreeningRun.objects.create(trigger=ScreeningRun.Trigger.MANUAL)
     for kind, model in ((SubjectKind.CADRE, Person), (SubjectKind.RELATIVE, Relative)):
         ids = list(model.objects.values_list("pk", flat=True))
         engine.match_chunk(
-            engine.Chunk(kind, min(ids), max(ids)), run_id=run.pk, from_entries=from_entries
+            engine.Chunk(kind, min(ids), max(ids)),
+            run_id=run.pk,
+            from_entries=from_entries,
+            screen_import_id=screen_import_id,
         )
     return found()
 
@@ -175,3 +178,18 @@ def test_many_entries_without_id_number_split_the_rules_by_name_by_subjects(dist
     import_list(district_reviewer, [{"name": "某某", "birth_date": "1970-01-01"}])
     run = run_inline(chunk_size=2)
     assert run.chunks.filter(part=ScreeningChunk.Part.NAMES).count() == 2
+
+
+def test_a_delta_run_finds_its_own_entries_whichever_side_drives(
+    register_and_list, district_reviewer
+):
+    later = import_list(
+        district_reviewer,
+        [{"name": "王建民", "birth_date": "1968-06-06", "sex": "男"}],
+        source="区政法委前科劣迹名单",
+    )
+    by_subjects = every_rule_at_once(from_entries=False, screen_import_id=later.pk)
+    assert {(rule, person) for _kind, person, _r, _e, rule in by_subjects} == {
+        ("one_character", register_and_list[0].pk)
+    }
+    assert every_rule_at_once(from_entries=True, screen_import_id=later.pk) == by_subjects
