@@ -177,6 +177,8 @@ def normalize_id_number(raw: object, *, today: dt.date | None = None) -> IdNumbe
     return result
 
 
+# Cached: name_key cleans the name that identity_values has just cleaned.
+@functools.lru_cache(maxsize=65536, typed=True)
 def clean_name(raw: object) -> str:
     """A name as written, tidied for display: width folded, spaces gone, separators unified."""
     if raw is None:

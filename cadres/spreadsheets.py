@@ -402,6 +402,9 @@ def _make_date(year: int, month: int, day: int | None, raw: object) -> dt.date:
     return result
 
 
+# Cached: a list's million rows hold a few thousand distinct dates. Typed, so that True
+# (refused) and 1 (a serial day) stay apart.
+@functools.lru_cache(maxsize=16384, typed=True)
 def parse_date(value: object) -> dt.date | None:
     """A date from an Excel date, a serial number or text; year and month alone mean the 1st."""
     if value is None:

@@ -1,4 +1,4 @@
-"""Writing many rows fast: COPY on PostgreSQL, executemany on SQLite.
+"""Writing many rows fast: one streaming COPY on PostgreSQL, executemany on SQLite.
 
 For derived or freshly imported rows only, where model instances would cost more
 than the database work (watchlist imports, benchmark data). Values are written
@@ -6,12 +6,15 @@ as given: callers pass text, numbers, dates, None, booleans and JSON text.
 """
 
 import io
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection
 
 BATCH = 20_000
+# Rows formatted per read of the COPY: enough to amortize the escaping check.
+COPY_BLOCK = 1_000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
@@ -26,41 +29,70 @@ def _copy_plain(value) -> str:
     return r"\N" if value is None else str(value)
 
 
+def _blocks(rows: Iterable[Sequence], size: int) -> Iterator[list[Sequence]]:
+    iterator = iter(rows)
+    while block := list(itertools.islice(iterator, size)):
+        yield block
+
+
+class _CopySource(io.TextIOBase):
+    """The rows as COPY text, formatted a block at a time as the COPY reads them.
+
+    One COPY takes every row, so the server writes a block (and its indexes) while
+    this process produces the next: the rows may come from a generator that reads
+    and checks a file. psycopg2 reports an exception raised here only as a failed
+    COPY; ``error`` keeps the original.
+    """
+
+    def __init__(self, rows: Iterable[Sequence]):
+        self._blocks = _blocks(rows, COPY_BLOCK)
+        self.count = 0
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        try:
+            block = next(self._blocks, None)
+        except BaseException as exc:
+            self.error = exc
+            raise
+        if block is None:
+            return ""
+        self.count += len(block)
+        # Escaping every value costs more than the COPY itself; one search over the
+        # block's text tells whether any value needs it (rarely: a line break).
+        text = "".join(v for row in block for v in row if isinstance(v, str))
+        value = _copy_value if _COPY_SPECIAL.search(text) else _copy_plain
+        return "".join("\t".join([value(v) for v in row]) + "\n" for row in block)
+
+
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert ``rows`` (sequences in ``columns`` order) into ``table``; returns the count."""
-    count = 0
-    batch: list[Sequence] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            count += _flush(table, columns, batch)
-            batch = []
-    return count + _flush(table, columns, batch)
+    """Insert ``rows`` (sequences in ``columns`` order) into ``table``; returns the count.
 
-
-def _flush(table: str, columns: Sequence[str], batch: list[Sequence]) -> int:
-    if not batch:
-        return 0
+    An exception raised by ``rows`` propagates as itself, after nothing more is written.
+    """
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            # Escaping every value costs more than the COPY itself; one search over the
-            # batch's text tells whether any value needs it (rarely: a line break).
-            text = "".join(v for row in batch for v in row if isinstance(v, str))
-            value = _copy_value if _COPY_SPECIAL.search(text) else _copy_plain
-            for row in batch:
-                buffer.write("\t".join([value(v) for v in row]))
-                buffer.write("\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
+            source = _CopySource(rows)
+            try:
+                cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", source)
+            except Exception as exc:
+                if source.error is not None:
+                    raise source.error from exc
+                raise
+            return source.count
+        count = 0
+        marks = ", ".join(["%s"] * len(columns))
+        for block in _blocks(rows, BATCH):
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
-                [[_sqlite_value(v) for v in row] for row in batch],
+                [[_sqlite_value(v) for v in row] for row in block],
             )
-    return len(batch)
+            count += len(block)
+        return count
 
 
 def _sqlite_value(value):

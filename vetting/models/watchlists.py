@@ -71,8 +71,16 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
     retired (``active`` off), so the hits and decisions that refer to it remain.
     """
 
+    # Every entry is written with every index: a list of 1,000,000 rows pays each one a
+    # million times. So no index that another one's leading column already gives: the name
+    # key leads (name key, birth date), the source leads the unique (source, row key).
+    name_key = models.CharField(_("name key"), max_length=50, editable=False)
     source = models.ForeignKey(
-        WatchlistSource, models.PROTECT, related_name="entries", verbose_name=_("watchlist")
+        WatchlistSource,
+        models.PROTECT,
+        related_name="entries",
+        db_index=False,
+        verbose_name=_("watchlist"),
     )
     # What identifies the same row in the next version of the list (see services.watchlists).
     row_key = models.CharField(_("row key"), max_length=200, editable=False)
@@ -83,10 +91,13 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
     raw = models.JSONField(_("raw row"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    # Read only through the source's entries (retiring those an import did not see); imports
+    # are never deleted, so PROTECT needs no index either.
     last_import = models.ForeignKey(
         WatchlistImport,
         models.PROTECT,
         related_name="+",
+        db_index=False,
         verbose_name=_("last seen in import"),
     )
     # The import that added the entry or last changed what it is matched on: its
@@ -126,9 +137,9 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
                 condition=Q(id_number__isnull=True),
                 name="entry_anon_name_birth_idx",
             ),
-            # Possible match: homophones by pinyin.
-            models.Index(fields=["name_pinyin"], name="entry_pinyin_idx"),
         ]
+        # Possible match, homophones: the rule compares pinyin and birth year, through the
+        # (pinyin, birth year) indexes of migrations 0008 and 0009 on PostgreSQL.
 
     def __str__(self) -> str:
         return f"{self.name} · {self.source.name}"

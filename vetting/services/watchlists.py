@@ -1,10 +1,13 @@
-"""Watchlist import: read a workbook with the shared reader, check it, write it in one batch.
+# ruff: noqa: S608 (table and column names come from constants and _meta; values are parameters)
+"""Watchlist import: read a workbook with the shared reader, check it, merge it by SQL.
 
 A row's entry is recognized in the next version of the same list by its row key
 (ID number, or name key and birth date, plus the decision date), so an entry that
 is still on the list keeps its hits and their decisions; entries missing from the
-new version are retired. Rows are read streaming and written in batches, so memory
-stays flat whatever the file size.
+new version are retired. Rows are read streaming into a temporary table, with one
+COPY on PostgreSQL that the server writes while the next rows are read and checked,
+then merged into the list by a few set-wise statements; memory stays flat whatever
+the file size.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +38,6 @@ from vetting.bulk import insert_rows
 from vetting.models import ScreeningRun, WatchlistEntry, WatchlistImport, WatchlistSource
 from vetting.services.screening import screening_run_start
 
-BATCH = 2000
 # Errors kept for display; the count is always complete.
 MAX_ERRORS_SHOWN = 200
 
@@ -182,91 +184,94 @@ def _require_importer(actor) -> None:
         raise PermissionDenied
 
 
-_COMPARED = ("name", "sex", "measure", "deciding_body", "description", "raw")
+# The rows of one import, staged in a temporary table and merged into the list by SQL.
+_STAGE = "vetting_watchlist_stage"
 _IDENTITY = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
-_NEW_COLUMNS = (
-    "created_at",
-    "updated_at",
-    *_IDENTITY,
-    "source_id",
-    "row_key",
-    "measure",
-    "deciding_body",
-    "decided_on",
-    "description",
-    "raw",
-    "active",
-    "retired_at",
-    "last_import_id",
-    "screen_import_id",
+_DETAILS = ("measure", "deciding_body", "decided_on", "description", "raw")
+_STAGED = ("number", "row_key", *_IDENTITY, *_DETAILS)
+# An entry still on the list is screened again when what the rules compare changed,
+# or when it comes back after being retired.
+_RESCREEN = (
+    "NOT e.active OR e.name_key <> s.name_key OR e.name_pinyin <> s.name_pinyin OR e.sex <> s.sex"
+)
+_CHANGED = " OR ".join(
+    [
+        _RESCREEN,
+        *(
+            f"e.{name} <> s.{name}"
+            for name in ("name", "measure", "deciding_body", "description", "raw")
+        ),
+    ]
 )
 
 
-def _write_batch(batch: list[ParsedRow], *, source, imp: WatchlistImport, counts: dict) -> None:
-    by_key: dict[str, ParsedRow] = {}
-    for parsed in batch:
-        by_key.setdefault(parsed.row_key, parsed)
-    counts["duplicates"] += len(batch) - len(by_key)
-    existing = {
-        entry.row_key: entry
-        for entry in WatchlistEntry.objects.filter(source=source, row_key__in=by_key).only(
-            "pk", "row_key", "active", "last_import_id", *_COMPARED
-        )
-    }
-    new, changed, unchanged = [], [], []
-    now = timezone.now()
-    for key, parsed in by_key.items():
-        entry = existing.get(key)
-        if entry is None:
-            v = parsed.values
-            new.append(
-                (
-                    now,
-                    now,
-                    *(v[name] for name in _IDENTITY),
-                    source.pk,
-                    key,
-                    v["measure"],
-                    v["deciding_body"],
-                    v["decided_on"],
-                    v["description"],
-                    json.dumps(parsed.raw, ensure_ascii=False),
-                    True,
-                    None,
-                    imp.pk,
-                    imp.pk,
-                )
-            )
-            continue
-        if entry.last_import_id == imp.pk:
-            counts["duplicates"] += 1
-            continue
-        entry.last_import = imp
-        entry.updated_at = now
-        rescreen = not entry.active or entry.sex != parsed.values["sex"]
-        before = tuple(getattr(entry, name) for name in _COMPARED)
-        for name in ("name", "sex", "measure", "deciding_body", "description"):
-            setattr(entry, name, parsed.values[name])
-        entry.raw = parsed.raw
-        if rescreen:
-            entry.screen_import = imp
-            entry.active = True
-            entry.retired_at = None
-        if rescreen or before != tuple(getattr(entry, name) for name in _COMPARED):
-            changed.append(entry)
-        else:
-            unchanged.append(entry.pk)
-    # New entries skip model instances: on a first import they are nearly every row.
-    insert_rows(WatchlistEntry._meta.db_table, _NEW_COLUMNS, new)
-    WatchlistEntry.objects.bulk_update(
-        changed,
-        [*_COMPARED, "last_import", "screen_import", "active", "retired_at", "updated_at"],
-        batch_size=500,
+def _stage_create(cursor) -> None:
+    raw = "jsonb" if connection.vendor == "postgresql" else "text"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_STAGE} (number integer, row_key varchar(200), name text, "
+        "name_key text, name_pinyin text, id_number text, birth_date date, sex text, "
+        f"measure text, deciding_body text, decided_on date, description text, raw {raw})"
     )
-    WatchlistEntry.objects.filter(pk__in=unchanged).update(last_import=imp)
-    counts["added"] += len(new)
-    counts["changed"] += len(changed)
-    counts["unchanged"] += len(unchanged)
+
+
+def _staged(rows, *, counts: dict, check: CheckResult) -> Iterator[tuple]:
+    """The good rows as staged; once a row is bad the rest are only checked."""
+    for parsed, errors in rows:
+        counts["rows"] += 1
+        for error in errors:
+            check.add_error(error)
+        if parsed is None or check.error_count:
+            continue  # keep reading: the user gets every error at once
+        v = parsed.values
+        yield (
+            parsed.number,
+            parsed.row_key,
+            *(v[name] for name in _IDENTITY),
+            v["measure"],
+            v["deciding_body"],
+            v["decided_on"],
+            v["description"],
+            json.dumps(parsed.raw, ensure_ascii=False),
+        )
+
+
+def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dict) -> None:
+    """Merge the staged rows into the source's entries: update those still listed, add the
+    new ones in file order. Entries are recognized by their row key."""
+    entry = WatchlistEntry._meta.db_table
+    now = timezone.now()
+    # A row key met again further down the file is the same entry: its first row stands.
+    cursor.execute(
+        f"DELETE FROM {_STAGE} WHERE EXISTS (SELECT 1 FROM {_STAGE} t "
+        f"WHERE t.row_key = {_STAGE}.row_key AND t.number < {_STAGE}.number)"
+    )
+    counts["duplicates"] = cursor.rowcount
+    same_entry = "e.source_id = %s AND e.row_key = s.row_key"
+    copied = ", ".join(f"{name} = s.{name}" for name in _STAGED[2:] if name != "decided_on")
+    cursor.execute(
+        f"UPDATE {entry} AS e SET {copied}, "
+        f"screen_import_id = CASE WHEN {_RESCREEN} THEN %s ELSE e.screen_import_id END, "
+        "active = TRUE, retired_at = NULL, last_import_id = %s, updated_at = %s "
+        f"FROM {_STAGE} AS s WHERE {same_entry} AND ({_CHANGED})",
+        [imp.pk, imp.pk, now, source.pk],
+    )
+    counts["changed"] = cursor.rowcount
+    cursor.execute(
+        f"UPDATE {entry} AS e SET last_import_id = %s FROM {_STAGE} AS s "
+        f"WHERE {same_entry} AND e.last_import_id <> %s",
+        [imp.pk, source.pk, imp.pk],
+    )
+    counts["unchanged"] = cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {entry} ({', '.join(_STAGED[1:])}, created_at, updated_at, source_id, "
+        "active, last_import_id, screen_import_id) "
+        f"SELECT {', '.join(f's.{name}' for name in _STAGED[1:])}, %s, %s, %s, TRUE, %s, %s "
+        f"FROM {_STAGE} AS s WHERE NOT EXISTS (SELECT 1 FROM {entry} AS e WHERE {same_entry}) "
+        "ORDER BY s.number",
+        [now, now, source.pk, imp.pk, imp.pk, source.pk],
+    )
+    counts["added"] = cursor.rowcount
+    cursor.execute(f"DROP TABLE {_STAGE}")
 
 
 def watchlist_import(
@@ -300,23 +305,14 @@ def watchlist_import(
         )
         counts = {"rows": 0, "added": 0, "changed": 0, "unchanged": 0, "duplicates": 0}
         check = CheckResult()
-        batch: list[ParsedRow] = []
-        with import_file.file.open("rb") as handle:
-            for parsed, errors in _rows(handle):
-                counts["rows"] += 1
-                for error in errors:
-                    check.add_error(error)
-                if parsed is None or check.error_count:
-                    continue  # keep reading: the user gets every error at once
-                batch.append(parsed)
-                if len(batch) >= BATCH:
-                    _write_batch(batch, source=source, imp=imp, counts=counts)
-                    batch = []
-        if check.error_count:
-            raise ValidationError([str(error) for error in check.errors])
-        if not counts["rows"]:
-            raise ValidationError(_("The list has a header row but no data rows."))
-        _write_batch(batch, source=source, imp=imp, counts=counts)
+        with import_file.file.open("rb") as handle, connection.cursor() as cursor:
+            _stage_create(cursor)
+            insert_rows(_STAGE, _STAGED, _staged(_rows(handle), counts=counts, check=check))
+            if check.error_count:
+                raise ValidationError([str(error) for error in check.errors])
+            if not counts["rows"]:
+                raise ValidationError(_("The list has a header row but no data rows."))
+            _merge(cursor, source=source, imp=imp, counts=counts)
         retired = (
             WatchlistEntry.objects.filter(source=source, active=True)
             .exclude(last_import=imp)
