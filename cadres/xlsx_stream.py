@@ -2,9 +2,13 @@
 
 python-calamine (0.9) loads a whole sheet before giving the first row: about
 1.6 bytes of memory per byte of sheet XML, so a 1,000,000-row sheet needs
-~860 MB. This reader parses the sheet XML as it is unzipped (the C
-ElementTree parser) and keeps only the shared strings and one row. Values come
-out as calamine gives them: numbers as float, dates as date (or datetime with a
+~860 MB. This reader cuts the sheet XML, as it is unzipped, into parts of whole
+rows (about 1 MB each) and keeps only the shared strings and one part. Each part
+is read by calamine itself, as a workbook of that part alone, with the shared
+strings it refers to written into its cells. A part not written as Excel and its
+peers write sheets (prefixed tags, a first row without its number, a shared
+string cell of another shape) is parsed by the C ElementTree parser instead,
+with the same results: numbers as float, dates as date (or datetime with a
 time), booleans, text, and "" for a formula without a cached value.
 """
 
@@ -12,10 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 # Safe on untrusted files: ElementTree never fetches external entities, and the
 # bundled expat (>= 2.4) caps entity expansion (billion laughs).
@@ -23,6 +29,7 @@ from xml.etree import ElementTree as ET
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+from python_calamine import CalamineWorkbook
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -30,6 +37,32 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = f"{{{MAIN_NS}}}"
 _ROW, _C, _V, _IS, _T, _R, _SI = (f"{_M}{t}" for t in ("row", "c", "v", "is", "t", "r", "si"))
 _DIGITS = "0123456789"
+
+# The parts of a workbook of one sheet, for calamine to read a part of a big sheet.
+_PACKAGE_RELS = (
+    f'<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" '
+    f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK_RELS = (
+    f'<Relationships xmlns="{PKG_REL_NS}">'
+    f'<Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{REL_NS}/styles" Target="styles.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><workbookPr%s/><sheets>'
+    '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+).encode()
+_UNREAD = object()
+# A part whose first row gives its number: calamine then numbers the part's rows as the
+# sheet does (it counts rows without a number from the one before, as this reader does).
+_FIRST_ROW_RE = re.compile(rb'\s*<row\b[^>]*?\sr="\d+"')
+_SHARED_MARK = b't="s"'
+_SHARED_CELL_RE = re.compile(
+    rb'<c((?:\s+[\w:.-]+="[^"]*")*?)\s+t="s"((?:\s+[\w:.-]+="[^"]*")*)\s*>'
+    rb"\s*<v>\s*(\d+)\s*</v>\s*</c>"
+)
+_SI_RE = re.compile(rb"<si>(.*?)</si>|<si/>", re.DOTALL)
+_PREFIXED_SI_RE = re.compile(rb"<[\w.-]+:si\b")
 
 
 @functools.cache
@@ -83,6 +116,9 @@ class StreamingWorkbook:
         self.epoch = CALENDAR_MAC_1904 if mac else CALENDAR_WINDOWS_1900
         self._shared: list[str] | None = None
         self._date_styles: set[int] | None = None
+        self._fragments: list[bytes] | object | None = _UNREAD
+        names = set(self.zip.namelist())
+        self._styles = self.zip.read("xl/styles.xml") if "xl/styles.xml" in names else None
 
     @property
     def sheet_names(self) -> list[str]:
@@ -120,38 +156,102 @@ class StreamingWorkbook:
 
     def iter_rows(self, path: str) -> Iterator[tuple[int, list]]:
         """(Excel row number, cell values from column A) for every row, gaps included."""
-        shared = self._shared_strings()
-        dates = {str(index) for index in self._dates()}
         last = 0
         with self.zip.open(path) as handle:
-            for row in _row_elements(handle):
-                reference = row.get("r")
-                number = int(reference) if reference else last + 1
-                for gap in range(last + 1, number):
-                    yield gap, []
-                last = number
-                cells: list = []
-                for cell in row:
-                    reference = cell.get("r")
-                    if reference is not None:
-                        column = _column_index(reference.rstrip(_DIGITS))
-                        if column > len(cells):
-                            cells.extend([None] * (column - len(cells)))
-                    kind = cell.get("t")
-                    if kind == "s":
-                        value = cell.find(_V)
-                        cells.append(shared[int(value.text)] if value is not None else "")
-                    elif kind is None or kind == "n":
-                        value = cell.find(_V)
-                        if value is None or value.text is None:
-                            cells.append(None)
-                        elif cell.get("s") in dates:
-                            cells.append(self._date(float(value.text)))
-                        else:
-                            cells.append(float(value.text))
+            for part in _row_parts(handle):
+                rows = self._calamine_rows(part)
+                for number, cells in rows if rows is not None else self._element_rows(part, last):
+                    for gap in range(last + 1, number):
+                        yield gap, []
+                    last = number
+                    yield number, cells
+
+    def _calamine_rows(self, part: _Part) -> list[tuple[int, list]] | None:
+        """The part's rows read by calamine, from a workbook of this part alone; None where
+        the part is not as Excel and its peers write it (the elements are read then)."""
+        body = part.body
+        if part.prefix or _FIRST_ROW_RE.match(body) is None:
+            return None  # prefixed tags, or rows numbered only by their order in the sheet
+        if _SHARED_MARK in body:
+            shared = self._shared_fragments()
+            if shared is None:
+                return None
+
+            def inline(match: re.Match) -> bytes:
+                return b'<c%s t="inlineStr"%s><is>%s</is></c>' % (
+                    match[1],
+                    match[2],
+                    shared[int(match[3])],
+                )
+
+            body = _SHARED_CELL_RE.sub(inline, body)
+            if _SHARED_MARK in body:
+                return None
+        sheet = CalamineWorkbook.from_filelike(
+            self._single_sheet(part.opening + body + part.closing)
+        ).get_sheet_by_index(0)
+        if sheet.start is None:
+            return []
+        top, left = sheet.start
+        pad = [None] * left
+        return [(top + 1 + i, pad + cells) for i, cells in enumerate(sheet.to_python())]
+
+    def _single_sheet(self, sheet_xml: bytes) -> io.BytesIO:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("_rels/.rels", _PACKAGE_RELS)
+            archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+            mac = b' date1904="1"' if self.epoch == CALENDAR_MAC_1904 else b""
+            archive.writestr("xl/workbook.xml", _WORKBOOK % mac)
+            archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+            if self._styles is not None:
+                archive.writestr("xl/styles.xml", self._styles)
+        buffer.seek(0)
+        return buffer
+
+    def _shared_fragments(self) -> list[bytes] | None:
+        """Each shared string's XML, to be inlined into the cells that refer to it; None if
+        its tags are prefixed (they would not parse inside the sheet)."""
+        if self._fragments is _UNREAD:
+            data = b""
+            if "xl/sharedStrings.xml" in self.zip.namelist():
+                data = self.zip.read("xl/sharedStrings.xml")
+            if _PREFIXED_SI_RE.search(data):
+                self._fragments = None
+            else:
+                self._fragments = [m[1] or b"" for m in _SI_RE.finditer(data)]
+        return self._fragments
+
+    def _element_rows(self, part: _Part, last: int) -> Iterator[tuple[int, list]]:
+        shared = self._shared_strings()
+        dates = {str(index) for index in self._dates()}
+        sheet_data = ET.fromstring(part.opening + part.body + part.closing)[0]  # noqa: S314
+        for row in sheet_data:
+            reference = row.get("r")
+            number = int(reference) if reference else last + 1
+            last = number
+            cells: list = []
+            for cell in row:
+                reference = cell.get("r")
+                if reference is not None:
+                    column = _column_index(reference.rstrip(_DIGITS))
+                    if column > len(cells):
+                        cells.extend([None] * (column - len(cells)))
+                kind = cell.get("t")
+                if kind == "s":
+                    value = cell.find(_V)
+                    cells.append(shared[int(value.text)] if value is not None else "")
+                elif kind is None or kind == "n":
+                    value = cell.find(_V)
+                    if value is None or value.text is None:
+                        cells.append(None)
+                    elif cell.get("s") in dates:
+                        cells.append(self._date(float(value.text)))
                     else:
-                        cells.append(self._other(cell, kind))
-                yield number, cells
+                        cells.append(float(value.text))
+                else:
+                    cells.append(self._other(cell, kind))
+            yield number, cells
 
     def _date(self, number: float):
         moment = from_excel(number, self.epoch)
@@ -182,18 +282,24 @@ class StreamingWorkbook:
 
 _SHEET_DATA_RE = re.compile(rb"<(?:([\w.-]+):)?sheetData\b[^>]*?(/?)>")
 _ROOT_RE = re.compile(rb"<(?:([\w.-]+):)?worksheet\b[^>]*>")
-# Decompressed bytes parsed at a time: big enough that ElementTree's C parser does
-# the work, small enough that memory stays flat.
+# Decompressed bytes parsed at a time: big enough that the parsers do the work, small
+# enough that memory stays flat.
 _CHUNK = 1 << 20
 
 
-def _row_elements(handle) -> Iterator:
-    """The <row> elements of a sheet, parsed a chunk of whole rows at a time.
+@dataclass(frozen=True)
+class _Part:
+    """Whole rows of a sheet, with the sheet's own root tags around them (its namespaces)."""
 
-    Per-element events (iterparse) cost more than the parsing itself; instead
-    each chunk of complete rows is wrapped in the sheet's own root tag (for its
-    namespaces) and parsed in one call.
-    """
+    opening: bytes
+    body: bytes
+    closing: bytes
+    prefix: bytes
+
+
+def _row_parts(handle) -> Iterator[_Part]:
+    """The sheet's rows, a chunk of whole rows at a time, each parsed in one call: per-row
+    or per-element events cost more than the parsing itself."""
     buffer = b""
     while (match := _SHEET_DATA_RE.search(buffer)) is None:
         more = handle.read(_CHUNK)
@@ -207,7 +313,8 @@ def _row_elements(handle) -> Iterator:
         return  # <sheetData/>: no rows
     root_prefix = root.group(1) + b":" if root.group(1) else b""
     prefix = match.group(1) + b":" if match.group(1) else b""
-    opening, closing = root.group(0), b"</" + root_prefix + b"worksheet>"
+    opening = root.group(0) + b"<" + prefix + b"sheetData>"
+    closing = b"</" + prefix + b"sheetData></" + root_prefix + b"worksheet>"
     row_end, data_end = b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
     buffer = buffer[match.end() :]
     while True:
@@ -224,6 +331,6 @@ def _row_elements(handle) -> Iterator:
                 continue
             cut += len(row_end)
             body, buffer = buffer[:cut], buffer[cut:]
-        yield from ET.fromstring(opening + body + closing)  # noqa: S314
+        yield _Part(opening, body, closing, prefix)
         if buffer is None:
             return

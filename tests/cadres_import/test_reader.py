@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 
@@ -16,7 +17,12 @@ from cadres.spreadsheets import (
     read_sheet,
     sheet_names,
 )
-from tests.cadres_import.workbooks import workbook_bytes, zip_bytes
+from tests.cadres_import.workbooks import (
+    read_cells,
+    shared_strings_bytes,
+    workbook_bytes,
+    zip_bytes,
+)
 from tests.factories import make_id_number
 
 
@@ -252,3 +258,68 @@ def test_parse_choice():
     assert parse_choice(None, PoliticalStatus) is None
     with pytest.raises(ValueError, match="中共党员"):
         parse_choice("无党派", PoliticalStatus)
+
+
+# Texts as Excel keeps them: plain, rich text runs with a phonetic guide, an entity,
+# leading spaces, an escaped control character, and an empty one.
+SHARED = [
+    "<t>姓名</t>",
+    "<t>身份证号</t>",
+    '<r><t>张</t></r><r><rPr><b/></rPr><t xml:space="preserve">三</t></r>'
+    '<rPh sb="0" eb="1"><t>zhang</t></rPh>',
+    "<t>李&amp;四</t>",
+    '<t xml:space="preserve">  王五</t>',
+    "<t>赵_x000D_六</t>",
+    "",
+]
+SHARED_ROWS = (
+    '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c></row>'
+    '<row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" t="s"><v>1</v></c></row>'
+    '<row r="5"><c t="s" r="A5" s="0"><v>3</v></c><c r="C5"><v>7</v></c></row>'
+    '<row r="6"><c r="A6" t="s"><v>4</v></c></row>'
+    '<row r="7"><c r="A7" t="s"><v>5</v></c><c r="B7" t="s"><v>6</v></c></row>'
+)
+SHARED_READ = {
+    (2, 0): "姓名",
+    (2, 1): "身份证号",
+    (3, 0): "张三",
+    (3, 1): "身份证号",
+    (5, 0): "李&四",
+    (5, 2): 7.0,
+    (6, 0): "  王五",
+    (7, 0): "赵\r六",
+}
+
+
+def test_shared_strings_are_read_with_their_rows():
+    assert read_cells(shared_strings_bytes(SHARED, SHARED_ROWS)) == SHARED_READ
+
+
+def test_a_shared_string_cell_of_another_shape_is_read_all_the_same():
+    # A formula whose result is a shared string: not the shape that is inlined for
+    # calamine, so the streaming reader parses that part's elements itself.
+    rows_xml = SHARED_ROWS + '<row r="8"><c r="A8" t="s"><f>A2</f><v>0</v></c></row>'
+    assert read_cells(shared_strings_bytes(SHARED, rows_xml)) == {**SHARED_READ, (8, 0): "姓名"}
+
+
+def test_a_shared_string_beyond_the_table_is_damage():
+    rows_xml = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>99</v></c></row>'
+    )
+    with pytest.raises(SpreadsheetError):
+        read_cells(shared_strings_bytes(SHARED, rows_xml))
+
+
+def test_a_sheet_with_prefixed_tags_is_read():
+    data = shared_strings_bytes(SHARED, "")
+    prefixed = (
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row>'
+        '<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>钱七</x:t></x:is></x:c>'
+        '<x:c r="B2"><x:v>3</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/worksheets/s1.xml"] = prefixed.encode()
+    assert read_cells(zip_bytes(members)) == {(1, 0): "姓名", (2, 0): "钱七", (2, 1): 3.0}

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 
+from cadres import spreadsheets
+
 ROSTER_HEADERS = [
     "乡镇",
     "村",
@@ -83,3 +85,56 @@ def zip_bomb_bytes() -> bytes:
     with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/media/padding.bin", b"\0" * (20 * 1024 * 1024))
     return out.getvalue()
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def shared_strings_bytes(shared: Sequence[str], rows_xml: str) -> bytes:
+    """An xlsx as Excel writes it, texts in a shared string table: openpyxl writes its
+    texts into the cells instead. ``shared`` are the <si> elements' XML, ``rows_xml`` the
+    sheet's <row> elements."""
+    table = "".join(f"<si>{item}</si>" if item else "<si/>" for item in shared)
+    return zip_bytes(
+        {
+            "[Content_Types].xml": (
+                b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                b'<Default Extension="xml" ContentType="application/xml"/></Types>'
+            ),
+            "_rels/.rels": (
+                f'<Relationships xmlns="{_PACKAGE}"><Relationship Id="rId1" '
+                f'Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+            ).encode(),
+            "xl/workbook.xml": (
+                f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>'
+                '<sheet name="名单" sheetId="1" r:id="rId1"/></sheets></workbook>'
+            ).encode(),
+            "xl/_rels/workbook.xml.rels": (
+                f'<Relationships xmlns="{_PACKAGE}">'
+                f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/s1.xml"/>'
+                f'<Relationship Id="rId2" Type="{_RELS}/sharedStrings" '
+                'Target="sharedStrings.xml"/></Relationships>'
+            ).encode(),
+            "xl/sharedStrings.xml": f'<sst xmlns="{_MAIN}">{table}</sst>'.encode(),
+            "xl/worksheets/s1.xml": (
+                f'<worksheet xmlns="{_MAIN}"><sheetData>{rows_xml}</sheetData></worksheet>'
+            ).encode(),
+        }
+    )
+
+
+def read_cells(data: bytes, sheet: int = 0) -> dict:
+    """The non-empty cells of a sheet as the reader gives them, by (row number, column)."""
+    book = spreadsheets._open(io.BytesIO(data))
+    try:
+        _name, rows = book.rows(sheet)
+        return {
+            (number, position): value
+            for number, row in rows
+            for position, value in enumerate(row)
+            if not spreadsheets._is_empty(value)
+        }
+    finally:
+        book.close()

@@ -22,7 +22,7 @@ from cadres.identity import (
 )
 from cadres.spreadsheets import Column, SpreadsheetError, read_sheet, sheet_names
 from cadres.xlsx_stream import _unescape
-from tests.cadres_import.workbooks import workbook_bytes, zip_bytes
+from tests.cadres_import.workbooks import read_cells, workbook_bytes, zip_bytes
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FUZZ = settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
@@ -100,20 +100,6 @@ def build(layout) -> tuple[bytes, list[dict]]:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), wanted
-
-
-def read_cells(data: bytes, sheet: int) -> dict:
-    book = spreadsheets._open(io.BytesIO(data))
-    try:
-        _name, rows = book.rows(sheet)
-        return {
-            (number, position): value
-            for number, row in rows
-            for position, value in enumerate(row)
-            if not spreadsheets._is_empty(value)
-        }
-    finally:
-        book.close()
 
 
 def both_paths(read):
