@@ -56,7 +56,9 @@ _UNREAD = object()
 # A part whose first row gives its number: calamine then numbers the part's rows as the
 # sheet does (it counts rows without a number from the one before, as this reader does).
 _FIRST_ROW_RE = re.compile(rb'\s*<row\b[^>]*?\sr="\d+"')
-_SHARED_MARK = b't="s"'
+# Any cell of the shared string type, however its attribute is written: the canonical
+# shape is inlined, and a part where any other remains goes to the element reader.
+_SHARED_ANY_RE = re.compile(rb"""\st\s*=\s*["']s["']""")
 _SHARED_CELL_RE = re.compile(
     rb'<c((?:\s+[\w:.-]+="[^"]*")*?)\s+t="s"((?:\s+[\w:.-]+="[^"]*")*)\s*>'
     rb"\s*<v>\s*(\d+)\s*</v>\s*</c>"
@@ -172,7 +174,7 @@ class StreamingWorkbook:
         body = part.body
         if part.prefix or _FIRST_ROW_RE.match(body) is None:
             return None  # prefixed tags, or rows numbered only by their order in the sheet
-        if _SHARED_MARK in body:
+        if _SHARED_ANY_RE.search(body):
             shared = self._shared_fragments()
             if shared is None:
                 return None
@@ -185,7 +187,7 @@ class StreamingWorkbook:
                 )
 
             body = _SHARED_CELL_RE.sub(inline, body)
-            if _SHARED_MARK in body:
+            if _SHARED_ANY_RE.search(body):
                 return None
         sheet = CalamineWorkbook.from_filelike(
             self._single_sheet(part.opening + body + part.closing)

@@ -300,6 +300,9 @@ def test_a_shared_string_cell_of_another_shape_is_read_all_the_same():
     # calamine, so the streaming reader parses that part's elements itself.
     rows_xml = SHARED_ROWS + '<row r="8"><c r="A8" t="s"><f>A2</f><v>0</v></c></row>'
     assert read_cells(shared_strings_bytes(SHARED, rows_xml)) == {**SHARED_READ, (8, 0): "姓名"}
+    # Single quotes are XML too.
+    rows_xml = SHARED_ROWS + "<row r='8'><c r='A8' t='s'><v>0</v></c></row>"
+    assert read_cells(shared_strings_bytes(SHARED, rows_xml)) == {**SHARED_READ, (8, 0): "姓名"}
 
 
 def test_a_shared_string_beyond_the_table_is_damage():
