@@ -35,7 +35,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = f"{{{MAIN_NS}}}"
-_ROW, _C, _V, _IS, _T, _R, _SI = (f"{_M}{t}" for t in ("row", "c", "v", "is", "t", "r", "si"))
+_V, _IS, _T, _R, _SI = (f"{_M}{t}" for t in ("v", "is", "t", "r", "si"))
 _DIGITS = "0123456789"
 
 # The parts of a workbook of one sheet, for calamine to read a part of a big sheet.
