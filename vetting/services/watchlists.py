@@ -226,11 +226,7 @@ def _staged(rows, *, counts: dict, check: CheckResult) -> Iterator[tuple]:
         yield (
             parsed.number,
             parsed.row_key,
-            *(v[name] for name in _IDENTITY),
-            v["measure"],
-            v["deciding_body"],
-            v["decided_on"],
-            v["description"],
+            *(v[name] for name in _STAGED[2:-1]),
             json.dumps(parsed.raw, ensure_ascii=False),
         )
 
