@@ -99,6 +99,7 @@ class PersonFilter(django_filters.FilterSet):
     )
     sort = PersonOrdering(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(
             ("name_key", "name"),
             ("birth_date", "birth"),

@@ -1,14 +1,17 @@
-"""The demo district loaded by `make run`: villages, the demo accounts, the cadres and a few
-candidate vetting cases along the pipeline."""
+"""The demo district loaded by `make run`: villages, the demo accounts, the cadres, a few
+candidate vetting cases along the pipeline and two small watchlists."""
 
 import datetime as dt
+import io
 import random
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count
+from openpyxl import Workbook
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import check_character
@@ -24,8 +27,9 @@ from cadres.services import (
     villager_group_upsert,
 )
 from dongchang.accounts.roles import Role
-from vetting.models import CandidateCase, Checkpoint
+from vetting.models import CandidateCase, Checkpoint, WatchlistSource
 from vetting.services import candidates
+from vetting.services.watchlists import watchlist_import_upload
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
 
@@ -515,3 +519,191 @@ def _advance(case, goal: str, *, staff, reviewer, users) -> None:
     candidates.case_checkpoints_record(actor=users["zzb"], case=case, verdicts=PASS_ALL)
     if not candidates.approval_blockers(case):
         candidates.case_approve(actor=users["zzb"], case=case, note="经区级联审，同意任用。")
+
+
+# Demo watchlists ----------------------------------------------------------------
+
+WATCHLIST_HEADER = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "处分种类",
+    "决定机关",
+    "决定日期",
+    "简要情况",
+]
+DISCIPLINE_LIST = "区纪委监委党纪政务处分人员名单（演示）"
+GANG_LIST = "公安分局涉黑涉恶人员名单（演示）"
+STRANGERS_PER_LIST = 12
+
+
+def _serving_cadre(code: str, *, offset: int = 0, min_name_length: int = 2) -> Person:
+    """A serving cadre of a demo township's villages, picked the same way on every machine."""
+    people = (
+        Person.objects.filter(
+            posts__ended_on__isnull=True,
+            posts__village__township__code=code,
+            posts__village__name__in=VILLAGES[code],
+            strict_control_since__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    return [p for p in people if len(p.name) >= min_name_length][offset]
+
+
+def _list_row(person, *, id_number: bool, measure: str, body: str, decided: dt.date, text: str):
+    return [
+        person.name,
+        person.id_number if id_number else None,
+        person.get_sex_display(),
+        person.birth_date,
+        measure,
+        body,
+        decided,
+        text,
+    ]
+
+
+def _strangers(rng, numbers: _Numbers, today: dt.date, measures, body: str, texts) -> list[list]:
+    rows = []
+    for _ in range(STRANGERS_PER_LIST):
+        male = rng.random() < 0.8
+        birth = _birth(rng, today, 25, 65)
+        rows.append(
+            [
+                _name(rng, male),
+                numbers.make(birth, male),
+                "男" if male else "女",
+                birth,
+                rng.choice(measures),
+                body,
+                today - dt.timedelta(days=rng.randint(60, 3 * 365)),
+                rng.choice(texts),
+            ]
+        )
+    return rows
+
+
+def _workbook(title: str, rows: list[list]) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("名单")
+    sheet.append([title])
+    sheet.append(WATCHLIST_HEADER)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def load_watchlists(today: dt.date | None = None) -> int:
+    """Two small lists as the district receives them; returns how many were imported.
+
+    Among strangers, each names people of the demo register, so that the review queue has
+    a hit of every match kind once the import's screening run is done:
+    - the discipline list: a 金厂镇 cadre by ID number (a disqualifying measure, so that
+      confirming opens a removal case) and a 环通乡 cadre by name and birth date only (a
+      mild measure);
+    - the gang list: a 江东乡 cadre's family member by ID number (confirming puts the cadre
+      under strict control) and a 金厂镇 cadre under a name one character off, with the
+      same birth year and sex.
+    A stranger may resemble someone by name, as on real lists: a false alarm to dismiss.
+    A list already imported is left alone. The import goes through the watchlist service,
+    acted by the district reviewer, like an upload on the import page.
+    """
+    today = today or dt.date.today()
+    reviewer = get_user_model().objects.get(username="zzb")
+    rng = random.Random(2205020)  # noqa: S311 (demo data, reproducible on purpose)
+    numbers = _Numbers(rng)
+    numbers.used.update(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+    numbers.used.update(
+        Relative.objects.exclude(id_number=None).values_list("id_number", flat=True)
+    )
+    commission = "中共通化市东昌区纪律检查委员会"
+    police = "通化市公安局东昌分局"
+    relative = (
+        Relative.objects.filter(
+            cadre=_serving_cadre("220502201", offset=1), id_number__isnull=False
+        )
+        .order_by("pk")
+        .first()
+    )
+    near = _serving_cadre("220502100", offset=2, min_name_length=3)
+    near_name = near.name[:-1] + next(c for c in MALE_GIVEN + FEMALE_GIVEN if c != near.name[-1])
+    lists = {
+        DISCIPLINE_LIST: (
+            WatchlistSource.Kind.PARTY_DISCIPLINE,
+            [
+                _list_row(
+                    _serving_cadre("220502100"),
+                    id_number=True,
+                    measure="撤销党内职务",
+                    body=commission,
+                    decided=today - dt.timedelta(days=200),
+                    text="违规套取村集体资金用于发放补贴",
+                ),
+                _list_row(
+                    _serving_cadre("220502200"),
+                    id_number=False,
+                    measure="警告",
+                    body=commission,
+                    decided=today - dt.timedelta(days=420),
+                    text="在村级工程项目验收中把关不严",
+                ),
+                *_strangers(
+                    rng,
+                    numbers,
+                    today,
+                    ["警告", "严重警告", "撤销党内职务", "留党察看", "开除党籍", "政务记过"],
+                    commission,
+                    ["违规收受礼金", "优亲厚友", "虚报冒领惠农补贴", "违规使用公车"],
+                ),
+            ],
+        ),
+        GANG_LIST: (
+            WatchlistSource.Kind.GANG,
+            [
+                _list_row(
+                    relative,
+                    id_number=True,
+                    measure="有期徒刑二年",
+                    body="通化市东昌区人民法院",
+                    decided=today - dt.timedelta(days=700),
+                    text="参与强迫交易",
+                ),
+                [
+                    near_name,
+                    None,
+                    near.get_sex_display(),
+                    # Another day of the same month: the rule asks only for the year.
+                    near.birth_date.replace(day=2 if near.birth_date.day == 1 else 1),
+                    "训诫",
+                    police,
+                    today - dt.timedelta(days=300),
+                    "参与非法采砂纠纷",
+                ],
+                *_strangers(
+                    rng,
+                    numbers,
+                    today,
+                    ["有期徒刑一年", "有期徒刑三年", "拘役六个月", "训诫"],
+                    police,
+                    ["寻衅滋事", "强迫交易", "非法采矿", "聚众斗殴"],
+                ),
+            ],
+        ),
+    }
+    imported = 0
+    for name, (kind, rows) in lists.items():
+        if WatchlistSource.objects.filter(name=name).exists():
+            continue
+        watchlist_import_upload(
+            actor=reviewer,
+            upload=ContentFile(_workbook(name, rows), name=f"{name}.xlsx"),
+            source_name=name,
+            kind=kind,
+        )
+        imported += 1
+    return imported

@@ -186,6 +186,8 @@ LOCALE_PATHS = [
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# A filter left blank shows everything: say so (“全部”) instead of django-filter's dashes.
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 # Static and uploaded files ------------------------------------------------------
 

@@ -39,6 +39,7 @@ class SessionFilter(django_filters.FilterSet):
     round = django_filters.ModelChoiceFilter(label=_("Round"), queryset=_rounds)
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(("starts_at", "starts_at"), ("title", "title"), ("hours", "hours")),
         field_labels={"starts_at": _("Start"), "title": _("Session title"), "hours": _("Hours")},
     )
@@ -63,6 +64,7 @@ class RosterFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Attendance"), choices=Attendance.Status.choices)
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(("village__code", "village"), ("person__name_key", "name"), ("status", "status")),
         field_labels={"village": _("Village"), "name": _("Cadre name"), "status": _("Attendance")},
     )
@@ -80,6 +82,7 @@ class DailyStudyFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(label=_("Year"), field_name="studied_on", lookup_expr="year")
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(("studied_on", "date"), ("person__name_key", "name"), ("hours", "hours")),
         field_labels={"date": _("Date"), "name": _("Cadre name"), "hours": _("Hours")},
     )
@@ -105,6 +108,7 @@ class CoverageFilter(django_filters.FilterSet):
     )
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(
             ("village__code", "village"),
             ("person__name_key", "name"),

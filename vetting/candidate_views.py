@@ -81,6 +81,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(
         label=gettext_lazy("Sort by"),
+        empty_label=gettext_lazy("Default order"),
         method="sort_by",
         choices=[
             ("recent", gettext_lazy("Most recent")),

@@ -26,6 +26,7 @@ class HitFilter(django_filters.FilterSet):
     subject_kind = django_filters.ChoiceFilter(label=_("Subject"), choices=SubjectKind.choices)
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         method="sort_by",
         choices=[("score", _("Score")), ("recent", _("Most recent")), ("name", _("Name"))],
     )

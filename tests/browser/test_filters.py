@@ -26,6 +26,6 @@ def test_choosing_a_township_lists_its_villages_and_clears_the_old_village(page,
     expect(page).to_have_url(re.compile(rf"township={huantong.township.pk}"))
     expect(page).not_to_have_url(re.compile(rf"village={jinchang.pk}"))
     expect(village).to_have_value("")
-    expect(village.locator("option")).to_have_text(["---------", "新兴村"])
+    expect(village.locator("option")).to_have_text(["全部", "新兴村"])
     expect(page.locator("table")).to_contain_text("李新兴")
     expect(page.locator("table")).not_to_contain_text("王民主")

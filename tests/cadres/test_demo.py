@@ -8,7 +8,17 @@ from cadres.identity import normalize_id_number
 from cadres.models import Person, Post, Relative, Village
 from cadres.selectors import age
 from dongchang import demo
-from vetting.models import CandidateCase, DepartmentOpinion
+from vetting.models import (
+    CandidateCase,
+    DepartmentOpinion,
+    Hit,
+    ScreeningChunk,
+    ScreeningRun,
+    WatchlistEntry,
+    WatchlistImport,
+    WatchlistSource,
+)
+from vetting.services.screening import screening_chunk_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +86,47 @@ def test_seed_demo_shows_the_vetting_pipeline(settings):
         "220502100",
         "220502200",
     }
+
+
+def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    runs = ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.IMPORT)
+    assert runs.count() == 2
+    for chunk in ScreeningChunk.objects.filter(run__in=runs).order_by("pk"):
+        screening_chunk_execute(chunk_id=chunk.pk)
+
+    # Each list's first two rows name people of the register; the rest are strangers.
+    named = {
+        pk
+        for source in WatchlistSource.objects.all()
+        for pk in source.entries.order_by("pk").values_list("pk", flat=True)[:2]
+    }
+    hits = Hit.objects.select_related("entry__source", "person", "relative__cadre")
+    assert {
+        (
+            hit.entry.source.name,
+            hit.subject_kind,
+            hit.match_kind,
+            hit.rule,
+            (hit.person or hit.relative.cadre)
+            .posts.filter(ended_on=None)
+            .first()
+            .village.township.name,
+        )
+        for hit in hits
+        if hit.entry_id in named
+    } == {
+        (demo.DISCIPLINE_LIST, "cadre", "strong", "id_number", "金厂镇"),
+        (demo.DISCIPLINE_LIST, "cadre", "probable", "name_birth", "环通乡"),
+        (demo.GANG_LIST, "relative", "strong", "id_number", "江东乡"),
+        (demo.GANG_LIST, "cadre", "possible", "one_character", "金厂镇"),
+    }
+    # A stranger may resemble someone by name, as on real lists, but never by ID number.
+    assert all(hit.match_kind == "possible" for hit in hits if hit.entry_id not in named)
+    assert all(hit.status == Hit.Status.PENDING for hit in hits)
+    assert WatchlistEntry.objects.count() == 2 * (2 + demo.STRANGERS_PER_LIST)
+
+    call_command("seed_demo")
+    assert WatchlistImport.objects.count() == 2
+    assert ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.IMPORT).count() == 2

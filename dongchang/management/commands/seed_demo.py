@@ -6,7 +6,7 @@ from dongchang import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo district, demo accounts, cadres and candidate cases. "
+        "Load the demo district, demo accounts, cadres, candidate cases and two watchlists. "
         "Idempotent: a second run adds nothing twice."
     )
 
@@ -26,9 +26,11 @@ class Command(BaseCommand):
         accounts = demo.load_accounts()
         added = demo.load_cadres()
         cases = demo.load_candidate_cases()
+        lists = demo.load_watchlists()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data loaded ({added} new cadres, {cases} new candidate cases)."
+                f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
+                f"{lists} new watchlists)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
