@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.identity import mask_id_number
 from cadres.models import TITLES_BY_BODY, Person, Post, Relative, VillagerGroup
 from cadres.scoping import scope
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from cadres.widgets import DATE
 
 PERSON_FIELDS = [
     "name",
@@ -33,7 +32,7 @@ def _model_fields(model, names) -> dict:
     fields = fields_for_model(model, fields=names)
     for field in fields.values():
         if isinstance(field, forms.DateField):
-            field.widget = DATE_WIDGET
+            field.widget = DATE
     return fields
 
 
@@ -128,7 +127,7 @@ class CadreCreateForm(PersonForm, PostForm):
 
 
 class PostEndForm(forms.Form):
-    ended_on = forms.DateField(label=_("Ended on"), widget=DATE_WIDGET, initial=dt.date.today)
+    ended_on = forms.DateField(label=_("Ended on"), widget=DATE, initial=dt.date.today)
     reason = forms.ChoiceField(label=_("Reason"), choices=Post.EndReason.choices)
     note = forms.CharField(
         label=_("Note"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.choices import Department
 from cadres.models import Person, Post, Village
 from cadres.scoping import scope
+from cadres.widgets import DATE
 from supervision import selectors
 from supervision.models import (
     Audit,
@@ -15,8 +16,6 @@ from supervision.models import (
     MisconductCase,
     SupervisionRecord,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _people(user):

@@ -6,11 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from cadres.identity import mask_id_number
 from cadres.models import Post, Village
 from cadres.scoping import scope, user_townships
+from cadres.widgets import DATE, DATETIME
 from training.models import Attendance, DailyStudy, Round, Session
 from training.selectors import rounds_for
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def _organizer_field(form: forms.ModelForm, user) -> None:
@@ -43,8 +41,8 @@ class SessionForm(forms.ModelForm):
             "townships",
         ]
         widgets = {
-            "starts_at": DATETIME_WIDGET,
-            "ends_at": DATETIME_WIDGET,
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
             "topics": forms.Textarea(attrs={"rows": 3}),
             "townships": forms.CheckboxSelectMultiple,
         }
@@ -193,7 +191,7 @@ class DailyStudyForm(forms.ModelForm):
     class Meta:
         model = DailyStudy
         fields = ["person", "topic", "studied_on", "hours"]
-        widgets = {"studied_on": DATE_WIDGET}
+        widgets = {"studied_on": DATE}
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from cadres.choices import Department
 from cadres.models import Person, Relative, Village
 from cadres.scoping import scope
+from cadres.widgets import DATE
 from vetting.models import CandidateCase, Checkpoint, DefaultDepartment, DepartmentOpinion
 from vetting.services.candidates import IDENTITY_ARGS, PERSONAL_FIELDS
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 

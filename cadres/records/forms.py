@@ -16,9 +16,8 @@ from cadres.records.models import (
 )
 from cadres.records.services import MAX_DOCUMENT_BYTES
 from cadres.scoping import scope
+from cadres.widgets import DATE, TIME
 
-DATE = forms.DateInput(attrs={"type": "date"})
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 SCORE = {"min_value": 0, "max_value": 100, "max_digits": 5, "decimal_places": 1}
 
 

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres.records import services
 from cadres.records.models import PersonalReport
@@ -88,6 +89,9 @@ def test_pages(client, staff, other_staff, township_reviewer, department_user):
     person = cadre()
     client.force_login(staff)
     create = reverse("cadres:records:report_create", args=[person.pk])
+    # The browser's date input takes only ISO dates, not the locale's 2026/11/28.
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="reported_on" value="{today}"' in client.get(create).text
     response = client.post(
         create,
         {
