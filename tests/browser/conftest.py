@@ -68,8 +68,29 @@ def page(browser, live_server, reference_data):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # What a user would not see but would suffer: a script error, a missing stylesheet,
+    # script or icon, or a value the browser dropped (a date not in ISO form shows empty).
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if "does not conform to the required format" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not problems, problems
 
 
 def log_in(page, username: str, password: str) -> None:
