@@ -123,13 +123,14 @@ def _bind(params: list, today: dt.date) -> list:
     return [today if param == "today" else param for param in params]
 
 
+_F = Hit.MatchedField
 RULES = {
     # rule: (rank, match kind, score, matched fields)
-    Hit.Rule.ID_NUMBER: (1, Hit.MatchKind.STRONG, 100, ["id_number"]),
-    Hit.Rule.NAME_BIRTH: (2, Hit.MatchKind.PROBABLE, 90, ["name", "birth_date"]),
-    Hit.Rule.HOMOPHONE: (3, Hit.MatchKind.POSSIBLE, 70, ["name_pinyin", "birth_year", "sex"]),
-    Hit.Rule.ONE_CHARACTER: (4, Hit.MatchKind.POSSIBLE, 60, ["name", "birth_year", "sex"]),
-    Hit.Rule.NAME_ONLY: (5, Hit.MatchKind.POSSIBLE, 50, ["name"]),
+    Hit.Rule.ID_NUMBER: (1, Hit.MatchKind.STRONG, 100, [_F.ID_NUMBER]),
+    Hit.Rule.NAME_BIRTH: (2, Hit.MatchKind.PROBABLE, 90, [_F.NAME, _F.BIRTH_DATE]),
+    Hit.Rule.HOMOPHONE: (3, Hit.MatchKind.POSSIBLE, 70, [_F.NAME_PINYIN, _F.BIRTH_YEAR, _F.SEX]),
+    Hit.Rule.ONE_CHARACTER: (4, Hit.MatchKind.POSSIBLE, 60, [_F.NAME, _F.BIRTH_YEAR, _F.SEX]),
+    Hit.Rule.NAME_ONLY: (5, Hit.MatchKind.POSSIBLE, 50, [_F.NAME]),
 }
 
 

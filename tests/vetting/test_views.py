@@ -51,7 +51,11 @@ def test_staff_see_their_townships_hits_read_only(client, staff, hits):
     assert not page.context["can_review"]
     assert here.person.id_number not in page.content.decode()  # masked
     assert "身份证号不同即为不同的人" in page.content.decode()  # why namesakes are not hits
-    assert client.get(reverse("vetting:hit_detail", args=[here.pk])).status_code == 200
+    detail = client.get(reverse("vetting:hit_detail", args=[here.pk]))
+    assert detail.status_code == 200
+    # The reviewer reads which fields matched in Chinese, not the engine's keys.
+    assert '<span class="badge">身份证号</span>' in detail.text
+    assert "id_number" not in detail.text
     assert client.get(reverse("vetting:hit_detail", args=[there.pk])).status_code == 404
     response = client.post(
         reverse("vetting:hit_decide", args=[here.pk]), {"action": "dismiss", "reason": "重名"}

@@ -183,6 +183,14 @@ class Hit(TimeStampedModel):
         ONE_CHARACTER = "one_character", _("Name differs in one character, same birth year and sex")
         NAME_ONLY = "name_only", _("Same name; the list gives no birth date")
 
+    class MatchedField(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+        NAME = "name", _("Name")
+        BIRTH_DATE = "birth_date", _("Birth date")
+        NAME_PINYIN = "name_pinyin", _("Name pinyin")
+        BIRTH_YEAR = "birth_year", _("Birth year")
+        SEX = "sex", _("Sex")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending review")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -322,6 +330,10 @@ class Hit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} ↔ {self.entry.name}"
+
+    @property
+    def matched_field_labels(self) -> list[str]:
+        return [self.MatchedField(field).label for field in self.matched_fields]
 
     @property
     def subject(self):
