@@ -11,6 +11,7 @@ from cadres.models import AccessLogEntry
 from tests.factories import UserFactory, VillageFactory, township
 from tests.vetting_candidates.factories import Cast, nominate
 from vetting.models import CandidateCase
+from vetting.services import candidates
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,19 @@ def test_queue_and_bulk_agree(client, cast):
     client.post(reverse("vetting:opinions_agree"), {"case": [case.pk]})
     assert case.opinions.get().verdict == "agree"
     assert case not in client.get(reverse("vetting:case_queue")).context["cases"]
+
+
+def test_the_appointed_post_links_to_the_profile_only_for_those_who_see_it(client, cast):
+    case = cast.ready()
+    case = candidates.case_approve(actor=cast.district_reviewer, case=case, note="同意")
+    profile = reverse("cadres:detail", args=[case.post.person_id])
+    url = reverse("vetting:case_detail", args=[case.pk])
+    client.force_login(cast.staff)
+    assert f'href="{profile}"' in client.get(url).text
+    # The department gave its opinion on the case but sees no register: no link to a 404.
+    client.force_login(cast.department)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert case.post.term_start.isoformat() in page.text
+    assert f'href="{profile}"' not in page.text
+    assert client.get(profile).status_code == 404
