@@ -1,10 +1,10 @@
-"""Filters of the hit queue."""
+"""Filters of the hit queue and of the screening runs."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from cadres.place_filters import TownshipFilter
-from vetting.models import Hit, WatchlistSource
+from vetting.models import Hit, ScreeningRun, WatchlistSource
 from vetting.models.screening import SubjectKind
 
 SORTS = {
@@ -37,3 +37,14 @@ class HitFilter(django_filters.FilterSet):
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["score"]))
+
+
+class RunFilter(django_filters.FilterSet):
+    """Runs by trigger: one person's edit starts a run, so those soon outnumber the rest."""
+
+    trigger = django_filters.ChoiceFilter(label=_("Trigger"), choices=ScreeningRun.Trigger.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ScreeningRun.Status.choices)
+
+    class Meta:
+        model = ScreeningRun
+        fields = ["trigger", "status"]

@@ -28,7 +28,7 @@ from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import IMPORT_WRITE_FAILED
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
-from vetting.filters import HitFilter
+from vetting.filters import HitFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
 from vetting.selectors import hits_with_related
@@ -200,12 +200,16 @@ def hits_dismiss(request):
 @login_required
 def run_list(request):
     _require(request.user, "vetting.view_screeningrun")
-    runs = ScreeningRun.objects.select_related("started_by", "watchlist_import__source")
-    page_obj = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = RunFilter(
+        request.GET,
+        queryset=ScreeningRun.objects.select_related("started_by", "watchlist_import__source"),
+    )
+    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "vetting/run_list.html",
         {
+            "filter": filterset,
             "page_obj": page_obj,
             "runs": page_obj.object_list,
             "can_start": request.user.has_perm("vetting.run_screening"),

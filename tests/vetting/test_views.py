@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres.models import AccessLogEntry, ImportFile
 from tests.factories import VillageFactory, cadre, make_id_number, township
@@ -179,3 +180,29 @@ def test_run_page_polls_while_running(client, district_reviewer):
     assert "<progress" in page
     partial = client.get(response.url, HTTP_HX_REQUEST="true")
     assert partial.templates[0].name == "vetting/_run_progress.html"
+
+
+def test_run_list_filters_by_trigger_and_status(
+    client, district_reviewer, django_assert_max_num_queries
+):
+    Trigger, Status = ScreeningRun.Trigger, ScreeningRun.Status
+    done = {"status": Status.DONE, "finished_at": timezone.now()}
+    for _ in range(3):
+        ScreeningRun.objects.create(trigger=Trigger.PERSON, **done)
+    ScreeningRun.objects.create(trigger=Trigger.SCHEDULE, **done)
+    ScreeningRun.objects.create(trigger=Trigger.MANUAL, status=Status.RUNNING)
+    login(client, district_reviewer)
+    url = reverse("vetting:run_list")
+
+    def triggers(query):
+        return sorted(run.trigger for run in client.get(url, query).context["runs"])
+
+    assert len(triggers({})) == 5
+    with django_assert_max_num_queries(12):
+        assert triggers({"trigger": "person"}) == ["person"] * 3
+    assert triggers({"trigger": "schedule"}) == ["schedule"]
+    assert triggers({"status": "running"}) == ["manual"]
+    assert "没有符合条件的排查批次" in client.get(url, {"trigger": "import"}).text
+    page = client.get(url, {"trigger": "nonsense"})
+    assert page.status_code == 200
+    assert "选择一个有效的选项" in page.text
