@@ -1,8 +1,10 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
+from django.urls import reverse
 
 from cadres.identity import normalize_id_number
 from cadres.models import Person, Post, Relative, Village
@@ -88,7 +90,7 @@ def test_seed_demo_shows_the_vetting_pipeline(settings):
     }
 
 
-def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(settings):
+def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, settings):
     settings.DEBUG = True
     call_command("seed_demo")
     runs = ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.IMPORT)
@@ -126,6 +128,14 @@ def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(settings):
     assert all(hit.match_kind == "possible" for hit in hits if hit.entry_id not in named)
     assert all(hit.status == Hit.Status.PENDING for hit in hits)
     assert WatchlistEntry.objects.count() == 2 * (2 + demo.STRANGERS_PER_LIST)
+    # Every hit's page shows both sides, and links to the cadre concerned.
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    for hit in hits:
+        page = client.get(reverse("vetting:hit_detail", args=[hit.pk]))
+        assert page.status_code == 200
+        assert hit.entry.name in page.text
+        cadre = hit.person or hit.relative.cadre
+        assert f'href="{reverse("cadres:detail", args=[cadre.pk])}"' in page.text
 
     call_command("seed_demo")
     assert WatchlistImport.objects.count() == 2

@@ -57,6 +57,8 @@ def test_staff_see_their_townships_hits_read_only(client, staff, hits):
     # The reviewer reads which fields matched in Chinese, not the engine's keys.
     assert '<span class="badge">身份证号</span>' in detail.text
     assert "id_number" not in detail.text
+    assert f'href="{reverse("cadres:detail", args=[here.person_id])}"' in detail.text
+    assert client.get(reverse("cadres:detail", args=[here.person_id])).status_code == 200
     assert client.get(reverse("vetting:hit_detail", args=[there.pk])).status_code == 404
     response = client.post(
         reverse("vetting:hit_decide", args=[here.pk]), {"action": "dismiss", "reason": "重名"}
