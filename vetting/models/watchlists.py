@@ -91,15 +91,6 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
     raw = models.JSONField(_("raw row"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
-    # Read only through the source's entries (retiring those an import did not see); imports
-    # are never deleted, so PROTECT needs no index either.
-    last_import = models.ForeignKey(
-        WatchlistImport,
-        models.PROTECT,
-        related_name="+",
-        db_index=False,
-        verbose_name=_("last seen in import"),
-    )
     # The import that added the entry or last changed what it is matched on: its
     # delta run screens exactly these entries.
     screen_import = models.ForeignKey(

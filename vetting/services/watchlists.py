@@ -233,7 +233,8 @@ def _staged(rows, *, counts: dict, check: CheckResult) -> Iterator[tuple]:
 
 def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dict) -> None:
     """Merge the staged rows into the source's entries: update those still listed, add the
-    new ones in file order. Entries are recognized by their row key."""
+    new ones in file order, retire those the file no longer lists. Entries are recognized
+    by their row key; one listed as it was is not written at all."""
     entry = WatchlistEntry._meta.db_table
     now = timezone.now()
     # A row key met again further down the file is the same entry: its first row stands.
@@ -247,26 +248,30 @@ def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dic
     cursor.execute(
         f"UPDATE {entry} AS e SET {copied}, "
         f"screen_import_id = CASE WHEN {_RESCREEN} THEN %s ELSE e.screen_import_id END, "
-        "active = TRUE, retired_at = NULL, last_import_id = %s, updated_at = %s "
+        "active = TRUE, retired_at = NULL, updated_at = %s "
         f"FROM {_STAGE} AS s WHERE {same_entry} AND ({_CHANGED})",
-        [imp.pk, imp.pk, now, source.pk],
+        [imp.pk, now, source.pk],
     )
     counts["changed"] = cursor.rowcount
     cursor.execute(
-        f"UPDATE {entry} AS e SET last_import_id = %s FROM {_STAGE} AS s "
-        f"WHERE {same_entry} AND e.last_import_id <> %s",
-        [imp.pk, source.pk, imp.pk],
-    )
-    counts["unchanged"] = cursor.rowcount
-    cursor.execute(
         f"INSERT INTO {entry} ({', '.join(_STAGED[1:])}, created_at, updated_at, source_id, "
-        "active, last_import_id, screen_import_id) "
-        f"SELECT {', '.join(f's.{name}' for name in _STAGED[1:])}, %s, %s, %s, TRUE, %s, %s "
+        "active, screen_import_id) "
+        f"SELECT {', '.join(f's.{name}' for name in _STAGED[1:])}, %s, %s, %s, TRUE, %s "
         f"FROM {_STAGE} AS s WHERE NOT EXISTS (SELECT 1 FROM {entry} AS e WHERE {same_entry}) "
         "ORDER BY s.number",
-        [now, now, source.pk, imp.pk, imp.pk, source.pk],
+        [now, now, source.pk, imp.pk, source.pk],
     )
     counts["added"] = cursor.rowcount
+    counts["unchanged"] = (
+        counts["rows"] - counts["duplicates"] - counts["changed"] - counts["added"]
+    )
+    cursor.execute(
+        f"UPDATE {entry} AS e SET active = FALSE, retired_at = %s "
+        "WHERE e.source_id = %s AND e.active "
+        f"AND NOT EXISTS (SELECT 1 FROM {_STAGE} AS s WHERE s.row_key = e.row_key)",
+        [now, source.pk],
+    )
+    counts["retired"] = cursor.rowcount
     cursor.execute(f"DROP TABLE {_STAGE}")
 
 
@@ -309,20 +314,15 @@ def watchlist_import(
             if not counts["rows"]:
                 raise ValidationError(_("The list has a header row but no data rows."))
             _merge(cursor, source=source, imp=imp, counts=counts)
-        retired = (
-            WatchlistEntry.objects.filter(source=source, active=True)
-            .exclude(last_import=imp)
-            .update(active=False, retired_at=timezone.now())
-        )
         engine.entry_variants_rebuild(screen_import_id=imp.pk)
         imp.rows = counts["rows"]
         imp.added = counts["added"]
         imp.changed = counts["changed"]
         imp.unchanged = counts["unchanged"]
-        imp.retired = retired
+        imp.retired = counts["retired"]
         imp.save()
         ImportFile.objects.filter(pk=import_file.pk).update(
-            status=ImportFile.Status.IMPORTED, summary={**counts, "retired": retired}
+            status=ImportFile.Status.IMPORTED, summary=counts
         )
         if counts["added"] or counts["changed"]:
             screening_run_start(trigger=ScreeningRun.Trigger.IMPORT, watchlist_import=imp)

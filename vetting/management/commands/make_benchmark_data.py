@@ -269,7 +269,6 @@ class Command(BaseCommand):
                 "{}",
                 True,
                 imp.pk,
-                imp.pk,
             )
 
         _write(
@@ -285,7 +284,6 @@ class Command(BaseCommand):
                 "description",
                 "raw",
                 "active",
-                "last_import_id",
                 "screen_import_id",
             ],
             (entry(i) for i in range(entries)),
