@@ -410,7 +410,10 @@ class ImportFile(TimeStampedModel):
         ATTENDANCE = "attendance", _("Attendance sign-in sheet")
 
     class Status(models.TextChoices):
+        # A worker reads the whole of a big file (watchlists): the page polls meanwhile.
+        CHECKING = "checking", _("Being checked")
         PREVIEWED = "previewed", _("Previewed")
+        IMPORTING = "importing", _("Being imported")
         IMPORTED = "imported", _("Imported")
         FAILED = "failed", _("Failed")
 

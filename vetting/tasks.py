@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from vetting.models import ScreeningRun
-from vetting.services import screening
+from vetting.services import screening, watchlists
 
 
 @shared_task
@@ -26,3 +26,13 @@ def screening_subject_screen(subject_kind: str, subject_id: int) -> None:
 def screening_runs_resume_stalled() -> None:
     """Watchdog (beat): re-enqueue the chunks of runs whose worker died."""
     screening.screening_runs_resume_stalled()
+
+
+@shared_task
+def watchlist_check(import_file_id: int) -> None:
+    watchlists.watchlist_stored_check(import_file_id=import_file_id)
+
+
+@shared_task
+def watchlist_import(import_file_id: int, actor_id: int) -> None:
+    watchlists.watchlist_stored_import(import_file_id=import_file_id, actor_id=actor_id)

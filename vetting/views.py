@@ -6,14 +6,10 @@ township reviewers see the hits and removal cases of their townships, read-only;
 joint-review departments see none (403). Viewing hits is written to the access log.
 """
 
-import logging
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import DatabaseError
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,8 +21,7 @@ from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
-from cadres.services import access_log_append, import_file_store
-from cadres.spreadsheets import IMPORT_WRITE_FAILED
+from cadres.services import access_log_append
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting.filters import HitFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
@@ -35,8 +30,6 @@ from vetting.selectors import hits_with_related
 from vetting.services import removal, review, screening, watchlists
 
 PAGE_SIZE = 25
-
-logger = logging.getLogger(__name__)
 
 
 def _require(user, perm: str) -> None:
@@ -256,26 +249,17 @@ def watchlist_upload(request):
     _require(request.user, "vetting.import_watchlist")
     form = WatchlistUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            # Checked before it is kept: a bad file leaves nothing behind.
-            check = watchlists.watchlist_file_check(source=upload)
+            record, _earlier = watchlists.watchlist_upload(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                source_name=form.cleaned_data["source"],
+                kind=form.cleaned_data["kind"],
+            )
         except ValidationError as error:
-            form.add_error("file", error)
+            form.add_error(None if hasattr(error, "error_dict") else "file", error)
         else:
-            if not check.ok:
-                return render(
-                    request,
-                    "vetting/watchlist_preview.html",
-                    {"check": check, "form": form, "record": None},
-                )
-            record, _earlier = import_file_store(
-                actor=request.user, upload=upload, kind=ImportFile.Kind.WATCHLIST
-            )
-            query = urlencode(
-                {"source": form.cleaned_data["source"], "kind": form.cleaned_data["kind"]}
-            )
-            return redirect(f"{reverse('vetting:watchlist_preview', args=[record.pk])}?{query}")
+            return redirect("vetting:watchlist_preview", pk=record.pk)
     return render(request, "vetting/watchlist_upload.html", {"form": form})
 
 
@@ -287,33 +271,31 @@ def _watchlist_file(user, pk: int) -> ImportFile:
 
 @login_required
 def watchlist_preview(request, pk: int):
+    """The uploaded list's page: checking, its preview to confirm, importing, the outcome.
+
+    While a worker reads or imports the file, the status part polls itself (htmx).
+    """
     _require(request.user, "vetting.import_watchlist")
     record = _watchlist_file(request.user, pk)
-    form = WatchlistUploadForm(
-        initial={"source": request.GET.get("source", ""), "kind": request.GET.get("kind", "")}
-    )
-    earlier = (
+    summary = record.summary
+    context = {
+        "record": record,
+        "summary": summary,
+        "kind_label": dict(WatchlistSource.Kind.choices).get(summary.get("kind"), ""),
+        "run": ScreeningRun.objects.filter(watchlist_import=summary.get("import")).first()
+        if summary.get("import")
+        else None,
+    }
+    if request.htmx:
+        return render(request, "vetting/_watchlist_status.html", context)
+    context["earlier"] = (
         ImportFile.objects.filter(
             kind=record.kind, sha256=record.sha256, created_at__lt=record.created_at
         )
         .order_by("-created_at")
         .first()
     )
-    with record.file.open("rb") as handle:
-        check = watchlists.watchlist_file_check(source=handle)
-    return render(
-        request,
-        "vetting/watchlist_preview.html",
-        {
-            "check": check,
-            "record": record,
-            "earlier": earlier,
-            "source": request.GET.get("source", ""),
-            "kind": request.GET.get("kind", ""),
-            "kind_label": dict(WatchlistSource.Kind.choices).get(request.GET.get("kind", ""), ""),
-            "form": form,
-        },
-    )
+    return render(request, "vetting/watchlist_preview.html", context)
 
 
 @login_required
@@ -321,42 +303,12 @@ def watchlist_preview(request, pk: int):
 def watchlist_confirm(request, pk: int):
     _require(request.user, "vetting.import_watchlist")
     record = _watchlist_file(request.user, pk)
-    if record.status == ImportFile.Status.IMPORTED:
-        messages.info(request, _("This file has already been imported."))
-        return redirect("vetting:watchlist_list")
     try:
-        imp = watchlists.watchlist_import(
-            actor=request.user,
-            import_file=record,
-            source_name=request.POST.get("source", ""),
-            kind=request.POST.get("kind", ""),
-        )
+        watchlists.watchlist_import_start(actor=request.user, import_file=record)
     except ValidationError as error:
-        for message in error.messages[:20]:
+        for message in error.messages:
             messages.error(request, message)
-        return redirect("vetting:watchlist_list")
-    except DatabaseError:
-        logger.exception("watchlist import of file %s failed in the database", record.pk)
-        messages.error(request, IMPORT_WRITE_FAILED)
-        return redirect("vetting:watchlist_list")
-    messages.success(
-        request,
-        _(
-            "%(rows)d rows imported: %(added)d added, %(changed)d changed, "
-            "%(unchanged)d unchanged, %(retired)d retired."
-        )
-        % {
-            "rows": imp.rows,
-            "added": imp.added,
-            "changed": imp.changed,
-            "unchanged": imp.unchanged,
-            "retired": imp.retired,
-        },
-    )
-    run = imp.runs.first()
-    if run is not None:
-        return redirect("vetting:run_detail", pk=run.pk)
-    return redirect("vetting:watchlist_list")
+    return redirect("vetting:watchlist_preview", pk=record.pk)
 
 
 # Removal cases ------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_reviewers_and_departments_approve_and_the_candidate_becomes_a_cadre(ui)
 
 @pytest.mark.worker
 def test_a_watchlist_import_hits_a_serving_cadre_and_the_district_confirms_it(
-    ui, celery_worker_process, district_reviewer
+    ui, worker_stores_in_this_tests_uploads, celery_worker_process, district_reviewer
 ):
     person = cadre(name="王元", id_number=make_id_number(dt.date(1975, 4, 9), 11))
     switch_user(ui, district_reviewer)
@@ -181,8 +181,11 @@ def test_a_watchlist_import_hits_a_serving_cadre_and_the_district_confirms_it(
     ui.get_by_label("名单名称").fill("区纪委监委处分名单")
     ui.get_by_label("名单类别").select_option("party_discipline")
     ui.get_by_role("button", name="上传并预览").click()
-    expect(ui.get_by_text("读取1行。")).to_be_visible()
+    # The worker reads the file, then imports it; the page polls meanwhile (htmx).
+    expect(ui.get_by_text("读取1行。")).to_be_visible(timeout=60_000)
     ui.get_by_role("button", name="确认导入").click()
+    expect(ui.get_by_role("heading", name="名单已导入")).to_be_visible(timeout=60_000)
+    ui.get_by_role("link", name="查看新增条目的排查进度").click()
 
     # The run page polls its progress (htmx) while the worker screens.
     progress = ui.locator("#run-progress")
@@ -200,8 +203,9 @@ def test_a_watchlist_import_hits_a_serving_cadre_and_the_district_confirms_it(
 
 @pytest.fixture
 def worker_stores_in_this_tests_uploads(monkeypatch, settings):
-    """The worker writes the workbook where its own settings say, <DJANGO_VAR_DIR>/uploads:
-    point that at this test's upload folder (isolated_uploads), keeping the broker folder.
+    """The worker reads uploads and writes workbooks where its own settings say,
+    <DJANGO_VAR_DIR>/uploads: point that at this test's upload folder (isolated_uploads),
+    keeping the broker folder.
 
     Requested before celery_worker_process, whose worker inherits this environment.
     """

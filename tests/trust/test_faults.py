@@ -36,7 +36,7 @@ from vetting.models import (
     WatchlistImport,
     WatchlistSource,
 )
-from vetting.services import screening
+from vetting.services import screening, watchlists
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -273,7 +273,9 @@ def test_roster_import_failing_in_the_database_leaves_nothing(client, staff):
 
 
 @pytest.mark.django_db
-def test_watchlist_import_failing_in_the_database_leaves_nothing(client, district_reviewer):
+def test_watchlist_import_failing_in_the_database_leaves_nothing(
+    client, district_reviewer, django_capture_on_commit_callbacks
+):
     client.force_login(district_reviewer)
     list_name = {"source": "纪委名单", "kind": WatchlistSource.Kind.PARTY_DISCIPLINE}
     import_list(
@@ -291,25 +293,41 @@ def test_watchlist_import_failing_in_the_database_leaves_nothing(client, distric
     ]
     # The first entry changes, the second leaves the list (retired), six are new.
     rows.append({"name": "赵一", "birth_date": "1966-06-06", "measure": "开除党籍"})
-    response = client.post(
-        reverse("vetting:watchlist_upload"), {"file": upload(workbook_bytes(rows)), **list_name}
-    )
+    with django_capture_on_commit_callbacks():
+        response = client.post(
+            reverse("vetting:watchlist_upload"), {"file": upload(workbook_bytes(rows)), **list_name}
+        )
     record = client.get(response.url).context["record"]
+    confirm = reverse("vetting:watchlist_confirm", args=[record.pk])
+    # The worker's part of the page's import, done here.
+    watchlists.watchlist_stored_check(import_file_id=record.pk)
+    with django_capture_on_commit_callbacks():
+        client.post(confirm)
     before = database_state()
     entries_before = list(WatchlistEntry.objects.order_by("pk").values())
 
     # The name variants are derived last, after every entry is written.
     with database_refuses_inserts(EntryNameVariant, after=3):
-        response = client.post(reverse("vetting:watchlist_confirm", args=[record.pk]), list_name)
-        assert any(FAILED in message for message in error_messages(response))
-    assert database_state() == before
+        watchlists.watchlist_stored_import(import_file_id=record.pk, actor_id=district_reviewer.pk)
     assert list(WatchlistEntry.objects.order_by("pk").values()) == entries_before
-
-    client.post(reverse("vetting:watchlist_confirm", args=[record.pk]), list_name)
+    after = database_state()
+    _pk, status, summary = after["files"].pop()
+    _pk, _status, summary_before = before["files"].pop()
+    assert status == ImportFile.Status.PREVIEWED
+    assert FAILED in summary.pop("import_error")
+    assert summary == summary_before
+    assert after == before
+    # The page says so, and the file can be confirmed again.
+    assert FAILED in client.get(response.url).text
+    with django_capture_on_commit_callbacks():
+        client.post(confirm)
+    watchlists.watchlist_stored_import(import_file_id=record.pk, actor_id=district_reviewer.pk)
     imp = WatchlistImport.objects.latest("pk")
     assert (imp.rows, imp.added, imp.changed, imp.retired) == (7, 6, 1, 1)
     assert WatchlistEntry.objects.filter(active=True).count() == 7
-    assert ImportFile.objects.get(pk=record.pk).status == ImportFile.Status.IMPORTED
+    record.refresh_from_db()
+    assert record.status == ImportFile.Status.IMPORTED
+    assert "import_error" not in record.summary
 
 
 @pytest.mark.django_db

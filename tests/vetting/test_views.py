@@ -10,6 +10,7 @@ from cadres.models import AccessLogEntry, ImportFile
 from tests.factories import VillageFactory, cadre, make_id_number, township
 from tests.vetting.factories import import_list, run_inline, upload, workbook_bytes
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistEntry, WatchlistSource
+from vetting.services import watchlists
 
 pytestmark = pytest.mark.django_db
 
@@ -132,37 +133,93 @@ def test_staff_may_not_dismiss_in_bulk(client, staff, hits):
     assert response.status_code == 403
 
 
-def test_import_page_previews_then_imports(client, district_reviewer):
-    login(client, district_reviewer)
-    content = workbook_bytes([{"name": "某某", "birth_date": "1966-06-06", "measure": "开除党籍"}])
-    response = client.post(
+def _upload(client, content: bytes):
+    return client.post(
         reverse("vetting:watchlist_upload"),
         {"file": upload(content), "source": "纪委名单", "kind": "party_discipline"},
     )
-    assert response.status_code == 302
-    preview = client.get(response.url)
-    assert preview.context["check"].ok
-    record = preview.context["record"]
+
+
+def test_import_page_has_a_worker_check_then_import(
+    client, district_reviewer, django_capture_on_commit_callbacks
+):
+    login(client, district_reviewer)
+    number = make_id_number(BIRTH, 70)
+    content = workbook_bytes([{"name": "某某", "id_number": number, "measure": "开除党籍"}])
+    with django_capture_on_commit_callbacks() as sent:
+        response = _upload(client, content)
+    record = ImportFile.objects.get()
+    assert response.url == reverse("vetting:watchlist_preview", args=[record.pk])
+    assert (record.status, len(sent)) == ("checking", 1)
+    assert record.summary == {"source": "纪委名单", "kind": "party_discipline"}
+    # The page polls while the worker reads the file.
+    assert 'hx-trigger="every 2s"' in client.get(response.url).text
+
+    # What the worker does; a message delivered twice does no harm.
+    watchlists.watchlist_stored_check(import_file_id=record.pk)
+    watchlists.watchlist_stored_check(import_file_id=record.pk)
+    partial = client.get(response.url, HTTP_HX_REQUEST="true")
+    assert partial.templates[0].name == "vetting/_watchlist_status.html"
+    assert "hx-trigger" not in partial.text
+    assert "读取1行" in partial.text
+    assert "2205**********" + number[-4:] in partial.text
+    assert number not in partial.text
+    assert "确认导入" in partial.text
     assert not WatchlistEntry.objects.exists()
-    done = client.post(
-        reverse("vetting:watchlist_confirm", args=[record.pk]),
-        {"source": "纪委名单", "kind": "party_discipline"},
-    )
-    assert done.status_code == 302
+
+    confirm = reverse("vetting:watchlist_confirm", args=[record.pk])
+    with django_capture_on_commit_callbacks() as sent:
+        assert client.post(confirm).url == response.url
+    record.refresh_from_db()
+    assert (record.status, len(sent)) == ("importing", 1)
+    # A second click does not import twice.
+    with django_capture_on_commit_callbacks() as sent:
+        again = client.post(confirm, follow=True)
+    assert not sent
+    assert "只有检查无误的文件才能导入" in again.text
+
+    watchlists.watchlist_stored_import(import_file_id=record.pk, actor_id=district_reviewer.pk)
+    watchlists.watchlist_stored_import(import_file_id=record.pk, actor_id=district_reviewer.pk)
     assert WatchlistEntry.objects.count() == 1
-    assert ImportFile.objects.get().status == "imported"
+    record.refresh_from_db()
+    assert record.status == "imported"
+    page = client.get(response.url)
+    run = ScreeningRun.objects.get(watchlist_import__import_file=record)
+    assert "名单已导入" in page.text
+    assert reverse("vetting:run_detail", args=[run.pk]) in page.text
 
 
-def test_import_page_shows_row_errors_and_keeps_nothing(client, district_reviewer):
+def test_import_page_shows_row_errors_and_keeps_no_file(
+    client, district_reviewer, django_capture_on_commit_callbacks
+):
     login(client, district_reviewer)
     content = workbook_bytes([{"name": "某某", "id_number": 220502197101010011.0}])
-    page = client.post(
-        reverse("vetting:watchlist_upload"),
-        {"file": upload(content), "source": "纪委名单", "kind": "party_discipline"},
-    )
+    with django_capture_on_commit_callbacks():
+        response = _upload(client, content)
+    record = ImportFile.objects.get()
+    watchlists.watchlist_stored_check(import_file_id=record.pk)
+    record.refresh_from_db()
+    assert record.status == "failed"
+    assert not record.file
+    page = client.get(response.url)
+    assert "第3行" in page.text
+    assert "身份证号" in page.text
+    assert "没有写入名单，文件也未保留" in page.text
+    with django_capture_on_commit_callbacks() as sent:
+        client.post(reverse("vetting:watchlist_confirm", args=[record.pk]))
+    assert not sent
+    assert not WatchlistEntry.objects.exists()
+
+
+def test_import_page_refuses_an_unreadable_file_at_once(client, district_reviewer):
+    login(client, district_reviewer)
+    page = _upload(client, b"not a workbook at all")
     assert page.status_code == 200
-    assert page.context["check"].error_count == 1
-    assert "身份证号" in page.content.decode()
+    assert page.context["form"].errors
+    no_name = workbook_bytes([{"id_number": "x"}], header=["身份证号"])
+    page = _upload(client, no_name)
+    assert page.status_code == 200
+    assert "姓名" in str(page.context["form"].errors)
     assert not ImportFile.objects.exists()
 
 

@@ -29,7 +29,7 @@ STALL = dt.timedelta(minutes=10)
 logger = logging.getLogger(__name__)
 
 
-def _send(task, *args) -> bool:
+def task_send(task, *args) -> bool:
     """Hand a task to the broker after the work it follows has committed.
 
     With the broker down, the user's save must not turn into a server error: the run is
@@ -48,7 +48,7 @@ def _enqueue_chunks(chunk_ids: list[int]) -> None:
     from vetting.tasks import screening_chunk_execute  # tasks import this module
 
     for chunk_id in chunk_ids:
-        if not _send(screening_chunk_execute, chunk_id):
+        if not task_send(screening_chunk_execute, chunk_id):
             return  # the rest would fail the same way, each after its own retries
 
 
@@ -216,4 +216,4 @@ def screening_person_enqueue(*, subject_kind: str, subject_id: int) -> None:
     """Screen a person or relative once the current transaction commits (register signals)."""
     from vetting.tasks import screening_subject_screen as task
 
-    transaction.on_commit(lambda: _send(task, str(subject_kind), subject_id))
+    transaction.on_commit(lambda: task_send(task, str(subject_kind), subject_id))

@@ -13,18 +13,22 @@ the file size.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Sex
+from cadres.identity import mask_id_number
 from cadres.models import ImportFile
 from cadres.services import identity_values, import_file_store, name_keys_refresh
 from cadres.spreadsheets import (
+    IMPORT_WRITE_FAILED,
     Column,
     RowError,
     SpreadsheetError,
@@ -36,7 +40,9 @@ from cadres.spreadsheets import (
 from vetting import engine
 from vetting.bulk import insert_rows
 from vetting.models import ScreeningRun, WatchlistEntry, WatchlistImport, WatchlistSource
-from vetting.services.screening import screening_run_start
+from vetting.services.screening import screening_run_start, task_send
+
+logger = logging.getLogger(__name__)
 
 # Errors kept for display; the count is always complete.
 MAX_ERRORS_SHOWN = 200
@@ -275,6 +281,16 @@ def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dic
     cursor.execute(f"DROP TABLE {_STAGE}")
 
 
+def _list_name(source_name: str, kind: str) -> str:
+    """The list's name, stripped; ValidationError by field for a missing name or kind."""
+    source_name = source_name.strip()
+    if not source_name:
+        raise ValidationError({"source": _("Name the list.")})
+    if kind not in WatchlistSource.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of list.")})
+    return source_name
+
+
 def watchlist_import(
     *, actor, import_file: ImportFile, source_name: str, kind: str
 ) -> WatchlistImport:
@@ -285,11 +301,7 @@ def watchlist_import(
     run screens the new and changed entries against everyone.
     """
     _require_importer(actor)
-    source_name = source_name.strip()
-    if not source_name:
-        raise ValidationError({"source": _("Name the list.")})
-    if kind not in WatchlistSource.Kind.values:
-        raise ValidationError({"kind": _("Choose the kind of list.")})
+    source_name = _list_name(source_name, kind)
     with transaction.atomic():
         source, _created = WatchlistSource.objects.select_for_update().get_or_create(
             name=source_name, defaults={"kind": kind}
@@ -322,7 +334,8 @@ def watchlist_import(
         imp.retired = counts["retired"]
         imp.save()
         ImportFile.objects.filter(pk=import_file.pk).update(
-            status=ImportFile.Status.IMPORTED, summary=counts
+            status=ImportFile.Status.IMPORTED,
+            summary={**import_file.summary, **counts, "import": imp.pk},
         )
         if counts["added"] or counts["changed"]:
             screening_run_start(trigger=ScreeningRun.Trigger.IMPORT, watchlist_import=imp)
@@ -356,3 +369,135 @@ def watchlist_entries_refresh_name_keys() -> int:
     changed = name_keys_refresh(WatchlistEntry)
     engine.entry_variants_rebuild(entry_ids=changed)
     return len(changed)
+
+
+# The import page: a worker reads and imports, the page polls -----------------------
+# A list of a million rows takes minutes to read and longer to import: far more than a web
+# request may last. The upload is refused at once only when its header cannot be read.
+
+
+def watchlist_upload(
+    *, actor, upload, source_name: str, kind: str
+) -> tuple[ImportFile, ImportFile | None]:
+    """Keep an uploaded list and have a worker check every row of it for the preview.
+
+    A file that is not a workbook, or whose header row or name column cannot be found, is
+    refused here and nothing is kept. Returns (the stored file, the latest earlier upload
+    of the same content or None).
+    """
+    _require_importer(actor)
+    source_name = _list_name(source_name, kind)
+    rows = _rows(upload)
+    first = next(rows, None)
+    rows.close()
+    if first is None:
+        raise ValidationError(_("The list has a header row but no data rows."))
+    upload.seek(0)
+    with transaction.atomic():
+        record, earlier = import_file_store(
+            actor=actor, upload=upload, kind=ImportFile.Kind.WATCHLIST
+        )
+        record.status = ImportFile.Status.CHECKING
+        record.summary = {"source": source_name, "kind": kind}
+        record.save(update_fields=["status", "summary"])
+        _hand_to_worker(record, "watchlist_check")
+    return record, earlier
+
+
+def _hand_to_worker(record: ImportFile, task_name: str, *args) -> None:
+    from vetting import tasks  # tasks import this module
+
+    def send() -> None:
+        if not task_send(getattr(tasks, task_name), record.pk, *args):
+            _fail(
+                record, [_("The background service is not available: upload the file again later.")]
+            )
+
+    transaction.on_commit(send)
+
+
+def _fail(record: ImportFile, messages: list[str], **summary) -> None:
+    """The file's outcome is a failure: its messages are kept for its page, not the file."""
+    if record.file:
+        record.file.delete(save=False)
+    record.status = ImportFile.Status.FAILED
+    record.summary = {
+        **record.summary,
+        "errors": messages,
+        "error_count": len(messages),
+        **summary,
+    }
+    record.save(update_fields=["status", "summary", "file"])
+
+
+def _sample_row(row: ParsedRow) -> dict:
+    """A previewed row as the file's summary keeps it: masked, dates as text."""
+    v = row.values
+    return {
+        "number": row.number,
+        "name": v["name"],
+        "id_number": mask_id_number(v["id_number"]),
+        **{name: v[name].isoformat() if v[name] else "" for name in ("birth_date", "decided_on")},
+        "measure": v["measure"],
+        "deciding_body": v["deciding_body"],
+    }
+
+
+def watchlist_stored_check(*, import_file_id: int) -> None:
+    """The worker's reading of a stored list: its rows, errors and a sample, kept for the page."""
+    record = ImportFile.objects.get(pk=import_file_id)
+    if record.status != ImportFile.Status.CHECKING:
+        return  # a message delivered again after the check was done
+    try:
+        with record.file.open("rb") as handle:
+            check = watchlist_file_check(source=handle)
+    except ValidationError as error:
+        _fail(record, error.messages)
+        return
+    if not check.ok:
+        errors = [str(error) for error in check.errors]
+        _fail(record, errors, rows=check.rows, error_count=check.error_count)
+        return
+    record.summary = {
+        **record.summary,
+        "rows": check.rows,
+        "sample": [_sample_row(row) for row in check.sample],
+    }
+    record.status = ImportFile.Status.PREVIEWED
+    record.save(update_fields=["status", "summary"])
+
+
+def watchlist_import_start(*, actor, import_file: ImportFile) -> None:
+    """Confirm a previewed list: a worker imports it."""
+    _require_importer(actor)
+    with transaction.atomic():
+        record = ImportFile.objects.select_for_update().get(pk=import_file.pk)
+        if record.status != ImportFile.Status.PREVIEWED:
+            raise ValidationError(_("Only a file checked without errors can be imported."))
+        record.status = ImportFile.Status.IMPORTING
+        record.summary.pop("import_error", None)
+        record.save(update_fields=["status", "summary"])
+        _hand_to_worker(record, "watchlist_import", actor.pk)
+
+
+def watchlist_stored_import(*, import_file_id: int, actor_id: int) -> None:
+    """The worker's import of a confirmed list, its outcome kept for the file's page."""
+    record = ImportFile.objects.get(pk=import_file_id)
+    if record.status != ImportFile.Status.IMPORTING:
+        return  # a message delivered again after the import was done
+    actor = get_user_model().objects.get(pk=actor_id)
+    try:
+        watchlist_import(
+            actor=actor,
+            import_file=record,
+            source_name=record.summary["source"],
+            kind=record.summary["kind"],
+        )
+    except ValidationError as error:
+        _fail(record, error.messages)
+    except DatabaseError:
+        # Nothing was written and the file is sound: it stays ready to be confirmed again.
+        logger.exception("watchlist import of file %s failed in the database", record.pk)
+        record.status = ImportFile.Status.PREVIEWED
+        record.summary = {**record.summary, "import_error": str(IMPORT_WRITE_FAILED)}
+        record.save(update_fields=["status", "summary"])
