@@ -28,8 +28,7 @@ from cadres.services import (
 )
 from dongchang.accounts.roles import Role
 from vetting.models import CandidateCase, Checkpoint, WatchlistSource
-from vetting.services import candidates
-from vetting.services.watchlists import watchlist_import_upload
+from vetting.services import candidates, watchlists
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
 
@@ -523,16 +522,6 @@ def _advance(case, goal: str, *, staff, reviewer, users) -> None:
 
 # Demo watchlists ----------------------------------------------------------------
 
-WATCHLIST_HEADER = [
-    "姓名",
-    "身份证号",
-    "性别",
-    "出生日期",
-    "处分种类",
-    "决定机关",
-    "决定日期",
-    "简要情况",
-]
 DISCIPLINE_LIST = "区纪委监委党纪政务处分人员名单（演示）"
 GANG_LIST = "公安分局涉黑涉恶人员名单（演示）"
 STRANGERS_PER_LIST = 12
@@ -590,7 +579,7 @@ def _workbook(title: str, rows: list[list]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("名单")
     sheet.append([title])
-    sheet.append(WATCHLIST_HEADER)
+    sheet.append([column.label for column in watchlists.COLUMNS])
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -699,7 +688,7 @@ def load_watchlists(today: dt.date | None = None) -> int:
     for name, (kind, rows) in lists.items():
         if WatchlistSource.objects.filter(name=name).exists():
             continue
-        watchlist_import_upload(
+        watchlists.watchlist_import_upload(
             actor=reviewer,
             upload=ContentFile(_workbook(name, rows), name=f"{name}.xlsx"),
             source_name=name,
