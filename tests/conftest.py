@@ -202,6 +202,11 @@ def celery_worker_process(reference_data, celery_broker_url):
             self.process.wait()
             self.process = start()
 
+        def restart_if_exited(self) -> None:
+            """What the worker's process supervisor does in production (README)."""
+            if self.process.poll() is not None:
+                self.process = start()
+
     yield Worker()
     for process in processes:
         if process.poll() is None:
