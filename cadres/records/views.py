@@ -306,6 +306,10 @@ def change_create(request, post_pk):
         scope(Post.objects.select_related("person", "village__township"), request.user),
         pk=post_pk,
     )
+    live = post.secretary_changes.filter(status__in=services.LIVE_CHANGE).first()
+    if live is not None:
+        messages.info(request, _("A change request for this secretary is already in progress."))
+        return redirect("cadres:records:change_detail", live.pk)
     form = forms.SecretaryChangeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and (
         change := submit(

@@ -277,8 +277,9 @@ POLICIES = {
         own="login 302 302 403 403 200", other="login 404 404 403 403 200"
     ),
     # Secretary change requests: the township (staff and reviewers) asks, the district
-    # reviewer and the system administrator decide; the department has no access.
-    "TOWNSHIP_ASK": side_policy(own="login 200 200 403 403 403", other="login 404 404 403 403 403"),
+    # reviewer and the system administrator decide; the department has no access. The world's
+    # secretary has a request in progress, so the request form sends the township to it.
+    "TOWNSHIP_ASK": side_policy(own="login 302 302 403 403 403", other="login 404 404 403 403 403"),
     "DISTRICT_DECIDES_READ": side_policy(
         own="login 200 200 200 403 200", other="login 404 404 200 403 200"
     ),
