@@ -508,5 +508,7 @@ from cadres.records.models import (  # noqa: E402, F401 — Django loads models 
     ProgressDocument,
     ProjectProgress,
     Recusal,
+    SecretaryChange,
+    SecretaryChangeDocument,
     SecretaryFiling,
 )

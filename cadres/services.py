@@ -304,6 +304,15 @@ def cadre_create(*, actor, person: dict, post: dict) -> Person:
     return created
 
 
+# 规范村党组织书记调整程序: the district approves a secretary's departure beforehand, so
+# only district roles hold this; townships send a records.SecretaryChange instead.
+END_SECRETARY_PERM = "cadres.end_secretary_post"
+
+
+def is_secretary_post(post: Post) -> bool:
+    return post.body == Post.Body.PARTY_BRANCH and post.title == Post.Title.SECRETARY
+
+
 @transaction.atomic
 def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "") -> Post:
     """End a post early or at term end; the apps above hear of it through ``post_ended``."""
@@ -312,6 +321,13 @@ def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "
     require_object(actor, post)
     if post.ended_on is not None:
         raise ValidationError(_("This post has already ended."))
+    if is_secretary_post(post) and not actor.has_perm(END_SECRETARY_PERM):
+        raise ValidationError(
+            _(
+                "A village party secretary's post ends only with the district's prior approval: "
+                "send a secretary change request under Management records."
+            )
+        )
     if ended_on < post.term_start:
         raise ValidationError({"ended_on": _("A post cannot end before its term starts.")})
     if reason not in Post.EndReason.values:

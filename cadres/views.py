@@ -217,6 +217,17 @@ def post_appoint(request, pk: int):
 @register_writer_required
 def post_end(request, pk: int):
     post = selectors.scoped_post(request.user, pk)
+    if (
+        post.ended_on is None
+        and services.is_secretary_post(post)
+        and not request.user.has_perm(services.END_SECRETARY_PERM)
+    ):
+        # The district approves a secretary's departure first: the township asks for it.
+        messages.info(
+            request,
+            _("A village party secretary leaves only with the district's prior approval."),
+        )
+        return redirect("cadres:records:change_create", post_pk=post.pk)
     form = PostEndForm(request.POST or None)
     if request.method == "POST" and submit(
         form, lambda data: services.post_end(actor=request.user, post=post, **data)

@@ -1,5 +1,5 @@
 """The demo district loaded by `make run`: villages, the demo accounts, the cadres, a few
-candidate vetting cases along the pipeline and two small watchlists."""
+candidate vetting cases along the pipeline, two small watchlists and two secretary changes."""
 
 import datetime as dt
 import io
@@ -9,13 +9,15 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Count
 from openpyxl import Workbook
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import check_character
-from cadres.models import Person, Post, Relative, Township, Village
+from cadres.models import Person, Post, Relative, SecretaryChange, Township, Village
+from cadres.records.services import secretary_change_decide, secretary_change_request
 from cadres.scoping import township_access_set
 from cadres.services import (
     cadre_create,
@@ -696,3 +698,61 @@ def load_watchlists(today: dt.date | None = None) -> int:
         )
         imported += 1
     return imported
+
+
+# Demo secretary changes --------------------------------------------------------------
+
+# (township code, village, township user, end reason, days until the planned end, reason,
+# proposed successor, approved)
+SECRETARY_CHANGES = [
+    ("220502100", "新开岭村", "jc_staff", Post.EndReason.RESIGNED, 30,
+     "本人因身体原因申请辞去村党组织书记职务，镇党委会议研究同意，拟报区委组织部审批。",
+     "村党组织副书记", False),
+    ("220502200", "前进村", "ht_staff", Post.EndReason.TRANSFERRED, 0,
+     "调任乡农业综合服务中心工作，乡党委会议研究同意。",
+     "拟从本村致富带头人中提名", True),
+]  # fmt: skip
+
+
+@transaction.atomic
+def load_secretary_changes(today: dt.date | None = None) -> int:
+    """One request awaiting the district and one approved (its village waits for the new
+    secretary and the filing); returns how many were added. A village that already has a
+    request is left alone. Asked by the township's demo staff, decided by the district."""
+    today = today or dt.date.today()
+    users = get_user_model().objects.in_bulk(["jc_staff", "ht_staff", "zzb"], field_name="username")
+    added = 0
+    for (
+        code,
+        village_name,
+        asker,
+        end_reason,
+        days,
+        reason,
+        successor,
+        approve,
+    ) in SECRETARY_CHANGES:
+        village = Village.objects.get(township__code=code, name=village_name)
+        if SecretaryChange.objects.filter(village=village).exists():
+            continue
+        post = Post.objects.serving(today).get(
+            village=village, body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY
+        )
+        minutes = SimpleUploadedFile(
+            "党委会议纪要.pdf", b"%PDF-1.4 demo", content_type="application/pdf"
+        )
+        change = secretary_change_request(
+            actor=users[asker],
+            post=post,
+            ends_on=today + dt.timedelta(days=days),
+            end_reason=end_reason,
+            reason=reason,
+            successor=successor,
+            documents=[minutes],
+        )
+        if approve:
+            secretary_change_decide(
+                actor=users["zzb"], change=change, approve=True, note="经部务会研究，同意。"
+            )
+        added += 1
+    return added

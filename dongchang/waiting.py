@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cadres.models import Village
+from cadres.models import SecretaryChange, Village
 from cadres.records import selectors as records
 from cadres.scoping import scope
 from supervision import selectors as supervision
@@ -50,6 +50,25 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 _("Villages whose party secretary is not filed"),
                 records.unfiled_villages(user).count(),
                 reverse("cadres:records:unfiled_list"),
+            )
+        )
+    changes = f"{reverse('cadres:records:change_list')}?status="
+    if user.has_perm("cadres.decide_secretarychange"):
+        requested = records.secretary_changes(user).filter(status=SecretaryChange.Status.REQUESTED)
+        items.append(
+            Waiting(
+                _("Secretary change requests awaiting approval"),
+                requested.count(),
+                changes + SecretaryChange.Status.REQUESTED,
+            )
+        )
+    if user.has_perm("cadres.change_secretarychange"):
+        returned = records.secretary_changes(user).filter(status=SecretaryChange.Status.RETURNED)
+        items.append(
+            Waiting(
+                _("Secretary change requests returned by the district"),
+                returned.count(),
+                changes + SecretaryChange.Status.RETURNED,
             )
         )
     if user.has_perm("cadres.view_personalreport"):

@@ -12,6 +12,7 @@ from cadres.records.models import (
     PersonalReport,
     PioneerProject,
     Recusal,
+    SecretaryChange,
     SecretaryFiling,
 )
 
@@ -52,6 +53,14 @@ class SecretaryFilingAdmin(ReadOnlyRecordAdmin):
     list_filter = ["status"]
     list_select_related = ["village", "person"]
     search_fields = ["filing_number", "person__name"]
+
+
+@admin.register(SecretaryChange)
+class SecretaryChangeAdmin(ReadOnlyRecordAdmin):
+    list_display = ["village", "person", "ends_on", "end_reason", "status"]
+    list_filter = ["status"]
+    list_select_related = ["village", "person"]
+    search_fields = ["person__name", "village__name"]
 
 
 @admin.register(PersonalReport)

@@ -15,6 +15,7 @@ from cadres.records.models import (
     PersonalReport,
     PioneerProject,
     Recusal,
+    SecretaryChange,
     SecretaryFiling,
 )
 
@@ -50,6 +51,14 @@ class SecretaryFilingFilter(RecordFilter):
 
     class Meta:
         model = SecretaryFiling
+        fields = ["status"]
+
+
+class SecretaryChangeFilter(RecordFilter):
+    search_fields = ("person__name", "village__name", "successor")
+
+    class Meta:
+        model = SecretaryChange
         fields = ["status"]
 
 

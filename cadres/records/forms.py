@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import Village
+from cadres.models import Post, Village
 from cadres.records.models import (
     DutyRoster,
     DutyShift,
@@ -103,6 +103,51 @@ class DecisionForm(forms.Form):
         if data.get("decision") == "return" and not data.get("reason", "").strip():
             self.add_error("reason", _("Say why it is returned."))
         return data
+
+
+class SecretaryChangeForm(forms.Form):
+    """The township's request to end a secretary's post; on a revision documents are optional."""
+
+    ends_on = forms.DateField(label=_("Planned end date"), widget=DATE)
+    end_reason = forms.ChoiceField(label=_("End reason"), choices=Post.EndReason.choices)
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Why the secretary leaves, and what the township party committee decided."),
+    )
+    successor = forms.CharField(
+        label=_("Proposed successor"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Optional. The successor is nominated as a candidate and vetted; the approval of "
+            "that case is the district's approval of the new secretary."
+        ),
+    )
+    documents = DocumentsField(
+        label=_("Documents"),
+        help_text=_("Township party committee minutes, resignation letter; 20 MB at most each."),
+    )
+
+    def __init__(self, *args, revision: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["documents"].required = not revision
+
+
+class ApprovalForm(DecisionForm):
+    """Approve, or return with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("confirm", _("Approve")), ("return", _("Return"))],
+        widget=forms.RadioSelect,
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class PersonalReportForm(forms.Form):

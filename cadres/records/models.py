@@ -131,6 +131,103 @@ class FilingDocument(StoredDocument):
         verbose_name_plural = _("filing documents")
 
 
+class SecretaryChange(TimeStampedModel):
+    """The township's request to end a village party secretary's post, which the district
+    approves beforehand (规范村党组织书记调整程序); the successor comes through vetting."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting district approval")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    township_lookup = "village__township"
+
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="secretary_changes", verbose_name=_("village")
+    )
+    post = models.ForeignKey(
+        Post, models.PROTECT, related_name="secretary_changes", verbose_name=_("secretary post")
+    )
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="secretary_changes", verbose_name=_("secretary")
+    )
+    ends_on = models.DateField(_("planned end date"))
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=Post.EndReason.choices)
+    reason = models.TextField(_("reason for the change"))
+    successor = models.CharField(_("proposed successor"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("secretary change request")
+        verbose_name_plural = _("secretary change requests")
+        constraints = [
+            # One request in progress per post; a returned one is revised, not doubled.
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=Q(status__in=["requested", "returned"]),
+                name="secretarychange_one_live_per_post",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(decision_note=""),
+                name="secretarychange_returned_has_note",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""),
+                name="secretarychange_withdrawn_has_reason",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="secretarychange_has_reason"),
+        ]
+        indexes = [
+            # The district's queue and the townships' returned requests, oldest first.
+            models.Index(fields=["status", "created_at"], name="secretarychange_status_idx"),
+        ]
+        permissions = [
+            ("decide_secretarychange", _("Can approve or return secretary change requests")),
+            ("end_secretary_post", _("Can end a village party secretary's post")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village.name} {self.person.name}"
+
+
+class SecretaryChangeDocument(StoredDocument):
+    township_lookup = "change__village__township"
+
+    change = models.ForeignKey(
+        SecretaryChange,
+        models.CASCADE,
+        related_name="documents",
+        verbose_name=_("secretary change request"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("secretary change document")
+        verbose_name_plural = _("secretary change documents")
+
+
 # 2. 个人事项报告 ------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from cadres.records.models import (
     PersonalReport,
     PioneerProject,
     Recusal,
+    SecretaryChange,
     SecretaryFiling,
 )
 from cadres.scoping import scope, user_townships
@@ -36,6 +37,10 @@ def unfiled_villages(user):
         status=SecretaryFiling.Status.RETURNED
     )
     last_filing = SecretaryFiling.objects.filter(post=OuterRef("secretary_post")).order_by("-pk")
+    # After an approved change the village waits for its new secretary, and then for the filing.
+    approved_change = SecretaryChange.objects.filter(
+        village=OuterRef("pk"), status=SecretaryChange.Status.APPROVED
+    )
     return (
         scope(Village.objects.select_related("township"), user)
         .annotate(
@@ -44,9 +49,26 @@ def unfiled_villages(user):
             secretary_since=Subquery(secretary_posts.values("term_start")[:1]),
             last_filing_status=Subquery(last_filing.values("status")[:1]),
         )
-        .filter(secretary_post__isnull=False)
+        .filter(Q(secretary_post__isnull=False) | Exists(approved_change))
         .exclude(Exists(live_filing))
     )
+
+
+def secretary_changes(user):
+    return scope(SecretaryChange.objects.select_related("village__township", "person"), user)
+
+
+def village_filing_state(village: Village) -> dict:
+    """The village's serving secretary today and that post's live filing (None when absent):
+    what a change request's page shows once the district has approved it."""
+    post = (
+        Post.objects.serving()
+        .filter(village=village, body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY)
+        .select_related("person")
+        .first()
+    )
+    filing = post.filings.exclude(status=SecretaryFiling.Status.RETURNED).first() if post else None
+    return {"post": post, "filing": filing}
 
 
 def personal_reports(user):
@@ -167,6 +189,7 @@ def person_records(person: Person, user) -> dict:
     """Everything of the management records about one person, for the profile page."""
     return {
         "filings": filings(user).filter(person=person),
+        "secretary_changes": secretary_changes(user).filter(person=person),
         "reports": personal_reports(user).filter(person=person),
         "duties": scope(person.duty_shifts.select_related("roster__village"), user).order_by(
             "-date"

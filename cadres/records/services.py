@@ -32,10 +32,18 @@ from cadres.records.models import (
     ProgressDocument,
     ProjectProgress,
     Recusal,
+    SecretaryChange,
+    SecretaryChangeDocument,
     SecretaryFiling,
 )
 from cadres.scoping import require_object, require_township
-from cadres.services import DERIVED_FIELDS, identity_values, require_perm
+from cadres.services import (
+    DERIVED_FIELDS,
+    identity_values,
+    is_secretary_post,
+    post_end,
+    require_perm,
+)
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -153,6 +161,151 @@ def secretary_filing_decide(
     filing.decided_at = timezone.now()
     filing.save()
     return filing
+
+
+# 1a. Secretary change (规范村党组织书记调整程序) ---------------------------------
+
+LIVE_CHANGE = (SecretaryChange.Status.REQUESTED, SecretaryChange.Status.RETURNED)
+
+
+def _check_change(*, post: Post, ends_on: dt.date, end_reason: str, reason: str) -> str:
+    """What a request must say; returns the reason stripped."""
+    if ends_on < post.term_start:
+        raise ValidationError(
+            {
+                "ends_on": _("The post cannot end before its term starts (%(date)s).")
+                % {"date": post.term_start}
+            }
+        )
+    if end_reason not in Post.EndReason.values:
+        raise ValidationError({"end_reason": _("Choose why the post ends.")})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the change.")})
+    return reason
+
+
+@transaction.atomic
+def secretary_change_request(
+    *,
+    actor,
+    post: Post,
+    ends_on: dt.date,
+    end_reason: str,
+    reason: str,
+    successor: str = "",
+    documents: Iterable[UploadedFile] = (),
+) -> SecretaryChange:
+    """The township asks the district to approve the end of a serving secretary's post."""
+    require_perm(actor, "cadres.add_secretarychange")
+    post = Post.objects.select_for_update().select_related("village").get(pk=post.pk)
+    require_object(actor, post)
+    if not is_secretary_post(post) or post.ended_on is not None:
+        raise ValidationError(
+            {"post": _("Only a serving village party secretary's post can be changed this way.")}
+        )
+    reason = _check_change(post=post, ends_on=ends_on, end_reason=end_reason, reason=reason)
+    if post.secretary_changes.filter(status__in=LIVE_CHANGE).exists():
+        raise ValidationError(_("A change request for this secretary is already in progress."))
+    documents = list(documents)
+    if not documents:
+        raise ValidationError({"documents": _("Attach at least one document.")})
+    change = SecretaryChange(
+        village=post.village,
+        post=post,
+        person_id=post.person_id,
+        ends_on=ends_on,
+        end_reason=end_reason,
+        reason=reason,
+        successor=successor.strip(),
+        requested_by=actor,
+    )
+    change._history_user = actor
+    change.save()
+    _store_documents(SecretaryChangeDocument, actor=actor, files=documents, change=change)
+    return change
+
+
+def _locked_change(actor, change: SecretaryChange) -> SecretaryChange:
+    change = SecretaryChange.objects.select_for_update().get(pk=change.pk)
+    require_object(actor, change)
+    return change
+
+
+@transaction.atomic
+def secretary_change_revise(
+    *,
+    actor,
+    change: SecretaryChange,
+    ends_on: dt.date,
+    end_reason: str,
+    reason: str,
+    successor: str = "",
+    documents: Iterable[UploadedFile] = (),
+) -> SecretaryChange:
+    """The township revises a returned request and sends it to the district again."""
+    require_perm(actor, "cadres.change_secretarychange")
+    change = _locked_change(actor, change)
+    if change.status != SecretaryChange.Status.RETURNED:
+        raise ValidationError(_("Only a returned request can be revised."))
+    post = Post.objects.select_for_update().get(pk=change.post_id)
+    if post.ended_on is not None:
+        raise ValidationError(_("This post has already ended."))
+    change.reason = _check_change(post=post, ends_on=ends_on, end_reason=end_reason, reason=reason)
+    change.ends_on = ends_on
+    change.end_reason = end_reason
+    change.successor = successor.strip()
+    change.status = SecretaryChange.Status.REQUESTED
+    change._history_user = actor
+    change.save()
+    _store_documents(SecretaryChangeDocument, actor=actor, files=documents, change=change)
+    return change
+
+
+@transaction.atomic
+def secretary_change_withdraw(*, actor, change: SecretaryChange, reason: str) -> SecretaryChange:
+    """The township takes back a request that the district has not approved."""
+    require_perm(actor, "cadres.change_secretarychange")
+    change = _locked_change(actor, change)
+    if change.status not in LIVE_CHANGE:
+        raise ValidationError(_("This request has already been decided or withdrawn."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the request is withdrawn.")})
+    change.status = SecretaryChange.Status.WITHDRAWN
+    change.withdraw_reason = reason.strip()
+    change._history_user = actor
+    change.save()
+    return change
+
+
+@transaction.atomic
+def secretary_change_decide(
+    *, actor, change: SecretaryChange, approve: bool, note: str = ""
+) -> SecretaryChange:
+    """The district approves (the post ends now, with the requested date and reason) or
+    returns the request with a note. The locked row lets one of two reviewers decide."""
+    require_perm(actor, "cadres.decide_secretarychange")
+    change = _locked_change(actor, change)
+    if change.status != SecretaryChange.Status.REQUESTED:
+        raise ValidationError(_("This request is not awaiting the district's decision."))
+    note = note.strip()
+    if not approve and not note:
+        raise ValidationError({"reason": _("Say why it is returned.")})
+    if approve:
+        post_end(
+            actor=actor,
+            post=change.post,
+            ended_on=change.ends_on,
+            reason=change.end_reason,
+            note=change.reason,
+        )
+    change.status = SecretaryChange.Status.APPROVED if approve else SecretaryChange.Status.RETURNED
+    change.decision_note = note
+    change.decided_by = actor
+    change.decided_at = timezone.now()
+    change._history_user = actor
+    change.save()
+    return change
 
 
 # 2. Personal matters reports ----------------------------------------------

@@ -19,6 +19,8 @@ from cadres.records.models import (
     FilingDocument,
     ProgressDocument,
     Recusal,
+    SecretaryChange,
+    SecretaryChangeDocument,
     SecretaryFiling,
 )
 from cadres.scoping import scope, user_townships
@@ -232,6 +234,179 @@ def filing_detail(request, pk):
 @perm("view_secretaryfiling")
 def filing_document(request, pk):
     document = get_object_or_404(scope(FilingDocument.objects.all(), request.user), pk=pk)
+    return _serve(request, document)
+
+
+# 1a. Secretary change ----------------------------------------------------------
+
+
+def _change_spec() -> ListSpec:
+    return ListSpec(
+        title=_("Secretary change requests"),
+        headers=[
+            Header(_("Township or subdistrict")),
+            Header(_("Village"), "village"),
+            Header(_("Secretary"), "person"),
+            Header(_("Planned end date"), "ends_on"),
+            Header(_("End reason")),
+            Header(_("Proposed successor")),
+            Header(_("Requested on"), "created"),
+            Header(_("Handling status"), "status"),
+        ],
+        sorts={
+            "village": ["village__code"],
+            "person": ["person__name_key"],
+            "ends_on": ["ends_on"],
+            "created": ["created_at"],
+            "status": ["status"],
+        },
+        default_sort="-created",
+        export_name="secretary-changes",
+        export_columns=[
+            Column(_("Township or subdistrict")),
+            Column(_("Village")),
+            Column(_("Secretary")),
+            Column(_("Planned end date"), 12),
+            Column(_("End reason")),
+            Column(_("Reason for the change"), 40),
+            Column(_("Proposed successor")),
+            Column(_("Requested on"), 12),
+            Column(_("Handling status")),
+            Column(_("Decision note"), 30),
+        ],
+        export_row=lambda c: [
+            c.village.township.name,
+            c.village.name,
+            c.person.name,
+            c.ends_on,
+            c.get_end_reason_display(),
+            c.reason,
+            c.successor,
+            timezone.localdate(c.created_at),
+            c.get_status_display(),
+            c.decision_note or c.withdraw_reason,
+        ],
+        template="cadres/records/change_list.html",
+    )
+
+
+@login_required
+@perm("view_secretarychange")
+def change_list(request):
+    filterset = filters.SecretaryChangeFilter(
+        request.GET, queryset=selectors.secretary_changes(request.user), request=request
+    )
+    return list_response(request, spec=_change_spec(), filterset=filterset)
+
+
+@login_required
+@perm("add_secretarychange")
+def change_create(request, post_pk):
+    post = get_object_or_404(
+        scope(Post.objects.select_related("person", "village__township"), request.user),
+        pk=post_pk,
+    )
+    live = post.secretary_changes.filter(status__in=services.LIVE_CHANGE).first()
+    if live is not None:
+        messages.info(request, _("A change request for this secretary is already in progress."))
+        return redirect("cadres:records:change_detail", live.pk)
+    form = forms.SecretaryChangeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and (
+        change := submit(
+            form,
+            lambda data: services.secretary_change_request(actor=request.user, post=post, **data),
+        )
+    ):
+        messages.success(request, _("The request was sent to the district for approval."))
+        return redirect("cadres:records:change_detail", change.pk)
+    return render(
+        request,
+        "cadres/records/form.html",
+        {
+            "form": form,
+            "title": _("Request a change of the party secretary of %(village)s: %(name)s")
+            % {"village": post.village.name, "name": post.person.name},
+            "help": _(
+                "The secretary's post ends only when the district approves, on the planned date "
+                "and for the reason given here."
+            ),
+            "multipart": True,
+        },
+    )
+
+
+@login_required
+@perm("view_secretarychange")
+def change_detail(request, pk):
+    change = get_object_or_404(
+        selectors.secretary_changes(request.user).select_related(
+            "post", "requested_by", "decided_by"
+        ),
+        pk=pk,
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revise":
+            require_perm(request.user, "cadres.change_secretarychange")
+            _action_form(
+                request,
+                forms.SecretaryChangeForm,
+                lambda d: services.secretary_change_revise(actor=request.user, change=change, **d),
+                _("The request was sent to the district again."),
+                revision=True,
+            )
+        elif action == "withdraw":
+            require_perm(request.user, "cadres.change_secretarychange")
+            _action_form(
+                request,
+                forms.WithdrawForm,
+                lambda d: services.secretary_change_withdraw(
+                    actor=request.user, change=change, reason=d["reason"]
+                ),
+                _("The request was withdrawn."),
+            )
+        else:
+            require_perm(request.user, "cadres.decide_secretarychange")
+            _action_form(
+                request,
+                forms.ApprovalForm,
+                lambda d: services.secretary_change_decide(
+                    actor=request.user,
+                    change=change,
+                    approve=d["decision"] == "confirm",
+                    note=d["reason"],
+                ),
+                _("The decision was recorded."),
+            )
+        return redirect("cadres:records:change_detail", change.pk)
+    approved = change.status == SecretaryChange.Status.APPROVED
+    return render(
+        request,
+        "cadres/records/change_detail.html",
+        {
+            "change": change,
+            "documents": change.documents.all(),
+            "decision_form": forms.ApprovalForm(),
+            "withdraw_form": forms.WithdrawForm(),
+            "revise_form": forms.SecretaryChangeForm(
+                revision=True,
+                initial={
+                    "ends_on": change.ends_on,
+                    "end_reason": change.end_reason,
+                    "reason": change.reason,
+                    "successor": change.successor,
+                },
+            ),
+            "filing_state": selectors.village_filing_state(change.village) if approved else None,
+            "timeline": change.history.select_related("history_user").order_by("history_date"),
+        },
+    )
+
+
+@login_required
+@perm("view_secretarychange")
+def change_document(request, pk):
+    document = get_object_or_404(scope(SecretaryChangeDocument.objects.all(), request.user), pk=pk)
     return _serve(request, document)
 
 

@@ -140,10 +140,12 @@ def test_district_replaces_the_rule_on_a_page(client, district_reviewer, townshi
         services.grading_rule_replace(actor=township_reviewer, name="x")
 
 
-def test_former_secretary_is_evaluated_from_the_person(client, township_reviewer, staff):
+def test_former_secretary_is_evaluated_from_the_person(
+    client, township_reviewer, district_reviewer
+):
     person = secretary()
     post = person.posts.get()
-    post_end(actor=staff, post=post, ended_on=dt.date.today(), reason="term_expired")
+    post_end(actor=district_reviewer, post=post, ended_on=dt.date.today(), reason="term_expired")
     client.force_login(township_reviewer)
     url = reverse("cadres:records:evaluation_create") + f"?person={person.pk}"
     data = {

@@ -89,7 +89,10 @@ def test_unfiled_list_counts_filing_of_current_secretary_only(client, staff, dis
     changed = serving_village(secretary())
     old_post = Post.objects.get(village=changed)
     submit(staff, changed, number="旧书记备案")
-    post_end(actor=staff, post=old_post, ended_on=dt.date(2026, 3, 1), reason="resigned")
+    # A secretary's post ends with the district's approval (see test_secretary_changes).
+    post_end(
+        actor=district_reviewer, post=old_post, ended_on=dt.date(2026, 3, 1), reason="resigned"
+    )
     PostFactory(
         village=changed,
         body=Post.Body.PARTY_BRANCH,

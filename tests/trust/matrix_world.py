@@ -124,6 +124,16 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
         note=text,
     )
     o["filing_document"] = o["filing"].documents.get()
+    o["secretary_change"] = records.secretary_change_request(
+        actor=builder,
+        post=secretary,
+        ends_on=today,
+        end_reason=Post.EndReason.RESIGNED,
+        reason=text,
+        successor=f"{label}接任人",
+        documents=[pdf()],
+    )
+    o["change_document"] = o["secretary_change"].documents.get()
     o["report"] = records.personal_report_submit(
         actor=builder,
         person=o["person"],

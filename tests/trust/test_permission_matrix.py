@@ -91,6 +91,9 @@ ARGS: dict[str, Args] = {
     # cadres/records
     "cadres:records:filing_detail": obj("filing"),
     "cadres:records:filing_document": obj("filing_document"),
+    "cadres:records:change_create": obj("post", "post_pk"),
+    "cadres:records:change_detail": obj("secretary_change"),
+    "cadres:records:change_document": obj("change_document"),
     "cadres:records:report_create": obj("person", "person_pk"),
     "cadres:records:report_detail": obj("report"),
     "cadres:records:roster_detail": obj("roster"),
@@ -268,6 +271,18 @@ POLICIES = {
     "REGISTER_OBJECT_WRITE": side_policy(
         own="login 200 200 403 403 200", other="login 404 404 403 403 200"
     ),
+    # The world's post is a village party secretary's: township roles are sent to the change
+    # request (the district approves a secretary's departure first); district roles end it.
+    "SECRETARY_POST_END": side_policy(
+        own="login 302 302 403 403 200", other="login 404 404 403 403 200"
+    ),
+    # Secretary change requests: the township (staff and reviewers) asks, the district
+    # reviewer and the system administrator decide; the department has no access. The world's
+    # secretary has a request in progress, so the request form sends the township to it.
+    "TOWNSHIP_ASK": side_policy(own="login 302 302 403 403 403", other="login 404 404 403 403 403"),
+    "DISTRICT_DECIDES_READ": side_policy(
+        own="login 200 200 200 403 200", other="login 404 404 200 403 200"
+    ),
     "REGISTER_IMPORT_POST": side_policy(
         own="login P302 P302 P403 P403 P302", other="login P404 P404 P403 P403 P302"
     ),
@@ -339,11 +354,15 @@ POLICY = {
     "cadres:edit": "REGISTER_OBJECT_WRITE",
     "cadres:post_appoint": "REGISTER_OBJECT_WRITE",
     "cadres:relative_add": "REGISTER_OBJECT_WRITE",
-    "cadres:post_end": "REGISTER_OBJECT_WRITE",
+    "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
     "cadres:reveal_id": "REVEAL",
     "cadres:reveal_relative_id": "REVEAL",
     # cadres/records
+    "cadres:records:change_list": "READ_NOT_DEPARTMENT",
+    "cadres:records:change_create": "TOWNSHIP_ASK",
+    "cadres:records:change_detail": "DISTRICT_DECIDES_READ",
+    "cadres:records:change_document": "DISTRICT_DECIDES_READ",
     **{
         f"cadres:records:{name}": "RECORDS_READ"
         for name in (

@@ -6,7 +6,8 @@ from dongchang import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo district, demo accounts, cadres, candidate cases and two watchlists. "
+        "Load the demo district, demo accounts, cadres, candidate cases, two watchlists and "
+        "two secretary changes. "
         "Idempotent: a second run adds nothing twice."
     )
 
@@ -27,10 +28,11 @@ class Command(BaseCommand):
         added = demo.load_cadres()
         cases = demo.load_candidate_cases()
         lists = demo.load_watchlists()
+        changes = demo.load_secretary_changes()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
-                f"{lists} new watchlists)."
+                f"{lists} new watchlists, {changes} new secretary changes)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
