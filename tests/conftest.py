@@ -35,6 +35,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0006_records_permissions", "grant"),
     ("training.migrations.0002_role_permissions", "grant"),
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
+    ("cadres.migrations.0010_strict_control_life_cycle", "grant"),
 ]
 
 JINCHANG = "220502100"
