@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -251,7 +252,7 @@ class Person(IdentityFields, TimeStampedModel):
     @property
     def strict_control_review_due(self) -> bool:
         review_on = self.strict_control_review_on
-        return review_on is not None and review_on <= dt.date.today()
+        return review_on is not None and review_on <= timezone.localdate()
 
 
 def serving_q(on: dt.date | None = None, prefix: str = "") -> Q:

@@ -526,6 +526,12 @@ _STRICT_CONTROL_FIELDS = [
 ]
 
 
+def may_see_strict_control(user) -> bool:
+    """The strict-control list: roles that keep the register (their own townships) and
+    those that manage strict control; joint-review departments do not."""
+    return may_write_register(user) or user.has_perm(STRICT_CONTROL_PERM)
+
+
 def _strict_control_log(person: Person, *, actor, action: str, note: str) -> None:
     StrictControlEvent.objects.create(
         person=person,
