@@ -6,13 +6,14 @@ import django_filters
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.db.models import F, Min, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
-from cadres.models import Person, Post, serving_q
+from cadres.models import Person, Post, StrictControlSource, serving_q
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.selectors import KeyedPeople
 
@@ -201,3 +202,37 @@ class PersonFilter(django_filters.FilterSet):
                 pk__in=Post.objects.serving().filter(**post).values("person_id")
             )
         return queryset
+
+
+class StrictControlFilter(django_filters.FilterSet):
+    """The strict-control list: where the cadre serves, why, and whether the review is due."""
+
+    township = TownshipFilter(
+        label=pgettext_lazy("cadre list", "Township"),
+        method="in_township",
+        with_villages=True,
+    )
+    village = VillageFilter(label=pgettext_lazy("cadre list", "Village"), method="in_village")
+    source = django_filters.ChoiceFilter(
+        label=_("Source of strict control"),
+        choices=StrictControlSource.choices,
+        field_name="strict_control_source",
+    )
+    due = django_filters.ChoiceFilter(
+        label=_("Review due"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        method="review_due",
+    )
+
+    class Meta:
+        model = Person
+        fields = ["township", "village", "source", "due"]
+
+    in_township = PersonFilter.in_township
+    in_village = PersonFilter.in_village
+
+    def review_due(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "yes":
+            return queryset.strict_control_due(today)
+        return queryset.filter(strict_control_review_on__gt=today)

@@ -170,3 +170,33 @@ def _identity_kept(values: dict, record) -> dict:
         # Untouched, so a new number's own birth date wins instead of clashing with it.
         del values["birth_date"]
     return values
+
+
+# Strict control (从严掌控): the district's forms; the services check dates and permissions.
+
+
+class StrictControlSetForm(forms.Form):
+    since = forms.DateField(label=_("Under strict control since"), widget=DATE)
+    review_on = forms.DateField(label=_("Strict control review date"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason for strict control"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason for strict control.")},
+    )
+
+
+class StrictControlReviewForm(forms.Form):
+    review_on = forms.DateField(label=_("Next review date"), widget=DATE)
+    note = forms.CharField(
+        label=_("What the review found"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write what the review found.")},
+    )
+
+
+class StrictControlLiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for lifting strict control"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason for lifting strict control.")},
+    )

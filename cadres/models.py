@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -144,6 +145,18 @@ class PersonQuerySet(models.QuerySet):
         """People holding at least one post on the given day (today by default)."""
         return self.filter(pk__in=Post.objects.serving(on).values("person_id"))
 
+    def strict_control_due(self, on: dt.date):
+        """People under strict control whose review date has come (on or before ``on``)."""
+        return self.filter(strict_control_review_on__lte=on)
+
+
+class StrictControlSource(models.TextChoices):
+    """Why a cadre came under strict control (从严掌控)."""
+
+    HIT = "hit", _("Screening hit on a family member")
+    VETTING = "vetting", _("Vetting decision")
+    MANUAL = "manual", _("Set by the district")
+
 
 class Person(IdentityFields, TimeStampedModel):
     """A village cadre, present or past, with the personal data of the 干部信息表."""
@@ -176,6 +189,12 @@ class Person(IdentityFields, TimeStampedModel):
         _("strict control review date"), null=True, blank=True
     )
     strict_control_reason = models.TextField(_("reason for strict control"), blank=True)
+    strict_control_source = models.CharField(
+        _("source of strict control"),
+        max_length=10,
+        choices=StrictControlSource.choices,
+        blank=True,
+    )
 
     history = HistoricalRecords()
     objects = PersonQuerySet.as_manager()
@@ -190,6 +209,19 @@ class Person(IdentityFields, TimeStampedModel):
                 condition=Q(id_number__isnull=False),
                 name="person_unique_id_number",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    strict_control_since__isnull=True,
+                    strict_control_review_on__isnull=True,
+                    strict_control_source="",
+                )
+                | Q(
+                    strict_control_since__isnull=False,
+                    strict_control_review_on__gt=models.F("strict_control_since"),
+                )
+                & ~Q(strict_control_source=""),
+                name="person_strict_control_complete",
+            ),
         ]
         indexes = [
             # Screening's probable match: name key plus birth date.
@@ -198,8 +230,17 @@ class Person(IdentityFields, TimeStampedModel):
             models.Index(fields=["name_pinyin"], name="person_pinyin_idx"),
             # List search by pinyin initials (zw finds 张伟).
             models.Index(fields=["name_initials"], name="person_initials_idx"),
+            # The strict-control list and the reviews due, by review date.
+            models.Index(
+                fields=["strict_control_review_on"],
+                condition=Q(strict_control_review_on__isnull=False),
+                name="person_strict_review_idx",
+            ),
         ]
-        permissions = [("reveal_id_number", _("Can reveal a full ID number"))]
+        permissions = [
+            ("reveal_id_number", _("Can reveal a full ID number")),
+            ("manage_strict_control", _("Can set, review and lift strict control")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -207,6 +248,11 @@ class Person(IdentityFields, TimeStampedModel):
     @property
     def under_strict_control(self) -> bool:
         return self.strict_control_since is not None
+
+    @property
+    def strict_control_review_due(self) -> bool:
+        review_on = self.strict_control_review_on
+        return review_on is not None and review_on <= timezone.localdate()
 
 
 def serving_q(on: dt.date | None = None, prefix: str = "") -> Q:
@@ -493,6 +539,56 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.get_action_display()}"
+
+
+class StrictControlEvent(models.Model):
+    """One step in a cadre's strict control: set, reviewed and kept, or lifted. Append-only.
+
+    The Person history holds the fields' values; this holds why each change was made.
+    """
+
+    class Action(models.TextChoices):
+        SET = "set", _("Put under strict control")
+        REVIEWED = "reviewed", _("Reviewed and kept")
+        LIFTED = "lifted", _("Strict control lifted")
+
+    township_lookup = tuple(f"person__{lookup}" for lookup in Person.township_lookup)
+
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="strict_control_events", verbose_name=_("cadre")
+    )
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty for strict control recorded before its events were kept."),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    source = models.CharField(
+        _("source of strict control"),
+        max_length=10,
+        choices=StrictControlSource.choices,
+        blank=True,
+    )
+    review_on = models.DateField(_("strict control review date"), null=True, blank=True)
+    note = models.TextField(_("reason or note"))
+
+    class Meta:
+        ordering = ["person", "at", "pk"]
+        verbose_name = _("strict control event")
+        verbose_name_plural = _("strict control events")
+        default_permissions = ("view",)
+        indexes = [
+            # A profile's strict-control history.
+            models.Index(fields=["person", "at"], name="strictevent_person_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
 
 
 from cadres.records.models import (  # noqa: E402, F401 — Django loads models from cadres.models

@@ -205,3 +205,8 @@ def _record_label(record, names) -> str:
         village = names.get((Village, record.village_id), "")
         return f"{village}{record.get_body_display()}{record.get_title_display()}"
     return record.name
+
+
+def strict_control_people(user) -> QuerySet[Person]:
+    """The people under strict control in the user's townships, with their serving posts."""
+    return person_list(user).filter(strict_control_since__isnull=False)

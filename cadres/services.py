@@ -28,6 +28,8 @@ from cadres.models import (
     Person,
     Post,
     Relative,
+    StrictControlEvent,
+    StrictControlSource,
     Township,
     Village,
     VillagerGroup,
@@ -528,19 +530,75 @@ def import_file_store(
     return record, earlier
 
 
-@transaction.atomic
-def person_strict_control_set(
-    *, actor, person: Person, since: dt.date, review_on: dt.date, reason: str
-) -> Person:
-    """Put a cadre under strict control (从严掌控) until reviewed; the apps above decide when.
+# Strict control (从严掌控) ---------------------------------------------------------------
 
-    A cadre already under strict control keeps the earlier start date; the review
-    date and reason are replaced.
-    """
+STRICT_CONTROL_PERM = "cadres.manage_strict_control"
+_STRICT_CONTROL_FIELDS = [
+    "strict_control_since",
+    "strict_control_review_on",
+    "strict_control_reason",
+    "strict_control_source",
+    "updated_at",
+]
+
+
+def may_see_strict_control(user) -> bool:
+    """The strict-control list: roles that keep the register (their own townships) and
+    those that manage strict control; joint-review departments do not."""
+    return may_write_register(user) or user.has_perm(STRICT_CONTROL_PERM)
+
+
+def _strict_control_log(person: Person, *, actor, action: str, note: str) -> None:
+    StrictControlEvent.objects.create(
+        person=person,
+        at=timezone.now(),
+        actor=actor,
+        action=action,
+        source=person.strict_control_source,
+        review_on=person.strict_control_review_on,
+        note=note,
+    )
+
+
+def _locked_under_control(actor, person: Person) -> Person:
+    require_perm(actor, STRICT_CONTROL_PERM)
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_object(actor, person)
-    if not reason.strip():
+    if not person.under_strict_control:
+        raise ValidationError(_("%(name)s is not under strict control.") % {"name": person.name})
+    return person
+
+
+@transaction.atomic
+def person_strict_control_set(
+    *,
+    actor,
+    person: Person,
+    since: dt.date,
+    review_on: dt.date,
+    reason: str,
+    source: str,
+) -> Person:
+    """Put a cadre under strict control (从严掌控) until reviewed.
+
+    A screening hit (vetting's hit_confirm) or a vetting decision (case_approve) sets it
+    under the permission of the caller's own step; setting it by hand takes
+    cadres.manage_strict_control. A cadre already under strict control keeps the
+    earlier start date; the review date, reason and source are replaced.
+    """
+    if source not in StrictControlSource.values:
+        raise ValueError(source)
+    if source == StrictControlSource.MANUAL:
+        require_perm(actor, STRICT_CONTROL_PERM)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    require_object(actor, person)
+    reason = reason.strip()
+    if not reason:
         raise ValidationError({"strict_control_reason": _("Give the reason for strict control.")})
+    if since > timezone.localdate():
+        raise ValidationError(
+            {"strict_control_since": _("Strict control cannot start in the future.")}
+        )
     if review_on <= since:
         raise ValidationError(
             {"strict_control_review_on": _("The review date must come after the start date.")}
@@ -548,13 +606,42 @@ def person_strict_control_set(
     person.strict_control_since = min(since, person.strict_control_since or since)
     person.strict_control_review_on = review_on
     person.strict_control_reason = reason
+    person.strict_control_source = source
     person._history_user = actor
-    person.save(
-        update_fields=[
-            "strict_control_since",
-            "strict_control_review_on",
-            "strict_control_reason",
-            "updated_at",
-        ]
-    )
+    person.save(update_fields=_STRICT_CONTROL_FIELDS)
+    _strict_control_log(person, actor=actor, action=StrictControlEvent.Action.SET, note=reason)
+    return person
+
+
+@transaction.atomic
+def person_strict_control_review(*, actor, person: Person, review_on: dt.date, note: str) -> Person:
+    """The district reviewed a cadre under strict control and keeps it until a new date."""
+    person = _locked_under_control(actor, person)
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Write what the review found.")})
+    if review_on <= timezone.localdate():
+        raise ValidationError({"review_on": _("The next review date must come after today.")})
+    person.strict_control_review_on = review_on
+    person._history_user = actor
+    person.save(update_fields=_STRICT_CONTROL_FIELDS)
+    _strict_control_log(person, actor=actor, action=StrictControlEvent.Action.REVIEWED, note=note)
+    return person
+
+
+@transaction.atomic
+def person_strict_control_lift(*, actor, person: Person, reason: str) -> Person:
+    """End a cadre's strict control; the events keep what it was and why it ended."""
+    person = _locked_under_control(actor, person)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for lifting strict control.")})
+    # Logged first: the event records the source and review date being ended.
+    _strict_control_log(person, actor=actor, action=StrictControlEvent.Action.LIFTED, note=reason)
+    person.strict_control_since = None
+    person.strict_control_review_on = None
+    person.strict_control_reason = ""
+    person.strict_control_source = ""
+    person._history_user = actor
+    person.save(update_fields=_STRICT_CONTROL_FIELDS)
     return person

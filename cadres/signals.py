@@ -24,3 +24,11 @@ post_ended = Signal()
 # them, so that receivers can plan one batch of work instead of one per person.
 # kwargs: person_ids (list[int]), relative_ids (list[int]) — new or identity changed
 register_imported = Signal()
+
+# A misconduct case was disposed of with removal from office (罢免/撤职/清退). Sent by
+# supervision's case_dispose, inside its transaction; vetting listens and opens a removal
+# case for the district to decide (once per misconduct case, whatever is sent again). The
+# two apps never import each other, so the case travels as its id and a label.
+# kwargs: person (cadres.models.Person), township (cadres.models.Township), actor (the
+# user who disposed), misconduct_case_id (int), misconduct_case_label (str), reason (str)
+removal_proposed = Signal()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cadres import import_views, views
+from cadres import import_views, strict_control_views, views
 
 app_name = "cadres"
 
@@ -18,6 +18,22 @@ urlpatterns = [
     path("<int:pk>/posts/new/", views.post_appoint, name="post_appoint"),
     path("<int:pk>/relatives/new/", views.relative_add, name="relative_add"),
     path("posts/<int:pk>/end/", views.post_end, name="post_end"),
+    path("strict-control/", strict_control_views.strict_control_list, name="strict_control_list"),
+    path(
+        "<int:pk>/strict-control/",
+        strict_control_views.strict_control_set,
+        name="strict_control_set",
+    ),
+    path(
+        "<int:pk>/strict-control/review/",
+        strict_control_views.strict_control_review,
+        name="strict_control_review",
+    ),
+    path(
+        "<int:pk>/strict-control/lift/",
+        strict_control_views.strict_control_lift,
+        name="strict_control_lift",
+    ),
     path("relatives/<int:pk>/edit/", views.relative_edit, name="relative_edit"),
     path("<int:pk>/reveal/", views.reveal_id_number, {"kind": "person"}, name="reveal_id"),
     path(

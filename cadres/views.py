@@ -92,6 +92,7 @@ EXPORT_COLUMNS = [
     Column("任期届满", 12),
     Column("联系电话", 14, text=True),
     Column("从严掌控", 10),
+    Column("从严掌控复核日期", 14),
 ]
 
 
@@ -125,6 +126,7 @@ def person_export(request):
                 min((p.term_end for p in posts), default=None),
                 person.phone,
                 _("Yes") if person.under_strict_control else "",
+                person.strict_control_review_on,
             ]
         )
     response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
@@ -157,6 +159,8 @@ def person_detail(request, pk: int):
             "sections": render_profile_sections(request, person),
             "can_write": services.may_write_register(request.user),
             "can_reveal": request.user.has_perm(REVEAL_PERM),
+            "strict_control_events": person.strict_control_events.select_related("actor"),
+            "can_manage_strict_control": request.user.has_perm(services.STRICT_CONTROL_PERM),
         },
     )
 

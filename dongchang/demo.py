@@ -16,7 +16,15 @@ from openpyxl import Workbook
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import check_character
-from cadres.models import Person, Post, Relative, SecretaryChange, Township, Village
+from cadres.models import (
+    Person,
+    Post,
+    Relative,
+    SecretaryChange,
+    StrictControlSource,
+    Township,
+    Village,
+)
 from cadres.records.services import secretary_change_decide, secretary_change_request
 from cadres.scoping import township_access_set
 from cadres.services import (
@@ -335,13 +343,15 @@ def load_cadres(today: dt.date | None = None) -> int:
         if len(people) < 9 and rng.random() < 0.4:
             added += _former_cadre(rng, numbers, actor, village, today, term_start)
         if village.name == "金厂村":
-            # One cadre under strict control, so that the badge and filter have something to show.
+            # One cadre under strict control whose review is due: the badge, the filter, the
+            # strict-control list and the district's waiting items have something to show.
             person_strict_control_set(
                 actor=actor,
                 person=people[-1],
-                since=today - dt.timedelta(days=45),
-                review_on=today + dt.timedelta(days=135),
-                reason="群众来信反映其在低保评定中优亲厚友，经镇党委研究列入从严掌控。",
+                since=today - dt.timedelta(days=380),
+                review_on=today - dt.timedelta(days=15),
+                reason="群众来信反映其在低保评定中优亲厚友，经区委组织部研究列入从严掌控。",
+                source=StrictControlSource.MANUAL,
             )
     return added
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from cadres.models import SecretaryChange, Village
 from cadres.records import selectors as records
 from cadres.scoping import scope
+from cadres.selectors import strict_control_people
+from cadres.services import STRICT_CONTROL_PERM, may_see_strict_control
 from supervision import selectors as supervision
 from vetting.models import Hit, RemovalCase
 
@@ -44,6 +46,14 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 reverse("vetting:removal_list"),
             )
         )
+    if may_see_strict_control(user):
+        due = strict_control_people(user).strict_control_due(today).count()
+        label = (
+            _("Strict-control reviews due")
+            if user.has_perm(STRICT_CONTROL_PERM)
+            else _("Strict-control reviews due in my township (the district reviews them)")
+        )
+        items.append(Waiting(label, due, f"{reverse('cadres:strict_control_list')}?due=yes"))
     if user.has_perm("cadres.view_secretaryfiling"):
         items.append(
             Waiting(

@@ -414,11 +414,16 @@ class MisconductCase(TimeStampedModel):
         SELF_EXAMINATION = "self_examination", _("Ordered to make a self-examination")
         SUSPENSION = "suspension", _("Suspension from duty")
         REMOVAL = "removal", _("Recommended recall or removal")
+        DISMISSAL = "dismissal", _("Recommended dismissal from office")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         REFERRED = "referred", _("Referred")
         CLOSED = "closed", _("Closed")
+
+    # Dispositions that remove the cadre from office: each opens a removal case (清退) that
+    # the district decides (cadres.signals.removal_proposed).
+    REMOVAL_DISPOSITIONS = (Disposition.REMOVAL, Disposition.DISMISSAL)
 
     township_lookup = "village__township"
 

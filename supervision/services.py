@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres import signals
 from cadres.models import Person, Post, Village
 from cadres.scoping import can_access_township, require_object, require_township
 from cadres.services import require_perm
@@ -422,13 +423,27 @@ def case_update(
 def case_dispose(
     *, actor, case: MisconductCase, disposition: str, disposed_on: dt.date, note: str = ""
 ) -> MisconductCase:
-    """Record how the township dealt with the cadre (谈话提醒 … 建议罢免/清退)."""
+    """Record how the township dealt with the cadre (谈话提醒 … 建议罢免/清退).
+
+    A removal disposition also asks the district to remove the cadre: a removal case opens.
+    """
     case = _locked_case(actor, case)
     case.disposition = disposition
     case.disposed_on = disposed_on
     case.full_clean()
     case.save()
     _log(case, actor, CaseEvent.Action.DISPOSED, f"{case.get_disposition_display()}。{note}")
+    if case.disposition in MisconductCase.REMOVAL_DISPOSITIONS:
+        # Same transaction: the removal case exists iff this disposition was recorded.
+        signals.removal_proposed.send(
+            sender=MisconductCase,
+            person=case.person,
+            township=case.village.township,
+            actor=actor,
+            misconduct_case_id=case.pk,
+            misconduct_case_label=str(case),
+            reason=f"{case.get_disposition_display()}：{case.facts}",
+        )
     return case
 
 

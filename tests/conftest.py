@@ -36,6 +36,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0009_secretary_changes", "grant"),
     ("training.migrations.0002_role_permissions", "grant"),
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
+    ("cadres.migrations.0010_strict_control_life_cycle", "grant"),
 ]
 
 JINCHANG = "220502100"

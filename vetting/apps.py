@@ -19,3 +19,6 @@ class VettingConfig(AppConfig):
         signals.register_imported.connect(
             receivers.register_imported, dispatch_uid="vetting.register_imported"
         )
+        signals.removal_proposed.connect(
+            receivers.removal_proposed, dispatch_uid="vetting.removal_proposed"
+        )

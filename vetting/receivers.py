@@ -1,7 +1,8 @@
 """Reactions to register events (cadres.signals): a changed person is screened alone,
-an imported roster in one run."""
+an imported roster in one run; a removal proposed by a misconduct case opens a removal case."""
 
 from vetting.models.screening import SubjectKind
+from vetting.services.removal import removal_case_open_for_misconduct
 from vetting.services.screening import screening_person_enqueue, screening_subjects_enqueue
 
 
@@ -15,3 +16,24 @@ def relative_changed(sender, *, relative, **kwargs) -> None:
 
 def register_imported(sender, *, person_ids, relative_ids, **kwargs) -> None:
     screening_subjects_enqueue(cadre_ids=person_ids, relative_ids=relative_ids)
+
+
+def removal_proposed(
+    sender,
+    *,
+    person,
+    township,
+    actor,
+    misconduct_case_id,
+    misconduct_case_label,
+    reason,
+    **kwargs,
+) -> None:
+    removal_case_open_for_misconduct(
+        actor=actor,
+        person=person,
+        township=township,
+        misconduct_case_id=misconduct_case_id,
+        misconduct_case_label=misconduct_case_label,
+        reason=reason,
+    )

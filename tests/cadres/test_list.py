@@ -146,7 +146,12 @@ def test_village_filter_follows_the_township(client, staff, district_reviewer):
 
 
 def test_strict_control_filter_and_badge(client, staff):
-    controlled = cadre(name="严管人", strict_control_since=dt.date(2026, 1, 1))
+    controlled = cadre(
+        name="严管人",
+        strict_control_since=dt.date(2026, 1, 1),
+        strict_control_review_on=dt.date(2027, 1, 1),
+        strict_control_source="manual",
+    )
     cadre(name="普通人")
     client.force_login(staff)
     response = client.get(LIST, {"strict_control": "yes"})

@@ -22,6 +22,8 @@ def district():
     cadre(jinchang, birth=dt.date(1970, 6, 1))
     controlled = cadre(huantong, birth=dt.date(1962, 6, 1))
     controlled.strict_control_since = dt.date(2026, 1, 1)
+    controlled.strict_control_review_on = dt.date(2027, 1, 1)
+    controlled.strict_control_source = "manual"
     controlled.save()
     return {"jinchang": jinchang, "huantong": huantong}
 

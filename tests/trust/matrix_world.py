@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from cadres.models import ImportFile, Post
+from cadres.models import ImportFile, Post, StrictControlSource
 from cadres.records import services as records
-from cadres.services import import_file_store
+from cadres.services import import_file_store, person_strict_control_set
 from dongchang.reports import Month
 from dongchang.services import monthly_report_build
 from supervision import services as supervision
@@ -390,6 +390,15 @@ def build_world() -> World:
         review.hit_confirm(actor=users["district"], hit=hit, reason="身份证号一致，系本人")
         side.objects["hit"] = hit
         side.objects["removal"] = RemovalCase.objects.get(hit=hit)
+        # Under strict control, its review due: on the list, the profile and the home page.
+        person_strict_control_set(
+            actor=builder,
+            person=side.person,
+            since=today - dt.timedelta(days=400),
+            review_on=today - dt.timedelta(days=10),
+            reason=f"{side.label}从严掌控原因",
+            source=StrictControlSource.MANUAL,
+        )
     _candidate_case(own, users["staff"], users["reviewer"], users)
     _candidate_case(other, users["other_staff"], users["other_reviewer"], users)
     district["report"] = monthly_report_build(month=Month.parse(REPORT_MONTH))

@@ -88,6 +88,9 @@ ARGS: dict[str, Args] = {
     "cadres:reveal_relative_id": obj("relative"),
     "cadres:import_preview": obj("import_file"),
     "cadres:import_confirm": obj("import_file"),
+    "cadres:strict_control_set": obj("person"),
+    "cadres:strict_control_review": obj("person"),
+    "cadres:strict_control_lift": obj("person"),
     # cadres/records
     "cadres:records:filing_detail": obj("filing"),
     "cadres:records:filing_document": obj("filing_document"),
@@ -286,6 +289,11 @@ POLICIES = {
     "REGISTER_IMPORT_POST": side_policy(
         own="login P302 P302 P403 P403 P302", other="login P404 P404 P403 P403 P302"
     ),
+    # Strict control is managed by the district and the administrator, in every township;
+    # cadres.manage_strict_control is checked before the person is looked up.
+    "STRICT_CONTROL_MANAGE": side_policy(
+        own="login 403 403 200 403 200", other="login 403 403 200 403 200"
+    ),
     # Revealing an ID number needs cadres.reveal_id_number (not township staff), checked first.
     "REVEAL": side_policy(
         own="Plogin P403 P200 P200 P403 P200", other="Plogin P403 P404 P200 P403 P200"
@@ -356,6 +364,10 @@ POLICY = {
     "cadres:relative_add": "REGISTER_OBJECT_WRITE",
     "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
+    "cadres:strict_control_list": "READ_NOT_DEPARTMENT",
+    "cadres:strict_control_set": "STRICT_CONTROL_MANAGE",
+    "cadres:strict_control_review": "STRICT_CONTROL_MANAGE",
+    "cadres:strict_control_lift": "STRICT_CONTROL_MANAGE",
     "cadres:reveal_id": "REVEAL",
     "cadres:reveal_relative_id": "REVEAL",
     # cadres/records

@@ -75,6 +75,9 @@ def test_confirming_a_gang_hit_on_a_relative_puts_the_cadre_under_strict_control
     assert person.strict_control_since == dt.date.today()
     assert person.strict_control_review_on > person.strict_control_since
     assert "高大勇" in person.strict_control_reason
+    assert person.strict_control_source == "hit"
+    event = person.strict_control_events.get()
+    assert (event.action, event.actor, event.source) == ("set", district_reviewer, "hit")
     assert not RemovalCase.objects.exists()
 
 

@@ -396,6 +396,8 @@ def test_a_gang_relative_needs_a_strict_control_justification(cast):
     )
     case.refresh_from_db()
     assert case.post.person.strict_control_reason == "本人表现突出，从严掌控"
+    assert case.post.person.strict_control_source == "vetting"
+    assert case.post.person.strict_control_events.get().actor == cast.district_reviewer
 
 
 def test_rejection_needs_a_reason(cast):

@@ -9,18 +9,37 @@ from vetting.models.screening import Hit
 
 
 class RemovalCase(TimeStampedModel):
-    """清退: opened by confirming a disqualifying hit on a serving cadre; the district decides."""
+    """清退: opened by confirming a disqualifying hit on a serving cadre, or by a misconduct
+    case (supervision) disposed of with removal; the district decides."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Awaiting decision")
         REMOVED = "removed", _("Removed from office")
         RETAINED = "retained", _("Not removed")
 
+    class Source(models.TextChoices):
+        HIT = "hit", _("Screening hit")
+        MISCONDUCT = "misconduct", _("Misconduct case")
+
     township_lookup = "township"
 
-    hit = models.OneToOneField(
-        Hit, models.PROTECT, related_name="removal_case", verbose_name=_("screening hit")
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.HIT
     )
+    hit = models.OneToOneField(
+        Hit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="removal_case",
+        verbose_name=_("screening hit"),
+    )
+    # Vetting may not import supervision (DESIGN.md §2): the case is kept as its id and label.
+    misconduct_case_id = models.PositiveIntegerField(
+        _("misconduct case number"), null=True, blank=True
+    )
+    misconduct_case_label = models.CharField(_("misconduct case"), max_length=200, blank=True)
+    reason = models.TextField(_("reason for removal"), blank=True)
     person = models.ForeignKey(
         Person, models.PROTECT, related_name="removal_cases", verbose_name=_("cadre")
     )
@@ -62,6 +81,16 @@ class RemovalCase(TimeStampedModel):
                 & Q(decided_by__isnull=False, decided_on__isnull=False)
                 & ~Q(decision_reason=""),
                 name="removal_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="hit", hit__isnull=False, misconduct_case_id__isnull=True)
+                | Q(source="misconduct", hit__isnull=True, misconduct_case_id__isnull=False),
+                name="removal_source_identified",
+            ),
+            models.UniqueConstraint(
+                fields=["misconduct_case_id"],
+                condition=Q(misconduct_case_id__isnull=False),
+                name="removal_one_per_misconduct_case",
             ),
         ]
         indexes = [

@@ -18,7 +18,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cadres.models import TITLES_BY_BODY, Person, Post, Village, VillagerGroup
+from cadres.models import TITLES_BY_BODY, Person, Post, StrictControlSource, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from cadres.services import (
     identity_values,
@@ -563,6 +563,7 @@ def case_approve(
             since=today,
             review_on=today + relativedelta(months=STRICT_CONTROL_MONTHS),
             reason=strict_control_justification.strip(),
+            source=StrictControlSource.VETTING,
         )
     case.person = person
     case.decided_by = actor

@@ -1,4 +1,5 @@
-"""Removal cases (清退): the district's decision, and the end of the cadre's posts."""
+"""Removal cases (清退): opened from a misconduct case, the district's decision, and the end of
+the cadre's posts. (A confirmed hit opens its case in review.hit_confirm.)"""
 
 from __future__ import annotations
 
@@ -9,9 +10,41 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cadres.models import Post
+from cadres.models import Person, Post, Township
 from cadres.services import post_end
 from vetting.models import RemovalCase
+
+
+def removal_case_open_for_misconduct(
+    *,
+    actor,
+    person: Person,
+    township: Township,
+    misconduct_case_id: int,
+    misconduct_case_label: str,
+    reason: str,
+) -> RemovalCase | None:
+    """Open the removal case that a misconduct case disposed of with removal asks for.
+
+    Called from supervision's case_dispose (through cadres.signals.removal_proposed), which
+    checked the actor and holds the misconduct case's row lock: the same case disposed of
+    again finds its removal case and opens no second one. Nobody is removed who no longer
+    serves.
+    """
+    existing = RemovalCase.objects.filter(misconduct_case_id=misconduct_case_id).first()
+    if existing is not None:
+        return existing
+    if not Person.objects.serving(timezone.localdate()).filter(pk=person.pk).exists():
+        return None
+    return RemovalCase.objects.create(
+        source=RemovalCase.Source.MISCONDUCT,
+        misconduct_case_id=misconduct_case_id,
+        misconduct_case_label=misconduct_case_label[:200],
+        reason=reason,
+        person=person,
+        township=township,
+        opened_by=actor,
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cadres.models import Person
+from cadres.models import Person, StrictControlSource
 from cadres.services import person_strict_control_set
 from vetting.models import Hit, MildMeasure, RemovalCase, WatchlistEntry, WatchlistSource
 from vetting.models.screening import SubjectKind
@@ -85,6 +85,7 @@ def hit_confirm(
             since=today,
             review_on=strict_control_review_on
             or today + relativedelta(months=STRICT_CONTROL_MONTHS),
+            source=StrictControlSource.HIT,
             reason=_("%(relation)s %(name)s is on the list %(source)s: %(measure)s")
             % {
                 "relation": hit.relative.get_relation_display(),
