@@ -15,6 +15,7 @@ from cadres.models import Village
 from cadres.records import selectors as records
 from cadres.scoping import scope
 from supervision import selectors as supervision
+from vetting import selectors as vetting
 from vetting.models import Hit, RemovalCase
 
 
@@ -42,6 +43,17 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 _("Removal cases awaiting a decision"),
                 open_cases.count(),
                 reverse("vetting:removal_list"),
+            )
+        )
+    if user.has_perm("vetting.review_district") or (
+        user.has_perm("vetting.give_opinion") and user.department
+    ):
+        overdue = vetting.opinions_overdue(vetting.opinions_followed(user), today)
+        items.append(
+            Waiting(
+                _("Overdue department opinions"),
+                overdue.count(),
+                reverse("vetting:opinions_overdue"),
             )
         )
     if user.has_perm("cadres.view_secretaryfiling"):
