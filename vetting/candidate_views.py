@@ -437,10 +437,12 @@ ACTION_FORMS = {
 CASE_FORMS = {"record_reply", "withdraw_department"}
 
 
-def _action_form(verb: str, case: CandidateCase, *args):
+def _action_form(verb: str, case: CandidateCase, *args, **kwargs):
+    # One page holds several action forms: ids of their own, so that each label finds its field.
+    kwargs["auto_id"] = f"id_{verb}_%s"
     if verb in CASE_FORMS:
-        return ACTION_FORMS[verb](*args, case=case)
-    return ACTION_FORMS[verb](*args)
+        kwargs["case"] = case
+    return ACTION_FORMS[verb](*args, **kwargs)
 
 
 def _render_case(request, case: CandidateCase, forms: dict | None = None, status: int = 200):
@@ -476,8 +478,8 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
     checkpoints = list(case.checkpoints.all())
     level = "township" if case.state == CandidateCase.State.TOWNSHIP_REVIEW else "district"
     if "check" in allowed:
-        action_forms["check"] = forms.get("check") or CheckpointsForm(
-            initial_rows=[c for c in checkpoints if c.level == level]
+        action_forms["check"] = forms.get("check") or _action_form(
+            "check", case, initial_rows=[c for c in checkpoints if c.level == level]
         )
     hits = (
         Hit.objects.filter(Q(candidate=case) | Q(candidate_relative__case=case))
