@@ -59,9 +59,21 @@ ACCOUNTS = [
     ("ht_review", "环通乡审核人", Role.TOWNSHIP_REVIEWER, "", ["220502200"]),
     ("jd_staff", "江东乡工作人员", Role.TOWNSHIP_STAFF, "", ["220502201"]),
     ("jd_review", "江东乡审核人", Role.TOWNSHIP_REVIEWER, "", ["220502201"]),
+    # One user for every joint-review department, so that no department's opinion waits
+    # for a user who does not exist.
     ("jw_dept", "区纪委监委联审员", Role.DEPARTMENT, "discipline", []),
     ("ga_dept", "公安分局联审员", Role.DEPARTMENT, "police", []),
+    ("fy_dept", "区法院联审员", Role.DEPARTMENT, "court", []),
+    ("jcy_dept", "区检察院联审员", Role.DEPARTMENT, "procuratorate", []),
+    ("sf_dept", "区司法局联审员", Role.DEPARTMENT, "justice", []),
+    ("xf_dept", "区信访局联审员", Role.DEPARTMENT, "petitions", []),
+    ("mz_dept", "区民政局联审员", Role.DEPARTMENT, "civil_affairs", []),
+    ("nync_dept", "区农业农村局联审员", Role.DEPARTMENT, "agriculture", []),
+    ("wjw_dept", "区卫健委联审员", Role.DEPARTMENT, "health", []),
+    ("scjg_dept", "区市场监管局联审员", Role.DEPARTMENT, "market", []),
 ]
+# The demo's joint reviews were opened this many days ago: 公安's opinion is overdue.
+JOINT_REVIEW_OPENED_DAYS_AGO = 10
 
 
 @transaction.atomic
@@ -498,11 +510,11 @@ def load_candidate_cases(today: dt.date | None = None) -> int:
             ],
         )
         added += 1
-        _advance(case, goal, staff=staff[code], reviewer=reviewer[code], users=users)
+        _advance(case, goal, staff=staff[code], reviewer=reviewer[code], users=users, today=today)
     return added
 
 
-def _advance(case, goal: str, *, staff, reviewer, users) -> None:
+def _advance(case, goal: str, *, staff, reviewer, users, today: dt.date) -> None:
     """Move a new draft along the pipeline to ``goal`` through the vetting services."""
     state = CandidateCase.State
     case = candidates.case_submit(actor=staff, case=case)
@@ -521,11 +533,14 @@ def _advance(case, goal: str, *, staff, reviewer, users) -> None:
     candidates.case_checkpoints_record(actor=reviewer, case=case, verdicts=PASS_ALL)
     case = candidates.case_forward(actor=reviewer, case=case)
     candidates.case_joint_review_open(
-        actor=users["zzb"], case=case, departments=["discipline", "police"]
+        actor=users["zzb"],
+        case=case,
+        departments=["discipline", "police"],
+        today=today - dt.timedelta(days=JOINT_REVIEW_OPENED_DAYS_AGO),
     )
     candidates.case_opinion_give(actor=users["jw_dept"], case=case, verdict="agree")
     if goal == state.DISTRICT_REVIEW:
-        return  # 公安 has yet to give its opinion.
+        return  # 公安 has yet to give its opinion, which is overdue.
     candidates.case_opinion_give(actor=users["ga_dept"], case=case, verdict="agree")
     candidates.case_checkpoints_record(actor=users["zzb"], case=case, verdicts=PASS_ALL)
     if not candidates.approval_blockers(case):

@@ -6,13 +6,26 @@ from django.utils import timezone
 from cadres.scoping import user_townships
 from dongchang.dashboard import figures_for
 from dongchang.waiting import waiting_for
+from vetting.selectors import opinions_awaited, opinions_followed
+
+# The department's home page shows its oldest pending opinions; its queue has them all.
+AWAITED_SHOWN = 20
 
 
 @login_required
 def home(request):
     townships = user_townships(request.user).annotate(village_count=Count("villages"))
-    waiting = waiting_for(request.user, timezone.localdate())
-    return render(request, "home.html", {"townships": townships, "waiting": waiting})
+    today = timezone.localdate()
+    waiting = waiting_for(request.user, today)
+    context = {"townships": townships, "waiting": waiting, "today": today}
+    if request.user.has_perm("vetting.give_opinion") and request.user.department:
+        awaited = opinions_awaited(opinions_followed(request.user))
+        context.update(
+            department=request.user.get_department_display(),
+            awaited=awaited[:AWAITED_SHOWN],
+            awaited_count=awaited.count(),
+        )
+    return render(request, "home.html", context)
 
 
 @login_required

@@ -17,6 +17,7 @@ from cadres.scoping import scope
 from cadres.selectors import strict_control_people
 from cadres.services import STRICT_CONTROL_PERM, may_see_strict_control
 from supervision import selectors as supervision
+from vetting import selectors as vetting
 from vetting.models import Hit, RemovalCase
 
 
@@ -54,6 +55,17 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
             else _("Strict-control reviews due in my township (the district reviews them)")
         )
         items.append(Waiting(label, due, f"{reverse('cadres:strict_control_list')}?due=yes"))
+    if user.has_perm("vetting.review_district") or (
+        user.has_perm("vetting.give_opinion") and user.department
+    ):
+        overdue = vetting.opinions_overdue(vetting.opinions_followed(user), today)
+        items.append(
+            Waiting(
+                _("Overdue department opinions"),
+                overdue.count(),
+                reverse("vetting:opinions_overdue"),
+            )
+        )
     if user.has_perm("cadres.view_secretaryfiling"):
         items.append(
             Waiting(

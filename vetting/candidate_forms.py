@@ -3,6 +3,7 @@
 from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Department
@@ -215,12 +216,65 @@ class JointReviewForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Pick at least one department.")},
     )
+    due_on = forms.DateField(
+        label=_("Opinions due on"),
+        widget=DATE,
+        required=False,
+        help_text=_("By default 5 working days from today."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["departments"].initial = list(
             DefaultDepartment.objects.values_list("department", flat=True)
         )
+        self.fields["due_on"].initial = DepartmentOpinion.default_due(timezone.localdate())
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on is not None and due_on < timezone.localdate():
+            raise forms.ValidationError(_("The due date is in the past."))
+        return due_on
+
+
+class _PendingDepartmentForm(forms.Form):
+    """A form about one of the case's departments that have not answered yet."""
+
+    department = forms.ChoiceField(label=_("Department"))
+
+    def __init__(self, *args, case: CandidateCase, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (o.department, o.get_department_display())
+            for o in case.opinions.all()
+            if o.verdict == DepartmentOpinion.Verdict.PENDING
+        ]
+
+
+class ReplyForm(_PendingDepartmentForm):
+    """A department's paper reply (回函), recorded by the district with the letter."""
+
+    verdict = forms.ChoiceField(
+        label=_("Opinion"),
+        choices=[
+            (DepartmentOpinion.Verdict.AGREE, DepartmentOpinion.Verdict.AGREE.label),
+            (DepartmentOpinion.Verdict.DISAGREE, DepartmentOpinion.Verdict.DISAGREE.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), widget=TEXT, required=False)
+    reply_on = forms.DateField(label=_("Date of the reply letter"), widget=DATE)
+    file = forms.FileField(
+        label=_("Reply letter"), error_messages={"required": _("Attach the reply letter.")}
+    )
+
+
+class WithdrawForm(_PendingDepartmentForm):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing the department"),
+        widget=TEXT,
+        error_messages={"required": _("Give the reason for withdrawing the department.")},
+    )
 
 
 class OpinionForm(forms.Form):

@@ -18,13 +18,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cadres.choices import Department
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, ImportFile, Person
 from cadres.place_filters import TownshipFilter
+from cadres.records.listing import Header, ListSpec, list_response
 from cadres.roster import post_label
 from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
@@ -43,7 +46,9 @@ from vetting.candidate_forms import (
     OpinionForm,
     RejectForm,
     RelativeForm,
+    ReplyForm,
     ReturnForm,
+    WithdrawForm,
 )
 from vetting.models import (
     CandidateCase,
@@ -52,10 +57,18 @@ from vetting.models import (
     DepartmentOpinion,
     Hit,
 )
-from vetting.selectors import case_queue, cases_visible, cases_with_related, pipeline_counts
-from vetting.services import batch, candidates
+from vetting.selectors import (
+    case_queue,
+    cases_visible,
+    cases_with_related,
+    opinions_followed,
+    opinions_overdue,
+    pipeline_counts,
+)
+from vetting.services import batch, candidates, joint_review
 
 PAGE_SIZE = 25
+REVEAL_PERM = "cadres.reveal_id_number"
 SORTS = {
     "recent": ("-created_at", "-pk"),
     "name": ("name_key", "pk"),
@@ -277,6 +290,72 @@ def ledger(request):
     return _xlsx(writer, f"ledger-{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.xlsx")
 
 
+# Overdue opinions ---------------------------------------------------------------------
+
+
+class OverdueOpinionFilter(django_filters.FilterSet):
+    department = django_filters.ChoiceFilter(
+        label=gettext_lazy("Department"), choices=Department.choices
+    )
+    township = TownshipFilter(field_name="case__village__township")
+
+    class Meta:
+        model = DepartmentOpinion
+        fields = ["department", "township"]
+
+
+def _overdue_spec() -> ListSpec:
+    return ListSpec(
+        title=_("Overdue department opinions"),
+        headers=[
+            Header(_("Due on"), "due"),
+            Header(_("Department"), "department"),
+            Header(_("Township"), "township"),
+            Header(_("Village")),
+            Header(_("Candidate"), "name"),
+            Header(_("Proposed post")),
+            Header(_("Asked on"), "asked"),
+        ],
+        sorts={
+            "due": ["due_on"],
+            "department": ["department"],
+            "township": ["case__village__township__code", "case__village__code"],
+            "name": ["case__name_key"],
+            "asked": ["created_at"],
+        },
+        default_sort="due",
+        export_name="overdue-opinions",
+        export_columns=[
+            Column(_("Due on"), 12),
+            Column(_("Department"), 16),
+            Column(_("Township"), 14),
+            Column(_("Village"), 12),
+            Column(_("Candidate"), 10),
+            Column(_("Proposed post"), 18),
+            Column(_("Asked on"), 12),
+        ],
+        export_row=lambda o: [
+            o.due_on,
+            o.get_department_display(),
+            o.case.village.township.name,
+            o.case.village.name,
+            o.case.name,
+            f"{o.case.get_body_display()}{o.case.get_title_display()}",
+            timezone.localdate(o.created_at),
+        ],
+        template="vetting/candidates/overdue_opinions.html",
+    )
+
+
+@login_required
+def overdue_opinions(request):
+    """Opinions past their due date on cases under district review: every department's for
+    the district, its own for a department."""
+    overdue = opinions_overdue(opinions_followed(request.user), timezone.localdate())
+    filterset = OverdueOpinionFilter(request.GET, queryset=overdue, request=request)
+    return list_response(request, spec=_overdue_spec(), filterset=filterset)
+
+
 # Nomination ---------------------------------------------------------------------------
 
 
@@ -351,7 +430,19 @@ ACTION_FORMS = {
     "open_joint_review": JointReviewForm,
     "opinion": OpinionForm,
     "check": CheckpointsForm,
+    "record_reply": ReplyForm,
+    "withdraw_department": WithdrawForm,
 }
+# Forms that offer the case's own departments.
+CASE_FORMS = {"record_reply", "withdraw_department"}
+
+
+def _action_form(verb: str, case: CandidateCase, *args, **kwargs):
+    # One page holds several action forms: ids of their own, so that each label finds its field.
+    kwargs["auto_id"] = f"id_{verb}_%s"
+    if verb in CASE_FORMS:
+        kwargs["case"] = case
+    return ACTION_FORMS[verb](*args, **kwargs)
 
 
 def _render_case(request, case: CandidateCase, forms: dict | None = None, status: int = 200):
@@ -376,15 +467,19 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
         ).exists()
     ):
         allowed.discard("opinion")
+    if not any(o.verdict == DepartmentOpinion.Verdict.PENDING for o in case.opinions.all()):
+        allowed -= CASE_FORMS
     forms = forms or {}
     action_forms = {
-        verb: forms.get(verb) or ACTION_FORMS[verb]() for verb in allowed if verb in ACTION_FORMS
+        verb: forms.get(verb) or _action_form(verb, case)
+        for verb in allowed
+        if verb in ACTION_FORMS
     }
     checkpoints = list(case.checkpoints.all())
     level = "township" if case.state == CandidateCase.State.TOWNSHIP_REVIEW else "district"
     if "check" in allowed:
-        action_forms["check"] = forms.get("check") or CheckpointsForm(
-            initial_rows=[c for c in checkpoints if c.level == level]
+        action_forms["check"] = forms.get("check") or _action_form(
+            "check", case, initial_rows=[c for c in checkpoints if c.level == level]
         )
     hits = (
         Hit.objects.filter(Q(candidate=case) | Q(candidate_relative__case=case))
@@ -408,6 +503,8 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
             "person_visible": bool(case.person_id)
             and scope(Person.objects.filter(pk=case.person_id), request.user).exists(),
             "can_review_hits": request.user.has_perm("vetting.review_hit"),
+            "can_reveal": request.user.has_perm(REVEAL_PERM),
+            "today": timezone.localdate(),
         },
         status=status,
     )
@@ -427,7 +524,7 @@ def case_act(request, pk: int, verb: str):
         raise PermissionDenied
     if not workflow.may(request.user, case, verb):
         raise PermissionDenied
-    form = ACTION_FORMS[verb](request.POST)
+    form = _action_form(verb, case, request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         calls = {
@@ -445,21 +542,76 @@ def case_act(request, pk: int, verb: str):
             ),
             "approve": lambda: candidates.case_approve(actor=request.user, case=case, **data),
             "open_joint_review": lambda: candidates.case_joint_review_open(
-                actor=request.user, case=case, departments=data["departments"]
+                actor=request.user, case=case, **data
             ),
             "opinion": lambda: candidates.case_opinion_give(actor=request.user, case=case, **data),
             "check": lambda: candidates.case_checkpoints_record(
                 actor=request.user, case=case, verdicts=form.verdicts()
             ),
+            "record_reply": lambda: joint_review.case_opinion_reply_record(
+                actor=request.user,
+                case=case,
+                department=data["department"],
+                verdict=data["verdict"],
+                note=data["note"],
+                reply_on=data["reply_on"],
+                upload=data["file"],
+            ),
+            "withdraw_department": lambda: joint_review.case_department_withdraw(
+                actor=request.user, case=case, department=data["department"], reason=data["reason"]
+            ),
         }
+        asked = (
+            set(case.opinions.values_list("department", flat=True))
+            if verb == "open_joint_review"
+            else set()
+        )
         try:
             calls[verb]()
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Done."))
+            if verb == "open_joint_review":
+                _joint_review_opened_messages(request, asked, data["departments"])
+            else:
+                messages.success(request, _("Done."))
             return redirect("vetting:case_detail", pk=case.pk)
     return _render_case(request, case, {verb: form}, status=400)
+
+
+def _joint_review_opened_messages(request, asked: set[str], picked: list[str]) -> None:
+    """Say what the (re)opening changed: the departments added, and those left asked."""
+    added = [department for department in picked if department not in asked]
+    messages.success(
+        request,
+        _("Asked for an opinion: %(departments)s.")
+        % {"departments": candidates.department_labels(added)},
+    )
+    kept = sorted(asked - set(picked))
+    if kept:
+        messages.info(
+            request,
+            _(
+                "Still asked: %(departments)s. A department asked stays asked; to take one "
+                "out of this review, withdraw it."
+            )
+            % {"departments": candidates.department_labels(kept)},
+        )
+
+
+@never_cache
+@require_POST
+@login_required
+def reveal_id_number(request, pk: int, relative_pk: int | None = None):
+    """The full ID number of a candidate or of a relative, for an htmx swap; every reveal is
+    written to the access log. A department may reveal them on the cases it was asked about
+    (to look the person up in its own systems); others 404."""
+    if not request.user.has_perm(REVEAL_PERM):
+        raise PermissionDenied
+    case = _visible_case(request, pk)
+    record = case if relative_pk is None else get_object_or_404(case.relatives, pk=relative_pk)
+    access_log_append(user=request.user, action=AccessLogEntry.Action.REVEAL_ID, obj=record)
+    return render(request, "cadres/_id_revealed.html", {"id_number": record.id_number})
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
@@ -121,3 +122,31 @@ def pipeline_counts(queryset: QuerySet[CandidateCase]) -> list[dict]:
         entry["counts"][row["state"]] = row["n"]
         entry["total"] += row["n"]
     return list(table.values())
+
+
+def opinions_followed(user) -> QuerySet[DepartmentOpinion]:
+    """The opinions a user follows: the district's reviewers every opinion in their scope, a
+    joint-review department its own department's. Other users follow none (PermissionDenied)."""
+    if user.has_perm("vetting.review_district"):
+        return scope(DepartmentOpinion.objects.all(), user)
+    if user.has_perm("vetting.give_opinion") and user.department:
+        return DepartmentOpinion.objects.filter(department=user.department)
+    raise PermissionDenied
+
+
+def opinions_awaited(queryset: QuerySet[DepartmentOpinion]) -> QuerySet[DepartmentOpinion]:
+    """Opinions still to come on cases under district review, oldest due first."""
+    return (
+        queryset.filter(
+            verdict=DepartmentOpinion.Verdict.PENDING,
+            case__state=CandidateCase.State.DISTRICT_REVIEW,
+        )
+        .select_related("case__village__township")
+        .order_by("due_on", "pk")
+    )
+
+
+def opinions_overdue(
+    queryset: QuerySet[DepartmentOpinion], today: dt.date
+) -> QuerySet[DepartmentOpinion]:
+    return opinions_awaited(queryset).filter(due_on__lt=today)

@@ -29,10 +29,17 @@ urlpatterns = [
     path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
     path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
     path("candidates/opinions/agree/", candidate_views.opinions_agree_bulk, name="opinions_agree"),
+    path("candidates/opinions/overdue/", candidate_views.overdue_opinions, name="opinions_overdue"),
     path("candidates/<int:pk>/", candidate_views.case_detail, name="case_detail"),
     path("candidates/<int:pk>/edit/", candidate_views.case_edit, name="case_edit"),
     path("candidates/<int:pk>/act/<str:verb>/", candidate_views.case_act, name="case_act"),
+    path("candidates/<int:pk>/reveal/", candidate_views.reveal_id_number, name="case_reveal_id"),
     path("candidates/<int:pk>/relatives/", candidate_views.relative_add, name="case_relative_add"),
+    path(
+        "candidates/<int:pk>/relatives/<int:relative_pk>/reveal/",
+        candidate_views.reveal_id_number,
+        name="case_reveal_relative_id",
+    ),
     path(
         "candidates/<int:pk>/relatives/<int:relative_pk>/edit/",
         candidate_views.relative_edit,

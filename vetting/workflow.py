@@ -45,6 +45,9 @@ TABLE = (
     Step("check", State.DISTRICT_REVIEW, State.DISTRICT_REVIEW, REVIEW_DISTRICT),
     Step("open_joint_review", State.DISTRICT_REVIEW, State.DISTRICT_REVIEW, REVIEW_DISTRICT),
     Step("opinion", State.DISTRICT_REVIEW, State.DISTRICT_REVIEW, GIVE_OPINION),
+    # The district records a department's paper reply (回函), or withdraws a department.
+    Step("record_reply", State.DISTRICT_REVIEW, State.DISTRICT_REVIEW, REVIEW_DISTRICT),
+    Step("withdraw_department", State.DISTRICT_REVIEW, State.DISTRICT_REVIEW, REVIEW_DISTRICT),
 )
 
 # Separation of duties: the nominator never reviews, gives an opinion on or decides their case.

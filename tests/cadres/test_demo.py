@@ -99,7 +99,9 @@ def test_seed_demo_shows_the_vetting_pipeline(settings):
     assert {"draft", "township_review", "district_review", "approved", "rejected"} <= states
     assert cases.filter(state="draft", person__isnull=False).exists()  # picked from the register
     at_district = cases.get(state="district_review")
-    assert at_district.opinions.filter(verdict=DepartmentOpinion.Verdict.PENDING).exists()
+    assert at_district.opinions.filter(
+        verdict=DepartmentOpinion.Verdict.PENDING, due_on__lt=dt.date.today()
+    ).exists()  # 公安's opinion is overdue
     assert at_district.opinions.filter(verdict=DepartmentOpinion.Verdict.AGREE).exists()
     approved = cases.get(state="approved")
     assert approved.post.person == approved.person

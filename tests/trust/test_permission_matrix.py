@@ -147,6 +147,11 @@ ARGS: dict[str, Args] = {
     "vetting:case_edit": obj("candidate_case"),
     "vetting:case_act": obj("candidate_case", verb="opinion"),
     "vetting:case_relative_add": obj("candidate_case"),
+    "vetting:case_reveal_id": obj("candidate_case"),
+    "vetting:case_reveal_relative_id": (
+        "township",
+        lambda side: {"pk": side.candidate_case.pk, "relative_pk": side.case_relative.pk},
+    ),
     **{
         f"vetting:{name}": (
             "township",
@@ -242,6 +247,8 @@ POLICIES = {
     "CANDIDATE_LISTS": one("login 200 200 200 200 403"),
     "REVIEWERS_ONLY": one("login 403 200 200 403 403"),
     "DEPARTMENT_POST": one("login P403 P403 P403 P302 P403"),
+    # Overdue opinions: the district's, and a department's own.
+    "OPINION_FOLLOWERS": one("login 403 403 200 200 403"),
     "CANDIDATE_CASE": side_policy(
         own="login 200 200 200 200 403", other="login 404 404 200 200 403"
     ),
@@ -295,8 +302,14 @@ POLICIES = {
         own="login 403 403 200 403 200", other="login 403 403 200 403 200"
     ),
     # Revealing an ID number needs cadres.reveal_id_number (not township staff), checked first.
+    # A department holds it for its cases' candidates; it has no township in the register.
     "REVEAL": side_policy(
-        own="Plogin P403 P200 P200 P403 P200", other="Plogin P403 P404 P200 P403 P200"
+        own="Plogin P403 P200 P200 P404 P200", other="Plogin P403 P404 P200 P404 P200"
+    ),
+    # On a case: those who see the case and may reveal (the asked department too); the
+    # system administrator sees no candidate case.
+    "CASE_REVEAL": side_policy(
+        own="Plogin P403 P200 P200 P200 P403", other="Plogin P403 P404 P200 P200 P403"
     ),
     "SUPERVISION_WRITE": side_policy(
         own="login 200 200 403 404 403", other="login 404 404 403 404 403"
@@ -478,6 +491,9 @@ POLICY = {
     "vetting:batch_preview": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
     "vetting:opinions_agree": "DEPARTMENT_POST",
+    "vetting:opinions_overdue": "OPINION_FOLLOWERS",
+    "vetting:case_reveal_id": "CASE_REVEAL",
+    "vetting:case_reveal_relative_id": "CASE_REVEAL",
     "vetting:case_detail": "CANDIDATE_CASE",
     "vetting:case_attachment": "CANDIDATE_CASE",
     "vetting:case_edit": "CANDIDATE_CASE_LOCKED",

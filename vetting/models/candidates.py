@@ -6,6 +6,7 @@ their relatives like any other subject. The states and who moves a case between
 them are in vetting.workflow.
 """
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -200,6 +201,8 @@ class CaseTransition(models.Model):
         RETURN = "return", _("Returned to the nominator")
         OPEN_JOINT_REVIEW = "open_joint_review", _("Joint review opened")
         OPINION = "opinion", _("Department opinion")
+        RECORD_REPLY = "record_reply", _("Opinion recorded from a reply letter")
+        WITHDRAW_DEPARTMENT = "withdraw_department", _("Department withdrawn from the review")
         APPROVE = "approve", _("Approved in vetting")
         REJECT = "reject", _("Rejected in vetting")
 
@@ -278,14 +281,27 @@ class Checkpoint(TimeStampedModel):
         return f"{self.get_kind_display()}: {self.get_verdict_display()}"
 
 
+def working_days_after(day: dt.date, count: int) -> dt.date:
+    """The date ``count`` working days (Monday to Friday) after ``day``; no holiday calendar."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
 class DepartmentOpinion(TimeStampedModel):
-    """A department's opinion in the joint review: requested, then agreed or not."""
+    """A department's opinion in the joint review: requested, then agreed or not, by the
+    department itself or recorded by the district from its reply letter (回函); or the
+    department withdrawn from this review with a reason, so that the review can finish."""
 
     class Verdict(models.TextChoices):
         PENDING = "pending", _("Awaiting opinion")
         AGREE = "agree", _("Agree")
         DISAGREE = "disagree", _("Disagree")
+        WITHDRAWN = "withdrawn", _("Withdrawn from the review")
 
+    DUE_WORKING_DAYS = 5
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
@@ -297,6 +313,7 @@ class DepartmentOpinion(TimeStampedModel):
     verdict = models.CharField(
         _("opinion"), max_length=10, choices=Verdict.choices, default=Verdict.PENDING
     )
+    due_on = models.DateField(_("opinion due on"))
     note = models.TextField(_("note"), blank=True)
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -307,6 +324,15 @@ class DepartmentOpinion(TimeStampedModel):
         verbose_name=_("given by"),
     )
     given_at = models.DateTimeField(_("given at"), null=True, blank=True)
+    reply_on = models.DateField(_("date of the reply letter"), null=True, blank=True)
+    reply_letter = models.ForeignKey(
+        CaseAttachment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reply letter"),
+    )
 
     history = HistoricalRecords()
 
@@ -321,14 +347,34 @@ class DepartmentOpinion(TimeStampedModel):
                 | ~Q(verdict="pending") & Q(given_by__isnull=False, given_at__isnull=False),
                 name="opinion_given_has_author",
             ),
+            models.CheckConstraint(
+                condition=~Q(verdict="withdrawn") | ~Q(note=""),
+                name="opinion_withdrawal_has_reason",
+            ),
+            # A reply letter is an agreement or a disagreement, with its date and its file.
+            models.CheckConstraint(
+                condition=Q(reply_on__isnull=True, reply_letter__isnull=True)
+                | Q(
+                    reply_on__isnull=False,
+                    reply_letter__isnull=False,
+                    verdict__in=["agree", "disagree"],
+                ),
+                name="opinion_reply_has_letter",
+            ),
         ]
         indexes = [
             # A department's queue: its pending opinions.
             models.Index(fields=["department", "verdict"], name="opinion_queue_idx"),
+            # The overdue list: pending opinions due before today.
+            models.Index(fields=["verdict", "due_on"], name="opinion_overdue_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_department_display()}: {self.get_verdict_display()}"
+
+    @classmethod
+    def default_due(cls, opened_on: dt.date) -> dt.date:
+        return working_days_after(opened_on, cls.DUE_WORKING_DAYS)
 
 
 class DefaultDepartment(TimeStampedModel):

@@ -18,6 +18,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres.choices import Department
 from cadres.models import TITLES_BY_BODY, Person, Post, StrictControlSource, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from cadres.services import (
@@ -379,32 +380,64 @@ def case_reject(*, actor, case: CandidateCase, reason: str) -> CandidateCase:
     return case
 
 
+def department_labels(departments: Iterable[str]) -> str:
+    return "、".join(str(Department(value).label) for value in departments)
+
+
 @transaction.atomic
 def case_joint_review_open(
-    *, actor, case: CandidateCase, departments: Iterable[str] | None = None
+    *,
+    actor,
+    case: CandidateCase,
+    departments: Iterable[str] | None = None,
+    due_on: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> CandidateCase:
-    """Ask departments for their opinions (the configured default set if none are picked).
+    """Ask departments for their opinions (the configured default set if none are picked),
+    due on ``due_on``: by default 5 working days after ``today``, the day the review opens
+    (a loader of past data names an earlier day).
 
-    Departments already asked stay asked; their opinions are kept.
+    Departments already asked stay asked, with their opinions and due dates: a department
+    leaves a review by being withdrawn. Picking no department that is not asked yet is
+    refused, so that nobody is told that something changed when nothing did.
     """
     case, _step = _begin(actor, case, "open_joint_review")
+    today = today or timezone.localdate()
     if departments is None:
         departments = DefaultDepartment.objects.values_list("department", flat=True)
     departments = sorted(set(departments))
     if not departments:
         raise ValidationError({"departments": _("Pick at least one department.")})
-    for department in departments:
-        DepartmentOpinion.objects.get_or_create(case=case, department=department)
+    if not set(departments) <= set(Department.values):
+        raise ValidationError({"departments": _("Unknown department.")})
+    if due_on is None:
+        due_on = DepartmentOpinion.default_due(today)
+    elif due_on < today:
+        raise ValidationError({"due_on": _("The due date is in the past.")})
+    asked = set(case.opinions.values_list("department", flat=True))
+    added = [department for department in departments if department not in asked]
+    if not added:
+        raise ValidationError(
+            {
+                "departments": _(
+                    "No department was added: %(departments)s have already been asked. "
+                    "A department asked stays asked; to take one out of this review, "
+                    "withdraw it."
+                )
+                % {"departments": department_labels(departments)}
+            }
+        )
+    for department in added:
+        opinion = DepartmentOpinion(case=case, department=department, due_on=due_on)
+        opinion._history_user = actor
+        opinion.save()
     _log(
         case,
         actor=actor,
         verb="open_joint_review",
         source=case.state,
-        note="、".join(
-            str(label)
-            for value, label in DepartmentOpinion._meta.get_field("department").choices
-            if value in departments
-        ),
+        note=_("%(departments)s, opinions due on %(date)s")
+        % {"departments": department_labels(added), "date": due_on.isoformat()},
     )
     return case
 
@@ -415,6 +448,15 @@ def _opinion_give(actor, case: CandidateCase, *, verdict: str, note: str) -> Dep
     if verdict == DepartmentOpinion.Verdict.DISAGREE:
         note = _required(note, "note", _("Say why the department disagrees."))
     opinion = case.opinions.select_for_update().get(department=actor.department)
+    if opinion.verdict == DepartmentOpinion.Verdict.WITHDRAWN:
+        raise ValidationError(
+            _("Your department was withdrawn from this review: %(reason)s")
+            % {"reason": opinion.note}
+        )
+    if opinion.reply_letter_id:
+        raise ValidationError(
+            _("The district has recorded your department's opinion from its reply letter.")
+        )
     if opinion.verdict != DepartmentOpinion.Verdict.PENDING:
         raise ValidationError(_("Your department has already given its opinion."))
     opinion.verdict = verdict
@@ -472,8 +514,14 @@ def approval_blockers(
     opinions = list(case.opinions.all())
     if not opinions:
         blockers.append(_("The joint review has not been opened."))
-    if any(o.verdict == DepartmentOpinion.Verdict.PENDING for o in opinions):
-        blockers.append(_("Some departments have not given their opinion."))
+    pending = [o.department for o in opinions if o.verdict == DepartmentOpinion.Verdict.PENDING]
+    if pending:
+        blockers.append(
+            _("These departments have not given their opinion: %(departments)s.")
+            % {"departments": department_labels(pending)}
+        )
+    if opinions and all(o.verdict == DepartmentOpinion.Verdict.WITHDRAWN for o in opinions):
+        blockers.append(_("Every department was withdrawn: ask at least one for its opinion."))
     if (
         any(o.verdict == DepartmentOpinion.Verdict.DISAGREE for o in opinions)
         and not override_reason.strip()
