@@ -16,6 +16,7 @@ from cadres.records import selectors as records
 from cadres.scoping import scope
 from supervision import selectors as supervision
 from vetting.models import Hit, RemovalCase
+from vetting.rules import eligibility_review_count
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,14 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 _("Removal cases awaiting a decision"),
                 open_cases.count(),
                 reverse("vetting:removal_list"),
+            )
+        )
+    if user.has_perm("vetting.view_eligibility_review"):
+        items.append(
+            Waiting(
+                _("Serving cadres due for an eligibility review"),
+                eligibility_review_count(user, today),
+                reverse("vetting:eligibility_review"),
             )
         )
     if user.has_perm("cadres.view_secretaryfiling"):

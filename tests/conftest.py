@@ -32,6 +32,7 @@ REFERENCE_DATA_LOADERS = [
     ("vetting.migrations.0002_roles_and_mild_measures", "forwards"),
     ("vetting.migrations.0003_district_reviewers_end_posts", "forwards"),
     ("vetting.migrations.0005_candidate_roles", "grant"),
+    ("vetting.migrations.0017_negative_list_and_eligibility_rules", "load"),
     ("cadres.migrations.0006_records_permissions", "grant"),
     ("training.migrations.0002_role_permissions", "grant"),
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
