@@ -359,7 +359,10 @@ def test_a_confirmed_gang_or_criminal_hit_bars_approval_without_override(cast, k
         )
     # The bar alone (override and justification given), naming the list and the measure.
     (message,) = error.value.messages
-    assert f"名单{kind} ({WatchlistSource.Kind(kind).label}): 判处有期徒刑" in message
+    assert all(
+        part in message
+        for part in (f"名单{kind}", WatchlistSource.Kind(kind).label, "判处有期徒刑")
+    )
     assert CandidateCase.objects.get(pk=case.pk).state == State.DISTRICT_REVIEW
     assert not Post.objects.filter(person__id_number=data["id_number"]).exists()
 
