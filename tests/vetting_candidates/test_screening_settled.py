@@ -36,7 +36,9 @@ def test_a_pending_hit_on_the_candidate_stops_forwarding_and_is_linked(client, c
         _forward(cast, case)
     # One message, naming the list, its kind and the measure.
     (message,) = error.value.messages
-    assert all(part in message for part in ("纪委名单", Kind.PARTY_DISCIPLINE.label, "党内警告"))
+    assert all(
+        part in message for part in ("纪委名单", str(Kind.PARTY_DISCIPLINE.label), "党内警告")
+    )
     hit = Hit.objects.get(candidate=case)
     client.force_login(cast.township_reviewer)
     page = client.get(reverse("vetting:case_detail", args=[case.pk])).content.decode()
@@ -89,7 +91,7 @@ def test_a_hit_that_turns_pending_while_the_case_is_open_stops_approval(cast):
     # The relative, the list and the measure are named.
     (message,) = error.value.messages
     assert relative.name in message
-    assert all(part in message for part in ("新扫黑名单", Kind.GANG.label, "涉黑"))
+    assert all(part in message for part in ("新扫黑名单", str(Kind.GANG.label), "涉黑"))
     candidates.case_approve(
         actor=cast.district_reviewer, case=case, strict_control_justification="从严掌控"
     )

@@ -361,7 +361,7 @@ def test_a_confirmed_gang_or_criminal_hit_bars_approval_without_override(cast, k
     (message,) = error.value.messages
     assert all(
         part in message
-        for part in (f"名单{kind}", WatchlistSource.Kind(kind).label, "判处有期徒刑")
+        for part in (f"名单{kind}", str(WatchlistSource.Kind(kind).label), "判处有期徒刑")
     )
     assert CandidateCase.objects.get(pk=case.pk).state == State.DISTRICT_REVIEW
     assert not Post.objects.filter(person__id_number=data["id_number"]).exists()
