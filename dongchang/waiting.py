@@ -19,6 +19,7 @@ from cadres.services import STRICT_CONTROL_PERM, may_see_strict_control
 from supervision import selectors as supervision
 from vetting import selectors as vetting
 from vetting.models import Hit, RemovalCase
+from vetting.rules import eligibility_review_count
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 _("Overdue department opinions"),
                 overdue.count(),
                 reverse("vetting:opinions_overdue"),
+            )
+        )
+    if user.has_perm("vetting.view_eligibility_review"):
+        items.append(
+            Waiting(
+                _("Serving cadres due for an eligibility review"),
+                eligibility_review_count(user, today),
+                reverse("vetting:eligibility_review"),
             )
         )
     if user.has_perm("cadres.view_secretaryfiling"):

@@ -33,6 +33,7 @@ REFERENCE_DATA_LOADERS = [
     ("vetting.migrations.0003_district_reviewers_end_posts", "forwards"),
     ("vetting.migrations.0005_candidate_roles", "grant"),
     ("dongchang.accounts.migrations.0005_department_reveals_candidate_ids", "grant"),
+    ("vetting.migrations.0017_negative_list_and_eligibility_rules", "load"),
     ("cadres.migrations.0006_records_permissions", "grant"),
     ("cadres.migrations.0009_secretary_changes", "grant"),
     ("training.migrations.0002_role_permissions", "grant"),

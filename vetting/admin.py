@@ -1,22 +1,14 @@
-"""Admin: the district edits the mild 党纪 measures; lists and runs are read-only here
-(imports, runs and reviews go through their pages and services)."""
+"""Admin: lists and runs are read-only here (imports, runs, reviews and the rules go
+through their pages and services)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from vetting.models import (
     DefaultDepartment,
-    MildMeasure,
     ScreeningRun,
     WatchlistImport,
     WatchlistSource,
 )
-
-
-@admin.register(MildMeasure)
-class MildMeasureAdmin(SimpleHistoryAdmin):
-    list_display = ["term", "note", "updated_at"]
-    search_fields = ["term"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -481,8 +481,8 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
         action_forms["check"] = forms.get("check") or _action_form(
             "check", case, initial_rows=[c for c in checkpoints if c.level == level]
         )
-    hits = (
-        Hit.objects.filter(Q(candidate=case) | Q(candidate_relative__case=case))
+    hits = list(
+        candidates.case_hits(case)
         .select_related("entry__source", "candidate_relative")
         .order_by("-score", "pk")
     )
@@ -496,13 +496,13 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
             "township_checkpoints": [c for c in checkpoints if c.level == "township"],
             "district_checkpoints": [c for c in checkpoints if c.level == "district"],
             "hits": hits,
+            "unsettled": any(hit.status == Hit.Status.PENDING for hit in hits),
             "blockers": candidates.approval_blockers(case) if "approve" in allowed else [],
             "relative_form": forms.get("relative") or RelativeForm(),
             "attachment_form": forms.get("attachment") or AttachmentForm(),
             "can_edit": "edit" in allowed,
             "person_visible": bool(case.person_id)
             and scope(Person.objects.filter(pk=case.person_id), request.user).exists(),
-            "can_review_hits": request.user.has_perm("vetting.review_hit"),
             "can_reveal": request.user.has_perm(REVEAL_PERM),
             "today": timezone.localdate(),
         },

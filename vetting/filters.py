@@ -1,8 +1,9 @@
-"""Filters of the hit queue and of the screening runs."""
+"""Filters of the hit queue, the screening runs and the eligibility review."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from cadres.models import Post
 from cadres.place_filters import TownshipFilter
 from vetting.models import Hit, ScreeningRun, WatchlistSource
 from vetting.models.screening import SubjectKind
@@ -48,3 +49,14 @@ class RunFilter(django_filters.FilterSet):
     class Meta:
         model = ScreeningRun
         fields = ["trigger", "status"]
+
+
+class EligibilityReviewFilter(django_filters.FilterSet):
+    """The 资格复核 list: serving posts by township and body."""
+
+    township = TownshipFilter(field_name="village__township")
+    body = django_filters.ChoiceFilter(label=_("Body"), choices=Post.Body.choices)
+
+    class Meta:
+        model = Post
+        fields = ["township", "body"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vetting import candidate_views, views
+from vetting import candidate_views, rule_views, views
 
 app_name = "vetting"
 
@@ -19,6 +19,16 @@ urlpatterns = [
     path("watchlists/import/<int:pk>/confirm/", views.watchlist_confirm, name="watchlist_confirm"),
     path("removals/", views.removal_list, name="removal_list"),
     path("removals/<int:pk>/", views.removal_detail, name="removal_detail"),
+    path("rules/", rule_views.rules_overview, name="rules"),
+    path("rules/negative-list/", rule_views.negative_list_edit, name="negative_list_edit"),
+    path(
+        "rules/negative-list/<int:pk>/",
+        rule_views.negative_list_version,
+        name="negative_list_version",
+    ),
+    path("rules/eligibility/", rule_views.eligibility_edit, name="eligibility_edit"),
+    path("rules/eligibility/<int:pk>/", rule_views.eligibility_version, name="eligibility_version"),
+    path("rules/review/", rule_views.eligibility_review, name="eligibility_review"),
     path("candidates/", candidate_views.queue, name="case_queue"),
     path("candidates/all/", candidate_views.case_list, name="case_list"),
     path("candidates/all/export/", candidate_views.case_export, name="case_export"),

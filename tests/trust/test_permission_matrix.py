@@ -33,6 +33,7 @@ from tests.trust.matrix_world import (
     build_world,
     pdf,
 )
+from vetting.models import EligibilityRules, NegativeList
 
 LOGIN = reverse("accounts:login")
 ADMIN_LOGIN = "/admin/login/"
@@ -141,6 +142,15 @@ ARGS: dict[str, Args] = {
     "vetting:hit_decide": obj("hit"),
     "vetting:removal_detail": obj("removal"),
     "vetting:run_detail": district("run"),
+    # The rules' versions are district-wide: the defaults loaded by the migration.
+    "vetting:negative_list_version": (
+        "district",
+        lambda _d: {"pk": NegativeList.objects.get(active=True).pk},
+    ),
+    "vetting:eligibility_version": (
+        "district",
+        lambda _d: {"pk": EligibilityRules.objects.get(active=True).pk},
+    ),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
     "vetting:case_detail": obj("candidate_case"),
@@ -246,6 +256,8 @@ POLICIES = {
     # sees the cases it was asked about, of every township.
     "CANDIDATE_LISTS": one("login 200 200 200 200 403"),
     "REVIEWERS_ONLY": one("login 403 200 200 403 403"),
+    # 资格复核: the reviewers of the township and of the district, and the administrator.
+    "ELIGIBILITY_REVIEW": one("login 403 200 200 403 200"),
     "DEPARTMENT_POST": one("login P403 P403 P403 P302 P403"),
     # Overdue opinions: the district's, and a department's own.
     "OPINION_FOLLOWERS": one("login 403 403 200 200 403"),
@@ -479,6 +491,12 @@ POLICY = {
     "vetting:watchlist_upload": "DISTRICT_ONLY",
     "vetting:watchlist_preview": "UPLOADER_ONLY",
     "vetting:watchlist_confirm": "UPLOADER_ONLY_POST",
+    "vetting:rules": "DISTRICT_ONLY",
+    "vetting:negative_list_edit": "DISTRICT_ONLY",
+    "vetting:eligibility_edit": "DISTRICT_ONLY",
+    "vetting:negative_list_version": "DISTRICT_OBJECT",
+    "vetting:eligibility_version": "DISTRICT_OBJECT",
+    "vetting:eligibility_review": "ELIGIBILITY_REVIEW",
     # vetting: candidate cases; the world's cases wait for the department's opinion at the
     # district, where nobody may edit them and only the asked department may give it.
     "vetting:case_queue": "CANDIDATE_LISTS",

@@ -5,8 +5,8 @@ import itertools
 
 from cadres.models import Post
 from tests.factories import UserFactory, VillageFactory, make_id_number
-from vetting.models import Checkpoint
-from vetting.services import candidates
+from vetting.models import Checkpoint, Hit
+from vetting.services import candidates, review
 
 _numbers = itertools.count(300)
 
@@ -66,16 +66,25 @@ class Cast:
         case = nominate(self.staff, **overrides)
         return candidates.case_submit(actor=self.staff, case=case)
 
-    def at_district(self, **overrides):
+    def settle(self, case, decision: str = "confirm"):
+        """The district reviews every pending hit of the case: "confirm" or "dismiss"."""
+        decide = review.hit_confirm if decision == "confirm" else review.hit_dismiss
+        for hit in candidates.case_hits(case).filter(status=Hit.Status.PENDING):
+            decide(actor=self.district_reviewer, hit=hit, reason="经核实")
+
+    def at_district(self, settle: str = "", **overrides):
+        """Forwarded to the district; ``settle`` reviews the hits found at submission first."""
         case = self.submitted(**overrides)
+        if settle:
+            self.settle(case, settle)
         candidates.case_checkpoints_record(
             actor=self.township_reviewer, case=case, verdicts=all_pass()
         )
         return candidates.case_forward(actor=self.township_reviewer, case=case)
 
-    def ready(self, **overrides):
+    def ready(self, settle: str = "", **overrides):
         """At district review with everything an approval needs."""
-        case = self.at_district(**overrides)
+        case = self.at_district(settle, **overrides)
         candidates.case_joint_review_open(
             actor=self.district_reviewer, case=case, departments=["discipline"]
         )

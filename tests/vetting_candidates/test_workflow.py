@@ -12,7 +12,7 @@ from vetting import workflow
 from vetting.models import CandidateCase, CaseTransition, Checkpoint, Hit, WatchlistSource
 from vetting.models.screening import SubjectKind
 from vetting.services import candidates
-from vetting.services.review import hit_confirm, hit_dismiss
+from vetting.services.review import hit_confirm
 
 State = CandidateCase.State
 pytestmark = pytest.mark.django_db
@@ -349,11 +349,7 @@ def _listed(cast, data, kind):
 def test_a_confirmed_gang_or_criminal_hit_bars_approval_without_override(cast, kind):
     data = person_data()
     _listed(cast, data, kind)
-    case = cast.ready(**data)
-    hit = Hit.objects.get(candidate=case)
-    with pytest.raises(ValidationError):  # not reviewed yet
-        candidates.case_approve(actor=cast.district_reviewer, case=case)
-    hit_confirm(actor=cast.district_reviewer, hit=hit, reason="身份一致")
+    case = cast.ready("confirm", **data)
     with pytest.raises(ValidationError) as error:
         candidates.case_approve(
             actor=cast.district_reviewer,
@@ -361,7 +357,12 @@ def test_a_confirmed_gang_or_criminal_hit_bars_approval_without_override(cast, k
             override_reason="特殊情况",
             strict_control_justification="从严掌控",
         )
-    assert len(error.value.messages) == 1  # the bar alone: override and justification given
+    # The bar alone (override and justification given), naming the list and the measure.
+    (message,) = error.value.messages
+    assert all(
+        part in message
+        for part in (f"名单{kind}", str(WatchlistSource.Kind(kind).label), "判处有期徒刑")
+    )
     assert CandidateCase.objects.get(pk=case.pk).state == State.DISTRICT_REVIEW
     assert not Post.objects.filter(person__id_number=data["id_number"]).exists()
 
@@ -369,8 +370,8 @@ def test_a_confirmed_gang_or_criminal_hit_bars_approval_without_override(cast, k
 def test_a_dismissed_hit_does_not_bar(cast):
     data = person_data()
     _listed(cast, data, WatchlistSource.Kind.CRIMINAL)
-    case = cast.ready(**data)
-    hit_dismiss(actor=cast.district_reviewer, hit=Hit.objects.get(candidate=case), reason="同名")
+    case = cast.ready("dismiss", **data)
+    assert Hit.objects.get(candidate=case).status == Hit.Status.DISMISSED
     candidates.case_approve(actor=cast.district_reviewer, case=case)
 
 
@@ -413,7 +414,7 @@ def test_clean_cases_are_agreed_in_bulk_others_are_left(cast):
     clean = cast.at_district()
     data = person_data()
     _listed(cast, data, WatchlistSource.Kind.PARTY_DISCIPLINE)
-    listed = cast.at_district(**data)
+    listed = cast.at_district("dismiss", **data)
     for case in (clean, listed):
         candidates.case_joint_review_open(
             actor=cast.district_reviewer, case=case, departments=["discipline"]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadres', '0010_strict_control_life_cycle'),
-        ('vetting', '0016_joint_review_due_dates_replies'),
+        ('vetting', '0017_retire_mild_measures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,7 +2,8 @@
 
 watchlists: the lists handed over by the discipline commission and the political-legal
 organs, and their imports. screening: runs, their chunks and the hits they find.
-removal: removal cases opened by confirmed disqualifying hits. candidates: the candidate vetting
+removal: removal cases opened by confirmed disqualifying hits. rules: the negative list and
+the eligibility rules, versioned. candidates: the candidate vetting
 workflow (凡进必审).
 """
 
@@ -16,10 +17,15 @@ from vetting.models.candidates import (
     DepartmentOpinion,
 )
 from vetting.models.removal import RemovalCase
+from vetting.models.rules import (
+    EligibilityRule,
+    EligibilityRules,
+    NegativeList,
+    NegativeListItem,
+)
 from vetting.models.screening import Hit, ScreeningChunk, ScreeningRun
 from vetting.models.watchlists import (
     EntryNameVariant,
-    MildMeasure,
     WatchlistEntry,
     WatchlistImport,
     WatchlistSource,
@@ -33,9 +39,12 @@ __all__ = [
     "Checkpoint",
     "DefaultDepartment",
     "DepartmentOpinion",
+    "EligibilityRule",
+    "EligibilityRules",
     "EntryNameVariant",
     "Hit",
-    "MildMeasure",
+    "NegativeList",
+    "NegativeListItem",
     "RemovalCase",
     "ScreeningChunk",
     "ScreeningRun",

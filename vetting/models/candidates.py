@@ -106,6 +106,23 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         related_name="candidate_case",
         verbose_name=_("appointed post"),
     )
+    # The rules the decision was made under (set by the decision).
+    negative_list = models.ForeignKey(
+        "vetting.NegativeList",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("negative list version applied"),
+    )
+    eligibility_rules = models.ForeignKey(
+        "vetting.EligibilityRules",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eligibility rules version applied"),
+    )
 
     history = HistoricalRecords()
 

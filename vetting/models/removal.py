@@ -67,6 +67,15 @@ class RemovalCase(TimeStampedModel):
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    # The version that made the hit one that removes.
+    negative_list = models.ForeignKey(
+        "vetting.NegativeList",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("negative list version applied"),
+    )
 
     history = HistoricalRecords()
 

@@ -173,23 +173,3 @@ class EntryNameVariant(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class MildMeasure(TimeStampedModel):
-    """A party disciplinary measure that does not disqualify a cadre (the district decides).
-
-    A 党纪 entry whose measure contains one of these terms is not disqualifying.
-    """
-
-    term = models.CharField(_("measure"), max_length=50, unique=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["term"]
-        verbose_name = _("mild party disciplinary measure")
-        verbose_name_plural = _("mild party disciplinary measures")
-
-    def __str__(self) -> str:
-        return self.term

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,16 +36,23 @@ from vetting.models import (
     Checkpoint,
     DefaultDepartment,
     DepartmentOpinion,
+    EligibilityRules,
     Hit,
+    NegativeList,
     ScreeningRun,
     WatchlistSource,
 )
 from vetting.models.screening import SubjectKind
+from vetting.rules import (
+    active_eligibility_rules,
+    active_negative_list,
+    case_eligibility_failures,
+    entry_effect,
+    entry_label,
+)
 from vetting.services.screening import screening_ranges_screen
 
 State = CandidateCase.State
-# A confirmed hit of these kinds on the candidate bars approval; nothing overrides it.
-BARRING_KINDS = (WatchlistSource.Kind.GANG, WatchlistSource.Kind.CRIMINAL)
 STRICT_CONTROL_MONTHS = 12
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 CASE_FIELDS = (
@@ -304,8 +311,13 @@ def cases_screen(case_ids: list[int]) -> ScreeningRun | None:
 
 @transaction.atomic
 def case_submit(*, actor, case: CandidateCase, note: str = "") -> CandidateCase:
-    """Send a draft (or a revised case) to the township review; screens on the way."""
+    """Send a draft (or a revised case) to the township review; screens on the way.
+
+    Refused with the message of every eligibility rule the nomination does not meet."""
     case, step = _begin(actor, case, "submit")
+    failures = case_eligibility_failures(case, active_eligibility_rules(), timezone.localdate())
+    if failures:
+        raise ValidationError(failures)
     case.submitted_at = timezone.now()
     _move(case, step, actor=actor, note=note)
     cases_screen([case.pk])
@@ -353,9 +365,13 @@ def _require_checkpoints(case: CandidateCase, level: str) -> None:
 
 @transaction.atomic
 def case_forward(*, actor, case: CandidateCase, note: str = "") -> CandidateCase:
-    """The township's preliminary review is done: send the case to the district."""
+    """The township's preliminary review is done: send the case to the district, once
+    every hit on the candidate and their family is reviewed."""
     case, step = _begin(actor, case, "forward")
     _require_checkpoints(case, Checkpoint.Level.TOWNSHIP)
+    unsettled = _pending_hit_messages(case)
+    if unsettled:
+        raise ValidationError(unsettled)
     _move(case, step, actor=actor, note=note)
     return case
 
@@ -506,10 +522,77 @@ def case_opinions_agree_bulk(*, actor, case_ids: list[int], note: str = "") -> i
     return done
 
 
-def approval_blockers(
-    case: CandidateCase, *, override_reason: str = "", strict_control_justification: str = ""
+def case_hits(case: CandidateCase):
+    """The current hits on the candidate and on their family members."""
+    return Hit.objects.current().filter(Q(candidate=case) | Q(candidate_relative__case=case))
+
+
+def _hit_subject(hit: Hit) -> str:
+    if hit.candidate_relative_id:
+        return _("%(relation)s %(name)s") % {
+            "relation": hit.candidate_relative.get_relation_display(),
+            "name": hit.candidate_relative.name,
+        }
+    return _("the candidate")
+
+
+def _pending_hit_messages(case: CandidateCase) -> list[str]:
+    """Screening is not settled while a hit awaits review: one message per hit."""
+    pending = case_hits(case).filter(status=Hit.Status.PENDING)
+    return [
+        _("Screening is not settled: the hit on %(subject)s, %(entry)s, awaits review.")
+        % {"subject": _hit_subject(hit), "entry": entry_label(hit.entry)}
+        for hit in pending.select_related("entry__source", "candidate_relative").order_by("pk")
+    ]
+
+
+def _screening_blockers(
+    case: CandidateCase, negative_list: NegativeList, *, strict_control_justification: str
 ) -> list[str]:
-    """Why the case cannot be approved (empty when it can)."""
+    """Pending hits, hits that bar the candidate under the negative list, and relatives on
+    a gang list without the strict-control justification."""
+    blockers = _pending_hit_messages(case)
+    today = timezone.localdate()
+    confirmed = (
+        case_hits(case)
+        .filter(status=Hit.Status.CONFIRMED)
+        .select_related("entry__source", "candidate_relative")
+        .order_by("pk")
+    )
+    for hit in confirmed:
+        if hit.candidate_id and entry_effect(hit.entry, negative_list, today).bars:
+            blockers.append(
+                _(
+                    "The candidate is confirmed on %(entry)s: the negative list bars them, "
+                    "approval is impossible."
+                )
+                % {"entry": entry_label(hit.entry)}
+            )
+        elif (
+            hit.candidate_relative_id
+            and hit.entry.source.kind == WatchlistSource.Kind.GANG
+            and not strict_control_justification.strip()
+        ):
+            blockers.append(
+                _(
+                    "%(subject)s is confirmed on %(entry)s: give the justification for "
+                    "appointing under strict control."
+                )
+                % {"subject": _hit_subject(hit), "entry": entry_label(hit.entry)}
+            )
+    return blockers
+
+
+def approval_blockers(
+    case: CandidateCase,
+    *,
+    override_reason: str = "",
+    strict_control_justification: str = "",
+    negative_list: NegativeList | None = None,
+    eligibility_rules: EligibilityRules | None = None,
+) -> list[str]:
+    """Why the case cannot be approved (empty when it can), under the given versions of the
+    rules (the active ones by default)."""
     blockers = []
     opinions = list(case.opinions.all())
     if not opinions:
@@ -532,22 +615,14 @@ def approval_blockers(
         blockers.append(_("Record all five checkpoints at district level."))
     elif Checkpoint.Verdict.FAIL in district.values():
         blockers.append(_("A checkpoint failed at district level."))
-    candidate_hits = Hit.objects.filter(candidate=case)
-    if candidate_hits.filter(status=Hit.Status.PENDING).exists():
-        blockers.append(_("Some hits on the candidate have not been reviewed."))
-    if candidate_hits.filter(
-        status=Hit.Status.CONFIRMED, entry__source__kind__in=BARRING_KINDS
-    ).exists():
-        blockers.append(
-            _("The candidate is confirmed on a gang or criminal list: approval is impossible.")
-        )
-    if _relative_gang_hits(case).exists() and not strict_control_justification.strip():
-        blockers.append(
-            _(
-                "A relative is confirmed on a gang list: give the justification "
-                "for appointing under strict control."
-            )
-        )
+    blockers += _screening_blockers(
+        case,
+        negative_list or active_negative_list(),
+        strict_control_justification=strict_control_justification,
+    )
+    blockers += case_eligibility_failures(
+        case, eligibility_rules or active_eligibility_rules(), timezone.localdate()
+    )
     return blockers
 
 
@@ -570,10 +645,14 @@ def case_approve(
 ) -> CandidateCase:
     """Approve, register the candidate if new, and appoint them to the post with its term."""
     case, step = _begin(actor, case, "approve")
+    case.negative_list = active_negative_list()
+    case.eligibility_rules = active_eligibility_rules()
     blockers = approval_blockers(
         case,
         override_reason=override_reason,
         strict_control_justification=strict_control_justification,
+        negative_list=case.negative_list,
+        eligibility_rules=case.eligibility_rules,
     )
     if blockers:
         raise ValidationError(blockers)

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Person, StrictControlSource
 from cadres.services import person_strict_control_set
-from vetting.models import Hit, MildMeasure, RemovalCase, WatchlistEntry, WatchlistSource
+from vetting.models import Hit, RemovalCase, WatchlistSource
 from vetting.models.screening import SubjectKind
+from vetting.rules import active_negative_list, entry_effect
 
 # How long strict control lasts before the district looks at it again.
 STRICT_CONTROL_MONTHS = 12
@@ -29,14 +30,6 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the decision.")})
     return reason
-
-
-def entry_disqualifies(entry: WatchlistEntry) -> bool:
-    """Every list kind disqualifies, except party discipline with a measure deemed mild."""
-    if entry.source.kind != WatchlistSource.Kind.PARTY_DISCIPLINE:
-        return True
-    terms = MildMeasure.objects.values_list("term", flat=True)
-    return not any(term and term in entry.measure for term in terms)
 
 
 def _locked_pending(hit: Hit) -> Hit:
@@ -62,8 +55,9 @@ def _decide(hit: Hit, *, actor, status: str, reason: str) -> None:
 def hit_confirm(
     *, actor, hit: Hit, reason: str, strict_control_review_on: dt.date | None = None
 ) -> Hit:
-    """Confirm a hit. On a serving cadre a disqualifying entry opens a removal case; a
-    gang entry on a relative puts the cadre under strict control."""
+    """Confirm a hit. On a serving cadre an entry that the negative list says removes opens
+    a removal case, which keeps that version of the list; a gang entry on a relative puts
+    the cadre under strict control."""
     _require_reviewer(actor)
     reason = _require_reason(reason)
     hit = _locked_pending(hit)
@@ -71,9 +65,14 @@ def hit_confirm(
     today = timezone.localdate()
     if hit.subject_kind == SubjectKind.CADRE:
         serving = Person.objects.serving(today).filter(pk=hit.person_id).exists()
-        if serving and entry_disqualifies(hit.entry):
+        negative_list = active_negative_list()
+        if serving and entry_effect(hit.entry, negative_list, today).removes:
             RemovalCase.objects.create(
-                hit=hit, person=hit.person, township=hit.township, opened_by=actor
+                hit=hit,
+                person=hit.person,
+                township=hit.township,
+                opened_by=actor,
+                negative_list=negative_list,
             )
     elif (
         hit.subject_kind == SubjectKind.RELATIVE

@@ -1,0 +1,258 @@
+"""Reading the district's rules: what a list entry means under the negative list, which
+eligibility conditions a candidate fails, and which serving cadres fail them (资格复核).
+
+One piece of logic for each question, used by the candidate workflow, by the review of hits
+and by the pages. The rules themselves are rows (vetting.models.rules); writes are in
+vetting.services.rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.utils.translation import gettext as _
+
+from cadres.choices import PoliticalStatus
+from cadres.models import Post, Relative, serving_q
+from cadres.scoping import scope
+from vetting.models import (
+    CandidateCase,
+    EligibilityRule,
+    EligibilityRules,
+    NegativeList,
+    NegativeListItem,
+    WatchlistEntry,
+)
+
+Body = Post.Body
+Code = EligibilityRule.Code
+# The village's two committees (两委) and the body that supervises them.
+TWO_COMMITTEES = (Body.PARTY_BRANCH, Body.VILLAGERS_COMMITTEE)
+SUPERVISION = (Body.SUPERVISION_COMMITTEE,)
+# Spouse, parent, child, brother or sister: the close family of the supervision rule.
+CLOSE_FAMILY = (
+    Relative.Relation.SPOUSE,
+    Relative.Relation.FATHER,
+    Relative.Relation.MOTHER,
+    Relative.Relation.CHILD,
+    Relative.Relation.SIBLING,
+)
+
+
+def active_negative_list() -> NegativeList:
+    version = NegativeList.objects.filter(active=True).prefetch_related("items").first()
+    if version is None:
+        raise ValidationError(_("No negative list is active; the district must set one."))
+    return version
+
+
+def active_eligibility_rules() -> EligibilityRules:
+    version = EligibilityRules.objects.filter(active=True).prefetch_related("rules").first()
+    if version is None:
+        raise ValidationError(_("No eligibility rules are active; the district must set them."))
+    return version
+
+
+# The negative list ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a confirmed entry means: bars a candidate, opens a removal case; by which line."""
+
+    bars: bool
+    removes: bool
+    item: NegativeListItem | None
+
+
+NO_EFFECT = Effect(bars=False, removes=False, item=None)
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def entry_effect(entry: WatchlistEntry, version: NegativeList, on: dt.date) -> Effect:
+    """The entry's effect under ``version`` on the day ``on``.
+
+    The line of the entry's list kind whose term the measure contains decides, the longest
+    term first; the kind's line without a term covers other measures; no line, no effect.
+    """
+    lines = [
+        item
+        for item in version.items.all()
+        if item.kind == entry.source.kind and item.measure in (entry.measure or "")
+    ]
+    if not lines:
+        return NO_EFFECT
+    item = max(lines, key=lambda line: len(line.measure))
+    if (
+        item.within_years
+        and entry.decided_on is not None
+        and _years_later(entry.decided_on, item.within_years) <= on
+    ):
+        return NO_EFFECT
+    return Effect(bars=item.bars_candidate, removes=item.opens_removal, item=item)
+
+
+def entry_label(entry: WatchlistEntry) -> str:
+    """The list and measure of an entry, as refusals name them."""
+    return _("%(list)s (%(kind)s): %(measure)s") % {
+        "list": entry.source.name,
+        "kind": entry.source.get_kind_display(),
+        "measure": entry.measure or _("no measure given"),
+    }
+
+
+# Eligibility ---------------------------------------------------------------------------
+
+
+def _age_reached(birth_date: dt.date, on: dt.date, years: int) -> bool:
+    # The same arithmetic as the database's (_age_below): yyyymmdd numbers differ by
+    # at least years × 10000.
+    number = lambda day: day.year * 10000 + day.month * 100 + day.day  # noqa: E731
+    return number(on) - number(birth_date) >= years * 10000
+
+
+def _other_side(body: str) -> tuple[str, ...]:
+    if body in TWO_COMMITTEES:
+        return SUPERVISION
+    if body in SUPERVISION:
+        return TWO_COMMITTEES
+    return ()
+
+
+def _supervision_conflict(case: CandidateCase, on: dt.date) -> bool:
+    """The candidate, or a close family member, serves on the other side in the village."""
+    other_side = _other_side(case.body)
+    if not other_side:
+        return False
+    across = Post.objects.serving(on).filter(village_id=case.village_id, body__in=other_side)
+    if case.person_id and across.filter(person_id=case.person_id).exists():
+        return True
+    if not case.id_number:
+        return False
+    if across.filter(person__id_number=case.id_number).exists():
+        return True
+    family_numbers = case.relatives.filter(
+        relation__in=CLOSE_FAMILY, id_number__isnull=False
+    ).values("id_number")
+    return (
+        across.filter(person__id_number__in=family_numbers).exists()
+        or Relative.objects.filter(
+            cadre__in=across.values("person_id"),
+            relation__in=CLOSE_FAMILY,
+            id_number=case.id_number,
+        ).exists()
+    )
+
+
+def case_eligibility_failures(
+    case: CandidateCase, version: EligibilityRules, on: dt.date
+) -> list[str]:
+    """The message of every enabled rule that the nomination does not meet."""
+    failures = []
+    for rule in version.rules.all():
+        if not rule.enabled:
+            continue
+        if rule.code == Code.PARTY_MEMBER:
+            failed = (
+                case.body == Body.PARTY_BRANCH
+                and case.political_status != PoliticalStatus.CPC_MEMBER
+            )
+        elif rule.code == Code.MINIMUM_AGE:
+            failed = case.birth_date is None or not _age_reached(
+                case.birth_date, case.term_start, rule.years
+            )
+        else:
+            failed = _supervision_conflict(case, on)
+        if failed:
+            failures.append(rule.message)
+    return failures
+
+
+def _age_margin():
+    """Term start minus birth date as yyyymmdd numbers: at least years × 10000 once the
+    holder had reached that age (the arithmetic of _age_reached)."""
+
+    def number(field: str):
+        return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
+
+    return number("term_start") - number("person__birth_date")
+
+
+def _apart_q(on: dt.date) -> Q:
+    """Posts of one side whose holder, or a close family member of them, serves on the
+    other side of the same village."""
+    conditions = Q()
+    family = Relative.objects.filter(relation__in=CLOSE_FAMILY, id_number__isnull=False)
+    for own, other in ((TWO_COMMITTEES, SUPERVISION), (SUPERVISION, TWO_COMMITTEES)):
+
+        def across(village, other=other):
+            return Post.objects.serving(on).filter(village_id=village, body__in=other)
+
+        conditions |= Q(body__in=own) & (
+            Exists(across(OuterRef("village_id")).filter(person_id=OuterRef("person_id")))
+            # A family member of the holder, by ID number, serves across.
+            | Exists(
+                across(OuterRef("village_id")).filter(
+                    person__id_number__in=family.filter(
+                        cadre_id=OuterRef(OuterRef("person_id"))
+                    ).values("id_number")
+                )
+            )
+            # The holder is recorded as a family member of someone serving across.
+            | Exists(
+                family.filter(
+                    id_number=OuterRef("person__id_number"),
+                    cadre__in=across(OuterRef(OuterRef("village_id"))).values("person_id"),
+                )
+            )
+        )
+    return conditions
+
+
+def eligibility_review(posts: QuerySet, version: EligibilityRules, on: dt.date) -> QuerySet:
+    """The serving posts of ``posts`` whose holder fails an enabled rule of ``version``,
+    set-wise; each row carries a flag per rule (``fails_<code>``), read by ``failures``."""
+    posts = posts.filter(serving_q(on))
+    failing = Q(pk__in=[])
+    for rule in version.rules.all():
+        if not rule.enabled:
+            continue
+        flag = f"fails_{rule.code}"
+        if rule.code == Code.PARTY_MEMBER:
+            condition = Q(body=Body.PARTY_BRANCH) & ~Q(
+                person__political_status=PoliticalStatus.CPC_MEMBER
+            )
+        elif rule.code == Code.MINIMUM_AGE:
+            posts = posts.annotate(age_margin=_age_margin())
+            condition = Q(person__birth_date__isnull=False, age_margin__lt=rule.years * 10000)
+        else:
+            condition = _apart_q(on)
+        posts = posts.annotate(**{flag: ExpressionWrapper(condition, BooleanField())})
+        failing |= Q(**{flag: True})
+    return posts.filter(failing)
+
+
+def failures(post: Post, version: EligibilityRules) -> list[str]:
+    """The messages of the rules that an annotated row of ``eligibility_review`` fails."""
+    return [
+        rule.message
+        for rule in version.rules.all()
+        if rule.enabled and getattr(post, f"fails_{rule.code}", False)
+    ]
+
+
+def eligibility_review_count(user, on: dt.date) -> int:
+    """How many serving posts of the user's townships fail the active eligibility rules."""
+    return eligibility_review(
+        scope(Post.objects.all(), user), active_eligibility_rules(), on
+    ).count()
