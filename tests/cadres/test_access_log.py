@@ -47,10 +47,16 @@ def test_reveal_needs_post(client, township_reviewer):
     assert not AccessLogEntry.objects.exists()
 
 
-@pytest.mark.parametrize("fixture", ["staff", "department_user"])
-def test_reveal_forbidden_without_permission(client, request, fixture):
-    client.force_login(request.getfixturevalue(fixture))
+def test_reveal_forbidden_without_permission(client, staff):
+    client.force_login(staff)
     assert client.post(reveal(cadre())).status_code == 403
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_department_reveals_nothing_of_the_register(client, department_user):
+    # A department may reveal the candidates it was asked about, never a cadre of the register.
+    client.force_login(department_user)
+    assert client.post(reveal(cadre())).status_code == 404
     assert not AccessLogEntry.objects.exists()
 
 

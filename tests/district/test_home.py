@@ -42,8 +42,8 @@ def test_district_reviewer_sees_review_work_of_the_whole_district(district_revie
     assert "待决定的清退案件" in waiting
 
 
-def test_department_users_have_no_township_work(department_user):
-    assert counts(department_user) == {}
+def test_department_users_see_only_their_opinions(department_user):
+    assert counts(department_user) == {"逾期未出具的联审意见": 0}
 
 
 def test_home_page_lists_waiting_work_with_links(client, staff):
