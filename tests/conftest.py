@@ -35,6 +35,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0006_records_permissions", "grant"),
     ("training.migrations.0002_role_permissions", "grant"),
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
+    ("dongchang.accounts.migrations.0004_post_origin_permissions", "apply"),
 ]
 
 JINCHANG = "220502100"
@@ -77,6 +78,12 @@ def district_reviewer(db):
 @pytest.fixture
 def department_user(db):
     return UserFactory(role="联审部门", department="discipline")
+
+
+@pytest.fixture
+def system_admin(db):
+    """系统管理员 without superuser: what the role's permissions allow, no more."""
+    return UserFactory(role="系统管理员")
 
 
 def _database_url_for_worker() -> str:

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_POST
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry, ImportFile, Person
+from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.roster import post_label
 from cadres.scoping import scope
@@ -44,6 +45,7 @@ from vetting.candidate_forms import (
     RejectForm,
     RelativeForm,
     ReturnForm,
+    SupplementaryForm,
 )
 from vetting.models import (
     CandidateCase,
@@ -53,7 +55,7 @@ from vetting.models import (
     Hit,
 )
 from vetting.selectors import case_queue, cases_visible, cases_with_related, pipeline_counts
-from vetting.services import batch, candidates
+from vetting.services import batch, candidates, register_cases
 
 PAGE_SIZE = 25
 SORTS = {
@@ -68,6 +70,11 @@ class CaseFilter(django_filters.FilterSet):
         label=gettext_lazy("State"),
         choices=CandidateCase.State.choices,
         empty_label=gettext_lazy("Any state"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("Kind of case"),
+        choices=CandidateCase.Kind.choices,
+        empty_label=gettext_lazy("Any kind"),
     )
     township = TownshipFilter(field_name="village__township")
     name = django_filters.CharFilter(
@@ -92,7 +99,7 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = CandidateCase
-        fields = ["state", "township", "name"]
+        fields = ["state", "kind", "township", "name"]
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["recent"]))
@@ -149,6 +156,7 @@ CASE_COLUMNS = [
     Column("推荐人", 10),
     Column("提交时间", 17),
     Column("比中（本人/家庭成员）", 12),
+    Column("类别", 12),
 ]
 
 
@@ -180,6 +188,7 @@ def case_export(request):
                 str(case.nominated_by),
                 _local(case.submitted_at),
                 f"{case.hits_total}/{case.relative_hits}",
+                case.get_kind_display(),
             ]
         )
     access_log_append(
@@ -280,11 +289,18 @@ def ledger(request):
 # Nomination ---------------------------------------------------------------------------
 
 
+# What the register's 提名 links may fill in: ?person=…&village=…&body=…&title=….
+PREFILL_KEYS = ("person", "village", "body", "title", "villager_group", "term_start")
+
+
 @login_required
 def case_new(request):
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
-    form = CaseForm(request.POST or None, user=request.user)
+    if "post" in request.GET:
+        return _supplementary_new(request)
+    initial = {key: request.GET[key] for key in PREFILL_KEYS if request.GET.get(key)}
+    form = CaseForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = candidates.case_create(actor=request.user, **form.service_values())
@@ -294,6 +310,58 @@ def case_new(request):
             messages.success(request, _("The nomination was saved as a draft."))
             return redirect("vetting:case_detail", pk=case.pk)
     return render(request, "vetting/candidates/form.html", {"form": form, "case": None})
+
+
+def _supplementary_new(request):
+    """补审 (?post=…): the post and its holder are fixed; the nominator gives the reason."""
+    post = get_object_or_404(
+        scope(Post.objects.select_related("person", "village__township"), request.user),
+        pk=request.GET["post"] if request.GET["post"].isdigit() else 0,
+    )
+    form = SupplementaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = register_cases.supplementary_case_create(
+                actor=request.user, post=post, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The supplementary review was saved as a draft."))
+            return redirect("vetting:case_detail", pk=case.pk)
+    return render(
+        request, "vetting/candidates/form.html", {"form": form, "case": None, "reviewed_post": post}
+    )
+
+
+@login_required
+@require_POST
+def roster_nominate(request, pk: int):
+    """The 需提名 rows of an imported roster become draft cases (once each)."""
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    files = ImportFile.objects.filter(kind=ImportFile.Kind.ROSTER)
+    record = get_object_or_404(
+        files.filter(
+            Q(pk__in=scope(ImportFile.objects.all(), request.user).values("pk"))
+            | Q(uploaded_by=request.user)
+        ),
+        pk=pk,
+    )
+    try:
+        created, skipped = register_cases.roster_nominations_create(
+            actor=request.user, import_file=record
+        )
+    except ValidationError as error:
+        for message in error.messages[:20]:
+            messages.error(request, message)
+        return redirect("cadres:import_preview", pk=record.pk)
+    messages.success(
+        request,
+        _("%(count)d candidate cases were opened as drafts; %(skipped)d had been opened before.")
+        % {"count": len(created), "skipped": skipped},
+    )
+    return redirect(f"{reverse('vetting:case_list')}?state={CandidateCase.State.DRAFT}")
 
 
 PICKER_SIZE = 10
@@ -357,7 +425,13 @@ ACTION_FORMS = {
 def _render_case(request, case: CandidateCase, forms: dict | None = None, status: int = 200):
     case = (
         CandidateCase.objects.select_related(
-            "village__township", "villager_group", "nominated_by", "decided_by", "post", "person"
+            "village__township",
+            "villager_group",
+            "nominated_by",
+            "decided_by",
+            "post",
+            "person",
+            "reviewed_post",
         )
         .prefetch_related(
             "relatives",

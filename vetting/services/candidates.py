@@ -25,6 +25,7 @@ from cadres.services import (
     person_create,
     person_strict_control_set,
     post_appoint,
+    post_vetted_mark,
 )
 from vetting import workflow
 from vetting.models import (
@@ -113,9 +114,16 @@ def _required(value: str, field: str, message: str) -> str:
     return value
 
 
+# A 补审 reviews the post as it is: these come from the post, not from the nominator.
+REVIEWED_POST_FIELDS = ("village", "body", "title", "villager_group", "term_start", "term_end")
+
+
 def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
     for key, value in fields.items():
         setattr(case, key, value)
+    if case.reviewed_post_id:
+        for key in REVIEWED_POST_FIELDS:
+            setattr(case, key, getattr(case.reviewed_post, key))
     if case.person_id:
         person = case.person
         identity = {
@@ -179,12 +187,15 @@ def case_create(
     person: Person | None = None,
     villager_group: VillagerGroup | None = None,
     relatives: Iterable[dict] = (),
+    reviewed_post: Post | None = None,
     **fields,
 ) -> CandidateCase:
     """Nominate a candidate (a new person, or ``person`` from the register) as a draft.
 
     ``relatives`` are dicts of CandidateRelative fields (name, id_number, birth_date,
     sex, relation, work_unit_and_post); ``fields`` the other CandidateCase fields.
+    With ``reviewed_post`` the case is a 补审 of that post (see
+    vetting.services.register_cases, which checks the post first).
     """
     if not actor.has_perm(workflow.NOMINATE):
         raise PermissionDenied
@@ -199,6 +210,9 @@ def case_create(
             **{key: value for key, value in fields.items() if value not in (None, "")},
         }
     case = CandidateCase(nominated_by=actor, person=person)
+    if reviewed_post is not None:
+        case.kind = CandidateCase.Kind.SUPPLEMENTARY
+        case.reviewed_post = reviewed_post
     _apply(
         case,
         identity={"name": name, "id_number": id_number, "birth_date": birth_date, "sex": sex},
@@ -529,32 +543,23 @@ def case_approve(
     )
     if blockers:
         raise ValidationError(blockers)
-    person = case.person
-    if person is None and case.id_number:
-        person = Person.objects.filter(id_number=case.id_number).first()
-    if person is None:
-        person = person_create(
+    if case.kind == CandidateCase.Kind.SUPPLEMENTARY:
+        # 补审: the post exists; the approval only lifts its 未经联审.
+        case.post = post_vetted_mark(actor=actor, post=case.reviewed_post)
+        person = case.post.person
+    else:
+        person = _candidate_person(actor, case)
+        case.post = post_appoint(
             actor=actor,
-            name=case.name,
-            id_number=case.id_number,
-            birth_date=case.birth_date,
-            sex=case.sex,
-            home_village=case.village,
-            ethnicity=case.ethnicity,
-            political_status=case.political_status,
-            education=case.education,
-            phone=case.phone,
+            person=person,
+            village=case.village,
+            body=case.body,
+            title=case.title,
+            term_start=case.term_start,
+            term_end=case.term_end,
+            villager_group=case.villager_group,
+            origin=Post.Origin.CANDIDATE_CASE,
         )
-    case.post = post_appoint(
-        actor=actor,
-        person=person,
-        village=case.village,
-        body=case.body,
-        title=case.title,
-        term_start=case.term_start,
-        term_end=case.term_end,
-        villager_group=case.villager_group,
-    )
     if _relative_gang_hits(case).exists():
         today = timezone.localdate()
         person_strict_control_set(
@@ -572,3 +577,24 @@ def case_approve(
     case.strict_control_justification = strict_control_justification.strip()
     _move(case, step, actor=actor, note=note.strip())
     return case
+
+
+def _candidate_person(actor, case: CandidateCase) -> Person:
+    """The register's person of an approved candidate: linked, found by ID number, or new."""
+    person = case.person
+    if person is None and case.id_number:
+        person = Person.objects.filter(id_number=case.id_number).first()
+    if person is None:
+        person = person_create(
+            actor=actor,
+            name=case.name,
+            id_number=case.id_number,
+            birth_date=case.birth_date,
+            sex=case.sex,
+            home_village=case.village,
+            ethnicity=case.ethnicity,
+            political_status=case.political_status,
+            education=case.education,
+            phone=case.phone,
+        )
+    return person
