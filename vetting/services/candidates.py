@@ -543,12 +543,26 @@ def case_approve(
     )
     if blockers:
         raise ValidationError(blockers)
+    person = case.person
+    if person is None and case.id_number:
+        person = Person.objects.filter(id_number=case.id_number).first()
+    if person is None:
+        person = person_create(
+            actor=actor,
+            name=case.name,
+            id_number=case.id_number,
+            birth_date=case.birth_date,
+            sex=case.sex,
+            home_village=case.village,
+            ethnicity=case.ethnicity,
+            political_status=case.political_status,
+            education=case.education,
+            phone=case.phone,
+        )
     if case.kind == CandidateCase.Kind.SUPPLEMENTARY:
-        # 补审: the post exists; the approval only lifts its 未经联审.
+        # 补审: the post exists (its holder is the case's person); approval lifts 未经联审.
         case.post = post_vetted_mark(actor=actor, post=case.reviewed_post)
-        person = case.post.person
     else:
-        person = _candidate_person(actor, case)
         case.post = post_appoint(
             actor=actor,
             person=person,
@@ -577,24 +591,3 @@ def case_approve(
     case.strict_control_justification = strict_control_justification.strip()
     _move(case, step, actor=actor, note=note.strip())
     return case
-
-
-def _candidate_person(actor, case: CandidateCase) -> Person:
-    """The register's person of an approved candidate: linked, found by ID number, or new."""
-    person = case.person
-    if person is None and case.id_number:
-        person = Person.objects.filter(id_number=case.id_number).first()
-    if person is None:
-        person = person_create(
-            actor=actor,
-            name=case.name,
-            id_number=case.id_number,
-            birth_date=case.birth_date,
-            sex=case.sex,
-            home_village=case.village,
-            ethnicity=case.ethnicity,
-            political_status=case.political_status,
-            education=case.education,
-            phone=case.phone,
-        )
-    return person
