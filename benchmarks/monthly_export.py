@@ -61,6 +61,7 @@ def populate(cadres: int) -> None:
                 person=person, village=villages[person.pk % len(villages)],
                 body="villagers_committee", title="member",
                 term_start=dt.date(2021, 12, 1), term_end=dt.date(2026, 12, 1),
+                origin="roster",
             )
             for person in people
         )  # fmt: skip

@@ -93,6 +93,14 @@ class PersonFilter(django_filters.FilterSet):
         choices=[("serving", _("Serving")), ("former", _("Former"))],
         method="serving_status",
     )
+    origin = django_filters.ChoiceFilter(
+        label=_("Origin of a current post"), choices=Post.Origin.choices, method="serving_post"
+    )
+    vetted = django_filters.ChoiceFilter(
+        label=_("Joint review"),
+        choices=[("yes", _("Every current post vetted")), ("no", _("A current post not vetted"))],
+        method="vetting_status",
+    )
     strict_control = django_filters.ChoiceFilter(
         label=_("Under strict control"),
         choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -153,8 +161,16 @@ class PersonFilter(django_filters.FilterSet):
         )
 
     def serving_post(self, queryset, name, value):
-        # Body and title are applied together in filter_queryset: both must fit one post.
+        # Body, title and origin are applied together in filter_queryset: one post must fit all.
         return queryset
+
+    def vetting_status(self, queryset, name, value):
+        unvetted = Post.objects.serving().filter(vetted=False).values("person_id")
+        if value == "no":
+            return queryset.filter(pk__in=unvetted)
+        return queryset.filter(pk__in=Post.objects.serving().values("person_id")).exclude(
+            pk__in=unvetted
+        )
 
     def age_band(self, queryset, name, value):
         return queryset.filter(age_band_q(value, dt.date.today()))
@@ -194,7 +210,7 @@ class PersonFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         post = {
             key: self.form.cleaned_data[key]
-            for key in ("body", "title")
+            for key in ("body", "title", "origin")
             if self.form.cleaned_data.get(key)
         }
         if post:

@@ -28,6 +28,7 @@ from cadres.roster import (
     COUNT_LABELS,
     FAMILY_COLUMNS,
     Outcome,
+    post_label,
     roster_import,
     roster_plan,
 )
@@ -99,7 +100,16 @@ def roster_preview(request, pk: int):
         .order_by("-created_at")
         .first()
     )
-    context = {"record": record, "earlier": earlier, "file_error": None, "plan": None}
+    context = {
+        "record": record,
+        "earlier": earlier,
+        "file_error": None,
+        "plan": None,
+        "nominations": [
+            {**row, "post": post_label(row["body"], row["title"])}
+            for row in record.summary.get("nomination_rows", ())
+        ],
+    }
     try:
         with record.file.open("rb") as handle:
             plan = roster_plan(actor=request.user, source=handle)
@@ -155,6 +165,9 @@ def roster_confirm(request, pk: int):
             "relatives": counts["relatives_added"],
         },
     )
+    if plan.nomination_rows:
+        # The result page lists them, with the action that opens their candidate cases.
+        return redirect("cadres:import_preview", pk=record.pk)
     return redirect("cadres:list")
 
 

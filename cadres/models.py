@@ -307,6 +307,13 @@ class Post(TimeStampedModel):
         DECEASED = "deceased", _("Deceased")
         OTHER = "other", _("Other")
 
+    class Origin(models.TextChoices):
+        # 凡进必审: a post begins from an approved candidate case, or records one held before
+        # the system (a roster import, or a 存量登记 by the district).
+        CANDIDATE_CASE = "case", _("Appointed after vetting")
+        ROSTER = "roster", _("Roster import")
+        REGISTRATION = "registration", _("Registration of an existing post")
+
     TITLES_BY_BODY = TITLES_BY_BODY
 
     township_lookup = "village__township"
@@ -334,6 +341,9 @@ class Post(TimeStampedModel):
         _("end reason"), max_length=20, choices=EndReason.choices, blank=True
     )
     end_note = models.TextField(_("note on the end"), blank=True)
+    origin = models.CharField(_("origin"), max_length=12, choices=Origin.choices)
+    # Set by vetting through cadres.services: at appointment, or when a 补审 case is approved.
+    vetted = models.BooleanField(_("vetted in joint review"), default=False)
 
     history = HistoricalRecords()
     objects = PostQuerySet.as_manager()
@@ -384,10 +394,20 @@ class Post(TimeStampedModel):
                 condition=Q(ended_on__isnull=True),
                 name="post_no_duplicate_serving_post",
             ),
+            models.CheckConstraint(
+                condition=Q(origin__in=["case", "roster", "registration"]),
+                name="post_origin_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin="case") | Q(vetted=True), name="post_from_case_is_vetted"
+            ),
         ]
         indexes = [
             # Serving posts by term end: "terms ending within N months" and the monthly roster.
             models.Index(fields=["ended_on", "term_end"], name="post_serving_term_end_idx"),
+        ]
+        permissions = [
+            ("register_existing_post", _("Can register a post held before the system")),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,12 @@
 writing anything: the preview. ``roster_import`` (the service) plans again
 inside one transaction and, when no row is in error, writes the plan in bulk.
 Lookups are set-based: the preview's query count does not grow with the rows.
+
+凡进必审: only an importer who may record posts held before the system (district roles,
+the system administrator, the command's superuser) starts posts, of origin roster and
+unvetted. A township role's import updates people and family members; the posts its
+rows name are listed as 需提名 and kept on the ImportFile's summary, from which vetting
+opens the candidate cases.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from cadres.scoping import scope, user_townships
 from cadres.services import (
     default_term_end,
     identity_values,
+    may_register_existing_posts,
     may_write_register,
     villager_group_upsert,
 )
@@ -157,6 +164,7 @@ class Outcome:
     NEW = "new"
     UPDATED = "updated"
     POST_ADDED = "post_added"
+    NOMINATE = "nominate"
     UNCHANGED = "unchanged"
     ERROR = "error"
 
@@ -164,6 +172,7 @@ class Outcome:
         NEW: gettext_lazy("New person"),
         UPDATED: gettext_lazy("Updated"),
         POST_ADDED: gettext_lazy("Post added"),
+        NOMINATE: gettext_lazy("Needs nomination"),
         UNCHANGED: gettext_lazy("Unchanged"),
         ERROR: gettext_lazy("Error"),
     }
@@ -214,6 +223,7 @@ COUNT_LABELS = {
     "new_persons": gettext_lazy("New people"),
     "updated_persons": gettext_lazy("People updated"),
     "posts_added": gettext_lazy("Posts added"),
+    "nominations": gettext_lazy("Posts that need a nomination"),
     "relatives_added": gettext_lazy("Family members added"),
     "relatives_updated": gettext_lazy("Family members updated"),
     "unchanged": gettext_lazy("Rows unchanged"),
@@ -245,6 +255,7 @@ class RowResult:
 
 @dataclass
 class PostPlan:
+    row: int
     village: Village
     body: str
     title: str
@@ -260,6 +271,8 @@ class PersonPlan:
     existing: Person | None
     changed: set[str] = field(default_factory=set)
     posts: list[PostPlan] = field(default_factory=list)
+    # The posts that a township role's roster names: candidate cases, not posts.
+    nominations: list[PostPlan] = field(default_factory=list)
     person_id: int | None = None  # set when written
 
 
@@ -277,9 +290,12 @@ class RelativePlan:
 
 @dataclass
 class RosterPlan:
+    starts_posts: bool = True
     rows: list[RowResult] = field(default_factory=list)
     persons: dict[str, PersonPlan] = field(default_factory=dict)
     relatives: list[RelativePlan] = field(default_factory=list)
+    # The 需提名 rows once written, with the ids of their people (ImportFile.summary).
+    nomination_rows: list[dict] = field(default_factory=list)
 
     @property
     def errors(self) -> list[RowError]:
@@ -298,6 +314,7 @@ class RosterPlan:
             "new_persons": sum(1 for p in self.persons.values() if p.existing is None),
             "updated_persons": sum(1 for p in self.persons.values() if p.existing and p.changed),
             "posts_added": sum(len(p.posts) for p in self.persons.values()),
+            "nominations": sum(len(p.nominations) for p in self.persons.values()),
             "relatives_added": sum(1 for r in self.relatives if r.existing is None),
             "relatives_updated": sum(1 for r in self.relatives if r.existing and r.changed),
             "unchanged": outcomes[Outcome.UNCHANGED],
@@ -440,7 +457,7 @@ def _plan(actor, source) -> RosterPlan:
         {(cell_key(r.values["township"]), cell_key(r.values["village"])) for r in cadre_rows},
     )
     own = [t for t in register.townships.values() if t.pk in register.allowed]
-    plan = RosterPlan()
+    plan = RosterPlan(starts_posts=may_register_existing_posts(actor))
     claimed: dict[tuple, tuple[str, int]] = {}
     for row in cadre_rows:
         _plan_cadre(plan, register, own, claimed, row, ids[row.number])
@@ -585,7 +602,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
                 }
             )
     held = set(register.serving.get(existing.pk, ())) if existing else set()
-    held |= {(p.village.pk, p.body, p.title) for p in person.posts}
+    held |= {(p.village.pk, p.body, p.title) for p in (*person.posts, *person.nominations)}
     for body, title in posts:
         if (village.pk, body, title) in held:
             continue
@@ -611,8 +628,9 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             continue
         if unique:
             claimed[unique] = (number.value, row.number)
-        person.posts.append(
+        (person.posts if plan.starts_posts else person.nominations).append(
             PostPlan(
+                row=row.number,
                 village=village,
                 body=body,
                 title=title,
@@ -622,11 +640,17 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             )
         )
         held.add((village.pk, body, title))
-        if result.outcome == Outcome.UNCHANGED:
-            result.outcome = Outcome.POST_ADDED
-        result.details.append(
-            _("New post: %(post)s") % {"post": f"{village.name}{post_label(body, title)}"}
-        )
+        where = {"post": f"{village.name}{post_label(body, title)}"}
+        if plan.starts_posts:
+            if result.outcome == Outcome.UNCHANGED:
+                result.outcome = Outcome.POST_ADDED
+            result.details.append(_("New post: %(post)s") % where)
+        else:
+            if result.outcome in (Outcome.UNCHANGED, Outcome.UPDATED):
+                result.outcome = Outcome.NOMINATE
+            result.details.append(
+                _("Needs nomination: %(post)s starts only through a candidate case.") % where
+            )
 
 
 @functools.cache
@@ -744,7 +768,7 @@ def roster_import(
         _write(actor, plan)
         if import_file is not None:
             import_file.status = ImportFile.Status.IMPORTED
-            import_file.summary = plan.counts
+            import_file.summary = {**plan.counts, "nomination_rows": plan.nomination_rows}
             import_file.save(update_fields=["status", "summary", "updated_at"])
     return plan
 
@@ -760,7 +784,7 @@ def _write(actor, plan: RosterPlan) -> None:
     for first in range(0, len(person_plans), WRITE_BATCH):
         batch = person_plans[first : first + WRITE_BATCH]
         identity_changed += _write_people(actor, batch, now)
-        _write_posts(actor, batch, groups)
+        _write_posts(actor, plan, batch, groups)
 
     new_relatives, changed_relatives, relatives_changed = [], [], []
     relative_fields: set[str] = set()
@@ -853,11 +877,12 @@ def _write_people(actor, person_plans: list[PersonPlan], now) -> list[int]:
     return [person.pk for person in identity_changed]
 
 
-def _write_posts(actor, person_plans: list[PersonPlan], groups: dict) -> None:
-    """The new posts of a batch of people; villager groups are found or made once each."""
+def _write_posts(actor, plan: RosterPlan, person_plans: list[PersonPlan], groups: dict) -> None:
+    """The new posts of a batch of people, or the rows to nominate for them; villager
+    groups are found or made once each."""
     posts = []
     for person_plan in person_plans:
-        for post in person_plan.posts:
+        for post in (*person_plan.posts, *person_plan.nominations):
             group = None
             if post.group_name:
                 key = (post.village.pk, post.group_name)
@@ -870,6 +895,22 @@ def _write_posts(actor, person_plans: list[PersonPlan], groups: dict) -> None:
                         name=post.group_name,
                     )
                 group = groups[key]
+            if not plan.starts_posts:
+                plan.nomination_rows.append(
+                    {
+                        "row": post.row,
+                        "person_id": person_plan.person_id,
+                        "name": person_plan.identity["name"],
+                        "village_id": post.village.pk,
+                        "village": post.village.name,
+                        "villager_group_id": group.pk if group else None,
+                        "body": post.body,
+                        "title": post.title,
+                        "term_start": post.term_start.isoformat(),
+                        "term_end": post.term_end.isoformat(),
+                    }
+                )
+                continue
             posts.append(
                 Post(
                     person_id=person_plan.person_id,
@@ -879,6 +920,8 @@ def _write_posts(actor, person_plans: list[PersonPlan], groups: dict) -> None:
                     title=post.title,
                     term_start=post.term_start,
                     term_end=post.term_end,
+                    origin=Post.Origin.ROSTER,
+                    vetted=False,
                 )
             )
     bulk_create_with_history(posts, Post, batch_size=WRITE_BATCH, default_user=actor)

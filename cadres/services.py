@@ -42,19 +42,33 @@ DERIVED_FIELDS = ["name_key", "name_pinyin", "name_initials"]
 
 # Writing to the register takes a model permission (granted to township staff,
 # township reviewers and system administrators by accounts' migrations) on top of
-# township access: district reviewers see every township but only read.
+# township access: district reviewers see every township but only read. Starting a
+# post is not part of it (凡进必审): see POST_ORIGIN_PERMS.
 REGISTER_WRITE_PERMS = (
     "cadres.add_person",
     "cadres.change_person",
-    "cadres.add_post",
     "cadres.change_post",
     "cadres.add_relative",
     "cadres.change_relative",
 )
+REGISTER_EXISTING_PERM = "cadres.register_existing_post"
+# Who may start a post of each origin: an approved candidate is appointed by the district
+# reviewer who approves the case; a post held before the system is recorded (存量登记, or a
+# roster import that starts posts) by district reviewers and the system administrator.
+POST_ORIGIN_PERMS = {
+    Post.Origin.CANDIDATE_CASE: "cadres.add_post",
+    Post.Origin.ROSTER: REGISTER_EXISTING_PERM,
+    Post.Origin.REGISTRATION: REGISTER_EXISTING_PERM,
+}
 
 
 def may_write_register(user) -> bool:
     return user.is_authenticated and user.is_active and user.has_perms(REGISTER_WRITE_PERMS)
+
+
+def may_register_existing_posts(user) -> bool:
+    """存量登记: record posts held before the system, which start unvetted."""
+    return user.is_authenticated and user.is_active and user.has_perm(REGISTER_EXISTING_PERM)
 
 
 def require_perm(actor, perm: str) -> None:
@@ -223,11 +237,18 @@ def post_appoint(
     body: str,
     title: str,
     term_start: dt.date,
+    origin: str,
     term_end: dt.date | None = None,
     villager_group: VillagerGroup | None = None,
 ) -> Post:
-    """Appoint a person to a post; the database refuses a second secretary or director."""
-    require_perm(actor, "cadres.add_post")
+    """Start a post of the given origin; the database refuses a second secretary or director.
+
+    Only a post from an approved candidate case starts vetted; the others show 未经联审
+    until a 补审 case is approved (``post_vetted_mark``).
+    """
+    if origin not in POST_ORIGIN_PERMS:
+        raise ValueError(origin)
+    require_perm(actor, POST_ORIGIN_PERMS[origin])
     require_township(actor, village.township_id)
     _check_post_fits(
         person=person, village=village, body=body, title=title, villager_group=villager_group
@@ -243,6 +264,8 @@ def post_appoint(
         title=title,
         term_start=term_start,
         term_end=term_end,
+        origin=origin,
+        vetted=origin == Post.Origin.CANDIDATE_CASE,
     )
     post.full_clean(validate_constraints=False)
     post._history_user = actor
@@ -295,14 +318,14 @@ def _check_post_fits(*, person, village, body, title, villager_group) -> None:
 
 
 @transaction.atomic
-def cadre_create(*, actor, person: dict, post: dict) -> Person:
+def cadre_create(*, actor, person: dict, post: dict, origin: str) -> Person:
     """A new cadre: the person and their first post, in one transaction.
 
     ``person`` holds person_create's arguments, ``post`` post_appoint's (without
-    person). A person who cannot be appointed is not registered.
+    person and origin). A person who cannot be appointed is not registered.
     """
     created = person_create(actor=actor, **person)
-    post_appoint(actor=actor, person=created, **post)
+    post_appoint(actor=actor, person=created, origin=origin, **post)
     return created
 
 
@@ -313,6 +336,31 @@ END_SECRETARY_PERM = "cadres.end_secretary_post"
 
 def is_secretary_post(post: Post) -> bool:
     return post.body == Post.Body.PARTY_BRANCH and post.title == Post.Title.SECRETARY
+
+
+@transaction.atomic
+def post_vetted_mark(*, actor, post: Post) -> Post:
+    """A 补审 case approved the post: it no longer shows 未经联审.
+
+    Called by vetting at the approval, under the same permission as an appointment from a
+    case. A post that ended meanwhile, or is vetted already, is refused.
+    """
+    require_perm(actor, POST_ORIGIN_PERMS[Post.Origin.CANDIDATE_CASE])
+    post = Post.objects.select_for_update().select_related("village").get(pk=post.pk)
+    require_object(actor, post)
+    if post.ended_on is not None:
+        raise ValidationError(
+            _("The post %(post)s ended on %(date)s: there is nothing left to review.")
+            % {"post": post, "date": post.ended_on.isoformat()}
+        )
+    if post.vetted:
+        raise ValidationError(
+            _("The post %(post)s has already passed the joint review.") % {"post": post}
+        )
+    post.vetted = True
+    post._history_user = actor
+    post.save(update_fields=["vetted", "updated_at"])
+    return post
 
 
 @transaction.atomic

@@ -3,6 +3,11 @@
 Who may write: township staff and township reviewers in their own townships, and
 system administrators (the model permissions in REGISTER_WRITE_PERMS). District
 reviewers and joint-review departments only read: write pages answer 403.
+
+凡进必审: no page here starts a post for a township role. Their 提名 (the 任职 and 新建
+pages) sends them to vetting's nomination form, prefilled. District reviewers and the
+system administrator use the same pages for 存量登记: a post held before the system,
+recorded unvetted.
 """
 
 import datetime as dt
@@ -15,7 +20,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -30,7 +38,7 @@ from cadres.forms import (
     submit,
 )
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry
+from cadres.models import AccessLogEntry, Post
 from cadres.profile import render_profile_sections
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 
@@ -48,6 +56,26 @@ def register_writer_required(view):
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
+
+
+def post_starter_required(view):
+    """The 任职 and 新建 pages: roles that register existing posts, or that nominate (township
+    roles, who may write the register); 403 for the others, before the object lookup."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (services.may_register_existing_posts(user) or services.may_write_register(user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _nomination_url(**prefill) -> str:
+    # By URL name: the register does not import vetting.
+    query = urlencode({key: value for key, value in prefill.items() if value})
+    return reverse("vetting:case_new") + (f"?{query}" if query else "")
 
 
 def _filtered(request) -> PersonFilter:
@@ -70,6 +98,7 @@ def person_list(request):
             "page_obj": page_obj,
             "people": page_obj.object_list,
             "can_write": services.may_write_register(request.user),
+            "can_register_posts": services.may_register_existing_posts(request.user),
             "query": request.GET.urlencode(),
         },
     )
@@ -93,6 +122,8 @@ EXPORT_COLUMNS = [
     Column("联系电话", 14, text=True),
     Column("从严掌控", 10),
     Column("从严掌控复核日期", 14),
+    Column("任职来源", 16),
+    Column("经联审", 8),
 ]
 
 
@@ -127,6 +158,8 @@ def person_export(request):
                 person.phone,
                 _("Yes") if person.under_strict_control else "",
                 person.strict_control_review_on,
+                "、".join(p.get_origin_display() for p in posts),
+                (_("Yes") if all(p.vetted for p in posts) else _("No")) if posts else "",
             ]
         )
     response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
@@ -158,6 +191,7 @@ def person_detail(request, pk: int):
             "history": selectors.person_history(person),
             "sections": render_profile_sections(request, person),
             "can_write": services.may_write_register(request.user),
+            "can_register_posts": services.may_register_existing_posts(request.user),
             "can_reveal": request.user.has_perm(REVEAL_PERM),
             "strict_control_events": person.strict_control_events.select_related("actor"),
             "can_manage_strict_control": request.user.has_perm(services.STRICT_CONTROL_PERM),
@@ -165,24 +199,37 @@ def person_detail(request, pk: int):
     )
 
 
+REGISTRATION_INTRO = gettext_lazy(
+    "This records a post held before the system. It starts unvetted and shows “not "
+    "vetted” until a supplementary review is approved. A new post starts only by "
+    "appointing an approved candidate."
+)
+
+
 def _form_page(request, form, title: str, **context) -> TemplateResponse:
     return TemplateResponse(request, "cadres/form.html", {"form": form, "title": title, **context})
 
 
-@register_writer_required
+@post_starter_required
 def person_create(request):
+    """存量登记 of a cadre with the post they held before the system; township roles nominate."""
+    if not services.may_register_existing_posts(request.user):
+        return redirect(_nomination_url())
     form = CadreCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and (
         person := submit(
             form,
             lambda _data: services.cadre_create(
-                actor=request.user, person=form.person_values(), post=form.post_values()
+                actor=request.user,
+                person=form.person_values(),
+                post=form.post_values(),
+                origin=Post.Origin.REGISTRATION,
             ),
         )
     ):
         messages.success(request, _("%(name)s was registered.") % {"name": person.name})
         return redirect("cadres:detail", pk=person.pk)
-    return _form_page(request, form, _("New cadre"))
+    return _form_page(request, form, _("Register an existing cadre"), intro=REGISTRATION_INTRO)
 
 
 @register_writer_required
@@ -201,20 +248,37 @@ def person_edit(request, pk: int):
     return _form_page(request, form, _("Edit %(name)s") % {"name": person.name}, person=person)
 
 
-@register_writer_required
+@post_starter_required
 def post_appoint(request, pk: int):
+    """存量登记 of a post held before the system; township roles are sent to 提名, with the
+    person and the village of their current post (or home village) filled in."""
     person = selectors.scoped_person(request.user, pk)
+    if not services.may_register_existing_posts(request.user):
+        current = person.posts.serving().order_by("-term_start", "pk").first()
+        return redirect(
+            _nomination_url(
+                person=person.pk,
+                village=current.village_id if current else person.home_village_id,
+            )
+        )
     form = PostForm(request.POST or None, user=request.user)
     if request.method == "POST" and submit(
         form,
         lambda _data: services.post_appoint(
-            actor=request.user, person=person, **form.post_values()
+            actor=request.user,
+            person=person,
+            origin=Post.Origin.REGISTRATION,
+            **form.post_values(),
         ),
     ):
-        messages.success(request, _("The appointment was recorded."))
+        messages.success(request, _("The existing post was registered; it shows as not vetted."))
         return redirect("cadres:detail", pk=person.pk)
     return _form_page(
-        request, form, _("Appoint %(name)s to a post") % {"name": person.name}, person=person
+        request,
+        form,
+        _("Register an existing post of %(name)s") % {"name": person.name},
+        person=person,
+        intro=REGISTRATION_INTRO,
     )
 
 

@@ -38,7 +38,7 @@ from cadres.services import (
 )
 from dongchang.accounts.roles import Role
 from vetting.models import CandidateCase, Checkpoint, WatchlistSource
-from vetting.services import candidates, watchlists
+from vetting.services import candidates, register_cases, watchlists
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
 
@@ -343,10 +343,15 @@ def load_cadres(today: dt.date | None = None) -> int:
                     "home_village": village,
                 },
                 post=_post_args(village, groups, first, term_start),
+                # Serving before the system: as the townships' rosters brought them in.
+                origin=Post.Origin.ROSTER,
             )
             for extra in more:
                 post_appoint(
-                    actor=actor, person=person, **_post_args(village, groups, extra, term_start)
+                    actor=actor,
+                    person=person,
+                    origin=Post.Origin.ROSTER,
+                    **_post_args(village, groups, extra, term_start),
                 )
             for relative in _relatives(rng, numbers, today, person.name, birth, male):
                 relative_add(actor=actor, cadre=person, **relative)
@@ -386,6 +391,7 @@ def _former_cadre(rng, numbers, actor, village, today, term_start) -> int:
         post=_post_args(
             village, {}, (Post.Body.VILLAGERS_COMMITTEE, Post.Title.MEMBER, None), previous_start
         ),
+        origin=Post.Origin.REGISTRATION,
     )
     post_end(
         actor=actor,
@@ -478,6 +484,26 @@ def load_candidate_cases(today: dt.date | None = None) -> int:
             term_start=today + dt.timedelta(days=60),
             reason="任村民小组长以来工作扎实，拟推荐为村委会委员人选。",
         )
+        added += 1
+    # 补审: a secretary brought in by the roster, under the township's review.
+    secretary = (
+        Post.objects.serving()
+        .filter(
+            body=Post.Body.PARTY_BRANCH,
+            title=Post.Title.SECRETARY,
+            vetted=False,
+            village__name="胜利村",
+            village__township__code="220502100",
+        )
+        .first()
+    )
+    if secretary is not None and not secretary.supplementary_cases.exists():
+        case = register_cases.supplementary_case_create(
+            actor=users["jc_staff"],
+            post=secretary,
+            reason="该同志任职早于本系统启用，按凡进必审要求补充资格联审。",
+        )
+        candidates.case_submit(actor=users["jc_staff"], case=case)
         added += 1
     for code, village_name, name, birth, male, body, title, goal, reason in CANDIDATES:
         id_number = _demo_id_number(birth, male)

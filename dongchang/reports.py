@@ -132,6 +132,8 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             Column(_("Term start"), 12),
             Column(_("Term end"), 12),
             Column(_("Phone"), 14, text=True),
+            Column(_("Origin"), 16),
+            Column(_("Vetted in joint review"), 10),
         ],
     )
     posts = (
@@ -153,6 +155,8 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             "term_start",
             "term_end",
             "person__phone",
+            "origin",
+            "vetted",
         )
     )
     labels = _choice_labels()
@@ -176,6 +180,8 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
                 min(row[12] for row in group),
                 max(row[13] for row in group),
                 first[14],
+                "、".join(labels["origin"][row[15]] for row in group),
+                _("Yes") if all(row[16] for row in group) else _("No"),
             ]
         )
     return sheet.rows
@@ -238,6 +244,7 @@ def _choice_labels() -> dict[str, dict[str, str]]:
         "body": table(Post.Body),
         "title": table(Post.Title),
         "end": table(Post.EndReason),
+        "origin": table(Post.Origin),
     }
 
 

@@ -39,6 +39,7 @@ REFERENCE_DATA_LOADERS = [
     ("training.migrations.0002_role_permissions", "grant"),
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
     ("cadres.migrations.0010_strict_control_life_cycle", "grant"),
+    ("dongchang.accounts.migrations.0004_post_origin_permissions", "apply"),
 ]
 
 JINCHANG = "220502100"
@@ -81,6 +82,12 @@ def district_reviewer(db):
 @pytest.fixture
 def department_user(db):
     return UserFactory(role="联审部门", department="discipline")
+
+
+@pytest.fixture
+def system_admin(db):
+    """系统管理员 without superuser: what the role's permissions allow, no more."""
+    return UserFactory(role="系统管理员")
 
 
 def _database_url_for_worker() -> str:

@@ -124,6 +124,8 @@ class PostFactory(factory.django.DjangoModelFactory):
     title = Post.Title.MEMBER
     term_start = dt.date(2021, 12, 1)
     term_end = factory.LazyAttribute(lambda o: default_term_end(o.term_start))
+    # Most posts in the suites stand for cadres serving before the system, as in a real roster.
+    origin = Post.Origin.ROSTER
 
 
 class RelativeFactory(factory.django.DjangoModelFactory):

@@ -127,6 +127,16 @@ class CaseForm(forms.ModelForm):
         return values
 
 
+class SupplementaryForm(forms.Form):
+    """A 补审: the post and its holder come from the register; only the reason is asked."""
+
+    reason = forms.CharField(
+        label=_("Reason for the supplementary review"),
+        widget=TEXT,
+        error_messages={"required": _("Give the reason for the supplementary review.")},
+    )
+
+
 class RelativeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     relation = forms.ChoiceField(label=_("Relation"), choices=Relative.Relation.choices)

@@ -12,9 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +26,7 @@ from cadres.choices import Department
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry, ImportFile, Person
+from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
 from cadres.roster import post_label
@@ -48,6 +49,7 @@ from vetting.candidate_forms import (
     RelativeForm,
     ReplyForm,
     ReturnForm,
+    SupplementaryForm,
     WithdrawForm,
 )
 from vetting.models import (
@@ -65,7 +67,7 @@ from vetting.selectors import (
     opinions_overdue,
     pipeline_counts,
 )
-from vetting.services import batch, candidates, joint_review
+from vetting.services import batch, candidates, joint_review, register_cases
 
 PAGE_SIZE = 25
 REVEAL_PERM = "cadres.reveal_id_number"
@@ -81,6 +83,11 @@ class CaseFilter(django_filters.FilterSet):
         label=gettext_lazy("State"),
         choices=CandidateCase.State.choices,
         empty_label=gettext_lazy("Any state"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("Kind of case"),
+        choices=CandidateCase.Kind.choices,
+        empty_label=gettext_lazy("Any kind"),
     )
     township = TownshipFilter(field_name="village__township")
     name = django_filters.CharFilter(
@@ -105,7 +112,7 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = CandidateCase
-        fields = ["state", "township", "name"]
+        fields = ["state", "kind", "township", "name"]
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["recent"]))
@@ -162,6 +169,7 @@ CASE_COLUMNS = [
     Column("推荐人", 10),
     Column("提交时间", 17),
     Column("比中（本人/家庭成员）", 12),
+    Column("类别", 12),
 ]
 
 
@@ -193,6 +201,7 @@ def case_export(request):
                 str(case.nominated_by),
                 _local(case.submitted_at),
                 f"{case.hits_total}/{case.relative_hits}",
+                case.get_kind_display(),
             ]
         )
     access_log_append(
@@ -359,11 +368,18 @@ def overdue_opinions(request):
 # Nomination ---------------------------------------------------------------------------
 
 
+# What the register's 提名 links may fill in: ?person=…&village=…&body=…&title=….
+PREFILL_KEYS = ("person", "village", "body", "title", "villager_group", "term_start")
+
+
 @login_required
 def case_new(request):
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
-    form = CaseForm(request.POST or None, user=request.user)
+    if "post" in request.GET:
+        return _supplementary_new(request)
+    initial = {key: request.GET[key] for key in PREFILL_KEYS if request.GET.get(key)}
+    form = CaseForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = candidates.case_create(actor=request.user, **form.service_values())
@@ -373,6 +389,58 @@ def case_new(request):
             messages.success(request, _("The nomination was saved as a draft."))
             return redirect("vetting:case_detail", pk=case.pk)
     return render(request, "vetting/candidates/form.html", {"form": form, "case": None})
+
+
+def _supplementary_new(request):
+    """补审 (?post=…): the post and its holder are fixed; the nominator gives the reason."""
+    post = get_object_or_404(
+        scope(Post.objects.select_related("person", "village__township"), request.user),
+        pk=request.GET["post"] if request.GET["post"].isdigit() else 0,
+    )
+    form = SupplementaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = register_cases.supplementary_case_create(
+                actor=request.user, post=post, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The supplementary review was saved as a draft."))
+            return redirect("vetting:case_detail", pk=case.pk)
+    return render(
+        request, "vetting/candidates/form.html", {"form": form, "case": None, "reviewed_post": post}
+    )
+
+
+@login_required
+@require_POST
+def roster_nominate(request, pk: int):
+    """The 需提名 rows of an imported roster become draft cases (once each)."""
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    files = ImportFile.objects.filter(kind=ImportFile.Kind.ROSTER)
+    record = get_object_or_404(
+        files.filter(
+            Q(pk__in=scope(ImportFile.objects.all(), request.user).values("pk"))
+            | Q(uploaded_by=request.user)
+        ),
+        pk=pk,
+    )
+    try:
+        created, skipped = register_cases.roster_nominations_create(
+            actor=request.user, import_file=record
+        )
+    except ValidationError as error:
+        for message in error.messages[:20]:
+            messages.error(request, message)
+        return redirect("cadres:import_preview", pk=record.pk)
+    messages.success(
+        request,
+        _("%(count)d candidate cases were opened as drafts; %(skipped)d had been opened before.")
+        % {"count": len(created), "skipped": skipped},
+    )
+    return redirect(f"{reverse('vetting:case_list')}?state={CandidateCase.State.DRAFT}")
 
 
 PICKER_SIZE = 10
@@ -448,7 +516,13 @@ def _action_form(verb: str, case: CandidateCase, *args, **kwargs):
 def _render_case(request, case: CandidateCase, forms: dict | None = None, status: int = 200):
     case = (
         CandidateCase.objects.select_related(
-            "village__township", "villager_group", "nominated_by", "decided_by", "post", "person"
+            "village__township",
+            "villager_group",
+            "nominated_by",
+            "decided_by",
+            "post",
+            "person",
+            "reviewed_post",
         )
         .prefetch_related(
             "relatives",

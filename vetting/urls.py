@@ -38,6 +38,11 @@ urlpatterns = [
     path("candidates/batch/", candidate_views.batch_upload, name="batch_upload"),
     path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
     path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
+    path(
+        "candidates/roster/<int:pk>/nominate/",
+        candidate_views.roster_nominate,
+        name="roster_nominate",
+    ),
     path("candidates/opinions/agree/", candidate_views.opinions_agree_bulk, name="opinions_agree"),
     path("candidates/opinions/overdue/", candidate_views.overdue_opinions, name="opinions_overdue"),
     path("candidates/<int:pk>/", candidate_views.case_detail, name="case_detail"),

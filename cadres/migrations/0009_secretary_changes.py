@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_roles'),
-        ('cadres', '0007_import_file_background_statuses'),
+        ('cadres', '0008_post_origin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

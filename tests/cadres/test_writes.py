@@ -44,13 +44,18 @@ def new_cadre_data(village, **overrides):
 
 
 def write_urls(person, post, relative):
+    """The pages that change people, posts and relatives (not those that start posts)."""
     return {
         "edit": reverse("cadres:edit", args=[person.pk]),
-        "appoint": reverse("cadres:post_appoint", args=[person.pk]),
         "relative_add": reverse("cadres:relative_add", args=[person.pk]),
         "post_end": reverse("cadres:post_end", args=[post.pk]),
         "relative_edit": reverse("cadres:relative_edit", args=[relative.pk]),
     }
+
+
+def start_urls(person):
+    """任职 and 新建: 存量登记 for district roles, 提名 for township roles."""
+    return [reverse("cadres:create"), reverse("cadres:post_appoint", args=[person.pk])]
 
 
 @pytest.fixture
@@ -62,14 +67,29 @@ def record():
 @pytest.mark.parametrize("fixture", ["staff", "township_reviewer"])
 def test_writers_open_every_write_page(client, request, record, fixture):
     client.force_login(request.getfixturevalue(fixture))
-    for url in [reverse("cadres:create"), *write_urls(*record).values()]:
+    for url in write_urls(*record).values():
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("fixture", ["staff", "township_reviewer"])
+def test_township_roles_are_sent_to_nomination(client, request, record, fixture):
+    client.force_login(request.getfixturevalue(fixture))
+    for url in start_urls(record[0]):
+        for response in (client.get(url), client.post(url, new_cadre_data(VillageFactory()))):
+            assert response.status_code == 302, url
+            assert response.url.startswith(reverse("vetting:case_new")), url
+    assert Person.objects.count() == 1
+    assert Post.objects.count() == 1
 
 
 def test_other_township_is_404_on_every_page_and_action(client, other_staff, record):
     person, _post, _relative = record
     client.force_login(other_staff)
-    urls = [reverse("cadres:detail", args=[person.pk]), *write_urls(*record).values()]
+    urls = [
+        reverse("cadres:detail", args=[person.pk]),
+        reverse("cadres:post_appoint", args=[person.pk]),
+        *write_urls(*record).values(),
+    ]
     for url in urls:
         assert client.get(url).status_code == 404, url
         assert client.post(url, {}).status_code == 404, url
@@ -78,21 +98,37 @@ def test_other_township_is_404_on_every_page_and_action(client, other_staff, rec
 @pytest.mark.parametrize("fixture", ["district_reviewer", "department_user"])
 def test_read_only_roles_get_403_on_writes(client, request, record, fixture):
     client.force_login(request.getfixturevalue(fixture))
-    for url in [reverse("cadres:create"), *write_urls(*record).values()]:
+    for url in write_urls(*record).values():
         assert client.get(url).status_code == 403, url
         assert client.post(url, {}).status_code == 403, url
 
 
+def test_department_gets_403_on_the_start_pages(client, department_user, record):
+    client.force_login(department_user)
+    for url in start_urls(record[0]):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {}).status_code == 403, url
+
+
+@pytest.mark.parametrize("fixture", ["district_reviewer", "system_admin"])
+def test_district_roles_open_the_registration_pages(client, request, record, fixture):
+    client.force_login(request.getfixturevalue(fixture))
+    for url in start_urls(record[0]):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "补审" in response.content.decode(), url
+
+
 def test_anonymous_is_redirected_from_writes(client, record):
-    for url in [reverse("cadres:create"), *write_urls(*record).values()]:
+    for url in [*start_urls(record[0]), *write_urls(*record).values()]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert "/login/" in response.url, url
 
 
-def test_create_cadre_with_first_post(client, staff):
+def test_register_existing_cadre_with_first_post(client, district_reviewer):
     village = VillageFactory()
-    client.force_login(staff)
+    client.force_login(district_reviewer)
     response = client.post(reverse("cadres:create"), new_cadre_data(village))
     person = Person.objects.get(id_number=ID)
     assert response.status_code == 302
@@ -101,22 +137,22 @@ def test_create_cadre_with_first_post(client, staff):
     assert person.birth_date == dt.date(1975, 3, 9)
     post = person.posts.get()
     assert (post.title, post.term_end) == ("secretary", dt.date(2029, 1, 10))
-    assert person.history.get().history_user == staff
+    assert (post.origin, post.vetted) == (Post.Origin.REGISTRATION, False)
+    assert person.history.get().history_user == district_reviewer
 
 
-def test_create_refuses_a_village_of_another_township(client, staff):
+def test_create_with_a_village_of_another_township_writes_nothing_for_staff(client, staff):
     other = VillageFactory(township=township("220502200"))
     client.force_login(staff)
     response = client.post(reverse("cadres:create"), new_cadre_data(other, home_village=""))
-    assert response.status_code == 200
-    assert "village" in response.context["form"].errors
+    assert response.status_code == 302
     assert not Person.objects.exists()
 
 
-def test_second_secretary_is_a_form_error_and_nothing_is_written(client, staff):
+def test_second_secretary_is_a_form_error_and_nothing_is_written(client, district_reviewer):
     village = VillageFactory()
     cadre(village, name="钱书记", body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY)
-    client.force_login(staff)
+    client.force_login(district_reviewer)
     response = client.post(reverse("cadres:create"), new_cadre_data(village))
     assert response.status_code == 200
     errors = response.context["form"].errors["title"]
@@ -125,11 +161,11 @@ def test_second_secretary_is_a_form_error_and_nothing_is_written(client, staff):
     assert not Person.objects.filter(id_number=ID).exists()
 
 
-def test_second_director_by_appointment_is_a_form_error(client, staff):
+def test_second_director_by_appointment_is_a_form_error(client, district_reviewer):
     village = VillageFactory()
     cadre(village, body=Post.Body.VILLAGERS_COMMITTEE, title=Post.Title.DIRECTOR)
     person = cadre(village)
-    client.force_login(staff)
+    client.force_login(district_reviewer)
     response = client.post(
         reverse("cadres:post_appoint", args=[person.pk]),
         {
@@ -144,10 +180,10 @@ def test_second_director_by_appointment_is_a_form_error(client, staff):
     assert person.posts.count() == 1
 
 
-def test_duplicate_serving_post_is_a_form_error(client, staff):
+def test_duplicate_serving_post_is_a_form_error(client, district_reviewer):
     person = cadre()
     post = person.posts.get()
-    client.force_login(staff)
+    client.force_login(district_reviewer)
     response = client.post(
         reverse("cadres:post_appoint", args=[person.pk]),
         {
@@ -161,9 +197,9 @@ def test_duplicate_serving_post_is_a_form_error(client, staff):
     assert response.context["form"].non_field_errors()
 
 
-def test_title_must_fit_body(client, staff):
+def test_title_must_fit_body(client, district_reviewer):
     person = cadre()
-    client.force_login(staff)
+    client.force_login(district_reviewer)
     response = client.post(
         reverse("cadres:post_appoint", args=[person.pk]),
         {
@@ -176,11 +212,11 @@ def test_title_must_fit_body(client, staff):
     assert response.context["form"].errors["title"]
 
 
-def test_appoint_group_leader_and_yijiantiao(client, staff):
+def test_appoint_group_leader_and_yijiantiao(client, district_reviewer):
     village = VillageFactory()
     group = VillagerGroupFactory(village=village)
     person = cadre(village, body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY)
-    client.force_login(staff)
+    client.force_login(district_reviewer)
     url = reverse("cadres:post_appoint", args=[person.pk])
     response = client.post(
         url,
@@ -214,6 +250,10 @@ def test_appoint_group_leader_and_yijiantiao(client, staff):
     )
     assert response.status_code == 302
     assert person.posts.count() == 3
+    assert set(person.posts.values_list("origin", "vetted")) == {
+        (Post.Origin.ROSTER, False),
+        (Post.Origin.REGISTRATION, False),
+    }
 
 
 def test_end_post_with_reason(client, staff):
@@ -335,10 +375,11 @@ def test_services_refuse_other_township(other_staff):
             body="party_branch",
             title="member",
             term_start=dt.date(2024, 1, 1),
+            origin=Post.Origin.REGISTRATION,
         )
 
 
-def test_post_constraint_race_becomes_validation_error(staff):
+def test_post_constraint_race_becomes_validation_error(district_reviewer):
     """If the friendly check is passed concurrently, the database still says no, in words."""
     village = VillageFactory()
     PostFactory(village=village, body="party_branch", title="secretary")
@@ -347,11 +388,12 @@ def test_post_constraint_race_becomes_validation_error(staff):
 
     with pytest.raises(ValidationError):
         services.post_appoint(
-            actor=staff,
+            actor=district_reviewer,
             person=person,
             village=village,
             body="party_branch",
             title="secretary",
             term_start=dt.date(2024, 1, 1),
+            origin=Post.Origin.REGISTRATION,
         )
     assert person.posts.count() == 1

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.management import CommandError, call_command
 
-from cadres.models import ImportFile, Person
+from cadres.models import ImportFile, Person, Post
 from tests.cadres_import.test_roster import cadre_row
 from tests.cadres_import.workbooks import roster_bytes
 from tests.factories import VillageFactory, township
@@ -23,7 +23,11 @@ def test_imports_and_prints_counts(roster, staff, capsys):
     call_command("import_cadres", str(roster), "--user", staff.username)
     out = capsys.readouterr().out
     assert "新增人员 2" in out
-    assert "新增职务 3" in out
+    # 凡进必审: a township role's roster starts no post; it lists what to nominate.
+    assert "新增职务 0" in out
+    assert "需提名职务 3" in out
+    assert "需提名：第3行" in out
+    assert not Post.objects.exists()
     assert Person.objects.count() == 2
     record = ImportFile.objects.get()
     assert record.status == ImportFile.Status.IMPORTED
@@ -31,7 +35,9 @@ def test_imports_and_prints_counts(roster, staff, capsys):
     call_command("import_cadres", str(roster), "--user", staff.username)
     out = capsys.readouterr().out
     assert "已于" in out
-    assert "无变化行数 2" in out
+    # Still no post: the rows wait for their nomination again.
+    assert "需提名职务 3" in out
+    assert not Post.objects.exists()
     assert Person.objects.count() == 2
 
 
@@ -46,6 +52,8 @@ def test_superuser_by_default(roster, django_user_model):
     django_user_model.objects.create_superuser("root", password="Dongchang-demo-2026")
     call_command("import_cadres", str(roster))
     assert Person.objects.count() == 2
+    assert set(Post.objects.values_list("origin", "vetted")) == {(Post.Origin.ROSTER, False)}
+    assert Post.objects.count() == 3
 
 
 def test_errors_exit_non_zero_and_write_nothing(tmp_path, staff, capsys):
@@ -85,6 +93,6 @@ def test_no_user_and_no_superuser(roster):
         call_command("import_cadres", str(roster))
 
 
-def test_dates_are_dates(roster, staff):
-    call_command("import_cadres", str(roster), "--user", staff.username)
+def test_dates_are_dates(roster, system_admin):
+    call_command("import_cadres", str(roster), "--user", system_admin.username)
     assert Person.objects.first().posts.first().term_start == dt.date(2021, 12, 1)

@@ -76,7 +76,8 @@ def test_parse_posts_refuses_unclear_posts(cell):
         parse_posts(cell)
 
 
-def test_good_workbook_imports_people_posts_and_family(staff, village):
+def test_good_workbook_imports_people_posts_and_family(system_admin, village):
+    """An importer who may record posts held before the system starts them (origin roster)."""
     received = []
 
     def on_import(sender, person_ids, relative_ids, **kwargs):
@@ -100,7 +101,7 @@ def test_good_workbook_imports_people_posts_and_family(staff, village):
                 {"干部身份证号": number(1), "姓名": "王小明", "关系": "儿子", "出生日期": "2005.6"},
             ],
         )
-        plan = load(data, staff)
+        plan = load(data, system_admin)
     finally:
         signals.register_imported.disconnect(on_import)
     assert plan.ok, plan.errors
@@ -116,6 +117,8 @@ def test_good_workbook_imports_people_posts_and_family(staff, village):
         (B.VILLAGERS_COMMITTEE, T.DIRECTOR),
     }
     post = wang.posts.first()
+    assert (post.origin, post.vetted) == (Post.Origin.ROSTER, False)
+    assert post.history.get().history_user == system_admin
     assert post.term_start == dt.date(2021, 12, 1)
     assert post.term_end == dt.date(2026, 12, 1)
     leader = Person.objects.get(id_number=number(2))
@@ -133,11 +136,11 @@ def test_good_workbook_imports_people_posts_and_family(staff, village):
     assert received == [(sorted(Person.objects.values_list("pk", flat=True)), 2)]
 
 
-def test_reimport_updates_rather_than_duplicates(staff, village):
+def test_reimport_updates_rather_than_duplicates(system_admin, village):
     rows = [cadre_row(1, 职务="书记兼主任"), cadre_row(2)]
     family = [{"干部身份证号": number(1), "姓名": "李芳", "关系": "配偶"}]
-    assert load(roster_bytes(rows, family), staff).ok
-    again = load(roster_bytes(rows, family), staff)
+    assert load(roster_bytes(rows, family), system_admin).ok
+    again = load(roster_bytes(rows, family), system_admin)
     assert [r.outcome for r in again.rows] == [Outcome.UNCHANGED] * 3
     assert Person.objects.count() == 2
     assert Post.objects.count() == 3
@@ -145,7 +148,7 @@ def test_reimport_updates_rather_than_duplicates(staff, village):
     rows[1]["联系电话"] = "13900000000"
     rows[1]["职务"] = "村委会委员、村务监督委员会委员"
     family[0]["工作单位及职务"] = "金厂镇中心小学教师"
-    plan = load(roster_bytes(rows, family), staff)
+    plan = load(roster_bytes(rows, family), system_admin)
     assert [r.outcome for r in plan.rows] == [Outcome.UNCHANGED, Outcome.UPDATED, Outcome.UPDATED]
     assert plan.counts["posts_added"] == 1
     person = Person.objects.get(id_number=number(2))
@@ -237,11 +240,11 @@ def test_bad_family_rows(staff, village):
     assert not Person.objects.exists()
 
 
-def test_atomic_when_the_database_refuses_midway(staff, village):
+def test_atomic_when_the_database_refuses_midway(system_admin, village):
     # The preview cannot know about a post created after it; the database refuses
     # the second secretary, and nothing of the import stays.
     data = roster_bytes([cadre_row(n) for n in range(1, 6)] + [cadre_row(6, 职务="书记")])
-    plan = roster_plan(actor=staff, source=io.BytesIO(data))
+    plan = roster_plan(actor=system_admin, source=io.BytesIO(data))
     assert plan.ok
     from django.db import IntegrityError, transaction
 
@@ -249,7 +252,7 @@ def test_atomic_when_the_database_refuses_midway(staff, village):
 
     PostFactory(village=village, body=B.PARTY_BRANCH, title=T.SECRETARY)
     with pytest.raises(IntegrityError), transaction.atomic():
-        _write(staff, plan)
+        _write(system_admin, plan)
     assert Person.objects.count() == 1  # only the one PostFactory made
 
 
@@ -279,7 +282,9 @@ def test_township_column_may_be_left_out_by_single_township_staff(staff, village
     )
     plan = load(data, staff)
     assert plan.ok, plan.errors
-    assert Person.objects.get().posts.get().village == village
+    # Township staff start no post: the row waits for its nomination.
+    assert plan.nomination_rows[0]["village_id"] == village.pk
+    assert Person.objects.get().home_village == village
 
 
 def test_unreadable_file_raises(staff):

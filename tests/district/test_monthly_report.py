@@ -86,7 +86,8 @@ def test_workbook_contents_cell_by_cell(known_data):
     assert isinstance(secretary_row[5], dt.datetime)
     assert len(rows(roster)) == 2
     assert roster.freeze_panes == "A2"
-    assert roster.auto_filter.ref == "A1:M3"
+    assert secretary_row[13:] == ["名册导入、名册导入", "否"]
+    assert roster.auto_filter.ref == "A1:O3"
 
     changes = rows(workbook["本月变动"])
     assert [row[5] for row in changes] == ["任职", "离任"]

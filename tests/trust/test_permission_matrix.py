@@ -172,6 +172,7 @@ ARGS: dict[str, Args] = {
     "vetting:case_attach": obj("candidate_case"),
     "vetting:case_attachment": obj("case_attachment"),
     "vetting:batch_preview": obj("batch_file"),
+    "vetting:roster_nominate": obj("import_file"),
     "vetting:batch_confirm": obj("batch_file"),
     # supervision
     "supervision:record_detail": obj("supervision_record"),
@@ -239,6 +240,8 @@ POLICIES = {
     "READ_NOT_DEPARTMENT": one("login 200 200 200 403 200"),  # training, supervision
     "RECORDS_READ": one("login 200 200 200 403 403"),  # management records, hits
     "REGISTER_WRITE": one("login 200 200 403 403 200"),  # add/change person and relative
+    # 新建 (凡进必审): 存量登记 for district roles, township roles are sent to 提名.
+    "REGISTER_START": one("login 302 302 200 403 200"),
     "TOWNSHIP_WRITE": one("login 200 200 403 403 403"),  # supervision records
     "ORGANIZE": one("login 200 403 200 403 200"),  # training sessions and rounds
     "STAFF_WRITE": one("login 200 403 403 403 403"),  # records the township staff keeps
@@ -304,6 +307,15 @@ POLICIES = {
     "TOWNSHIP_ASK": side_policy(own="login 302 302 403 403 403", other="login 404 404 403 403 403"),
     "DISTRICT_DECIDES_READ": side_policy(
         own="login 200 200 200 403 200", other="login 404 404 200 403 200"
+    ),
+    # 任职 (凡进必审): 存量登记 for district roles, township roles are sent to 提名.
+    "REGISTER_START_OBJECT": side_policy(
+        own="login 302 302 200 403 200", other="login 404 404 200 403 200"
+    ),
+    # The 需提名 rows of a roster import become cases: nominating roles of the file's township
+    # (the world's file is not imported: refused with a message, 302).
+    "NOMINATE_FROM_IMPORT_POST": side_policy(
+        own="login P302 P302 P403 P403 P403", other="login P404 P404 P403 P403 P403"
     ),
     "REGISTER_IMPORT_POST": side_policy(
         own="login P302 P302 P403 P403 P302", other="login P404 P404 P403 P403 P302"
@@ -380,12 +392,12 @@ POLICY = {
     "cadres:export": "LOGGED_IN",
     "cadres:import_template": "LOGGED_IN",
     "cadres:import_upload": "REGISTER_WRITE",
-    "cadres:create": "REGISTER_WRITE",
+    "cadres:create": "REGISTER_START",
     "cadres:import_preview": "REGISTER_OBJECT_WRITE",
     "cadres:import_confirm": "REGISTER_IMPORT_POST",
     "cadres:detail": "TOWNSHIP_READ",
     "cadres:edit": "REGISTER_OBJECT_WRITE",
-    "cadres:post_appoint": "REGISTER_OBJECT_WRITE",
+    "cadres:post_appoint": "REGISTER_START_OBJECT",
     "cadres:relative_add": "REGISTER_OBJECT_WRITE",
     "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
@@ -508,6 +520,7 @@ POLICY = {
     "vetting:batch_upload": "TOWNSHIP_WRITE",
     "vetting:batch_preview": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
+    "vetting:roster_nominate": "NOMINATE_FROM_IMPORT_POST",
     "vetting:opinions_agree": "DEPARTMENT_POST",
     "vetting:opinions_overdue": "OPINION_FOLLOWERS",
     "vetting:case_reveal_id": "CASE_REVEAL",

@@ -31,7 +31,7 @@ def fill_due_dates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vetting', '0014_entry_without_last_import'),
+        ('vetting', '0015_supplementary_review_and_post_origin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -38,10 +38,27 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         APPROVED = "approved", _("Approved in vetting")
         REJECTED = "rejected", _("Rejected in vetting")
 
+    class Kind(models.TextChoices):
+        NEW_POST = "new_post", _("Nomination to a new post")
+        # 补审: the joint review of a post held before the system (roster or 存量登记).
+        SUPPLEMENTARY = "supplementary", _("Supplementary review of an existing post")
+
     # While a case is under review its candidate and relatives are screened, nightly too.
     SCREENED_STATES = (State.TOWNSHIP_REVIEW, State.DISTRICT_REVIEW)
     township_lookup = "village__township"
 
+    kind = models.CharField(
+        _("kind of case"), max_length=16, choices=Kind.choices, default=Kind.NEW_POST
+    )
+    # Not ``post``: a rejected 补审 would otherwise hold the post's one link to a case.
+    reviewed_post = models.ForeignKey(
+        Post,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplementary_cases",
+        verbose_name=_("post under supplementary review"),
+    )
     person = models.ForeignKey(
         Person,
         models.PROTECT,
@@ -139,6 +156,16 @@ class CandidateCase(IdentityFields, TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(state="approved") | Q(post__isnull=False),
                 name="case_approved_has_post",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="new_post", reviewed_post__isnull=True)
+                | Q(kind="supplementary", reviewed_post__isnull=False),
+                name="case_reviewed_post_only_for_supplementary",
+            ),
+            models.UniqueConstraint(
+                fields=["reviewed_post"],
+                condition=~Q(state="rejected"),
+                name="case_one_supplementary_review_per_post",
             ),
         ]
         indexes = [

@@ -26,6 +26,7 @@ from cadres.services import (
     person_create,
     person_strict_control_set,
     post_appoint,
+    post_vetted_mark,
 )
 from vetting import workflow
 from vetting.models import (
@@ -121,9 +122,16 @@ def _required(value: str, field: str, message: str) -> str:
     return value
 
 
+# A 补审 reviews the post as it is: these come from the post, not from the nominator.
+REVIEWED_POST_FIELDS = ("village", "body", "title", "villager_group", "term_start", "term_end")
+
+
 def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
     for key, value in fields.items():
         setattr(case, key, value)
+    if case.reviewed_post_id:
+        for key in REVIEWED_POST_FIELDS:
+            setattr(case, key, getattr(case.reviewed_post, key))
     if case.person_id:
         person = case.person
         identity = {
@@ -187,12 +195,15 @@ def case_create(
     person: Person | None = None,
     villager_group: VillagerGroup | None = None,
     relatives: Iterable[dict] = (),
+    reviewed_post: Post | None = None,
     **fields,
 ) -> CandidateCase:
     """Nominate a candidate (a new person, or ``person`` from the register) as a draft.
 
     ``relatives`` are dicts of CandidateRelative fields (name, id_number, birth_date,
     sex, relation, work_unit_and_post); ``fields`` the other CandidateCase fields.
+    With ``reviewed_post`` the case is a 补审 of that post (see
+    vetting.services.register_cases, which checks the post first).
     """
     if not actor.has_perm(workflow.NOMINATE):
         raise PermissionDenied
@@ -207,6 +218,9 @@ def case_create(
             **{key: value for key, value in fields.items() if value not in (None, "")},
         }
     case = CandidateCase(nominated_by=actor, person=person)
+    if reviewed_post is not None:
+        case.kind = CandidateCase.Kind.SUPPLEMENTARY
+        case.reviewed_post = reviewed_post
     _apply(
         case,
         identity={"name": name, "id_number": id_number, "birth_date": birth_date, "sex": sex},
@@ -672,16 +686,21 @@ def case_approve(
             education=case.education,
             phone=case.phone,
         )
-    case.post = post_appoint(
-        actor=actor,
-        person=person,
-        village=case.village,
-        body=case.body,
-        title=case.title,
-        term_start=case.term_start,
-        term_end=case.term_end,
-        villager_group=case.villager_group,
-    )
+    if case.kind == CandidateCase.Kind.SUPPLEMENTARY:
+        # 补审: the post exists (its holder is the case's person); approval lifts 未经联审.
+        case.post = post_vetted_mark(actor=actor, post=case.reviewed_post)
+    else:
+        case.post = post_appoint(
+            actor=actor,
+            person=person,
+            village=case.village,
+            body=case.body,
+            title=case.title,
+            term_start=case.term_start,
+            term_end=case.term_end,
+            villager_group=case.villager_group,
+            origin=Post.Origin.CANDIDATE_CASE,
+        )
     if _relative_gang_hits(case).exists():
         today = timezone.localdate()
         person_strict_control_set(

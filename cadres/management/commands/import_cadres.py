@@ -4,11 +4,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cadres.models import ImportFile
-from cadres.roster import COUNT_LABELS, roster_import
+from cadres.roster import COUNT_LABELS, post_label, roster_import
 from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
 
@@ -51,6 +52,19 @@ class Command(BaseCommand):
             raise CommandError(_message(exc)) from exc
         for key, value in plan.counts.items():
             self.stdout.write(f"{COUNT_LABELS[key]} {value}")
+        for row in plan.nomination_rows:
+            self.stdout.write(
+                _("Needs nomination: row %(row)d, %(name)s, %(village)s %(post)s")
+                % {**row, "post": post_label(row["body"], row["title"])}
+            )
+        if plan.nomination_rows:
+            self.stdout.write(
+                _(
+                    "These posts start only through candidate cases: open the imported file "
+                    "at %(path)s to nominate them."
+                )
+                % {"path": reverse("cadres:import_preview", args=[stored.pk])}
+            )
         if not plan.ok:
             for error in plan.errors:
                 self.stderr.write(str(error))

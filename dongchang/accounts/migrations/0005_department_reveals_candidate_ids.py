@@ -19,6 +19,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0003_register_permissions")]
+    dependencies = [("accounts", "0004_post_origin_permissions")]
 
     operations = [migrations.RunPython(grant, revoke)]

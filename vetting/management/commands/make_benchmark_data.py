@@ -187,6 +187,8 @@ class Command(BaseCommand):
                 "term_end",
                 "end_reason",
                 "end_note",
+                "origin",
+                "vetted",
             ],
             (
                 (
@@ -200,6 +202,8 @@ class Command(BaseCommand):
                     "2026-12-01",
                     "",
                     "",
+                    "roster",
+                    False,
                 )
                 for i in range(cadres)
             ),
