@@ -168,9 +168,10 @@ class Command(BaseCommand):
                 "education",
                 "phone",
                 "strict_control_reason",
+                "strict_control_source",
             ],
             (
-                (person_base + i, now, now, *(p[k] for k in identity), "", "01", "", "", "", "")
+                (person_base + i, now, now, *(p[k] for k in identity), "", "01", "", "", "", "", "")
                 for i, p in enumerate(people)
             ),
         )
