@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -321,7 +321,7 @@ def _overdue_spec() -> ListSpec:
             Header(_("Department"), "department"),
             Header(_("Township"), "township"),
             Header(_("Village")),
-            Header(_("Candidate"), "name"),
+            Header(pgettext("vetting", "Candidate"), "name"),
             Header(_("Proposed post")),
             Header(_("Asked on"), "asked"),
         ],
@@ -339,7 +339,7 @@ def _overdue_spec() -> ListSpec:
             Column(_("Department"), 16),
             Column(_("Township"), 14),
             Column(_("Village"), 12),
-            Column(_("Candidate"), 10),
+            Column(pgettext("vetting", "Candidate"), 10),
             Column(_("Proposed post"), 18),
             Column(_("Asked on"), 12),
         ],
