@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from cadres.xlsx_stream import StreamingWorkbook
@@ -300,6 +300,11 @@ class SheetReport:
     def skipped_total(self) -> int:
         return sum(self.skipped_counts.values())
 
+    @property
+    def shown(self) -> dict:
+        """The report as the preview shows it (``sheet_report_display``)."""
+        return sheet_report_display(self.as_summary())
+
     def as_summary(self) -> dict:
         """JSON for an ImportFile's summary; ``sheet_report_display`` shows it."""
         return {
@@ -315,20 +320,37 @@ class SheetReport:
 
 
 def sheet_report_display(summary: dict) -> dict:
-    """A stored report with its texts for the preview: reasons named, rows listed."""
+    """A stored report with its texts for the preview and the commands: a warning naming
+    the ignored columns, and a line per reason for skipping rows, with their numbers."""
     skipped = []
     for item in summary.get("skipped", ()):
         rows = "、".join(str(number) for number in item["rows"])
         if item["count"] > len(item["rows"]):
             rows += "…"
         skipped.append(
-            {
-                "reason": SKIP_REASONS.get(item["reason"], item["reason"]),
+            ngettext(
+                "Skipped %(count)d row, %(reason)s: row %(rows)s.",
+                "Skipped %(count)d rows, %(reason)s: rows %(rows)s.",
+                item["count"],
+            )
+            % {
                 "count": item["count"],
+                "reason": SKIP_REASONS.get(item["reason"], item["reason"]),
                 "rows": rows,
             }
         )
-    return {**summary, "skipped": skipped}
+    ignored = summary.get("ignored", ())
+    warning = (
+        ngettext(
+            "This column is not imported: %(names)s.",
+            "These columns are not imported: %(names)s.",
+            len(ignored),
+        )
+        % {"names": "、".join(ignored)}
+        if ignored
+        else ""
+    )
+    return {**summary, "skipped": skipped, "warning": warning}
 
 
 # Footer rows start with these words (after normalization); the letters are what a

@@ -368,8 +368,9 @@ def test_recognized_and_ignored_columns_are_reported_as_in_the_file():
     summary = sheet_report_display(report.as_summary())
     assert summary["ignored"] == ["序号", "籍贯"]
     with translation.override("zh-hans"):
-        reasons = {str(item["reason"]): item["rows"] for item in summary["skipped"]}
-    assert reasons["合计和签名行"] == "14、15、16、17、18、19、20、21"
+        summary = sheet_report_display(report.as_summary())
+    assert summary["warning"] == "以下列未导入：序号、籍贯。"
+    assert "跳过8行合计、落款行：第14、15、16、17、18、19、20、21行。" in summary["skipped"]
 
 
 def test_unknown_columns_are_kept_only_when_asked():
