@@ -122,6 +122,7 @@ def roster_preview(request, pk: int):
             rows=rows[:PREVIEW_ROWS],
             hidden_rows=max(0, len(rows) - PREVIEW_ROWS),
             counts=[(COUNT_LABELS[k], v) for k, v in plan.counts.items()],
+            sheets=[report.shown for report in plan.sheets],
         )
     return render(request, "cadres/import_preview.html", context)
 
@@ -136,7 +137,12 @@ def roster_confirm(request, pk: int):
         return redirect("cadres:import_preview", pk=record.pk)
     try:
         with record.file.open("rb") as handle:
-            plan = roster_import(actor=request.user, source=handle, import_file=record)
+            plan = roster_import(
+                actor=request.user,
+                source=handle,
+                import_file=record,
+                keep_unknown="keep_unknown" in request.POST,
+            )
     except SpreadsheetError as error:
         messages.error(request, str(error))
         return redirect("cadres:import_preview", pk=record.pk)

@@ -176,6 +176,9 @@ class Person(IdentityFields, TimeStampedModel):
         _("education"), max_length=20, choices=Education.choices, blank=True
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Columns of an imported roster that the register does not know, kept at the importer's
+    # choice (籍贯, 参加工作时间 …), by their header.
+    extra = models.JSONField(_("kept columns"), null=True, blank=True)
     home_village = models.ForeignKey(
         "Village",
         models.PROTECT,

@@ -45,6 +45,7 @@ from cadres.services import (
 from cadres.spreadsheets import (
     Column,
     RowError,
+    SheetReport,
     normalize_header,
     parse_choice,
     parse_date,
@@ -66,8 +67,13 @@ CADRE_COLUMNS = (
     Column("birth_date", "出生日期", ("出生年月", "出生年月日")),
     Column("political_status", "政治面貌"),
     Column("party_joined_on", "入党时间", ("入党日期", "入党年月")),
-    Column("education", "文化程度", ("学历", "最高学历")),
-    Column("posts", "职务", ("现任职务", "担任职务", "职位", "现任职务（职位）"), True),
+    Column("education", "文化程度", ("学历", "最高学历", "学历学位", "全日制学历", "全日制教育")),
+    Column(
+        "posts",
+        "职务",
+        ("现任职务", "担任职务", "职位", "现任职务（职位）", "现职务", "现任村职务"),
+        True,
+    ),
     Column("term_start", "任职时间", ("任现职时间", "任职日期", "任职年月", "任职起始时间")),
     Column("term_end", "任期届满", ("任期届满时间", "届满时间", "任期至", "任期届满日期")),
     Column("phone", "联系电话", ("电话", "手机", "手机号码", "联系方式", "电话号码")),
@@ -294,6 +300,8 @@ class RosterPlan:
     rows: list[RowResult] = field(default_factory=list)
     persons: dict[str, PersonPlan] = field(default_factory=dict)
     relatives: list[RelativePlan] = field(default_factory=list)
+    # How each sheet was read: its columns, and the rows skipped as not data.
+    sheets: list[SheetReport] = field(default_factory=list)
     # The 需提名 rows once written, with the ids of their people (ImportFile.summary).
     nomination_rows: list[dict] = field(default_factory=list)
 
@@ -419,10 +427,13 @@ def _unique_key(village_id: int, body: str, title: str, group: str) -> tuple | N
     return None
 
 
-def roster_plan(*, actor, source) -> RosterPlan:
-    """Every row's outcome, without writing. SpreadsheetError for a file that cannot be read."""
+def roster_plan(*, actor, source, keep_unknown: bool = False) -> RosterPlan:
+    """Every row's outcome, without writing. SpreadsheetError for a file that cannot be read.
+
+    ``keep_unknown`` keeps the cells of the cadre sheet's unknown columns on each person.
+    """
     with translation.override("zh-hans"):
-        return _plan(actor, source)
+        return _plan(actor, source, keep_unknown)
 
 
 def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
@@ -433,11 +444,18 @@ def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
         return None
 
 
-def _plan(actor, source) -> RosterPlan:
+def _plan(actor, source, keep_unknown: bool) -> RosterPlan:
     cadre_sheet, family_sheet = workbook_sheets(source)
-    cadre_rows = list(read_sheet(source, CADRE_COLUMNS, sheet=cadre_sheet))
+    cadre_report, family_report = SheetReport(), SheetReport()
+    cadre_rows = list(
+        read_sheet(
+            source, CADRE_COLUMNS, sheet=cadre_sheet, report=cadre_report, keep_unknown=keep_unknown
+        )
+    )
     family_rows = (
-        list(read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet)) if family_sheet else []
+        list(read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet, report=family_report))
+        if family_sheet
+        else []
     )
     ids = {}
     for row in cadre_rows:
@@ -457,7 +475,10 @@ def _plan(actor, source) -> RosterPlan:
         {(cell_key(r.values["township"]), cell_key(r.values["village"])) for r in cadre_rows},
     )
     own = [t for t in register.townships.values() if t.pk in register.allowed]
-    plan = RosterPlan(starts_posts=may_register_existing_posts(actor))
+    plan = RosterPlan(
+        starts_posts=may_register_existing_posts(actor),
+        sheets=[cadre_report, family_report] if family_sheet else [cadre_report],
+    )
     claimed: dict[tuple, tuple[str, int]] = {}
     for row in cadre_rows:
         _plan_cadre(plan, register, own, claimed, row, ids[row.number])
@@ -545,6 +566,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             synonyms=EDUCATION_SYNONYMS,
         ),
         "phone": parse_text(v["phone"]),
+        "extra": row.extra,
     }
     if len(fields["phone"]) > Person._meta.get_field("phone").max_length:
         result.fail(label["phone"], _("The phone number is too long."))
@@ -750,16 +772,22 @@ def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
 
 
 def roster_import(
-    *, actor, source, import_file: ImportFile | None = None, dry_run: bool = False
+    *,
+    actor,
+    source,
+    import_file: ImportFile | None = None,
+    dry_run: bool = False,
+    keep_unknown: bool = False,
 ) -> RosterPlan:
     """Plan the roster and, unless a row is in error or this is a dry run, write it.
 
     All or nothing: one transaction; the existing people are locked while it runs.
+    ``keep_unknown`` keeps the cadre sheet's unknown columns on each person (``extra``).
     """
     if not may_write_register(actor):
         raise PermissionDenied
     with transaction.atomic():
-        plan = roster_plan(actor=actor, source=source)
+        plan = roster_plan(actor=actor, source=source, keep_unknown=keep_unknown)
         if not plan.ok or dry_run:
             return plan
         existing = [p.existing.pk for p in plan.persons.values() if p.existing is not None]

@@ -17,13 +17,13 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from cadres.xlsx_stream import StreamingWorkbook
@@ -60,6 +60,9 @@ IMPORT_WRITE_FAILED = gettext_lazy(
 class Row:
     number: int
     values: dict[str, object]
+    # The cells of the columns the reader does not know, by their header as in the file;
+    # filled only when the caller keeps them (``read_sheet(keep_unknown=True)``).
+    extra: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,143 @@ def sheet_names(source) -> list[str]:
         book.close()
 
 
+# What reading a sheet found besides its data rows -----------------------------------
+
+# Why a row below the header is not data. Blank rows at the very end are not reported.
+SKIP_BLANK = "blank"
+SKIP_HEADER = "header"
+SKIP_FOOTER = "footer"
+SKIP_COUNT = "count"
+SKIP_REASONS = {
+    SKIP_BLANK: gettext_lazy("blank rows"),
+    SKIP_HEADER: gettext_lazy("repeated header rows"),
+    SKIP_FOOTER: gettext_lazy("total and signature rows"),
+    SKIP_COUNT: gettext_lazy("rows with only a label and a number"),
+}
+# Row numbers kept per reason for the preview; the count is always complete.
+SKIPPED_ROWS_SHOWN = 50
+
+
+@dataclass
+class SheetReport:
+    """The header as read (which file column feeds which field, which are ignored) and the
+    rows skipped as not data, by reason. Filled while ``read_sheet`` is iterated."""
+
+    sheet: str = ""
+    header_row: int = 0
+    # (header as in the file, the field's label), in the file's order.
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+    skipped_counts: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, number: int) -> None:
+        count = self.skipped_counts.get(reason, 0)
+        self.skipped_counts[reason] = count + 1
+        if count < SKIPPED_ROWS_SHOWN:
+            self.skipped.setdefault(reason, []).append(number)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped_counts.values())
+
+    @property
+    def shown(self) -> dict:
+        """The report as the preview shows it (``sheet_report_display``)."""
+        return sheet_report_display(self.as_summary())
+
+    def as_summary(self) -> dict:
+        """JSON for an ImportFile's summary; ``sheet_report_display`` shows it."""
+        return {
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "columns": [list(pair) for pair in self.columns],
+            "ignored": list(self.ignored),
+            "skipped": [
+                {"reason": reason, "count": count, "rows": self.skipped.get(reason, [])}
+                for reason, count in self.skipped_counts.items()
+            ],
+        }
+
+
+def sheet_report_display(summary: dict) -> dict:
+    """A stored report with its texts for the preview and the commands: a warning naming
+    the ignored columns, and a line per reason for skipping rows, with their numbers."""
+    skipped = []
+    for item in summary.get("skipped", ()):
+        rows = "、".join(str(number) for number in item["rows"])
+        if item["count"] > len(item["rows"]):
+            rows += "…"
+        skipped.append(
+            ngettext(
+                "Skipped %(count)d row, %(reason)s: row %(rows)s.",
+                "Skipped %(count)d rows, %(reason)s: rows %(rows)s.",
+                item["count"],
+            )
+            % {
+                "count": item["count"],
+                "reason": SKIP_REASONS.get(item["reason"], item["reason"]),
+                "rows": rows,
+            }
+        )
+    ignored = summary.get("ignored", ())
+    warning = (
+        ngettext(
+            "This column is not imported: %(names)s.",
+            "These columns are not imported: %(names)s.",
+            len(ignored),
+        )
+        % {"names": "、".join(ignored)}
+        if ignored
+        else ""
+    )
+    return {**summary, "skipped": skipped, "warning": warning}
+
+
+# Footer rows start with these words (after normalization); the letters are what a
+# cheap first test looks at, traditional forms included, before normalizing a cell.
+FOOTER_WORDS = ("合计", "小计", "总计", "填表人", "审核人", "制表", "负责人", "说明")
+_FOOTER_INITIALS = frozenset("合小总填审制负说總審製負說")
+# A label and a count in one cell: 合计：5人, 共计5名.
+_LABEL_COUNT_RE = re.compile(
+    r"^(?P<label>[^\d]*[^\d:：])[:：]?(?P<count>\d{1,7})[人名个户条项位]?$"
+)
+# Words that make a text a label of a count (共计, 人数, 总数 …), not a name.
+_COUNT_WORDS = ("计", "共", "数", "总", "合")
+
+
+def _is_footer(text: str) -> bool:
+    return text.lstrip()[:1] in _FOOTER_INITIALS and normalize_header(text).startswith(FOOTER_WORDS)
+
+
+def _is_count(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return float(value).is_integer() and 0 <= value < 10_000_000
+    return isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 7
+
+
+def _is_count_label(text: str) -> bool:
+    label = normalize_header(text).rstrip(":：")
+    return (
+        bool(label)
+        and not any(c.isdigit() for c in label)
+        and any(word in label for word in _COUNT_WORDS)
+    )
+
+
+def _is_label_and_number(filled: list) -> bool:
+    """A row of a label and a number only: 共计 | 5, or 合计：5人 in one cell."""
+    if len(filled) == 1 and isinstance(filled[0], str):
+        match = _LABEL_COUNT_RE.match(normalize_header(filled[0]))
+        return bool(match) and _is_count_label(match.group("label"))
+    if len(filled) == 2:
+        label, number = filled
+        return isinstance(label, str) and _is_count_label(label) and _is_count(number)
+    return False
+
+
 # Reading ---------------------------------------------------------------------------
 
 
@@ -290,20 +430,52 @@ def _match_header(
 
 
 def read_sheet(
-    source, columns: Sequence[Column], *, sheet: str | int | None = None
+    source,
+    columns: Sequence[Column],
+    *,
+    sheet: str | int | None = None,
+    report: SheetReport | None = None,
+    keep_unknown: bool = False,
 ) -> Iterator[Row]:
-    """Yield the data rows of a sheet below its header row, by column key."""
+    """Yield the data rows of a sheet below its header row, by column key.
+
+    Rows that are not data (blank, the header again, totals and signatures, a label and a
+    number) are skipped; ``report``, when given, learns which they were and how the header
+    was read. ``keep_unknown`` puts the cells of unknown columns into each row's ``extra``.
+    """
     book = _open(source)
     try:
-        yield from _read(book, columns, sheet)
+        yield from _read(book, columns, sheet, report or SheetReport(), keep_unknown)
     finally:
         book.close()
 
 
-def _read(book: _Book, columns: Sequence[Column], sheet) -> Iterator[Row]:
+def _header_texts(cells: Sequence[object], above: Sequence[object]) -> dict[int, str]:
+    """The header's text by position as in the file; an empty cell takes a merge above it."""
+    texts = {}
+    for position in range(max(len(cells), len(above))):
+        text = cells[position] if position < len(cells) else None
+        if _is_empty(text) and position < len(above):
+            text = above[position]
+        if not _is_empty(text):
+            texts[position] = _SPACE_RE.sub(" ", str(text)).strip()
+    return texts
+
+
+def _first_filled(cells: Sequence[object]) -> object:
+    for cell in cells:
+        if cell is not None and cell != "":
+            return cell
+    return None
+
+
+def _read(
+    book: _Book, columns: Sequence[Column], sheet, report: SheetReport, keep_unknown: bool
+) -> Iterator[Row]:
     sheet_name, rows = book.rows(sheet)
     index = _header_index(columns)
     required = {column.key for column in columns if column.required}
+    report.sheet = sheet_name
 
     header: dict[int, Column] | None = None
     best: dict[int, Column] = {}
@@ -315,6 +487,8 @@ def _read(book: _Book, columns: Sequence[Column], sheet) -> Iterator[Row]:
         keys = {column.key for column in found.values()}
         if found and required <= keys:
             header = found
+            report.header_row = number
+            texts = _header_texts(cells, above)
             break
         if len(found) > len(best):
             best = found
@@ -346,7 +520,12 @@ def _read(book: _Book, columns: Sequence[Column], sheet) -> Iterator[Row]:
     # Every column's key is present; columns missing from the sheet read as None.
     keys = [column.key for column in columns]
     known = {column.key for column in header.values()}
+    # The texts of the header rows, by position: a row made of them is the header again
+    # (printed on every page).
+    header_cells: dict[int, set[str]] = {p: {t} for p, t in texts.items()}
     check_subheader = True
+    unknown: dict[int, str] = {}
+    blanks: list[int] = []
     for data_number, cells in rows:
         if check_subheader:
             # A second header row under merged group headers (任职情况 → 职务 | 任职时间).
@@ -356,17 +535,80 @@ def _read(book: _Book, columns: Sequence[Column], sheet) -> Iterator[Row]:
             filled = {p for p, cell in enumerate(cells) if not _is_empty(cell)}
             if extra and filled <= set(below):
                 header.update(extra)
+                for position, text in _header_texts(cells, []).items():
+                    texts[position] = text
+                    header_cells.setdefault(position, set()).add(text)
+                unknown = _report_columns(report, header, texts)
                 continue
+            unknown = _report_columns(report, header, texts)
+        first = _first_filled(cells)
+        if first is None:
+            blanks.append(data_number)
+            continue
+        reason = None
+        if isinstance(first, str):
+            if _is_footer(first):
+                reason = SKIP_FOOTER
+            elif _is_header_again(cells, header_cells):
+                reason = SKIP_HEADER
         values = dict.fromkeys(keys)
-        empty = True
-        for position, column in header.items():
-            value = cells[position] if position < len(cells) else None
-            if _is_empty(value):
-                continue
-            values[column.key] = value
-            empty = False
-        if not empty:
-            yield Row(number=data_number, values=values)
+        filled_count = 0
+        if reason is None:
+            for position, column in header.items():
+                value = cells[position] if position < len(cells) else None
+                if _is_empty(value):
+                    continue
+                values[column.key] = value
+                filled_count += 1
+            if filled_count <= 2:
+                filled_cells = [cell for cell in cells if not _is_empty(cell)]
+                if _is_label_and_number(filled_cells):
+                    reason = SKIP_COUNT
+                elif not filled_count:
+                    # Only columns the reader does not know (a 序号 left behind).
+                    reason = SKIP_BLANK
+        # Blank rows count only once more rows follow them: not the sheet's empty tail.
+        for blank in blanks:
+            report.skip(SKIP_BLANK, blank)
+        blanks.clear()
+        if reason is not None:
+            report.skip(reason, data_number)
+            continue
+        kept = None
+        if keep_unknown and unknown:
+            kept = {
+                text: parse_text(cells[position])
+                for position, text in unknown.items()
+                if position < len(cells) and not _is_empty(cells[position])
+            } or None
+        yield Row(number=data_number, values=values, extra=kept)
+    if check_subheader:
+        _report_columns(report, header, texts)
+
+
+def _is_header_again(cells: Sequence[object], header_cells: dict[int, set[str]]) -> bool:
+    """Every filled cell of the row sits under a header cell with its text (spaces aside)."""
+    matched = 0
+    for position, cell in enumerate(cells):
+        if _is_empty(cell):
+            continue
+        if _SPACE_RE.sub(" ", str(cell)).strip() not in header_cells.get(position, ()):
+            return False
+        matched += 1
+    return matched >= 2 or matched == len(header_cells)
+
+
+def _report_columns(
+    report: SheetReport, header: dict[int, Column], texts: dict[int, str]
+) -> dict[int, str]:
+    """Note in the report which header cells feed which field; return the unknown ones."""
+    report.columns = [
+        (texts.get(position, column.label), column.label)
+        for position, column in sorted(header.items())
+    ]
+    unknown = {p: t for p, t in sorted(texts.items()) if p not in header}
+    report.ignored = list(unknown.values())
+    return unknown
 
 
 # Cell parsers ------------------------------------------------------------------------

@@ -310,6 +310,7 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
             Column(_("List kind"), 14),
             Column(_("Name on the list"), 10),
             Column(_("Measure taken"), 18),
+            Column(_("Short description"), 30),
             Column(_("Match"), 8),
             Column(_("Score"), 6),
             Column(_("Status"), 8),
@@ -343,6 +344,7 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
             "entry__source__kind",
             "entry__name",
             "entry__measure",
+            "entry__description",
             "match_kind",
             "score",
             "status",
@@ -352,8 +354,8 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
         )
     )
     for row in hits.iterator(chunk_size=CHUNK):
-        (township, village, name, kind, number, list_kind, entry, measure, match, score,
-         status, raised, decided, reason) = row  # fmt: skip
+        (township, village, name, kind, number, list_kind, entry, measure, description, match,
+         score, status, raised, decided, reason) = row  # fmt: skip
         sheet.append(
             [
                 township,
@@ -364,6 +366,7 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
                 labels["kind"].get(list_kind, list_kind),
                 entry,
                 measure,
+                description,
                 labels["match"].get(match, match),
                 score,
                 labels["status"].get(status, status),

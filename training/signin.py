@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from cadres.identity import mask_id_number, name_key, normalize_id_number
 from cadres.models import Post
-from cadres.spreadsheets import Column, RowError, parse_choice, parse_text, read_sheet
+from cadres.spreadsheets import (
+    Column,
+    RowError,
+    SheetReport,
+    parse_choice,
+    parse_text,
+    read_sheet,
+)
 from training.models import Attendance, Session
 from training.selectors import first_post_per_person, session_posts
 
@@ -66,6 +73,9 @@ class SigninSheet:
     unmatched: list[Unmatched] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
+    # How the sheet was read. An attendance has no place for unknown columns: they are
+    # only named, never kept.
+    report: SheetReport = field(default_factory=SheetReport)
 
 
 @dataclass
@@ -84,9 +94,9 @@ def _village_key(text: str) -> str:
     return name_key(text).removesuffix("村") if text else ""
 
 
-def _lines(source, errors: list[RowError]) -> list[_Line]:
+def _lines(source, errors: list[RowError], report: SheetReport) -> list[_Line]:
     lines = []
-    for row in read_sheet(source, COLUMNS):
+    for row in read_sheet(source, COLUMNS, report=report):
         values = row.values
         name = parse_text(values["name"])
         if not name:
@@ -124,7 +134,7 @@ def signin_read(source, *, session: Session, user) -> SigninSheet:
     among the serving cadres the session may invite and the user may see.
     """
     result = SigninSheet()
-    lines = _lines(source, result.errors)
+    lines = _lines(source, result.errors, result.report)
     ids = {line.id_number for line in lines if line.id_number}
     keys = {line.key for line in lines}
     posts = list(

@@ -22,6 +22,7 @@ from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
 from cadres.services import access_log_append
+from cadres.spreadsheets import sheet_report_display
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting.filters import HitFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
@@ -282,6 +283,7 @@ def watchlist_preview(request, pk: int):
         "record": record,
         "summary": summary,
         "kind_label": dict(WatchlistSource.Kind.choices).get(summary.get("kind"), ""),
+        "sheet": sheet_report_display(summary["sheet"]) if "sheet" in summary else None,
         "run": ScreeningRun.objects.filter(watchlist_import=summary.get("import")).first()
         if summary.get("import")
         else None,
@@ -304,7 +306,9 @@ def watchlist_confirm(request, pk: int):
     _require(request.user, "vetting.import_watchlist")
     record = _watchlist_file(request.user, pk)
     try:
-        watchlists.watchlist_import_start(actor=request.user, import_file=record)
+        watchlists.watchlist_import_start(
+            actor=request.user, import_file=record, keep_unknown="keep_unknown" in request.POST
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

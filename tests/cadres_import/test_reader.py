@@ -3,6 +3,7 @@ import io
 import zipfile
 
 import pytest
+from django.utils import translation
 
 from cadres import spreadsheets
 from cadres.choices import Ethnicity, PoliticalStatus
@@ -10,14 +11,17 @@ from cadres.identity import normalize_id_number
 from cadres.spreadsheets import (
     Column,
     RowError,
+    SheetReport,
     SpreadsheetError,
     parse_choice,
     parse_date,
     parse_text,
     read_sheet,
     sheet_names,
+    sheet_report_display,
 )
 from tests.cadres_import.workbooks import (
+    messy_sheet,
     read_cells,
     shared_strings_bytes,
     workbook_bytes,
@@ -326,3 +330,99 @@ def test_a_sheet_with_prefixed_tags_is_read():
         members = {name: archive.read(name) for name in archive.namelist()}
     members["xl/worksheets/s1.xml"] = prefixed.encode()
     assert read_cells(zip_bytes(members)) == {(1, 0): "姓名", (2, 0): "钱七", (2, 1): 3.0}
+
+
+# Rows that are not data, and the header as reported ---------------------------------
+
+
+def _id(sequence):
+    return make_id_number(dt.date(1980, 1, 1), sequence)
+
+
+def _messy(data_rows, headers=("序号", "姓名", "身份证号", "现任职务", "籍贯")):
+    sheet, merges, skipped = messy_sheet(headers, data_rows)
+    return workbook_bytes({"Sheet1": sheet}, merges={"Sheet1": merges}), skipped
+
+
+def _people(count):
+    return [[i + 1, f"干部{i}", _id(i), "村委会委员", "吉林通化"] for i in range(count)]
+
+
+def test_blank_repeated_header_footer_and_count_rows_are_skipped_and_reported():
+    data, skipped = _messy(_people(6))
+    report = SheetReport()
+    read = rows(data, report=report)
+    assert [row.values["name"] for row in read] == [f"干部{i}" for i in range(6)]
+    assert report.header_row == 3
+    assert report.skipped == skipped
+    assert report.skipped_counts == {reason: len(numbers) for reason, numbers in skipped.items()}
+    assert report.skipped_total == 1 + 1 + 8 + 1
+
+
+def test_recognized_and_ignored_columns_are_reported_as_in_the_file():
+    data, _skipped = _messy(_people(2))
+    report = SheetReport()
+    rows(data, report=report)
+    assert report.columns == [("姓名", "姓名"), ("身份证号", "身份证号"), ("现任职务", "职务")]
+    assert report.ignored == ["序号", "籍贯"]
+    summary = sheet_report_display(report.as_summary())
+    assert summary["ignored"] == ["序号", "籍贯"]
+    with translation.override("zh-hans"):
+        summary = sheet_report_display(report.as_summary())
+    assert summary["warning"] == "以下列未导入：序号、籍贯。"
+    assert "跳过8行合计、落款行：第8、9、10、11、12、13、14、15行。" in summary["skipped"]
+
+
+def test_unknown_columns_are_kept_only_when_asked():
+    data, _skipped = _messy(_people(2))
+    assert all(row.extra is None for row in rows(data))
+    kept = rows(data, keep_unknown=True)
+    assert [row.extra for row in kept] == [
+        {"序号": "1", "籍贯": "吉林通化"},
+        {"序号": "2", "籍贯": "吉林通化"},
+    ]
+
+
+def test_a_subheader_is_reported_with_its_own_texts():
+    data = workbook_bytes(
+        {
+            "Sheet1": [
+                ["姓名", "身份证号", "任职情况", None, "备注"],
+                [None, None, "现任职务", "任职时间", None],
+                ["王元", _id(1), "村委会主任", "2021-12-01", "无"],
+                ["姓名", "身份证号", "任职情况", None, "备注"],
+                [None, None, "现任职务", "任职时间", None],
+                ["李华", _id(2), "村委会委员", "2021-12-01", None],
+            ]
+        },
+        merges={"Sheet1": ["C1:D1"]},
+    )
+    report = SheetReport()
+    assert [row.values["name"] for row in rows(data, report=report)] == ["王元", "李华"]
+    assert ("任职时间", "任职时间") in report.columns
+    assert report.ignored == ["备注"]
+    assert report.skipped == {"header": [4, 5]}
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["张三", 220502198001011234],  # an ID number stored as a number
+        ["合作社", _id(4)],
+        ["小红", _id(5)],  # starts like 小计
+        ["说", _id(6)],
+    ],
+)
+def test_data_rows_that_look_like_footers_are_kept(cells):
+    data = workbook_bytes({"Sheet1": [["姓名", "身份证号"], cells]})
+    report = SheetReport()
+    assert [row.values["name"] for row in rows(data, report=report)] == [cells[0]]
+    assert report.skipped_counts == {}
+
+
+def test_a_name_with_a_six_digit_birth_month_is_not_a_count_row():
+    columns = [Column("name", "姓名", required=True), Column("birth", "出生年月")]
+    data = workbook_bytes({"Sheet1": [["姓名", "出生年月"], ["王元", 197208], ["共计", 1]]})
+    report = SheetReport()
+    assert [row.values["name"] for row in rows(data, columns, report=report)] == ["王元"]
+    assert report.skipped == {"count": [3]}

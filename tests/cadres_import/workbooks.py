@@ -138,3 +138,41 @@ def read_cells(data: bytes, sheet: int = 0) -> dict:
         }
     finally:
         book.close()
+
+
+# Rows a real file carries besides its data, as townships send them.
+FOOTER_ROWS = (
+    ["合计：{count}人"],
+    ["小计", None, "{count}"],
+    ["总 计", "{count}"],
+    ["填表人：李四", None, "审核人：王五"],
+    ["审核人：王五"],
+    ["制表：金厂镇组织办"],
+    ["负责人：赵六", None, "联系电话：0435-1234567"],
+    ["说明：本表由乡镇填报"],
+    ["共计", "{count}"],
+)
+
+
+def messy_sheet(
+    headers: Sequence[str], data: Sequence[Sequence[object]], *, title: str = "东昌区名册"
+) -> tuple[list[list[object]], list[str], dict[str, list[int]]]:
+    """A sheet as printed and filled in by hand: a title row merged over the columns and a
+    filled-in unit line above the header, a blank row and the header again between two
+    halves of the data, then every kind of footer row and a blank tail. Returns the rows,
+    the merged ranges and the row numbers that the reader must skip, by reason."""
+    width = len(headers)
+    last = chr(ord("A") + width - 1)
+    half = len(data) // 2
+    rows: list[list[object]] = [[title], ["填报单位：金厂镇", *[None] * (width - 2), "2026年1月"]]
+    rows += [list(headers), *map(list, data[:half]), [None] * width, list(headers)]
+    skipped = {"blank": [len(rows) - 1], "header": [len(rows)]}
+    rows += map(list, data[half:])
+    footer_start = len(rows) + 1
+    count = str(len(data))
+    for footer in FOOTER_ROWS:
+        rows.append([cell.format(count=count) if cell else cell for cell in footer])
+    skipped["footer"] = list(range(footer_start, footer_start + len(FOOTER_ROWS) - 1))
+    skipped["count"] = [footer_start + len(FOOTER_ROWS) - 1]
+    rows += [[None] * width, [None] * width]
+    return rows, [f"A1:{last}1"], skipped

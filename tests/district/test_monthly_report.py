@@ -210,7 +210,14 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
     with time_machine.travel(dt.datetime(2026, 10, 15, 9, tzinfo=dt.UTC), tick=False):
         import_list(
             district_reviewer,
-            [{"name": "王元", "id_number": secretary.id_number, "measure": "开除党籍"}],
+            [
+                {
+                    "name": "王元",
+                    "id_number": secretary.id_number,
+                    "measure": "开除党籍",
+                    "description": "违规发放补贴",
+                }
+            ],
         )
         run_inline()
     session = SessionFactory(title="换届培训班", starts_at=at(dt.date(2026, 10, 20)))
@@ -231,7 +238,7 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
     assert hits[0][0] == "金厂镇"
     assert hits[0][2] == "王元"
     assert hits[0][4] == secretary.id_number
-    assert hits[0][8] == "强比中"  # strong: equal ID number
+    assert hits[0][7:10] == ["开除党籍", "违规发放补贴", "强比中"]  # strong: equal ID number
     training = rows(workbook["教育培训"])
     assert [row[0] for row in training] == ["换届培训班"]
     assert training[0][5:10] == [2, 1, 0, 1, 50]

@@ -89,6 +89,8 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
     decided_on = models.DateField(_("decision date"), null=True, blank=True)
     description = models.TextField(_("short description"), blank=True)
     raw = models.JSONField(_("raw row"), default=dict, blank=True)
+    # Columns of the file that the import does not know, kept at the importer's choice.
+    extra = models.JSONField(_("kept columns"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     # The import that added the entry or last changed what it is matched on: its

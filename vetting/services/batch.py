@@ -40,6 +40,7 @@ from cadres.services import identity_values
 from cadres.spreadsheets import (
     Column,
     RowError,
+    SheetReport,
     SpreadsheetError,
     parse_choice,
     parse_date,
@@ -80,6 +81,8 @@ class BatchPlan:
     errors: list[RowError] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)
     relatives: list[dict] = field(default_factory=list)
+    # How each sheet was read: its columns, and the rows skipped as not data.
+    sheets: list[SheetReport] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -181,7 +184,8 @@ def batch_plan(*, actor, source) -> BatchPlan:
     groups = _Groups(actor)
     ethnicities = ethnicity_synonyms()
     seen: set[str] = set()
-    for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet):
+    plan.sheets.append(SheetReport())
+    for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0]):
         plan.rows += 1
         cells = _Row(plan, row.number, row.values)
         identity = cells.identity(
@@ -251,7 +255,8 @@ def batch_plan(*, actor, source) -> BatchPlan:
                 }
             )
     if family_sheet is not None:
-        for row in read_sheet(source, RELATIVE_COLUMNS, sheet=family_sheet):
+        plan.sheets.append(SheetReport())
+        for row in read_sheet(source, RELATIVE_COLUMNS, sheet=family_sheet, report=plan.sheets[1]):
             cells = _Row(plan, row.number, row.values)
             owner = normalize_id_number(row.values["candidate_id_number"]).value
             if owner not in seen:

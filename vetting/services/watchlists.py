@@ -31,6 +31,7 @@ from cadres.spreadsheets import (
     IMPORT_WRITE_FAILED,
     Column,
     RowError,
+    SheetReport,
     SpreadsheetError,
     parse_choice,
     parse_date,
@@ -63,6 +64,7 @@ COLUMNS = [
         "处分种类",
         (
             "处分类型",
+            "处理种类",
             "处理结果",
             "处分决定",
             "处理措施",
@@ -77,13 +79,22 @@ COLUMNS = [
     Column(
         "deciding_body",
         "决定机关",
-        ("处分机关", "作出决定机关", "审判机关", "判决法院", "处理机关"),
+        ("处分机关", "作出决定机关", "审判机关", "判决法院", "处理机关", "处理单位"),
     ),
     Column("decided_on", "决定日期", ("处分日期", "决定时间", "判决日期", "处理时间", "处分时间")),
     Column(
         "description",
         "简要情况",
-        ("主要问题", "违纪事实", "案由", "罪名", "简要案情", "主要错误事实", "备注"),
+        (
+            "主要问题",
+            "违纪事实",
+            "违纪违法事实",
+            "案由",
+            "罪名",
+            "简要案情",
+            "主要错误事实",
+            "备注",
+        ),
     ),
 ]
 _LABELS = {column.key: column.label for column in COLUMNS}
@@ -94,6 +105,8 @@ class ParsedRow:
     number: int
     values: dict
     raw: dict
+    # The cells of unknown columns the importer chose to keep, by their header; or None.
+    extra: dict | None = None
 
     @property
     def row_key(self) -> str:
@@ -110,6 +123,7 @@ class CheckResult:
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
     sample: list[ParsedRow] = field(default_factory=list)
+    report: SheetReport = field(default_factory=SheetReport)
 
     @property
     def ok(self) -> bool:
@@ -159,13 +173,15 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
         "description": text.get("description", ""),
     }
     labelled = {str(_LABELS[key]): value for key, value in text.items()}
-    return ParsedRow(row.number, values, labelled), []
+    return ParsedRow(row.number, values, labelled, row.extra), []
 
 
-def _rows(source) -> Iterator[tuple[ParsedRow | None, list[RowError]]]:
+def _rows(
+    source, *, report: SheetReport | None = None, keep_unknown: bool = False
+) -> Iterator[tuple[ParsedRow | None, list[RowError]]]:
     """Parsed rows of a workbook; ValidationError for a file that cannot be read at all."""
     try:
-        for row in read_sheet(source, COLUMNS):
+        for row in read_sheet(source, COLUMNS, report=report, keep_unknown=keep_unknown):
             yield _parse(row)
     except SpreadsheetError as exc:
         raise ValidationError(str(exc)) from exc
@@ -174,7 +190,7 @@ def _rows(source) -> Iterator[tuple[ParsedRow | None, list[RowError]]]:
 def watchlist_file_check(*, source, sample_size: int = 20) -> CheckResult:
     """Read a whole file without writing anything (the preview, and ``--dry-run``)."""
     result = CheckResult()
-    for parsed, errors in _rows(source):
+    for parsed, errors in _rows(source, report=result.report):
         result.rows += 1
         for error in errors:
             result.add_error(error)
@@ -193,7 +209,7 @@ def _require_importer(actor) -> None:
 # The rows of one import, staged in a temporary table and merged into the list by SQL.
 _STAGE = "vetting_watchlist_stage"
 _IDENTITY = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
-_DETAILS = ("measure", "deciding_body", "decided_on", "description", "raw")
+_DETAILS = ("measure", "deciding_body", "decided_on", "description", "raw", "extra")
 _STAGED = ("number", "row_key", *_IDENTITY, *_DETAILS)
 # An entry still on the list is screened again when what the rules compare changed,
 # or when it comes back after being retired.
@@ -207,6 +223,8 @@ _CHANGED = " OR ".join(
             f"e.{name} <> s.{name}"
             for name in ("name", "measure", "deciding_body", "description", "raw")
         ),
+        # NULL when no column was kept: compared null-safely.
+        "e.extra IS DISTINCT FROM s.extra",
     ]
 )
 
@@ -216,7 +234,8 @@ def _stage_create(cursor) -> None:
     cursor.execute(
         f"CREATE TEMPORARY TABLE {_STAGE} (number integer, row_key varchar(200), name text, "
         "name_key text, name_pinyin text, id_number text, birth_date date, sex text, "
-        f"measure text, deciding_body text, decided_on date, description text, raw {raw})"
+        f"measure text, deciding_body text, decided_on date, description text, raw {raw}, "
+        f"extra {raw})"
     )
 
 
@@ -232,8 +251,9 @@ def _staged(rows, *, counts: dict, check: CheckResult) -> Iterator[tuple]:
         yield (
             parsed.number,
             parsed.row_key,
-            *(v[name] for name in _STAGED[2:-1]),
+            *(v[name] for name in _STAGED[2:-2]),
             json.dumps(parsed.raw, ensure_ascii=False),
+            None if parsed.extra is None else json.dumps(parsed.extra, ensure_ascii=False),
         )
 
 
@@ -296,13 +316,19 @@ def _list_name(source_name: str, kind: str) -> str:
 
 
 def watchlist_import(
-    *, actor, import_file: ImportFile, source_name: str, kind: str
+    *,
+    actor,
+    import_file: ImportFile,
+    source_name: str,
+    kind: str,
+    keep_unknown: bool = False,
 ) -> WatchlistImport:
     """Import a stored workbook as the current version of the named list, in one transaction.
 
     Raises ValidationError (with every row error, by row) and writes nothing if any
-    row is bad. On success the entries no longer on the list are retired and a delta
-    run screens the new and changed entries against everyone.
+    row is bad. ``keep_unknown`` keeps the cells of the columns the list's headers do not
+    name on each entry (``extra``). On success the entries no longer on the list are retired
+    and a delta run screens the new and changed entries against everyone.
     """
     _require_importer(actor)
     source_name = _list_name(source_name, kind)
@@ -324,7 +350,8 @@ def watchlist_import(
         check = CheckResult()
         with import_file.file.open("rb") as handle, connection.cursor() as cursor:
             _stage_create(cursor)
-            insert_rows(_STAGE, _STAGED, _staged(_rows(handle), counts=counts, check=check))
+            rows = _rows(handle, keep_unknown=keep_unknown)
+            insert_rows(_STAGE, _STAGED, _staged(rows, counts=counts, check=check))
             if check.error_count:
                 raise ValidationError([str(error) for error in check.errors])
             if not counts["rows"]:
@@ -460,19 +487,26 @@ def watchlist_stored_check(*, import_file_id: int) -> None:
         return
     if not check.ok:
         errors = [str(error) for error in check.errors]
-        _fail(record, errors, rows=check.rows, error_count=check.error_count)
+        _fail(
+            record,
+            errors,
+            rows=check.rows,
+            error_count=check.error_count,
+            sheet=check.report.as_summary(),
+        )
         return
     record.summary = {
         **record.summary,
         "rows": check.rows,
         "sample": [_sample_row(row) for row in check.sample],
+        "sheet": check.report.as_summary(),
     }
     record.status = ImportFile.Status.PREVIEWED
     record.save(update_fields=["status", "summary"])
 
 
-def watchlist_import_start(*, actor, import_file: ImportFile) -> None:
-    """Confirm a previewed list: a worker imports it."""
+def watchlist_import_start(*, actor, import_file: ImportFile, keep_unknown: bool = False) -> None:
+    """Confirm a previewed list: a worker imports it, keeping the unknown columns if asked."""
     _require_importer(actor)
     with transaction.atomic():
         record = ImportFile.objects.select_for_update().get(pk=import_file.pk)
@@ -480,6 +514,7 @@ def watchlist_import_start(*, actor, import_file: ImportFile) -> None:
             raise ValidationError(_("Only a file checked without errors can be imported."))
         record.status = ImportFile.Status.IMPORTING
         record.summary.pop("import_error", None)
+        record.summary["keep_unknown"] = keep_unknown
         record.save(update_fields=["status", "summary"])
         _hand_to_worker(record, "watchlist_import", actor.pk)
 
@@ -496,6 +531,7 @@ def watchlist_stored_import(*, import_file_id: int, actor_id: int) -> None:
             import_file=record,
             source_name=record.summary["source"],
             kind=record.summary["kind"],
+            keep_unknown=record.summary.get("keep_unknown", False),
         )
     except ValidationError as error:
         _fail(record, error.messages)

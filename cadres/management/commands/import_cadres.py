@@ -23,15 +23,30 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Check and count; write nothing."
         )
         parser.add_argument("--user", help="Import as this user (default: the first superuser).")
+        parser.add_argument(
+            "--keep-unknown-columns",
+            action="store_true",
+            help="Keep the cadre sheet's columns that the register does not know on each person.",
+        )
 
-    def handle(self, *args, file: Path, dry_run: bool, user: str | None, **options):
+    def handle(
+        self,
+        *args,
+        file: Path,
+        dry_run: bool,
+        user: str | None,
+        keep_unknown_columns: bool,
+        **options,
+    ):
         translation.activate("zh-hans")
         actor = self._actor(user)
         if not file.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
         try:
             if dry_run:
-                plan = roster_import(actor=actor, source=file, dry_run=True)
+                plan = roster_import(
+                    actor=actor, source=file, dry_run=True, keep_unknown=keep_unknown_columns
+                )
             else:
                 with file.open("rb") as handle:
                     stored, earlier = import_file_store(
@@ -47,9 +62,18 @@ class Command(BaseCommand):
                             "user": earlier.uploaded_by,
                         }
                     )
-                plan = roster_import(actor=actor, source=stored.file, import_file=stored)
+                plan = roster_import(
+                    actor=actor,
+                    source=stored.file,
+                    import_file=stored,
+                    keep_unknown=keep_unknown_columns,
+                )
         except (SpreadsheetError, ValidationError, PermissionDenied) as exc:
             raise CommandError(_message(exc)) from exc
+        for report in plan.sheets:
+            shown = report.shown
+            for line in filter(None, [shown["warning"], *shown["skipped"]]):
+                self.stdout.write(f"{report.sheet}：{line}")
         for key, value in plan.counts.items():
             self.stdout.write(f"{COUNT_LABELS[key]} {value}")
         for row in plan.nomination_rows:
