@@ -63,7 +63,8 @@ def validation_lists(book, sheet_name: str) -> dict[str, list[str]]:
         source, cells = validation.formula1.split("!")
         values = [row[0].value for row in book[source.strip("'")][cells.replace("$", "")]]
         first = str(validation.sqref).split(":")[0]
-        assert first.endswith("2") and str(validation.sqref).endswith(str(TEMPLATE_ROWS + 1))
+        assert first.endswith("2")
+        assert str(validation.sqref).endswith(str(TEMPLATE_ROWS + 1))
         letter = first.rstrip("0123456789")
         found[headers(sheet)[column_index_from_string(letter) - 1].rstrip("*")] = values
     return found
@@ -238,7 +239,7 @@ def test_watchlist_template_is_for_importers_only(client, staff):
 
 def test_signin_template_imports_attendance(client, staff, other_staff):
     village = VillageFactory(township=township(JINCHANG), name="红旗村")
-    present, excused, absent = (cadre(village, name=name) for name in ("张伟", "李娜", "王强"))
+    present, _excused, absent = (cadre(village, name=name) for name in ("张伟", "李娜", "王强"))
     session = SessionFactory(organizer=township(JINCHANG))
     AttendanceFactory(session=session, person=present)
     client.force_login(staff)
@@ -261,7 +262,8 @@ def test_signin_template_imports_attendance(client, staff, other_staff):
     )
     response = client.post(upload_page, {"file": saved(book)})
     preview = client.get(response["Location"])
-    assert not preview.context["sheet"].unmatched and not preview.context["sheet"].errors
+    assert not preview.context["sheet"].unmatched
+    assert not preview.context["sheet"].errors
     assert client.post(response["Location"], {}).status_code == 302
     statuses = dict(session.attendances.values_list("person__name", "status"))
     assert statuses == {"张伟": "present", "李娜": "excused", "王强": "absent"}
@@ -324,7 +326,7 @@ def test_nomination_template_imports_as_downloaded_and_filled(client, staff, oth
 
 # Every value of every list is one the import accepts ----------------------------------------
 
-ROSTER_PARSERS = {
+PARSERS = {
     "性别": lambda v: parse_choice(v, Sex),
     "民族": lambda v: parse_choice(v, Ethnicity, synonyms=ethnicity_synonyms()),
     "政治面貌": lambda v: parse_choice(v, PoliticalStatus, synonyms=POLITICAL_SYNONYMS),
@@ -350,9 +352,10 @@ def test_every_listed_value_is_accepted_by_its_import(client, staff, district_re
     for book in books:
         for sheet in book.sheetnames[:-2]:
             for header, values in validation_lists(book, sheet).items():
-                assert values and len(values) == len(set(values)), header
+                assert values, header
+                assert len(values) == len(set(values)), header
                 for value in values:
-                    assert ROSTER_PARSERS[header](value), (header, value)
+                    assert PARSERS[header](value), (header, value)
                     checked += 1
     assert checked > 56 + 9 + 7
 
