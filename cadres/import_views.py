@@ -5,7 +5,6 @@ confirm, inside the import's transaction, so what is written is what the
 register looks like at that moment.
 """
 
-import io
 import logging
 
 from django import forms
@@ -14,19 +13,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from cadres.import_templates import template_response
 from cadres.models import ImportFile
 from cadres.roster import (
-    CADRE_COLUMNS,
     COUNT_LABELS,
-    FAMILY_COLUMNS,
+    ROSTER_TEMPLATE,
     Outcome,
     post_label,
     roster_import,
@@ -35,7 +31,6 @@ from cadres.roster import (
 from cadres.scoping import scope, user_townships
 from cadres.services import import_file_store, may_write_register
 from cadres.spreadsheets import IMPORT_WRITE_FAILED, SpreadsheetError
-from cadres.xlsx_export import XLSX_CONTENT_TYPE
 
 # The preview lists this many rows (errors first); the counts cover them all.
 PREVIEW_ROWS = 500
@@ -179,58 +174,8 @@ def roster_confirm(request, pk: int):
 
 # The template workbook --------------------------------------------------------------
 
-TEMPLATE_SAMPLE = {
-    "township": "金厂镇",
-    "village": "民主村",
-    "group": "",
-    "name": "王元",
-    "sex": "男",
-    "ethnicity": "汉族",
-    "id_number": "220502198503041234",
-    "birth_date": "1985-03-04",
-    "political_status": "中共党员",
-    "party_joined_on": "2008-07-01",
-    "education": "大学专科",
-    "posts": "村党组织书记、村委会主任",
-    "term_start": "2021-12-01",
-    "term_end": "2026-12-01",
-    "phone": "13800000000",
-}
-FAMILY_SAMPLE = {
-    "cadre_id_number": "220502198503041234",
-    "name": "李芳",
-    "relation": "配偶",
-    "id_number": "",
-    "birth_date": "1987-05-06",
-    "work_unit_and_post": "务农",
-}
-# Text-formatted columns, so that Excel keeps every digit of an ID number or phone.
-TEXT_KEYS = {"id_number", "cadre_id_number", "phone", "birth_date", "term_start", "term_end"}
-TEMPLATE_TEXT_ROWS = 1000
-
-
-def _template_sheet(sheet, columns, sample: dict) -> None:
-    sheet.append([column.label for column in columns])
-    sheet.append([sample.get(column.key, "") for column in columns])
-    for position, column in enumerate(columns, start=1):
-        header = sheet.cell(row=1, column=position)
-        header.font = Font(bold=True, color="C00000" if column.required else None)
-        sheet.column_dimensions[header.column_letter].width = max(10, len(column.label) * 3)
-        if column.key in TEXT_KEYS:
-            for row in range(2, TEMPLATE_TEXT_ROWS + 2):
-                sheet.cell(row=row, column=position).number_format = "@"
-    sheet.freeze_panes = "A2"
-
 
 @login_required
 def roster_template(request):
-    book = Workbook()
-    cadres = book.active
-    cadres.title = "干部花名册"
-    _template_sheet(cadres, CADRE_COLUMNS, TEMPLATE_SAMPLE)
-    _template_sheet(book.create_sheet("家庭成员"), FAMILY_COLUMNS, FAMILY_SAMPLE)
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
-    return response
+    _require_importer(request.user)
+    return template_response(ROSTER_TEMPLATE)

@@ -33,6 +33,16 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from cadres import signals
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import name_initials, normalize_id_number
+from cadres.import_templates import (
+    FROM_ID_NUMBER,
+    Hint,
+    ImportTemplate,
+    TemplateSheet,
+    choice_hint,
+    date_hint,
+    id_number_hint,
+    labels_of,
+)
 from cadres.models import ImportFile, Person, Post, Relative, Township, Village, VillagerGroup
 from cadres.scoping import scope, user_townships
 from cadres.services import (
@@ -221,6 +231,57 @@ def _parse_post(part: str) -> tuple[str, str] | None:
 
 def post_label(body: str, title: str) -> str:
     return f"{Post.Body(body).label}{Post.Title(title).label}"
+
+
+def post_labels() -> list[str]:
+    """Every post as a roster writes it (村党组织书记 …), for the template's drop-down list."""
+    with translation.override("zh-hans"):
+        return [
+            post_label(body, title)
+            for body, titles in Post.TITLES_BY_BODY.items()
+            for title in titles
+        ]
+
+
+# The template workbook: the columns above, with an example cadre and a family member.
+CADRE_HINTS = {
+    "township": Hint("金厂镇", (gettext_lazy("May be left empty by a user of one township."),)),
+    "village": Hint("民主村"),
+    "group": Hint("", (gettext_lazy("Only for a villager group leader: the group's name."),)),
+    "name": Hint("王元"),
+    "sex": choice_hint("男", labels_of(Sex), FROM_ID_NUMBER),
+    "ethnicity": choice_hint("汉族", labels_of(Ethnicity)),
+    "id_number": id_number_hint("220502198503041232"),
+    "birth_date": date_hint("1985-03-04", FROM_ID_NUMBER),
+    "political_status": choice_hint("中共党员", labels_of(PoliticalStatus)),
+    "party_joined_on": date_hint("2008-07-01"),
+    "education": choice_hint("大学专科", labels_of(Education)),
+    "posts": choice_hint(
+        "村党组织书记、村民委员会主任",
+        post_labels,
+        gettext_lazy("Several posts held together go in one cell, separated by 、."),
+    ),
+    "term_start": date_hint("2021-12-01"),
+    "term_end": date_hint(
+        "2026-12-01", gettext_lazy("May be left empty: the term then lasts five years.")
+    ),
+    "phone": Hint("13800000000", text=True),
+}
+FAMILY_HINTS = {
+    "cadre_id_number": id_number_hint("220502198503041232"),
+    "name": Hint("李芳"),
+    "relation": choice_hint("配偶", labels_of(Relative.Relation)),
+    "id_number": id_number_hint("22050219870506124X"),
+    "birth_date": date_hint("1987-05-06"),
+    "work_unit_and_post": Hint("务农"),
+}
+ROSTER_TEMPLATE = ImportTemplate(
+    "roster-template.xlsx",
+    (
+        TemplateSheet("干部花名册", CADRE_COLUMNS, CADRE_HINTS),
+        TemplateSheet("家庭成员", FAMILY_COLUMNS, FAMILY_HINTS),
+    ),
+)
 
 
 COUNT_LABELS = {

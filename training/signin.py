@@ -11,8 +11,17 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cadres.identity import mask_id_number, name_key, normalize_id_number
+from cadres.import_templates import (
+    Hint,
+    ImportTemplate,
+    TemplateSheet,
+    choice_hint,
+    id_number_hint,
+    labels_of,
+)
 from cadres.models import Post
 from cadres.spreadsheets import (
     Column,
@@ -31,6 +40,28 @@ COLUMNS = [
     Column("village", "村", synonyms=("村名", "所在村", "村（社区）", "村别", "单位")),
     Column("status", "签到情况", synonyms=("参训情况", "签到", "出勤情况", "备注")),
 ]
+TEMPLATE = ImportTemplate(
+    "signin-template.xlsx",
+    (
+        TemplateSheet(
+            "签到表",
+            COLUMNS,
+            {
+                "name": Hint("王元"),
+                "id_number": id_number_hint(
+                    "220502198503041232",
+                    gettext_lazy("Without it, the row is matched by name and village."),
+                ),
+                "village": Hint("民主村"),
+                "status": choice_hint(
+                    "实到",
+                    labels_of(Attendance.Status, exclude=(Attendance.Status.INVITED,)),
+                    gettext_lazy("An empty cell means present."),
+                ),
+            },
+        ),
+    ),
+)
 # What sign-in sheets write in the status column; an empty cell means present.
 STATUS_SYNONYMS = {
     "已签到": Attendance.Status.PRESENT,

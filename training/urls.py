@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/roster/export/", views.roster_export, name="roster_export"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/signin/", views.signin_upload, name="signin"),
+    path("<int:pk>/signin/template/", views.signin_template, name="signin_template"),
     path("<int:pk>/signin/<int:file_pk>/", views.signin_preview, name="signin_preview"),
     path("rounds/", views.round_list, name="rounds"),
     path("rounds/new/", views.round_create, name="round_create"),

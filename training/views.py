@@ -15,11 +15,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cadres.forms import add_service_errors, submit
 from cadres.identity import mask_id_number
+from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.scoping import scope
 from cadres.services import access_log_append, import_file_store
@@ -38,6 +40,7 @@ from training.forms import (
     SigninUploadForm,
 )
 from training.models import Attendance, DailyStudy, Material, Round, Session
+from training.signin import TEMPLATE as SIGNIN_TEMPLATE
 from training.signin import signin_read
 
 PAGE_SIZE = 25
@@ -428,8 +431,16 @@ def signin_upload(request, pk: int):
         {
             "form": form,
             "title": _("Import the sign-in sheet of %(title)s") % {"title": session.title},
+            "template_url": reverse("training:signin_template", args=[session.pk]),
         },
     )
+
+
+@training_required
+def signin_template(request, pk: int):
+    # Behind the same check as the upload page, though the template is the same for every session.
+    _managed_session(request, pk)
+    return template_response(SIGNIN_TEMPLATE)
 
 
 @training_required

@@ -26,6 +26,7 @@ from cadres.choices import Department
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
+from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
@@ -846,6 +847,13 @@ def batch_upload(request):
             else:
                 return redirect("vetting:batch_preview", pk=record.pk)
     return render(request, "vetting/candidates/batch_upload.html", {"form": form})
+
+
+@login_required
+def batch_template(request):
+    if not request.user.has_perm(workflow.NOMINATE):
+        raise PermissionDenied
+    return template_response(batch.TEMPLATE)
 
 
 @login_required

@@ -15,6 +15,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("watchlists/", views.watchlist_list, name="watchlist_list"),
     path("watchlists/import/", views.watchlist_upload, name="watchlist_upload"),
+    path("watchlists/import/template/", views.watchlist_template, name="watchlist_template"),
     path("watchlists/import/<int:pk>/", views.watchlist_preview, name="watchlist_preview"),
     path("watchlists/import/<int:pk>/confirm/", views.watchlist_confirm, name="watchlist_confirm"),
     path("removals/", views.removal_list, name="removal_list"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("candidates/new/", candidate_views.case_new, name="case_new"),
     path("candidates/people/", candidate_views.person_search, name="case_person_search"),
     path("candidates/batch/", candidate_views.batch_upload, name="batch_upload"),
+    path("candidates/batch/template/", candidate_views.batch_template, name="batch_template"),
     path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
     path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
     path(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
+from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
 from cadres.services import access_log_append
@@ -262,6 +263,12 @@ def watchlist_upload(request):
         else:
             return redirect("vetting:watchlist_preview", pk=record.pk)
     return render(request, "vetting/watchlist_upload.html", {"form": form})
+
+
+@login_required
+def watchlist_template(request):
+    _require(request.user, "vetting.import_watchlist")
+    return template_response(watchlists.TEMPLATE)
 
 
 def _watchlist_file(user, pk: int) -> ImportFile:

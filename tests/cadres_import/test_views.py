@@ -1,12 +1,8 @@
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from cadres.models import ImportFile, Person
-from cadres.roster import roster_plan
 from tests.cadres_import.test_roster import cadre_row
 from tests.cadres_import.workbooks import roster_bytes
 from tests.factories import VillageFactory, township
@@ -110,23 +106,6 @@ def test_confirm_is_post_only(client, staff, village):
     upload(client, roster_bytes([cadre_row(1)]))
     record = ImportFile.objects.get()
     assert client.get(reverse("cadres:import_confirm", args=[record.pk])).status_code == 405
-
-
-def test_template_workbook(client, staff, village):
-    login(client, staff)
-    response = client.get(reverse("cadres:import_template"))
-    assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["干部花名册", "家庭成员"]
-    sheet = book["干部花名册"]
-    headers = [c.value for c in sheet[1]]
-    assert "身份证号" in headers
-    id_column = headers.index("身份证号") + 1
-    assert sheet.cell(row=2, column=id_column).number_format == "@"
-    assert sheet.cell(row=50, column=id_column).number_format == "@"
-    # The template itself reads back cleanly, apart from its made-up sample people.
-    plan = roster_plan(actor=staff, source=io.BytesIO(response.content))
-    assert len(plan.rows) == 2
 
 
 def test_preview_query_count_does_not_grow(client, staff, village, django_assert_max_num_queries):

@@ -125,6 +125,7 @@ ARGS: dict[str, Args] = {
             "roster_export",
             "attendance",
             "signin",
+            "signin_template",
         )
     },
     "training:signin_preview": (
@@ -390,7 +391,7 @@ POLICY = {
     # cadres
     "cadres:list": "LOGGED_IN",
     "cadres:export": "LOGGED_IN",
-    "cadres:import_template": "LOGGED_IN",
+    "cadres:import_template": "REGISTER_WRITE",
     "cadres:import_upload": "REGISTER_WRITE",
     "cadres:create": "REGISTER_START",
     "cadres:import_preview": "REGISTER_OBJECT_WRITE",
@@ -474,6 +475,7 @@ POLICY = {
     "training:session_edit": "TRAINING_MANAGE",
     "training:round_edit": "TRAINING_MANAGE",
     "training:signin": "TRAINING_MANAGE",
+    "training:signin_template": "TRAINING_MANAGE",
     "training:attendance": "TRAINING_MARK",
     "training:signin_preview": "TRAINING_SIGNIN_PREVIEW",
     **{
@@ -501,6 +503,7 @@ POLICY = {
     "vetting:run_detail": "DISTRICT_OBJECT",
     "vetting:watchlist_list": "DISTRICT_ONLY",
     "vetting:watchlist_upload": "DISTRICT_ONLY",
+    "vetting:watchlist_template": "DISTRICT_ONLY",
     "vetting:watchlist_preview": "UPLOADER_ONLY",
     "vetting:watchlist_confirm": "UPLOADER_ONLY_POST",
     "vetting:rules": "DISTRICT_ONLY",
@@ -518,6 +521,7 @@ POLICY = {
     "vetting:case_new": "TOWNSHIP_WRITE",
     "vetting:case_person_search": "TOWNSHIP_WRITE",
     "vetting:batch_upload": "TOWNSHIP_WRITE",
+    "vetting:batch_template": "TOWNSHIP_WRITE",
     "vetting:batch_preview": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
     "vetting:roster_nominate": "NOMINATE_FROM_IMPORT_POST",

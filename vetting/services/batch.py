@@ -18,21 +18,34 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import normalize_id_number
+from cadres.import_templates import (
+    FROM_ID_NUMBER,
+    Hint,
+    ImportTemplate,
+    TemplateSheet,
+    choice_hint,
+    date_hint,
+    id_number_hint,
+)
 from cadres.models import ImportFile, Post, Relative, Village, VillagerGroup
 from cadres.roster import (
     CADRE_COLUMNS,
+    CADRE_HINTS,
     EDUCATION_SYNONYMS,
     FAMILY_COLUMNS,
+    FAMILY_HINTS,
     POLITICAL_SYNONYMS,
     RELATION_SYNONYMS,
     cell_key,
     ethnicity_synonyms,
     group_number,
     parse_posts,
+    post_labels,
     workbook_sheets,
 )
 from cadres.scoping import scope
@@ -73,6 +86,34 @@ RELATIVE_COLUMNS = (
     *(column for column in FAMILY_COLUMNS if column.key != "cadre_id_number"),
 )
 LABELS = {c.key: c.label for c in (*NOMINEE_COLUMNS, *RELATIVE_COLUMNS)}
+CANDIDATE_ID_NUMBER = "220502199207181016"
+TEMPLATE = ImportTemplate(
+    "nomination-template.xlsx",
+    (
+        TemplateSheet(
+            "推荐人选",
+            NOMINEE_COLUMNS,
+            {
+                **CADRE_HINTS,
+                "township": Hint(
+                    "金厂镇",
+                    (gettext_lazy("Needed where your townships have villages of the same name."),),
+                ),
+                "name": Hint("赵明"),
+                "id_number": id_number_hint(CANDIDATE_ID_NUMBER),
+                "birth_date": date_hint("1992-07-18", FROM_ID_NUMBER),
+                "post": choice_hint("村党组织书记", post_labels, gettext_lazy("One post per row.")),
+                "term_start": date_hint("2026-12-01"),
+                "reason": Hint("群众公认，带富能力强"),
+            },
+        ),
+        TemplateSheet(
+            "家庭成员",
+            RELATIVE_COLUMNS,
+            {**FAMILY_HINTS, "candidate_id_number": id_number_hint(CANDIDATE_ID_NUMBER)},
+        ),
+    ),
+)
 
 
 @dataclass

@@ -22,9 +22,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cadres.choices import Sex
 from cadres.identity import mask_id_number
+from cadres.import_templates import (
+    Hint,
+    ImportTemplate,
+    TemplateSheet,
+    choice_hint,
+    date_hint,
+    id_number_hint,
+    labels_of,
+)
 from cadres.models import ImportFile
 from cadres.services import identity_values, import_file_store, name_keys_refresh
 from cadres.spreadsheets import (
@@ -98,6 +108,31 @@ COLUMNS = [
     ),
 ]
 _LABELS = {column.key: column.label for column in COLUMNS}
+TEMPLATE = ImportTemplate(
+    "watchlist-template.xlsx",
+    (
+        TemplateSheet(
+            "名单",
+            COLUMNS,
+            {
+                "name": Hint("张某某"),
+                "id_number": id_number_hint(
+                    "220502197809122356",
+                    gettext_lazy("Without it, the person is matched by name and birth date."),
+                ),
+                "sex": choice_hint("男", labels_of(Sex)),
+                "birth_date": date_hint("1978-09-12"),
+                "measure": Hint(
+                    "留党察看一年",
+                    (gettext_lazy("The measure as the decision writes it, such as 开除党籍."),),
+                ),
+                "deciding_body": Hint("区纪委监委"),
+                "decided_on": date_hint("2023-05-10"),
+                "description": Hint("违反中央八项规定精神"),
+            },
+        ),
+    ),
+)
 
 
 @dataclass
