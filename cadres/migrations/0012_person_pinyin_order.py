@@ -33,6 +33,14 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "relatives",
             },
         ),
+        migrations.AlterModelOptions(
+            name="partycandidate",
+            options={
+                "ordering": ["village", "name_key__pinyin_order", "pk"],
+                "verbose_name": "party membership candidate",
+                "verbose_name_plural": "party membership candidates",
+            },
+        ),
         migrations.AddIndex(
             model_name="person",
             index=models.Index(
