@@ -238,13 +238,14 @@ def name_pinyin(key: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _character_order(char: str) -> tuple:
     # As ICU's Chinese (pinyin) collation, which PostgreSQL uses: punctuation and spaces
-    # first, then digits and Latin letters, then Han characters by toneless syllable and
-    # tone; the character itself breaks the remaining ties.
+    # first, then digits, then Han characters by toneless syllable and tone, then other
+    # letters (Latin); the character itself breaks the remaining ties.
     if unicodedata.name(char, "").startswith("CJK"):
         syllable = _PINYIN.lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0]
         if syllable != char:
             return (2, syllable.rstrip("12345"), syllable[-1], char)
-    return (1 if char.isalnum() else 0, char.casefold(), char)
+    group = 1 if char.isdigit() else 3 if char.isalpha() else 0
+    return (group, char.casefold(), char)
 
 
 @functools.lru_cache(maxsize=65536)
