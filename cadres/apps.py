@@ -7,6 +7,8 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadre register")
 
     def ready(self) -> None:
+        from cadres import search
         from cadres.records.profile import register
 
         register()
+        search.connect()

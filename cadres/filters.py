@@ -15,6 +15,7 @@ from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
 from cadres.models import Person, Post, StrictControlSource, serving_q
 from cadres.place_filters import TownshipFilter, VillageFilter
+from cadres.search import SearchFilter
 from cadres.selectors import KeyedPeople
 
 # Characters that make a search look like (part of) an ID number, not a name.
@@ -52,11 +53,11 @@ class PersonOrdering(django_filters.OrderingFilter):
                 F(name).desc(nulls_last=True) if field[0] == "-" else F(name).asc(nulls_last=True)
             )
         # Ties keep the register's order, so that no one appears on two pages.
-        return qs.order_by(*ordering, "name_key", "pk")
+        return qs.order_by(*ordering, "name_key__pinyin_order", "pk")
 
 
 class PersonFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Search"),
         method="search",
         widget=forms.TextInput(
@@ -110,13 +111,13 @@ class PersonFilter(django_filters.FilterSet):
         label=_("Sort by"),
         empty_label=_("Default order"),
         fields=(
-            ("name_key", "name"),
+            ("name_key__pinyin_order", "name"),
             ("birth_date", "birth"),
             ("first_village_code", "village"),
             ("next_term_end", "term_end"),
         ),
         field_labels={
-            "name_key": _("Name"),
+            "name_key__pinyin_order": _("Name"),
             "birth_date": _("Birth date"),
             "first_village_code": _("Village"),
             "next_term_end": _("Term end"),

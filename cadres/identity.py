@@ -28,6 +28,11 @@ _SPACE_RE = re.compile(r"\s+")
 # ID separators people type or paste: spaces of every kind, dashes, apostrophes (Excel text marker).
 _ID_NOISE_RE = re.compile(r"[\s\-‐－—'’`]+")
 _ID18_RE = re.compile(r"^\d{17}[\dX]$")
+# Text copied from web pages, chat programs and Word carries characters that show nothing:
+# zero-width spaces and joiners, word joiners, BOMs, soft hyphens, bidi marks (all of
+# Unicode category Cf). They must never tell two names or two numbers apart.
+_INVISIBLE = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
+_INVISIBLE_RE = re.compile(f"[{re.escape(_INVISIBLE)}]+")
 _ID15_RE = re.compile(r"^\d{15}$")
 
 
@@ -74,6 +79,24 @@ class _StyleCachingConverter(DefaultConverter):
 
 
 _PINYIN = Pinyin(_StyleCachingConverter())
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the characters that show nothing (Unicode category Cf).
+
+    Spaces of every width are not removed here: NFKC turns them into plain spaces,
+    and each caller decides whether a space matters.
+    """
+    return _INVISIBLE_RE.sub("", text)
+
+
+def normalize_query(raw: object) -> str:
+    """A search box's text as every list compares it: ２２０５ is 2205, Ｘ is X.
+
+    Width folded (NFKC), invisible characters gone, runs of spaces one space, trimmed.
+    """
+    text = unicodedata.normalize("NFKC", strip_invisible(str(raw or "")))
+    return " ".join(text.split())
 
 
 @functools.cache
@@ -131,7 +154,7 @@ def normalize_id_number(raw: object, *, today: dt.date | None = None) -> IdNumbe
             return result
         text = digits
     else:
-        text = unicodedata.normalize("NFKC", str(raw))
+        text = unicodedata.normalize("NFKC", strip_invisible(str(raw)))
         text = _ID_NOISE_RE.sub("", text).upper()
     if _ID15_RE.match(text):
         text = upgrade_15_to_18(text)
@@ -183,7 +206,7 @@ def clean_name(raw: object) -> str:
     """A name as written, tidied for display: width folded, spaces gone, separators unified."""
     if raw is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = unicodedata.normalize("NFKC", strip_invisible(str(raw))).strip()
     # Two-character names are often padded (王 元), and spaces creep in anywhere. Removing
     # them can bring a combining mark next to a letter (NFKC turns ¯ into a space and a
     # combining macron), so normalize once more: a cleaned name must clean to itself.
@@ -210,6 +233,28 @@ def name_key(raw: object) -> str:
 def name_pinyin(key: str) -> str:
     """Toneless pinyin of a name key, for homophone matching (张伟 = 章伟)."""
     return "".join(_PINYIN.lazy_pinyin(key.replace("·", ""), errors="ignore")).lower()
+
+
+@functools.lru_cache(maxsize=8192)
+def _character_order(char: str) -> tuple:
+    # As ICU's Chinese (pinyin) collation, which PostgreSQL uses: punctuation and spaces
+    # first, then digits, then Han characters by toneless syllable and tone, then other
+    # letters (Latin); the character itself breaks the remaining ties.
+    if unicodedata.name(char, "").startswith("CJK"):
+        syllable = _PINYIN.lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0]
+        if syllable != char:
+            return (2, syllable.rstrip("12345"), syllable[-1], char)
+    group = 1 if char.isdigit() else 3 if char.isalpha() else 0
+    return (group, char.casefold(), char)
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin_sort_key(text: str) -> tuple:
+    """A name's place in pinyin order, character by character: 张三 < 张三丰 < 章 < 赵.
+
+    The collation ``pinyin`` compares with it on SQLite (cadres.search).
+    """
+    return tuple(_character_order(char) for char in text)
 
 
 def name_initials(key: str) -> str:

@@ -4,12 +4,14 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.search import PINYIN_COLLATION
 
 TERM_YEARS = 5
 
@@ -203,7 +205,7 @@ class Person(IdentityFields, TimeStampedModel):
     objects = PersonQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name_key", "pk"]
+        ordering = ["name_key__pinyin_order", "pk"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
@@ -233,6 +235,8 @@ class Person(IdentityFields, TimeStampedModel):
             models.Index(fields=["name_pinyin"], name="person_pinyin_idx"),
             # List search by pinyin initials (zw finds 张伟).
             models.Index(fields=["name_initials"], name="person_initials_idx"),
+            # Every list of people sorted by name (the register's default order).
+            models.Index(Collate("name_key", PINYIN_COLLATION), name="person_name_order_idx"),
             # The strict-control list and the reviews due, by review date.
             models.Index(
                 fields=["strict_control_review_on"],
@@ -444,7 +448,7 @@ class Relative(IdentityFields, TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["cadre", "relation", "name"]
+        ordering = ["cadre", "relation", "name_key__pinyin_order", "pk"]
         verbose_name = _("relative")
         verbose_name_plural = _("relatives")
         constraints = [

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.models import Post, Township, Village
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.scoping import user_townships
+from cadres.search import SearchFilter
 from supervision import selectors
 from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
 
@@ -30,7 +31,7 @@ class RecordFilter(django_filters.FilterSet):
         ("done", _("Rectified")),
     ]
 
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Search"), method="search", widget=_search(_("Findings or cadre name"))
     )
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=SupervisionRecord.Tier.choices)
@@ -62,7 +63,7 @@ class RecordFilter(django_filters.FilterSet):
 
 
 class AuditFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Search"),
         method="search",
         widget=_search(_("Cadre, auditor or findings")),
@@ -114,7 +115,7 @@ class OverdueDisclosureFilter(forms.Form):
 
 
 class CaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Search"),
         field_name="person__name",
         lookup_expr="icontains",

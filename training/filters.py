@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.identity import name_key
 from cadres.place_filters import TownshipFilter, VillageFilter
+from cadres.search import SearchFilter
 from training.models import Attendance, DailyStudy, Round, Session
 from training.selectors import rounds_for
 
@@ -28,7 +29,7 @@ def person_q(value: str, prefix: str = "person__") -> Q:
 
 
 class SessionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
+    q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Session.Kind.choices)
     organizer = django_filters.ChoiceFilter(
         label=_("Organizer"),
@@ -58,14 +59,18 @@ class SessionFilter(django_filters.FilterSet):
 
 
 class RosterFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
+    q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
     township = TownshipFilter(field_name="village__township", with_villages=True)
     village = VillageFilter()
     status = django_filters.ChoiceFilter(label=_("Attendance"), choices=Attendance.Status.choices)
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
         empty_label=_("Default order"),
-        fields=(("village__code", "village"), ("person__name_key", "name"), ("status", "status")),
+        fields=(
+            ("village__code", "village"),
+            ("person__name_key__pinyin_order", "name"),
+            ("status", "status"),
+        ),
         field_labels={"village": _("Village"), "name": _("Cadre name"), "status": _("Attendance")},
     )
 
@@ -78,12 +83,16 @@ class RosterFilter(django_filters.FilterSet):
 
 
 class DailyStudyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
+    q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
     year = django_filters.NumberFilter(label=_("Year"), field_name="studied_on", lookup_expr="year")
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
         empty_label=_("Default order"),
-        fields=(("studied_on", "date"), ("person__name_key", "name"), ("hours", "hours")),
+        fields=(
+            ("studied_on", "date"),
+            ("person__name_key__pinyin_order", "name"),
+            ("hours", "hours"),
+        ),
         field_labels={"date": _("Date"), "name": _("Cadre name"), "hours": _("Hours")},
     )
 
@@ -98,7 +107,7 @@ class DailyStudyFilter(django_filters.FilterSet):
 class CoverageFilter(django_filters.FilterSet):
     """Filters the rows of training.selectors round_coverage / year_coverage (posts)."""
 
-    q = django_filters.CharFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
+    q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
     township = TownshipFilter(field_name="village__township", with_villages=True)
     village = VillageFilter()
     untrained = django_filters.BooleanFilter(
@@ -111,7 +120,7 @@ class CoverageFilter(django_filters.FilterSet):
         empty_label=_("Default order"),
         fields=(
             ("village__code", "village"),
-            ("person__name_key", "name"),
+            ("person__name_key__pinyin_order", "name"),
             ("total_hours", "hours"),
         ),
         field_labels={"village": _("Village"), "name": _("Cadre name"), "hours": _("Hours")},

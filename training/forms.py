@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.identity import mask_id_number
 from cadres.models import Post, Village
 from cadres.scoping import scope, user_townships
+from cadres.search import SearchField
 from cadres.widgets import DATE, DATETIME
 from training.models import Attendance, DailyStudy, Round, Session
 from training.selectors import rounds_for
@@ -135,7 +136,7 @@ class RosterFilterForm(forms.Form):
 
 
 class RosterSearchForm(forms.Form):
-    find = forms.CharField(
+    find = SearchField(
         label=_("Find a cadre"),
         max_length=50,
         widget=forms.TextInput(

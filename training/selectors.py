@@ -138,7 +138,9 @@ def _with_coverage(
             study_hours=Coalesce(study_hours, ZERO),
         )
         .annotate(total_hours=F("session_hours") + F("study_hours"))
-        .order_by("village__township__code", "village__code", "person__name_key", "pk")
+        .order_by(
+            "village__township__code", "village__code", "person__name_key__pinyin_order", "pk"
+        )
     )
 
 

@@ -283,7 +283,7 @@ def _roster(request, session: Session):
     return (
         scope(session.attendances.all(), request.user)
         .select_related("person", "village__township")
-        .order_by("village__code", "person__name_key", "pk")
+        .order_by("village__code", "person__name_key__pinyin_order", "pk")
     )
 
 
@@ -335,7 +335,7 @@ def _search_candidates(request, session: Session, q: str):
     return list(
         posts.exclude(person__training_attendances__session=session)
         .select_related("person", "village__township")
-        .order_by("person__name_key")[:SEARCH_LIMIT]
+        .order_by("person__name_key__pinyin_order")[:SEARCH_LIMIT]
     )
 
 
@@ -465,7 +465,7 @@ def signin_preview(request, pk: int, file_pk: int):
         )
         .exclude(person__in=matched_people)
         .select_related("person", "village__township")
-        .order_by("village__code", "person__name_key")
+        .order_by("village__code", "person__name_key__pinyin_order")
     )
     form = SigninResolveForm(
         request.POST if request.method == "POST" else None,
@@ -781,7 +781,7 @@ def study_list(request):
 
 def _study_people(request):
     serving = scope(Post.objects.serving(), request.user).values("person_id")
-    return Person.objects.filter(pk__in=serving).order_by("name_key")
+    return Person.objects.filter(pk__in=serving).order_by("name_key__pinyin_order", "pk")
 
 
 @training_required

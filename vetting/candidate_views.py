@@ -25,13 +25,14 @@ from django.views.decorators.http import require_POST
 from cadres.choices import Department
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
-from cadres.identity import mask_id_number
+from cadres.identity import mask_id_number, name_key, normalize_query
 from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
 from cadres.roster import post_label
 from cadres.scoping import scope
+from cadres.search import SearchFilter
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
@@ -74,7 +75,7 @@ PAGE_SIZE = 25
 REVEAL_PERM = "cadres.reveal_id_number"
 SORTS = {
     "recent": ("-created_at", "-pk"),
-    "name": ("name_key", "pk"),
+    "name": ("name_key__pinyin_order", "pk"),
     "village": ("village__code", "pk"),
 }
 
@@ -91,9 +92,7 @@ class CaseFilter(django_filters.FilterSet):
         empty_label=gettext_lazy("Any kind"),
     )
     township = TownshipFilter(field_name="village__township")
-    name = django_filters.CharFilter(
-        label=gettext_lazy("Name"), field_name="name_key", lookup_expr="contains"
-    )
+    name = SearchFilter(label=gettext_lazy("Name"), method="by_name")
     submitted_after = django_filters.DateFilter(
         label=gettext_lazy("Submitted from"), field_name="submitted_at__date", lookup_expr="gte"
     )
@@ -114,6 +113,9 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = CandidateCase
         fields = ["state", "kind", "township", "name"]
+
+    def by_name(self, queryset, name, value):
+        return queryset.filter(name_key__contains=name_key(value))
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["recent"]))
@@ -330,7 +332,7 @@ def _overdue_spec() -> ListSpec:
             "due": ["due_on"],
             "department": ["department"],
             "township": ["case__village__township__code", "case__village__code"],
-            "name": ["case__name_key"],
+            "name": ["case__name_key__pinyin_order"],
             "asked": ["created_at"],
         },
         default_sort="due",
@@ -452,13 +454,13 @@ def person_search(request):
     """People of the user's townships for the nomination form's picker (an htmx fragment)."""
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
-    text = request.GET.get("q", "").strip()
+    text = normalize_query(request.GET.get("q"))
     people = Person.objects.none()
     if text:
         people = (
             PersonFilter({"q": text}, queryset=scope(Person.objects.all(), request.user))
             .qs.select_related("home_village")
-            .order_by("name_key", "pk")[:PICKER_SIZE]
+            .order_by("name_key__pinyin_order", "pk")[:PICKER_SIZE]
         )
     return render(
         request,

@@ -11,7 +11,7 @@ from vetting.models.screening import SubjectKind
 SORTS = {
     "score": ("-score", "pk"),
     "recent": ("-created_at", "-pk"),
-    "name": ("entry__name_key", "pk"),
+    "name": ("entry__name_key__pinyin_order", "pk"),
 }
 
 

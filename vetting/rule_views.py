@@ -142,7 +142,10 @@ def _review_spec(version: EligibilityRules) -> ListSpec:
             Header(_("Post")),
             Header(_("Conditions not met")),
         ],
-        sorts={"name": ["person__name_key"], "village": ["village__code", "body", "title"]},
+        sorts={
+            "name": ["person__name_key__pinyin_order"],
+            "village": ["village__code", "body", "title"],
+        },
         default_sort="village",
         export_name="eligibility-review",
         export_columns=[

@@ -18,6 +18,7 @@ from cadres.records.models import (
     SecretaryChange,
     SecretaryFiling,
 )
+from cadres.search import SearchFilter
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -31,7 +32,7 @@ class RecordFilter(django_filters.FilterSet):
         label=_("Township or subdistrict"), method="filter_township", with_villages=True
     )
     village = VillageFilter(method="filter_village")
-    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    q = SearchFilter(label=_("Search"), method="filter_search")
 
     def filter_township(self, queryset, name, value):
         return queryset.filter(**{self.township_field: value})
@@ -42,7 +43,7 @@ class RecordFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         condition = Q()
         for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value.strip()})
+            condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
 
 

@@ -744,7 +744,7 @@ class PartyCandidate(IdentityFields, TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["village", "name_key", "pk"]
+        ordering = ["village", "name_key__pinyin_order", "pk"]
         verbose_name = _("party membership candidate")
         verbose_name_plural = _("party membership candidates")
         constraints = [

@@ -118,7 +118,7 @@ def roster_tally(roster: DutyRoster):
             done=Count("pk", filter=Q(outcome="done")),
             missed=Count("pk", filter=Q(outcome="missed")),
         )
-        .order_by("person__name")
+        .order_by("person__name_key__pinyin_order", "person_id")
     )
 
 

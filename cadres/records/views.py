@@ -255,7 +255,7 @@ def _change_spec() -> ListSpec:
         ],
         sorts={
             "village": ["village__code"],
-            "person": ["person__name_key"],
+            "person": ["person__name_key__pinyin_order"],
             "ends_on": ["ends_on"],
             "created": ["created_at"],
             "status": ["status"],
@@ -428,7 +428,7 @@ def report_list(request):
             Header(_("Handling status"), "status"),
         ],
         sorts={
-            "person": ["person__name_key"],
+            "person": ["person__name_key__pinyin_order"],
             "village": ["village__code"],
             "year": ["year"],
             "reported_on": ["reported_on"],
@@ -479,7 +479,10 @@ def missing_report_list(request):
             Header(_("Township or subdistrict")),
             Header(_("Village"), "village"),
         ],
-        sorts={"name": ["name_key"], "village": ["village_name", "name_key"]},
+        sorts={
+            "name": ["name_key__pinyin_order"],
+            "village": ["village_name", "name_key__pinyin_order"],
+        },
         default_sort="village",
         export_name=f"missing-reports-{year}",
         export_columns=[
@@ -715,7 +718,7 @@ def leave_list(request):
             Header(_("Recorded by")),
         ],
         sorts={
-            "person": ["person__name_key"],
+            "person": ["person__name_key__pinyin_order"],
             "starts_on": ["starts_on"],
             "ends_on": ["ends_on"],
         },
@@ -939,7 +942,7 @@ def _evaluation_spec(template: str) -> ListSpec:
         sorts={
             "year": ["year", "village__code"],
             "village": ["village__code"],
-            "person": ["person__name_key"],
+            "person": ["person__name_key__pinyin_order"],
             "total": ["total"],
             "grade": ["grade"],
         },
@@ -1098,8 +1101,8 @@ def candidate_list(request):
             Header(_("Open recusals"), "open"),
         ],
         sorts={
-            "name": ["name_key"],
-            "village": ["village__code", "name_key"],
+            "name": ["name_key__pinyin_order"],
+            "village": ["village__code", "name_key__pinyin_order"],
             "stage": ["stage"],
             "open": ["open_recusals"],
         },
@@ -1194,8 +1197,8 @@ def recusal_list(request):
             Header(_("Opened"), "created"),
         ],
         sorts={
-            "cadre": ["cadre__name_key"],
-            "candidate": ["candidate__name_key"],
+            "cadre": ["cadre__name_key__pinyin_order"],
+            "candidate": ["candidate__name_key__pinyin_order"],
             "village": ["candidate__village__code"],
             "status": ["status"],
             "created": ["created_at"],

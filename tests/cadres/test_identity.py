@@ -14,6 +14,9 @@ from cadres.identity import (
     name_key,
     name_pinyin,
     normalize_id_number,
+    normalize_query,
+    pinyin_sort_key,
+    strip_invisible,
     upgrade_15_to_18,
 )
 from tests.factories import make_id_number
@@ -159,3 +162,67 @@ def test_masking_shows_only_the_ends():
 def test_factory_numbers_are_valid():
     number = make_id_number(dt.date(1980, 2, 29), 7, male=False)
     assert normalize_id_number(number).value == number
+
+
+# Invisible characters and width ---------------------------------------------------------
+
+# What text copied from web pages, chat programs and Word brings along: zero-width spaces and
+# joiners, word joiner, BOM, soft hyphen, bidi marks, and every other format character (Cf).
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+INVISIBLE += "\u2066\u2067\u2068\u2069"
+# Spaces of every width: NBSP, U+2000–U+200A, narrow NBSP, medium math space, ideographic.
+SPACES = " \u00a0" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u202f\u205f\u3000"
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ",
+)
+
+noise = st.text(
+    st.one_of(st.sampled_from(INVISIBLE + SPACES), st.characters(categories=["Cf"])), max_size=3
+)
+han = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+# Chinese names, with a Latin part now and then, minority names with their separators.
+name_parts = st.text(st.one_of(han, st.sampled_from("ABCXYZ")), min_size=1, max_size=4)
+names = st.builds(
+    lambda parts, separator: separator.join(parts),
+    st.lists(name_parts, min_size=1, max_size=3),
+    st.sampled_from(["·", "•", "‧", "・", ".", "．", "-"]),
+)
+
+
+def scatter(text: str, draw_noise) -> str:
+    """``text`` with noise before, between and after its characters."""
+    return draw_noise() + "".join(char + draw_noise() for char in text)
+
+
+@given(names, st.data())
+def test_no_invisible_space_or_width_variant_changes_a_name_key(name, data):
+    variant = scatter(name.translate(FULL_WIDTH), lambda: data.draw(noise))
+    assert name_key(variant) == name_key(name)
+    assert clean_name(variant) == clean_name(name)
+
+
+@given(regions, births, sequences, st.data())
+def test_no_invisible_space_or_width_variant_changes_an_id_number(region, birth, sequence, data):
+    number = build(region, birth, sequence)
+    variant = scatter(number.translate(FULL_WIDTH).lower(), lambda: data.draw(noise))
+    assert normalize_id_number(variant).value == number
+
+
+@given(st.text(max_size=20))
+def test_a_search_query_is_normalized_once_and_for_all(text):
+    query = normalize_query(text)
+    assert normalize_query(query) == query
+    assert query == query.strip()
+    assert not any(char in query for char in INVISIBLE)
+
+
+def test_invisible_characters_are_stripped_and_separators_kept():
+    assert strip_invisible("买\u200b买提\u00ad·艾\ufeff力") == "买买提·艾力"
+    assert name_key("买买提\u200d·\u2060艾力") == "买买提·艾力"
+    assert normalize_query(" ２２０５\u200b Ｘ\u3000 ") == "2205 X"
+
+
+def test_pinyin_order_goes_character_by_character():
+    order = ["阿", "白", "买买提·艾力", "西安", "先", "张三", "张三丰", "章", "赵", "ABC"]
+    assert sorted(order, key=lambda name: pinyin_sort_key(name_key(name))) == order
