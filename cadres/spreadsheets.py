@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
+from cadres.identity import strip_invisible
 from cadres.xlsx_stream import StreamingWorkbook
 
 # The header row must appear within this many rows from the top of the sheet.
@@ -85,7 +86,7 @@ def normalize_header(text: object) -> str:
     """A header as compared: width folded, spaces gone, required-markers dropped, simplified."""
     if text is None:
         return ""
-    folded = unicodedata.normalize("NFKC", str(text))
+    folded = strip_invisible(unicodedata.normalize("NFKC", str(text)))
     folded = _SPACE_RE.sub("", folded)
     folded = _MARKER_RE.sub("", folded)
     return _t2s(folded).lower()
@@ -680,7 +681,7 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def _choice_key(text: object) -> str:
-    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
+    return _SPACE_RE.sub("", strip_invisible(unicodedata.normalize("NFKC", str(text)))).casefold()
 
 
 @functools.cache

@@ -103,6 +103,13 @@ def test_full_width_brackets_in_header():
     assert rows(data)[0].values["township"] == "金厂镇"
 
 
+def test_invisible_characters_in_headers_and_choices_are_ignored():
+    # Headers and choices pasted from chat programs carry zero-width characters and BOMs.
+    data = workbook_bytes({"S": [["\ufeff姓名", "身份\u200b证号"], ["张三", "1"]]})
+    assert rows(data)[0].values["id_number"] == "1"
+    assert parse_choice("中共\u200d党员\u00ad", PoliticalStatus) == PoliticalStatus.CPC_MEMBER
+
+
 def test_extra_columns_ignored_and_leading_empty_columns():
     data = workbook_bytes(
         {"S": [[None, "序号", "姓名", "备注", "身份证号"], [None, 1, "张三", "无", "1"]]}
