@@ -184,3 +184,46 @@ def test_former_cadre_row_without_post_and_a_new_person_without_one(system_admin
     first, second = plan.rows
     assert first.outcome == Outcome.UPDATED
     assert [(e.column, e.message) for e in second.errors] == [("职务", "请填写职务。")]
+
+
+def test_another_townships_staff_may_not_import_the_export(
+    client, township_reviewer, other_staff, register
+):
+    data = export(client, township_reviewer)
+    before = snapshot()
+    plan = roster_plan(actor=other_staff, source=io.BytesIO(data))
+    cadre_rows = [row for row in plan.rows if row.sheet == "cadres"]
+    assert len(cadre_rows) == 5
+    for row in cadre_rows:
+        assert ("乡镇", "无权导入该乡镇。") in [(e.column, e.message) for e in row.errors]
+    for row in plan.rows:
+        if row.sheet == "family":
+            assert row.errors[0].column == "干部身份证号"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("fixture", ["district_reviewer", "department_user"])
+def test_read_only_roles_export_but_may_not_import(client, request, fixture, register):
+    user = request.getfixturevalue(fixture)
+    data = export(client, user)
+    rows = list(load_workbook(io.BytesIO(data)).worksheets[0].values)[1:]
+    assert len(rows) == (6 if fixture == "district_reviewer" else 0)
+    upload = client.post(
+        reverse("cadres:import_upload"), {"file": SimpleUploadedFile("导出.xlsx", data)}
+    )
+    assert upload.status_code == 403
+
+
+def test_export_query_count_does_not_grow(client, system_admin, register):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(system_admin)
+    client.get(reverse("cadres:export"))  # warm caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("cadres:export"))
+    for _ in range(5):
+        RelativeFactory(cadre=cadre(VillageFactory()))
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse("cadres:export"))
+    assert len(more.captured_queries) == len(few.captured_queries)
