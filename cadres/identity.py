@@ -166,6 +166,13 @@ def normalize_id_number(raw: object, *, today: dt.date | None = None) -> IdNumbe
                     "cannot be recovered. Format the column as text and type it again."
                 )
             )
+        elif "*" in text:
+            result.errors.append(
+                _(
+                    "The ID number is masked with *. Type the full number, or export the "
+                    "register as a user who may see full ID numbers."
+                )
+            )
         elif len(text) not in (15, 18):
             result.errors.append(
                 _("The ID number has %(count)d characters; it must have 18 (or 15 for old ones).")

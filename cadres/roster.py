@@ -634,7 +634,9 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
     # An empty cell leaves what the register has.
     fields = {key: value for key, value in fields.items() if value not in (None, "")}
     posts = _parse_field(result, label["posts"], parse_posts, v["posts"]) or []
-    if not posts and not result.errors:
+    # A registered cadre's row without a post updates their details: the register
+    # export writes former cadres so, and reads them back.
+    if not posts and not result.errors and number.value not in register.persons:
         result.fail(label["posts"], _("Fill in the post."))
     term_start = _parse_field(result, label["term_start"], parse_date, v["term_start"])
     term_end = _parse_field(result, label["term_end"], parse_date, v["term_end"])

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from cadres.identity import strip_invisible
+from cadres.xlsx_export import FORMULA_TRIGGERS
 from cadres.xlsx_stream import StreamingWorkbook
 
 # The header row must appear within this many rows from the top of the sheet.
@@ -623,7 +624,8 @@ _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$")
 
 
 def parse_text(value: object) -> str:
-    """A cell as text: width folded and trimmed; whole numbers without “.0”."""
+    """A cell as text: width folded and trimmed; whole numbers without “.0”; the apostrophe
+    that our exports put before text a spreadsheet would run as a formula taken off again."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -632,7 +634,10 @@ def parse_text(value: object) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = str(value)
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        text = text[1:]
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _make_date(year: int, month: int, day: int | None, raw: object) -> dt.date:

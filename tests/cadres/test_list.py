@@ -197,7 +197,8 @@ def test_sorting_by_serving_posts_pages_through_everyone_once(client, staff):
     assert order("village") == ["丁两职", "乙晚届满", "丙早届满", "甲前任"]
     export = client.get(reverse("cadres:export"), {"sort": "-term_end"})
     rows = list(load_workbook(_stream(export)).active.values)[1:]
-    assert [row[2] for row in rows] == ["乙晚届满", "丁两职", "丙早届满", "甲前任"]
+    # A row per serving post, as the roster import reads them.
+    assert [row[3] for row in rows] == ["乙晚届满", "丁两职", "丁两职", "丙早届满", "甲前任"]
     response = client.get(LIST, {"sort": "term_end"})
     terms = [p.next_term_end for p in response.context["people"]]
     assert terms == [dt.date(2027, 1, 1), dt.date(2028, 1, 1), dt.date(2030, 1, 1), None]
@@ -250,9 +251,9 @@ def test_export_masked_for_staff_and_logged(client, staff):
     assert response.status_code == 200
     sheet = load_workbook(_stream(response)).active
     rows = list(sheet.values)
-    assert rows[0][2] == "姓名"
-    assert [r[2] for r in rows[1:]] == ["王建国"]
-    assert rows[1][5] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
+    assert rows[0][3] == "姓名"
+    assert [r[3] for r in rows[1:]] == ["王建国"]
+    assert rows[1][6] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
     assert rows[1][14] == "'=1+2"  # formula neutralized
     entry = AccessLogEntry.objects.get()
     assert entry.action == AccessLogEntry.Action.EXPORT
@@ -269,7 +270,7 @@ def test_export_full_id_numbers_for_reviewer(client, township_reviewer):
     rows = list(load_workbook(_stream(response)).active.values)[1:]
     # Every row, not only the first page.
     assert len(rows) == 30
-    assert {r[5] for r in rows} == {p.id_number for p in people}
+    assert {r[6] for r in rows} == {p.id_number for p in people}
     assert "full" in AccessLogEntry.objects.get().detail
 
 

@@ -296,7 +296,7 @@ def test_export_writes_origin_and_vetting(client, staff, three_posts):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
     assert rows[0][-2:] == ("任职来源", "经联审")
-    by_name = {row[2]: row[-2:] for row in rows[1:]}
+    by_name = {row[3]: row[-2:] for row in rows[1:]}
     assert by_name == {
         "甲名册": ("名册导入", "否"),
         "乙登记": ("存量登记", "否"),
