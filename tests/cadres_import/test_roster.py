@@ -72,7 +72,10 @@ def load(data: bytes, user, **kwargs):
             "村委会委员兼监委会主任",
             [(B.VILLAGERS_COMMITTEE, T.MEMBER), (B.SUPERVISION_COMMITTEE, T.DIRECTOR)],
         ),
-        ("村委会委员兼村民小组长", [(B.VILLAGERS_COMMITTEE, T.MEMBER), (B.VILLAGER_GROUP, T.GROUP_LEADER)]),
+        (
+            "村委会委员兼村民小组长",
+            [(B.VILLAGERS_COMMITTEE, T.MEMBER), (B.VILLAGER_GROUP, T.GROUP_LEADER)],
+        ),
     ],
 )
 def test_parse_posts(cell, expected):
@@ -269,7 +272,8 @@ def test_one_shoulder_row_of_township_staff_needs_a_nomination_per_post(staff, v
     assert plan.ok, plan.errors
     assert plan.counts["nominations"] == 2
     assert [str(detail) for detail in plan.rows[0].details] == [
-        f"需提名：民主村{post}须经人选资格联审方可任职。" for post in ("村党组织书记", "村民委员会主任")
+        f"需提名：民主村{post}须经人选资格联审方可任职。"
+        for post in ("村党组织书记", "村民委员会主任")
     ]
     assert [(row["row"], row["body"], row["title"]) for row in plan.nomination_rows] == [
         (2, B.PARTY_BRANCH, T.SECRETARY),
