@@ -11,7 +11,7 @@ from tests.factories import VillageFactory, VillagerGroupFactory, make_id_number
 from tests.vetting.factories import import_list
 from tests.vetting_candidates.factories import Cast
 from tests.vetting_candidates.workbooks import HEADER, nomination_workbook
-from vetting.models import CandidateCase, CandidateRelative, Hit
+from vetting.models import CandidateCase, CandidateRelative, EligibilityRule, Hit
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +332,21 @@ def test_two_posts_of_one_body_in_a_row_are_refused_naming_row_and_column(client
     assert str(error).startswith("第3行「拟任职务」：")
     assert "同一组织中一人只能担任一个职务" in str(error)
     assert not CandidateCase.objects.exists()
+
+
+def test_a_row_on_both_sides_of_the_supervision_rule_is_refused_while_it_applies(client, cast):
+    VillageFactory(name="东升村")
+    rows = [_post_row("村委会委员兼监委会主任", _ids(1)[0])]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook(rows, []))
+    assert response.status_code == 200
+    (error,) = response.context["plan"].errors
+    assert str(error).startswith("第3行「拟任职务」：村务监督委员会成员不得兼任本村“两委”职务")
+    assert not ImportFile.objects.exists()
+
+    EligibilityRule.objects.filter(code=EligibilityRule.Code.SUPERVISOR_APART).update(enabled=False)
+    response = _upload(client, nomination_workbook(rows, []))
+    assert response.status_code == 302
+    record = ImportFile.objects.get()
+    assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
+    assert CandidateCase.objects.count() == 2

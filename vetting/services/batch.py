@@ -64,7 +64,8 @@ from cadres.spreadsheets import (
     read_sheet,
 )
 from vetting import workflow
-from vetting.models import CandidateCase, CandidateRelative, CaseTransition
+from vetting.models import CandidateCase, CandidateRelative, CaseTransition, EligibilityRule
+from vetting.rules import SUPERVISION, TWO_COMMITTEES
 from vetting.services.candidates import cases_screen
 
 _ROSTER = {column.key: column for column in CADRE_COLUMNS}
@@ -218,6 +219,18 @@ def _group(
     return group
 
 
+def _supervisor_apart_message() -> str | None:
+    """The active 监督分离 rule's message, if it applies.
+
+    Screening checks each case against serving posts only, so a row proposing both sides
+    of the rule at once (村委会委员兼监委会主任) is refused here instead.
+    """
+    rule = EligibilityRule.objects.filter(
+        version__active=True, enabled=True, code=EligibilityRule.Code.SUPERVISOR_APART
+    ).first()
+    return rule.message if rule else None
+
+
 def batch_plan(*, actor, source) -> BatchPlan:
     """Read and check the workbook (no writes); row errors are in Chinese."""
     if not actor.has_perm(workflow.NOMINATE):
@@ -227,6 +240,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
     by_name, by_place = _villages(actor)
     groups = _Groups(actor)
     ethnicities = ethnicity_synonyms()
+    apart = _supervisor_apart_message()
     seen: set[str] = set()
     plan.sheets.append(SheetReport())
     for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0]):
@@ -264,6 +278,9 @@ def batch_plan(*, actor, source) -> BatchPlan:
         posts = cells.get("post", parse_posts) or []
         if not posts and not cells.failed:
             cells.error("post", _("Fill in the post."))
+        bodies = {body for body, _title in posts}
+        if apart and bodies & set(TWO_COMMITTEES) and bodies & set(SUPERVISION):
+            cells.error("post", apart)
         group = _group(cells, groups, village, posts) if posts else None
         term_start = cells.get("term_start", parse_date)
         if term_start is None and not cells.failed:
