@@ -210,7 +210,23 @@ def parse_posts(text: object) -> list[tuple[str, str]]:
             )
         if found not in posts:
             posts.append(found)
+    _check_held_together(posts)
     return posts
+
+
+def _check_held_together(posts: list[tuple[str, str]]) -> None:
+    """Refuse two posts of one body (主任兼副主任); 一肩挑 and 交叉任职 are welcome.
+
+    Whether a post on the supervision committee goes with one on the two committees is the
+    district's eligibility rule to judge, not the reading of a cell.
+    """
+    bodies = [body for body, _title in posts]
+    for body in dict.fromkeys(bodies):
+        if bodies.count(body) > 1:
+            raise ValueError(
+                _("%(posts)s: one person holds only one post in each body.")
+                % {"posts": "、".join(post_label(*post) for post in posts if post[0] == body)}
+            )
 
 
 def _parse_post(part: str) -> tuple[str, str] | None:
@@ -243,6 +259,10 @@ def post_labels() -> list[str]:
         ]
 
 
+POSTS_NOTE = gettext_lazy(
+    "Several posts held together (一肩挑, 交叉任职) go in one cell, separated by 、 or 兼, "
+    "for example 书记兼主任."
+)
 # The template workbook: the columns above, with an example cadre and a family member.
 CADRE_HINTS = {
     "township": Hint("金厂镇", (gettext_lazy("May be left empty by a user of one township."),)),
@@ -259,7 +279,7 @@ CADRE_HINTS = {
     "posts": choice_hint(
         "村党组织书记、村民委员会主任",
         post_labels,
-        gettext_lazy("Several posts held together go in one cell, separated by 、."),
+        POSTS_NOTE,
     ),
     "term_start": date_hint("2021-12-01"),
     "term_end": date_hint(

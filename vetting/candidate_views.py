@@ -30,7 +30,6 @@ from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
-from cadres.roster import post_label
 from cadres.scoping import scope
 from cadres.search import SearchFilter
 from cadres.services import access_log_append, import_file_store
@@ -875,10 +874,7 @@ def batch_preview(request, pk: int):
         {
             "plan": plan,
             "record": record,
-            "sample": [
-                {**case, "post": post_label(case["body"], case["title"])}
-                for case in plan.cases[:20]
-            ],
+            "sample": batch.plan_nominees(plan, 20),
         },
     )
 

@@ -64,15 +64,48 @@ def load(data: bytes, user, **kwargs):
         ("村民小组长", [(B.VILLAGER_GROUP, T.GROUP_LEADER)]),
         ("村委会副主任 ", [(B.VILLAGERS_COMMITTEE, T.DEPUTY_DIRECTOR)]),
         ("书记、主任一肩挑", [(B.PARTY_BRANCH, T.SECRETARY), (B.VILLAGERS_COMMITTEE, T.DIRECTOR)]),
+        (
+            "村党支部书记兼村委会主任",
+            [(B.PARTY_BRANCH, T.SECRETARY), (B.VILLAGERS_COMMITTEE, T.DIRECTOR)],
+        ),
+        (
+            "村委会委员兼监委会主任",
+            [(B.VILLAGERS_COMMITTEE, T.MEMBER), (B.SUPERVISION_COMMITTEE, T.DIRECTOR)],
+        ),
+        (
+            "村委会委员兼村民小组长",
+            [(B.VILLAGERS_COMMITTEE, T.MEMBER), (B.VILLAGER_GROUP, T.GROUP_LEADER)],
+        ),
     ],
 )
 def test_parse_posts(cell, expected):
     assert parse_posts(cell) == expected
 
 
-@pytest.mark.parametrize("cell", ["委员", "村委会书记", "会计", "村务监督委员会副主任"])
+@pytest.mark.parametrize("separator", ["、", ",", "，", "/", "／", ";", "；", "兼", "兼任", " 兼 "])
+def test_every_separator_splits_posts_and_bare_titles_take_their_body(separator):
+    assert parse_posts(f"书记{separator}主任") == [
+        (B.PARTY_BRANCH, T.SECRETARY),
+        (B.VILLAGERS_COMMITTEE, T.DIRECTOR),
+    ]
+    assert parse_posts(f"村党组织副书记{separator}副主任") == [
+        (B.PARTY_BRANCH, T.DEPUTY_SECRETARY),
+        (B.VILLAGERS_COMMITTEE, T.DEPUTY_DIRECTOR),
+    ]
+
+
+@pytest.mark.parametrize(
+    "cell", ["委员", "村委会书记", "会计", "村务监督委员会副主任", "书记兼会计", "书记、村长"]
+)
 def test_parse_posts_refuses_unclear_posts(cell):
-    with pytest.raises(ValueError, match=cell.split("、")[0]):
+    part = cell.replace("兼", "、").split("、")[-1]
+    with pytest.raises(ValueError, match=f"“{part}”"):
+        parse_posts(cell)
+
+
+@pytest.mark.parametrize("cell", ["村委会主任兼副主任", "书记、副书记", "监委会主任、监委会委员"])
+def test_parse_posts_refuses_two_posts_of_one_body(cell):
+    with pytest.raises(ValueError, match="只能担任一个职务"):
         parse_posts(cell)
 
 
@@ -221,6 +254,41 @@ def test_conflicting_posts_are_errors(staff, village):
     assert any("第2行" in t and "赵书记" in t for t in texts), texts
     assert any(t.startswith("第4行") and "第3行" in t for t in texts), texts
     assert Person.objects.count() == 1
+
+
+def test_one_shoulder_row_starts_both_posts_for_the_administrator(system_admin, village):
+    plan = load(roster_bytes([cadre_row(1, 职务="村党支部书记兼村委会主任")]), system_admin)
+    assert plan.ok, plan.errors
+    assert plan.counts["posts_added"] == 2
+    person = Person.objects.get(id_number=number(1))
+    assert sorted((p.body, p.title, p.origin) for p in person.posts.all()) == [
+        (B.PARTY_BRANCH, T.SECRETARY, Post.Origin.ROSTER),
+        (B.VILLAGERS_COMMITTEE, T.DIRECTOR, Post.Origin.ROSTER),
+    ]
+
+
+def test_one_shoulder_row_of_township_staff_needs_a_nomination_per_post(staff, village):
+    plan = load(roster_bytes([cadre_row(1, 职务="书记兼主任")]), staff)
+    assert plan.ok, plan.errors
+    assert plan.counts["nominations"] == 2
+    assert [str(detail) for detail in plan.rows[0].details] == [
+        f"需提名：民主村{post}须经人选资格联审方可任职。"
+        for post in ("村党组织书记", "村民委员会主任")
+    ]
+    assert [(row["row"], row["body"], row["title"]) for row in plan.nomination_rows] == [
+        (2, B.PARTY_BRANCH, T.SECRETARY),
+        (2, B.VILLAGERS_COMMITTEE, T.DIRECTOR),
+    ]
+    assert Person.objects.get(id_number=number(1))
+    assert not Post.objects.exists()
+
+
+def test_two_posts_of_one_body_in_a_row_are_refused_naming_row_and_column(staff, village):
+    plan = load(roster_bytes([cadre_row(1, 职务="村委会主任兼副主任")]), staff)
+    (error,) = plan.errors
+    assert str(error).startswith("第2行「职务」：")
+    assert "村民委员会主任、村民委员会副主任" in str(error)
+    assert not Person.objects.exists()
 
 
 def test_bad_family_rows(staff, village):

@@ -11,7 +11,7 @@ from tests.factories import VillageFactory, VillagerGroupFactory, make_id_number
 from tests.vetting.factories import import_list
 from tests.vetting_candidates.factories import Cast
 from tests.vetting_candidates.workbooks import HEADER, nomination_workbook
-from vetting.models import CandidateCase, CandidateRelative, Hit
+from vetting.models import CandidateCase, CandidateRelative, EligibilityRule, Hit
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +283,70 @@ def test_a_damaged_upload_is_refused_at_once(client, cast):
     assert response.status_code == 200
     assert "已损坏" in str(response.context["form"].errors["file"])
     assert not ImportFile.objects.exists()
+
+
+def _post_row(post, id_number, name="孙一"):
+    return ["金厂镇", "东升村", name, "男", id_number, "中共党员", "高中", post, "2026-12-01", "好"]
+
+
+def test_one_shoulder_row_opens_a_case_per_post_each_with_the_relatives(client, cast):
+    village = VillageFactory(name="东升村")
+    ids = _ids(2)
+    rows = [_post_row("书记兼主任", ids[0]), _post_row("村党组织委员、村委会委员", ids[1], "孙二")]
+    wife = make_id_number(dt.date(1982, 2, 2), 5, male=False)
+    family = [[ids[0], "李梅", "妻子", wife, "", "务农"]]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook(rows, family))
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert [
+        (row["name"], row["post"], row["held_together"]) for row in preview.context["sample"]
+    ] == [
+        ("孙一", "村党组织书记、村民委员会主任", "一肩挑"),
+        ("孙二", "村党组织委员、村民委员会委员", "交叉任职"),
+    ]
+    assert "一肩挑" in preview.content.decode()
+    record = preview.context["record"]
+    assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
+    cases = CandidateCase.objects.filter(village=village, id_number=ids[0])
+    assert sorted(cases.values_list("body", "title")) == [
+        ("party_branch", "secretary"),
+        ("villagers_committee", "director"),
+    ]
+    for case in cases:
+        assert case.state == CandidateCase.State.TOWNSHIP_REVIEW
+        assert list(case.relatives.values_list("name", "id_number")) == [("李梅", wife)]
+        assert case.transitions.count() == 2
+    assert CandidateCase.objects.filter(id_number=ids[1]).count() == 2
+    assert CandidateRelative.objects.count() == 2
+
+
+def test_two_posts_of_one_body_in_a_row_are_refused_naming_row_and_column(client, cast):
+    VillageFactory(name="东升村")
+    client.force_login(cast.staff)
+    response = _upload(
+        client, nomination_workbook([_post_row("村委会主任兼副主任", _ids(1)[0])], [])
+    )
+    assert response.status_code == 200
+    (error,) = response.context["plan"].errors
+    assert str(error).startswith("第3行「拟任职务」：")
+    assert "同一组织中一人只能担任一个职务" in str(error)
+    assert not CandidateCase.objects.exists()
+
+
+def test_a_row_on_both_sides_of_the_supervision_rule_is_refused_while_it_applies(client, cast):
+    VillageFactory(name="东升村")
+    rows = [_post_row("村委会委员兼监委会主任", _ids(1)[0])]
+    client.force_login(cast.staff)
+    response = _upload(client, nomination_workbook(rows, []))
+    assert response.status_code == 200
+    (error,) = response.context["plan"].errors
+    assert str(error).startswith("第3行「拟任职务」：村务监督委员会成员不得兼任本村“两委”职务")
+    assert not ImportFile.objects.exists()
+
+    EligibilityRule.objects.filter(code=EligibilityRule.Code.SUPERVISOR_APART).update(enabled=False)
+    response = _upload(client, nomination_workbook(rows, []))
+    assert response.status_code == 302
+    record = ImportFile.objects.get()
+    assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
+    assert CandidateCase.objects.count() == 2

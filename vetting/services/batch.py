@@ -6,7 +6,8 @@ names the group (村民小组), which must be one of the village's groups. ``bat
 workbook through the shared reader and works out every row without writing: the
 preview. ``batch_nominate`` plans again inside one transaction and, when no row is
 in error, creates the cases already submitted to the township review, and screens
-all of them set-wise in one run. The column vocabulary is the roster's.
+all of them set-wise in one run. The column vocabulary is the roster's. A row naming
+several posts (书记兼主任) opens a case per post, each with its own copy of the relatives.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ from cadres.roster import (
     FAMILY_COLUMNS,
     FAMILY_HINTS,
     POLITICAL_SYNONYMS,
+    POSTS_NOTE,
     RELATION_SYNONYMS,
     cell_key,
     ethnicity_synonyms,
     group_number,
     parse_posts,
+    post_label,
     post_labels,
     workbook_sheets,
 )
@@ -61,7 +64,8 @@ from cadres.spreadsheets import (
     read_sheet,
 )
 from vetting import workflow
-from vetting.models import CandidateCase, CandidateRelative, CaseTransition
+from vetting.models import CandidateCase, CandidateRelative, CaseTransition, EligibilityRule
+from vetting.rules import SUPERVISION, TWO_COMMITTEES
 from vetting.services.candidates import cases_screen
 
 _ROSTER = {column.key: column for column in CADRE_COLUMNS}
@@ -102,7 +106,7 @@ TEMPLATE = ImportTemplate(
                 "name": Hint("赵明"),
                 "id_number": id_number_hint(CANDIDATE_ID_NUMBER),
                 "birth_date": date_hint("1992-07-18", FROM_ID_NUMBER),
-                "post": choice_hint("村党组织书记", post_labels, gettext_lazy("One post per row.")),
+                "post": choice_hint("村党组织书记", post_labels, POSTS_NOTE),
                 "term_start": date_hint("2026-12-01"),
                 "reason": Hint("群众公认，带富能力强"),
             },
@@ -191,11 +195,11 @@ class _Groups:
 
 
 def _group(
-    cells: _Row, groups: _Groups, village: Village | None, post: tuple[str, str]
+    cells: _Row, groups: _Groups, village: Village | None, posts: list[tuple[str, str]]
 ) -> VillagerGroup | None:
     """The row's villager group: required of a group leader, refused for any other post."""
     text = cells.get("group")
-    leader = post[0] == Post.Body.VILLAGER_GROUP
+    leader = any(body == Post.Body.VILLAGER_GROUP for body, _title in posts)
     if not text:
         if leader:
             cells.error("group", _("A group leader needs the villager group."))
@@ -215,6 +219,18 @@ def _group(
     return group
 
 
+def _supervisor_apart_message() -> str | None:
+    """The active 监督分离 rule's message, if it applies.
+
+    Screening checks each case against serving posts only, so a row proposing both sides
+    of the rule at once (村委会委员兼监委会主任) is refused here instead.
+    """
+    rule = EligibilityRule.objects.filter(
+        version__active=True, enabled=True, code=EligibilityRule.Code.SUPERVISOR_APART
+    ).first()
+    return rule.message if rule else None
+
+
 def batch_plan(*, actor, source) -> BatchPlan:
     """Read and check the workbook (no writes); row errors are in Chinese."""
     if not actor.has_perm(workflow.NOMINATE):
@@ -224,6 +240,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
     by_name, by_place = _villages(actor)
     groups = _Groups(actor)
     ethnicities = ethnicity_synonyms()
+    apart = _supervisor_apart_message()
     seen: set[str] = set()
     plan.sheets.append(SheetReport())
     for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0]):
@@ -259,9 +276,12 @@ def batch_plan(*, actor, source) -> BatchPlan:
                     % {"village": village_name},
                 )
         posts = cells.get("post", parse_posts) or []
-        if len(posts) > 1:
-            cells.error("post", _("Give one proposed post per row."))
-        group = _group(cells, groups, village, posts[0]) if len(posts) == 1 else None
+        if not posts and not cells.failed:
+            cells.error("post", _("Fill in the post."))
+        bodies = {body for body, _title in posts}
+        if apart and bodies & set(TWO_COMMITTEES) and bodies & set(SUPERVISION):
+            cells.error("post", apart)
+        group = _group(cells, groups, village, posts) if posts else None
         term_start = cells.get("term_start", parse_date)
         if term_start is None and not cells.failed:
             cells.error("term_start", _("Give the date the term starts."))
@@ -284,16 +304,17 @@ def batch_plan(*, actor, source) -> BatchPlan:
             "phone": cells.get("phone")[:20] if row.values["phone"] else "",
         }
         if not cells.failed:
-            plan.cases.append(
+            plan.cases.extend(
                 {
                     **values,
                     "village": village,
-                    "villager_group": group,
-                    "body": posts[0][0],
-                    "title": posts[0][1],
+                    "villager_group": group if body == Post.Body.VILLAGER_GROUP else None,
+                    "body": body,
+                    "title": title,
                     "term_start": term_start,
                     "reason": reason,
                 }
+                for body, title in posts
             )
     if family_sheet is not None:
         plan.sheets.append(SheetReport())
@@ -321,6 +342,34 @@ def batch_plan(*, actor, source) -> BatchPlan:
             if not cells.failed:
                 plan.relatives.append(relative)
     return plan
+
+
+ONE_SHOULDER = {
+    (Post.Body.PARTY_BRANCH, Post.Title.SECRETARY),
+    (Post.Body.VILLAGERS_COMMITTEE, Post.Title.DIRECTOR),
+}
+
+
+def plan_nominees(plan: BatchPlan, limit: int) -> list[dict]:
+    """The first ``limit`` people of the plan, each with every post proposed to them."""
+    people: dict[str, dict] = {}
+    for case in plan.cases:
+        person = people.get(case["id_number"])
+        if person is None:
+            if len(people) == limit:
+                break
+            person = people[case["id_number"]] = {**case, "posts": []}
+        person["posts"].append((case["body"], case["title"]))
+    for person in people.values():
+        posts = person.pop("posts")
+        person["post"] = "、".join(post_label(*post) for post in posts)
+        if len(posts) > 1:
+            person["held_together"] = (
+                _("Secretary and director in one")
+                if set(posts) >= ONE_SHOULDER
+                else _("Cross-appointed")
+            )
+    return list(people.values())
 
 
 def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
@@ -366,11 +415,14 @@ def batch_nominate(*, actor, import_file: ImportFile) -> list[int]:
     cases = bulk_create_with_history(cases, CandidateCase, batch_size=1000, default_user=actor)
     if any(case.pk is None for case in cases):  # backends that return no keys
         cases = list(CandidateCase.objects.filter(nominated_by=actor, submitted_at=now))
-    by_id = {case.id_number: case for case in cases}
+    # A person nominated to several posts has a case per post; each case owns its relatives.
+    by_id: dict[str, list[CandidateCase]] = {}
+    for case in cases:
+        by_id.setdefault(case.id_number, []).append(case)
     relatives = []
     for values in plan.relatives:
-        owner = by_id[values.pop("owner")]
-        relatives.append(CandidateRelative(case=owner, **values))
+        owner = values.pop("owner")
+        relatives.extend(CandidateRelative(case=case, **values) for case in by_id[owner])
     bulk_create_with_history(relatives, CandidateRelative, batch_size=1000, default_user=actor)
     CaseTransition.objects.bulk_create(
         [
