@@ -21,6 +21,8 @@ from pypinyin.core import Pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from cadres.choices import Sex
+
 # Separators used between the parts of minority names (买买提·艾力), unified to U+00B7.
 NAME_SEPARATORS = "·•‧・･.．-‐－—"
 _SEPARATOR_RE = re.compile(f"[{re.escape(NAME_SEPARATORS)}]+")
@@ -34,11 +36,6 @@ _ID18_RE = re.compile(r"^\d{17}[\dX]$")
 _INVISIBLE = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
 _INVISIBLE_RE = re.compile(f"[{re.escape(_INVISIBLE)}]+")
 _ID15_RE = re.compile(r"^\d{15}$")
-
-
-class Sex:
-    MALE = "male"
-    FEMALE = "female"
 
 
 @dataclass

@@ -25,6 +25,13 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # auto_now is set in pre_save, which a save(update_fields=…) skips unless it is named.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "updated_at" not in fields:
+            kwargs["update_fields"] = [*fields, "updated_at"]
+        return super().save(*args, **kwargs)
+
 
 class Township(TimeStampedModel):
     """A subdistrict, town or township of Dongchang district: the unit of access."""

@@ -30,7 +30,7 @@ from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
-from cadres.scoping import scope
+from cadres.scoping import object_or_404, scope
 from cadres.search import SearchFilter
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
@@ -395,9 +395,9 @@ def case_new(request):
 
 def _supplementary_new(request):
     """补审 (?post=…): the post and its holder are fixed; the nominator gives the reason."""
-    post = get_object_or_404(
+    post = object_or_404(
         scope(Post.objects.select_related("person", "village__township"), request.user),
-        pk=request.GET["post"] if request.GET["post"].isdigit() else 0,
+        request.GET["post"],
     )
     form = SupplementaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

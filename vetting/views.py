@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting.filters import HitFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
-from vetting.selectors import hits_with_related
+from vetting.selectors import hits_with_related, watchlist_sources
 from vetting.services import removal, review, screening, watchlists
 
 PAGE_SIZE = 25
@@ -234,11 +233,7 @@ def run_detail(request, pk: int):
 @login_required
 def watchlist_list(request):
     _require(request.user, "vetting.view_watchlistsource")
-    sources = WatchlistSource.objects.annotate(
-        active_entries=Count("entries", filter=Q(entries__active=True)),
-        retired_entries=Count("entries", filter=Q(entries__active=False)),
-        last_import_at=Max("imports__created_at"),
-    )
+    sources = watchlist_sources()
     return render(
         request,
         "vetting/watchlist_list.html",
