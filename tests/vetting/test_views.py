@@ -256,7 +256,9 @@ def test_run_list_filters_by_trigger_and_status(
     def triggers(query):
         return sorted(run.trigger for run in client.get(url, query).context["runs"])
 
-    assert len(triggers({})) == 5
+    # Person runs are many and small: the list opens on the runs that screen whole lists.
+    assert triggers({}) == ["manual", "schedule"]
+    assert len(triggers({"trigger": "all"})) == 5
     with django_assert_max_num_queries(12):
         assert triggers({"trigger": "person"}) == ["person"] * 3
     assert triggers({"trigger": "schedule"}) == ["schedule"]
