@@ -1,4 +1,5 @@
-"""The error pages: in Chinese, in the site's layout, with a way back, and leaking nothing."""
+"""The error pages: in Chinese, in the site's layout, with a way back, and leaking nothing;
+and the words every page borrows from Django and django-filter, in Chinese too."""
 
 import pytest
 from django.test import RequestFactory
@@ -60,3 +61,13 @@ def test_an_expired_form_explains_itself(staff):
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 403
     assert "表单已过期" in response.content.decode()
+
+
+def test_selects_and_sort_menus_read_in_chinese(client, township_reviewer):
+    client.force_login(township_reviewer)
+    sessions = client.get(reverse("training:sessions")).content.decode()
+    assert "（降序）" in sessions
+    assert "descending" not in sessions
+    form = client.get(reverse("vetting:case_new")).content.decode()
+    assert "（请选择）" in form
+    assert "---------" not in form
