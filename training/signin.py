@@ -54,7 +54,7 @@ TEMPLATE = ImportTemplate(
                 ),
                 "village": Hint("民主村"),
                 "status": choice_hint(
-                    "实到",
+                    "参训",
                     labels_of(Attendance.Status, exclude=(Attendance.Status.INVITED,)),
                     gettext_lazy("An empty cell means present."),
                 ),
@@ -70,6 +70,7 @@ STATUS_SYNONYMS = {
     "√": Attendance.Status.PRESENT,
     "✓": Attendance.Status.PRESENT,
     "出席": Attendance.Status.PRESENT,
+    "实到": Attendance.Status.PRESENT,
     "请假": Attendance.Status.EXCUSED,
     "假": Attendance.Status.EXCUSED,
     "缺席": Attendance.Status.ABSENT,

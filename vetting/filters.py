@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Post
 from cadres.place_filters import TownshipFilter
@@ -29,7 +30,11 @@ class HitFilter(django_filters.FilterSet):
         label=_("Sort by"),
         empty_label=_("Default order"),
         method="sort_by",
-        choices=[("score", _("Score")), ("recent", _("Most recent")), ("name", _("Name"))],
+        choices=[
+            ("score", pgettext_lazy("hit", "Score")),
+            ("recent", _("Most recent")),
+            ("name", _("Name")),
+        ],
     )
 
     class Meta:
