@@ -258,7 +258,8 @@ def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
             sex=cells.get("sex", parse_choice, Sex) or "",
         )
         id_number = identity.get("id_number")
-        if not id_number:
+        # A number that is there but wrong has its error already; this one is for none at all.
+        if not id_number and not parse_text(row.values["id_number"]):
             cells.error("id_number", _("Give the ID number."))
         elif id_number in seen:
             cells.error("id_number", _("This ID number appears twice in the workbook."))
