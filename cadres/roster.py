@@ -582,7 +582,9 @@ class _Register:
             # Staff of one township may leave the township column out.
             township_ids |= self.allowed
         self.villages: dict[tuple[int, str], Village] = {}
-        for village in Village.objects.filter(township_id__in=township_ids):
+        for village in Village.objects.filter(township_id__in=township_ids).select_related(
+            "township"
+        ):
             self.villages[(village.township_id, cell_key(village.name))] = village
         village_ids = [v.pk for v in self.villages.values()]
         self.groups = {

@@ -11,7 +11,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cadres.models import ImportFile, Person, Post, Relative
@@ -307,7 +308,9 @@ def test_everything_rolls_back_when_the_new_posts_cannot_be_written(system_admin
     assert not Post.history.filter(ended_on__isnull=False).exists()
 
 
-def test_the_preview_reads_the_register_in_constant_queries(staff, django_assert_max_num_queries):
+def test_the_preview_reads_the_register_in_constant_queries(
+    client, staff, django_assert_max_num_queries
+):
     jinchang = township("220502100")
     rows = []
     for n in range(12):
@@ -318,6 +321,14 @@ def test_the_preview_reads_the_register_in_constant_queries(staff, django_assert
     with django_assert_max_num_queries(12):
         plan = roster_plan(actor=staff, source=io.BytesIO(data))
     assert len(plan.renewals) == 12
+    counts = []
+    for size in (2, 12):
+        record = upload(client, staff, roster_bytes(rows[:size]))
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("cadres:import_preview", args=[record.pk]))
+        assert page.content.decode().count('value="skip"') == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 # The command ---------------------------------------------------------------------------
