@@ -319,6 +319,9 @@ class Post(TimeStampedModel):
         REMOVED = "removed", _("Removed (disqualified)")
         TRANSFERRED = "transferred", _("Transferred")
         DECEASED = "deceased", _("Deceased")
+        # A roster that renews a village ends the posts it gives to others (cadres.roster).
+        ELECTION = "election", _("General election of the village committees")
+        ADJUSTMENT = "adjustment", _("Adjustment of the village team")
         OTHER = "other", _("Other")
 
     class Origin(models.TextChoices):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
-from cadres.identity import strip_invisible
+from cadres.identity import INVISIBLE_CHARACTERS, strip_invisible
 from cadres.xlsx_export import FORMULA_TRIGGERS
 from cadres.xlsx_stream import StreamingWorkbook
 
@@ -368,7 +368,11 @@ _COUNT_WORDS = ("计", "共", "数", "总", "合")
 
 
 def _is_footer(text: str) -> bool:
-    return text.lstrip()[:1] in _FOOTER_INITIALS and normalize_header(text).startswith(FOOTER_WORDS)
+    # A BOM or zero-width space pasted before 合计 hides the initial from the first test.
+    initial = text.lstrip()[:1]
+    return (initial in _FOOTER_INITIALS or initial in INVISIBLE_CHARACTERS) and normalize_header(
+        text
+    ).startswith(FOOTER_WORDS)
 
 
 def _is_count(value: object) -> bool:
@@ -624,8 +628,9 @@ _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$")
 
 
 def parse_text(value: object) -> str:
-    """A cell as text: width folded and trimmed; whole numbers without “.0”; the apostrophe
-    that our exports put before text a spreadsheet would run as a formula taken off again."""
+    """A cell as text: width folded, invisible characters (pasted from web pages and chat
+    programs) dropped, trimmed; whole numbers without “.0”; the apostrophe that our exports
+    put before text a spreadsheet would run as a formula taken off again."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -634,7 +639,7 @@ def parse_text(value: object) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
+    text = strip_invisible(str(value))
     if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
         text = text[1:]
     return unicodedata.normalize("NFKC", text).strip()
@@ -673,7 +678,7 @@ def parse_date(value: object) -> dt.date | None:
         if 1 <= number <= 73050:  # Excel serial days up to 2099
             return _EXCEL_EPOCH + dt.timedelta(days=number)
         raise ValueError(_("“%(value)s” is not a date.") % {"value": value})
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", strip_invisible(str(value))).strip()
     if not text:
         return None
     match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)

@@ -889,7 +889,9 @@ def batch_confirm(request, pk: int):
         messages.info(request, _("This workbook has already been imported."))
         return redirect("vetting:case_queue")
     try:
-        ids = batch.batch_nominate(actor=request.user, import_file=record)
+        ids = batch.batch_nominate(
+            actor=request.user, import_file=record, keep_unknown="keep_unknown" in request.POST
+        )
     except ValidationError as error:
         for message in error.messages[:20]:
             messages.error(request, message)

@@ -231,8 +231,11 @@ def _supervisor_apart_message() -> str | None:
     return rule.message if rule else None
 
 
-def batch_plan(*, actor, source) -> BatchPlan:
-    """Read and check the workbook (no writes); row errors are in Chinese."""
+def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
+    """Read and check the workbook (no writes); row errors are in Chinese.
+
+    ``keep_unknown`` keeps the cells of the candidate sheet's unknown columns on each case.
+    """
     if not actor.has_perm(workflow.NOMINATE):
         raise PermissionDenied
     plan = BatchPlan()
@@ -243,7 +246,9 @@ def batch_plan(*, actor, source) -> BatchPlan:
     apart = _supervisor_apart_message()
     seen: set[str] = set()
     plan.sheets.append(SheetReport())
-    for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0]):
+    for row in read_sheet(
+        source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0], keep_unknown=keep_unknown
+    ):
         plan.rows += 1
         cells = _Row(plan, row.number, row.values)
         identity = cells.identity(
@@ -253,7 +258,8 @@ def batch_plan(*, actor, source) -> BatchPlan:
             sex=cells.get("sex", parse_choice, Sex) or "",
         )
         id_number = identity.get("id_number")
-        if not id_number:
+        # A number that is there but wrong has its error already; this one is for none at all.
+        if not id_number and not parse_text(row.values["id_number"]):
             cells.error("id_number", _("Give the ID number."))
         elif id_number in seen:
             cells.error("id_number", _("This ID number appears twice in the workbook."))
@@ -302,6 +308,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
             )
             or "",
             "phone": cells.get("phone")[:20] if row.values["phone"] else "",
+            "extra": row.extra,
         }
         if not cells.failed:
             plan.cases.extend(
@@ -372,7 +379,7 @@ def plan_nominees(plan: BatchPlan, limit: int) -> list[dict]:
     return list(people.values())
 
 
-def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
+def batch_plan_stored(*, actor, import_file: ImportFile, keep_unknown: bool = False) -> BatchPlan:
     """The plan of an uploaded workbook as stored; SpreadsheetError when it is unreadable.
 
     The stored file must still be the one uploaded (same SHA-256): a file replaced
@@ -388,7 +395,7 @@ def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
                     _("The stored workbook is not the one uploaded any more; upload it again.")
                 )
             handle.seek(0)
-            return batch_plan(actor=actor, source=handle)
+            return batch_plan(actor=actor, source=handle, keep_unknown=keep_unknown)
     except OSError as error:
         raise SpreadsheetError(
             _("The stored workbook can no longer be read; upload it again.")
@@ -396,10 +403,14 @@ def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
 
 
 @transaction.atomic
-def batch_nominate(*, actor, import_file: ImportFile) -> list[int]:
-    """Create every case of the workbook, submitted and screened, or nothing at all."""
+def batch_nominate(*, actor, import_file: ImportFile, keep_unknown: bool = False) -> list[int]:
+    """Create every case of the workbook, submitted and screened, or nothing at all.
+
+    ``keep_unknown`` keeps the cells of the columns the workbook's header does not map on
+    each case (``extra``), shown on the case's page.
+    """
     try:
-        plan = batch_plan_stored(actor=actor, import_file=import_file)
+        plan = batch_plan_stored(actor=actor, import_file=import_file, keep_unknown=keep_unknown)
     except SpreadsheetError as error:
         raise ValidationError(str(error)) from error
     if not plan.ok:

@@ -1,3 +1,5 @@
+import argparse
+import datetime as dt
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -9,13 +11,23 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cadres.models import ImportFile
-from cadres.roster import COUNT_LABELS, post_label, roster_import
+from cadres.roster import (
+    COUNT_LABELS,
+    RENEW_CHOICES,
+    RenewalChoices,
+    post_label,
+    roster_import,
+)
 from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
 
 
 class Command(BaseCommand):
-    help = "Import a cadre roster workbook (xlsx); writes nothing when any row is in error."
+    help = (
+        "Import a cadre roster workbook (xlsx); writes nothing when any row is in error, or "
+        "when it gives a serving holder's post to someone else and --renew does not say what "
+        "to do."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -28,6 +40,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Keep the cadre sheet's columns that the register does not know on each person.",
         )
+        parser.add_argument(
+            "--renew",
+            choices=list(RENEW_CHOICES),
+            help=(
+                "For every village whose serving secretary, director or group leader the roster "
+                "replaces: end their posts as a general election (election) or an adjustment "
+                "(adjustment), or skip the rows concerned (skip). Without it such a roster is "
+                "refused."
+            ),
+        )
+        parser.add_argument(
+            "--renew-on",
+            type=_date,
+            help="The date the replaced posts end (YYYY-MM-DD; default: today).",
+        )
 
     def handle(
         self,
@@ -36,16 +63,23 @@ class Command(BaseCommand):
         dry_run: bool,
         user: str | None,
         keep_unknown_columns: bool,
+        renew: str | None,
+        renew_on: dt.date | None,
         **options,
     ):
         translation.activate("zh-hans")
         actor = self._actor(user)
         if not file.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
+        renewal = RenewalChoices(every_village=renew, ends_on=renew_on)
         try:
             if dry_run:
                 plan = roster_import(
-                    actor=actor, source=file, dry_run=True, keep_unknown=keep_unknown_columns
+                    actor=actor,
+                    source=file,
+                    dry_run=True,
+                    keep_unknown=keep_unknown_columns,
+                    renewal=renewal,
                 )
             else:
                 with file.open("rb") as handle:
@@ -67,6 +101,7 @@ class Command(BaseCommand):
                     source=stored.file,
                     import_file=stored,
                     keep_unknown=keep_unknown_columns,
+                    renewal=renewal,
                 )
         except (SpreadsheetError, ValidationError, PermissionDenied) as exc:
             raise CommandError(_message(exc)) from exc
@@ -89,13 +124,39 @@ class Command(BaseCommand):
                 )
                 % {"path": reverse("cadres:import_preview", args=[stored.pk])}
             )
+        for renewal in plan.renewals.values():
+            for contest in renewal.contests:
+                self.stdout.write(
+                    _("Renewal: %(village)s %(post)s, serving %(holder)s, row %(row)d %(name)s")
+                    % {
+                        "village": renewal.village.name,
+                        "post": contest.post,
+                        "holder": contest.holder.name,
+                        "row": contest.row,
+                        "name": contest.name,
+                    }
+                    + (f"：{renewal.choice_label}" if renewal.choice else "")
+                )
         if not plan.ok:
             for error in plan.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                _("%(count)d rows are in error; nothing was imported.")
-                % {"count": plan.counts["errors"]}
-            )
+            for message in plan.renewal_errors:
+                self.stderr.write(message)
+            if plan.errors:
+                raise CommandError(
+                    _("%(count)d rows are in error; nothing was imported.")
+                    % {"count": plan.counts["errors"]}
+                )
+            if plan.unresolved:
+                raise CommandError(
+                    _(
+                        "The roster gives serving holders' posts to others in %(villages)s; "
+                        "say with --renew election, adjustment or skip what to do. Nothing was "
+                        "imported."
+                    )
+                    % {"villages": "、".join(v.name for v in plan.unresolved)}
+                )
+            raise CommandError(_("The renewal cannot be made as asked; nothing was imported."))
         self.stdout.write(
             _("Checked; nothing was written (dry run).") if dry_run else _("Imported.")
         )
@@ -111,6 +172,15 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(_("Name the importing user with --user."))
         return actor
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a date; write it like 2026-12-01.") % {"value": text}
+        ) from None
 
 
 def _message(exc: Exception) -> str:
