@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cadres.error_workbook import IMPORTED_AND_SKIPPED, REFUSED_WITH_ERRORS, error_workbook_from
 from cadres.models import ImportFile
 from cadres.roster import COUNT_LABELS, post_label, roster_import
 from cadres.services import import_file_store
@@ -15,7 +16,10 @@ from cadres.spreadsheets import SpreadsheetError
 
 
 class Command(BaseCommand):
-    help = "Import a cadre roster workbook (xlsx); writes nothing when any row is in error."
+    help = (
+        "Import a cadre roster workbook (xlsx); writes nothing when any row is in error, "
+        "unless --skip-errors."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -28,6 +32,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Keep the cadre sheet's columns that the register does not know on each person.",
         )
+        parser.add_argument(
+            "--skip-errors",
+            action="store_true",
+            help="Import the rows without errors and skip the rows with errors.",
+        )
+        parser.add_argument(
+            "--error-workbook",
+            type=Path,
+            help="Write the rows in error here, with a 错误原因 column, to correct and import.",
+        )
 
     def handle(
         self,
@@ -36,6 +50,8 @@ class Command(BaseCommand):
         dry_run: bool,
         user: str | None,
         keep_unknown_columns: bool,
+        skip_errors: bool,
+        error_workbook: Path | None,
         **options,
     ):
         translation.activate("zh-hans")
@@ -67,6 +83,7 @@ class Command(BaseCommand):
                     source=stored.file,
                     import_file=stored,
                     keep_unknown=keep_unknown_columns,
+                    skip_errors=skip_errors,
                 )
         except (SpreadsheetError, ValidationError, PermissionDenied) as exc:
             raise CommandError(_message(exc)) from exc
@@ -89,16 +106,25 @@ class Command(BaseCommand):
                 )
                 % {"path": reverse("cadres:import_preview", args=[stored.pk])}
             )
+        counts = plan.counts
         if not plan.ok:
             for error in plan.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                _("%(count)d rows are in error; nothing was imported.")
-                % {"count": plan.counts["errors"]}
-            )
+            if error_workbook is not None:
+                error_workbook_from(file, plan.failures()).save(error_workbook)
+                self.stdout.write(
+                    _("The rows in error are in %(path)s.") % {"path": error_workbook}
+                )
+        if not plan.ok and (not skip_errors if dry_run else not plan.written):
+            raise CommandError(REFUSED_WITH_ERRORS % {"count": counts["errors"]})
         self.stdout.write(
             _("Checked; nothing was written (dry run).") if dry_run else _("Imported.")
         )
+        if counts["errors"] and plan.written:
+            self.stdout.write(
+                IMPORTED_AND_SKIPPED
+                % {"imported": counts["rows"] - counts["errors"], "skipped": counts["errors"]}
+            )
 
     def _actor(self, username: str | None):
         users = get_user_model().objects.filter(is_active=True)
