@@ -129,12 +129,15 @@ def error_workbook_from(
     source, failures: Sequence[tuple[SheetReport, Mapping[int, Sequence[RowError]]]]
 ) -> ErrorWorkbook:
     """The error workbook of a planned import: per sheet read (its report), the failed
-    rows by number with their errors; their cells are read again from ``source``."""
+    rows by number with their errors; their cells are read again from ``source``.
+
+    Every sheet read is written, with its header alone if none of its rows failed: the
+    import tells its sheets apart by their order and names (a roster's 家庭成员 sheet)."""
     book = ErrorWorkbook()
     for report, failed in failures:
+        sheet = book.sheet(report)
         if not failed:
             continue
-        sheet = book.sheet(report)
         for number, cells in sheet_rows(source, report.sheet, failed.keys()):
             sheet.append(cells, failed[number])
     return book

@@ -223,3 +223,24 @@ def test_a_file_of_errors_only_writes_nothing(staff, village):
     )
     assert not plan.written
     assert not Person.objects.exists()
+
+
+def test_family_rows_alone_in_error_come_back_with_the_cadre_sheet_empty(client, staff, village):
+    family = [
+        {"干部身份证号": id_number(1), "姓名": "李芳", "关系": "配偶"},
+        {"干部身份证号": id_number(2), "姓名": "王强", "关系": "朋友"},
+    ]
+    client.force_login(staff)
+    record = upload(client, roster_bytes([row(1), row(2)], family))
+    client.post(reverse("cadres:import_confirm", args=[record.pk]), {"skip_errors": "1"})
+    assert Person.objects.count() == 2
+    assert list(Relative.objects.values_list("name", flat=True)) == ["李芳"]
+    workbook = client.get(reverse("cadres:import_errors", args=[record.pk])).content
+    sheets = workbook_rows(workbook)
+    # The cadre sheet stays first, empty, so that the family sheet is read as such.
+    assert sheets["干部花名册"] == [[*ROSTER_HEADERS, REASONS_HEADER]]
+    assert sheets["家庭成员"][1][-1].startswith("「关系」：")
+    again = upload(client, workbook_edit(workbook, "家庭成员", "C2", "其他"), "错误行.xlsx")
+    assert client.get(reverse("cadres:import_preview", args=[again.pk])).context["plan"].ok
+    client.post(reverse("cadres:import_confirm", args=[again.pk]))
+    assert Relative.objects.get(name="王强").cadre.id_number == id_number(2)

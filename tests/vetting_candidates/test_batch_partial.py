@@ -120,3 +120,32 @@ def test_nothing_is_written_when_the_write_fails_midway(client, cast, monkeypatc
     assert not CandidateCase.objects.exists()
     record.refresh_from_db()
     assert record.status != ImportFile.Status.IMPORTED
+
+
+def test_a_candidate_waits_for_a_family_row_in_error(client, cast):
+    wife = make_id_number(dt.date(1982, 2, 2), 5, male=False)
+    family = [
+        [id_number(1), "李梅", "妻子", wife, "", "务农"],
+        [id_number(1), "王刚", "朋友", "", "", ""],
+        [id_number(2), "赵丽", "妻子", "", "", ""],
+    ]
+    client.force_login(cast.staff)
+    record = uploaded(client, nomination_workbook([candidate(1), candidate(2)], family))
+    response = client.post(
+        reverse("vetting:batch_confirm", args=[record.pk]), {"skip_errors": "1"}, follow=True
+    )
+    assert "已导入2行，跳过有误的行3行。" in [str(m) for m in response.context["messages"]]
+    # No case is screened without a family member: the candidate and the whole family wait.
+    assert list(CandidateCase.objects.values_list("id_number", flat=True)) == [id_number(2)]
+    assert list(CandidateRelative.objects.values_list("name", flat=True)) == ["赵丽"]
+    workbook = client.get(reverse("vetting:batch_errors", args=[record.pk])).content
+    sheets = workbook_rows(workbook)
+    (waiting,) = sheets["推荐人选"][1:]
+    assert waiting[-1] == "家庭成员表第3行有误，该人选随之跳过，待该行改正后一并导入。"
+    assert [row[1] for row in sheets["家庭成员"][1:]] == ["李梅", "王刚"]
+    assert sheets["家庭成员"][2][-1].startswith("「关系」：")
+    fixed = workbook_edit(workbook, "家庭成员", "C3", "其他")
+    again = uploaded(client, fixed)
+    client.post(reverse("vetting:batch_confirm", args=[again.pk]))
+    case = CandidateCase.objects.get(id_number=id_number(1))
+    assert sorted(case.relatives.values_list("name", flat=True)) == ["李梅", "王刚"]

@@ -261,8 +261,8 @@ def batch_plan(*, actor, source) -> BatchPlan:
     ethnicities = ethnicity_synonyms()
     apart = _supervisor_apart_message()
     seen: set[str] = set()
-    # The candidates nominated by a row without errors, and the first failed row of the others.
-    nominated: set[str] = set()
+    # The rows of the candidates without errors, and the first failed row of the others.
+    nominated: dict[str, int] = {}
     failed_rows: dict[str, int] = {}
     plan.sheets.append(SheetReport())
     for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0]):
@@ -329,7 +329,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
             if id_number:
                 failed_rows.setdefault(id_number, row.number)
         else:
-            nominated.add(id_number)
+            nominated[id_number] = row.number
             plan.cases.extend(
                 {
                     **values,
@@ -342,6 +342,8 @@ def batch_plan(*, actor, source) -> BatchPlan:
                 }
                 for body, title in posts
             )
+    relatives: list[tuple[int, dict]] = []
+    held: dict[str, int] = {}
     if family_sheet is not None:
         plan.sheets.append(SheetReport())
         for row in read_sheet(source, RELATIVE_COLUMNS, sheet=family_sheet, report=plan.sheets[1]):
@@ -371,8 +373,33 @@ def batch_plan(*, actor, source) -> BatchPlan:
             if relative["relation"] is None and row.values["relation"] is None:
                 cells.error("relation", _("Give the relation to the candidate."))
             if not cells.failed:
-                plan.relatives.append(relative)
+                relatives.append((row.number, relative))
+            elif owner in nominated:
+                held.setdefault(owner, row.number)
+    _hold_back(plan, held, nominated, relatives)
     return plan
+
+
+def _hold_back(plan: BatchPlan, held: dict[str, int], nominated: dict[str, int], relatives):
+    """A candidate goes with every family member or not at all: a case screened without a
+    relative would miss what that relative's row holds, and a family row corrected later
+    has no case to join. ``held``: the candidates with a family row in error, and that row."""
+    for owner, family_row in held.items():
+        _Row(plan, 0, nominated[owner], {}).error(
+            "",
+            _("Row %(row)d of the family sheet is in error: this candidate waits for it.")
+            % {"row": family_row},
+        )
+    plan.cases = [case for case in plan.cases if case["id_number"] not in held]
+    for number, relative in relatives:
+        if relative["owner"] in held:
+            _Row(plan, 1, number, {}).error(
+                "candidate_id_number",
+                _("The candidate's row %(row)d is in error: this family member waits for it.")
+                % {"row": nominated[relative["owner"]]},
+            )
+        else:
+            plan.relatives.append(relative)
 
 
 ONE_SHOULDER = {
