@@ -244,3 +244,19 @@ def test_family_rows_alone_in_error_come_back_with_the_cadre_sheet_empty(client,
     assert client.get(reverse("cadres:import_preview", args=[again.pk])).context["plan"].ok
     client.post(reverse("cadres:import_confirm", args=[again.pk]))
     assert Relative.objects.get(name="王强").cadre.id_number == id_number(2)
+
+
+def test_the_error_workbook_download_query_count_does_not_grow(
+    client, staff, village, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff)
+    small = upload(client, roster_bytes([row(n, 职务="村长") for n in range(2)]))
+    large = upload(client, roster_bytes([row(n, 职务="村长") for n in range(60)]))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("cadres:import_errors", args=[small.pk]))
+    with django_assert_max_num_queries(len(queries)):
+        response = client.get(reverse("cadres:import_errors", args=[large.pk]))
+    assert len(workbook_rows(response.content)["干部花名册"]) == 61
