@@ -13,12 +13,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cadres.error_workbook import (
+    IMPORTED_AND_SKIPPED,
+    REFUSED_WITH_ERRORS,
+    error_workbook_from,
+    error_workbook_response,
+)
 from cadres.import_templates import template_response
 from cadres.models import ImportFile
 from cadres.roster import (
@@ -144,11 +152,18 @@ def roster_preview(request, pk: int):
         context["file_error"] = str(error)
     else:
         rows = sorted(plan.rows, key=lambda r: (r.outcome != Outcome.ERROR, r.sheet, r.row))
+        counts = plan.counts
         context.update(
+            error_rows=counts["errors"],
+            valid_rows=counts["rows"] - counts["errors"],
+            errors_url=reverse("cadres:import_errors", args=[record.pk]),
+            dependents_note=_(
+                "A family member whose cadre's row is in error is skipped with that row."
+            ),
             plan=plan,
             rows=rows[:PREVIEW_ROWS],
             hidden_rows=max(0, len(rows) - PREVIEW_ROWS),
-            counts=[(COUNT_LABELS[k], v) for k, v in plan.counts.items()],
+            counts=[(COUNT_LABELS[k], v) for k, v in counts.items()],
             sheets=[report.shown for report in plan.sheets],
             renewals=list(plan.renewals.values()),
             renew_choices=list(RENEW_CHOICES.items()),
@@ -181,6 +196,7 @@ def roster_confirm(request, pk: int):
                 import_file=record,
                 keep_unknown="keep_unknown" in request.POST,
                 renewal=renewal,
+                skip_errors="skip_errors" in request.POST,
             )
     except SpreadsheetError as error:
         messages.error(request, str(error))
@@ -193,10 +209,10 @@ def roster_confirm(request, pk: int):
         logger.exception("roster import of file %s failed in the database", record.pk)
         messages.error(request, IMPORT_WRITE_FAILED)
         return redirect("cadres:import_preview", pk=record.pk)
-    if not plan.ok:
+    counts = plan.counts
+    if not plan.written:
         _refusal_messages(request, plan)
         return redirect("cadres:import_preview", pk=record.pk)
-    counts = plan.counts
     if plan.renewals:
         messages.success(
             request,
@@ -223,8 +239,15 @@ def roster_confirm(request, pk: int):
             "relatives": counts["relatives_added"],
         },
     )
-    if plan.nomination_rows:
-        # The result page lists them, with the action that opens their candidate cases.
+    if counts["errors"]:
+        messages.warning(
+            request,
+            IMPORTED_AND_SKIPPED
+            % {"imported": counts["rows"] - counts["errors"], "skipped": counts["errors"]},
+        )
+    if plan.nomination_rows or counts["errors"]:
+        # The result page lists them, with the action that opens their candidate cases,
+        # and offers the skipped rows as a workbook.
         return redirect("cadres:import_preview", pk=record.pk)
     return redirect("cadres:list")
 
@@ -232,11 +255,7 @@ def roster_confirm(request, pk: int):
 def _refusal_messages(request, plan) -> None:
     """Why nothing was written: rows in error, villages without an answer, a bad date."""
     if plan.counts["errors"]:
-        messages.error(
-            request,
-            _("%(count)d rows are in error; nothing was imported.")
-            % {"count": plan.counts["errors"]},
-        )
+        messages.error(request, REFUSED_WITH_ERRORS % {"count": plan.counts["errors"]})
     if plan.unresolved:
         messages.error(
             request,
@@ -248,6 +267,20 @@ def _refusal_messages(request, plan) -> None:
         )
     for message in plan.renewal_errors:
         messages.error(request, message)
+
+
+@login_required
+def roster_errors(request, pk: int):
+    """The rows in error as the preview shows them now, as a workbook to correct."""
+    _require_importer(request.user)
+    record = _import_file(request.user, pk)
+    try:
+        with record.file.open("rb") as handle:
+            plan = roster_plan(actor=request.user, source=handle)
+            workbook = error_workbook_from(handle, plan.failures())
+    except SpreadsheetError as error:
+        raise Http404 from error
+    return error_workbook_response(request, record=record, workbook=workbook)
 
 
 # The template workbook --------------------------------------------------------------

@@ -483,6 +483,10 @@ def _import_file_path(instance, filename: str) -> str:
     return f"imports/{instance.sha256[:2]}/{instance.sha256}.xlsx"
 
 
+def _error_file_path(instance, filename: str) -> str:
+    return f"imports/{instance.sha256[:2]}/{instance.sha256}-errors.xlsx"
+
+
 class ImportFile(TimeStampedModel):
     """An uploaded workbook, kept with its SHA-256 so that the same file is recognized."""
 
@@ -526,6 +530,11 @@ class ImportFile(TimeStampedModel):
         _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEWED
     )
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # The rows in error, written by the worker that checks a large file (watchlists);
+    # the imports checked in the request build theirs on download (cadres.error_workbook).
+    error_file = models.FileField(
+        _("error workbook"), upload_to=_error_file_path, blank=True, max_length=200
+    )
 
     class Meta:
         ordering = ["-created_at"]

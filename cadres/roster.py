@@ -490,10 +490,20 @@ class RosterPlan:
     sheets: list[SheetReport] = field(default_factory=list)
     # The 需提名 rows once written, with the ids of their people (ImportFile.summary).
     nomination_rows: list[dict] = field(default_factory=list)
+    # Set once the rows without errors are in the register.
+    written: bool = False
 
     @property
     def errors(self) -> list[RowError]:
         return [error for row in self.rows for error in row.errors]
+
+    def failures(self) -> list[tuple[SheetReport, dict[int, list[RowError]]]]:
+        """The rows in error of each sheet read, by row number (the error workbook)."""
+        failed: dict[str, dict[int, list[RowError]]] = {"cadres": {}, "family": {}}
+        for row in self.rows:
+            if row.errors:
+                failed[row.sheet][row.row] = row.errors
+        return list(zip(self.sheets, (failed["cadres"], failed["family"]), strict=False))
 
     @property
     def ok(self) -> bool:
@@ -713,11 +723,52 @@ def _plan(actor, source, keep_unknown: bool, choices: RenewalChoices) -> RosterP
         sheets=[cadre_report, family_report] if family_sheet else [cadre_report],
     )
     claimed: dict[tuple, tuple[str, int]] = {}
+    # The cadres whose rows failed, with the first such row: their family rows fail too.
+    failed_cadres: dict[str, int] = {}
     for row in cadre_rows:
-        _plan_cadre(plan, register, own, claimed, row, ids[row.number])
-    _plan_family(plan, register, family_rows)
+        number = ids[row.number]
+        trail = _RowTrail(plan, claimed, number.value, row.number)
+        _plan_cadre(plan, register, own, claimed, row, number)
+        if plan.rows[-1].errors:
+            trail.undo()
+            if number.value:
+                failed_cadres.setdefault(number.value, row.number)
+    _plan_family(plan, register, family_rows, failed_cadres)
     _check_renewal(plan)
     return plan
+
+
+class _RowTrail:
+    """What a cadre row may add to the plan, to take back if the row fails after adding it:
+    the rows that pass are then planned exactly as if the failed rows were not in the file,
+    which is what "import the rows without errors" writes."""
+
+    def __init__(self, plan: RosterPlan, claimed: dict, id_number: str | None, row: int):
+        self.plan, self.claimed, self.id_number, self.row = plan, claimed, id_number, row
+        self.claims = len(claimed)
+        self.person = plan.persons.get(id_number) if id_number else None
+        if self.person is not None:
+            self.fields = dict(self.person.fields)
+            self.changed = set(self.person.changed)
+            self.posts = len(self.person.posts)
+            self.nominations = len(self.person.nominations)
+
+    def undo(self) -> None:
+        while len(self.claimed) > self.claims:
+            self.claimed.popitem()
+        # A failed row replaces no serving holder: its contests go, and a village left
+        # without any asks no question.
+        for village_id, renewal in list(self.plan.renewals.items()):
+            renewal.contests = [c for c in renewal.contests if c.row != self.row]
+            if not renewal.contests:
+                del self.plan.renewals[village_id]
+        person = self.person
+        if person is None:
+            self.plan.persons.pop(self.id_number, None)
+            return
+        person.fields, person.changed = self.fields, self.changed
+        del person.posts[self.posts :]
+        del person.nominations[self.nominations :]
 
 
 def _check_renewal(plan: RosterPlan) -> None:
@@ -1018,7 +1069,9 @@ def ethnicity_synonyms() -> dict[str, str]:
         return {str(label).removesuffix("族"): value for value, label in Ethnicity.choices}
 
 
-def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
+def _plan_family(
+    plan: RosterPlan, register: _Register, rows, failed_cadres: dict[str, int]
+) -> None:
     label = FAMILY_LABELS
     cadre_ids = [p.existing.pk for p in plan.persons.values() if p.existing is not None]
     cadre_ids += [
@@ -1041,6 +1094,12 @@ def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
             result.fail(label["cadre_id_number"], _("Fill in the cadre's ID number."))
         elif cadre_number.value in plan.persons:
             cadre = plan.persons[cadre_number.value].existing
+        elif cadre_number.value in failed_cadres:
+            result.fail(
+                label["cadre_id_number"],
+                _("The cadre's row %(row)d is in error: this family member waits for it.")
+                % {"row": failed_cadres[cadre_number.value]},
+            )
         elif cadre_number.value in plan.skipped_numbers:
             result.outcome = Outcome.SKIPPED
             result.details.append(_("Skipped with the cadre's row."))
@@ -1120,6 +1179,7 @@ def roster_import(
     dry_run: bool = False,
     keep_unknown: bool = False,
     renewal: RenewalChoices | None = None,
+    skip_errors: bool = False,
 ) -> RosterPlan:
     """Plan the roster and, unless a row is in error or this is a dry run, write it.
 
@@ -1127,12 +1187,18 @@ def roster_import(
     ``keep_unknown`` keeps the cadre sheet's unknown columns on each person (``extra``).
     ``renewal`` answers for the villages whose serving holders the roster replaces; a
     village without an answer leaves the plan not ok, and nothing is written.
+    ``skip_errors`` (导入无误的行，跳过有误的行) writes the rows without errors and skips
+    the others, with the family rows of a cadre whose row is skipped; ``plan.written``
+    says whether anything was written. The renewal's questions are never skipped.
     """
     if not may_write_register(actor):
         raise PermissionDenied
     with transaction.atomic():
         plan = roster_plan(actor=actor, source=source, keep_unknown=keep_unknown, renewal=renewal)
-        if not plan.ok or dry_run:
+        counts = plan.counts
+        valid = counts["rows"] - counts["errors"]
+        renewal_ready = not plan.unresolved and not plan.renewal_errors
+        if dry_run or not renewal_ready or not (plan.ok or (skip_errors and valid)):
             return plan
         existing = [p.existing.pk for p in plan.persons.values() if p.existing is not None]
         for batch in _batches(existing):
@@ -1140,10 +1206,13 @@ def roster_import(
         # First: the new posts take the places these free.
         renewals = _renew(actor, plan, source, import_file)
         _write(actor, plan)
+        plan.written = True
         if import_file is not None:
             import_file.status = ImportFile.Status.IMPORTED
             import_file.summary = {
-                **plan.counts,
+                **counts,
+                "imported_rows": valid,
+                "skipped_rows": counts["errors"],
                 "nomination_rows": plan.nomination_rows,
                 "renewals": renewals,
             }

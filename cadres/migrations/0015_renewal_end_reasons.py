@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cadres', '0012_person_pinyin_order'),
+        ('cadres', '0014_partial_importfile_error_file'),
     ]
 
     operations = [

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cadres.error_workbook import IMPORTED_AND_SKIPPED, REFUSED_WITH_ERRORS, error_workbook_from
 from cadres.models import ImportFile
 from cadres.roster import (
     COUNT_LABELS,
@@ -24,9 +25,9 @@ from cadres.spreadsheets import SpreadsheetError
 
 class Command(BaseCommand):
     help = (
-        "Import a cadre roster workbook (xlsx); writes nothing when any row is in error, or "
-        "when it gives a serving holder's post to someone else and --renew does not say what "
-        "to do."
+        "Import a cadre roster workbook (xlsx); writes nothing when any row is in error "
+        "(unless --skip-errors), or when it gives a serving holder's post to someone else and "
+        "--renew does not say what to do."
     )
 
     def add_arguments(self, parser):
@@ -55,6 +56,16 @@ class Command(BaseCommand):
             type=_date,
             help="The date the replaced posts end (YYYY-MM-DD; default: today).",
         )
+        parser.add_argument(
+            "--skip-errors",
+            action="store_true",
+            help="Import the rows without errors and skip the rows with errors.",
+        )
+        parser.add_argument(
+            "--error-workbook",
+            type=Path,
+            help="Write the rows in error here, with a 错误原因 column, to correct and import.",
+        )
 
     def handle(
         self,
@@ -65,6 +76,8 @@ class Command(BaseCommand):
         keep_unknown_columns: bool,
         renew: str | None,
         renew_on: dt.date | None,
+        skip_errors: bool,
+        error_workbook: Path | None,
         **options,
     ):
         translation.activate("zh-hans")
@@ -102,6 +115,7 @@ class Command(BaseCommand):
                     import_file=stored,
                     keep_unknown=keep_unknown_columns,
                     renewal=renewal,
+                    skip_errors=skip_errors,
                 )
         except (SpreadsheetError, ValidationError, PermissionDenied) as exc:
             raise CommandError(_message(exc)) from exc
@@ -124,6 +138,7 @@ class Command(BaseCommand):
                 )
                 % {"path": reverse("cadres:import_preview", args=[stored.pk])}
             )
+        counts = plan.counts
         for renewal in plan.renewals.values():
             for contest in renewal.contests:
                 self.stdout.write(
@@ -137,29 +152,34 @@ class Command(BaseCommand):
                     }
                     + (f"：{renewal.choice_label}" if renewal.choice else "")
                 )
-        if not plan.ok:
-            for error in plan.errors:
-                self.stderr.write(str(error))
-            for message in plan.renewal_errors:
-                self.stderr.write(message)
-            if plan.errors:
-                raise CommandError(
-                    _("%(count)d rows are in error; nothing was imported.")
-                    % {"count": plan.counts["errors"]}
+        for error in plan.errors:
+            self.stderr.write(str(error))
+        for message in plan.renewal_errors:
+            self.stderr.write(message)
+        if plan.errors and error_workbook is not None:
+            error_workbook_from(file, plan.failures()).save(error_workbook)
+            self.stdout.write(_("The rows in error are in %(path)s.") % {"path": error_workbook})
+        if plan.unresolved:
+            raise CommandError(
+                _(
+                    "The roster gives serving holders' posts to others in %(villages)s; "
+                    "say with --renew election, adjustment or skip what to do. Nothing was "
+                    "imported."
                 )
-            if plan.unresolved:
-                raise CommandError(
-                    _(
-                        "The roster gives serving holders' posts to others in %(villages)s; "
-                        "say with --renew election, adjustment or skip what to do. Nothing was "
-                        "imported."
-                    )
-                    % {"villages": "、".join(v.name for v in plan.unresolved)}
-                )
+                % {"villages": "、".join(v.name for v in plan.unresolved)}
+            )
+        if plan.renewal_errors:
             raise CommandError(_("The renewal cannot be made as asked; nothing was imported."))
+        if plan.errors and (not skip_errors if dry_run else not plan.written):
+            raise CommandError(REFUSED_WITH_ERRORS % {"count": counts["errors"]})
         self.stdout.write(
             _("Checked; nothing was written (dry run).") if dry_run else _("Imported.")
         )
+        if counts["errors"] and plan.written:
+            self.stdout.write(
+                IMPORTED_AND_SKIPPED
+                % {"imported": counts["rows"] - counts["errors"], "skipped": counts["errors"]}
+            )
 
     def _actor(self, username: str | None):
         users = get_user_model().objects.filter(is_active=True)
