@@ -149,14 +149,6 @@ def _text_type(head: bytes, *, complete: bool) -> str | None:
     return None
 
 
-def _shorten(name: str, limit: int) -> str:
-    if len(name) <= limit:
-        return name
-    suffix = PurePosixPath(name).suffix
-    suffix = suffix if len(suffix) <= 16 else ""
-    return name[: limit - len(suffix)] + suffix
-
-
 def safe_filename(name: str) -> str:
     """A file name fit to be saved on any system: no folders, no control or format characters
     (a right-to-left override disguises run.exe as exe.pdf), none that Windows refuses."""
@@ -168,7 +160,12 @@ def safe_filename(name: str) -> str:
         if not unicodedata.category(c).startswith("C")
     )
     name = re.sub(r'[<>:"|?*]', "_", name).strip(" .")
-    return _shorten(name, 200) or "document"
+    if len(name) > 200:
+        # Cut in the stem: the suffix says what opens the file.
+        suffix = PurePosixPath(name).suffix
+        suffix = suffix if len(suffix) <= 16 else ""
+        name = name[: 200 - len(suffix)] + suffix
+    return name or "document"
 
 
 def download_name(name: str, content_type: str) -> str:
@@ -253,7 +250,7 @@ def documents_store(
                 % {"name": name},
             )
         sha256, size = _digest(upload)
-        checked.append((upload, _shorten(name, 255), sha256, size, content_type))
+        checked.append((upload, name, sha256, size, content_type))
     documents = []
     for upload, name, sha256, size, content_type in checked:
         document = model(
