@@ -24,11 +24,11 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
-from django.http import FileResponse, HttpResponse
-from django.utils.http import content_disposition_header
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cadres.documents import attachment, document_response, download_name
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.services import access_log_append
 from cadres.spreadsheets import REASONS_HEADER, RowError, SheetReport, sheet_rows
@@ -151,20 +151,13 @@ def error_workbook_response(
     the import's preview."""
     stem = os.path.splitext(record.original_name)[0] or "workbook"
     filename = _("%(name)s-rows in error.xlsx") % {"name": stem}
-    rows = workbook.rows if workbook is not None else record.summary.get("error_rows", "")
+    if workbook is None:
+        return document_response(request, record, file=record.error_file, filename=filename)
     access_log_append(
         user=request.user,
         action=AccessLogEntry.Action.DOWNLOAD,
         obj=record,
-        detail=f"error workbook of {record.kind} import, {rows} rows",
+        detail=f"error workbook of {record.kind} import, {workbook.rows} rows",
     )
-    if workbook is None:
-        return FileResponse(
-            record.error_file.open("rb"),
-            as_attachment=True,
-            filename=filename,
-            content_type=XLSX_CONTENT_TYPE,
-        )
     response = HttpResponse(workbook.content(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return attachment(response, download_name(filename, XLSX_CONTENT_TYPE))

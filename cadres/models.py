@@ -549,6 +549,38 @@ class ImportFile(TimeStampedModel):
         return self.original_name
 
 
+def document_path(instance, filename: str) -> str:
+    # Named by content alone: never by the user's file name, never guessable from a URL, and
+    # the same content is kept once however often it is uploaded.
+    return f"documents/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class StoredDocument(TimeStampedModel):
+    """An uploaded document of any app: kept once per content under var/uploads, typed by its
+    content, and served only by ``cadres.documents.document_response`` from a scoped view.
+
+    Written only by ``cadres.documents.documents_store``; ``created_at`` is the upload's time.
+    Rows stored before the hash path keep their old file names; a row whose file was missing
+    when the hashes were filled has an empty SHA-256, size and content type (README: Stored
+    documents).
+    """
+
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class AccessLogEntry(models.Model):
     """Append-only, hash-chained log of sensitive reads: ID reveals, hit views, exports.
 

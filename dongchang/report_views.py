@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cadres.models import AccessLogEntry
-from cadres.services import access_log_append
+from cadres.documents import document_response
 from dongchang.models import MonthlyReport
 from dongchang.reports import Month
 from dongchang.tasks import build_monthly_report
@@ -56,14 +55,9 @@ def report_download(request, month: str):
         first = Month.parse(month).first
     except ValueError as error:
         raise Http404 from error
+    # A workbook built by the system, not an upload: one file per month, replaced when the
+    # month is built again, so it is no StoredDocument; it is served like one.
     report = get_object_or_404(MonthlyReport, month=first)
-    if not report.file:
-        raise Http404
-    access_log_append(
-        user=request.user, action=AccessLogEntry.Action.DOWNLOAD, obj=report, detail=month
-    )
-    return FileResponse(
-        report.file.open("rb"),
-        as_attachment=True,
-        filename=f"东昌区村干部队伍月报-{month}.xlsx",
+    return document_response(
+        request, report, file=report.file, filename=f"东昌区村干部队伍月报-{month}.xlsx"
     )

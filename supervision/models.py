@@ -17,21 +17,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Department
-from cadres.models import Person, Post, TimeStampedModel, Village
-
-
-def _upload_path(folder: str, filename: str) -> str:
-    # A random name: never the user's file name, never guessable from a URL.
-    suffix = PurePath(filename).suffix.lower()[:10]
-    return f"supervision/{folder}/{uuid.uuid4().hex}{suffix}"
-
-
-def _audit_attachment_path(instance, filename: str) -> str:
-    return _upload_path("audits", filename)
+from cadres.models import Person, Post, StoredDocument, TimeStampedModel, Village
 
 
 def _disclosure_photo_path(instance, filename: str) -> str:
-    return _upload_path("disclosures", filename)
+    # A random name: never the user's file name, never guessable from a URL. The suffix is
+    # the one of the format Pillow found (services._checked_photo).
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"supervision/disclosures/{uuid.uuid4().hex}{suffix}"
 
 
 class SupervisionRecord(TimeStampedModel):
@@ -260,18 +253,13 @@ class Audit(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class AuditAttachment(TimeStampedModel):
-    """An audit paper, stored under var/uploads and served only through a scoped view."""
+class AuditAttachment(StoredDocument):
+    """An audit paper, served only through a scoped view."""
 
     township_lookup = "audit__village__township"
 
     audit = models.ForeignKey(
         Audit, models.CASCADE, related_name="attachments", verbose_name=_("audit")
-    )
-    file = models.FileField(_("file"), upload_to=_audit_attachment_path)
-    original_name = models.CharField(_("file name"), max_length=255)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
 
     history = HistoricalRecords()
@@ -280,9 +268,6 @@ class AuditAttachment(TimeStampedModel):
         ordering = ["audit", "pk"]
         verbose_name = _("audit attachment")
         verbose_name_plural = _("audit attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class DisclosureKind(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres import signals
+from cadres.documents import documents_store
 from cadres.models import Person, Post, Village
 from cadres.scoping import can_access_township, require_object, require_township
 from cadres.services import require_perm
@@ -31,8 +32,6 @@ from supervision.models import (
     SupervisionRecord,
 )
 
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip", "ofd")
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # Photos are stored under the suffix of the format Pillow found, never the user's.
 PHOTO_SUFFIXES = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
@@ -249,20 +248,7 @@ def audit_update(
 def audit_attach(*, actor, audit: Audit, upload: UploadedFile) -> AuditAttachment:
     require_perm(actor, "supervision.change_audit")
     require_object(actor, audit)
-    suffix = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-    if suffix not in ATTACHMENT_EXTENSIONS:
-        raise ValidationError(
-            {
-                "file": _("Files of type “%(suffix)s” are not accepted; allowed: %(allowed)s.")
-                % {"suffix": suffix, "allowed": "、".join(ATTACHMENT_EXTENSIONS)}
-            }
-        )
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"file": _("The file is larger than 20 MB.")})
-    attachment = AuditAttachment(
-        audit=audit, file=upload, original_name=upload.name[:255], uploaded_by=actor
-    )
-    attachment.save()
+    [attachment] = documents_store(AuditAttachment, actor=actor, uploads=[upload], audit=audit)
     return attachment
 
 

@@ -1,7 +1,6 @@
 """Pages of 监督约束. Every object is fetched from a scoped queryset (404 outside the
 user's townships) and every write goes through a service (403 for a role that may not act)."""
 
-import mimetypes
 from dataclasses import replace
 
 from django.contrib import messages
@@ -9,17 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cadres.documents import document_response
 from cadres.forms import submit
-from cadres.models import AccessLogEntry, Person, Village
+from cadres.models import Person, Village
 from cadres.records.listing import PAGE_SIZE, Header, ListSpec, export_response, list_response
 from cadres.scoping import scope
-from cadres.services import access_log_append, require_perm
+from cadres.services import require_perm
 from cadres.xlsx_export import Column
 from supervision import filters, forms, selectors, services
 from supervision.models import (
@@ -439,14 +439,7 @@ def audit_attach(request, pk):
 @login_required
 def attachment_download(request, pk):
     attachment = get_object_or_404(scope(AuditAttachment.objects.all(), request.user), pk=pk)
-    access_log_append(user=request.user, action=AccessLogEntry.Action.DOWNLOAD, obj=attachment)
-    # Always a download, never rendered by the browser, whatever the file holds.
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="application/octet-stream",
-    )
+    return document_response(request, attachment)
 
 
 # Disclosure ----------------------------------------------------------------------------------
@@ -621,9 +614,10 @@ def disclosure_photo(request, pk):
     disclosure = _disclosure(request, pk)
     if not disclosure.photo:
         return redirect("supervision:disclosure_detail", disclosure.pk)
-    # The stored suffix is the one of the format Pillow found (services._checked_photo).
-    content_type = mimetypes.guess_type(disclosure.photo.name)[0] or "application/octet-stream"
-    return FileResponse(disclosure.photo.open("rb"), content_type=content_type)
+    # An <img> shows an attachment all the same; opened on its own, the photo is saved under
+    # a name that the suffix of its sniffed type completes.
+    name = f"{disclosure.village.name}{disclosure.get_kind_display()}{disclosure.period_start:%Y%m}"
+    return document_response(request, disclosure, file=disclosure.photo, filename=name)
 
 
 @login_required

@@ -5,7 +5,6 @@ by one township. Who sees which is decided in ``training.selectors``: district
 sessions reach every township they are scoped to, township sessions only their own.
 """
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cadres.models import Person, Post, TimeStampedModel, Township, Village
+from cadres.models import Person, Post, StoredDocument, TimeStampedModel, Township, Village
 
 
 class Round(TimeStampedModel):
@@ -151,24 +150,13 @@ class Session(TimeStampedModel):
         return self.organizer_id is None
 
 
-def _material_path(instance, filename: str) -> str:
-    # A random name: never the user's file name, never guessable from a URL.
-    return f"training/materials/{uuid.uuid4().hex}"
-
-
-class Material(TimeStampedModel):
+class Material(StoredDocument):
     """A handout or slide deck of a session, stored outside every public path."""
 
     township_lookup = "session__organizer"
 
     session = models.ForeignKey(
         Session, models.CASCADE, related_name="materials", verbose_name=_("training session")
-    )
-    file = models.FileField(_("file"), upload_to=_material_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
 
     history = HistoricalRecords()
@@ -177,9 +165,6 @@ class Material(TimeStampedModel):
         ordering = ["session", "original_name"]
         verbose_name = _("training material")
         verbose_name_plural = _("training materials")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Attendance(TimeStampedModel):

@@ -10,7 +10,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from cadres.documents import document_files_release, documents_store
 from cadres.error_workbook import REFUSED_WITH_ERRORS
 from cadres.models import ImportFile, Person, Post, Township
 from cadres.scoping import require_object, require_township, scope
@@ -30,28 +30,8 @@ from training.signin import signin_read
 
 SESSION_FIELDS = {"title", "kind", "lecturer", "place", "starts_at", "ends_at", "hours", "topics"}
 ROUND_FIELDS = {"title", "year", "description", "target_bodies", "target_titles"}
+# Slide decks and scanned handouts run larger than the other documents.
 MAX_MATERIAL_BYTES = 50 * 1024 * 1024
-# Handouts, slides, scans and recordings; never HTML or executables, even as downloads.
-MATERIAL_SUFFIXES = {
-    ".pdf",
-    ".ofd",
-    ".doc",
-    ".docx",
-    ".wps",
-    ".ppt",
-    ".pptx",
-    ".dps",
-    ".xls",
-    ".xlsx",
-    ".et",
-    ".txt",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".mp3",
-    ".mp4",
-    ".zip",
-}
 
 
 def _require_organize(actor, organizer: Township | None, model: str, action: str) -> None:
@@ -158,37 +138,18 @@ def session_delete(*, actor, session: Session) -> None:
         raise ValidationError(
             _("Attendance has been recorded; the session can no longer be deleted.")
         )
-    files = [(m.file.storage, m.file.name) for m in session.materials.all()]
+    materials = list(session.materials.all())
     session.delete()
-    # Files go only once the rows are surely gone.
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+    document_files_release(materials)
 
 
 @transaction.atomic
 def material_add(*, actor, session: Session, upload: UploadedFile) -> Material:
     session = Session.objects.select_for_update().get(pk=session.pk)
     _require_manage(actor, session)
-    if upload.size > MAX_MATERIAL_BYTES:
-        raise ValidationError({"file": _("A material may be at most 50 MB.")})
-    if Path(upload.name).suffix.lower() not in MATERIAL_SUFFIXES:
-        raise ValidationError(
-            {
-                "file": _("Materials may be %(suffixes)s files.")
-                % {"suffixes": "、".join(sorted(s.lstrip(".") for s in MATERIAL_SUFFIXES))}
-            }
-        )
-    material = Material(
-        session=session,
-        original_name=upload.name[-255:],
-        size=upload.size,
-        uploaded_by=actor,
+    [material] = documents_store(
+        Material, actor=actor, uploads=[upload], max_bytes=MAX_MATERIAL_BYTES, session=session
     )
-    material.file.save(upload.name, upload, save=False)
-    try:
-        material.save()
-    except Exception:
-        material.file.delete(save=False)
-        raise
     return material
 
 
@@ -196,9 +157,8 @@ def material_add(*, actor, session: Session, upload: UploadedFile) -> Material:
 def material_delete(*, actor, material: Material) -> None:
     material = Material.objects.select_related("session").get(pk=material.pk)
     _require_manage(actor, material.session)
-    name, storage = material.file.name, material.file.storage
     material.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    document_files_release([material])
 
 
 def _clean_targets(target_bodies: Iterable[str], target_titles: Iterable[str]) -> tuple[list, list]:

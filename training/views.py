@@ -13,12 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cadres.documents import document_response
 from cadres.error_workbook import (
     IMPORTED_AND_SKIPPED,
     error_workbook_from,
@@ -264,10 +265,7 @@ def material_download(request, pk: int):
     material = get_object_or_404(
         Material.objects.filter(session__in=selectors.sessions_for(request.user)), pk=pk
     )
-    access_log_append(user=request.user, action=AccessLogEntry.Action.DOWNLOAD, obj=material)
-    return FileResponse(
-        material.file.open("rb"), as_attachment=True, filename=material.original_name
-    )
+    return document_response(request, material)
 
 
 @training_required

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cadres.choices import Department
+from cadres.documents import document_response
 from cadres.error_workbook import (
     IMPORTED_AND_SKIPPED,
     error_workbook_from,
@@ -787,10 +788,7 @@ def attachment_download(request, pk: int):
     attachment = get_object_or_404(
         CaseAttachment.objects.filter(case__in=cases_visible(request.user)), pk=pk
     )
-    access_log_append(user=request.user, action=AccessLogEntry.Action.EXPORT, obj=attachment)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    return document_response(request, attachment)
 
 
 @login_required

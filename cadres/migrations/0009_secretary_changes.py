@@ -5,7 +5,7 @@ approve or return. Ending a serving village party secretary's post takes
 cadres.end_secretary_post, which only the district roles hold: townships go through a request.
 """
 
-import cadres.records.models
+import cadres.models
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
                 ('content_type', models.CharField(blank=True, max_length=100, verbose_name='content type')),
-                ('file', models.FileField(upload_to=cadres.records.models._document_path, verbose_name='file')),
+                ('file', models.FileField(upload_to=cadres.models.document_path, verbose_name='file')),
                 ('change', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='cadres.secretarychange', verbose_name='secretary change request')),
                 ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
             ],

@@ -15,7 +15,6 @@ from cadres.records.models import (
     PartyCandidate,
     PersonalReport,
 )
-from cadres.records.services import MAX_DOCUMENT_BYTES
 from cadres.scoping import scope
 from cadres.widgets import DATE, TIME
 
@@ -49,7 +48,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class DocumentsField(forms.FileField):
-    """Several files in one field; each checked for size."""
+    """Several files in one field; their size and type are checked where they are stored
+    (``cadres.documents.documents_store``)."""
 
     widget = MultipleFileInput
 
@@ -57,13 +57,7 @@ class DocumentsField(forms.FileField):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if self.required and not files:
             raise forms.ValidationError(_("Attach at least one document."))
-        cleaned = [super(DocumentsField, self).clean(item, initial) for item in files]
-        for item in cleaned:
-            if item.size > MAX_DOCUMENT_BYTES:
-                raise forms.ValidationError(
-                    _("%(name)s is larger than 20 MB.") % {"name": item.name}
-                )
-        return cleaned
+        return [super(DocumentsField, self).clean(item, initial) for item in files]
 
 
 class SecretaryFilingForm(forms.Form):

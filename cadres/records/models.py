@@ -17,35 +17,18 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.identity import mask_id_number
-from cadres.models import IdentityFields, Person, Post, Relative, TimeStampedModel, Village
+from cadres.models import (
+    IdentityFields,
+    Person,
+    Post,
+    Relative,
+    StoredDocument,
+    TimeStampedModel,
+    Village,
+)
 
 PERSON_TOWNSHIP_LOOKUP = tuple(f"person__{lookup}" for lookup in Person.township_lookup)
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
-
-
-def _document_path(instance, filename: str) -> str:
-    # Named by content hash, never by the user's file name: nothing is reachable by a guessed URL.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"records/{instance.sha256[:2]}/{instance.sha256}.{suffix[:10]}"
-
-
-class StoredDocument(TimeStampedModel):
-    """An uploaded file kept in default storage (var/uploads) and served only by a scoped view."""
-
-    original_name = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    content_type = models.CharField(_("content type"), max_length=100, blank=True)
-    file = models.FileField(_("file"), upload_to=_document_path)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 # 1. 村党组织书记备案 -------------------------------------------------------------

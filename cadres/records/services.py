@@ -6,8 +6,6 @@ locks what it reads before writing, and leaves nothing half-written.
 """
 
 import datetime as dt
-import hashlib
-import mimetypes
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -18,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres.documents import documents_store
 from cadres.models import Person, Post, Relative, Village
 from cadres.records.models import (
     AnnualEvaluation,
@@ -44,35 +43,6 @@ from cadres.services import (
     post_end,
     require_perm,
 )
-
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-
-
-def _store_documents(model, *, actor, files: Iterable[UploadedFile], **owner) -> list:
-    documents = []
-    for upload in files:
-        if upload.size > MAX_DOCUMENT_BYTES:
-            raise ValidationError(
-                {"documents": _("%(name)s is larger than 20 MB.") % {"name": upload.name}}
-            )
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        document = model(
-            original_name=upload.name[:255],
-            sha256=digest.hexdigest(),
-            size=upload.size,
-            content_type=upload.content_type
-            or mimetypes.guess_type(upload.name)[0]
-            or "application/octet-stream",
-            uploaded_by=actor,
-            **owner,
-        )
-        document.file.save(upload.name, upload, save=False)
-        document.save()
-        documents.append(document)
-    return documents
 
 
 def serving_post(*, person: Person, village: Village, on: dt.date) -> Post | None:
@@ -139,7 +109,9 @@ def secretary_filing_submit(
         raise ValidationError(
             {"filing_number": _("This filing number is already in use.")}
         ) from error
-    _store_documents(FilingDocument, actor=actor, files=documents, filing=filing)
+    documents_store(
+        FilingDocument, actor=actor, uploads=documents, field="documents", filing=filing
+    )
     return filing
 
 
@@ -222,7 +194,9 @@ def secretary_change_request(
     )
     change._history_user = actor
     change.save()
-    _store_documents(SecretaryChangeDocument, actor=actor, files=documents, change=change)
+    documents_store(
+        SecretaryChangeDocument, actor=actor, uploads=documents, field="documents", change=change
+    )
     return change
 
 
@@ -258,7 +232,9 @@ def secretary_change_revise(
     change.status = SecretaryChange.Status.REQUESTED
     change._history_user = actor
     change.save()
-    _store_documents(SecretaryChangeDocument, actor=actor, files=documents, change=change)
+    documents_store(
+        SecretaryChangeDocument, actor=actor, uploads=documents, field="documents", change=change
+    )
     return change
 
 
@@ -563,7 +539,9 @@ def project_progress_add(
     if on > timezone.localdate():
         raise ValidationError({"on": _("Progress cannot be dated in the future.")})
     progress = ProjectProgress.objects.create(project=project, on=on, text=text, recorded_by=actor)
-    _store_documents(ProgressDocument, actor=actor, files=documents, progress=progress)
+    documents_store(
+        ProgressDocument, actor=actor, uploads=documents, field="documents", progress=progress
+    )
     return progress
 
 

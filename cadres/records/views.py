@@ -3,15 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cadres.documents import document_response
 from cadres.forms import add_service_errors, submit
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry, Person, Post, Village
+from cadres.models import Person, Post, Village
 from cadres.records import filters, forms, selectors, services
 from cadres.records.listing import Header, ListSpec, export_response, list_response
 from cadres.records.models import (
@@ -24,7 +24,7 @@ from cadres.records.models import (
     SecretaryFiling,
 )
 from cadres.scoping import object_or_404, scope, user_townships
-from cadres.services import access_log_append, require_perm
+from cadres.services import require_perm
 from cadres.xlsx_export import Column
 
 
@@ -37,21 +37,6 @@ def _year(request) -> int:
         return int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         return timezone.localdate().year
-
-
-def _serve(request, document):
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.DOWNLOAD,
-        obj=document,
-        detail=document.original_name,
-    )
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type or "application/octet-stream",
-    )
 
 
 def _action_form(request, form_class, action, success, **form_kwargs):
@@ -234,7 +219,7 @@ def filing_detail(request, pk):
 @perm("view_secretaryfiling")
 def filing_document(request, pk):
     document = get_object_or_404(scope(FilingDocument.objects.all(), request.user), pk=pk)
-    return _serve(request, document)
+    return document_response(request, document)
 
 
 # 1a. Secretary change ----------------------------------------------------------
@@ -407,7 +392,7 @@ def change_detail(request, pk):
 @perm("view_secretarychange")
 def change_document(request, pk):
     document = get_object_or_404(scope(SecretaryChangeDocument.objects.all(), request.user), pk=pk)
-    return _serve(request, document)
+    return document_response(request, document)
 
 
 # 2. Personal matters reports --------------------------------------------------
@@ -919,7 +904,7 @@ def project_detail(request, pk):
 @perm("view_pioneerproject")
 def progress_document(request, pk):
     document = get_object_or_404(scope(ProgressDocument.objects.all(), request.user), pk=pk)
-    return _serve(request, document)
+    return document_response(request, document)
 
 
 # 5. Annual evaluation ---------------------------------------------------------

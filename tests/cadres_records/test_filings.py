@@ -27,7 +27,7 @@ def test_submit_stores_documents_and_district_confirms(staff, district_reviewer,
     assert filing.status == SecretaryFiling.Status.SUBMITTED
     document = filing.documents.get()
     assert document.original_name == "任职批复.pdf"
-    assert document.file.name.startswith("records/")
+    assert document.file.name == f"documents/{document.sha256[:2]}/{document.sha256}"
     assert "任职" not in document.file.name
     services.secretary_filing_decide(actor=district_reviewer, filing=filing, confirm=True)
     filing.refresh_from_db()

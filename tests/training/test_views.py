@@ -387,7 +387,7 @@ def test_material_of_a_refused_kind_is_rejected(client, staff):
         reverse("training:material_upload", args=[session.pk]), {"file": upload}, follow=True
     )
     assert not session.materials.exists()
-    assert "pdf" in " ".join(str(m) for m in response.context["messages"])
+    assert "page.html" in " ".join(str(m) for m in response.context["messages"])
 
 
 def test_training_shows_on_the_profile(client, staff):

@@ -7,7 +7,6 @@ them are in vetting.workflow.
 """
 
 import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +20,7 @@ from cadres.models import (
     Person,
     Post,
     Relative,
+    StoredDocument,
     TimeStampedModel,
     Village,
     VillagerGroup,
@@ -208,33 +208,20 @@ class CandidateRelative(IdentityFields, TimeStampedModel):
         return f"{self.name}（{self.get_relation_display()}）"
 
 
-def _attachment_path(instance, filename: str) -> str:
-    # Never the user's file name in the path; the original name is kept on the row.
-    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
-    return f"vetting/candidates/{instance.case_id}/{uuid.uuid4().hex}.{suffix}"
-
-
-class CaseAttachment(TimeStampedModel):
-    """A document of the nomination; served only by the scoped download view."""
+class CaseAttachment(StoredDocument):
+    """A document of the nomination, or a department's reply letter; served only by the
+    scoped download view."""
 
     township_lookup = "case__village__township"
 
     case = models.ForeignKey(
         CandidateCase, models.CASCADE, related_name="attachments", verbose_name=_("candidate case")
     )
-    file = models.FileField(_("file"), upload_to=_attachment_path)
-    original_name = models.CharField(_("file name"), max_length=255)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
 
     class Meta:
         ordering = ["case", "pk"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class CaseTransition(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Department
+from cadres.documents import documents_store
 from cadres.models import TITLES_BY_BODY, Person, Post, StrictControlSource, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from cadres.services import (
@@ -55,7 +56,6 @@ from vetting.services.screening import screening_ranges_screen
 
 State = CandidateCase.State
 STRICT_CONTROL_MONTHS = 12
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 CASE_FIELDS = (
     "ethnicity",
     "political_status",
@@ -297,12 +297,7 @@ def case_relative_remove(*, actor, relative: CandidateRelative) -> None:
 def case_attachment_add(*, actor, case: CandidateCase, upload) -> CaseAttachment:
     """Store a document of the nomination in the default storage (served by a scoped view)."""
     case, _step = _begin(actor, case, "edit")
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": _("The file is larger than 20 MB.")})
-    attachment = CaseAttachment(
-        case=case, original_name=upload.name[:255], uploaded_by=actor, file=upload
-    )
-    attachment.save()
+    [attachment] = documents_store(CaseAttachment, actor=actor, uploads=[upload], case=case)
     return attachment
 
 

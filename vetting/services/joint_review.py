@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Department
+from cadres.documents import documents_store
 from vetting.models import CandidateCase, CaseAttachment, DepartmentOpinion
-from vetting.services.candidates import MAX_ATTACHMENT_BYTES, _begin, _log, _required
+from vetting.services.candidates import _begin, _log, _required
 
 Verdict = DepartmentOpinion.Verdict
 
@@ -75,8 +76,6 @@ def case_opinion_reply_record(
         errors["reply_on"] = _("The date of the reply letter is in the future.")
     if upload is None:
         errors["file"] = _("Attach the reply letter.")
-    elif upload.size > MAX_ATTACHMENT_BYTES:
-        errors["file"] = _("The file is larger than 20 MB.")
     if errors:
         raise ValidationError(errors)
     opinion = _pending_opinion(case, department)
@@ -90,8 +89,8 @@ def case_opinion_reply_record(
                 % {"date": asked_on.isoformat()}
             }
         )
-    opinion.reply_letter = CaseAttachment.objects.create(
-        case=case, original_name=upload.name[:255], uploaded_by=actor, file=upload
+    [opinion.reply_letter] = documents_store(
+        CaseAttachment, actor=actor, uploads=[upload], case=case
     )
     opinion.reply_on = reply_on
     _conclude(opinion, actor=actor, verdict=verdict, note=note)
