@@ -2,9 +2,12 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,9 +56,33 @@ from vetting.services.screening import screening_chunk_execute
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_cadres_believable_and_idempotent(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+@pytest.fixture(scope="module")
+def demo_uploads(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-uploads")
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, demo_uploads):
+    """seed_demo once for the module, in a transaction rolled back at its end: each test runs
+    inside it and rolls back its own writes (a second run among them)."""
+    storage = {
+        "MEDIA_ROOT": demo_uploads,
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(demo_uploads)}},
+        },
+    }
+    with (
+        override_settings(DEBUG=True, **storage),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def test_seed_demo_cadres_believable_and_idempotent(seeded):
     counts = (
         Person.objects.count(),
         Post.objects.count(),
@@ -100,9 +127,7 @@ def test_seed_demo_cadres_believable_and_idempotent(settings):
     assert Post.objects.filter(ended_on__isnull=False).exists()
 
 
-def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, seeded):
     call_command("seed_demo")
     pending, approved = (
         SecretaryChange.objects.get(status=status) for status in ("requested", "approved")
@@ -119,9 +144,7 @@ def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, settin
     assert "未备案" in detail
 
 
-def test_seed_demo_shows_the_vetting_pipeline(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_shows_the_vetting_pipeline(seeded):
     cases = CandidateCase.objects.all()
     states = set(cases.values_list("state", flat=True))
     assert {"draft", "township_review", "district_review", "approved", "rejected"} <= states
@@ -145,9 +168,7 @@ def test_seed_demo_shows_the_vetting_pipeline(settings):
     assert all(o.verdict == "pending" and o.due_on >= dt.date.today() for o in asked)
 
 
-def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, seeded):
     runs = ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.IMPORT)
     assert runs.count() == 2
     for chunk in ScreeningChunk.objects.filter(run__in=runs).order_by("pk"):
@@ -268,13 +289,11 @@ def _township_codes(row) -> set[str]:
 
 
 def test_seed_demo_gives_every_module_rows_and_adds_nothing_twice(
-    client, settings, django_assert_max_num_queries
+    client, seeded, django_assert_max_num_queries
 ):
-    settings.DEBUG = True
-    call_command("seed_demo")
     counts = _module_counts()
     assert all(counts.values()), counts
-    # `make run` seeds on every start: a second run only looks, with few queries.
+    # `make run` seeds on every start: a second run only looks, in a bounded number of queries.
     with django_assert_max_num_queries(1000):
         call_command("seed_demo")
     assert _module_counts() == counts
@@ -301,9 +320,7 @@ def test_seed_demo_gives_every_module_rows_and_adds_nothing_twice(
     assert client.get(reverse("supervision:case_detail", args=[case.pk])).status_code == 404
 
 
-def test_seed_demo_records_tell_a_story(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_records_tell_a_story(client, seeded):
     today = timezone.localdate()
     filings = SecretaryFiling.objects.values_list("status", flat=True)
     assert list(filings).count("submitted") == 1
@@ -334,9 +351,7 @@ def test_seed_demo_records_tell_a_story(client, settings):
     assert Person.objects.filter(strict_control_since__isnull=False).exists()
 
 
-def test_seed_demo_training_shows_coverage(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_training_shows_coverage(client, seeded):
     now = timezone.now()
     past = Session.objects.get(organizer=None, starts_at__lt=now)
     assert set(past.attendances.values_list("status", flat=True)) == {
@@ -358,9 +373,7 @@ def test_seed_demo_training_shows_coverage(client, settings):
     assert person_training(studied.person, page.wsgi_request.user)["hours_by_year"]
 
 
-def test_seed_demo_supervision_fills_the_lists_and_the_workbook(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_supervision_fills_the_lists_and_the_workbook(client, seeded):
     today = timezone.localdate()
     tiers = set(SupervisionRecord.objects.values_list("tier", flat=True))
     assert tiers == set(SupervisionRecord.Tier.values)
@@ -396,9 +409,7 @@ def test_seed_demo_supervision_fills_the_lists_and_the_workbook(client, settings
     writer.save(io.BytesIO())
 
 
-def test_seed_demo_gives_every_department_an_opinion_to_give(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_gives_every_department_an_opinion_to_give(client, seeded):
     departments = get_user_model().objects.exclude(department="")
     assert departments.count() == len(Department.values)
     for user in departments:
