@@ -1,20 +1,25 @@
 """The demo district loaded by `make run`: villages, the demo accounts, the cadres, a few
-candidate vetting cases along the pipeline, two small watchlists and two secretary changes."""
+candidate vetting cases along the pipeline, two small watchlists, two secretary changes, and
+something real in every module: the management records, training and supervision."""
 
 import datetime as dt
 import io
 import random
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from openpyxl import Workbook
+from PIL import Image, ImageDraw
 
-from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.choices import Department, Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import check_character
 from cadres.models import (
     Person,
@@ -25,7 +30,36 @@ from cadres.models import (
     Township,
     Village,
 )
-from cadres.records.services import secretary_change_decide, secretary_change_request
+from cadres.records.models import (
+    AnnualEvaluation,
+    DutyRoster,
+    DutyShift,
+    Grade,
+    LeavePeriod,
+    PartyCandidate,
+    PersonalReport,
+    PioneerProject,
+    SecretaryFiling,
+)
+from cadres.records.services import (
+    duty_roster_create,
+    duty_shift_add,
+    duty_shift_record,
+    evaluation_record,
+    leave_record,
+    party_candidate_add,
+    personal_report_review,
+    personal_report_submit,
+    pioneer_project_claim,
+    pioneer_project_complete,
+    project_progress_add,
+    recusal_record,
+    secretary_change_decide,
+    secretary_change_request,
+    secretary_filing_decide,
+    secretary_filing_submit,
+    serving_secretary_post,
+)
 from cadres.scoping import township_access_set
 from cadres.services import (
     cadre_create,
@@ -37,6 +71,11 @@ from cadres.services import (
     villager_group_upsert,
 )
 from dongchang.accounts.roles import Role
+from supervision import selectors as supervision_selectors
+from supervision import services as supervision_services
+from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
+from training import services as training_services
+from training.models import Attendance, DailyStudy, Round, Session
 from vetting.models import CandidateCase, Checkpoint, WatchlistSource
 from vetting.services import candidates, register_cases, watchlists
 
@@ -416,6 +455,9 @@ def _post_args(village, groups, post, term_start) -> dict:
 # Demo candidate cases ----------------------------------------------------------------
 
 PASS_ALL = dict.fromkeys(Checkpoint.Kind.values, (Checkpoint.Verdict.PASS, ""))
+# A goal beyond the states: under district review, every department asked today and none
+# answered yet, so that each department's demo user has an opinion to give.
+ASKING_EVERY_DEPARTMENT = "asking_every_department"
 # (township code, village, name, birth date, male, body, title, how far it goes, reason)
 CANDIDATES = [
     ("220502100", "大安村", "孙立新", dt.date(1986, 4, 12), True, "villagers_committee", "member",
@@ -429,6 +471,8 @@ CANDIDATES = [
      CandidateCase.State.REJECTED, "种植大户，有一定经济头脑。"),
     ("220502200", "双胜村", "冯丽娟", dt.date(1988, 11, 5), False, "villagers_committee",
      "member", CandidateCase.State.RETURNED, "村妇联主席，组织开展庭院经济。"),
+    ("220502200", "新华村", "于海波", dt.date(1984, 7, 9), True, "villagers_committee", "member",
+     ASKING_EVERY_DEPARTMENT, "退役军人，任村民兵连长多年，热心公益，群众认可度高。"),
 ]  # fmt: skip
 
 
@@ -558,6 +602,11 @@ def _advance(case, goal: str, *, staff, reviewer, users, today: dt.date) -> None
         return
     candidates.case_checkpoints_record(actor=reviewer, case=case, verdicts=PASS_ALL)
     case = candidates.case_forward(actor=reviewer, case=case)
+    if goal == ASKING_EVERY_DEPARTMENT:
+        candidates.case_joint_review_open(
+            actor=users["zzb"], case=case, departments=Department.values, today=today
+        )
+        return
     candidates.case_joint_review_open(
         actor=users["zzb"],
         case=case,
@@ -805,5 +854,881 @@ def load_secretary_changes(today: dt.date | None = None) -> int:
             secretary_change_decide(
                 actor=users["zzb"], change=change, approve=True, note="经部务会研究，同意。"
             )
+        added += 1
+    return added
+
+
+# Shared by the loaders of the three modules below ----------------------------------------
+
+# Each demo township's own accounts: (staff, reviewer).
+TOWNSHIP_ACCOUNTS = {
+    "220502100": ("jc_staff", "jc_review"),
+    "220502200": ("ht_staff", "ht_review"),
+    "220502201": ("jd_staff", "jd_review"),
+}
+
+
+def _users() -> dict:
+    return get_user_model().objects.in_bulk([row[0] for row in ACCOUNTS], field_name="username")
+
+
+def _demo_villages(code: str) -> list[Village]:
+    return list(
+        Village.objects.filter(township__code=code, name__in=VILLAGES[code])
+        .select_related("township")
+        .order_by("code")
+    )
+
+
+def _steady_cadres(village: Village, since: dt.date) -> list[Person]:
+    """People serving in the village since ``since`` with no end in sight, in register order:
+    the ones a roster may name on any day from then to the end of this month."""
+    posts = Post.objects.filter(village=village, term_start__lte=since, ended_on__isnull=True)
+    return list(Person.objects.filter(pk__in=posts.values("person_id")).order_by("pk"))
+
+
+def _secretary_in(village: Village, year: int) -> Post | None:
+    """The village's party secretary post held last in the year."""
+    return (
+        Post.objects.filter(
+            village=village,
+            body=Post.Body.PARTY_BRANCH,
+            title=Post.Title.SECRETARY,
+            term_start__lte=dt.date(year, 12, 31),
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=dt.date(year, 1, 1)))
+        .select_related("person")
+        .order_by("-term_start", "-pk")
+        .first()
+    )
+
+
+def _previous_month(today: dt.date) -> dt.date:
+    """The first day of the month before: what the monthly workbook is built for."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 demo", content_type="application/pdf")
+
+
+def _photo(name: str) -> SimpleUploadedFile:
+    """A notice board on a red wall, as a township's phone photo would show it."""
+    image = Image.new("RGB", (640, 480), (178, 34, 34))
+    ImageDraw.Draw(image).rectangle((60, 60, 580, 420), fill=(250, 250, 245), outline=(90, 60, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+# Demo management records (制度管理) ---------------------------------------------------------
+
+FILED_PER_TOWNSHIP = 2
+# (township code, index among its filed villages) of the filing left awaiting the district.
+AWAITING_FILING = ("220502100", 1)
+ANNUAL_REPORT_TEXTS = [
+    ([], "本人及配偶、子女本年度无需要报告的重大事项变化，"
+         "婚姻、住房、经商办企业等情况与上年一致。"),
+    ([PersonalReport.Category.PROPERTY],
+     "家庭在通化市区新购商品住房一套（约90平方米），购房款来源为家庭积蓄及银行贷款。"),
+    ([PersonalReport.Category.RELATIVES_BUSINESS],
+     "配偶在本村经营小卖部一处，已办理个体工商户营业执照，未承接村集体项目。"),
+    ([PersonalReport.Category.ABROAD],
+     "本年度经乡镇党委批准因私赴韩国探亲一次，证件已按规定交回保管。"),
+]  # fmt: skip
+DUTY_HOURS = (dt.time(8, 30), dt.time(17, 0))
+PROJECTS = [
+    ("党建引领林下参种植合作社提质增效",
+     "发展林下参种植面积200亩，吸纳脱贫户务工20人以上，村集体经济增收5万元。",
+     "3月完成合作社章程修订；6月前完成新增种植面积；10月完成秋季采收和收益分配。"),
+    ("“红色代办”便民服务站建设",
+     "建成村级代办服务站，党员轮流值守，为老弱病残群众代办事项全年不少于300件。",
+     "4月完成场所改造；5月建立党员代办员队伍；每季度公示代办台账。"),
+    ("人居环境整治“美丽庭院”创建",
+     "创建“美丽庭院”示范户50户，村内主干道沿线垃圾乱堆乱放清零。",
+     "春季开展集中清理；夏季评选示范户；年底组织群众评议。"),
+    ("村级集体经济黑木耳种植基地",
+     "建设黑木耳大棚10栋，村集体年收入突破20万元。",
+     "上半年完成大棚建设和菌袋采购；下半年完成两茬采收和销售。"),
+    ("乡村治理积分制推行",
+     "全村农户纳入积分管理，积分兑换超市运行满一年，矛盾纠纷不出村。",
+     "3月制定积分细则；4月兑换超市开业；每月公示积分排名。"),
+    ("党员先锋岗示范带建设",
+     "设立党员先锋岗15个，党员联系户全覆盖，带动群众参与公益事业。",
+     "5月前完成设岗定责；每季度开展一次亮身份、比贡献活动。"),
+]  # fmt: skip
+# Score ranges (work results, discipline, public reputation) that give each grade under the
+# default grading rule; the spread makes one 基本称职 among 优秀 and 称职.
+SCORE_RANGES = {
+    Grade.EXCELLENT: ((92, 97), (90, 96), (88, 95)),
+    Grade.COMPETENT: ((78, 88), (80, 90), (75, 88)),
+    Grade.BASIC: ((62, 70), (70, 78), (60, 68)),
+}
+EVALUATION_COMMENTS = {
+    Grade.EXCELLENT: "带领班子成员团结干事，头雁项目成效明显，群众满意度高。",
+    Grade.COMPETENT: "能够履行党组织书记职责，各项重点工作按期完成。",
+    Grade.BASIC: "工作推进力度不足，村级事务公开不够及时，群众有一定意见，需加强督促。",
+}
+# (township code, index among its demo villages) of the secretary graded 基本称职.
+BASIC_EVALUATION = ("220502100", 2)
+
+
+@transaction.atomic
+def load_records(today: dt.date | None = None) -> int:
+    """The management records of the demo townships; returns how many rows were added.
+
+    Secretary filings (confirmed, and one awaiting the district), this year's personal
+    matters reports (approved, awaiting review, one returned, one missing per township), duty
+    rosters of last week, this week and this month (one duty missed, one cadre on leave), this
+    year's 头雁 projects (one completed, with progress), last year's evaluations of the
+    secretaries (one 基本称职), and party membership candidates in 金厂镇 and 环通乡, with
+    recusals recorded and awaited. Each goes through the records' services, acted by the
+    township's demo staff or reviewer and by the district; whatever exists is left alone.
+    """
+    today = today or timezone.localdate()
+    users = _users()
+    return (
+        _load_filings(users, today)
+        + _load_reports(users, today)
+        + _load_duty(users, today)
+        + _load_projects(users, today)
+        + _load_evaluations(users, today)
+        + _load_party_candidates(users, today)
+    )
+
+
+def _load_filings(users, today: dt.date) -> int:
+    added = 0
+    # A village whose secretary is changing files the successor, later.
+    changing = set(SecretaryChange.objects.values_list("village_id", flat=True))
+    filed = set(SecretaryFiling.objects.values_list("village_id", flat=True))
+    for code, (staff, _reviewer) in TOWNSHIP_ACCOUNTS.items():
+        villages = [v for v in _demo_villages(code) if v.pk not in changing]
+        for index, village in enumerate(villages[:FILED_PER_TOWNSHIP]):
+            post = serving_secretary_post(village=village, on=today)
+            if village.pk in filed or post is None:
+                continue
+            filed_on = min(today, post.term_start + dt.timedelta(days=21))
+            filing = secretary_filing_submit(
+                actor=users[staff],
+                village=village,
+                filing_number=f"东组备〔{filed_on.year}〕{village.code[6:]}号",
+                filed_on=filed_on,
+                documents=[_pdf("村党组织书记备案登记表.pdf")],
+                note="经乡镇党委会议研究，报区委组织部备案。",
+            )
+            added += 1
+            if (code, index) != AWAITING_FILING:
+                secretary_filing_decide(actor=users["zzb"], filing=filing, confirm=True)
+    return added
+
+
+def _load_reports(users, today: dt.date) -> int:
+    rng = random.Random(2205021)  # noqa: S311 (demo data, reproducible on purpose)
+    year = today.year
+    first_day = dt.date(year, 1, 1)
+    added = 0
+    for code, (staff, reviewer) in TOWNSHIP_ACCOUNTS.items():
+        villages = _demo_villages(code)
+        if PersonalReport.objects.filter(village__in=villages, year=year).exists():
+            continue
+        village_of = {}
+        for post in (
+            Post.objects.serving(today)
+            .filter(village__in=villages)
+            .select_related("person", "village")
+            .order_by("person_id", "village__code")
+        ):
+            village_of.setdefault(post.person, post.village)
+        people = sorted(village_of, key=lambda person: person.pk)
+        missing = rng.choice(people)  # the one the missing-reports list names
+        reports = []
+        for person in people:
+            if person == missing:
+                continue
+            categories, content = rng.choice(ANNUAL_REPORT_TEXTS)
+            reports.append(
+                personal_report_submit(
+                    actor=users[staff],
+                    person=person,
+                    village=village_of[person],
+                    year=year,
+                    kind=PersonalReport.Kind.ANNUAL,
+                    categories=categories,
+                    content=content,
+                    reported_on=first_day
+                    + dt.timedelta(days=rng.randint(0, min(75, (today - first_day).days))),
+                )
+            )
+        changed = people[0] if people[0] != missing else people[1]
+        reports.append(
+            personal_report_submit(
+                actor=users[staff],
+                person=changed,
+                village=village_of[changed],
+                year=year,
+                kind=PersonalReport.Kind.CHANGE,
+                categories=[PersonalReport.Category.RELATIVES_BUSINESS],
+                content="其子在本村开办农家乐，已办理营业执照，未与村集体发生经济往来。",
+                reported_on=today,
+            )
+        )
+        added += len(reports)
+        # Most are approved, one is returned, and the rest (the change among them) await review.
+        returned = reports[1]
+        personal_report_review(
+            actor=users[reviewer],
+            report=returned,
+            approve=False,
+            note="请补充配偶及子女的工作单位和职务。",
+        )
+        for report in reports[2:-1]:
+            if rng.random() < 0.7:
+                personal_report_review(actor=users[reviewer], report=report, approve=True)
+    return added
+
+
+def _load_duty(users, today: dt.date) -> int:
+    """In the first demo village of each township: office hours on workdays in a weekly
+    roster (last week's and this week's) and weekend duty in this month's roster."""
+    monday = today - dt.timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    rosters = [
+        # (period, first day, on workdays): weekly rosters hold the workdays, the monthly one
+        # the weekends, so that nobody is on two rosters on one day.
+        (DutyRoster.Period.WEEK, monday - dt.timedelta(days=7), True),
+        (DutyRoster.Period.WEEK, monday, True),
+        (DutyRoster.Period.MONTH, first_of_month, False),
+    ]
+    added = 0
+    for code, (staff, _reviewer) in TOWNSHIP_ACCOUNTS.items():
+        actor = users[staff]
+        village = _demo_villages(code)[0]
+        people = _steady_cadres(village, monday - dt.timedelta(days=7))
+        # The last of them is on leave this week: nobody else may be, so the others do duty.
+        on_duty, away = people[:-1], people[-1]
+        for period, starts_on, on_workdays in rosters:
+            if DutyRoster.objects.filter(
+                village=village, period=period, starts_on=starts_on
+            ).exists():
+                continue
+            ends_on = (
+                starts_on + dt.timedelta(days=6)
+                if period == DutyRoster.Period.WEEK
+                else starts_on + relativedelta(months=1) - dt.timedelta(days=1)
+            )
+            roster = duty_roster_create(
+                actor=actor,
+                village=village,
+                period=period,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                note="坐班时间8:30—17:00；值班期间保持电话畅通，遇紧急情况第一时间报告乡镇。",
+            )
+            added += 1
+            day = starts_on
+            while day <= ends_on:
+                if (day.weekday() < 5) == on_workdays:
+                    added += _duty(
+                        actor, roster, on_duty[day.toordinal() % len(on_duty)], day, today
+                    )
+                day += dt.timedelta(days=1)
+        if not LeavePeriod.objects.filter(person=away).exists():
+            leave_record(
+                actor=actor,
+                person=away,
+                starts_on=today - dt.timedelta(days=2),
+                ends_on=today + dt.timedelta(days=4),
+                reason="病假：腰椎间盘突出住院治疗",
+            )
+            added += 1
+    return added
+
+
+def _duty(actor, roster, person: Person, day: dt.date, today: dt.date) -> int:
+    try:
+        shift = duty_shift_add(
+            actor=actor,
+            roster=roster,
+            person=person,
+            date=day,
+            start_time=DUTY_HOURS[0],
+            end_time=DUTY_HOURS[1],
+        )
+    except ValidationError:
+        # On a later start the demo's users may have put this person on leave or on
+        # another duty that day: the demo leaves the day out rather than fail to start.
+        return 0
+    if day < today:
+        # Last week's Wednesday was missed; every other past duty was done.
+        missed = roster.starts_on < today - dt.timedelta(days=today.weekday()) and (
+            day.weekday() == 2
+        )
+        duty_shift_record(
+            actor=actor,
+            shift=shift,
+            outcome=DutyShift.Outcome.MISSED if missed else DutyShift.Outcome.DONE,
+            note="未按时到岗，也未向村党组织书记请假。" if missed else "",
+        )
+    return 1
+
+
+def _load_projects(users, today: dt.date) -> int:
+    """This year's projects of every village with a secretary but the last of each township;
+    the first of each has progress, and 金厂镇's first is completed."""
+    year = today.year
+    added = 0
+    for offset, (code, (staff, reviewer)) in enumerate(TOWNSHIP_ACCOUNTS.items()):
+        villages = _demo_villages(code)
+        claimed = set(
+            PioneerProject.objects.filter(village__in=villages, year=year).values_list(
+                "village_id", flat=True
+            )
+        )
+        for index, village in enumerate(villages[:-1]):
+            if village.pk in claimed or serving_secretary_post(village=village, on=today) is None:
+                continue
+            title, goals, milestones = PROJECTS[(index + offset) % len(PROJECTS)]
+            project = pioneer_project_claim(
+                actor=users[staff],
+                village=village,
+                year=year,
+                title=title,
+                goals=goals,
+                milestones=milestones,
+            )
+            added += 1
+            if index > 0:
+                continue
+            project_progress_add(
+                actor=users[staff],
+                project=project,
+                on=max(dt.date(year, 1, 1), today - dt.timedelta(days=20)),
+                text="已召开党员大会部署推进，完成阶段目标，群众参与踊跃。",
+                documents=[_pdf("项目推进情况.pdf")],
+            )
+            added += 1
+            if offset == 0:
+                pioneer_project_complete(actor=users[reviewer], project=project, completed_on=today)
+    return added
+
+
+def _load_evaluations(users, today: dt.date) -> int:
+    """Last year's evaluation of each demo village's secretary, by the township reviewer."""
+    rng = random.Random(2205022)  # noqa: S311 (demo data, reproducible on purpose)
+    year = today.year - 1
+    evaluated_on = min(today, dt.date(today.year, 1, 20))
+    done = set(AnnualEvaluation.objects.filter(year=year).values_list("person_id", flat=True))
+    added = 0
+    for code, (_staff, reviewer) in TOWNSHIP_ACCOUNTS.items():
+        for index, village in enumerate(_demo_villages(code)):
+            post = _secretary_in(village, year)
+            if post is None or post.person_id in done:
+                continue
+            if (code, index) == BASIC_EVALUATION:
+                grade = Grade.BASIC
+            else:
+                grade = Grade.EXCELLENT if index % 3 == 0 else Grade.COMPETENT
+            performance, discipline, reputation = (
+                Decimal(rng.randint(low, high)) for low, high in SCORE_RANGES[grade]
+            )
+            evaluation_record(
+                actor=users[reviewer],
+                person=post.person,
+                village=village,
+                year=year,
+                performance=performance,
+                discipline=discipline,
+                reputation=reputation,
+                evaluator=f"中共{village.township.name}委员会",
+                evaluated_on=evaluated_on,
+                comments=EVALUATION_COMMENTS[grade],
+            )
+            added += 1
+    return added
+
+
+# (township code, the applicant related to nobody: name, birth date, male)
+PARTY_APPLICANTS = [
+    ("220502100", "刘思远", dt.date(1996, 5, 17), True),
+    ("220502200", "陈佳慧", dt.date(1998, 10, 2), False),
+]
+
+
+def _load_party_candidates(users, today: dt.date) -> int:
+    """In 金厂镇 and 环通乡: two cadres' grown children on the way to membership, whose
+    parents must stand aside (one has recorded the recusal, the other not yet), and an
+    applicant related to nobody."""
+    added = 0
+    for code, name, birth, male in PARTY_APPLICANTS:
+        staff = users[TOWNSHIP_ACCOUNTS[code][0]]
+        villages = _demo_villages(code)
+        if PartyCandidate.objects.filter(village__in=villages).exists():
+            continue
+        serving = Post.objects.serving(today).filter(village__in=villages)
+        children = {}
+        for child in (
+            Relative.objects.filter(
+                cadre__in=serving.values("person_id"),
+                relation=Relative.Relation.CHILD,
+                id_number__isnull=False,
+                birth_date__range=(
+                    today - relativedelta(years=35),
+                    today - relativedelta(years=20),
+                ),
+            )
+            .select_related("cadre")
+            .order_by("pk")
+        ):
+            children.setdefault(child.cadre, child)
+        for index, child in enumerate(list(children.values())[:2]):
+            village = serving.filter(person=child.cadre).select_related("village").first().village
+            candidate = party_candidate_add(
+                actor=staff,
+                village=village,
+                name=child.name,
+                id_number=child.id_number,
+                birth_date=child.birth_date,
+                sex=child.sex,
+                stage=PartyCandidate.Stage.ACTIVIST,
+            )
+            added += 1 + candidate.recusals.count()
+            if index > 0:
+                continue
+            for recusal in candidate.recusals.select_related("cadre"):
+                recusal_record(
+                    actor=staff,
+                    recusal=recusal,
+                    statement=f"本人{recusal.cadre.name}系入党积极分子{child.name}的直系亲属，"
+                    "在其培养考察、支部讨论表决等环节主动回避，不参与相关工作。",
+                    recorded_on=today,
+                )
+        party_candidate_add(
+            actor=staff,
+            village=villages[0],
+            name=name,
+            id_number=_demo_id_number(birth, male),
+            birth_date=birth,
+            sex=Sex.MALE if male else Sex.FEMALE,
+            stage=PartyCandidate.Stage.APPLICANT,
+        )
+        added += 1
+    return added
+
+
+# Demo training (教育培训) ----------------------------------------------------------------
+
+STUDY_TOPICS = [
+    "学习《中国共产党农村基层组织工作条例》",
+    "学习习近平总书记关于“三农”工作的重要论述",
+    "“学习强国”平台专题学习：乡村振兴政策解读",
+    "学习《村民委员会组织法》及村务公开有关规定",
+    "观看警示教育片《蝇贪之害》",
+    "学习吉林省农村集体“三资”管理办法",
+]
+
+
+@transaction.atomic
+def load_training(today: dt.date | None = None) -> int:
+    """The district's round of the year with last month's session (attendance marked: present,
+    excused, absent) and one to come, a session of each demo township a week ago, and this
+    month's daily study of the secretaries; returns how many rows were added. Acted by the
+    district reviewer and the townships' staff through the training services; a session
+    already held under its title is left alone, so each month adds its own once."""
+    today = today or timezone.localdate()
+    users = _users()
+    zzb = users["zzb"]
+    added = 0
+    held = _previous_month(today).replace(day=15)
+    title = f"村“两委”成员轮训（{held.year}年{held.month}月班）"
+    if not Session.objects.filter(organizer=None, title=title).exists():
+        round_, made = _district_round(zzb, held.year)
+        session = training_services.session_create(
+            actor=zzb,
+            title=title,
+            kind=Session.Kind.CENTRALIZED,
+            organizer=None,
+            starts_at=_at(held, 9),
+            ends_at=_at(held, 16, 30),
+            hours=Decimal("6.0"),
+            lecturer="区委党校 王立华",
+            place="东昌区委党校报告厅",
+            topics="基层党组织建设；村级重大事项“四议两公开”；村集体“三资”管理",
+            round=round_,
+        )
+        training_services.material_add(
+            actor=zzb, session=session, upload=_pdf("轮训课件：村级组织规范化建设.pdf")
+        )
+        invited = training_services.roster_add_matching(
+            actor=zzb,
+            session=session,
+            titles=[Post.Title.SECRETARY, Post.Title.DIRECTOR, Post.Title.DEPUTY_SECRETARY],
+        )
+        _mark_attendance(zzb, session)
+        added += made + 2 + invited
+    coming = Session.objects.filter(organizer=None, starts_at__gt=timezone.now())
+    if not coming.exists():
+        day = today + dt.timedelta(days=14)
+        round_, made = _district_round(zzb, day.year)
+        session = training_services.session_create(
+            actor=zzb,
+            title=f"乡村振兴专题培训（{day.year}年{day.month}月）",
+            kind=Session.Kind.THEMATIC,
+            organizer=None,
+            starts_at=_at(day, 9),
+            ends_at=_at(day, 11, 30),
+            hours=Decimal("2.5"),
+            lecturer="区农业农村局 张国庆",
+            place="东昌区政务服务中心三楼会议室",
+            topics="庭院经济发展；农村集体经济组织运营",
+            round=round_,
+        )
+        invited = training_services.roster_add_matching(
+            actor=zzb, session=session, bodies=[Post.Body.PARTY_BRANCH], titles=[Post.Title.MEMBER]
+        )
+        added += made + 1 + invited
+    for code, (staff, _reviewer) in TOWNSHIP_ACCOUNTS.items():
+        added += _township_training(users[staff], code, today)
+    return added
+
+
+def _district_round(actor, year: int) -> tuple[Round, int]:
+    """The district's round of the year, and 1 if it was made now."""
+    title = f"{year}年度村“两委”成员轮训"
+    round_ = Round.objects.filter(organizer=None, year=year, title=title).first()
+    if round_ is not None:
+        return round_, 0
+    round_ = training_services.round_create(
+        actor=actor,
+        title=title,
+        organizer=None,
+        year=year,
+        target_bodies=[Post.Body.PARTY_BRANCH, Post.Body.VILLAGERS_COMMITTEE],
+        description="全区村“两委”成员每年轮训一遍，每期集中培训一天，由区委党校承办。",
+    )
+    return round_, 1
+
+
+def _mark_attendance(actor, session: Session) -> None:
+    """Most came; about one in nine was excused and one in nine absent."""
+    rows = session.attendances.order_by("village__code", "pk").values_list("pk", flat=True)
+    statuses = {
+        pk: Attendance.Status.EXCUSED
+        if index % 9 == 4
+        else Attendance.Status.ABSENT
+        if index % 9 == 7
+        else Attendance.Status.PRESENT
+        for index, pk in enumerate(rows)
+    }
+    training_services.attendance_mark(actor=actor, session=session, statuses=statuses)
+
+
+def _township_training(actor, code: str, today: dt.date) -> int:
+    township = Township.objects.get(code=code)
+    added = 0
+    held = today - dt.timedelta(days=7)
+    title = f"传达区委组织工作会议精神暨村务业务培训（{held.year}年{held.month}月）"
+    if not Session.objects.filter(organizer=township, title=title).exists():
+        session = training_services.session_create(
+            actor=actor,
+            title=title,
+            kind=Session.Kind.AFTER_MEETING,
+            organizer=township,
+            starts_at=_at(held, 14),
+            ends_at=_at(held, 16, 30),
+            hours=Decimal("2.5"),
+            lecturer=f"{township.name}党委组织委员",
+            place=f"{township.name}政府二楼会议室",
+            topics="传达区委组织工作会议精神；村级财务报账流程；党员发展程序",
+        )
+        invited = training_services.roster_add_matching(
+            actor=actor,
+            session=session,
+            bodies=[Post.Body.PARTY_BRANCH, Post.Body.VILLAGERS_COMMITTEE],
+        )
+        _mark_attendance(actor, session)
+        added += 1 + invited
+    # Each month the secretaries' own study, once.
+    secretaries = [
+        post.person
+        for village in _demo_villages(code)
+        if (post := serving_secretary_post(village=village, on=today)) is not None
+    ]
+    first_of_month = today.replace(day=1)
+    if DailyStudy.objects.filter(person__in=secretaries, studied_on__gte=first_of_month).exists():
+        return added
+    rng = random.Random(f"{code}{first_of_month}")  # noqa: S311 (demo data, reproducible)
+    for person in secretaries:
+        for topic in rng.sample(STUDY_TOPICS, 2):
+            training_services.daily_study_record(
+                actor=actor,
+                person=person,
+                topic=topic,
+                studied_on=today - dt.timedelta(days=rng.randint(0, today.day - 1)),
+                hours=Decimal(rng.choice(["1.0", "1.5", "2.0"])),
+            )
+            added += 1
+    return added
+
+
+# Demo supervision (监督约束) -------------------------------------------------------------
+
+# (township code, village, tier, demo user, day of last month (0: a few days ago), kind,
+# findings, rectification required, days allowed, days until rectified (None: not yet))
+SUPERVISION_RECORDS = [
+    ("220502100", "大安村", SupervisionRecord.Tier.TOWNSHIP_COMMITTEE, "jc_staff", 12,
+     SupervisionRecord.Kind.INSPECTION,
+     "村级道路硬化工程发包前未经村民代表会议表决，未落实“四议两公开”程序。",
+     "补开村民代表会议，对工程发包事项进行表决，并将表决结果张榜公示。", 14, None),
+    ("220502100", "东升村", SupervisionRecord.Tier.SUPERVISION_COMMITTEE, "jc_review", 0,
+     SupervisionRecord.Kind.INTERVIEW,
+     "村务监督委员会约谈村委会主任：低保评议会议记录不完整。",
+     "补齐低保民主评议会议记录，下次评议邀请村务监督委员会全程参与。", 30, None),
+    ("220502100", "金厂村", SupervisionRecord.Tier.AGRICULTURE_BUREAU, "nync_dept", 18,
+     SupervisionRecord.Kind.FINANCIAL_REVIEW,
+     "区农业农村局抽查村集体“三资”台账：资产登记基本完整，2处机动地承包合同到期未续签。",
+     "到期承包合同依法重新发包或续签，结果报乡镇农经站备案。", 45, None),
+    ("220502200", "南岔村", SupervisionRecord.Tier.SUPERVISION_COMMITTEE, "ht_staff", 5,
+     SupervisionRecord.Kind.FINANCIAL_REVIEW,
+     "村务监督委员会审核第三季度财务支出，发现2笔招待费票据不全、无经办人签字。",
+     "补齐票据和经办人、证明人签字，不能补齐的由经办人个人承担。", 20, 10),
+    ("220502200", "环通村", SupervisionRecord.Tier.TOWNSHIP_COMMITTEE, "ht_review", 20,
+     SupervisionRecord.Kind.COMPLAINT,
+     "群众来信反映村委会主任工作作风简单粗暴，经乡党委调查，情况基本属实，已进行批评教育。",
+     "", 0, None),
+    ("220502201", "民主村", SupervisionRecord.Tier.AGRICULTURE_BUREAU, "nync_dept", 8,
+     SupervisionRecord.Kind.INSPECTION,
+     "区农业农村局检查耕地地力保护补贴发放：补贴清册已公示，发放到户无误。", "", 0, None),
+    ("220502201", "江东村", SupervisionRecord.Tier.TOWNSHIP_COMMITTEE, "jd_staff", 22,
+     SupervisionRecord.Kind.INSPECTION,
+     "乡党委督查坐班值班制度落实情况：村两委成员均按排班到岗，值班记录完整。", "", 0, None),
+]  # fmt: skip
+DISCLOSURE_TEXTS = {
+    DisclosureKind.PARTY: "党员发展对象公示、党费收缴、“三会一课”开展情况，党组织书记履职情况。",
+    DisclosureKind.VILLAGE: "村级重大事项决策及实施情况、惠农补贴发放名单，低保和特困供养名单。",
+    DisclosureKind.FINANCE: "村集体本期收入、支出明细及票据，村级债权债务和集体资产变动情况。",
+}
+CHANNELS = [Disclosure.Channel.NOTICE_BOARD, Disclosure.Channel.BOTH, Disclosure.Channel.BOTH]
+# The village that has disclosed nothing for the current periods: overdue for every kind
+# whose days allowed have passed (finances after the 10th of the month, by default).
+UNDISCLOSED = ("220502100", "太平村")
+
+
+@transaction.atomic
+def load_supervision(today: dt.date | None = None) -> int:
+    """Supervision records of each tier (one rectification overdue, one done), audits (a
+    financial one completed with its report, one in progress; the departure audit of 前进村's
+    secretary is already planned by the post's end), every demo village's disclosures of the
+    current periods (but 太平村's: overdue) and of last month's finances, and two misconduct
+    cases (one at 立案 with its events, one referred to the discipline commission); returns how many
+    rows were added. Acted by the townships' demo users and the agriculture bureau through
+    the supervision services; whatever exists is left alone."""
+    today = today or timezone.localdate()
+    users = _users()
+    records = _load_supervision_records(users, today)
+    return (
+        len(records)
+        + _load_audits(users, today)
+        + _load_disclosures(users, today)
+        + _load_misconduct(users, today, records)
+    )
+
+
+def _load_supervision_records(users, today: dt.date) -> dict[str, SupervisionRecord]:
+    """The records made now, by village name."""
+    last_month = _previous_month(today)
+    made = {}
+    for (
+        code,
+        village_name,
+        tier,
+        username,
+        day,
+        kind,
+        findings,
+        rectification,
+        days_allowed,
+        rectified_after,
+    ) in SUPERVISION_RECORDS:
+        village = Village.objects.select_related("township").get(
+            township__code=code, name=village_name
+        )
+        if SupervisionRecord.objects.filter(village=village, findings=findings).exists():
+            continue
+        date = last_month.replace(day=day) if day else today - dt.timedelta(days=3)
+        secretary = serving_secretary_post(village=village, on=today)
+        record = supervision_services.record_create(
+            actor=users[username],
+            tier=tier,
+            date=date,
+            village=village,
+            kind=kind,
+            findings=findings,
+            cadres=[secretary.person] if secretary else [],
+            rectification=rectification,
+            rectification_deadline=date + dt.timedelta(days=days_allowed)
+            if rectification
+            else None,
+        )
+        if rectified_after is not None:
+            supervision_services.record_rectify(
+                actor=users[username],
+                record=record,
+                rectified_on=date + dt.timedelta(days=rectified_after),
+                note="已补齐全部票据并经村务监督委员会复核。",
+            )
+        made[village_name] = record
+    return made
+
+
+def _load_audits(users, today: dt.date) -> int:
+    completed_on = _previous_month(today).replace(day=20)
+    audited_year = completed_on.year - 1
+    audits = [
+        ("220502100", "金厂村", "jc_staff", True),
+        ("220502200", "双胜村", "ht_staff", False),
+    ]
+    added = 0
+    for code, village_name, username, complete in audits:
+        village = Village.objects.get(township__code=code, name=village_name)
+        period = (dt.date(audited_year, 1, 1), dt.date(audited_year, 12, 31))
+        if Audit.objects.filter(
+            village=village, kind=Audit.Kind.FINANCIAL, period_start=period[0]
+        ).exists():
+            continue
+        actor = users[username]
+        audit = supervision_services.audit_create(
+            actor=actor,
+            kind=Audit.Kind.FINANCIAL,
+            village=village,
+            period_start=period[0],
+            period_end=period[1],
+            auditor=f"{village.township.name}农村经济管理服务站",
+        )
+        added += 1
+        if complete:
+            supervision_services.audit_update(
+                actor=actor,
+                audit=audit,
+                status=Audit.Status.COMPLETED,
+                auditor=audit.auditor,
+                findings="村级财务收支总体规范；发现1笔工程款未按合同约定比例预留质保金。",
+                amount_questioned=Decimal("3200.00"),
+                conclusion="财务管理基本规范，责成村委会按合同约定补扣质保金。",
+                completed_on=completed_on,
+            )
+            supervision_services.audit_attach(
+                actor=actor, audit=audit, upload=_pdf("村级财务收支审计报告.pdf")
+            )
+            added += 1
+        else:
+            supervision_services.audit_update(
+                actor=actor,
+                audit=audit,
+                status=Audit.Status.IN_PROGRESS,
+                auditor=audit.auditor,
+                findings="",
+                amount_questioned=Decimal("0"),
+                conclusion="",
+            )
+    return added
+
+
+def _load_disclosures(users, today: dt.date) -> int:
+    rng = random.Random(2205023)  # noqa: S311 (demo data, reproducible on purpose)
+    schedules = supervision_selectors.schedules()
+    last_month = _previous_month(today)
+    added = 0
+    for code, (staff, reviewer) in TOWNSHIP_ACCOUNTS.items():
+        villages = _demo_villages(code)
+        existing = set(
+            Disclosure.objects.filter(village__in=villages).values_list(
+                "village_id", "kind", "period_start"
+            )
+        )
+        for village in villages:
+            wanted = [(kind, today) for kind in DisclosureKind.values]
+            wanted.append((DisclosureKind.FINANCE, last_month))
+            for kind, day in wanted:
+                period = schedules[kind][0]
+                start = supervision_selectors.period_start(day, period)
+                if (village.pk, kind, start) in existing or (
+                    (code, village.name) == UNDISCLOSED and day == today
+                ):
+                    continue
+                published_on = min(today, start + dt.timedelta(days=rng.randint(1, 7)))
+                photo = village.name == "金厂村" and kind == DisclosureKind.PARTY
+                disclosure = supervision_services.disclosure_create(
+                    actor=users[staff],
+                    village=village,
+                    kind=kind,
+                    period_day=day,
+                    content=DISCLOSURE_TEXTS[kind],
+                    published_on=published_on,
+                    channel=rng.choice(CHANNELS),
+                    photo=_photo("村务公开栏.png") if photo else None,
+                )
+                existing.add((village.pk, kind, start))
+                added += 1
+                if rng.random() < 0.4:
+                    supervision_services.disclosure_verify(
+                        actor=users[reviewer], disclosure=disclosure
+                    )
+    return added
+
+
+def _load_misconduct(users, today: dt.date, records: dict[str, SupervisionRecord]) -> int:
+    added = 0
+    record = records.get("大安村")
+    if record is not None:
+        jc_staff, jc_review = users["jc_staff"], users["jc_review"]
+        case = supervision_services.case_open(
+            actor=jc_staff,
+            person=record.cadres.get(),
+            village=record.village,
+            occurred_on=record.date,
+            facts="任村党支部书记期间，村级道路硬化工程发包未经村民代表会议表决，"
+            "擅自确定施工方，涉嫌违反村级重大事项决策程序。",
+            category=MisconductCase.Category.WORK_STYLE,
+            source=MisconductCase.Source.SUPERVISION,
+            source_record=record,
+        )
+        supervision_services.case_add_note(
+            actor=jc_review,
+            case=case,
+            note="镇党委已约谈本人，责令说明情况；调取工程发包相关会议记录和合同。",
+        )
+        supervision_services.case_add_note(
+            actor=jc_staff,
+            case=case,
+            note="走访村民代表6人，核实发包过程，待镇党委会议研究处置意见。",
+        )
+        added += 1
+    village = Village.objects.get(township__code="220502200", name="南岔村")
+    if not MisconductCase.objects.filter(village=village).exists():
+        ht_staff = users["ht_staff"]
+        person = serving_secretary_post(village=village, on=today).person
+        occurred_on = _previous_month(today).replace(day=8)
+        case = supervision_services.case_open(
+            actor=ht_staff,
+            person=person,
+            village=village,
+            occurred_on=occurred_on,
+            facts="群众实名举报其在惠农补贴发放中虚报冒领，涉及金额约1.2万元。",
+            category=MisconductCase.Category.FINANCE,
+            source=MisconductCase.Source.COMPLAINT,
+            source_reference=f"东信访转〔{occurred_on.year}〕37号",
+        )
+        supervision_services.case_refer(
+            actor=ht_staff,
+            case=case,
+            referred_on=min(today, occurred_on + dt.timedelta(days=6)),
+            body=Department.DISCIPLINE,
+            note="涉嫌违纪，移交区纪委监委调查处理。",
+        )
         added += 1
     return added

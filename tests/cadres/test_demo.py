@@ -1,15 +1,46 @@
 import datetime as dt
+import io
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from cadres.choices import Department
 from cadres.identity import normalize_id_number
 from cadres.models import Person, Post, Relative, SecretaryChange, Village
+from cadres.records.models import (
+    AnnualEvaluation,
+    DutyRoster,
+    DutyShift,
+    LeavePeriod,
+    PartyCandidate,
+    PersonalReport,
+    PioneerProject,
+    ProjectProgress,
+    Recusal,
+    SecretaryFiling,
+)
+from cadres.scoping import scope
 from cadres.selectors import age
+from cadres.xlsx_export import WorkbookWriter
 from dongchang import demo
+from dongchang.reports import Month, write_supervision, write_training
+from supervision.models import Audit, CaseEvent, Disclosure, MisconductCase, SupervisionRecord
+from supervision.selectors import (
+    overdue_disclosures,
+    overdue_rectifications,
+    period_deadline,
+    period_start,
+    schedules,
+)
+from training.models import Attendance, DailyStudy, Round, Session
+from training.selectors import person_training
 from vetting.models import (
     CandidateCase,
     DepartmentOpinion,
@@ -25,9 +56,33 @@ from vetting.services.screening import screening_chunk_execute
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_cadres_believable_and_idempotent(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+@pytest.fixture(scope="module")
+def demo_uploads(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-uploads")
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, demo_uploads):
+    """seed_demo once for the module, in a transaction rolled back at its end: each test runs
+    inside it and rolls back its own writes (a second run among them)."""
+    storage = {
+        "MEDIA_ROOT": demo_uploads,
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(demo_uploads)}},
+        },
+    }
+    with (
+        override_settings(DEBUG=True, **storage),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def test_seed_demo_cadres_believable_and_idempotent(seeded):
     counts = (
         Person.objects.count(),
         Post.objects.count(),
@@ -72,9 +127,7 @@ def test_seed_demo_cadres_believable_and_idempotent(settings):
     assert Post.objects.filter(ended_on__isnull=False).exists()
 
 
-def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, seeded):
     call_command("seed_demo")
     pending, approved = (
         SecretaryChange.objects.get(status=status) for status in ("requested", "approved")
@@ -91,14 +144,12 @@ def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, settin
     assert "未备案" in detail
 
 
-def test_seed_demo_shows_the_vetting_pipeline(settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_shows_the_vetting_pipeline(seeded):
     cases = CandidateCase.objects.all()
     states = set(cases.values_list("state", flat=True))
     assert {"draft", "township_review", "district_review", "approved", "rejected"} <= states
     assert cases.filter(state="draft", person__isnull=False).exists()  # picked from the register
-    at_district = cases.get(state="district_review")
+    at_district = cases.get(state="district_review", opinions__verdict="agree")
     assert at_district.opinions.filter(
         verdict=DepartmentOpinion.Verdict.PENDING, due_on__lt=dt.date.today()
     ).exists()  # 公安's opinion is overdue
@@ -111,11 +162,13 @@ def test_seed_demo_shows_the_vetting_pipeline(settings):
         "220502100",
         "220502200",
     }
+    # Every department's demo user has an opinion to give, due in the days to come.
+    asked = cases.get(state="district_review", name="于海波").opinions.all()
+    assert sorted(asked.values_list("department", flat=True)) == sorted(Department.values)
+    assert all(o.verdict == "pending" and o.due_on >= dt.date.today() for o in asked)
 
 
-def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, seeded):
     runs = ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.IMPORT)
     assert runs.count() == 2
     for chunk in ScreeningChunk.objects.filter(run__in=runs).order_by("pk"):
@@ -163,3 +216,203 @@ def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, sett
     call_command("seed_demo")
     assert WatchlistImport.objects.count() == 2
     assert ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.IMPORT).count() == 2
+
+
+# Every module has something real to click -----------------------------------------------
+
+# Lists that township staff and reviewers and the district reviewer all see.
+MODULE_LISTS = [
+    "cadres:records:filing_list",
+    "cadres:records:report_list",
+    "cadres:records:missing_report_list",
+    "cadres:records:roster_list",
+    "cadres:records:leave_list",
+    "cadres:records:project_list",
+    "cadres:records:evaluation_list",
+    "cadres:records:candidate_list",
+    "cadres:records:recusal_list",
+    "training:sessions",
+    "training:rounds",
+    "training:studies",
+    "supervision:record_list",
+    "supervision:audit_list",
+    "supervision:disclosure_list",
+    "supervision:case_list",
+]
+MODULE_MODELS = [
+    SecretaryFiling,
+    PersonalReport,
+    DutyRoster,
+    DutyShift,
+    LeavePeriod,
+    PioneerProject,
+    ProjectProgress,
+    AnnualEvaluation,
+    PartyCandidate,
+    Recusal,
+    Round,
+    Session,
+    Attendance,
+    DailyStudy,
+    SupervisionRecord,
+    Audit,
+    Disclosure,
+    MisconductCase,
+    CaseEvent,
+    CandidateCase,
+    DepartmentOpinion,
+]
+
+
+def _module_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODULE_MODELS}
+
+
+def _rows(client, name: str) -> list:
+    response = client.get(reverse(name))
+    assert response.status_code == 200, name
+    context = response.context
+    return list(context["rows"] if "rows" in context else context["page_obj"].object_list)
+
+
+def _township_codes(row) -> set[str]:
+    """The townships a listed row belongs to (none for the district's own training)."""
+    model = type(row)
+    lookups = model.township_lookup
+    lookups = (lookups,) if isinstance(lookups, str) else lookups
+    return {
+        code
+        for lookup in lookups
+        for code in model.objects.filter(pk=row.pk).values_list(f"{lookup}__code", flat=True)
+        if code
+    }
+
+
+def test_seed_demo_gives_every_module_rows_and_adds_nothing_twice(
+    client, seeded, django_assert_max_num_queries
+):
+    counts = _module_counts()
+    assert all(counts.values()), counts
+    # `make run` seeds on every start: a second run only looks, in a bounded number of queries.
+    with django_assert_max_num_queries(1000):
+        call_command("seed_demo")
+    assert _module_counts() == counts
+
+    users = get_user_model().objects.in_bulk(
+        ["jc_staff", "ht_staff", "ht_review", "zzb"], field_name="username"
+    )
+    for username, user in users.items():
+        client.force_login(user)
+        for name in MODULE_LISTS:
+            rows = _rows(client, name)
+            assert rows, (username, name)
+            codes = set().union(*(_township_codes(row) for row in rows))
+            if username.startswith("ht_"):
+                assert codes <= {"220502200"}, (username, name)
+            elif username == "jc_staff":
+                assert codes <= {"220502100"}, (username, name)
+    # A 环通乡 user opens none of 金厂镇's records.
+    client.force_login(users["ht_staff"])
+    jinchang = SecretaryFiling.objects.filter(village__township__code="220502100").first()
+    page = client.get(reverse("cadres:records:filing_detail", args=[jinchang.pk]))
+    assert page.status_code == 404
+    case = MisconductCase.objects.get(village__township__code="220502100")
+    assert client.get(reverse("supervision:case_detail", args=[case.pk])).status_code == 404
+
+
+def test_seed_demo_records_tell_a_story(client, seeded):
+    today = timezone.localdate()
+    filings = SecretaryFiling.objects.values_list("status", flat=True)
+    assert list(filings).count("submitted") == 1
+    assert "confirmed" in filings
+    reports = PersonalReport.objects.filter(year=today.year)
+    assert {"submitted", "approved", "returned"} <= set(reports.values_list("status", flat=True))
+    jc_staff = get_user_model().objects.get(username="jc_staff")
+    client.force_login(jc_staff)
+    missing = _rows(client, "cadres:records:missing_report_list")
+    assert len(missing) == 1
+    assert missing[0].township_name == "金厂镇"
+    monday = today - dt.timedelta(days=today.weekday())
+    for code in demo.TOWNSHIP_ACCOUNTS:
+        rosters = DutyRoster.objects.filter(village__township__code=code)
+        assert rosters.filter(period="week", starts_on=monday).exists()
+        assert rosters.filter(period="month", starts_on=today.replace(day=1)).exists()
+        assert DutyShift.objects.filter(roster__in=rosters, outcome="missed").count() == 1
+    assert LeavePeriod.objects.filter(starts_on__lte=today, ends_on__gte=today).exists()
+    projects = PioneerProject.objects.filter(year=today.year)
+    completed = projects.get(status="completed")
+    assert completed.progress.exists()
+    assert projects.count() > 10
+    evaluations = AnnualEvaluation.objects.filter(year=today.year - 1)
+    grades = list(evaluations.values_list("grade", flat=True))
+    assert grades.count("basic") == 1
+    assert {"excellent", "competent"} <= set(grades)
+    assert set(Recusal.objects.values_list("status", flat=True)) == {"open", "recorded"}
+    assert Person.objects.filter(strict_control_since__isnull=False).exists()
+
+
+def test_seed_demo_training_shows_coverage(client, seeded):
+    now = timezone.now()
+    past = Session.objects.get(organizer=None, starts_at__lt=now)
+    assert set(past.attendances.values_list("status", flat=True)) == {
+        "present",
+        "excused",
+        "absent",
+    }
+    assert Session.objects.filter(organizer=None, starts_at__gt=now).exists()
+    assert Session.objects.filter(organizer__code="220502100").exists()
+    client.force_login(get_user_model().objects.get(username="ht_staff"))
+    totals = client.get(reverse("training:coverage")).context["totals"]
+    assert totals["trained"] > 0
+    assert totals["hours"] > 0
+    # A secretary's profile shows their hours of the year.
+    studied = DailyStudy.objects.filter(person__posts__village__township__code="220502200").first()
+    page = client.get(reverse("cadres:detail", args=[studied.person_id]))
+    assert page.status_code == 200
+    assert studied.topic in page.text
+    assert person_training(studied.person, page.wsgi_request.user)["hours_by_year"]
+
+
+def test_seed_demo_supervision_fills_the_lists_and_the_workbook(client, seeded):
+    today = timezone.localdate()
+    tiers = set(SupervisionRecord.objects.values_list("tier", flat=True))
+    assert tiers == set(SupervisionRecord.Tier.values)
+    overdue = overdue_rectifications(SupervisionRecord.objects.all(), today)
+    assert [r.village.name for r in overdue] == ["大安村"]
+    assert SupervisionRecord.objects.filter(rectified_on__isnull=False).exists()
+    assert Audit.objects.filter(kind="departure", status="planned").exists()
+    assert Audit.objects.filter(kind="financial", status="completed").exists()
+    case = MisconductCase.objects.get(status="open")
+    assert list(case.events.values_list("action", flat=True)) == ["opened", "note", "note"]
+
+    # 太平村 has disclosed nothing for the current period: overdue once its days pass.
+    period, grace = schedules()["finance"]
+    after = period_deadline(period_start(today, period), grace) + dt.timedelta(days=1)
+    users = get_user_model().objects.in_bulk(["jc_staff", "ht_staff"], field_name="username")
+    late = overdue_disclosures(scope(Village.objects.all(), users["jc_staff"]), after)
+    assert {row.village.name for row in late} == {"太平村"}
+    assert "finance" in {row.kind for row in late}
+    assert not overdue_disclosures(scope(Village.objects.all(), users["ht_staff"]), after)
+
+    client.force_login(users["jc_staff"])
+    assert _rows(client, "supervision:record_overdue")
+    # The agriculture bureau sees its tier's records in every township.
+    client.force_login(get_user_model().objects.get(username="nync_dept"))
+    rows = _rows(client, "supervision:record_list")
+    assert {row.tier for row in rows} == {"agriculture_bureau"}
+    assert len({row.village.township_id for row in rows}) == 2
+
+    month = Month.previous(today)
+    writer = WorkbookWriter()
+    assert write_training(writer, month) > 0
+    assert write_supervision(writer, month) > 0
+    writer.save(io.BytesIO())
+
+
+def test_seed_demo_gives_every_department_an_opinion_to_give(client, seeded):
+    departments = get_user_model().objects.exclude(department="")
+    assert departments.count() == len(Department.values)
+    for user in departments:
+        client.force_login(user)
+        cases = client.get(reverse("vetting:case_queue")).context["cases"]
+        assert list(cases), user.username

@@ -6,9 +6,9 @@ from dongchang import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo district, demo accounts, cadres, candidate cases, two watchlists and "
-        "two secretary changes. "
-        "Idempotent: a second run adds nothing twice."
+        "Load the demo district, demo accounts, cadres, candidate cases, two watchlists, "
+        "two secretary changes, and the management records, training and supervision of the "
+        "demo townships. Idempotent: a second run adds nothing twice."
     )
 
     def add_arguments(self, parser):
@@ -29,10 +29,15 @@ class Command(BaseCommand):
         cases = demo.load_candidate_cases()
         lists = demo.load_watchlists()
         changes = demo.load_secretary_changes()
+        records = demo.load_records()
+        training = demo.load_training()
+        supervision = demo.load_supervision()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
-                f"{lists} new watchlists, {changes} new secretary changes)."
+                f"{lists} new watchlists, {changes} new secretary changes, "
+                f"{records} new management records, {training} new training records, "
+                f"{supervision} new supervision records)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
