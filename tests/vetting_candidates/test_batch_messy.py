@@ -130,7 +130,7 @@ def test_without_keeping_the_cases_have_no_kept_columns(client, cast):
     assert "籍贯" not in detail
 
 
-def test_one_bad_row_among_a_thousand_is_named_and_nothing_is_kept(client, cast):
+def test_one_bad_row_among_a_thousand_is_named_and_nothing_is_nominated(client, cast):
     VillageFactory(name="东升村")
     ids = _ids(1000)
     rows = [
@@ -151,11 +151,13 @@ def test_one_bad_row_among_a_thousand_is_named_and_nothing_is_kept(client, cast)
     rows[637][4] = ids[637][:17] + ("0" if ids[637][17] != "0" else "1")  # a wrong check character
     client.force_login(cast.staff)
     response = _upload(client, nomination_workbook(rows, []))
-    assert response.status_code == 200
+    # The file is kept with its errors, for the partial import and the error workbook.
+    assert response.status_code == 302
+    response = client.get(response.url)
     plan = response.context["plan"]
     assert plan.rows == 1000
     # Title row 1, header row 2: data row 638 is the file's row 640.
     assert [(e.row, e.column) for e in plan.errors] == [(640, "身份证号")]
     assert "第640行「身份证号」" in response.content.decode()
-    assert not ImportFile.objects.exists()
+    assert ImportFile.objects.get().status != ImportFile.Status.IMPORTED
     assert not CandidateCase.objects.exists()
