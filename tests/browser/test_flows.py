@@ -201,9 +201,9 @@ def test_a_watchlist_import_hits_a_serving_cadre_and_the_district_confirms_it(
 
     ui.get_by_role("link", name="排查预警").click()
     ui.locator("table").get_by_role("link", name="王元").click()
-    ui.get_by_label("理由").fill("身份证号一致，经核实系本人")
+    ui.get_by_label("原因").fill("身份证号一致，经核实系本人")
     ui.get_by_role("button", name="确认：系同一人").click()
-    expect(ui.get_by_role("status")).to_have_text("处理意见已提交。")
+    expect(ui.get_by_role("status")).to_have_text("决定已记录。")
     expect(ui.locator("dl.facts").first).to_contain_text("已确认")
     expect(ui.locator("dl.facts").first).to_contain_text("身份证号一致，经核实系本人")
 
