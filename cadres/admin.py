@@ -2,11 +2,16 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cadres.admin_mixins import ReadOnlyAdmin, ReadOnlyAdminMixin
 from cadres.models import AccessLogEntry, Township, Village, VillagerGroup
+from cadres.services import village_upsert, villager_group_upsert
 
 
+# Places change through the services. A village's township and code are fixed once it exists:
+# moving one moves the scope of every record on it, which is a merger or transfer to record
+# as such, not an edit. Nothing is deleted, since posts and records point at places.
 @admin.register(Township)
-class TownshipAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
+class TownshipAdmin(ReadOnlyAdminMixin, GuardedModelAdmin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
@@ -19,6 +24,16 @@ class VillageAdmin(SimpleHistoryAdmin):
     list_select_related = ["township"]
     search_fields = ["code", "name"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["township", "code"] if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = village_upsert(township=obj.township, code=obj.code, name=obj.name)
+        obj.pk = saved.pk
+
 
 @admin.register(VillagerGroup)
 class VillagerGroupAdmin(SimpleHistoryAdmin):
@@ -26,12 +41,23 @@ class VillagerGroupAdmin(SimpleHistoryAdmin):
     list_select_related = ["village"]
     search_fields = ["name", "village__name"]
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A group is known by its name within its village (the roster finds it so).
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = villager_group_upsert(village=obj.village, number=obj.number, name=obj.name)
+        obj.pk = saved.pk
+
 
 import cadres.records.admin  # noqa: E402, F401 — the management records register their own admin
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the log is append-only by design."""
 
     list_display = ["at", "user", "action", "object_type", "object_id", "detail"]
@@ -39,12 +65,3 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__name", "object_id", "detail"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

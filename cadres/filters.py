@@ -14,6 +14,7 @@ from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
 from cadres.models import Person, Post, StrictControlSource, serving_q
+from cadres.ordering import Ordering
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.search import SearchFilter
 from cadres.selectors import KeyedPeople
@@ -33,7 +34,7 @@ def _serving_post_keys() -> dict:
     return {name: Min(f"posts__{field}", filter=serving) for name, field in _POST_KEYS.items()}
 
 
-class PersonOrdering(django_filters.OrderingFilter):
+class PersonOrdering(Ordering):
     """Sorting, with the keys from serving posts computed only when they are the sort.
 
     Those keys are aggregates over one join of people and posts. A subquery for each

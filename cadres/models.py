@@ -27,6 +27,13 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # auto_now is set in pre_save, which a save(update_fields=…) skips unless it is named.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "updated_at" not in fields:
+            kwargs["update_fields"] = [*fields, "updated_at"]
+        return super().save(*args, **kwargs)
+
     def _get_FIELD_display(self, field):
         # Django hashes every label of the field's choices on each call, and hashing a lazy
         # label translates it: a list page of 25 cadres translated about 1,000 labels to
@@ -248,7 +255,7 @@ class Person(IdentityFields, TimeStampedModel):
             # Every list of people sorted by name (the register's default order).
             models.Index(Collate("name_key", PINYIN_COLLATION), name="person_name_order_idx"),
             # The register sorted by birth date, ties by pk (cadres.filters.PersonOrdering);
-            # descending, through person_birth_desc_idx on PostgreSQL (migration 0013).
+            # descending, through person_birth_desc_idx on PostgreSQL (migration 0016).
             models.Index(fields=["birth_date", "id"], name="person_birth_idx"),
             # The strict-control list and the reviews due, by review date.
             models.Index(
@@ -325,6 +332,9 @@ class Post(TimeStampedModel):
         REMOVED = "removed", _("Removed (disqualified)")
         TRANSFERRED = "transferred", _("Transferred")
         DECEASED = "deceased", _("Deceased")
+        # A roster that renews a village ends the posts it gives to others (cadres.roster).
+        ELECTION = "election", _("General election of the village committees")
+        ADJUSTMENT = "adjustment", _("Adjustment of the village team")
         OTHER = "other", _("Other")
 
     class Origin(models.TextChoices):
@@ -495,6 +505,10 @@ def _import_file_path(instance, filename: str) -> str:
     return f"imports/{instance.sha256[:2]}/{instance.sha256}.xlsx"
 
 
+def _error_file_path(instance, filename: str) -> str:
+    return f"imports/{instance.sha256[:2]}/{instance.sha256}-errors.xlsx"
+
+
 class ImportFile(TimeStampedModel):
     """An uploaded workbook, kept with its SHA-256 so that the same file is recognized."""
 
@@ -538,6 +552,11 @@ class ImportFile(TimeStampedModel):
         _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEWED
     )
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # The rows in error, written by the worker that checks a large file (watchlists);
+    # the imports checked in the request build theirs on download (cadres.error_workbook).
+    error_file = models.FileField(
+        _("error workbook"), upload_to=_error_file_path, blank=True, max_length=200
+    )
 
     class Meta:
         ordering = ["-created_at"]

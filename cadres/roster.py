@@ -10,24 +10,36 @@ the system administrator, the command's superuser) starts posts, of origin roste
 unvetted. A township role's import updates people and family members; the posts its
 rows name are listed as 需提名 and kept on the ImportFile's summary, from which vetting
 opens the candidate cases.
+
+A roster that gives a single-holder post (secretary, director, group leader) to someone
+other than its serving holder renews the village: the user answers per village, either
+以本名册为准 (the holders' posts end on the renewal date, as 换届 or 调整, through
+``post_end`` in the import's transaction) or 跳过 (those rows are not imported). A
+village party secretary's post ends only with the district's prior approval: an importer
+without ``cadres.end_secretary_post`` sends a secretary change request instead, with the
+roster as its document, and the post ends when the district approves it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import signals
@@ -44,12 +56,15 @@ from cadres.import_templates import (
     labels_of,
 )
 from cadres.models import ImportFile, Person, Post, Relative, Township, Village, VillagerGroup
+from cadres.records.services import secretary_change_request
 from cadres.scoping import scope, user_townships
 from cadres.services import (
+    END_SECRETARY_PERM,
     default_term_end,
     identity_values,
     may_register_existing_posts,
     may_write_register,
+    post_end,
     villager_group_upsert,
 )
 from cadres.spreadsheets import (
@@ -182,6 +197,7 @@ class Outcome:
     POST_ADDED = "post_added"
     NOMINATE = "nominate"
     UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
     ERROR = "error"
 
     LABELS = {
@@ -190,8 +206,36 @@ class Outcome:
         POST_ADDED: gettext_lazy("Post added"),
         NOMINATE: gettext_lazy("Needs nomination"),
         UNCHANGED: gettext_lazy("Unchanged"),
+        SKIPPED: pgettext_lazy("import row", "Skipped"),
         ERROR: gettext_lazy("Error"),
     }
+
+
+# What the user answers for a village that the roster renews.
+RENEW_SKIP = "skip"
+RENEW_CHOICES = {
+    Post.EndReason.ELECTION: gettext_lazy("Follow this roster: general election (换届)"),
+    Post.EndReason.ADJUSTMENT: gettext_lazy("Follow this roster: adjustment (调整)"),
+    RENEW_SKIP: gettext_lazy("Skip these rows"),
+}
+
+
+@dataclass(frozen=True)
+class RenewalChoices:
+    """The answers for the villages a roster renews: per village (the page), or one for
+    every village (the command's ``--renew``); the date the replaced posts end."""
+
+    by_village: Mapping[int, str] = field(default_factory=dict)
+    every_village: str | None = None
+    ends_on: dt.date | None = None
+
+    def __post_init__(self):
+        for choice in (*self.by_village.values(), self.every_village):
+            if choice is not None and choice not in RENEW_CHOICES:
+                raise ValueError(choice)
+
+    def choice(self, village_id: int) -> str | None:
+        return self.by_village.get(village_id, self.every_village)
 
 
 def parse_posts(text: object) -> list[tuple[str, str]]:
@@ -314,6 +358,9 @@ COUNT_LABELS = {
     "relatives_added": gettext_lazy("Family members added"),
     "relatives_updated": gettext_lazy("Family members updated"),
     "unchanged": gettext_lazy("Rows unchanged"),
+    "renewal_ended": gettext_lazy("Serving posts ended by the renewal"),
+    "renewal_requested": gettext_lazy("Secretary changes sent to the district"),
+    "renewal_skipped": gettext_lazy("Rows skipped by the renewal"),
 }
 
 
@@ -375,9 +422,67 @@ class RelativePlan:
     changed: set[str] = field(default_factory=set)
 
 
+class Holder(NamedTuple):
+    """The serving holder of a single-holder post."""
+
+    person_id: int
+    name: str
+    post_id: int
+    term_start: dt.date
+
+
+@dataclass
+class Contest:
+    """A single-holder post that a row gives to someone other than its serving holder."""
+
+    row: int
+    name: str
+    body: str
+    title: str
+    group_name: str
+    holder: Holder
+
+    @property
+    def post(self) -> str:
+        label = post_label(self.body, self.title)
+        return f"{label}（{self.group_name}）" if self.group_name else label
+
+
+@dataclass
+class VillageRenewal:
+    """A village whose serving holders the roster replaces, and what the user chose."""
+
+    village: Village
+    choice: str | None
+    contests: list[Contest] = field(default_factory=list)
+
+    @property
+    def ends_posts(self) -> bool:
+        return self.choice in Post.EndReason.values
+
+    @property
+    def choice_label(self) -> str:
+        return RENEW_CHOICES[self.choice] if self.choice else ""
+
+    @property
+    def replaced(self) -> list[Contest]:
+        """The contests whose holder's post ends, one per post."""
+        return list({c.holder.post_id: c for c in self.contests}.values())
+
+
 @dataclass
 class RosterPlan:
     starts_posts: bool = True
+    # Whether the importer ends a secretary's post itself or asks the district to.
+    ends_secretary_posts: bool = True
+    choices: RenewalChoices = field(default_factory=RenewalChoices)
+    renew_on: dt.date | None = None
+    # The villages the roster renews, by village id, in the order of their first row.
+    renewals: dict[int, VillageRenewal] = field(default_factory=dict)
+    # What stops the renewal as chosen (a date before a replaced term began …).
+    renewal_errors: list[str] = field(default_factory=list)
+    # The ID numbers of the rows skipped by the renewal: their family rows are skipped too.
+    skipped_numbers: set[str] = field(default_factory=set)
     rows: list[RowResult] = field(default_factory=list)
     persons: dict[str, PersonPlan] = field(default_factory=dict)
     relatives: list[RelativePlan] = field(default_factory=list)
@@ -385,18 +490,60 @@ class RosterPlan:
     sheets: list[SheetReport] = field(default_factory=list)
     # The 需提名 rows once written, with the ids of their people (ImportFile.summary).
     nomination_rows: list[dict] = field(default_factory=list)
+    # Set once the rows without errors are in the register.
+    written: bool = False
 
     @property
     def errors(self) -> list[RowError]:
         return [error for row in self.rows for error in row.errors]
 
+    def failures(self) -> list[tuple[SheetReport, dict[int, list[RowError]]]]:
+        """The rows in error of each sheet read, by row number (the error workbook)."""
+        failed: dict[str, dict[int, list[RowError]]] = {"cadres": {}, "family": {}}
+        for row in self.rows:
+            if row.errors:
+                failed[row.sheet][row.row] = row.errors
+        return list(zip(self.sheets, (failed["cadres"], failed["family"]), strict=False))
+
     @property
     def ok(self) -> bool:
-        return not any(row.outcome == Outcome.ERROR for row in self.rows)
+        return (
+            not any(row.outcome == Outcome.ERROR for row in self.rows)
+            and not self.unresolved
+            and not self.renewal_errors
+        )
+
+    @property
+    def unresolved(self) -> list[Village]:
+        """The renewed villages without an answer: the import waits for one."""
+        return [r.village for r in self.renewals.values() if r.choice is None]
+
+    def _replaced(self, *, asking_district: bool) -> int:
+        return sum(
+            1
+            for renewal in self.renewals.values()
+            if renewal.ends_posts
+            for contest in renewal.replaced
+            if asking_district == self.asks_district(contest)
+        )
+
+    def asks_district(self, contest: Contest) -> bool:
+        """A secretary's post that this importer may not end: a change request instead."""
+        secretary = (contest.body, contest.title) == (Post.Body.PARTY_BRANCH, Post.Title.SECRETARY)
+        return secretary and not self.ends_secretary_posts
 
     @property
     def counts(self) -> dict[str, int]:
         outcomes = Counter(row.outcome for row in self.rows)
+        renewal = (
+            {
+                "renewal_ended": self._replaced(asking_district=False),
+                "renewal_requested": self._replaced(asking_district=True),
+                "renewal_skipped": outcomes[Outcome.SKIPPED],
+            }
+            if self.renewals
+            else {}
+        )
         return {
             "rows": len(self.rows),
             "errors": outcomes[Outcome.ERROR],
@@ -407,6 +554,7 @@ class RosterPlan:
             "relatives_added": sum(1 for r in self.relatives if r.existing is None),
             "relatives_updated": sum(1 for r in self.relatives if r.existing and r.changed),
             "unchanged": outcomes[Outcome.UNCHANGED],
+            **renewal,
         }
 
 
@@ -444,7 +592,9 @@ class _Register:
             # Staff of one township may leave the township column out.
             township_ids |= self.allowed
         self.villages: dict[tuple[int, str], Village] = {}
-        for village in Village.objects.filter(township_id__in=township_ids):
+        for village in Village.objects.filter(township_id__in=township_ids).select_related(
+            "township"
+        ):
             self.villages[(village.township_id, cell_key(village.name))] = village
         village_ids = [v.pk for v in self.villages.values()]
         self.groups = {
@@ -452,7 +602,7 @@ class _Register:
             for g in VillagerGroup.objects.filter(village_id__in=village_ids)
         }
         # Serving posts that the database allows only once per village, body or group.
-        self.unique_posts: dict[tuple, tuple[int, str]] = {}
+        self.unique_posts: dict[tuple, Holder] = {}
         for post in (
             Post.objects.filter(village_id__in=village_ids, ended_on__isnull=True)
             .filter(
@@ -461,13 +611,19 @@ class _Register:
                 | Q(body=Post.Body.VILLAGER_GROUP)
             )
             .values_list(
-                "village_id", "body", "title", "villager_group__name", "person_id", "person__name"
+                "village_id",
+                "body",
+                "title",
+                "villager_group__name",
+                "person_id",
+                "person__name",
+                "pk",
+                "term_start",
             )
         ):
-            village_id, body, title, group, person_id, name = post
-            self.unique_posts[_unique_key(village_id, body, title, cell_key(group or ""))] = (
-                person_id,
-                name,
+            village_id, body, title, group, *holder = post
+            self.unique_posts[_unique_key(village_id, body, title, cell_key(group or ""))] = Holder(
+                *holder
             )
         self.persons: dict[str, Person] = {}
         self.visible: set[int] = set()
@@ -508,13 +664,16 @@ def _unique_key(village_id: int, body: str, title: str, group: str) -> tuple | N
     return None
 
 
-def roster_plan(*, actor, source, keep_unknown: bool = False) -> RosterPlan:
+def roster_plan(
+    *, actor, source, keep_unknown: bool = False, renewal: RenewalChoices | None = None
+) -> RosterPlan:
     """Every row's outcome, without writing. SpreadsheetError for a file that cannot be read.
 
-    ``keep_unknown`` keeps the cells of the cadre sheet's unknown columns on each person.
+    ``keep_unknown`` keeps the cells of the cadre sheet's unknown columns on each person;
+    ``renewal`` answers for the villages whose serving holders the roster replaces.
     """
     with translation.override("zh-hans"):
-        return _plan(actor, source, keep_unknown)
+        return _plan(actor, source, keep_unknown, renewal or RenewalChoices())
 
 
 def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
@@ -525,7 +684,7 @@ def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
         return None
 
 
-def _plan(actor, source, keep_unknown: bool) -> RosterPlan:
+def _plan(actor, source, keep_unknown: bool, choices: RenewalChoices) -> RosterPlan:
     cadre_sheet, family_sheet = workbook_sheets(source)
     cadre_report, family_report = SheetReport(), SheetReport()
     cadre_rows = list(
@@ -558,13 +717,87 @@ def _plan(actor, source, keep_unknown: bool) -> RosterPlan:
     own = [t for t in register.townships.values() if t.pk in register.allowed]
     plan = RosterPlan(
         starts_posts=may_register_existing_posts(actor),
+        ends_secretary_posts=actor.has_perm(END_SECRETARY_PERM),
+        choices=choices,
+        renew_on=choices.ends_on or timezone.localdate(),
         sheets=[cadre_report, family_report] if family_sheet else [cadre_report],
     )
     claimed: dict[tuple, tuple[str, int]] = {}
+    # The cadres whose rows failed, with the first such row: their family rows fail too.
+    failed_cadres: dict[str, int] = {}
     for row in cadre_rows:
-        _plan_cadre(plan, register, own, claimed, row, ids[row.number])
-    _plan_family(plan, register, family_rows)
+        number = ids[row.number]
+        trail = _RowTrail(plan, claimed, number.value, row.number)
+        _plan_cadre(plan, register, own, claimed, row, number)
+        if plan.rows[-1].errors:
+            trail.undo()
+            if number.value:
+                failed_cadres.setdefault(number.value, row.number)
+    _plan_family(plan, register, family_rows, failed_cadres)
+    _check_renewal(plan)
     return plan
+
+
+class _RowTrail:
+    """What a cadre row may add to the plan, to take back if the row fails after adding it:
+    the rows that pass are then planned exactly as if the failed rows were not in the file,
+    which is what "import the rows without errors" writes."""
+
+    def __init__(self, plan: RosterPlan, claimed: dict, id_number: str | None, row: int):
+        self.plan, self.claimed, self.id_number, self.row = plan, claimed, id_number, row
+        self.claims = len(claimed)
+        self.person = plan.persons.get(id_number) if id_number else None
+        if self.person is not None:
+            self.fields = dict(self.person.fields)
+            self.changed = set(self.person.changed)
+            self.posts = len(self.person.posts)
+            self.nominations = len(self.person.nominations)
+
+    def undo(self) -> None:
+        while len(self.claimed) > self.claims:
+            self.claimed.popitem()
+        # A failed row replaces no serving holder: its contests go, and a village left
+        # without any asks no question.
+        for village_id, renewal in list(self.plan.renewals.items()):
+            renewal.contests = [c for c in renewal.contests if c.row != self.row]
+            if not renewal.contests:
+                del self.plan.renewals[village_id]
+        person = self.person
+        if person is None:
+            self.plan.persons.pop(self.id_number, None)
+            return
+        person.fields, person.changed = self.fields, self.changed
+        del person.posts[self.posts :]
+        del person.nominations[self.nominations :]
+
+
+def _check_renewal(plan: RosterPlan) -> None:
+    """The replaced posts can end on the renewal date: not in the future, not before a
+    replaced term began (post_end would refuse it, in words that name no village)."""
+    ending = [r for r in plan.renewals.values() if r.ends_posts]
+    if not ending:
+        return
+    if plan.renew_on > timezone.localdate():
+        plan.renewal_errors.append(
+            _("The serving posts cannot end on %(date)s, a day still to come.")
+            % {"date": plan.renew_on.isoformat()}
+        )
+    for renewal in ending:
+        for contest in renewal.replaced:
+            if plan.renew_on < contest.holder.term_start:
+                plan.renewal_errors.append(
+                    _(
+                        "%(village)s %(post)s: the term of %(name)s began on %(start)s, "
+                        "after the renewal date %(date)s."
+                    )
+                    % {
+                        "village": renewal.village.name,
+                        "post": contest.post,
+                        "name": contest.holder.name,
+                        "start": contest.holder.term_start.isoformat(),
+                        "date": plan.renew_on.isoformat(),
+                    }
+                )
 
 
 def _plan_cadre(plan, register, own, claimed, row, number) -> None:
@@ -678,6 +911,12 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
         )
         return
     person = plan.persons.get(number.value)
+    held = set(register.serving.get(existing.pk, ())) if existing else set()
+    if person is not None:
+        held |= {(p.village.pk, p.body, p.title) for p in (*person.posts, *person.nominations)}
+    contested = _contested(register, village, posts, group_name, existing, held)
+    if contested and _renews(plan, result, village, contested, group_name, number.value):
+        return
     if person is None:
         person = plan.persons[number.value] = PersonPlan(identity, {}, existing)
         if existing is None:
@@ -706,20 +945,10 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
                     )
                 }
             )
-    held = set(register.serving.get(existing.pk, ())) if existing else set()
-    held |= {(p.village.pk, p.body, p.title) for p in (*person.posts, *person.nominations)}
     for body, title in posts:
-        if (village.pk, body, title) in held:
-            continue
         unique = _unique_key(village.pk, body, title, group_name)
-        holder = register.unique_posts.get(unique) if unique else None
-        if holder and (existing is None or holder[0] != existing.pk):
-            result.fail(
-                label["posts"],
-                _("%(village)s already has a serving %(post)s: %(name)s.")
-                % {"village": village.name, "post": post_label(body, title), "name": holder[1]},
-            )
-            continue
+        # Checked for a post the person already holds too: a roster naming both the serving
+        # holder and a successor for one post is in error, not a renewal.
         if unique in claimed and claimed[unique][0] != number.value:
             result.fail(
                 label["posts"],
@@ -733,6 +962,8 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             continue
         if unique:
             claimed[unique] = (number.value, row.number)
+        if (village.pk, body, title) in held:
+            continue
         (person.posts if plan.starts_posts else person.nominations).append(
             PostPlan(
                 row=row.number,
@@ -758,13 +989,89 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             )
 
 
+def _contested(register, village, posts, group_name, existing, held) -> dict[tuple, Holder]:
+    """The row's single-holder posts that someone else serves in, by (body, title)."""
+    contested = {}
+    for body, title in posts:
+        if (village.pk, body, title) in held:
+            continue
+        unique = _unique_key(village.pk, body, title, group_name)
+        holder = register.unique_posts.get(unique) if unique else None
+        if holder and (existing is None or holder.person_id != existing.pk):
+            contested[(body, title)] = holder
+    return contested
+
+
+def _renews(plan, result, village, contested, group_name, id_number) -> bool:
+    """Note the row's contests on its village's renewal and say on the row what the answer
+    does to them; True when the row is skipped.
+
+    Without an answer for the village the row is planned as if its posts were free, so
+    that the preview counts what 以本名册为准 would write; the plan is not ok meanwhile.
+    """
+    renewal = plan.renewals.get(village.pk)
+    if renewal is None:
+        renewal = plan.renewals[village.pk] = VillageRenewal(
+            village, plan.choices.choice(village.pk)
+        )
+    for (body, title), holder in contested.items():
+        contest = Contest(
+            row=result.row,
+            name=result.name,
+            body=body,
+            title=title,
+            group_name=group_name if body == Post.Body.VILLAGER_GROUP else "",
+            holder=holder,
+        )
+        renewal.contests.append(contest)
+        where = {
+            "post": f"{village.name}{contest.post}",
+            "holder": holder.name,
+            "since": holder.term_start.isoformat(),
+        }
+        if renewal.choice == RENEW_SKIP:
+            result.details.append(_("Skipped: %(post)s stays with %(holder)s.") % where)
+        elif renewal.choice is None:
+            result.details.append(
+                _(
+                    "%(post)s is held by %(holder)s (since %(since)s): follow this roster "
+                    "or skip the row, below."
+                )
+                % where
+            )
+        elif plan.asks_district(contest):
+            result.details.append(
+                _(
+                    "%(post)s: the post of %(holder)s ends once the district approves the "
+                    "secretary change request that the import sends."
+                )
+                % where
+            )
+        else:
+            result.details.append(
+                _("%(post)s: the post of %(holder)s ends on %(date)s (%(reason)s).")
+                % {
+                    **where,
+                    "date": plan.renew_on.isoformat(),
+                    "reason": Post.EndReason(renewal.choice).label,
+                }
+            )
+    if renewal.choice != RENEW_SKIP:
+        return False
+    result.outcome = Outcome.SKIPPED
+    plan.skipped_numbers.add(id_number)
+    return True
+
+
 @functools.cache
 def ethnicity_synonyms() -> dict[str, str]:
     with translation.override("zh-hans"):
         return {str(label).removesuffix("族"): value for value, label in Ethnicity.choices}
 
 
-def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
+def _plan_family(
+    plan: RosterPlan, register: _Register, rows, failed_cadres: dict[str, int]
+) -> None:
     label = FAMILY_LABELS
     cadre_ids = [p.existing.pk for p in plan.persons.values() if p.existing is not None]
     cadre_ids += [
@@ -787,6 +1094,16 @@ def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
             result.fail(label["cadre_id_number"], _("Fill in the cadre's ID number."))
         elif cadre_number.value in plan.persons:
             cadre = plan.persons[cadre_number.value].existing
+        elif cadre_number.value in failed_cadres:
+            result.fail(
+                label["cadre_id_number"],
+                _("The cadre's row %(row)d is in error: this family member waits for it.")
+                % {"row": failed_cadres[cadre_number.value]},
+            )
+        elif cadre_number.value in plan.skipped_numbers:
+            result.outcome = Outcome.SKIPPED
+            result.details.append(_("Skipped with the cadre's row."))
+            continue
         else:
             cadre = register.persons.get(cadre_number.value)
             if cadre is None or cadre.pk not in register.visible:
@@ -861,27 +1178,129 @@ def roster_import(
     import_file: ImportFile | None = None,
     dry_run: bool = False,
     keep_unknown: bool = False,
+    renewal: RenewalChoices | None = None,
+    skip_errors: bool = False,
 ) -> RosterPlan:
     """Plan the roster and, unless a row is in error or this is a dry run, write it.
 
     All or nothing: one transaction; the existing people are locked while it runs.
     ``keep_unknown`` keeps the cadre sheet's unknown columns on each person (``extra``).
+    ``renewal`` answers for the villages whose serving holders the roster replaces; a
+    village without an answer leaves the plan not ok, and nothing is written.
+    ``skip_errors`` (导入无误的行，跳过有误的行) writes the rows without errors and skips
+    the others, with the family rows of a cadre whose row is skipped; ``plan.written``
+    says whether anything was written. The renewal's questions are never skipped.
     """
     if not may_write_register(actor):
         raise PermissionDenied
     with transaction.atomic():
-        plan = roster_plan(actor=actor, source=source, keep_unknown=keep_unknown)
-        if not plan.ok or dry_run:
+        plan = roster_plan(actor=actor, source=source, keep_unknown=keep_unknown, renewal=renewal)
+        counts = plan.counts
+        valid = counts["rows"] - counts["errors"]
+        renewal_ready = not plan.unresolved and not plan.renewal_errors
+        if dry_run or not renewal_ready or not (plan.ok or (skip_errors and valid)):
             return plan
         existing = [p.existing.pk for p in plan.persons.values() if p.existing is not None]
         for batch in _batches(existing):
             list(Person.objects.select_for_update().filter(pk__in=batch).values_list("pk"))
+        # First: the new posts take the places these free.
+        renewals = _renew(actor, plan, source, import_file)
         _write(actor, plan)
+        plan.written = True
         if import_file is not None:
             import_file.status = ImportFile.Status.IMPORTED
-            import_file.summary = {**plan.counts, "nomination_rows": plan.nomination_rows}
+            import_file.summary = {
+                **counts,
+                "imported_rows": valid,
+                "skipped_rows": counts["errors"],
+                "nomination_rows": plan.nomination_rows,
+                "renewals": renewals,
+            }
             import_file.save(update_fields=["status", "summary", "updated_at"])
     return plan
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _renew(actor, plan: RosterPlan, source, import_file: ImportFile | None) -> list[dict]:
+    """End the serving posts that the roster gives to others, through ``post_end``; a
+    secretary's post that the importer may not end goes to the district as a change
+    request with the roster attached. Returns what was done, for the file's summary."""
+    done = []
+    posts = Post.objects.in_bulk(
+        [c.holder.post_id for r in plan.renewals.values() if r.ends_posts for c in r.replaced]
+    )
+    file_name = import_file.original_name if import_file else _source_name(source)
+    roster = None
+    for renewal in plan.renewals.values():
+        entry = {"village": renewal.village.name, "choice": renewal.choice, "posts": []}
+        done.append(entry)
+        if not renewal.ends_posts:
+            entry["posts"] = [
+                {"post": c.post, "holder": c.holder.name, "row": c.row, "name": c.name}
+                for c in renewal.contests
+            ]
+            continue
+        for contest in renewal.replaced:
+            post = posts[contest.holder.post_id]
+            asks = plan.asks_district(contest)
+            about = {"file": file_name, "name": contest.name, "row": contest.row}
+            try:
+                if asks:
+                    if roster is None:
+                        roster = _source_bytes(source)
+                    secretary_change_request(
+                        actor=actor,
+                        post=post,
+                        ends_on=plan.renew_on,
+                        end_reason=renewal.choice,
+                        reason=_(
+                            "Roster import %(file)s (%(reason)s): the roster names %(name)s "
+                            "for this post in row %(row)d."
+                        )
+                        % {**about, "reason": Post.EndReason(renewal.choice).label},
+                        successor=contest.name,
+                        documents=[SimpleUploadedFile(file_name, roster, XLSX_CONTENT_TYPE)],
+                    )
+                else:
+                    post_end(
+                        actor=actor,
+                        post=post,
+                        ended_on=plan.renew_on,
+                        reason=renewal.choice,
+                        note=_(
+                            "Roster import %(file)s: the roster names %(name)s for this post "
+                            "in row %(row)d."
+                        )
+                        % about,
+                    )
+            except ValidationError as error:
+                reasons = "；".join(error.messages)
+                raise ValidationError(f"{renewal.village.name}{contest.post}：{reasons}") from error
+            entry["posts"].append(
+                {
+                    "post": contest.post,
+                    "holder": contest.holder.name,
+                    "row": contest.row,
+                    "name": contest.name,
+                    "requested": asks,
+                }
+            )
+    return done
+
+
+def _source_name(source) -> str:
+    if isinstance(source, str | os.PathLike):
+        return Path(source).name
+    return Path(getattr(source, "name", "") or "roster.xlsx").name
+
+
+def _source_bytes(source) -> bytes:
+    if isinstance(source, str | os.PathLike):
+        return Path(source).read_bytes()
+    source.seek(0)
+    return source.read()
 
 
 def _write(actor, plan: RosterPlan) -> None:

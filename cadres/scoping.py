@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from cadres.models import Township
@@ -143,6 +145,15 @@ def township_access_set(*, user, townships: Iterable[Township]) -> None:
             assign_perm(ACCESS_PERM, user, wanted[pk])
         for pk in current.keys() - wanted.keys():
             remove_perm(ACCESS_PERM, user, current[pk])
+
+
+def object_or_404(queryset: QuerySet, pk: object) -> Model:
+    """The object of an already scoped queryset with a key taken from a query string, or 404:
+    text that is not a number names no object, and must not become a server error."""
+    text = str(pk).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise Http404
+    return get_object_or_404(queryset, pk=int(text))
 
 
 def require_object(user, obj: Model) -> None:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -26,10 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
-from cadres.identity import strip_invisible
+from cadres.identity import INVISIBLE_CHARACTERS, strip_invisible
 from cadres.xlsx_export import FORMULA_TRIGGERS
 from cadres.xlsx_stream import StreamingWorkbook
 
+# The column an error workbook adds after the original ones (cadres.error_workbook): the
+# rows' reasons, read by people, never by an import.
+REASONS_HEADER = "错误原因"
 # The header row must appear within this many rows from the top of the sheet.
 HEADER_SEARCH_ROWS = 30
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -65,6 +68,10 @@ class Row:
     # The cells of the columns the reader does not know, by their header as in the file;
     # filled only when the caller keeps them (``read_sheet(keep_unknown=True)``).
     extra: dict[str, str] | None = None
+    # Every cell of the row as read, by position; only when the caller asks for them
+    # (``read_sheet(keep_cells=True)``): an import that streams writes its failed rows so
+    # into its error workbook.
+    cells: list | None = None
 
 
 @dataclass(frozen=True)
@@ -291,6 +298,11 @@ class SheetReport:
     ignored: list[str] = field(default_factory=list)
     skipped: dict[str, list[int]] = field(default_factory=dict)
     skipped_counts: dict[str, int] = field(default_factory=dict)
+    # Every header cell's text by position ("" between them): the error workbook's header.
+    header: list[str] = field(default_factory=list)
+    # The sheet has the 错误原因 column of an error workbook: it is an earlier import's
+    # skipped rows, corrected and uploaded again.
+    reasons_column: bool = False
 
     def skip(self, reason: str, number: int) -> None:
         count = self.skipped_counts.get(reason, 0)
@@ -314,6 +326,8 @@ class SheetReport:
             "header_row": self.header_row,
             "columns": [list(pair) for pair in self.columns],
             "ignored": list(self.ignored),
+            "header": list(self.header),
+            "reasons_column": self.reasons_column,
             "skipped": [
                 {"reason": reason, "count": count, "rows": self.skipped.get(reason, [])}
                 for reason, count in self.skipped_counts.items()
@@ -368,7 +382,11 @@ _COUNT_WORDS = ("计", "共", "数", "总", "合")
 
 
 def _is_footer(text: str) -> bool:
-    return text.lstrip()[:1] in _FOOTER_INITIALS and normalize_header(text).startswith(FOOTER_WORDS)
+    # A BOM or zero-width space pasted before 合计 hides the initial from the first test.
+    initial = text.lstrip()[:1]
+    return (initial in _FOOTER_INITIALS or initial in INVISIBLE_CHARACTERS) and normalize_header(
+        text
+    ).startswith(FOOTER_WORDS)
 
 
 def _is_count(value: object) -> bool:
@@ -438,16 +456,42 @@ def read_sheet(
     sheet: str | int | None = None,
     report: SheetReport | None = None,
     keep_unknown: bool = False,
+    keep_cells: bool = False,
 ) -> Iterator[Row]:
     """Yield the data rows of a sheet below its header row, by column key.
 
     Rows that are not data (blank, the header again, totals and signatures, a label and a
     number) are skipped; ``report``, when given, learns which they were and how the header
-    was read. ``keep_unknown`` puts the cells of unknown columns into each row's ``extra``.
+    was read. ``keep_unknown`` puts the cells of unknown columns into each row's ``extra``;
+    ``keep_cells`` puts all its cells as read into its ``cells``. The 错误原因 column of an
+    error workbook is neither data nor an unknown column: it is passed over in silence.
     """
     book = _open(source)
     try:
-        yield from _read(book, columns, sheet, report or SheetReport(), keep_unknown)
+        yield from _read(
+            book,
+            columns,
+            sheet,
+            report or SheetReport(),
+            keep_unknown=keep_unknown,
+            keep_cells=keep_cells,
+        )
+    finally:
+        book.close()
+
+
+def sheet_rows(source, sheet: str, numbers: Collection[int]) -> Iterator[tuple[int, list]]:
+    """The cells, as read, of the rows of a sheet with these Excel row numbers, in order."""
+    wanted = set(numbers)
+    last = max(wanted, default=0)
+    book = _open(source)
+    try:
+        _name, rows = book.rows(sheet)
+        for number, cells in rows:
+            if number in wanted:
+                yield number, cells
+            if number >= last:
+                break
     finally:
         book.close()
 
@@ -472,7 +516,13 @@ def _first_filled(cells: Sequence[object]) -> object:
 
 
 def _read(
-    book: _Book, columns: Sequence[Column], sheet, report: SheetReport, keep_unknown: bool
+    book: _Book,
+    columns: Sequence[Column],
+    sheet,
+    report: SheetReport,
+    *,
+    keep_unknown: bool,
+    keep_cells: bool,
 ) -> Iterator[Row]:
     sheet_name, rows = book.rows(sheet)
     index = _header_index(columns)
@@ -583,7 +633,9 @@ def _read(
                 for position, text in unknown.items()
                 if position < len(cells) and not _is_empty(cells[position])
             } or None
-        yield Row(number=data_number, values=values, extra=kept)
+        yield Row(
+            number=data_number, values=values, extra=kept, cells=cells if keep_cells else None
+        )
     if check_subheader:
         _report_columns(report, header, texts)
 
@@ -608,7 +660,15 @@ def _report_columns(
         (texts.get(position, column.label), column.label)
         for position, column in sorted(header.items())
     ]
-    unknown = {p: t for p, t in sorted(texts.items()) if p not in header}
+    report.header = [texts.get(p, "") for p in range(max(texts, default=-1) + 1)]
+    unknown = {}
+    for position, text in sorted(texts.items()):
+        if position in header:
+            continue
+        if normalize_header(text) == normalize_header(REASONS_HEADER):
+            report.reasons_column = True
+        else:
+            unknown[position] = text
     report.ignored = list(unknown.values())
     return unknown
 
@@ -624,8 +684,9 @@ _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$")
 
 
 def parse_text(value: object) -> str:
-    """A cell as text: width folded and trimmed; whole numbers without “.0”; the apostrophe
-    that our exports put before text a spreadsheet would run as a formula taken off again."""
+    """A cell as text: width folded, invisible characters (pasted from web pages and chat
+    programs) dropped, trimmed; whole numbers without “.0”; the apostrophe that our exports
+    put before text a spreadsheet would run as a formula taken off again."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -634,7 +695,7 @@ def parse_text(value: object) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
+    text = strip_invisible(str(value))
     if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
         text = text[1:]
     return unicodedata.normalize("NFKC", text).strip()
@@ -673,7 +734,7 @@ def parse_date(value: object) -> dt.date | None:
         if 1 <= number <= 73050:  # Excel serial days up to 2099
             return _EXCEL_EPOCH + dt.timedelta(days=number)
         raise ValueError(_("“%(value)s” is not a date.") % {"value": value})
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", strip_invisible(str(value))).strip()
     if not text:
         return None
     match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)

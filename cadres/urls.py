@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/template/", import_views.roster_template, name="import_template"),
     path("import/<int:pk>/", import_views.roster_preview, name="import_preview"),
     path("import/<int:pk>/confirm/", import_views.roster_confirm, name="import_confirm"),
+    path("import/<int:pk>/errors/", import_views.roster_errors, name="import_errors"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

@@ -32,6 +32,13 @@ def neutralize(value: object) -> object:
     return value
 
 
+def text_cell(sheet, value: object) -> WriteOnlyCell:
+    """A cell in text format: what is typed over it stays text (an ID number, a code)."""
+    cell = WriteOnlyCell(sheet, value=neutralize(value))
+    cell.number_format = "@"
+    return cell
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -65,9 +72,7 @@ class SheetWriter:
         row: list[object] = []
         for column, value in zip(self.columns, values, strict=True):
             if column.text and value is not None and value != "":
-                cell = WriteOnlyCell(self.sheet, value=neutralize(str(value)))
-                cell.number_format = "@"
-                row.append(cell)
+                row.append(text_cell(self.sheet, str(value)))
             elif isinstance(value, dt.datetime):
                 cell = WriteOnlyCell(self.sheet, value=value.replace(tzinfo=None))
                 cell.number_format = DATETIME_FORMAT

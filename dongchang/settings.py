@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "guardian",
     "axes",
     "simple_history",
@@ -101,6 +102,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render from the project's templates first: the empty choice of every select
+# reads in Chinese instead of Django's "---------" (templates/django/forms/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database -------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Read-only admin pages: every write goes through the services and the app's own pages."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from cadres.admin_mixins import ReadOnlyHistoryAdmin
 from supervision.models import (
     Audit,
     AuditAttachment,
@@ -14,19 +14,8 @@ from supervision.models import (
 )
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SupervisionRecord)
-class SupervisionRecordAdmin(ReadOnlyAdmin):
+class SupervisionRecordAdmin(ReadOnlyHistoryAdmin):
     list_display = ["date", "village", "tier", "kind", "rectification_deadline", "rectified_on"]
     list_filter = ["tier", "kind"]
     list_select_related = ["village"]
@@ -34,25 +23,25 @@ class SupervisionRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Audit)
-class AuditAdmin(ReadOnlyAdmin):
+class AuditAdmin(ReadOnlyHistoryAdmin):
     list_display = ["kind", "village", "post", "status", "amount_questioned", "completed_on"]
     list_filter = ["kind", "status"]
     list_select_related = ["village", "post__person", "post__village"]
 
 
 @admin.register(AuditAttachment)
-class AuditAttachmentAdmin(ReadOnlyAdmin):
+class AuditAttachmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["original_name", "audit", "uploaded_by", "created_at"]
     list_select_related = ["audit__village", "uploaded_by"]
 
 
 @admin.register(DisclosureSchedule)
-class DisclosureScheduleAdmin(ReadOnlyAdmin):
+class DisclosureScheduleAdmin(ReadOnlyHistoryAdmin):
     list_display = ["kind", "period", "grace_days"]
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(ReadOnlyAdmin):
+class DisclosureAdmin(ReadOnlyHistoryAdmin):
     list_display = ["village", "kind", "period_start", "published_on", "channel", "verified_on"]
     list_filter = ["kind", "channel"]
     list_select_related = ["village"]
@@ -70,7 +59,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(MisconductCase)
-class MisconductCaseAdmin(ReadOnlyAdmin):
+class MisconductCaseAdmin(ReadOnlyHistoryAdmin):
     list_display = ["person", "village", "occurred_on", "category", "disposition", "status"]
     list_filter = ["status", "category", "disposition"]
     list_select_related = ["person", "village"]

@@ -95,7 +95,9 @@ class DisclosureFilter(django_filters.FilterSet):
     township = TownshipFilter(field_name="village__township", with_villages=True)
     village = VillageFilter()
     period_start = django_filters.DateFromToRangeFilter(label=_("Period"), widget=DATE_RANGE)
-    channel = django_filters.ChoiceFilter(label=_("Where"), choices=Disclosure.Channel.choices)
+    channel = django_filters.ChoiceFilter(
+        label=_("Disclosed through"), choices=Disclosure.Channel.choices
+    )
     verified = django_filters.BooleanFilter(
         label=_("Verified"), field_name="verified_by", lookup_expr="isnull", exclude=True
     )

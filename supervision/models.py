@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Department
@@ -301,7 +302,9 @@ class DisclosureSchedule(TimeStampedModel):
         QUARTERLY = "quarterly", _("Quarterly")
 
     kind = models.CharField(_("kind"), max_length=10, choices=DisclosureKind.choices, unique=True)
-    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    period = models.CharField(
+        pgettext_lazy("disclosure", "period"), max_length=10, choices=Period.choices
+    )
     grace_days = models.PositiveSmallIntegerField(
         _("days allowed"),
         default=10,
@@ -341,7 +344,8 @@ class Disclosure(TimeStampedModel):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=DisclosureKind.choices)
     period_start = models.DateField(
-        _("period"), help_text=_("The first day of the month or quarter disclosed for.")
+        pgettext_lazy("disclosure", "period"),
+        help_text=_("The first day of the month or quarter disclosed for."),
     )
     content = models.TextField(_("what was published"))
     published_on = models.DateField(_("published on"))
@@ -576,7 +580,9 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
     )
-    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    action = models.CharField(
+        pgettext_lazy("case event", "action"), max_length=12, choices=Action.choices
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

@@ -82,6 +82,11 @@ def overdue_rectifications(
     return records.filter(rectified_on__isnull=True, rectification_deadline__lt=on or today())
 
 
+# A post ended by a general election (换届) ends with its term, as at term end: the holder's
+# term is audited; an adjustment (调整) during the term is a departure.
+TERM_OVER_REASONS = (Post.EndReason.TERM_EXPIRED, Post.EndReason.ELECTION)
+
+
 def posts_due_for_audit(user, on: dt.date | None = None) -> QuerySet[Post]:
     """Posts of the two committees whose term-end or departure audit is due and not yet opened.
 
@@ -93,10 +98,8 @@ def posts_due_for_audit(user, on: dt.date | None = None) -> QuerySet[Post]:
     Each row is annotated with ``due_kind`` (an Audit.Kind value).
     """
     on = on or today()
-    departed = Q(ended_on__isnull=False) & ~Q(end_reason=Post.EndReason.TERM_EXPIRED)
-    term_over = Q(ended_on__isnull=True, term_end__lte=on) | Q(
-        end_reason=Post.EndReason.TERM_EXPIRED
-    )
+    departed = Q(ended_on__isnull=False) & ~Q(end_reason__in=TERM_OVER_REASONS)
+    term_over = Q(ended_on__isnull=True, term_end__lte=on) | Q(end_reason__in=TERM_OVER_REASONS)
     has_term_audit = Exists(Audit.objects.filter(post=OuterRef("pk"), kind=Audit.Kind.TERM_END))
     has_departure_audit = Exists(
         Audit.objects.filter(post=OuterRef("pk"), kind=Audit.Kind.DEPARTURE)
@@ -116,7 +119,7 @@ def posts_due_for_audit(user, on: dt.date | None = None) -> QuerySet[Post]:
 
 def audit_kind_due_for(post: Post) -> str:
     """Which audit a post calls for: departure if it ended early, term-end otherwise."""
-    if post.ended_on is not None and post.end_reason != Post.EndReason.TERM_EXPIRED:
+    if post.ended_on is not None and post.end_reason not in TERM_OVER_REASONS:
         return Audit.Kind.DEPARTURE
     return Audit.Kind.TERM_END
 

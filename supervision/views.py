@@ -460,7 +460,7 @@ DISCLOSURE_SPEC = ListSpec(
         Header(gettext_lazy("Village"), "village"),
         Header(gettext_lazy("Kind"), "kind"),
         Header(gettext_lazy("Published on"), "published"),
-        Header(gettext_lazy("Where")),
+        Header(gettext_lazy("Disclosed through")),
         Header(gettext_lazy("Verified by")),
     ],
     sorts={
@@ -479,7 +479,7 @@ DISCLOSURE_SPEC = ListSpec(
         Column(gettext_lazy("Kind"), 12),
         Column(gettext_lazy("What was published"), 40),
         Column(gettext_lazy("Published on"), 12),
-        Column(gettext_lazy("Where"), 14),
+        Column(gettext_lazy("Disclosed through"), 14),
         Column(gettext_lazy("Verified by"), 10),
         Column(gettext_lazy("Verified on"), 12),
     ],

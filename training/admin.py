@@ -1,24 +1,13 @@
 """Training in the admin: for looking only; every write goes through training.services."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from cadres.admin_mixins import ReadOnlyHistoryAdmin
 from training.models import Attendance, DailyStudy, Material, Round, Session
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Round)
-class RoundAdmin(ReadOnlyAdmin):
+class RoundAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "year", "organizer"]
     list_filter = ["year", "organizer"]
     list_select_related = ["organizer"]
@@ -26,7 +15,7 @@ class RoundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(ReadOnlyAdmin):
+class SessionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "kind", "organizer", "starts_at", "hours"]
     list_filter = ["kind", "organizer"]
     list_select_related = ["organizer"]
@@ -35,14 +24,14 @@ class SessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(ReadOnlyAdmin):
+class MaterialAdmin(ReadOnlyHistoryAdmin):
     list_display = ["original_name", "session", "size", "uploaded_by"]
     list_select_related = ["session", "uploaded_by"]
     exclude = ["file"]  # served only through the scoped download view
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ReadOnlyAdmin):
+class AttendanceAdmin(ReadOnlyHistoryAdmin):
     list_display = ["person", "village", "session", "status"]
     list_filter = ["status"]
     list_select_related = ["person", "village", "session"]
@@ -51,7 +40,7 @@ class AttendanceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DailyStudy)
-class DailyStudyAdmin(ReadOnlyAdmin):
+class DailyStudyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["person", "topic", "studied_on", "hours", "recorded_by"]
     list_select_related = ["person", "recorded_by"]
     search_fields = ["person__name", "topic"]

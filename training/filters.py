@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.identity import name_key
+from cadres.ordering import Ordering
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.search import SearchFilter
 from training.models import Attendance, DailyStudy, Round, Session
@@ -38,7 +39,7 @@ class SessionFilter(django_filters.FilterSet):
     )
     year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
     round = django_filters.ModelChoiceFilter(label=_("Round"), queryset=_rounds)
-    order = django_filters.OrderingFilter(
+    order = Ordering(
         label=_("Sort by"),
         empty_label=_("Default order"),
         fields=(("starts_at", "starts_at"), ("title", "title"), ("hours", "hours")),
@@ -63,7 +64,7 @@ class RosterFilter(django_filters.FilterSet):
     township = TownshipFilter(field_name="village__township", with_villages=True)
     village = VillageFilter()
     status = django_filters.ChoiceFilter(label=_("Attendance"), choices=Attendance.Status.choices)
-    order = django_filters.OrderingFilter(
+    order = Ordering(
         label=_("Sort by"),
         empty_label=_("Default order"),
         fields=(
@@ -85,7 +86,7 @@ class RosterFilter(django_filters.FilterSet):
 class DailyStudyFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
     year = django_filters.NumberFilter(label=_("Year"), field_name="studied_on", lookup_expr="year")
-    order = django_filters.OrderingFilter(
+    order = Ordering(
         label=_("Sort by"),
         empty_label=_("Default order"),
         fields=(
@@ -115,7 +116,7 @@ class CoverageFilter(django_filters.FilterSet):
         method="only_untrained",
         widget=forms.CheckboxInput,
     )
-    order = django_filters.OrderingFilter(
+    order = Ordering(
         label=_("Sort by"),
         empty_label=_("Default order"),
         fields=(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from cadres.error_workbook import REFUSED_WITH_ERRORS
 from cadres.models import ImportFile, Person, Post, Township
 from cadres.scoping import require_object, require_township, scope
 from cadres.spreadsheets import SpreadsheetError
@@ -354,13 +355,19 @@ def _mark(actor, current: Mapping[int, str], statuses: Mapping[int, str]) -> int
 
 @transaction.atomic
 def attendance_import(
-    *, actor, session: Session, import_file: ImportFile, resolutions: Mapping[int, int | None]
+    *,
+    actor,
+    session: Session,
+    import_file: ImportFile,
+    resolutions: Mapping[int, int | None],
+    skip_errors: bool = False,
 ) -> dict:
     """Apply a sign-in sheet: matched rows, plus unmatched rows resolved by the user.
 
     ``resolutions`` maps each unmatched row number to the chosen person's id, or
     None to ignore the row; every unmatched row must be resolved. People not yet
-    on the roster are added. All or nothing.
+    on the roster are added. All or nothing. A sheet with rows in error is refused
+    unless ``skip_errors`` (导入无误的行，跳过有误的行): those rows are then skipped.
     """
     session = Session.objects.select_for_update().get(pk=session.pk)
     _require_manage(actor, session)
@@ -370,6 +377,8 @@ def attendance_import(
         sheet = signin_read(import_file.file, session=session, user=actor)
     except SpreadsheetError as error:
         raise ValidationError(str(error)) from error
+    if sheet.failed and not skip_errors:
+        raise ValidationError(REFUSED_WITH_ERRORS % {"count": len(sheet.failed)})
     open_rows = sorted({u.row for u in sheet.unmatched} - resolutions.keys())
     if open_rows:
         raise ValidationError(
@@ -402,6 +411,7 @@ def attendance_import(
         "ignored": sum(1 for v in resolutions.values() if v is None),
         "added": added,
         "changed": changed,
+        "skipped": len(sheet.failed),
     }
     import_file.status = ImportFile.Status.IMPORTED
     import_file.summary = summary

@@ -54,7 +54,7 @@ TEMPLATE = ImportTemplate(
                 ),
                 "village": Hint("民主村"),
                 "status": choice_hint(
-                    "实到",
+                    "参训",
                     labels_of(Attendance.Status, exclude=(Attendance.Status.INVITED,)),
                     gettext_lazy("An empty cell means present."),
                 ),
@@ -70,6 +70,7 @@ STATUS_SYNONYMS = {
     "√": Attendance.Status.PRESENT,
     "✓": Attendance.Status.PRESENT,
     "出席": Attendance.Status.PRESENT,
+    "实到": Attendance.Status.PRESENT,
     "请假": Attendance.Status.EXCUSED,
     "假": Attendance.Status.EXCUSED,
     "缺席": Attendance.Status.ABSENT,
@@ -103,6 +104,10 @@ class SigninSheet:
     matched: list[Match] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # The rows that cannot be recorded as they are (no name, a status not understood), by
+    # number with their errors: skipped by a partial import, offered as the error workbook.
+    # A row whose only problem is its ID number is left to resolve instead.
+    failed: dict[int, list[RowError]] = field(default_factory=dict)
     duplicates: list[int] = field(default_factory=list)
     # How the sheet was read. An attendance has no place for unknown columns: they are
     # only named, never kept.
@@ -125,25 +130,27 @@ def _village_key(text: str) -> str:
     return name_key(text).removesuffix("村") if text else ""
 
 
-def _lines(source, errors: list[RowError], report: SheetReport) -> list[_Line]:
+def _lines(source, sheet: SigninSheet) -> list[_Line]:
     lines = []
-    for row in read_sheet(source, COLUMNS, report=report):
+    for row in read_sheet(source, COLUMNS, report=sheet.report):
         values = row.values
+        failed = []
         name = parse_text(values["name"])
         if not name:
-            errors.append(RowError(row.number, "姓名", _("The name is empty.")))
-            continue
+            failed.append(RowError(row.number, "姓名", _("The name is empty.")))
         number = normalize_id_number(values["id_number"])
-        for message in number.errors:
-            errors.append(RowError(row.number, "身份证号", message))
+        errors = [RowError(row.number, "身份证号", message) for message in number.errors]
         try:
             status = (
                 parse_choice(values["status"], Attendance.Status, synonyms=STATUS_SYNONYMS)
                 or Attendance.Status.PRESENT
             )
         except ValueError as error:
-            errors.append(RowError(row.number, "签到情况", str(error)))
-            status = Attendance.Status.PRESENT
+            failed.append(RowError(row.number, "签到情况", str(error)))
+        sheet.errors += [*failed, *errors]
+        if failed:
+            sheet.failed[row.number] = [*failed, *errors]
+            continue
         lines.append(
             _Line(
                 row=row.number,
@@ -165,7 +172,7 @@ def signin_read(source, *, session: Session, user) -> SigninSheet:
     among the serving cadres the session may invite and the user may see.
     """
     result = SigninSheet()
-    lines = _lines(source, result.errors, result.report)
+    lines = _lines(source, result)
     ids = {line.id_number for line in lines if line.id_number}
     keys = {line.key for line in lines}
     posts = list(

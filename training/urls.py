@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/signin/", views.signin_upload, name="signin"),
     path("<int:pk>/signin/template/", views.signin_template, name="signin_template"),
     path("<int:pk>/signin/<int:file_pk>/", views.signin_preview, name="signin_preview"),
+    path("<int:pk>/signin/<int:file_pk>/errors/", views.signin_errors, name="signin_errors"),
     path("rounds/", views.round_list, name="rounds"),
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),

@@ -13,12 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cadres.error_workbook import (
+    IMPORTED_AND_SKIPPED,
+    error_workbook_from,
+    error_workbook_response,
+)
 from cadres.forms import add_service_errors, submit
 from cadres.identity import mask_id_number
 from cadres.import_templates import template_response
@@ -443,14 +448,31 @@ def signin_template(request, pk: int):
     return template_response(SIGNIN_TEMPLATE)
 
 
+def _signin_file(request, file_pk: int) -> ImportFile:
+    return get_object_or_404(
+        ImportFile.objects.filter(kind=ImportFile.Kind.ATTENDANCE, uploaded_by=request.user),
+        pk=file_pk,
+    )
+
+
+@training_required
+def signin_errors(request, pk: int, file_pk: int):
+    """The sheet's rows in error, as a workbook to correct and upload again."""
+    session = _managed_session(request, pk)
+    stored = _signin_file(request, file_pk)
+    try:
+        sheet = signin_read(stored.file, session=session, user=request.user)
+        workbook = error_workbook_from(stored.file, [(sheet.report, sheet.failed)])
+    except SpreadsheetError as error:
+        raise Http404 from error
+    return error_workbook_response(request, record=stored, workbook=workbook)
+
+
 @training_required
 def signin_preview(request, pk: int, file_pk: int):
     """What the sheet matches, its row errors and a choice per unmatched row; POST applies."""
     session = _managed_session(request, pk)
-    stored = get_object_or_404(
-        ImportFile.objects.filter(kind=ImportFile.Kind.ATTENDANCE, uploaded_by=request.user),
-        pk=file_pk,
-    )
+    stored = _signin_file(request, file_pk)
     try:
         sheet = signin_read(stored.file, session=session, user=request.user)
     except SpreadsheetError as error:
@@ -479,6 +501,7 @@ def signin_preview(request, pk: int, file_pk: int):
                 session=session,
                 import_file=stored,
                 resolutions=form.resolutions(),
+                skip_errors="skip_errors" in request.POST,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -491,11 +514,29 @@ def signin_preview(request, pk: int, file_pk: int):
                 )
                 % summary,
             )
+            if summary["skipped"]:
+                messages.warning(
+                    request,
+                    IMPORTED_AND_SKIPPED
+                    % {
+                        "imported": summary["matched"] + summary["resolved"],
+                        "skipped": summary["skipped"],
+                    },
+                )
             return redirect("training:session", pk=session.pk)
     return render(
         request,
         "training/signin_preview.html",
-        {"session": session, "stored": stored, "sheet": sheet, "form": form, "pairs": form.pairs()},
+        {
+            "session": session,
+            "stored": stored,
+            "sheet": sheet,
+            "form": form,
+            "pairs": form.pairs(),
+            "error_rows": len(sheet.failed),
+            "valid_rows": len(sheet.matched) + len(sheet.unmatched),
+            "errors_url": reverse("training:signin_errors", args=[session.pk, stored.pk]),
+        },
     )
 
 

@@ -3,23 +3,13 @@ through their pages and services)."""
 
 from django.contrib import admin
 
+from cadres.admin_mixins import ReadOnlyAdmin
 from vetting.models import (
     DefaultDepartment,
     ScreeningRun,
     WatchlistImport,
     WatchlistSource,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WatchlistSource)

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cadres.choices import Department
+from cadres.error_workbook import (
+    IMPORTED_AND_SKIPPED,
+    error_workbook_from,
+    error_workbook_response,
+)
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number, name_key, normalize_query
@@ -30,7 +35,7 @@ from cadres.import_templates import template_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
-from cadres.scoping import scope
+from cadres.scoping import object_or_404, scope
 from cadres.search import SearchFilter
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
@@ -395,9 +400,9 @@ def case_new(request):
 
 def _supplementary_new(request):
     """补审 (?post=…): the post and its holder are fixed; the nominator gives the reason."""
-    post = get_object_or_404(
+    post = object_or_404(
         scope(Post.objects.select_related("person", "village__township"), request.user),
-        pk=request.GET["post"] if request.GET["post"].isdigit() else 0,
+        request.GET["post"],
     )
     form = SupplementaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -825,19 +830,21 @@ def _plan_or_error(request, form, source):
 
 @login_required
 def batch_upload(request):
-    """Upload → check (a workbook in error is not kept) → preview → confirm."""
+    """Upload → check (a workbook without candidate rows is not kept) → preview → confirm."""
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
     form = BatchUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         plan = _plan_or_error(request, form, upload)
-        if plan is not None and not plan.ok:
+        if plan is not None and not plan.rows:
             return render(
                 request,
                 "vetting/candidates/batch_preview.html",
                 {"plan": plan, "record": None},
             )
+        # A workbook with rows in error is kept too: its good rows may be nominated, its
+        # rows in error downloaded to correct.
         if plan is not None:
             try:
                 record, _earlier = import_file_store(
@@ -875,8 +882,29 @@ def batch_preview(request, pk: int):
             "plan": plan,
             "record": record,
             "sample": batch.plan_nominees(plan, 20),
+            "error_rows": plan.error_rows,
+            "valid_rows": plan.valid_rows if plan.cases else 0,
+            "errors_url": reverse("vetting:batch_errors", args=[record.pk]),
+            "imported": record.status == ImportFile.Status.IMPORTED,
+            "dependents_note": _(
+                "A family member whose candidate's row is in error is skipped with that row."
+            ),
         },
     )
+
+
+@login_required
+def batch_errors(request, pk: int):
+    """The workbook's rows in error, as a workbook to correct and upload again.
+
+    Seen by whoever sees the preview: the uploader, who may still nominate (batch_plan)."""
+    record = _batch_file(request.user, pk)
+    try:
+        plan = batch.batch_plan_stored(actor=request.user, import_file=record)
+        workbook = error_workbook_from(record.file, plan.failures())
+    except SpreadsheetError as error:
+        raise Http404 from error
+    return error_workbook_response(request, record=record, workbook=workbook)
 
 
 @login_required
@@ -889,7 +917,12 @@ def batch_confirm(request, pk: int):
         messages.info(request, _("This workbook has already been imported."))
         return redirect("vetting:case_queue")
     try:
-        ids = batch.batch_nominate(actor=request.user, import_file=record)
+        ids = batch.batch_nominate(
+            actor=request.user,
+            import_file=record,
+            keep_unknown="keep_unknown" in request.POST,
+            skip_errors="skip_errors" in request.POST,
+        )
     except ValidationError as error:
         for message in error.messages[:20]:
             messages.error(request, message)
@@ -898,4 +931,12 @@ def batch_confirm(request, pk: int):
         request,
         _("%(count)d candidates were nominated, submitted and screened.") % {"count": len(ids)},
     )
+    summary = record.summary
+    if summary["skipped_rows"]:
+        messages.warning(
+            request,
+            IMPORTED_AND_SKIPPED
+            % {"imported": summary["imported_rows"], "skipped": summary["skipped_rows"]},
+        )
+        return redirect("vetting:batch_preview", pk=record.pk)
     return redirect("vetting:case_list")

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Post
 from cadres.place_filters import TownshipFilter
@@ -29,7 +30,11 @@ class HitFilter(django_filters.FilterSet):
         label=_("Sort by"),
         empty_label=_("Default order"),
         method="sort_by",
-        choices=[("score", _("Score")), ("recent", _("Most recent")), ("name", _("Name"))],
+        choices=[
+            ("score", pgettext_lazy("hit", "Score")),
+            ("recent", _("Most recent")),
+            ("name", _("Name")),
+        ],
     )
 
     class Meta:
@@ -41,14 +46,32 @@ class HitFilter(django_filters.FilterSet):
 
 
 class RunFilter(django_filters.FilterSet):
-    """Runs by trigger: one person's edit starts a run, so those soon outnumber the rest."""
+    """Runs by trigger. By default the runs of the nightly schedule, the imports and those
+    started by hand: the runs that screen whole lists. The runs of people changed and of
+    candidates submitted are one choice away."""
 
-    trigger = django_filters.ChoiceFilter(label=_("Trigger"), choices=ScreeningRun.Trigger.choices)
+    ALL = "all"
+    SCREENS_OF_FEW = (ScreeningRun.Trigger.PERSON, ScreeningRun.Trigger.CANDIDATE)
+
+    trigger = django_filters.ChoiceFilter(
+        label=_("Trigger"),
+        choices=[(ALL, _("Every trigger")), *ScreeningRun.Trigger.choices],
+        empty_label=_("Schedule, imports and by hand"),
+        method="filter_trigger",
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ScreeningRun.Status.choices)
 
     class Meta:
         model = ScreeningRun
         fields = ["trigger", "status"]
+
+    def filter_trigger(self, queryset, name, value):
+        return queryset if value == self.ALL else queryset.filter(trigger=value)
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("trigger"):
+            queryset = queryset.exclude(trigger__in=self.SCREENS_OF_FEW)
+        return super().filter_queryset(queryset)
 
 
 class EligibilityReviewFilter(django_filters.FilterSet):

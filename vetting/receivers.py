@@ -1,5 +1,6 @@
-"""Reactions to register events (cadres.signals): a changed person is screened alone,
-an imported roster in one run; a removal proposed by a misconduct case opens a removal case."""
+"""Reactions to register events (cadres.signals): the people changed in one transaction
+are screened in one run, and so is an imported roster; a removal proposed by a misconduct
+case opens a removal case."""
 
 from vetting.models.screening import SubjectKind
 from vetting.services.removal import removal_case_open_for_misconduct

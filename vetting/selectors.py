@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from cadres.scoping import scope
-from vetting.models import CandidateCase, DepartmentOpinion, Hit
+from vetting.models import CandidateCase, DepartmentOpinion, Hit, WatchlistEntry, WatchlistSource
 
 # The keys of a hit as the screening_hits command prints it, in order.
 HIT_EXPORT_KEYS = (
@@ -24,6 +25,30 @@ HIT_EXPORT_KEYS = (
     "match_kind",
     "status",
 )
+
+
+def watchlist_sources() -> QuerySet[WatchlistSource]:
+    """Each list with its active and retired entries and its last import.
+
+    The entries are counted in subqueries: counted over a join with the imports, every entry
+    would be counted once per import.
+    """
+
+    def entries(active: bool) -> Coalesce:
+        counted = (
+            WatchlistEntry.objects.filter(source=OuterRef("pk"), active=active)
+            .order_by()
+            .values("source")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return WatchlistSource.objects.annotate(
+        active_entries=entries(True),
+        retired_entries=entries(False),
+        last_import_at=Max("imports__created_at"),
+    )
 
 
 def hits_with_related(queryset: QuerySet[Hit] | None = None) -> QuerySet[Hit]:

@@ -18,11 +18,6 @@ def screening_chunk_execute(chunk_id: int) -> None:
 
 
 @shared_task
-def screening_subject_screen(subject_kind: str, subject_id: int) -> None:
-    screening.screening_subject_screen(subject_kind=subject_kind, subject_id=subject_id)
-
-
-@shared_task
 def screening_runs_resume_stalled() -> None:
     """Watchdog (beat): re-enqueue the chunks of runs whose worker died."""
     screening.screening_runs_resume_stalled()

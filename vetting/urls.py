@@ -18,6 +18,7 @@ urlpatterns = [
     path("watchlists/import/template/", views.watchlist_template, name="watchlist_template"),
     path("watchlists/import/<int:pk>/", views.watchlist_preview, name="watchlist_preview"),
     path("watchlists/import/<int:pk>/confirm/", views.watchlist_confirm, name="watchlist_confirm"),
+    path("watchlists/import/<int:pk>/errors/", views.watchlist_errors, name="watchlist_errors"),
     path("removals/", views.removal_list, name="removal_list"),
     path("removals/<int:pk>/", views.removal_detail, name="removal_detail"),
     path("rules/", rule_views.rules_overview, name="rules"),
@@ -40,6 +41,7 @@ urlpatterns = [
     path("candidates/batch/template/", candidate_views.batch_template, name="batch_template"),
     path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
     path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
+    path("candidates/batch/<int:pk>/errors/", candidate_views.batch_errors, name="batch_errors"),
     path(
         "candidates/roster/<int:pk>/nominate/",
         candidate_views.roster_nominate,

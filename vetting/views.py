@@ -10,13 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cadres.error_workbook import error_workbook_response
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number
 from cadres.import_templates import template_response
@@ -28,7 +28,7 @@ from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting.filters import HitFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
-from vetting.selectors import hits_with_related
+from vetting.selectors import hits_with_related, watchlist_sources
 from vetting.services import removal, review, screening, watchlists
 
 PAGE_SIZE = 25
@@ -234,11 +234,7 @@ def run_detail(request, pk: int):
 @login_required
 def watchlist_list(request):
     _require(request.user, "vetting.view_watchlistsource")
-    sources = WatchlistSource.objects.annotate(
-        active_entries=Count("entries", filter=Q(entries__active=True)),
-        retired_entries=Count("entries", filter=Q(entries__active=False)),
-        last_import_at=Max("imports__created_at"),
-    )
+    sources = watchlist_sources()
     return render(
         request,
         "vetting/watchlist_list.html",
@@ -289,6 +285,10 @@ def watchlist_preview(request, pk: int):
     context = {
         "record": record,
         "summary": summary,
+        "error_rows": summary.get("error_rows", 0),
+        "valid_rows": summary.get("rows", 0) - summary.get("error_rows", 0),
+        "errors_url": reverse("vetting:watchlist_errors", args=[record.pk]),
+        "imported": record.status != ImportFile.Status.PREVIEWED,
         "kind_label": dict(WatchlistSource.Kind.choices).get(summary.get("kind"), ""),
         "sheet": sheet_report_display(summary["sheet"]) if "sheet" in summary else None,
         "run": ScreeningRun.objects.filter(watchlist_import=summary.get("import")).first()
@@ -314,12 +314,25 @@ def watchlist_confirm(request, pk: int):
     record = _watchlist_file(request.user, pk)
     try:
         watchlists.watchlist_import_start(
-            actor=request.user, import_file=record, keep_unknown="keep_unknown" in request.POST
+            actor=request.user,
+            import_file=record,
+            keep_unknown="keep_unknown" in request.POST,
+            skip_errors="skip_errors" in request.POST,
         )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     return redirect("vetting:watchlist_preview", pk=record.pk)
+
+
+@login_required
+def watchlist_errors(request, pk: int):
+    """The rows in error that the worker found, as a workbook to correct."""
+    _require(request.user, "vetting.import_watchlist")
+    record = _watchlist_file(request.user, pk)
+    if not record.error_file:
+        raise Http404
+    return error_workbook_response(request, record=record)
 
 
 # Removal cases ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ records themselves are read-only (they change through their pages' services)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cadres.admin_mixins import ReadOnlyHistoryAdmin
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -36,19 +37,8 @@ class GradingRuleAdmin(SimpleHistoryAdmin):
         return False
 
 
-class ReadOnlyRecordAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SecretaryFiling)
-class SecretaryFilingAdmin(ReadOnlyRecordAdmin):
+class SecretaryFilingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["filing_number", "village", "person", "filed_on", "status"]
     list_filter = ["status"]
     list_select_related = ["village", "person"]
@@ -56,7 +46,7 @@ class SecretaryFilingAdmin(ReadOnlyRecordAdmin):
 
 
 @admin.register(SecretaryChange)
-class SecretaryChangeAdmin(ReadOnlyRecordAdmin):
+class SecretaryChangeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["village", "person", "ends_on", "end_reason", "status"]
     list_filter = ["status"]
     list_select_related = ["village", "person"]
@@ -64,41 +54,41 @@ class SecretaryChangeAdmin(ReadOnlyRecordAdmin):
 
 
 @admin.register(PersonalReport)
-class PersonalReportAdmin(ReadOnlyRecordAdmin):
+class PersonalReportAdmin(ReadOnlyHistoryAdmin):
     list_display = ["person", "village", "year", "kind", "status"]
     list_filter = ["kind", "status", "year"]
     list_select_related = ["person", "village"]
 
 
 @admin.register(DutyRoster)
-class DutyRosterAdmin(ReadOnlyRecordAdmin):
+class DutyRosterAdmin(ReadOnlyHistoryAdmin):
     list_display = ["village", "period", "starts_on", "ends_on"]
     list_select_related = ["village"]
 
 
 @admin.register(PioneerProject)
-class PioneerProjectAdmin(ReadOnlyRecordAdmin):
+class PioneerProjectAdmin(ReadOnlyHistoryAdmin):
     list_display = ["year", "village", "person", "title", "status", "score"]
     list_filter = ["year", "status"]
     list_select_related = ["village", "person"]
 
 
 @admin.register(AnnualEvaluation)
-class AnnualEvaluationAdmin(ReadOnlyRecordAdmin):
+class AnnualEvaluationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["year", "village", "person", "total", "grade"]
     list_filter = ["year", "grade"]
     list_select_related = ["village", "person"]
 
 
 @admin.register(PartyCandidate)
-class PartyCandidateAdmin(ReadOnlyRecordAdmin):
+class PartyCandidateAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "village", "stage"]
     list_select_related = ["village"]
     exclude = ["id_number"]
 
 
 @admin.register(Recusal)
-class RecusalAdmin(ReadOnlyRecordAdmin):
+class RecusalAdmin(ReadOnlyHistoryAdmin):
     list_display = ["cadre", "candidate", "status"]
     list_filter = ["status"]
     list_select_related = ["cadre", "candidate"]

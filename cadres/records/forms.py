@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Post, Village
 from cadres.records.models import (
@@ -241,7 +242,7 @@ class DutyShiftForm(forms.Form):
 
 class ShiftOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Outcome"),
+        label=pgettext_lazy("duty shift", "Outcome"),
         choices=[(DutyShift.Outcome.DONE, _("Done")), (DutyShift.Outcome.MISSED, _("Missed"))],
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

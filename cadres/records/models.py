@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.identity import mask_id_number
@@ -358,8 +359,8 @@ class DutyRoster(TimeStampedModel):
     """A village's office-hours and duty roster (坐班值班表) for a week or a month."""
 
     class Period(models.TextChoices):
-        WEEK = "week", _("Weekly")
-        MONTH = "month", _("Monthly")
+        WEEK = "week", pgettext_lazy("duty roster", "Weekly")
+        MONTH = "month", pgettext_lazy("duty roster", "Monthly")
 
     township_lookup = "village__township"
 
@@ -444,7 +445,7 @@ class PioneerProject(TimeStampedModel):
     """The key party-building task a village party secretary claims for a year (头雁项目)."""
 
     class Status(models.TextChoices):
-        CLAIMED = "claimed", _("In progress")
+        CLAIMED = "claimed", pgettext_lazy("pioneer project", "In progress")
         COMPLETED = "completed", _("Completed")
         ASSESSED = "assessed", _("Assessed")
 

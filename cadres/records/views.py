@@ -23,7 +23,7 @@ from cadres.records.models import (
     SecretaryChangeDocument,
     SecretaryFiling,
 )
-from cadres.scoping import scope, user_townships
+from cadres.scoping import object_or_404, scope, user_townships
 from cadres.services import access_log_append, require_perm
 from cadres.xlsx_export import Column
 
@@ -504,7 +504,7 @@ def missing_report_list(request):
 
 
 def _scoped_person(request, pk):
-    return get_object_or_404(scope(Person.objects.all(), request.user), pk=pk)
+    return object_or_404(scope(Person.objects.all(), request.user), pk)
 
 
 @login_required
@@ -819,7 +819,7 @@ def project_overview(request):
     rows = selectors.project_overview(request.user, year)
     township = None
     if request.GET.get("township"):
-        township = get_object_or_404(user_townships(request.user), pk=request.GET["township"])
+        township = object_or_404(user_townships(request.user), request.GET["township"])
     unclaimed = selectors.unclaimed_villages(request.user, year, township)
     if request.GET.get("format") == "xlsx":
         spec = ListSpec(

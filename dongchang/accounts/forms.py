@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
@@ -15,14 +15,29 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class UserAdminForm(UserChangeForm):
-    townships = forms.ModelMultipleChoiceField(
+def _townships_field() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
         label=_("townships"),
         queryset=Township.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The townships whose records this user may see and edit."),
     )
+
+
+class UserAdminAddForm(AdminUserCreationForm):
+    """The admin's form for a new account: its roles and townships are given at once, so that
+    a new township clerk can work on first login."""
+
+    townships = _townships_field()
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ["username", "name", "phone", "groups", "department"]
+
+
+class UserAdminForm(UserChangeForm):
+    townships = _townships_field()
 
     class Meta(UserChangeForm.Meta):
         model = User

@@ -176,3 +176,31 @@ def messy_sheet(
     skipped["count"] = [footer_start + len(FOOTER_ROWS) - 1]
     rows += [[None] * width, [None] * width]
     return rows, [f"A1:{last}1"], skipped
+
+
+def workbook_rows(data: bytes) -> dict[str, list[list[object]]]:
+    """Every sheet of an xlsx as its rows of values, trailing empty cells dropped."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    sheets = {}
+    for sheet in book.worksheets:
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            values = list(row)
+            while values and values[-1] is None:
+                values.pop()
+            rows.append(values)
+        sheets[sheet.title] = rows
+    return sheets
+
+
+def workbook_edit(data: bytes, sheet: str, cell: str, value: object) -> bytes:
+    """The workbook with one cell changed, as a user corrects an error workbook in Excel."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    book[sheet][cell] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

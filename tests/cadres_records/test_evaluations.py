@@ -163,3 +163,16 @@ def test_former_secretary_is_evaluated_from_the_person(
     data["village"] = serving_village(other).pk
     response = client.post(url, data)
     assert "village" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "٣", "-1", "1 OR 1=1"])
+def test_a_person_key_that_is_not_a_number_is_not_found(client, township_reviewer, value):
+    client.force_login(township_reviewer)
+    url = reverse("cadres:records:evaluation_create")
+    assert client.get(url, {"person": value}).status_code == 404
+
+
+def test_a_township_key_that_is_not_a_number_is_not_found(client, district_reviewer):
+    client.force_login(district_reviewer)
+    url = reverse("cadres:records:project_overview")
+    assert client.get(url, {"township": "abc"}).status_code == 404

@@ -105,7 +105,7 @@ def test_training_coverage_counts_the_township(district, staff):
     AttendanceFactory(session=session, person=person, status="present")
     training = by_key(figures_for(staff, TODAY))["training"]
     assert training.labels == ["金厂镇"]
-    trained = next(s for s in training.series if s["label"] == "已培训")
+    trained = next(s for s in training.series if s["label"] == "已参训")
     assert trained["data"] == [1]
 
 

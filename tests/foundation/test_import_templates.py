@@ -248,7 +248,7 @@ def test_signin_template_imports_attendance(client, staff, other_staff):
     book = download(client, signin_url(session), "signin-template.xlsx")
     assert book.sheetnames == ["签到表", "填写说明", "下拉选项"]
     assert_shaped(book, "签到表", {"姓名"}, {"身份证号"})
-    assert validation_lists(book, "签到表") == {"签到情况": ["实到", "缺席", "请假"]}
+    assert validation_lists(book, "签到表") == {"签到情况": ["参训", "缺训", "请假"]}
     # The example person is no cadre of the register: replaced by real rows.
     fill(
         book,

@@ -132,6 +132,35 @@ def test_admin_grants_townships_to_a_user(client):
     assert list(user_townships(target).values_list("code", flat=True)) == [HUANTONG]
 
 
+def test_admin_adds_a_user_with_role_and_townships(client):
+    from django.contrib.auth.models import Group
+
+    from dongchang.accounts.models import User
+
+    admin = UserFactory(role="系统管理员", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_add")
+    assert client.get(url).status_code == 200
+    role = Group.objects.get(name="乡镇工作人员")
+    data = {
+        "username": "new_clerk",
+        "usable_password": "true",
+        "password1": "Dongchang-clerk-2026",
+        "password2": "Dongchang-clerk-2026",
+        "name": "新文书",
+        "phone": "",
+        "groups": [role.pk],
+        "department": "",
+        "townships": [township(HUANTONG).pk],
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(username="new_clerk")
+    assert user.check_password("Dongchang-clerk-2026")
+    assert list(user.groups.values_list("name", flat=True)) == ["乡镇工作人员"]
+    assert list(user_townships(user).values_list("code", flat=True)) == [HUANTONG]
+
+
 def test_a_township_lookup_across_a_many_to_many_relation_is_refused():
     from django.core.exceptions import ImproperlyConfigured
 

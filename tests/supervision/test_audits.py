@@ -44,9 +44,21 @@ def test_term_expired_while_serving_calls_for_a_term_end_audit(staff, village):
     assert due(staff) == {(expired.pk, Audit.Kind.TERM_END)}
 
 
-def test_post_ended_at_term_end_calls_for_a_term_end_audit(staff, cadre_post):
-    post_end(actor=staff, post=cadre_post, ended_on=dt.date(2026, 11, 1), reason="term_expired")
-    assert Audit.objects.get(post=cadre_post).kind == Audit.Kind.TERM_END
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("term_expired", Audit.Kind.TERM_END),
+        # A roster that renews a village: a general election ends the term, an adjustment
+        # is a departure during it.
+        ("election", Audit.Kind.TERM_END),
+        ("adjustment", Audit.Kind.DEPARTURE),
+    ],
+)
+def test_post_ended_at_term_end_calls_for_a_term_end_audit(staff, cadre_post, reason, kind):
+    post_end(actor=staff, post=cadre_post, ended_on=dt.date(2026, 11, 1), reason=reason)
+    assert Audit.objects.get(post=cadre_post).kind == kind
+    Audit.objects.all().delete()
+    assert due(staff) == {(cadre_post.pk, kind)}
 
 
 def test_already_audited_and_unaudited_bodies_are_excluded(staff, village):

@@ -78,7 +78,14 @@ def test_good_sheet_is_matched_and_recorded(client, staff, setting):
     assert statuses == {"张伟": "present", "李娜": "present", "王强": "excused"}
     stored = ImportFile.objects.get(kind=ImportFile.Kind.ATTENDANCE)
     assert stored.status == ImportFile.Status.IMPORTED
-    assert stored.summary == {"matched": 3, "resolved": 0, "ignored": 0, "added": 2, "changed": 3}
+    assert stored.summary == {
+        "matched": 3,
+        "resolved": 0,
+        "ignored": 0,
+        "added": 2,
+        "changed": 3,
+        "skipped": 0,
+    }
 
 
 def test_unmatched_rows_must_be_resolved(client, staff, setting):
@@ -185,3 +192,74 @@ def test_signin_import_queries_do_not_grow_with_the_sheet(client, staff, setting
         counts.append(len(queries))
     assert counts[1] <= counts[0] + 4  # SQLite splits bulk inserts in batches of ~80 rows
     assert session.attendances.filter(status="present").count() == 63
+
+
+def test_a_row_in_error_is_skipped_on_request_and_offered_to_correct(
+    client, staff, setting, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from cadres.models import AccessLogEntry
+    from cadres.spreadsheets import REASONS_HEADER
+    from tests.cadres_import.workbooks import workbook_edit, workbook_rows
+    from tests.factories import UserFactory
+    from training import services
+
+    session, _people = setting
+    village = VillageFactory(township=township(JINCHANG), name="新民村")
+    people = [cadre(village) for _ in range(60)]
+    rows = [(p.name, p.id_number, "新民村", "已签到") for p in people]
+    bad = 40
+    rows[bad] = (people[bad].name, people[bad].id_number, "新民村", "迟到早退")
+    client.force_login(staff)
+    location = upload(client, session, workbook(rows))["Location"]
+    stored = ImportFile.objects.get(kind=ImportFile.Kind.ATTENDANCE)
+    preview = client.get(location, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (preview.context["error_rows"], preview.context["valid_rows"]) == (1, 59)
+    errors_url = reverse("training:signin_errors", args=[session.pk, stored.pk])
+    assert "导入无误的行，跳过有误的行" in preview.text
+    assert errors_url in preview.text
+
+    # Without the choice: refused, nothing recorded.
+    refused = client.post(location, {})
+    assert refused.status_code == 200
+    assert "1 行有错误，未导入任何内容" in refused.text
+    assert not session.attendances.filter(person__in=people).exists()
+
+    workbook_data = client.get(errors_url).content
+    ((sheet, (header, failed)),) = workbook_rows(workbook_data).items()
+    assert header == ["姓名", "身份证号", "村", "签到情况", REASONS_HEADER]
+    assert failed[:4] == [people[bad].name, people[bad].id_number, "新民村", "迟到早退"]
+    assert failed[-1].startswith("「签到情况」：")
+    assert AccessLogEntry.objects.filter(
+        action=AccessLogEntry.Action.DOWNLOAD, object_id=str(stored.pk)
+    ).exists()
+    client.force_login(UserFactory(role="乡镇工作人员", townships=[JINCHANG]))
+    assert client.get(errors_url).status_code == 404
+    client.force_login(staff)
+
+    # A failed write leaves nothing behind, not even the people added to the roster.
+    def fail(*args, **kwargs):
+        raise DatabaseError("connection lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_mark", fail)
+        with pytest.raises(DatabaseError):
+            services.attendance_import(
+                actor=staff, session=session, import_file=stored, resolutions={}, skip_errors=True
+            )
+    assert not session.attendances.filter(person__in=people).exists()
+
+    done = client.post(location, {"skip_errors": "1"}, follow=True)
+    assert "已导入59行，跳过有误的行1行。" in [str(m) for m in done.context["messages"]]
+    assert session.attendances.filter(person__in=people, status="present").count() == 59
+
+    # Corrected and uploaded again.
+    fixed = workbook_edit(workbook_data, sheet, "D2", "请假")
+    again = client.post(
+        reverse("training:signin", args=[session.pk]),
+        {"file": SimpleUploadedFile("签到表-错误行.xlsx", fixed)},
+    )["Location"]
+    assert not client.get(again).context["error_rows"]
+    assert client.post(again, {}).status_code == 302
+    assert session.attendances.get(person=people[bad]).status == "excused"

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from cadres.error_workbook import ErrorWorkbook
 from cadres.models import ImportFile, Post, StrictControlSource
 from cadres.records import services as records
 from cadres.services import import_file_store, person_strict_control_set
@@ -384,6 +386,9 @@ def build_world() -> World:
         kind=WatchlistSource.Kind.CRIMINAL,
     )
     district["watchlist_file"] = district["watchlist"].import_file
+    # As if the worker's check had found rows in error: its workbook is kept with the file.
+    errors = ContentFile(ErrorWorkbook().content())
+    district["watchlist_file"].error_file.save("errors.xlsx", errors)
     district["run"] = run_inline()
     for side in (own, other):
         hit = Hit.objects.get(person=side.person)

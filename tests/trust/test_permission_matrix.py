@@ -89,6 +89,7 @@ ARGS: dict[str, Args] = {
     "cadres:reveal_relative_id": obj("relative"),
     "cadres:import_preview": obj("import_file"),
     "cadres:import_confirm": obj("import_file"),
+    "cadres:import_errors": obj("import_file"),
     "cadres:strict_control_set": obj("person"),
     "cadres:strict_control_review": obj("person"),
     "cadres:strict_control_lift": obj("person"),
@@ -128,10 +129,13 @@ ARGS: dict[str, Args] = {
             "signin_template",
         )
     },
-    "training:signin_preview": (
-        "township",
-        lambda side: {"pk": side.session.pk, "file_pk": side.signin_file.pk},
-    ),
+    **{
+        f"training:{name}": (
+            "township",
+            lambda side: {"pk": side.session.pk, "file_pk": side.signin_file.pk},
+        )
+        for name in ("signin_preview", "signin_errors")
+    },
     "training:material": obj("material"),
     "training:material_delete": obj("material"),
     "training:round": obj("round"),
@@ -154,6 +158,7 @@ ARGS: dict[str, Args] = {
     ),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
+    "vetting:watchlist_errors": district("watchlist_file"),
     "vetting:case_detail": obj("candidate_case"),
     "vetting:case_edit": obj("candidate_case"),
     "vetting:case_act": obj("candidate_case", verb="opinion"),
@@ -175,6 +180,7 @@ ARGS: dict[str, Args] = {
     "vetting:batch_preview": obj("batch_file"),
     "vetting:roster_nominate": obj("import_file"),
     "vetting:batch_confirm": obj("batch_file"),
+    "vetting:batch_errors": obj("batch_file"),
     # supervision
     "supervision:record_detail": obj("supervision_record"),
     "supervision:record_edit": obj("supervision_record"),
@@ -396,6 +402,8 @@ POLICY = {
     "cadres:create": "REGISTER_START",
     "cadres:import_preview": "REGISTER_OBJECT_WRITE",
     "cadres:import_confirm": "REGISTER_IMPORT_POST",
+    # The rows in error of an import: whoever sees its preview.
+    "cadres:import_errors": "REGISTER_OBJECT_WRITE",
     "cadres:detail": "TOWNSHIP_READ",
     "cadres:edit": "REGISTER_OBJECT_WRITE",
     "cadres:post_appoint": "REGISTER_START_OBJECT",
@@ -478,6 +486,7 @@ POLICY = {
     "training:signin_template": "TRAINING_MANAGE",
     "training:attendance": "TRAINING_MARK",
     "training:signin_preview": "TRAINING_SIGNIN_PREVIEW",
+    "training:signin_errors": "TRAINING_SIGNIN_PREVIEW",
     **{
         f"training:{name}": "TRAINING_POST"
         for name in (
@@ -506,6 +515,7 @@ POLICY = {
     "vetting:watchlist_template": "DISTRICT_ONLY",
     "vetting:watchlist_preview": "UPLOADER_ONLY",
     "vetting:watchlist_confirm": "UPLOADER_ONLY_POST",
+    "vetting:watchlist_errors": "UPLOADER_ONLY",
     "vetting:rules": "DISTRICT_ONLY",
     "vetting:negative_list_edit": "DISTRICT_ONLY",
     "vetting:eligibility_edit": "DISTRICT_ONLY",
@@ -524,6 +534,7 @@ POLICY = {
     "vetting:batch_template": "TOWNSHIP_WRITE",
     "vetting:batch_preview": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
+    "vetting:batch_errors": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:roster_nominate": "NOMINATE_FROM_IMPORT_POST",
     "vetting:opinions_agree": "DEPARTMENT_POST",
     "vetting:opinions_overdue": "OPINION_FOLLOWERS",

@@ -33,3 +33,43 @@ def test_an_import_announcement_plans_one_run(django_capture_on_commit_callbacks
 def test_nothing_to_screen_plans_nothing():
     assert screening_subjects_enqueue(cadre_ids=[], relative_ids=[]) is None
     assert not ScreeningRun.objects.exists()
+
+
+def test_the_changes_of_one_transaction_are_screened_in_one_run(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from tests.factories import RelativeFactory
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        people = [cadre() for _ in range(3)]
+        relative = RelativeFactory(cadre=people[0])
+        for person in people:
+            signals.person_identity_changed.send(sender=Person, person=person)
+        signals.relative_identity_changed.send(sender=type(relative), relative=relative)
+    assert len(callbacks) == 1  # one flush, whatever the number of changes
+    callbacks[0]()
+    run = ScreeningRun.objects.get()
+    assert run.trigger == ScreeningRun.Trigger.PERSON
+    screened = {(c.subject_kind, c.pk_from, c.pk_to) for c in run.chunks.all()}
+    ids = sorted(p.pk for p in people)
+    assert screened == {("cadre", ids[0], ids[-1]), ("relative", relative.pk, relative.pk)}
+
+
+def test_a_rolled_back_change_is_not_screened_and_the_next_one_is(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    first, second = cadre(), cadre()
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                signals.person_identity_changed.send(sender=Person, person=first)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        signals.person_identity_changed.send(sender=Person, person=second)
+    assert len(callbacks) == 1
+    callbacks[0]()
+    chunk = ScreeningRun.objects.get().chunks.get()
+    assert (chunk.pk_from, chunk.pk_to) == (second.pk, second.pk)

@@ -32,6 +32,13 @@ def _upload(client, content):
     )
 
 
+def _preview(client, content):
+    """The preview of an uploaded workbook: a workbook with rows in error is kept too."""
+    response = _upload(client, content)
+    assert response.status_code == 302
+    return client.get(response["Location"])
+
+
 def test_batch_nomination_preview_confirm_and_screening(client, cast):
     village = VillageFactory(name="东升村")
     ids = _ids(3)
@@ -146,7 +153,7 @@ def test_rows_in_error_are_named_and_nothing_is_written(client, cast):
     ]
     family = [[_ids(5)[4], "李梅", "妻子", "", "", ""]]
     client.force_login(cast.staff)
-    response = _upload(client, nomination_workbook(rows, family))
+    response = _preview(client, nomination_workbook(rows, family))
     assert response.status_code == 200
     errors = [str(error) for error in response.context["plan"].errors]
     assert len(errors) == 4
@@ -154,7 +161,10 @@ def test_rows_in_error_are_named_and_nothing_is_written(client, cast):
     assert any("第5行" in e and "村" in e for e in errors), errors
     assert any("第6行" in e and "拟任职务" in e for e in errors), errors
     assert any("第2行" in e and "人选身份证号" in e for e in errors), errors
-    assert not ImportFile.objects.exists()
+    # Confirmed without the choice to skip them: refused, nothing written.
+    record = response.context["record"]
+    refused = client.post(reverse("vetting:batch_confirm", args=[record.pk]), follow=True)
+    assert "未导入任何内容" in refused.content.decode()
     assert not CandidateCase.objects.exists()
 
 
@@ -194,8 +204,7 @@ def test_group_leaders_are_nominated_with_their_villager_group(client, cast):
         _group_row("1组", "村委会委员", ids[4], "钱委员"),
     ]
     client.force_login(cast.staff)
-    response = _upload(client, nomination_workbook(rows, [], header=header))
-    assert response.status_code == 200
+    response = _preview(client, nomination_workbook(rows, [], header=header))
     errors = [str(error) for error in response.context["plan"].errors]
     assert len(errors) == 3, errors
     assert any("第5行" in e and "村民小组" in e and "小组长" in e for e in errors), errors
@@ -205,7 +214,7 @@ def test_group_leaders_are_nominated_with_their_villager_group(client, cast):
 
     response = _upload(client, nomination_workbook(rows[:2], [], header=header))
     assert response.status_code == 302
-    record = ImportFile.objects.get()
+    record = ImportFile.objects.latest("pk")
     assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
     cases = {case.id_number: case for case in CandidateCase.objects.all()}
     assert cases[ids[0]].villager_group.name == "1组"
@@ -324,10 +333,9 @@ def test_one_shoulder_row_opens_a_case_per_post_each_with_the_relatives(client, 
 def test_two_posts_of_one_body_in_a_row_are_refused_naming_row_and_column(client, cast):
     VillageFactory(name="东升村")
     client.force_login(cast.staff)
-    response = _upload(
+    response = _preview(
         client, nomination_workbook([_post_row("村委会主任兼副主任", _ids(1)[0])], [])
     )
-    assert response.status_code == 200
     (error,) = response.context["plan"].errors
     assert str(error).startswith("第3行「拟任职务」：")
     assert "同一组织中一人只能担任一个职务" in str(error)
@@ -338,15 +346,13 @@ def test_a_row_on_both_sides_of_the_supervision_rule_is_refused_while_it_applies
     VillageFactory(name="东升村")
     rows = [_post_row("村委会委员兼监委会主任", _ids(1)[0])]
     client.force_login(cast.staff)
-    response = _upload(client, nomination_workbook(rows, []))
-    assert response.status_code == 200
+    response = _preview(client, nomination_workbook(rows, []))
     (error,) = response.context["plan"].errors
     assert str(error).startswith("第3行「拟任职务」：村务监督委员会成员不得兼任本村“两委”职务")
-    assert not ImportFile.objects.exists()
 
     EligibilityRule.objects.filter(code=EligibilityRule.Code.SUPERVISOR_APART).update(enabled=False)
     response = _upload(client, nomination_workbook(rows, []))
     assert response.status_code == 302
-    record = ImportFile.objects.get()
+    record = ImportFile.objects.latest("pk")
     assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
     assert CandidateCase.objects.count() == 2

@@ -373,6 +373,8 @@ def test_a_dismissed_hit_does_not_bar(cast):
     case = cast.ready("dismiss", **data)
     assert Hit.objects.get(candidate=case).status == Hit.Status.DISMISSED
     candidates.case_approve(actor=cast.district_reviewer, case=case)
+    case.refresh_from_db()
+    assert case.state == State.APPROVED
 
 
 def test_a_gang_relative_needs_a_strict_control_justification(cast):

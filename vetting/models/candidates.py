@@ -93,6 +93,9 @@ class CandidateCase(IdentityFields, TimeStampedModel):
     term_start = models.DateField(_("term start"))
     term_end = models.DateField(_("term end"), null=True, blank=True)
     reason = models.TextField(_("reason for the nomination"))
+    # The cells of a nomination workbook's columns that the import does not know, kept at
+    # the nominator's choice by their header as in the file (like Person.extra).
+    extra = models.JSONField(_("kept columns"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

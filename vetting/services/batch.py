@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.error_workbook import REFUSED_WITH_ERRORS
 from cadres.identity import normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -123,25 +124,43 @@ TEMPLATE = ImportTemplate(
 @dataclass
 class BatchPlan:
     rows: int = 0
+    relative_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)
     relatives: list[dict] = field(default_factory=list)
     # How each sheet was read: its columns, and the rows skipped as not data.
     sheets: list[SheetReport] = field(default_factory=list)
+    # The rows in error of each sheet (candidates, family members), by number.
+    failed: tuple[dict[int, list[RowError]], ...] = field(default_factory=lambda: ({}, {}))
 
     @property
     def ok(self) -> bool:
         return self.rows > 0 and not self.errors
 
+    @property
+    def error_rows(self) -> int:
+        return sum(len(failed) for failed in self.failed)
+
+    @property
+    def valid_rows(self) -> int:
+        return self.rows + self.relative_rows - self.error_rows
+
+    def failures(self) -> list[tuple[SheetReport, dict[int, list[RowError]]]]:
+        """The rows in error of each sheet read (the error workbook)."""
+        return list(zip(self.sheets, self.failed, strict=False))
+
 
 class _Row:
     """Parse one row's cells, collecting errors that name the row and the column."""
 
-    def __init__(self, plan: BatchPlan, number: int, values: dict):
+    def __init__(self, plan: BatchPlan, sheet: int, number: int, values: dict):
         self.plan, self.number, self.values, self.failed = plan, number, values, False
+        self.sheet = sheet
 
     def error(self, key: str, message: str) -> None:
-        self.plan.errors.append(RowError(self.number, LABELS.get(key, ""), message))
+        error = RowError(self.number, LABELS.get(key, ""), message)
+        self.plan.errors.append(error)
+        self.plan.failed[self.sheet].setdefault(self.number, []).append(error)
         self.failed = True
 
     def identity(self, **values) -> dict:
@@ -231,8 +250,11 @@ def _supervisor_apart_message() -> str | None:
     return rule.message if rule else None
 
 
-def batch_plan(*, actor, source) -> BatchPlan:
-    """Read and check the workbook (no writes); row errors are in Chinese."""
+def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
+    """Read and check the workbook (no writes); row errors are in Chinese.
+
+    ``keep_unknown`` keeps the cells of the candidate sheet's unknown columns on each case.
+    """
     if not actor.has_perm(workflow.NOMINATE):
         raise PermissionDenied
     plan = BatchPlan()
@@ -242,10 +264,15 @@ def batch_plan(*, actor, source) -> BatchPlan:
     ethnicities = ethnicity_synonyms()
     apart = _supervisor_apart_message()
     seen: set[str] = set()
+    # The rows of the candidates without errors, and the first failed row of the others.
+    nominated: dict[str, int] = {}
+    failed_rows: dict[str, int] = {}
     plan.sheets.append(SheetReport())
-    for row in read_sheet(source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0]):
+    for row in read_sheet(
+        source, NOMINEE_COLUMNS, sheet=main_sheet, report=plan.sheets[0], keep_unknown=keep_unknown
+    ):
         plan.rows += 1
-        cells = _Row(plan, row.number, row.values)
+        cells = _Row(plan, 0, row.number, row.values)
         identity = cells.identity(
             name=cells.get("name"),
             id_number=row.values["id_number"],
@@ -253,7 +280,8 @@ def batch_plan(*, actor, source) -> BatchPlan:
             sex=cells.get("sex", parse_choice, Sex) or "",
         )
         id_number = identity.get("id_number")
-        if not id_number:
+        # A number that is there but wrong has its error already; this one is for none at all.
+        if not id_number and not parse_text(row.values["id_number"]):
             cells.error("id_number", _("Give the ID number."))
         elif id_number in seen:
             cells.error("id_number", _("This ID number appears twice in the workbook."))
@@ -302,8 +330,13 @@ def batch_plan(*, actor, source) -> BatchPlan:
             )
             or "",
             "phone": cells.get("phone")[:20] if row.values["phone"] else "",
+            "extra": row.extra,
         }
-        if not cells.failed:
+        if cells.failed:
+            if id_number:
+                failed_rows.setdefault(id_number, row.number)
+        else:
+            nominated[id_number] = row.number
             plan.cases.extend(
                 {
                     **values,
@@ -316,14 +349,21 @@ def batch_plan(*, actor, source) -> BatchPlan:
                 }
                 for body, title in posts
             )
+    relatives: list[tuple[int, dict]] = []
+    held: dict[str, int] = {}
     if family_sheet is not None:
         plan.sheets.append(SheetReport())
         for row in read_sheet(source, RELATIVE_COLUMNS, sheet=family_sheet, report=plan.sheets[1]):
-            cells = _Row(plan, row.number, row.values)
+            plan.relative_rows += 1
+            cells = _Row(plan, 1, row.number, row.values)
             owner = normalize_id_number(row.values["candidate_id_number"]).value
-            if owner not in seen:
+            if owner not in nominated:
                 cells.error(
-                    "candidate_id_number", _("No candidate of the workbook has this ID number.")
+                    "candidate_id_number",
+                    _("The candidate's row %(row)d is in error: this family member waits for it.")
+                    % {"row": failed_rows[owner]}
+                    if owner in failed_rows
+                    else _("No candidate of the workbook has this ID number."),
                 )
             relative = {
                 "owner": owner,
@@ -340,8 +380,33 @@ def batch_plan(*, actor, source) -> BatchPlan:
             if relative["relation"] is None and row.values["relation"] is None:
                 cells.error("relation", _("Give the relation to the candidate."))
             if not cells.failed:
-                plan.relatives.append(relative)
+                relatives.append((row.number, relative))
+            elif owner in nominated:
+                held.setdefault(owner, row.number)
+    _hold_back(plan, held, nominated, relatives)
     return plan
+
+
+def _hold_back(plan: BatchPlan, held: dict[str, int], nominated: dict[str, int], relatives):
+    """A candidate goes with every family member or not at all: a case screened without a
+    relative would miss what that relative's row holds, and a family row corrected later
+    has no case to join. ``held``: the candidates with a family row in error, and that row."""
+    for owner, family_row in held.items():
+        _Row(plan, 0, nominated[owner], {}).error(
+            "",
+            _("Row %(row)d of the family sheet is in error: this candidate waits for it.")
+            % {"row": family_row},
+        )
+    plan.cases = [case for case in plan.cases if case["id_number"] not in held]
+    for number, relative in relatives:
+        if relative["owner"] in held:
+            _Row(plan, 1, number, {}).error(
+                "candidate_id_number",
+                _("The candidate's row %(row)d is in error: this family member waits for it.")
+                % {"row": nominated[relative["owner"]]},
+            )
+        else:
+            plan.relatives.append(relative)
 
 
 ONE_SHOULDER = {
@@ -372,7 +437,7 @@ def plan_nominees(plan: BatchPlan, limit: int) -> list[dict]:
     return list(people.values())
 
 
-def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
+def batch_plan_stored(*, actor, import_file: ImportFile, keep_unknown: bool = False) -> BatchPlan:
     """The plan of an uploaded workbook as stored; SpreadsheetError when it is unreadable.
 
     The stored file must still be the one uploaded (same SHA-256): a file replaced
@@ -388,7 +453,7 @@ def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
                     _("The stored workbook is not the one uploaded any more; upload it again.")
                 )
             handle.seek(0)
-            return batch_plan(actor=actor, source=handle)
+            return batch_plan(actor=actor, source=handle, keep_unknown=keep_unknown)
     except OSError as error:
         raise SpreadsheetError(
             _("The stored workbook can no longer be read; upload it again.")
@@ -396,16 +461,25 @@ def batch_plan_stored(*, actor, import_file: ImportFile) -> BatchPlan:
 
 
 @transaction.atomic
-def batch_nominate(*, actor, import_file: ImportFile) -> list[int]:
-    """Create every case of the workbook, submitted and screened, or nothing at all."""
+def batch_nominate(
+    *, actor, import_file: ImportFile, keep_unknown: bool = False, skip_errors: bool = False
+) -> list[int]:
+    """Create every case of the workbook, submitted and screened, or nothing at all.
+
+    ``keep_unknown`` keeps the cells of the columns the workbook's header does not map on
+    each case (``extra``), shown on the case's page. With ``skip_errors`` (导入无误的行，
+    跳过有误的行) the rows without errors are nominated and the others skipped, with the
+    family rows of a candidate whose row is.
+    """
     try:
-        plan = batch_plan_stored(actor=actor, import_file=import_file)
+        plan = batch_plan_stored(actor=actor, import_file=import_file, keep_unknown=keep_unknown)
     except SpreadsheetError as error:
         raise ValidationError(str(error)) from error
-    if not plan.ok:
-        raise ValidationError(
-            [str(error) for error in plan.errors[:200]] or [_("The workbook has no candidate.")]
-        )
+    if plan.errors and not (skip_errors and plan.cases):
+        refused = REFUSED_WITH_ERRORS % {"count": plan.error_rows}
+        raise ValidationError([refused, *(str(error) for error in plan.errors[:200])])
+    if not plan.cases:
+        raise ValidationError(_("The workbook has no candidate."))
     now = timezone.now()
     state = CandidateCase.State.TOWNSHIP_REVIEW
     cases = [
@@ -445,6 +519,11 @@ def batch_nominate(*, actor, import_file: ImportFile) -> list[int]:
     ids = [case.pk for case in cases]
     cases_screen(ids)
     import_file.status = ImportFile.Status.IMPORTED
-    import_file.summary = {"cases": len(cases), "relatives": len(relatives)}
+    import_file.summary = {
+        "cases": len(cases),
+        "relatives": len(relatives),
+        "imported_rows": plan.valid_rows,
+        "skipped_rows": plan.error_rows,
+    }
     import_file.save(update_fields=["status", "summary", "updated_at"])
     return ids

@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -212,8 +212,34 @@ def screening_subjects_enqueue(
     return run
 
 
-def screening_person_enqueue(*, subject_kind: str, subject_id: int) -> None:
-    """Screen a person or relative once the current transaction commits (register signals)."""
-    from vetting.tasks import screening_subject_screen as task
+class _ChangedSubjects:
+    """The people and relatives changed in one transaction, screened in one run on commit."""
 
-    transaction.on_commit(lambda: task_send(task, str(subject_kind), subject_id))
+    def __init__(self) -> None:
+        self.ids: dict[str, set[int]] = {SubjectKind.CADRE: set(), SubjectKind.RELATIVE: set()}
+
+    def flush(self) -> None:
+        screening_subjects_enqueue(
+            cadre_ids=list(self.ids[SubjectKind.CADRE]),
+            relative_ids=list(self.ids[SubjectKind.RELATIVE]),
+        )
+
+
+def screening_person_enqueue(*, subject_kind: str, subject_id: int) -> None:
+    """Screen a person or relative once the current transaction commits (register signals).
+
+    Every change of one transaction joins one run: a roster of 500 people, or the demo, is
+    one run, not 500 in the runs list. The batch lives on the connection while its flush is
+    still waiting for the commit; a rollback drops the flush, and the next change starts a
+    new batch.
+    """
+    batch = getattr(connection, "_changed_subjects", None)
+    if batch is not None and any(
+        hook == batch.flush for _sids, hook, _robust in connection.run_on_commit
+    ):
+        batch.ids[str(subject_kind)].add(subject_id)
+        return
+    batch = connection._changed_subjects = _ChangedSubjects()
+    batch.ids[str(subject_kind)].add(subject_id)
+    # Outside a transaction this flushes at once, so the subject is added first.
+    transaction.on_commit(batch.flush)

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cadres.choices import Sex
+from cadres.error_workbook import REFUSED_WITH_ERRORS, ErrorWorkbook
 from cadres.identity import mask_id_number
 from cadres.import_templates import (
     Hint,
@@ -40,6 +43,7 @@ from cadres.services import identity_values, import_file_store, name_keys_refres
 from cadres.spreadsheets import (
     IMPORT_WRITE_FAILED,
     Column,
+    Row,
     RowError,
     SheetReport,
     SpreadsheetError,
@@ -156,6 +160,8 @@ class CheckResult:
 
     rows: int = 0
     error_count: int = 0
+    # Rows with one error or more: skipped by a partial import.
+    failed_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     sample: list[ParsedRow] = field(default_factory=list)
     report: SheetReport = field(default_factory=SheetReport)
@@ -164,10 +170,16 @@ class CheckResult:
     def ok(self) -> bool:
         return self.rows > 0 and not self.error_count
 
-    def add_error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_SHOWN:
-            self.errors.append(error)
+    @property
+    def valid_rows(self) -> int:
+        return self.rows - self.failed_rows
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        if not errors:
+            return
+        self.failed_rows += 1
+        self.error_count += len(errors)
+        self.errors.extend(errors[: MAX_ERRORS_SHOWN - len(self.errors)])
 
 
 def _cell(parse, number: int, key: str, value, errors: list[RowError]):
@@ -212,23 +224,39 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
 
 
 def _rows(
-    source, *, report: SheetReport | None = None, keep_unknown: bool = False
-) -> Iterator[tuple[ParsedRow | None, list[RowError]]]:
+    source,
+    *,
+    report: SheetReport | None = None,
+    keep_unknown: bool = False,
+    keep_cells: bool = False,
+) -> Iterator[tuple[Row, ParsedRow | None, list[RowError]]]:
     """Parsed rows of a workbook; ValidationError for a file that cannot be read at all."""
     try:
-        for row in read_sheet(source, COLUMNS, report=report, keep_unknown=keep_unknown):
-            yield _parse(row)
+        for row in read_sheet(
+            source, COLUMNS, report=report, keep_unknown=keep_unknown, keep_cells=keep_cells
+        ):
+            yield row, *_parse(row)
     except SpreadsheetError as exc:
         raise ValidationError(str(exc)) from exc
 
 
-def watchlist_file_check(*, source, sample_size: int = 20) -> CheckResult:
-    """Read a whole file without writing anything (the preview, and ``--dry-run``)."""
+def watchlist_file_check(
+    *, source, sample_size: int = 20, error_workbook: ErrorWorkbook | None = None
+) -> CheckResult:
+    """Read a whole file without writing anything (the preview, and ``--dry-run``).
+
+    The rows in error go to ``error_workbook`` as they are met: all of them, in the
+    memory of one row.
+    """
     result = CheckResult()
-    for parsed, errors in _rows(source, report=result.report):
+    sheet = None
+    rows = _rows(source, report=result.report, keep_cells=error_workbook is not None)
+    for row, parsed, errors in rows:
         result.rows += 1
-        for error in errors:
-            result.add_error(error)
+        result.add_errors(errors)
+        if errors and error_workbook is not None:
+            sheet = sheet or error_workbook.sheet(result.report)
+            sheet.append(row.cells, errors)
         if parsed is not None and len(result.sample) < sample_size:
             result.sample.append(parsed)
     if result.rows == 0:
@@ -274,13 +302,13 @@ def _stage_create(cursor) -> None:
     )
 
 
-def _staged(rows, *, counts: dict, check: CheckResult) -> Iterator[tuple]:
-    """The good rows as staged; once a row is bad the rest are only checked."""
-    for parsed, errors in rows:
+def _staged(rows, *, counts: dict, check: CheckResult, skip_errors: bool) -> Iterator[tuple]:
+    """The good rows as staged; once a row is bad the rest are only checked, unless the
+    rows in error are to be skipped."""
+    for _row, parsed, errors in rows:
         counts["rows"] += 1
-        for error in errors:
-            check.add_error(error)
-        if parsed is None or check.error_count:
+        check.add_errors(errors)
+        if parsed is None or (check.error_count and not skip_errors):
             continue  # keep reading: the user gets every error at once
         v = parsed.values
         yield (
@@ -292,10 +320,13 @@ def _staged(rows, *, counts: dict, check: CheckResult) -> Iterator[tuple]:
         )
 
 
-def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dict) -> None:
+def _merge(
+    cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dict, retire: bool
+) -> None:
     """Merge the staged rows into the source's entries: update those still listed, add the
-    new ones in file order, retire those the file no longer lists. Entries are recognized
-    by their row key; one listed as it was is not written at all."""
+    new ones in file order, retire those the file no longer lists (when ``retire``: the
+    file is the whole list). Entries are recognized by their row key; one listed as it was
+    is not written at all."""
     entry = WatchlistEntry._meta.db_table
     now = timezone.now()
     # A row key met again further down the file is the same entry: its first row stands.
@@ -308,13 +339,15 @@ def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dic
     # planner's statistics know it: after a new list's million rows are added, those
     # statistics still say "few", and the planner read the stage once per entry (a 1,000,000-
     # row import was stopped after 24 minutes in that statement).
-    cursor.execute(
-        f"UPDATE {entry} AS e SET active = FALSE, retired_at = %s "
-        "WHERE e.source_id = %s AND e.active "
-        f"AND NOT EXISTS (SELECT 1 FROM {_STAGE} AS s WHERE s.row_key = e.row_key)",
-        [now, source.pk],
-    )
-    counts["retired"] = cursor.rowcount
+    counts["retired"] = 0
+    if retire:
+        cursor.execute(
+            f"UPDATE {entry} AS e SET active = FALSE, retired_at = %s "
+            "WHERE e.source_id = %s AND e.active "
+            f"AND NOT EXISTS (SELECT 1 FROM {_STAGE} AS s WHERE s.row_key = e.row_key)",
+            [now, source.pk],
+        )
+        counts["retired"] = cursor.rowcount
     same_entry = "e.source_id = %s AND e.row_key = s.row_key"
     copied = ", ".join(f"{name} = s.{name}" for name in _STAGED[2:] if name != "decided_on")
     cursor.execute(
@@ -335,7 +368,11 @@ def _merge(cursor, *, source: WatchlistSource, imp: WatchlistImport, counts: dic
     )
     counts["added"] = cursor.rowcount
     counts["unchanged"] = (
-        counts["rows"] - counts["duplicates"] - counts["changed"] - counts["added"]
+        counts["rows"]
+        - counts["skipped"]
+        - counts["duplicates"]
+        - counts["changed"]
+        - counts["added"]
     )
     cursor.execute(f"DROP TABLE {_STAGE}")
 
@@ -357,13 +394,18 @@ def watchlist_import(
     source_name: str,
     kind: str,
     keep_unknown: bool = False,
+    skip_errors: bool = False,
 ) -> WatchlistImport:
     """Import a stored workbook as the current version of the named list, in one transaction.
 
     Raises ValidationError (with every row error, by row) and writes nothing if any
-    row is bad. ``keep_unknown`` keeps the cells of the columns the list's headers do not
-    name on each entry (``extra``). On success the entries no longer on the list are retired
-    and a delta run screens the new and changed entries against everyone.
+    row is bad, unless ``skip_errors`` (导入无误的行，跳过有误的行): the good rows are then
+    imported and the bad ones counted as skipped. ``keep_unknown`` keeps the cells of the
+    columns the list's headers do not name on each entry (``extra``). On success the
+    entries no longer on the list are retired, and a delta run screens the new and changed
+    entries against everyone. Nothing is retired when rows were skipped (a skipped row may
+    be an entry still listed) or when the file is an error workbook (the rows an earlier
+    import skipped, corrected: not the whole list).
     """
     _require_importer(actor)
     source_name = _list_name(source_name, kind)
@@ -385,13 +427,18 @@ def watchlist_import(
         check = CheckResult()
         with import_file.file.open("rb") as handle, connection.cursor() as cursor:
             _stage_create(cursor)
-            rows = _rows(handle, keep_unknown=keep_unknown)
-            insert_rows(_STAGE, _STAGED, _staged(rows, counts=counts, check=check))
-            if check.error_count:
+            rows = _rows(handle, report=check.report, keep_unknown=keep_unknown)
+            staged = _staged(rows, counts=counts, check=check, skip_errors=skip_errors)
+            insert_rows(_STAGE, _STAGED, staged)
+            if check.error_count and not skip_errors:
                 raise ValidationError([str(error) for error in check.errors])
             if not counts["rows"]:
                 raise ValidationError(_("The list has a header row but no data rows."))
-            _merge(cursor, source=source, imp=imp, counts=counts)
+            if counts["rows"] == check.failed_rows:
+                raise ValidationError(_("Every row is in error; nothing was imported."))
+            counts["skipped"] = check.failed_rows
+            retire = not check.failed_rows and not check.report.reasons_column
+            _merge(cursor, source=source, imp=imp, counts=counts, retire=retire)
         engine.entry_variants_rebuild(screen_import_id=imp.pk)
         imp.rows = counts["rows"]
         imp.added = counts["added"]
@@ -399,20 +446,24 @@ def watchlist_import(
         imp.unchanged = counts["unchanged"]
         imp.retired = counts["retired"]
         imp.save()
+        import_file.status = ImportFile.Status.IMPORTED
+        import_file.summary = {**import_file.summary, **counts, "import": imp.pk}
         ImportFile.objects.filter(pk=import_file.pk).update(
-            status=ImportFile.Status.IMPORTED,
-            summary={**import_file.summary, **counts, "import": imp.pk},
+            status=import_file.status, summary=import_file.summary
         )
         if counts["added"] or counts["changed"]:
             screening_run_start(trigger=ScreeningRun.Trigger.IMPORT, watchlist_import=imp)
     return imp
 
 
-def watchlist_import_upload(*, actor, upload, source_name: str, kind: str):
+def watchlist_import_upload(
+    *, actor, upload, source_name: str, kind: str, skip_errors: bool = False
+):
     """Keep an uploaded workbook and import it at once (the command's path).
 
     Returns (import, earlier upload of the same file or None). On any error
-    nothing remains: neither the rows nor the stored file.
+    nothing remains: neither the rows nor the stored file. ``skip_errors`` imports the
+    good rows of a file with rows in error.
     """
     _require_importer(actor)
     with transaction.atomic():
@@ -421,7 +472,11 @@ def watchlist_import_upload(*, actor, upload, source_name: str, kind: str):
         )
         try:
             imp = watchlist_import(
-                actor=actor, import_file=stored, source_name=source_name, kind=kind
+                actor=actor,
+                import_file=stored,
+                source_name=source_name,
+                kind=kind,
+                skip_errors=skip_errors,
             )
         except BaseException:
             stored.file.delete(save=False)
@@ -483,7 +538,8 @@ def _hand_to_worker(record: ImportFile, task_name: str, *args) -> None:
 
 
 def _fail(record: ImportFile, messages: list[str], **summary) -> None:
-    """The file's outcome is a failure: its messages are kept for its page, not the file."""
+    """The file's outcome is a failure: its messages are kept for its page, not the file
+    (its rows in error stay in its error workbook, if any, to be corrected)."""
     if record.file:
         record.file.delete(save=False)
     record.status = ImportFile.Status.FAILED
@@ -493,7 +549,7 @@ def _fail(record: ImportFile, messages: list[str], **summary) -> None:
         "error_count": len(messages),
         **summary,
     }
-    record.save(update_fields=["status", "summary", "file"])
+    record.save(update_fields=["status", "summary", "file", "error_file"])
 
 
 def _sample_row(row: ParsedRow) -> dict:
@@ -514,42 +570,60 @@ def watchlist_stored_check(*, import_file_id: int) -> None:
     record = ImportFile.objects.get(pk=import_file_id)
     if record.status != ImportFile.Status.CHECKING:
         return  # a message delivered again after the check was done
+    book = ErrorWorkbook()
     try:
         with record.file.open("rb") as handle:
-            check = watchlist_file_check(source=handle)
+            check = watchlist_file_check(source=handle, error_workbook=book)
     except ValidationError as error:
         _fail(record, error.messages)
         return
-    if not check.ok:
-        errors = [str(error) for error in check.errors]
-        _fail(
-            record,
-            errors,
-            rows=check.rows,
-            error_count=check.error_count,
-            sheet=check.report.as_summary(),
-        )
+    if check.failed_rows:
+        _store_error_workbook(record, book)
+    found = {
+        "rows": check.rows,
+        "error_count": check.error_count,
+        "error_rows": check.failed_rows,
+        "errors": [str(error) for error in check.errors],
+        "sheet": check.report.as_summary(),
+    }
+    if not check.valid_rows:
+        _fail(record, found.pop("errors"), **found)
         return
     record.summary = {
         **record.summary,
-        "rows": check.rows,
+        **found,
         "sample": [_sample_row(row) for row in check.sample],
-        "sheet": check.report.as_summary(),
     }
     record.status = ImportFile.Status.PREVIEWED
-    record.save(update_fields=["status", "summary"])
+    record.save(update_fields=["status", "summary", "error_file"])
 
 
-def watchlist_import_start(*, actor, import_file: ImportFile, keep_unknown: bool = False) -> None:
-    """Confirm a previewed list: a worker imports it, keeping the unknown columns if asked."""
+def _store_error_workbook(record: ImportFile, book: ErrorWorkbook) -> None:
+    # Written to a temporary file first: a million failed rows do not fit in memory.
+    with tempfile.TemporaryFile() as spool:
+        book.save(spool)
+        spool.seek(0)
+        record.error_file.save("errors.xlsx", File(spool), save=False)
+
+
+def watchlist_import_start(
+    *, actor, import_file: ImportFile, keep_unknown: bool = False, skip_errors: bool = False
+) -> None:
+    """Confirm a previewed list: a worker imports it, keeping the unknown columns if asked.
+
+    A list with rows in error is imported only with ``skip_errors``: its good rows."""
     _require_importer(actor)
     with transaction.atomic():
         record = ImportFile.objects.select_for_update().get(pk=import_file.pk)
         if record.status != ImportFile.Status.PREVIEWED:
             raise ValidationError(_("Only a file checked without errors can be imported."))
+        error_rows = record.summary.get("error_rows", 0)
+        if error_rows and not skip_errors:
+            raise ValidationError(REFUSED_WITH_ERRORS % {"count": error_rows})
         record.status = ImportFile.Status.IMPORTING
         record.summary.pop("import_error", None)
         record.summary["keep_unknown"] = keep_unknown
+        record.summary["skip_errors"] = skip_errors
         record.save(update_fields=["status", "summary"])
         _hand_to_worker(record, "watchlist_import", actor.pk)
 
@@ -567,6 +641,7 @@ def watchlist_stored_import(*, import_file_id: int, actor_id: int) -> None:
             source_name=record.summary["source"],
             kind=record.summary["kind"],
             keep_unknown=record.summary.get("keep_unknown", False),
+            skip_errors=record.summary.get("skip_errors", False),
         )
     except ValidationError as error:
         _fail(record, error.messages)

@@ -24,8 +24,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
         parser.add_argument("--user", help="username recorded as importer (default: a superuser)")
+        parser.add_argument(
+            "--skip-errors",
+            action="store_true",
+            help="import the rows without errors and skip the rows with errors",
+        )
 
-    def handle(self, *args, file: Path, kind: str, source: str, dry_run: bool, user, **options):
+    def handle(
+        self,
+        *args,
+        file: Path,
+        kind: str,
+        source: str,
+        dry_run: bool,
+        user,
+        skip_errors: bool,
+        **options,
+    ):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         if dry_run:
@@ -36,15 +51,21 @@ class Command(BaseCommand):
                 raise CommandError("\n".join(_messages(exc))) from exc
             for error in result.errors:
                 self.stderr.write(str(error))
-            if result.error_count:
-                raise CommandError(f"{result.error_count} rows have errors; nothing imported")
-            self.stdout.write(f"{result.rows} rows, no errors (dry run: nothing written)")
+            if result.error_count and not skip_errors:
+                raise CommandError(f"{result.failed_rows} rows have errors; nothing imported")
+            self.stdout.write(
+                f"{result.rows} rows, {result.failed_rows} with errors (dry run: nothing written)"
+            )
             return
         actor = self._actor(user)
         try:
             with file.open("rb") as handle:
                 imp, earlier = watchlist_import_upload(
-                    actor=actor, upload=File(handle, name=file.name), source_name=source, kind=kind
+                    actor=actor,
+                    upload=File(handle, name=file.name),
+                    source_name=source,
+                    kind=kind,
+                    skip_errors=skip_errors,
                 )
         except ValidationError as exc:
             raise CommandError("\n".join(_messages(exc))) from exc
@@ -54,9 +75,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"the same file was imported before ({earlier.created_at:%Y-%m-%d %H:%M})"
             )
+        skipped = imp.import_file.summary.get("skipped", 0)
         self.stdout.write(
             f"{imp.rows} rows: {imp.added} added, {imp.changed} changed, "
-            f"{imp.unchanged} unchanged, {imp.retired} retired"
+            f"{imp.unchanged} unchanged, {imp.retired} retired, {skipped} skipped"
         )
 
     def _actor(self, username):

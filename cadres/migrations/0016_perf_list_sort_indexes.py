@@ -27,7 +27,7 @@ def drop_birth_desc(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cadres", "0012_person_pinyin_order"),
+        ("cadres", "0015_renewal_end_reasons"),
     ]
 
     operations = [
