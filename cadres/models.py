@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -31,6 +33,14 @@ class TimeStampedModel(models.Model):
         if fields is not None and "updated_at" not in fields:
             kwargs["update_fields"] = [*fields, "updated_at"]
         return super().save(*args, **kwargs)
+
+    def _get_FIELD_display(self, field):
+        # Django hashes every label of the field's choices on each call, and hashing a lazy
+        # label translates it: a list page of 25 cadres translated about 1,000 labels to
+        # show 150. Only the label shown is translated here.
+        value = make_hashable(getattr(self, field.attname))
+        labels = {make_hashable(choice): label for choice, label in field.flatchoices}
+        return force_str(labels.get(value, value), strings_only=True)
 
 
 class Township(TimeStampedModel):
@@ -244,6 +254,9 @@ class Person(IdentityFields, TimeStampedModel):
             models.Index(fields=["name_initials"], name="person_initials_idx"),
             # Every list of people sorted by name (the register's default order).
             models.Index(Collate("name_key", PINYIN_COLLATION), name="person_name_order_idx"),
+            # The register sorted by birth date, ties by pk (cadres.filters.PersonOrdering);
+            # descending, through person_birth_desc_idx on PostgreSQL (migration 0016).
+            models.Index(fields=["birth_date", "id"], name="person_birth_idx"),
             # The strict-control list and the reviews due, by review date.
             models.Index(
                 fields=["strict_control_review_on"],
@@ -339,7 +352,11 @@ class Post(TimeStampedModel):
         Person, models.PROTECT, related_name="posts", verbose_name=_("person")
     )
     village = models.ForeignKey(
-        Village, models.PROTECT, related_name="posts", verbose_name=_("village")
+        Village,
+        models.PROTECT,
+        related_name="posts",
+        db_index=False,  # the leading column of post_village_person_idx
+        verbose_name=_("village"),
     )
     villager_group = models.ForeignKey(
         VillagerGroup,
@@ -422,6 +439,11 @@ class Post(TimeStampedModel):
         indexes = [
             # Serving posts by term end: "terms ending within N months" and the monthly roster.
             models.Index(fields=["ended_on", "term_end"], name="post_serving_term_end_idx"),
+            # Township scoping: the people of a township's villages, read from the index alone;
+            # and the register sorted by village, walked village by village (KeyedPeople).
+            models.Index(fields=["village", "person"], name="post_village_person_idx"),
+            # The register sorted by term end, walked in that order (KeyedPeople).
+            models.Index(fields=["term_end", "person"], name="post_term_end_person_idx"),
         ]
         permissions = [
             ("register_existing_post", _("Can register a post held before the system")),

@@ -8,19 +8,18 @@ the village and reloads the list (static/js/app.js, ``data-narrows``).
 """
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Township, Village
 from cadres.scoping import scope, sees_all_townships, user_townships
+from cadres.widgets import QuickSelect
 
 
 class TownshipFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, with_villages: bool = False, **kwargs):
         kwargs.setdefault("label", _("Township"))
-        if with_villages:
-            kwargs["widget"] = forms.Select(attrs={"data-narrows": "village"})
+        kwargs["widget"] = QuickSelect(attrs={"data-narrows": "village"} if with_villages else {})
         super().__init__(*args, **kwargs)
 
     def get_queryset(self, request):
@@ -37,6 +36,7 @@ class VillageFilter(django_filters.ModelChoiceFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("Village"))
+        kwargs.setdefault("widget", QuickSelect)
         super().__init__(*args, **kwargs)
 
     def get_queryset(self, request):

@@ -367,7 +367,8 @@ COUNT_LABELS = {
 # The plan -------------------------------------------------------------------------
 
 
-@dataclass
+# Slotted, as the plan's other records: a roster of 100,000 cadres holds one per row.
+@dataclass(slots=True)
 class RowResult:
     """One row's outcome, as the preview lists it."""
 
@@ -387,7 +388,7 @@ class RowResult:
         self.outcome = Outcome.ERROR
 
 
-@dataclass
+@dataclass(slots=True)
 class PostPlan:
     row: int
     village: Village
@@ -398,7 +399,7 @@ class PostPlan:
     term_end: dt.date
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonPlan:
     identity: dict
     fields: dict
@@ -410,7 +411,7 @@ class PersonPlan:
     person_id: int | None = None  # set when written
 
 
-@dataclass
+@dataclass(slots=True)
 class RelativePlan:
     cadre_id_number: str
     # The registered cadre; None while the cadre is new in this roster.
@@ -687,33 +688,31 @@ def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
 def _plan(actor, source, keep_unknown: bool, choices: RenewalChoices) -> RosterPlan:
     cadre_sheet, family_sheet = workbook_sheets(source)
     cadre_report, family_report = SheetReport(), SheetReport()
-    cadre_rows = list(
-        read_sheet(
-            source, CADRE_COLUMNS, sheet=cadre_sheet, report=cadre_report, keep_unknown=keep_unknown
+
+    # Each sheet is read twice and its rows are not kept: held while the plan was built, the
+    # rows of 100,000 cadres took 200 MB. The first reading finds what the register loads.
+    def cadre_rows(report: SheetReport | None = None):
+        return read_sheet(
+            source,
+            CADRE_COLUMNS,
+            sheet=cadre_sheet,
+            report=report,
+            keep_unknown=keep_unknown and report is not None,
         )
-    )
-    family_rows = (
-        list(read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet, report=family_report))
-        if family_sheet
-        else []
-    )
-    ids = {}
-    for row in cadre_rows:
-        ids[row.number] = normalize_id_number(row.values["id_number"])
-    cadre_ids = {
-        number.value
-        for rows in (
-            [ids[r.number] for r in cadre_rows],
-            [normalize_id_number(r.values["cadre_id_number"]) for r in family_rows],
-        )
-        for number in rows
-        if number.value
-    }
-    register = _Register(
-        actor,
-        cadre_ids,
-        {(cell_key(r.values["township"]), cell_key(r.values["village"])) for r in cadre_rows},
-    )
+
+    def family_rows(report: SheetReport | None = None):
+        if not family_sheet:
+            return iter(())
+        return read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet, report=report)
+
+    cadre_ids, village_refs = set(), set()
+    for row in cadre_rows():
+        cadre_ids.add(normalize_id_number(row.values["id_number"]).value)
+        village_refs.add((cell_key(row.values["township"]), cell_key(row.values["village"])))
+    for row in family_rows():
+        cadre_ids.add(normalize_id_number(row.values["cadre_id_number"]).value)
+    cadre_ids.discard(None)
+    register = _Register(actor, cadre_ids, village_refs)
     own = [t for t in register.townships.values() if t.pk in register.allowed]
     plan = RosterPlan(
         starts_posts=may_register_existing_posts(actor),
@@ -725,15 +724,15 @@ def _plan(actor, source, keep_unknown: bool, choices: RenewalChoices) -> RosterP
     claimed: dict[tuple, tuple[str, int]] = {}
     # The cadres whose rows failed, with the first such row: their family rows fail too.
     failed_cadres: dict[str, int] = {}
-    for row in cadre_rows:
-        number = ids[row.number]
+    for row in cadre_rows(cadre_report):
+        number = normalize_id_number(row.values["id_number"])
         trail = _RowTrail(plan, claimed, number.value, row.number)
         _plan_cadre(plan, register, own, claimed, row, number)
         if plan.rows[-1].errors:
             trail.undo()
             if number.value:
                 failed_cadres.setdefault(number.value, row.number)
-    _plan_family(plan, register, family_rows, failed_cadres)
+    _plan_family(plan, register, family_rows(family_report), failed_cadres)
     _check_renewal(plan)
     return plan
 

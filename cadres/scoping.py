@@ -48,14 +48,32 @@ def scope(queryset: QuerySet, user) -> QuerySet:
     if isinstance(lookups, str):
         lookups = (lookups,)
     townships = _township_ids(user)
-    branches = [_reaches(model, lookup.split(LOOKUP_SEP), townships) for lookup in lookups]
-    if len(branches) == 1:
-        return queryset.filter(branches[0])
+    if len(lookups) == 1:
+        return queryset.filter(_reaches(model, lookups[0].split(LOOKUP_SEP), townships))
     # Several paths (a person's posts, or their home village): one semi-join on the union
     # of their rows. Joined by OR, PostgreSQL would test every row of the table instead
     # of starting from the township's villages.
-    rows = [model._base_manager.filter(branch).order_by().values("pk") for branch in branches]
+    rows = [_reaching_pks(model, lookup.split(LOOKUP_SEP), townships) for lookup in lookups]
     return queryset.filter(pk__in=rows[0].union(*rows[1:], all=True))
+
+
+def _reaching_pks(model, path: list[str], townships: list[int]) -> QuerySet:
+    """The pks of the rows of ``model`` that ``path`` leads to one of ``townships``.
+
+    A path that starts across a one-to-many relation (a person's posts) gives the related
+    rows' own column (the posts' person_id): the rows of ``model`` need not be read at all,
+    and an index on the related table answers alone (a township's 9,000 people: 11 ms
+    instead of 30 at 100,000 cadres).
+    """
+    field = model._meta.get_field(path[0])
+    if field.one_to_many:
+        related = field.related_model
+        return (
+            related._base_manager.filter(_reaches(related, path[1:], townships))
+            .order_by()
+            .values(field.field.attname)
+        )
+    return model._base_manager.filter(_reaches(model, path, townships)).order_by().values("pk")
 
 
 def _township_ids(user) -> list[int]:

@@ -136,9 +136,17 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             Column(_("Vetted in joint review"), 10),
         ],
     )
+    # Names in pinyin order within a village, as the register lists them (cadres.search).
     posts = (
         Post.objects.serving(month.last)
-        .order_by("village__township__code", "village__code", "person_id", "body", "title")
+        .order_by(
+            "village__township__code",
+            "village__code",
+            "person__name_key__pinyin_order",
+            "person_id",
+            "body",
+            "title",
+        )
         .values_list(
             "person_id",
             "village__township__name",
@@ -208,7 +216,9 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
             Q(term_start__gte=month.first, term_start__lte=month.last)
             | Q(ended_on__gte=month.first, ended_on__lte=month.last)
         )
-        .order_by("village__township__code", "village__code", "person__name_key", "pk")
+        .order_by(
+            "village__township__code", "village__code", "person__name_key__pinyin_order", "pk"
+        )
         .values_list(
             "village__township__name",
             "village__name",

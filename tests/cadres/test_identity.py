@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pypinyin import Style, lazy_pinyin
 
 from cadres.identity import (
     check_character,
@@ -152,6 +153,26 @@ def test_name_as_written_keeps_its_characters():
 def test_pinyin_and_initials():
     assert name_pinyin(name_key("张伟")) == name_pinyin(name_key("章玮")) == "zhangwei"
     assert name_initials(name_key("张伟")) == "zw"
+
+
+# Characters of names, heteronyms (重 长 朝 单 乐 行 曾 解) and characters that form phrases of
+# pypinyin's dictionary with them (重庆 长江 朝阳 音乐 银行 解放), a separator and a letter.
+NAME_CHARACTERS = "王李张刘陈杨赵重庆长江朝阳单乐音行银曾解放伟芳国华建军·A"
+
+
+@given(st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=6))
+def test_pinyin_and_initials_read_as_pypinyin_reads_the_whole_name(text):
+    """Names without a phrase are read character by character: the result is pypinyin's."""
+    whole = text.replace("·", "")
+    expected = lazy_pinyin(whole, errors="ignore")
+    assert name_pinyin(text) == "".join(expected).lower()
+    initials = lazy_pinyin(whole, style=Style.FIRST_LETTER, errors="ignore")
+    assert name_initials(text) == "".join(initials).lower()
+
+
+def test_a_phrase_in_a_name_is_read_as_the_phrase():
+    assert name_pinyin("张重庆") == "zhangchongqing"
+    assert name_pinyin("张重") == "zhangzhong"
 
 
 def test_masking_shows_only_the_ends():

@@ -110,6 +110,21 @@ def test_formulas_are_neutralized(known_data):
     assert "'=cmd|' /C calc'!A0" in names
 
 
+def test_names_sort_by_pinyin_within_a_village():
+    # Registered in reverse: by code point or by registration, 赵 would come before 阿.
+    pinyin_order = ["阿", "白", "张三", "张三丰", "章", "赵"]
+    village = VillageFactory(township=township("220502100"))
+    for name in reversed(pinyin_order):
+        PostFactory(person=PersonFactory(name=name), village=village)
+        PostFactory(
+            person=PersonFactory(name=name), village=village, term_start=dt.date(2026, 10, 9)
+        )
+    workbook = load(monthly_report_build(month=OCTOBER))
+    roster = [row[2] for row in rows(workbook["干部花名册"])]
+    assert roster == [name for name in pinyin_order for _twice in (1, 2)]
+    assert [row[2] for row in rows(workbook["本月变动"])] == pinyin_order
+
+
 def test_month_boundary_in_asia_shanghai(known_data):
     # 2026-11-01 01:00 in Shanghai is still 31 October in UTC: the report is for October.
     with time_machine.travel(dt.datetime(2026, 10, 31, 17, 30, tzinfo=dt.UTC), tick=False):
