@@ -16,7 +16,7 @@ def fill_documents(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cadres', '0015_renewal_end_reasons'),
+        ('cadres', '0016_perf_list_sort_indexes'),
     ]
 
     operations = [
