@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import precision_field
 from cadres.search import PINYIN_COLLATION
 
 TERM_YEARS = 5
@@ -136,6 +137,8 @@ class IdentityFields(models.Model):
     # NULL, not "", when absent: unique constraints then ignore people without one.
     id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)  # noqa: DJ001
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # 出生年月 1972.08 is known to the month: the date is its first day (cadres.dates).
+    birth_date_precision = precision_field(_("birth date known to"))
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
 
     class Meta:
@@ -174,6 +177,7 @@ class Person(IdentityFields, TimeStampedModel):
         _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
     )
     party_joined_on = models.DateField(_("date joined the party"), null=True, blank=True)
+    party_joined_on_precision = precision_field(_("date joined the party known to"))
     education = models.CharField(
         _("education"), max_length=20, choices=Education.choices, blank=True
     )

@@ -32,6 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres import signals
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import parse_partial_date, split_partial_dates
 from cadres.identity import name_initials, normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -46,6 +47,7 @@ from cadres.import_templates import (
 from cadres.models import ImportFile, Person, Post, Relative, Township, Village, VillagerGroup
 from cadres.scoping import scope, user_townships
 from cadres.services import (
+    IDENTITY_FIELDS,
     default_term_end,
     identity_values,
     may_register_existing_posts,
@@ -609,8 +611,11 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
     elif not number.value:
         result.fail(label["id_number"], _("A cadre's ID number is required."))
     sex = _parse_field(result, label["sex"], parse_choice, v["sex"], Sex)
+    birth_date = _parse_field(result, label["birth_date"], parse_partial_date, v["birth_date"])
     try:
-        identity = identity_values(name=v["name"], id_number=number.value, sex=sex or "")
+        identity = identity_values(
+            name=v["name"], id_number=number.value, birth_date=birth_date, sex=sex or ""
+        )
     except ValidationError as exc:
         for key, messages in exc.message_dict.items():
             for message in messages:
@@ -636,7 +641,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             synonyms=POLITICAL_SYNONYMS,
         ),
         "party_joined_on": _parse_field(
-            result, label["party_joined_on"], parse_date, v["party_joined_on"]
+            result, label["party_joined_on"], parse_partial_date, v["party_joined_on"]
         ),
         "education": _parse_field(
             result,
@@ -653,6 +658,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
         result.fail(label["phone"], _("The phone number is too long."))
     # An empty cell leaves what the register has.
     fields = {key: value for key, value in fields.items() if value not in (None, "")}
+    fields = split_partial_dates(Person, fields)
     posts = _parse_field(result, label["posts"], parse_posts, v["posts"]) or []
     # A registered cadre's row without a post updates their details: the register
     # export writes former cadres so, and reads them back.
@@ -802,7 +808,7 @@ def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
             Relative.Relation,
             synonyms=RELATION_SYNONYMS,
         )
-        birth_date = _parse_field(result, label["birth_date"], parse_date, v["birth_date"])
+        birth_date = _parse_field(result, label["birth_date"], parse_partial_date, v["birth_date"])
         work = parse_text(v["work_unit_and_post"])
         if len(work) > Relative._meta.get_field("work_unit_and_post").max_length:
             result.fail(label["work_unit_and_post"], _("The text is too long."))
@@ -841,6 +847,7 @@ def _plan_family(plan: RosterPlan, register: _Register, rows) -> None:
                 wanted["work_unit_and_post"] = work
             if not identity["id_number"] and identity["birth_date"] is None:
                 wanted.pop("birth_date")
+                wanted.pop("birth_date_precision")
             relative_plan.changed = {
                 k
                 for k, value in wanted.items()
@@ -962,7 +969,7 @@ def _write_people(actor, person_plans: list[PersonPlan], now) -> list[int]:
                 person.updated_at = now
                 changed_fields |= person_plan.changed | {"name_initials"}
                 changed_people.append(person)
-                if person_plan.changed & {"name", "name_key", "id_number", "birth_date", "sex"}:
+                if person_plan.changed & set(IDENTITY_FIELDS):
                     identity_changed.append(person)
         people.append(person)
     bulk_create_with_history(new_people, Person, batch_size=WRITE_BATCH, default_user=actor)

@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import date_cell_value
 from cadres.models import Post, Township
 from cadres.scoping import WHOLE_DISTRICT
 from cadres.xlsx_export import Column, WorkbookWriter
@@ -147,6 +148,7 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             "person__sex",
             "person__ethnicity",
             "person__birth_date",
+            "person__birth_date_precision",
             "person__id_number",
             "person__political_status",
             "person__education",
@@ -172,16 +174,16 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
                 first[3],
                 labels["sex"].get(first[4], ""),
                 labels["ethnicity"].get(first[5], ""),
-                first[6],
-                first[7],
-                labels["political"].get(first[8], ""),
-                labels["education"].get(first[9], ""),
-                "、".join(labels["body"][row[10]] + labels["title"][row[11]] for row in group),
-                min(row[12] for row in group),
-                max(row[13] for row in group),
-                first[14],
-                "、".join(labels["origin"][row[15]] for row in group),
-                _("Yes") if all(row[16] for row in group) else _("No"),
+                date_cell_value(first[6], first[7]),
+                first[8],
+                labels["political"].get(first[9], ""),
+                labels["education"].get(first[10], ""),
+                "、".join(labels["body"][row[11]] + labels["title"][row[12]] for row in group),
+                min(row[13] for row in group),
+                max(row[14] for row in group),
+                first[15],
+                "、".join(labels["origin"][row[16]] for row in group),
+                _("Yes") if all(row[17] for row in group) else _("No"),
             ]
         )
     return sheet.rows

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Department
+from cadres.dates import PartialDateField, partial_date
 from cadres.models import Person, Relative, Village
 from cadres.scoping import scope
 from cadres.widgets import DATE
@@ -57,6 +58,8 @@ class CaseForm(forms.ModelForm):
         },
     )
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
+    # Not a model field of the form: a PartialDate is two columns, which the service writes.
+    birth_date = PartialDateField(label=_("Birth date"), required=False)
 
     class Meta:
         model = CandidateCase
@@ -64,7 +67,6 @@ class CaseForm(forms.ModelForm):
             "person",
             "name",
             "id_number",
-            "birth_date",
             "sex",
             "ethnicity",
             "political_status",
@@ -79,14 +81,17 @@ class CaseForm(forms.ModelForm):
             "reason",
         ]
         widgets = {
-            "birth_date": DATE,
             "term_start": DATE,
             "term_end": DATE,
             "reason": TEXT,
         }
 
+    field_order = ["person", "name", "id_number", "birth_date"]
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("birth_date", partial_date(self.instance, "birth_date"))
         people = scope(Person.objects.all(), user)
         self.fields["person"].queryset = people
         self.fields["person"].widget = PersonPicker(queryset=people)
@@ -141,7 +146,7 @@ class RelativeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     relation = forms.ChoiceField(label=_("Relation"), choices=Relative.Relation.choices)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
+    birth_date = PartialDateField(label=_("Birth date"), required=False)
     work_unit_and_post = forms.CharField(
         label=_("Work unit and post"), max_length=200, required=False
     )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import parse_partial_date
 from cadres.identity import normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -249,12 +250,14 @@ def batch_plan(*, actor, source) -> BatchPlan:
         identity = cells.identity(
             name=cells.get("name"),
             id_number=row.values["id_number"],
-            birth_date=cells.get("birth_date", parse_date),
+            birth_date=cells.get("birth_date", parse_partial_date),
             sex=cells.get("sex", parse_choice, Sex) or "",
         )
         id_number = identity.get("id_number")
         if not id_number:
-            cells.error("id_number", _("Give the ID number."))
+            # Refused identities (a birth date that disagrees …) named their own column.
+            if identity or row.values["id_number"] is None:
+                cells.error("id_number", _("Give the ID number."))
         elif id_number in seen:
             cells.error("id_number", _("This ID number appears twice in the workbook."))
         seen.add(id_number)
@@ -334,7 +337,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
                 **cells.identity(
                     name=cells.get("name"),
                     id_number=row.values["id_number"],
-                    birth_date=cells.get("birth_date", parse_date),
+                    birth_date=cells.get("birth_date", parse_partial_date),
                 ),
             }
             if relative["relation"] is None and row.values["relation"] is None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cadres.dates import partial_date
 from cadres.models import ImportFile, Person, Post, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from vetting import workflow
@@ -25,7 +26,11 @@ RELATIVE_KEYS = ("name", "id_number", "birth_date", "sex", "relation", "work_uni
 
 def register_relatives(person: Person) -> list[dict]:
     """The person's family members on the register, as case_create takes them."""
-    return list(person.relatives.order_by("pk").values(*RELATIVE_KEYS))
+    rows = person.relatives.order_by("pk").values(*RELATIVE_KEYS, "birth_date_precision")
+    return [
+        {**{key: row[key] for key in RELATIVE_KEYS}, "birth_date": partial_date(row, "birth_date")}
+        for row in rows
+    ]
 
 
 def _require_nominator(actor) -> None:
