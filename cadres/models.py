@@ -345,8 +345,11 @@ class Post(TimeStampedModel):
     )
     body = models.CharField(_("body"), max_length=24, choices=Body.choices)
     title = models.CharField(_("title"), max_length=20, choices=Title.choices)
+    # A roster's 任职时间 may be 2021.12: the first day stands for the month (cadres.dates).
     term_start = models.DateField(_("term start"))
+    term_start_precision = precision_field(_("term start known to"))
     term_end = models.DateField(_("term end"))
+    term_end_precision = precision_field(_("term end known to"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(
         _("end reason"), max_length=20, choices=EndReason.choices, blank=True

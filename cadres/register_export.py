@@ -108,6 +108,6 @@ def _post_values(person: Person, post: Post | None) -> dict:
         "village": village.name if village else "",
         "group": post.villager_group.name if post and post.villager_group else "",
         "posts": post_label(post.body, post.title) if post else "",
-        "term_start": post.term_start if post else None,
-        "term_end": post.term_end if post else None,
+        "term_start": date_cell(post, "term_start") if post else None,
+        "term_end": date_cell(post, "term_end") if post else None,
     }

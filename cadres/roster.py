@@ -14,7 +14,6 @@ opens the candidate cases.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import unicodedata
@@ -32,7 +31,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres import signals
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
-from cadres.dates import parse_partial_date, split_partial_dates
+from cadres.dates import (
+    PRECISION_SUFFIX,
+    PartialDate,
+    parse_partial_date,
+    partial_date_values,
+    split_partial_dates,
+)
 from cadres.identity import name_initials, normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -60,7 +65,6 @@ from cadres.spreadsheets import (
     SheetReport,
     normalize_header,
     parse_choice,
-    parse_date,
     parse_text,
     read_sheet,
     sheet_names,
@@ -349,8 +353,8 @@ class PostPlan:
     body: str
     title: str
     group_name: str
-    term_start: dt.date
-    term_end: dt.date
+    term_start: PartialDate
+    term_end: PartialDate
 
 
 @dataclass
@@ -664,11 +668,11 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
     # export writes former cadres so, and reads them back.
     if not posts and not result.errors and number.value not in register.persons:
         result.fail(label["posts"], _("Fill in the post."))
-    term_start = _parse_field(result, label["term_start"], parse_date, v["term_start"])
-    term_end = _parse_field(result, label["term_end"], parse_date, v["term_end"])
+    term_start = _parse_field(result, label["term_start"], parse_partial_date, v["term_start"])
+    term_end = _parse_field(result, label["term_end"], parse_partial_date, v["term_end"])
     if posts and term_start is None and not v["term_start"]:
         result.fail(label["term_start"], _("Fill in the date the post began."))
-    if term_start and term_end and term_end <= term_start:
+    if term_start and term_end and term_end.date <= term_start.date:
         result.fail(label["term_end"], _("The term must end after it starts."))
     group_name = cell_key(v["group"])
     if any(body == Post.Body.VILLAGER_GROUP for body, _t in posts) and not group_name:
@@ -1024,8 +1028,8 @@ def _write_posts(actor, plan: RosterPlan, person_plans: list[PersonPlan], groups
                         "villager_group_id": group.pk if group else None,
                         "body": post.body,
                         "title": post.title,
-                        "term_start": post.term_start.isoformat(),
-                        "term_end": post.term_end.isoformat(),
+                        **_summary_date("term_start", post.term_start),
+                        **_summary_date("term_end", post.term_end),
                     }
                 )
                 continue
@@ -1036,13 +1040,18 @@ def _write_posts(actor, plan: RosterPlan, person_plans: list[PersonPlan], groups
                     villager_group=group,
                     body=post.body,
                     title=post.title,
-                    term_start=post.term_start,
-                    term_end=post.term_end,
+                    **partial_date_values("term_start", post.term_start),
+                    **partial_date_values("term_end", post.term_end),
                     origin=Post.Origin.ROSTER,
                     vetted=False,
                 )
             )
     bulk_create_with_history(posts, Post, batch_size=WRITE_BATCH, default_user=actor)
+
+
+def _summary_date(name: str, value: PartialDate) -> dict:
+    """A date as an ImportFile's summary keeps it (JSON), for ``partial_date`` to read."""
+    return {name: value.date.isoformat(), name + PRECISION_SUFFIX: value.precision}
 
 
 def group_number(name: str) -> int | None:

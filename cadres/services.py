@@ -130,7 +130,10 @@ def identity_values(
     }
 
 
-def default_term_end(term_start: dt.date) -> dt.date:
+def default_term_end(term_start: PartialDate | dt.date) -> PartialDate | dt.date:
+    """Five years on, known as precisely as the start (2021.12 → 2026.12)."""
+    if isinstance(term_start, PartialDate):
+        return PartialDate(term_start.date + relativedelta(years=TERM_YEARS), term_start.precision)
     return term_start + relativedelta(years=TERM_YEARS)
 
 
@@ -262,9 +265,9 @@ def post_appoint(
     village: Village,
     body: str,
     title: str,
-    term_start: dt.date,
+    term_start: PartialDate | dt.date,
     origin: str,
-    term_end: dt.date | None = None,
+    term_end: PartialDate | dt.date | None = None,
     villager_group: VillagerGroup | None = None,
 ) -> Post:
     """Start a post of the given origin; the database refuses a second secretary or director.
@@ -279,8 +282,9 @@ def post_appoint(
     _check_post_fits(
         person=person, village=village, body=body, title=title, villager_group=villager_group
     )
-    term_end = term_end or default_term_end(term_start)
-    if term_end <= term_start:
+    start = as_partial_date(term_start)
+    end = as_partial_date(term_end) or default_term_end(start)
+    if end.date <= start.date:
         raise ValidationError({"term_end": _("The term must end after it starts.")})
     post = Post(
         person=person,
@@ -288,8 +292,8 @@ def post_appoint(
         villager_group=villager_group,
         body=body,
         title=title,
-        term_start=term_start,
-        term_end=term_end,
+        **partial_date_values("term_start", start),
+        **partial_date_values("term_end", end),
         origin=origin,
         vetted=origin == Post.Origin.CANDIDATE_CASE,
     )

@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cadres import selectors, services
-from cadres.dates import record_values
+from cadres.dates import partial_date, record_values
 from cadres.filters import PersonFilter
 from cadres.forms import (
     CadreCreateForm,
@@ -90,7 +90,11 @@ def person_list(request):
     filterset = _filtered(request)
     page_obj = Paginator(filterset.pages(), PAGE_SIZE).get_page(request.GET.get("page"))
     for person in page_obj.object_list:
-        person.next_term_end = min((post.term_end for post in person.current_posts), default=None)
+        person.next_term_end = min(
+            (partial_date(post, "term_end") for post in person.current_posts),
+            key=lambda end: end.date,
+            default=None,
+        )
     return render(
         request,
         "cadres/person_list.html",

@@ -155,7 +155,9 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             "body",
             "title",
             "term_start",
+            "term_start_precision",
             "term_end",
+            "term_end_precision",
             "person__phone",
             "origin",
             "vetted",
@@ -179,11 +181,11 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
                 labels["political"].get(first[9], ""),
                 labels["education"].get(first[10], ""),
                 "、".join(labels["body"][row[11]] + labels["title"][row[12]] for row in group),
-                min(row[13] for row in group),
-                max(row[14] for row in group),
-                first[15],
-                "、".join(labels["origin"][row[16]] for row in group),
-                _("Yes") if all(row[17] for row in group) else _("No"),
+                date_cell_value(*min((row[13], row[14]) for row in group)),
+                date_cell_value(*max((row[15], row[16]) for row in group)),
+                first[17],
+                "、".join(labels["origin"][row[18]] for row in group),
+                _("Yes") if all(row[19] for row in group) else _("No"),
             ]
         )
     return sheet.rows
@@ -219,16 +221,17 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
             "body",
             "title",
             "term_start",
+            "term_start_precision",
             "ended_on",
             "end_reason",
         )
     )
-    for township, village, name, number, body, title, start, ended, reason in posts.iterator(
-        chunk_size=CHUNK
-    ):
+    for row in posts.iterator(chunk_size=CHUNK):
+        township, village, name, number, body, title, start, precision, ended, reason = row
         post = labels["body"][body] + labels["title"][title]
         if month.first <= start <= month.last:
-            sheet.append([township, village, name, number, post, _("Appointed"), start, ""])
+            appointed = date_cell_value(start, precision)
+            sheet.append([township, village, name, number, post, _("Appointed"), appointed, ""])
         if ended is not None and month.first <= ended <= month.last:
             sheet.append(
                 [township, village, name, number, post, _("Left"), ended, labels["end"][reason]]

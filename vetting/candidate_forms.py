@@ -4,6 +4,7 @@ from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Department
@@ -58,8 +59,10 @@ class CaseForm(forms.ModelForm):
         },
     )
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
-    # Not a model field of the form: a PartialDate is two columns, which the service writes.
+    # Not model fields of the form: a PartialDate is two columns, which the service writes.
     birth_date = PartialDateField(label=_("Birth date"), required=False)
+    term_start = PartialDateField(label=capfirst(_("term start")))
+    term_end = PartialDateField(label=capfirst(_("term end")), required=False)
 
     class Meta:
         model = CandidateCase
@@ -76,22 +79,21 @@ class CaseForm(forms.ModelForm):
             "body",
             "title",
             "villager_group",
-            "term_start",
-            "term_end",
             "reason",
         ]
-        widgets = {
-            "term_start": DATE,
-            "term_end": DATE,
-            "reason": TEXT,
-        }
+        widgets = {"reason": TEXT}
 
-    field_order = ["person", "name", "id_number", "birth_date"]
+    field_order = [
+        *("person", "name", "id_number", "birth_date", "sex", "ethnicity", "political_status"),
+        *("education", "phone", "village", "body", "title", "villager_group", "term_start"),
+        *("term_end", "reason"),
+    ]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial.setdefault("birth_date", partial_date(self.instance, "birth_date"))
+            for name in ("birth_date", "term_start", "term_end"):
+                self.initial.setdefault(name, partial_date(self.instance, name))
         people = scope(Person.objects.all(), user)
         self.fields["person"].queryset = people
         self.fields["person"].widget = PersonPicker(queryset=people)

@@ -36,7 +36,7 @@ def new_cadre(village, **overrides) -> dict:
         "body": "villagers_committee",
         "title": "member",
         "villager_group": "",
-        "term_start": "2024-01-10",
+        "term_start": "2024.01",
         "term_end": "",
         **overrides,
     }
@@ -58,8 +58,12 @@ def test_a_new_cadre_with_a_birth_month_that_agrees_or_not(client, district_revi
     person = Person.objects.get()
     assert partial_date(person, "birth_date") == PartialDate(BIRTH, DAY)
     assert partial_date(person, "party_joined_on") == PartialDate(dt.date(1998, 7, 1), MONTH)
+    post = person.posts.get()
+    assert partial_date(post, "term_start") == PartialDate(dt.date(2024, 1, 1), MONTH)
+    assert partial_date(post, "term_end") == PartialDate(dt.date(2029, 1, 1), MONTH)
     page = client.get(reverse("cadres:detail", args=[person.pk])).content.decode()
     assert "1998.07" in page
+    assert "<td>2029.01</td>" in page
 
 
 def test_edit_shows_and_keeps_each_precision(client, staff):

@@ -86,6 +86,10 @@ def test_months_and_years_in_the_cadre_and_family_sheets(client, system_admin, v
     assert partial_date(second, "party_joined_on") == PartialDate(dt.date(1999, 1, 1), YEAR)
     third = Person.objects.get(id_number=number(3))
     assert partial_date(third, "party_joined_on") == PartialDate(dt.date(1998, 7, 1), MONTH)
+    # 任职时间 2021.12: the term is known to the month, and so is its default end.
+    post = first.posts.get()
+    assert partial_date(post, "term_start") == PartialDate(dt.date(2021, 12, 1), MONTH)
+    assert partial_date(post, "term_end") == PartialDate(dt.date(2026, 12, 1), MONTH)
     births = {
         relative.name: partial_date(relative, "birth_date")
         for relative in Relative.objects.filter(cadre=first)
@@ -103,6 +107,8 @@ def test_months_and_years_in_the_cadre_and_family_sheets(client, system_admin, v
     assert "<td>1948</td>" in page
     assert "<td>1974-03-09</td>" in page
     assert "1972-08-15" in page
+    assert "<td>2021.12</td>" in page
+    assert "<td>2026.12</td>" in page
 
     # The same file again finds everything as it is.
     again = roster_plan(actor=system_admin, source=io.BytesIO(data))
@@ -158,7 +164,14 @@ def test_the_export_writes_each_precision_and_reads_back_unchanged(client, syste
         id_number=number(1),
         party_joined_on=PartialDate(dt.date(1998, 7, 1), MONTH),
     )
-    PostFactory(person=person, village=village)
+    PostFactory(
+        person=person,
+        village=village,
+        term_start=dt.date(2021, 12, 1),
+        term_start_precision=MONTH,
+        term_end=dt.date(2026, 1, 1),
+        term_end_precision=YEAR,
+    )
     RelativeFactory(
         cadre=person,
         name="王小明",
@@ -181,6 +194,7 @@ def test_the_export_writes_each_precision_and_reads_back_unchanged(client, syste
     row = dict(zip(header, cadres[1], strict=False))
     assert row["出生日期"] == dt.datetime(1972, 8, 15)
     assert row["入党时间"] == "1998.07"
+    assert (row["任职时间"], row["任期届满"]) == ("2021.12", "2026")
     assert {r[1]: r[4] for r in family[1:]} == {"王小明": "2005.06", "王老汉": "1948"}
 
     def snapshot():
@@ -196,18 +210,29 @@ def test_the_export_writes_each_precision_and_reads_back_unchanged(client, syste
     assert snapshot() == before
 
 
-def test_the_monthly_workbook_shows_a_birth_date_at_its_precision(db):
+def test_the_monthly_workbook_shows_dates_at_their_precision(db):
     village = VillageFactory(township=township("220502100"))
-    for name, birth in (
-        ("王元", PartialDate(dt.date(1972, 8, 1), MONTH)),
-        ("李明", PartialDate(dt.date(1968, 1, 1), YEAR)),
-        ("张华", PartialDate(BIRTH)),
+    for name, birth, term in (
+        ("王元", PartialDate(dt.date(1972, 8, 1), MONTH), MONTH),
+        ("李明", PartialDate(dt.date(1968, 1, 1), YEAR), DAY),
+        ("张华", PartialDate(BIRTH), DAY),
     ):
         PostFactory(
-            person=PersonFactory(name=name, id_number=None, birth_date=birth), village=village
+            person=PersonFactory(name=name, id_number=None, birth_date=birth),
+            village=village,
+            term_start_precision=term,
         )
     report = monthly_report_build(month=Month(dt.date(2026, 10, 1)))
     with report.file.open("rb") as stream:
         roster = load_workbook(io.BytesIO(stream.read()))["干部花名册"]
-    births = {row[2]: row[5] for row in roster.iter_rows(min_row=2, values_only=True)}
-    assert births == {"王元": "1972.08", "李明": "1968", "张华": dt.datetime(1972, 8, 15)}
+    rows = {row[2]: row for row in roster.iter_rows(min_row=2, values_only=True)}
+    assert {name: row[5] for name, row in rows.items()} == {
+        "王元": "1972.08",
+        "李明": "1968",
+        "张华": dt.datetime(1972, 8, 15),
+    }
+    assert {name: row[10] for name, row in rows.items()} == {
+        "王元": "2021.12",
+        "李明": dt.datetime(2021, 12, 1),
+        "张华": dt.datetime(2021, 12, 1),
+    }

@@ -360,8 +360,9 @@ def test_birth_months_are_compared_with_the_id_number_and_kept_for_relatives(cli
     ids = [make_id_number(dt.date(1992, 7, 18), 710), make_id_number(dt.date(1992, 7, 18), 711)]
     header = [*HEADER[:5], "出生年月", *HEADER[5:]]
 
-    def row(id_number, birth, name):
+    def row(id_number, birth, name, term="2026-12-01"):
         cells = _post_row("村委会委员", id_number, name)
+        cells[8] = term
         return [*cells[:5], birth, *cells[5:]]
 
     family = [
@@ -384,14 +385,19 @@ def test_birth_months_are_compared_with_the_id_number_and_kept_for_relatives(cli
     response = _upload(
         client,
         nomination_workbook(
-            [row(ids[0], "1992.07", "孙一"), row(ids[1], 199207, "孙二")], family, header
+            [row(ids[0], "1992.07", "孙一", "2026.12"), row(ids[1], 199207, "孙二")],
+            family,
+            header,
         ),
     )
     assert response.status_code == 302
-    record = client.get(response["Location"]).context["record"]
+    preview = client.get(response["Location"])
+    assert "<td>2026.12</td>" in preview.content.decode()
+    record = preview.context["record"]
     assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
     case = CandidateCase.objects.get(id_number=ids[0])
     assert partial_date(case, "birth_date") == PartialDate(dt.date(1992, 7, 18))
+    assert partial_date(case, "term_start") == PartialDate(dt.date(2026, 12, 1), MONTH)
     assert {
         relative.name: partial_date(relative, "birth_date") for relative in case.relatives.all()
     } == {
@@ -402,3 +408,4 @@ def test_birth_months_are_compared_with_the_id_number_and_kept_for_relatives(cli
     assert "<td>1962.03</td>" in page
     assert "<td>1962</td>" in page
     assert "1992-07-18" in page
+    assert "2026.12" in page

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
-from cadres.dates import parse_partial_date
+from cadres.dates import parse_partial_date, partial_date_values
 from cadres.identity import normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -60,7 +60,6 @@ from cadres.spreadsheets import (
     SheetReport,
     SpreadsheetError,
     parse_choice,
-    parse_date,
     parse_text,
     read_sheet,
 )
@@ -285,7 +284,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
         if apart and bodies & set(TWO_COMMITTEES) and bodies & set(SUPERVISION):
             cells.error("post", apart)
         group = _group(cells, groups, village, posts) if posts else None
-        term_start = cells.get("term_start", parse_date)
+        term_start = cells.get("term_start", parse_partial_date)
         if term_start is None and not cells.failed:
             cells.error("term_start", _("Give the date the term starts."))
         reason = cells.get("reason")
@@ -314,7 +313,7 @@ def batch_plan(*, actor, source) -> BatchPlan:
                     "villager_group": group if body == Post.Body.VILLAGER_GROUP else None,
                     "body": body,
                     "title": title,
-                    "term_start": term_start,
+                    **partial_date_values("term_start", term_start),
                     "reason": reason,
                 }
                 for body, title in posts

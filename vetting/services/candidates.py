@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Department
-from cadres.dates import PartialDate, partial_date, record_values
+from cadres.dates import PartialDate, partial_date, record_values, split_partial_dates
 from cadres.models import TITLES_BY_BODY, Person, Post, StrictControlSource, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from cadres.services import (
@@ -131,11 +131,20 @@ def _required(value: str, field: str, message: str) -> str:
 
 
 # A 补审 reviews the post as it is: these come from the post, not from the nominator.
-REVIEWED_POST_FIELDS = ("village", "body", "title", "villager_group", "term_start", "term_end")
+REVIEWED_POST_FIELDS = (
+    "village",
+    "body",
+    "title",
+    "villager_group",
+    "term_start",
+    "term_start_precision",
+    "term_end",
+    "term_end_precision",
+)
 
 
 def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
-    for key, value in fields.items():
+    for key, value in split_partial_dates(CandidateCase, fields).items():
         setattr(case, key, value)
     if case.reviewed_post_id:
         for key in REVIEWED_POST_FIELDS:
@@ -198,7 +207,7 @@ def case_create(
     village: Village,
     body: str,
     title: str,
-    term_start: dt.date,
+    term_start: PartialDate | dt.date,
     reason: str,
     name: str = "",
     id_number: object = None,
@@ -708,8 +717,8 @@ def case_approve(
             village=case.village,
             body=case.body,
             title=case.title,
-            term_start=case.term_start,
-            term_end=case.term_end,
+            term_start=partial_date(case, "term_start"),
+            term_end=partial_date(case, "term_end"),
             villager_group=case.villager_group,
             origin=Post.Origin.CANDIDATE_CASE,
         )

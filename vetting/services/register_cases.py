@@ -7,8 +7,6 @@ workflow; the family members on the register come with the person.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -66,8 +64,8 @@ def supplementary_case_create(*, actor, post: Post, reason: str, **fields) -> Ca
         body=post.body,
         title=post.title,
         villager_group=post.villager_group,
-        term_start=post.term_start,
-        term_end=post.term_end,
+        term_start=partial_date(post, "term_start"),
+        term_end=partial_date(post, "term_end"),
         reason=reason,
         relatives=register_relatives(post.person),
         reviewed_post=post,
@@ -128,8 +126,8 @@ def roster_nominations_create(*, actor, import_file: ImportFile) -> tuple[list[C
                     body=row["body"],
                     title=row["title"],
                     villager_group=groups.get(row["villager_group_id"]),
-                    term_start=dt.date.fromisoformat(row["term_start"]),
-                    term_end=dt.date.fromisoformat(row["term_end"]),
+                    term_start=partial_date(row, "term_start"),
+                    term_end=partial_date(row, "term_end"),
                     reason=reason,
                     relatives=register_relatives(person),
                 )
