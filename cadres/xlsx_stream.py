@@ -121,6 +121,13 @@ def sheet_paths(archive: zipfile.ZipFile, workbook=None) -> list[tuple[str, str]
     return sheets
 
 
+# The built-in formats that Excel and WPS show as 1972年8月 in a Chinese locale; openpyxl
+# knows only the locale-independent ones.
+CJK_MONTH_FORMATS = dict.fromkeys((27, 36, 50, 52, 57), 'yyyy"年"m"月"')
+# What a format shows, without its literal texts ("年", \-), colours and locales ([Red]).
+_FORMAT_LITERALS_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+
+
 def _number_formats(archive: zipfile.ZipFile) -> list[str]:
     """The number format of each cell style (cellXfs), by the style's index."""
     if "xl/styles.xml" not in archive.namelist():
@@ -131,13 +138,6 @@ def _number_formats(archive: zipfile.ZipFile) -> list[str]:
         formats[int(fmt.get("numFmtId"))] = fmt.get("formatCode", "")
     xfs = styles.find(f"{_M}cellXfs")
     return [formats.get(int(xf.get("numFmtId", 0)), "") for xf in (xfs if xfs is not None else ())]
-
-
-# The built-in formats that Excel and WPS show as 1972年8月 in a Chinese locale; openpyxl
-# knows only the locale-independent ones.
-CJK_MONTH_FORMATS = dict.fromkeys((27, 36, 50, 52, 57), 'yyyy"年"m"月"')
-# What a format shows, without its literal texts ("年", \-), colours and locales ([Red]).
-_FORMAT_LITERALS_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 
 
 def partial_date_styles(archive: zipfile.ZipFile) -> dict[int, int]:
