@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from cadres.dates import PartialDateField, partial_date, partial_date_names
 from cadres.identity import mask_id_number
 from cadres.models import TITLES_BY_BODY, Person, Post, Relative, VillagerGroup
 from cadres.scoping import scope
@@ -30,8 +31,12 @@ RELATIVE_FIELDS = ["relation", "name", "id_number", "sex", "birth_date", "work_u
 
 def _model_fields(model, names) -> dict:
     fields = fields_for_model(model, fields=names)
-    for field in fields.values():
-        if isinstance(field, forms.DateField):
+    partial = partial_date_names(model)
+    for name, field in fields.items():
+        if name in partial:
+            # 出生年月 1972.08 as the imports take it: a browser's date input wants a day.
+            fields[name] = PartialDateField(label=field.label, required=field.required)
+        elif isinstance(field, forms.DateField):
             field.widget = DATE
     return fields
 
@@ -166,7 +171,7 @@ def _identity_kept(values: dict, record) -> dict:
         if record.id_number:
             # The service reads the birth date from the kept number again.
             del values["birth_date"]
-    elif record is not None and values["birth_date"] == record.birth_date:
+    elif record is not None and values["birth_date"] == partial_date(record, "birth_date"):
         # Untouched, so a new number's own birth date wins instead of clashing with it.
         del values["birth_date"]
     return values

@@ -38,8 +38,10 @@ ID_NUMBER_NOTE = gettext_lazy(
     "formatted as text: a number cell loses the last digits."
 )
 DATE_NOTE = gettext_lazy(
-    "A date such as 1985-03-04, 1985.3.4, 1985/3/4 or 1985年3月4日, or a year and month "
-    "such as 1985.03."
+    "A day such as 1985-03-04, 1985.3.4, 1985/3/4, 1985年3月4日 or 19850304; where only the "
+    "month or the year is known, a month such as 1985.03, 1985.3, 1985-03, 1985年3月 or "
+    "198503, or a year such as 1985 or 1985年. The date is kept as precisely as it is given "
+    "and shown so (1985.03)."
 )
 CHOICE_NOTE = gettext_lazy("Choose from the drop-down list.")
 FROM_ID_NUMBER = gettext_lazy("May be left empty: it is taken from the ID number.")

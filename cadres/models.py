@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import precision_field
 from cadres.search import PINYIN_COLLATION
 
 TERM_YEARS = 5
@@ -153,6 +154,8 @@ class IdentityFields(models.Model):
     # NULL, not "", when absent: unique constraints then ignore people without one.
     id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)  # noqa: DJ001
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # 出生年月 1972.08 is known to the month: the date is its first day (cadres.dates).
+    birth_date_precision = precision_field(_("birth date known to"))
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
 
     class Meta:
@@ -191,6 +194,7 @@ class Person(IdentityFields, TimeStampedModel):
         _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
     )
     party_joined_on = models.DateField(_("date joined the party"), null=True, blank=True)
+    party_joined_on_precision = precision_field(_("date joined the party known to"))
     education = models.CharField(
         _("education"), max_length=20, choices=Education.choices, blank=True
     )
@@ -368,8 +372,11 @@ class Post(TimeStampedModel):
     )
     body = models.CharField(_("body"), max_length=24, choices=Body.choices)
     title = models.CharField(_("title"), max_length=20, choices=Title.choices)
+    # A roster's 任职时间 may be 2021.12: the first day stands for the month (cadres.dates).
     term_start = models.DateField(_("term start"))
+    term_start_precision = precision_field(_("term start known to"))
     term_end = models.DateField(_("term end"))
+    term_end_precision = precision_field(_("term end known to"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(
         _("end reason"), max_length=20, choices=EndReason.choices, blank=True

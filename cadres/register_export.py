@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cadres import selectors
+from cadres.dates import date_cell
 from cadres.identity import mask_id_number
 from cadres.models import Person, Post
 from cadres.roster import ROSTER_TEMPLATE, post_label
@@ -60,9 +61,9 @@ def register_workbook_write(
                 "sex": person.get_sex_display(),
                 "ethnicity": person.get_ethnicity_display(),
                 "id_number": id_number(person.id_number),
-                "birth_date": person.birth_date,
+                "birth_date": date_cell(person, "birth_date"),
                 "political_status": person.get_political_status_display(),
-                "party_joined_on": person.party_joined_on,
+                "party_joined_on": date_cell(person, "party_joined_on"),
                 "education": person.get_education_display(),
                 "phone": person.phone,
             }
@@ -90,7 +91,7 @@ def register_workbook_write(
                             "name": relative.name,
                             "relation": relative.get_relation_display(),
                             "id_number": id_number(relative.id_number),
-                            "birth_date": relative.birth_date,
+                            "birth_date": date_cell(relative, "birth_date"),
                             "work_unit_and_post": relative.work_unit_and_post,
                         },
                     )
@@ -107,6 +108,6 @@ def _post_values(person: Person, post: Post | None) -> dict:
         "village": village.name if village else "",
         "group": post.villager_group.name if post and post.villager_group else "",
         "posts": post_label(post.body, post.title) if post else "",
-        "term_start": post.term_start if post else None,
-        "term_end": post.term_end if post else None,
+        "term_start": date_cell(post, "term_start") if post else None,
+        "term_end": date_cell(post, "term_end") if post else None,
     }

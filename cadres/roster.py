@@ -44,6 +44,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres import signals
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import (
+    PRECISION_SUFFIX,
+    PartialDate,
+    parse_partial_date,
+    partial_date_values,
+    split_partial_dates,
+)
 from cadres.identity import name_initials, normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -60,6 +67,7 @@ from cadres.records.services import secretary_change_request
 from cadres.scoping import scope, user_townships
 from cadres.services import (
     END_SECRETARY_PERM,
+    IDENTITY_FIELDS,
     default_term_end,
     identity_values,
     may_register_existing_posts,
@@ -73,7 +81,6 @@ from cadres.spreadsheets import (
     SheetReport,
     normalize_header,
     parse_choice,
-    parse_date,
     parse_text,
     read_sheet,
     sheet_names,
@@ -395,8 +402,8 @@ class PostPlan:
     body: str
     title: str
     group_name: str
-    term_start: dt.date
-    term_end: dt.date
+    term_start: PartialDate
+    term_end: PartialDate
 
 
 @dataclass(slots=True)
@@ -841,8 +848,11 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
     elif not number.value:
         result.fail(label["id_number"], _("A cadre's ID number is required."))
     sex = _parse_field(result, label["sex"], parse_choice, v["sex"], Sex)
+    birth_date = _parse_field(result, label["birth_date"], parse_partial_date, v["birth_date"])
     try:
-        identity = identity_values(name=v["name"], id_number=number.value, sex=sex or "")
+        identity = identity_values(
+            name=v["name"], id_number=number.value, birth_date=birth_date, sex=sex or ""
+        )
     except ValidationError as exc:
         for key, messages in exc.message_dict.items():
             for message in messages:
@@ -868,7 +878,7 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             synonyms=POLITICAL_SYNONYMS,
         ),
         "party_joined_on": _parse_field(
-            result, label["party_joined_on"], parse_date, v["party_joined_on"]
+            result, label["party_joined_on"], parse_partial_date, v["party_joined_on"]
         ),
         "education": _parse_field(
             result,
@@ -885,16 +895,17 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
         result.fail(label["phone"], _("The phone number is too long."))
     # An empty cell leaves what the register has.
     fields = {key: value for key, value in fields.items() if value not in (None, "")}
+    fields = split_partial_dates(Person, fields)
     posts = _parse_field(result, label["posts"], parse_posts, v["posts"]) or []
     # A registered cadre's row without a post updates their details: the register
     # export writes former cadres so, and reads them back.
     if not posts and not result.errors and number.value not in register.persons:
         result.fail(label["posts"], _("Fill in the post."))
-    term_start = _parse_field(result, label["term_start"], parse_date, v["term_start"])
-    term_end = _parse_field(result, label["term_end"], parse_date, v["term_end"])
+    term_start = _parse_field(result, label["term_start"], parse_partial_date, v["term_start"])
+    term_end = _parse_field(result, label["term_end"], parse_partial_date, v["term_end"])
     if posts and term_start is None and not v["term_start"]:
         result.fail(label["term_start"], _("Fill in the date the post began."))
-    if term_start and term_end and term_end <= term_start:
+    if term_start and term_end and term_end.date <= term_start.date:
         result.fail(label["term_end"], _("The term must end after it starts."))
     group_name = cell_key(v["group"])
     if any(body == Post.Body.VILLAGER_GROUP for body, _t in posts) and not group_name:
@@ -1118,7 +1129,7 @@ def _plan_family(
             Relative.Relation,
             synonyms=RELATION_SYNONYMS,
         )
-        birth_date = _parse_field(result, label["birth_date"], parse_date, v["birth_date"])
+        birth_date = _parse_field(result, label["birth_date"], parse_partial_date, v["birth_date"])
         work = parse_text(v["work_unit_and_post"])
         if len(work) > Relative._meta.get_field("work_unit_and_post").max_length:
             result.fail(label["work_unit_and_post"], _("The text is too long."))
@@ -1157,6 +1168,7 @@ def _plan_family(
                 wanted["work_unit_and_post"] = work
             if not identity["id_number"] and identity["birth_date"] is None:
                 wanted.pop("birth_date")
+                wanted.pop("birth_date_precision")
             relative_plan.changed = {
                 k
                 for k, value in wanted.items()
@@ -1380,7 +1392,7 @@ def _write_people(actor, person_plans: list[PersonPlan], now) -> list[int]:
                 person.updated_at = now
                 changed_fields |= person_plan.changed | {"name_initials"}
                 changed_people.append(person)
-                if person_plan.changed & {"name", "name_key", "id_number", "birth_date", "sex"}:
+                if person_plan.changed & set(IDENTITY_FIELDS):
                     identity_changed.append(person)
         people.append(person)
     bulk_create_with_history(new_people, Person, batch_size=WRITE_BATCH, default_user=actor)
@@ -1435,8 +1447,8 @@ def _write_posts(actor, plan: RosterPlan, person_plans: list[PersonPlan], groups
                         "villager_group_id": group.pk if group else None,
                         "body": post.body,
                         "title": post.title,
-                        "term_start": post.term_start.isoformat(),
-                        "term_end": post.term_end.isoformat(),
+                        **_summary_date("term_start", post.term_start),
+                        **_summary_date("term_end", post.term_end),
                     }
                 )
                 continue
@@ -1447,13 +1459,18 @@ def _write_posts(actor, plan: RosterPlan, person_plans: list[PersonPlan], groups
                     villager_group=group,
                     body=post.body,
                     title=post.title,
-                    term_start=post.term_start,
-                    term_end=post.term_end,
+                    **partial_date_values("term_start", post.term_start),
+                    **partial_date_values("term_end", post.term_end),
                     origin=Post.Origin.ROSTER,
                     vetted=False,
                 )
             )
     bulk_create_with_history(posts, Post, batch_size=WRITE_BATCH, default_user=actor)
+
+
+def _summary_date(name: str, value: PartialDate) -> dict:
+    """A date as an ImportFile's summary keeps it (JSON), for ``partial_date`` to read."""
+    return {name: value.date.isoformat(), name + PRECISION_SUFFIX: value.precision}
 
 
 def group_number(name: str) -> int | None:

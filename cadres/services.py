@@ -19,6 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres import signals
+from cadres.dates import (
+    PartialDate,
+    as_partial_date,
+    partial_date,
+    partial_date_values,
+    split_partial_dates,
+)
 from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
 from cadres.models import (
     TERM_YEARS,
@@ -36,7 +43,15 @@ from cadres.models import (
 )
 from cadres.scoping import require_object, require_township
 
-IDENTITY_FIELDS = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
+IDENTITY_FIELDS = (
+    "name",
+    "name_key",
+    "name_pinyin",
+    "id_number",
+    "birth_date",
+    "birth_date_precision",
+    "sex",
+)
 # Computed fields that full_clean() must not insist on.
 DERIVED_FIELDS = ["name_key", "name_pinyin", "name_initials"]
 
@@ -80,31 +95,45 @@ def require_perm(actor, perm: str) -> None:
 
 
 def identity_values(
-    *, name: str, id_number: object = None, birth_date: dt.date | None = None, sex: str = ""
+    *,
+    name: str,
+    id_number: object = None,
+    birth_date: PartialDate | dt.date | None = None,
+    sex: str = "",
 ) -> dict:
-    """The normalized identity fields of IdentityFields; ValidationError names what is wrong."""
+    """The normalized identity fields of IdentityFields; ValidationError names what is wrong.
+
+    A birth date given to the month or year (1972.08) must agree with the ID number's to
+    that precision; with an ID number the birth date is its own, known to the day.
+    """
     cleaned = clean_name(name)
     if not cleaned:
         raise ValidationError({"name": _("The name is empty.")})
     number = normalize_id_number(id_number)
     if number.errors:
         raise ValidationError({"id_number": number.errors})
-    if number.value and birth_date and birth_date != number.birth_date:
-        raise ValidationError(
-            {"birth_date": _("The birth date differs from the one inside the ID number.")}
-        )
+    birth = as_partial_date(birth_date)
+    if number.value:
+        if birth is not None and not birth.contains(number.birth_date):
+            raise ValidationError(
+                {"birth_date": _("The birth date differs from the one inside the ID number.")}
+            )
+        birth = PartialDate(number.birth_date)
     key = name_key(cleaned)
     return {
         "name": cleaned,
         "name_key": key,
         "name_pinyin": name_pinyin(key),
         "id_number": number.value,
-        "birth_date": number.birth_date or birth_date,
+        **partial_date_values("birth_date", birth),
         "sex": number.sex or sex,
     }
 
 
-def default_term_end(term_start: dt.date) -> dt.date:
+def default_term_end(term_start: PartialDate | dt.date) -> PartialDate | dt.date:
+    """Five years on, known as precisely as the start (2021.12 → 2026.12)."""
+    if isinstance(term_start, PartialDate):
+        return PartialDate(term_start.date + relativedelta(years=TERM_YEARS), term_start.precision)
     return term_start + relativedelta(years=TERM_YEARS)
 
 
@@ -128,9 +157,9 @@ def _identity_snapshot(obj) -> tuple:
     return tuple(getattr(obj, f) for f in IDENTITY_FIELDS)
 
 
-def _kept_birth_date(obj, identity: dict) -> dt.date | None:
+def _kept_birth_date(obj, identity: dict) -> PartialDate | None:
     # With an ID number the birth date is read from it again; without one, keep the typed date.
-    return None if identity["id_number"] else obj.birth_date
+    return None if identity["id_number"] else partial_date(obj, "birth_date")
 
 
 def _check_unique_id_number(others: models.QuerySet, id_number: str | None) -> None:
@@ -159,7 +188,7 @@ def person_create(
     require_perm(actor, "cadres.add_person")
     if fields.get("home_village") is not None:
         require_township(actor, fields["home_village"].township_id)
-    person = Person(**fields)
+    person = Person(**split_partial_dates(Person, fields))
     _apply_identity(person, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
     person.name_initials = name_initials(person.name_key)
     _check_unique_id_number(Person.objects.exclude(pk=person.pk), person.id_number)
@@ -215,7 +244,7 @@ def person_update(*, actor, person: Person, **fields) -> Person:
     before = _identity_snapshot(person)
     identity = {key: fields.pop(key, getattr(person, key)) for key in ("name", "id_number", "sex")}
     identity["birth_date"] = fields.pop("birth_date", _kept_birth_date(person, identity))
-    for key, value in fields.items():
+    for key, value in split_partial_dates(Person, fields).items():
         setattr(person, key, value)
     _apply_identity(person, **identity)
     person.name_initials = name_initials(person.name_key)
@@ -236,9 +265,9 @@ def post_appoint(
     village: Village,
     body: str,
     title: str,
-    term_start: dt.date,
+    term_start: PartialDate | dt.date,
     origin: str,
-    term_end: dt.date | None = None,
+    term_end: PartialDate | dt.date | None = None,
     villager_group: VillagerGroup | None = None,
 ) -> Post:
     """Start a post of the given origin; the database refuses a second secretary or director.
@@ -253,8 +282,9 @@ def post_appoint(
     _check_post_fits(
         person=person, village=village, body=body, title=title, villager_group=villager_group
     )
-    term_end = term_end or default_term_end(term_start)
-    if term_end <= term_start:
+    start = as_partial_date(term_start)
+    end = as_partial_date(term_end) or default_term_end(start)
+    if end.date <= start.date:
         raise ValidationError({"term_end": _("The term must end after it starts.")})
     post = Post(
         person=person,
@@ -262,8 +292,8 @@ def post_appoint(
         villager_group=villager_group,
         body=body,
         title=title,
-        term_start=term_start,
-        term_end=term_end,
+        **partial_date_values("term_start", start),
+        **partial_date_values("term_end", end),
         origin=origin,
         vetted=origin == Post.Origin.CANDIDATE_CASE,
     )

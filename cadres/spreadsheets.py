@@ -26,9 +26,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
+from cadres.dates import PartialDate, parse_partial_date
 from cadres.identity import INVISIBLE_CHARACTERS, strip_invisible
 from cadres.xlsx_export import FORMULA_TRIGGERS
-from cadres.xlsx_stream import StreamingWorkbook
+from cadres.xlsx_stream import (
+    StreamingWorkbook,
+    partial_date_cells,
+    partial_date_styles,
+    sheet_paths,
+)
 
 # The column an error workbook adds after the original ones (cadres.error_workbook): the
 # rows' reasons, read by people, never by an import.
@@ -144,8 +150,13 @@ class _Book:
     def __init__(self, source):
         self.calamine: CalamineWorkbook | None = None
         self.stream: StreamingWorkbook | None = None
+        # Open only where a style shows a date as a year and month (or a year): its cells
+        # are found by a second scan of the sheet's XML, which the readers do not expose.
+        self.styled: zipfile.ZipFile | None = None
+        self.partial_styles: dict[int, int] = {}
         try:
-            with zipfile.ZipFile(_path_or_file(source)) as archive:
+            archive = zipfile.ZipFile(_path_or_file(source))
+            try:
                 largest = max(
                     (
                         m.file_size
@@ -154,6 +165,13 @@ class _Book:
                     ),
                     default=0,
                 )
+                self.partial_styles = partial_date_styles(archive)
+                if self.partial_styles:
+                    self.sheet_paths = [path for _name, path in sheet_paths(archive)]
+                    self.styled = archive
+            finally:
+                if self.styled is None:
+                    archive.close()
             if largest > STREAM_ABOVE_BYTES:
                 self.stream = StreamingWorkbook(_path_or_file(source))
                 self.sheet_names = self.stream.sheet_names
@@ -164,6 +182,8 @@ class _Book:
             raise _damaged(exc) from exc
 
     def close(self) -> None:
+        if self.styled is not None:
+            self.styled.close()
         (self.calamine or self.stream).close()
 
     def rows(self, sheet: str | int | None) -> tuple[str, Iterator[tuple[int, list]]]:
@@ -177,12 +197,38 @@ class _Book:
                 % {"sheet": sheet, "names": "、".join(names)}
             )
         if self.stream is not None:
-            return names[index], _stream_rows(self.stream, self.stream.sheets[index][1])
-        try:
-            selected = self.calamine.get_sheet_by_index(index)
-        except CalamineError as exc:
-            raise _damaged(exc) from exc
-        return names[index], _calamine_rows(selected)
+            rows = _stream_rows(self.stream, self.stream.sheets[index][1])
+        else:
+            try:
+                selected = self.calamine.get_sheet_by_index(index)
+            except CalamineError as exc:
+                raise _damaged(exc) from exc
+            rows = _calamine_rows(selected)
+        if self.styled is not None and index < len(self.sheet_paths):
+            marks = partial_date_cells(self.styled, self.sheet_paths[index], self.partial_styles)
+            rows = _with_precision(rows, marks)
+        return names[index], rows
+
+
+def _with_precision(
+    rows: Iterator[tuple[int, list]], marks: Iterator[tuple[int, dict[int, int]]]
+) -> Iterator[tuple[int, list]]:
+    """The rows with each date cell in a year-and-month (or year) style as a PartialDate of
+    that precision; ``marks`` come in row order, as the rows do."""
+    try:
+        mark = next(marks, None)
+        for number, cells in rows:
+            while mark is not None and mark[0] < number:
+                mark = next(marks, None)
+            if mark is not None and mark[0] == number:
+                for position, precision in mark[1].items():
+                    value = cells[position] if position < len(cells) else None
+                    if isinstance(value, dt.date):
+                        day = value.date() if isinstance(value, dt.datetime) else value
+                        cells[position] = PartialDate.of(day, precision)
+            yield number, cells
+    except _DAMAGE as exc:
+        raise _damaged(exc) from exc
 
 
 def _stream_rows(stream: StreamingWorkbook, path: str) -> Iterator[tuple[int, list]]:
@@ -675,13 +721,6 @@ def _report_columns(
 
 # Cell parsers ------------------------------------------------------------------------
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_DATE_RE = re.compile(
-    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*(?:[-/.月]\s*(?P<d>\d{1,2})\s*日?)?\s*月?"
-    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
-_COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$")
-
 
 def parse_text(value: object) -> str:
     """A cell as text: width folded, invisible characters (pasted from web pages and chat
@@ -701,49 +740,11 @@ def parse_text(value: object) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _make_date(year: int, month: int, day: int | None, raw: object) -> dt.date:
-    try:
-        result = dt.date(year, month, day or 1)
-    except ValueError:
-        raise ValueError(_("“%(value)s” is not a real date.") % {"value": raw}) from None
-    if not 1900 <= result.year <= 2100:
-        raise ValueError(_("“%(value)s” is not a plausible date.") % {"value": raw})
-    return result
-
-
-# Cached: a list's million rows hold a few thousand distinct dates. Typed, so that True
-# (refused) and 1 (a serial day) stay apart.
-@functools.lru_cache(maxsize=16384, typed=True)
 def parse_date(value: object) -> dt.date | None:
-    """A date from an Excel date, a serial number or text; year and month alone mean the 1st."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, bool | dt.time | dt.timedelta):
-        raise ValueError(_("“%(value)s” is not a date.") % {"value": value})
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not value.is_integer():
-            # 2021.12 typed into a number cell: year and month.
-            return parse_date(repr(value))
-        number = int(value)
-        if 190001 <= number <= 210012 or 19000101 <= number <= 21001231:
-            return parse_date(str(number))
-        if 1 <= number <= 73050:  # Excel serial days up to 2099
-            return _EXCEL_EPOCH + dt.timedelta(days=number)
-        raise ValueError(_("“%(value)s” is not a date.") % {"value": value})
-    text = unicodedata.normalize("NFKC", strip_invisible(str(value))).strip()
-    if not text:
-        return None
-    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
-    if not match:
-        raise ValueError(
-            _("“%(value)s” is not a date; write it like 2021-12-01 or 2021.12.") % {"value": text}
-        )
-    day = match.group("d")
-    return _make_date(int(match.group("y")), int(match.group("m")), int(day) if day else None, text)
+    """The first day of a date given to the day, the month or the year, for the dates stored
+    without their precision (terms); ``parse_partial_date`` tells which it was."""
+    partial = parse_partial_date(value)
+    return partial.date if partial is not None else None
 
 
 def _choice_key(text: object) -> str:

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cadres import selectors, services
+from cadres.dates import partial_date, record_values
 from cadres.filters import PersonFilter
 from cadres.forms import (
     CadreCreateForm,
@@ -89,7 +90,11 @@ def person_list(request):
     filterset = _filtered(request)
     page_obj = Paginator(filterset.pages(), PAGE_SIZE).get_page(request.GET.get("page"))
     for person in page_obj.object_list:
-        person.next_term_end = min((post.term_end for post in person.current_posts), default=None)
+        person.next_term_end = min(
+            (partial_date(post, "term_end") for post in person.current_posts),
+            key=lambda end: end.date,
+            default=None,
+        )
     return render(
         request,
         "cadres/person_list.html",
@@ -183,7 +188,7 @@ def person_create(request):
 @register_writer_required
 def person_edit(request, pk: int):
     person = selectors.scoped_person(request.user, pk)
-    initial = {name: getattr(person, name) for name in PersonForm.initial_fields}
+    initial = record_values(person, PersonForm.initial_fields)
     form = PersonForm(request.POST or None, user=request.user, person=person, initial=initial)
     if request.method == "POST" and submit(
         form,
@@ -280,7 +285,7 @@ def relative_add(request, pk: int):
 @register_writer_required
 def relative_edit(request, pk: int):
     relative = selectors.scoped_relative(request.user, pk)
-    initial = {name: getattr(relative, name) for name in RelativeForm.initial_fields}
+    initial = record_values(relative, RelativeForm.initial_fields)
     form = RelativeForm(request.POST or None, relative=relative, initial=initial)
     if request.method == "POST" and submit(
         form,

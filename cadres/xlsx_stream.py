@@ -31,6 +31,8 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from python_calamine import CalamineWorkbook
 
+from cadres.dates import DatePrecision
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -100,19 +102,100 @@ def _text(element) -> str:
     return _unescape("".join(parts))
 
 
+def _workbook_xml(archive: zipfile.ZipFile):
+    return ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+
+
+def sheet_paths(archive: zipfile.ZipFile, workbook=None) -> list[tuple[str, str]]:
+    """(name, path of its XML in the archive) of every sheet, in the workbook's order."""
+    workbook = _workbook_xml(archive) if workbook is None else workbook
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    targets = {
+        rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{{{PKG_REL_NS}}}Relationship")
+    }
+    sheets = []
+    for sheet in workbook.iter(f"{_M}sheet"):
+        target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        sheets.append((sheet.get("name"), posixpath.normpath(path)))
+    return sheets
+
+
+# The built-in formats that Excel and WPS show as 1972年8月 in a Chinese locale; openpyxl
+# knows only the locale-independent ones.
+CJK_MONTH_FORMATS = dict.fromkeys((27, 36, 50, 52, 57), 'yyyy"年"m"月"')
+# What a format shows, without its literal texts ("年", \-), colours and locales ([Red]).
+_FORMAT_LITERALS_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+
+
+def _number_formats(archive: zipfile.ZipFile) -> list[str]:
+    """The number format of each cell style (cellXfs), by the style's index."""
+    if "xl/styles.xml" not in archive.namelist():
+        return []
+    styles = ET.fromstring(archive.read("xl/styles.xml"))  # noqa: S314
+    formats = {**BUILTIN_FORMATS, **CJK_MONTH_FORMATS}
+    for fmt in styles.iter(f"{_M}numFmt"):
+        formats[int(fmt.get("numFmtId"))] = fmt.get("formatCode", "")
+    xfs = styles.find(f"{_M}cellXfs")
+    return [formats.get(int(xf.get("numFmtId", 0)), "") for xf in (xfs if xfs is not None else ())]
+
+
+def partial_date_styles(archive: zipfile.ZipFile) -> dict[int, int]:
+    """The cell styles whose date format shows only a year and month (1972-08, 1972年8月,
+    Aug-72), or only a year, with the precision each shows: a date cell in one of them
+    is known to that precision."""
+    found = {}
+    for index, code in enumerate(_number_formats(archive)):
+        if not code or not is_date_format(code):
+            continue
+        shown = _FORMAT_LITERALS_RE.sub("", code.split(";")[0]).lower()
+        if "d" in shown or "h" in shown or "s" in shown or "y" not in shown:
+            continue
+        found[index] = DatePrecision.MONTH if "m" in shown else DatePrecision.YEAR
+    return found
+
+
+_CELL_REF_RE = re.compile(rb'\sr\s*=\s*"([A-Z]+)(\d+)"')
+
+
+def partial_date_cells(
+    archive: zipfile.ZipFile, path: str, styles: dict[int, int]
+) -> Iterator[tuple[int, dict[int, int]]]:
+    """(row number, {column: precision}) of the rows of a sheet that have cells in the
+    ``styles`` of ``partial_date_styles``, in the sheet's order; a scan of the XML a chunk
+    at a time, in constant memory. Cells without a reference (r="B5") are not found."""
+    names = b"|".join(str(index).encode() for index in styles)
+    tag = re.compile(rb'<(?:[\w.-]+:)?c\s[^>]*?\ss\s*=\s*"(' + names + rb')"[^>]*>')
+    row, columns = 0, {}
+    buffer = b""
+    with archive.open(path) as handle:
+        while True:
+            more = handle.read(_CHUNK)
+            buffer += more
+            # A tag that starts before the last "<" ends before it too.
+            cut = buffer.rfind(b"<") if more else len(buffer)
+            for match in tag.finditer(buffer, 0, max(cut, 0)):
+                reference = _CELL_REF_RE.search(match.group(0))
+                if reference is None:
+                    continue
+                number = int(reference.group(2))
+                if number != row and columns:
+                    yield row, columns
+                    columns = {}
+                row = number
+                columns[_column_index(reference.group(1).decode())] = styles[int(match.group(1))]
+            if not more:
+                break
+            buffer = buffer[max(cut, 0) :]
+    if columns:
+        yield row, columns
+
+
 class StreamingWorkbook:
     def __init__(self, source):
         self.zip = zipfile.ZipFile(source)
-        workbook = ET.fromstring(self.zip.read("xl/workbook.xml"))  # noqa: S314
-        rels = ET.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
-        targets = {
-            rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{{{PKG_REL_NS}}}Relationship")
-        }
-        self.sheets: list[tuple[str, str]] = []
-        for sheet in workbook.iter(f"{_M}sheet"):
-            target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            self.sheets.append((sheet.get("name"), posixpath.normpath(path)))
+        workbook = _workbook_xml(self.zip)
+        self.sheets: list[tuple[str, str]] = sheet_paths(self.zip, workbook)
         properties = workbook.find(f"{_M}workbookPr")
         mac = properties is not None and properties.get("date1904") in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if mac else CALENDAR_WINDOWS_1900
@@ -143,17 +226,11 @@ class StreamingWorkbook:
     def _dates(self) -> set[int]:
         """Indexes of the cell styles whose number format shows a date."""
         if self._date_styles is None:
-            self._date_styles = set()
-            if "xl/styles.xml" in self.zip.namelist():
-                styles = ET.fromstring(self.zip.read("xl/styles.xml"))  # noqa: S314
-                formats = dict(BUILTIN_FORMATS)
-                for fmt in styles.iter(f"{_M}numFmt"):
-                    formats[int(fmt.get("numFmtId"))] = fmt.get("formatCode", "")
-                xfs = styles.find(f"{_M}cellXfs")
-                for index, xf in enumerate(xfs if xfs is not None else ()):
-                    code = formats.get(int(xf.get("numFmtId", 0)), "")
-                    if code and is_date_format(code):
-                        self._date_styles.add(index)
+            self._date_styles = {
+                index
+                for index, code in enumerate(_number_formats(self.zip))
+                if code and is_date_format(code)
+            }
         return self._date_styles
 
     def iter_rows(self, path: str) -> Iterator[tuple[int, list]]:

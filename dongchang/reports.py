@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import date_cell_value
 from cadres.models import Post, Township
 from cadres.scoping import WHOLE_DISTRICT
 from cadres.xlsx_export import Column, WorkbookWriter
@@ -155,13 +156,16 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             "person__sex",
             "person__ethnicity",
             "person__birth_date",
+            "person__birth_date_precision",
             "person__id_number",
             "person__political_status",
             "person__education",
             "body",
             "title",
             "term_start",
+            "term_start_precision",
             "term_end",
+            "term_end_precision",
             "person__phone",
             "origin",
             "vetted",
@@ -180,16 +184,16 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
                 first[3],
                 labels["sex"].get(first[4], ""),
                 labels["ethnicity"].get(first[5], ""),
-                first[6],
-                first[7],
-                labels["political"].get(first[8], ""),
-                labels["education"].get(first[9], ""),
-                "、".join(labels["body"][row[10]] + labels["title"][row[11]] for row in group),
-                min(row[12] for row in group),
-                max(row[13] for row in group),
-                first[14],
-                "、".join(labels["origin"][row[15]] for row in group),
-                _("Yes") if all(row[16] for row in group) else _("No"),
+                date_cell_value(first[6], first[7]),
+                first[8],
+                labels["political"].get(first[9], ""),
+                labels["education"].get(first[10], ""),
+                "、".join(labels["body"][row[11]] + labels["title"][row[12]] for row in group),
+                date_cell_value(*min((row[13], row[14]) for row in group)),
+                date_cell_value(*max((row[15], row[16]) for row in group)),
+                first[17],
+                "、".join(labels["origin"][row[18]] for row in group),
+                _("Yes") if all(row[19] for row in group) else _("No"),
             ]
         )
     return sheet.rows
@@ -227,16 +231,17 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
             "body",
             "title",
             "term_start",
+            "term_start_precision",
             "ended_on",
             "end_reason",
         )
     )
-    for township, village, name, number, body, title, start, ended, reason in posts.iterator(
-        chunk_size=CHUNK
-    ):
+    for row in posts.iterator(chunk_size=CHUNK):
+        township, village, name, number, body, title, start, precision, ended, reason = row
         post = labels["body"][body] + labels["title"][title]
         if month.first <= start <= month.last:
-            sheet.append([township, village, name, number, post, _("Appointed"), start, ""])
+            appointed = date_cell_value(start, precision)
+            sheet.append([township, village, name, number, post, _("Appointed"), appointed, ""])
         if ended is not None and month.first <= ended <= month.last:
             sheet.append(
                 [township, village, name, number, post, _("Left"), ended, labels["end"][reason]]

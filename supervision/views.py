@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cadres.dates import date_cell
 from cadres.documents import document_response
 from cadres.forms import submit
 from cadres.models import Person, Village
@@ -347,7 +348,7 @@ DUE_SPEC = ListSpec(
         p.village.name,
         p.person.name,
         f"{p.get_body_display()}{p.get_title_display()}",
-        p.term_end,
+        date_cell(p, "term_end"),
         p.ended_on,
         p.get_end_reason_display(),
     ],

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cadres.choices import Education, PoliticalStatus
+from cadres.dates import split_partial_dates
 from cadres.identity import check_character, name_initials
 from cadres.models import Person, Post, Relative, Township, Village, VillagerGroup
 from cadres.scoping import township_access_set
@@ -102,14 +103,14 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        kwargs.update(
-            identity_values(
-                name=kwargs.pop("name"),
-                id_number=kwargs.pop("id_number"),
-                birth_date=kwargs.pop("birth_date", None),
-                sex=kwargs.pop("sex", ""),
-            )
+        identity = identity_values(
+            name=kwargs.pop("name"),
+            id_number=kwargs.pop("id_number"),
+            birth_date=kwargs.pop("birth_date", None),
+            sex=kwargs.pop("sex", ""),
         )
+        # party_joined_on may be a PartialDate (1998.07), as the services take it.
+        kwargs = {**split_partial_dates(model_class, kwargs), **identity}
         kwargs["name_initials"] = name_initials(kwargs["name_key"])
         return super()._create(model_class, *args, **kwargs)
 

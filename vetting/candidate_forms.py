@@ -4,9 +4,11 @@ from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Department
+from cadres.dates import PartialDateField, partial_date
 from cadres.models import Person, Relative, Village
 from cadres.scoping import scope
 from cadres.widgets import DATE
@@ -57,6 +59,10 @@ class CaseForm(forms.ModelForm):
         },
     )
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
+    # Not model fields of the form: a PartialDate is two columns, which the service writes.
+    birth_date = PartialDateField(label=_("Birth date"), required=False)
+    term_start = PartialDateField(label=capfirst(_("term start")))
+    term_end = PartialDateField(label=capfirst(_("term end")), required=False)
 
     class Meta:
         model = CandidateCase
@@ -64,7 +70,6 @@ class CaseForm(forms.ModelForm):
             "person",
             "name",
             "id_number",
-            "birth_date",
             "sex",
             "ethnicity",
             "political_status",
@@ -74,19 +79,21 @@ class CaseForm(forms.ModelForm):
             "body",
             "title",
             "villager_group",
-            "term_start",
-            "term_end",
             "reason",
         ]
-        widgets = {
-            "birth_date": DATE,
-            "term_start": DATE,
-            "term_end": DATE,
-            "reason": TEXT,
-        }
+        widgets = {"reason": TEXT}
+
+    field_order = [
+        *("person", "name", "id_number", "birth_date", "sex", "ethnicity", "political_status"),
+        *("education", "phone", "village", "body", "title", "villager_group", "term_start"),
+        *("term_end", "reason"),
+    ]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("birth_date", "term_start", "term_end"):
+                self.initial.setdefault(name, partial_date(self.instance, name))
         people = scope(Person.objects.all(), user)
         self.fields["person"].queryset = people
         self.fields["person"].widget = PersonPicker(queryset=people)
@@ -141,7 +148,7 @@ class RelativeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     relation = forms.ChoiceField(label=_("Relation"), choices=Relative.Relation.choices)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
+    birth_date = PartialDateField(label=_("Birth date"), required=False)
     work_unit_and_post = forms.CharField(
         label=_("Work unit and post"), max_length=200, required=False
     )

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cadres.choices import Department
+from cadres.dates import partial_date
 from cadres.documents import document_response
 from cadres.error_workbook import (
     IMPORTED_AND_SKIPPED,
@@ -724,7 +725,7 @@ def relative_edit(request, pk: int, relative_pk: int):
         initial={
             "name": relative.name,
             "relation": relative.relation,
-            "birth_date": relative.birth_date,
+            "birth_date": partial_date(relative, "birth_date"),
             "work_unit_and_post": relative.work_unit_and_post,
         },
     )

@@ -12,11 +12,21 @@ with the list's index, and probes the subjects' indexes from the few entries wit
 number for the rules by name.
 
 Rules, strongest first (rank, match kind, score, matched fields):
-  id_number     strong    100  equal normalized ID number
-  name_birth    probable   90  equal name key and birth date
-  homophone     possible   70  equal name pinyin, birth year and sex
-  one_character possible   60  names of 3+ characters one character apart, same birth year and sex
-  name_only     possible   50  equal name key, the entry has no birth date
+  id_number        strong    100  equal normalized ID number
+  name_birth       probable   90  equal name key and birth date, both known to the day
+  name_birth_month probable   85  equal name key and birth month, one side known to the month
+  name_birth_year  possible   75  equal name key and birth year, one side known to the year
+  homophone        possible   70  equal name pinyin, birth year and sex
+  one_character    possible   60  names of 3+ characters one character apart, same birth year
+                                  and sex
+  name_only        possible   50  equal name key, the entry has no birth date
+
+Birth dates may be known to the day, the month or the year (出生年月 1972.08; cadres.dates):
+stored as the first day of their period with its precision. The rules by birth date compare
+two dates at the coarser precision of the two: 1972.08 on a list and a relative born on
+1972-08-15 are the same month (probable), 1972 and 1972-08-15 the same year (possible). A
+subject or an entry with an ID number has the birth date inside it, known to the day; the
+rules by birth year compare years, which every precision knows.
 
 The rules by name stand in for an ID number that one side does not have. A subject and
 an entry that both have one, and different ones, are two people however alike their
@@ -37,6 +47,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from cadres.dates import DatePrecision
 from cadres.models import Person, Post, Relative, Village
 from vetting.models import (
     CandidateCase,
@@ -128,10 +139,13 @@ RULES = {
     # rule: (rank, match kind, score, matched fields)
     Hit.Rule.ID_NUMBER: (1, Hit.MatchKind.STRONG, 100, [_F.ID_NUMBER]),
     Hit.Rule.NAME_BIRTH: (2, Hit.MatchKind.PROBABLE, 90, [_F.NAME, _F.BIRTH_DATE]),
-    Hit.Rule.HOMOPHONE: (3, Hit.MatchKind.POSSIBLE, 70, [_F.NAME_PINYIN, _F.BIRTH_YEAR, _F.SEX]),
-    Hit.Rule.ONE_CHARACTER: (4, Hit.MatchKind.POSSIBLE, 60, [_F.NAME, _F.BIRTH_YEAR, _F.SEX]),
-    Hit.Rule.NAME_ONLY: (5, Hit.MatchKind.POSSIBLE, 50, [_F.NAME]),
+    Hit.Rule.NAME_BIRTH_MONTH: (3, Hit.MatchKind.PROBABLE, 85, [_F.NAME, _F.BIRTH_MONTH]),
+    Hit.Rule.NAME_BIRTH_YEAR: (4, Hit.MatchKind.POSSIBLE, 75, [_F.NAME, _F.BIRTH_YEAR]),
+    Hit.Rule.HOMOPHONE: (5, Hit.MatchKind.POSSIBLE, 70, [_F.NAME_PINYIN, _F.BIRTH_YEAR, _F.SEX]),
+    Hit.Rule.ONE_CHARACTER: (6, Hit.MatchKind.POSSIBLE, 60, [_F.NAME, _F.BIRTH_YEAR, _F.SEX]),
+    Hit.Rule.NAME_ONLY: (7, Hit.MatchKind.POSSIBLE, 50, [_F.NAME]),
 }
+_DAY, _MONTH, _YEAR = DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR
 
 
 def _year(column: str) -> str:
@@ -141,6 +155,21 @@ def _year(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"EXTRACT(YEAR FROM {column})"
     return f"substr(CAST({column} AS TEXT), 1, 4)"
+
+
+def _year_bounds(column: str) -> tuple[str, str]:
+    """The first day of ``column``'s year and of the next: a range the (name key, birth
+    date) indexes answer, where the year's expression would leave only the name key."""
+    if connection.vendor == "postgresql":
+        start = f"date_trunc('year', CAST({column} AS timestamp))"
+        return f"CAST({start} AS date)", f"CAST({start} + interval '1 year' AS date)"
+    return f"date({column}, 'start of year')", f"date({column}, 'start of year', '+1 year')"
+
+
+def _same_year(inner: str, outer: str) -> str:
+    """``inner``'s birth date in the year of ``outer``'s, as a range on ``inner``'s column."""
+    start, end = _year_bounds(f"{outer}.birth_date")
+    return f"{inner}.birth_date >= {start} AND {inner}.birth_date < {end}"
 
 
 def variant_key_sql(alias: str, position: str | int = "pos.i") -> str:
@@ -222,7 +251,7 @@ def entries_analyze() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"ANALYZE {WatchlistEntry._meta.db_table} (id_number, name_key, name_pinyin, "
-            f"birth_date, sex, active, screen_import_id), "
+            f"birth_date, birth_date_precision, sex, active, screen_import_id), "
             f"{EntryNameVariant._meta.db_table} (key, without_id_number)"
         )
 
@@ -326,14 +355,23 @@ def _matches_sql(
     year_sex = f"{_year('e.birth_date')} = {_year('s.birth_date')} AND e.sex = s.sex"
     branches = _Branches([], [])
 
-    def select(name: str, snapshot: str) -> str:
+    def select(name: str | tuple[str, str], snapshot: str) -> str:
+        """The head of a rule's SELECT; ``name`` is a rule, or the SQL of its rank and rule."""
+        rank, rule = (RULES[name][0], f"'{name}'") if isinstance(name, str) else name
         return (
             f"SELECT s.id AS subject_id, s.{subject.cadre_column} AS owner_id, "
-            f"e.id AS entry_id, {RULES[name][0]} AS rnk, '{name}' AS rule, {snapshot} AS snapshot"
+            f"e.id AS entry_id, {rank} AS rnk, {rule} AS rule, {snapshot} AS snapshot"
         )
 
-    def by_name(name: str, snapshot: str, on: str, where: str = "1 = 1") -> None:
-        """The rule ``name`` joining on ``on``, both ways round."""
+    def by_name(
+        name: str | tuple[str, str],
+        snapshot: str,
+        on: str,
+        where: str = "1 = 1",
+        probe_on: str | None = None,
+    ) -> None:
+        """The rule ``name`` joining on ``on``, both ways round; ``probe_on``, if given, is
+        the same condition written for the subjects' indexes, when the entries probe them."""
         head = select(name, snapshot)
         branches.add(
             f"{head} FROM {table} s JOIN {entry} e ON {on} "
@@ -343,7 +381,7 @@ def _matches_sql(
         )
         if from_entries:
             branches.add(
-                f"{head} FROM {entry} e {_probe(table, on)} "
+                f"{head} FROM {entry} e {_probe(table, probe_on or on)} "
                 f"WHERE e.id_number IS NULL AND {entry_ok} AND {chunk} "
                 f"AND s.id_number IS NOT NULL AND {where}",
                 *entry_params,
@@ -378,6 +416,28 @@ def _matches_sql(
         Hit.Rule.NAME_BIRTH,
         "s.name_key || '|' || CAST(s.birth_date AS TEXT)",
         "s.name_key = e.name_key AND s.birth_date = e.birth_date",
+        f"s.birth_date_precision = {_DAY} AND e.birth_date_precision = {_DAY}",
+    )
+    # One side known only to the month or the year: the same year (a range on the probed
+    # side's index), then the same month where neither is known only to the year.
+    coarser = (
+        "CASE WHEN s.birth_date_precision > e.birth_date_precision "
+        "THEN s.birth_date_precision ELSE e.birth_date_precision END"
+    )
+    month = "substr(CAST({}.birth_date AS TEXT), 1, 7)"
+    by_name(
+        (
+            f"CASE {coarser} WHEN {_YEAR} THEN {RULES[Hit.Rule.NAME_BIRTH_YEAR][0]} "
+            f"ELSE {RULES[Hit.Rule.NAME_BIRTH_MONTH][0]} END",
+            f"CASE {coarser} WHEN {_YEAR} THEN '{Hit.Rule.NAME_BIRTH_YEAR}' "
+            f"ELSE '{Hit.Rule.NAME_BIRTH_MONTH}' END",
+        ),
+        f"s.name_key || '|' || substr(CAST(s.birth_date AS TEXT), 1, "
+        f"CASE {coarser} WHEN {_YEAR} THEN 4 ELSE 7 END)",
+        f"s.name_key = e.name_key AND {_same_year('e', 's')}",
+        f"(s.birth_date_precision > {_DAY} OR e.birth_date_precision > {_DAY}) "
+        f"AND ({coarser} = {_YEAR} OR {month.format('s')} = {month.format('e')})",
+        probe_on=f"s.name_key = e.name_key AND {_same_year('s', 'e')}",
     )
     by_name(
         Hit.Rule.HOMOPHONE,

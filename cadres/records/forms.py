@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cadres.dates import PartialDateField
 from cadres.models import Post, Village
 from cadres.records.models import (
     DutyRoster,
@@ -317,9 +318,8 @@ class GradingRuleForm(forms.ModelForm):
 class PartyCandidateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
-    birth_date = forms.DateField(
+    birth_date = PartialDateField(
         label=_("Birth date"),
-        widget=DATE,
         required=False,
         help_text=_("Only needed without an ID number."),
     )

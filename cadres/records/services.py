@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres.dates import PartialDate, partial_date, same_period_q
 from cadres.documents import documents_store
 from cadres.models import Person, Post, Relative, Village
 from cadres.records.models import (
@@ -657,8 +658,10 @@ def candidate_relatives(candidate: PartyCandidate):
     same_person = Q()
     if candidate.id_number:
         same_person |= Q(id_number=candidate.id_number)
-    if candidate.birth_date:
-        same_person |= Q(name_key=candidate.name_key, birth_date=candidate.birth_date)
+    birth = partial_date(candidate, "birth_date")
+    if birth is not None:
+        # 1972.08 on either side: the same person if the dates agree as far as both are known.
+        same_person |= Q(name_key=candidate.name_key) & same_period_q("birth_date", birth)
     if not same_person:
         return Relative.objects.none()
     serving_here = Post.objects.serving().filter(village_id=candidate.village_id)
@@ -686,7 +689,7 @@ def party_candidate_add(
     village: Village,
     name: str,
     id_number: object = None,
-    birth_date: dt.date | None = None,
+    birth_date: PartialDate | dt.date | None = None,
     sex: str = "",
     stage: str,
 ) -> PartyCandidate:

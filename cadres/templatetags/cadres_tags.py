@@ -1,5 +1,6 @@
 from django import template
 
+from cadres.dates import partial_date
 from cadres.identity import mask_id_number
 from cadres.selectors import age as age_on
 
@@ -10,6 +11,13 @@ register = template.Library()
 def masked(value: str | None) -> str:
     """An ID number as pages show it: 2205**********1233."""
     return mask_id_number(value)
+
+
+@register.filter(name="partial_date")
+def partial_date_filter(record, name: str) -> str:
+    """The date ``name`` of a record at its precision: 1972-08-15, 1972.08 or 1972."""
+    value = partial_date(record, name) if record else None
+    return str(value) if value is not None else ""
 
 
 @register.filter

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from cadres import spreadsheets
 from cadres.choices import Ethnicity, PoliticalStatus
+from cadres.dates import MONTH, YEAR, PartialDate, parse_partial_date
 from cadres.identity import normalize_id_number
 from cadres.spreadsheets import (
     Column,
@@ -241,6 +242,51 @@ def test_row_error_text():
 )
 def test_parse_date(value, expected):
     assert parse_date(value) == expected
+
+
+def formatted_dates_bytes() -> bytes:
+    """Birth dates as Excel cells (dates), each shown by a number format of its own."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "出生年月", "备注"])
+    formats = {
+        "王元": "yyyy-mm",
+        "李明": 'yyyy"年"m"月"',
+        "张华": "yyyy.mm;@",
+        "赵刚": "[$-804]yyyy年",
+        "孙强": "yyyy-mm-dd",
+    }
+    for name, code in formats.items():
+        sheet.append([name, dt.datetime(1972, 8, 15), "1972-08-15"])
+        sheet.cell(row=sheet.max_row, column=2).number_format = code
+        # A text cell in a date style stays text.
+        sheet.cell(row=sheet.max_row, column=3).number_format = code
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_date_cell_shown_as_a_year_and_month_is_known_to_the_month():
+    read = rows(
+        formatted_dates_bytes(),
+        [
+            Column("name", "姓名", required=True),
+            Column("birth", "出生年月"),
+            Column("note", "备注"),
+        ],
+    )
+    found = {row.values["name"]: row.values["birth"] for row in read}
+    month = PartialDate(dt.date(1972, 8, 1), MONTH)
+    assert found["王元"] == month
+    assert found["李明"] == month
+    assert found["张华"] == month
+    assert found["赵刚"] == PartialDate(dt.date(1972, 1, 1), YEAR)
+    # A format that shows the day leaves the cell a day.
+    assert parse_partial_date(found["孙强"]) == PartialDate(dt.date(1972, 8, 15))
+    assert parse_text(found["王元"]) == "1972.08"
+    assert {row.values["note"] for row in read} == {"1972-08-15"}
 
 
 @pytest.mark.parametrize(

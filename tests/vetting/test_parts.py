@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from cadres.dates import MONTH, PartialDate
 from cadres.models import Person, Relative
 from tests.factories import RelativeFactory, cadre, make_id_number
 from tests.vetting.factories import import_list, run_inline
@@ -32,6 +33,10 @@ def register_and_list(district_reviewer):
     ]
     RelativeFactory(cadre=people[0], name="刘建军", id_number=None, sex="male", birth_date=BIRTH)
     RelativeFactory(cadre=people[1], name="陈明", id_number=make_id_number(OTHER, 5))
+    # 出生年月 only: known to the month.
+    RelativeFactory(
+        cadre=people[3], name="周红", id_number=None, birth_date=PartialDate.of(BIRTH, MONTH)
+    )
     RelativeFactory(
         cadre=people[2], name="张伟华", id_number=make_id_number(BIRTH, 6), sex="male",
         birth_date=BIRTH,
@@ -48,6 +53,12 @@ def register_and_list(district_reviewer):
         {"name": "陈明"},  # name only
         {"name": "张立华", "birth_date": "1968-03-03", "sex": "男"},  # position 2
         {"name": "赵强", "id_number": make_id_number(BIRTH, 8)},  # subject without ID, by name
+        {"name": "王建国", "birth_date": "1968.04"},  # the month alone: probable
+        {"name": "王建国", "birth_date": "1968年"},  # the year alone: possible
+        # The relative known to the month, against a day in it, and a year; not another month.
+        {"name": "周红", "id_number": make_id_number(dt.date(1968, 4, 20), 9, male=False)},
+        {"name": "周红", "birth_date": "1968"},
+        {"name": "周红", "birth_date": "1968-05-01"},
     ]
     import_list(district_reviewer, rows)
     return people
@@ -99,7 +110,13 @@ def test_the_parts_pairs_by_rule(register_and_list):
         )
 
     assert rules(person=people[0]) == sorted(
-        [("王建军", "one_character"), ("王建国", "id_number"), ("汪建国", "homophone")]
+        [
+            ("王建军", "one_character"),
+            ("王建国", "id_number"),
+            ("王建国", "name_birth_month"),
+            ("王建国", "name_birth_year"),
+            ("汪建国", "homophone"),
+        ]
     )
     assert rules(person=people[2]) == [("欧阳建军", "one_character")]
     # Without an ID number of their own, compared by name even with the entry that has one.
@@ -110,6 +127,10 @@ def test_the_parts_pairs_by_rule(register_and_list):
         ("王建军", "one_character"),
     ]
     assert rules(relative__name="陈明") == [("陈明", "name_only")]
+    assert rules(relative__name="周红") == [
+        ("周红", "name_birth_month"),
+        ("周红", "name_birth_year"),
+    ]
     assert rules(relative__name="张伟华") == [("张立华", "one_character")]
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cadres.dates import MONTH, YEAR, PartialDate, partial_date
 from cadres.models import ImportFile
 from tests.factories import VillageFactory, VillagerGroupFactory, make_id_number, township
 from tests.vetting.factories import import_list
@@ -356,3 +357,61 @@ def test_a_row_on_both_sides_of_the_supervision_rule_is_refused_while_it_applies
     record = ImportFile.objects.latest("pk")
     assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
     assert CandidateCase.objects.count() == 2
+
+
+def test_birth_months_are_compared_with_the_id_number_and_kept_for_relatives(client, cast):
+    """出生年月 1992.07 agrees with an ID number of 1992-07-18; one that does not is named in
+    its own column, without a false "give the ID number"."""
+    VillageFactory(name="东升村")
+    ids = [make_id_number(dt.date(1992, 7, 18), 710), make_id_number(dt.date(1992, 7, 18), 711)]
+    header = [*HEADER[:5], "出生年月", *HEADER[5:]]
+
+    def row(id_number, birth, name, term="2026-12-01"):
+        cells = _post_row("村委会委员", id_number, name)
+        cells[8] = term
+        return [*cells[:5], birth, *cells[5:]]
+
+    family = [
+        [ids[0], "孙父", "父亲", "", "1962.3", "务农"],
+        [ids[0], "孙母", "母亲", "", "1962", "务农"],
+    ]
+    client.force_login(cast.staff)
+    refused = _upload(
+        client,
+        nomination_workbook(
+            [row(ids[0], "1992.07", "孙一"), row(ids[1], "1992年8月", "孙二")], family, header
+        ),
+    )
+    assert refused.status_code == 200
+    assert [str(error) for error in refused.context["plan"].errors] == [
+        "第4行「出生日期」：出生日期与身份证号中的出生日期不一致。"
+    ]
+    assert not CandidateCase.objects.exists()
+
+    response = _upload(
+        client,
+        nomination_workbook(
+            [row(ids[0], "1992.07", "孙一", "2026.12"), row(ids[1], 199207, "孙二")],
+            family,
+            header,
+        ),
+    )
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert "<td>2026.12</td>" in preview.content.decode()
+    record = preview.context["record"]
+    assert client.post(reverse("vetting:batch_confirm", args=[record.pk])).status_code == 302
+    case = CandidateCase.objects.get(id_number=ids[0])
+    assert partial_date(case, "birth_date") == PartialDate(dt.date(1992, 7, 18))
+    assert partial_date(case, "term_start") == PartialDate(dt.date(2026, 12, 1), MONTH)
+    assert {
+        relative.name: partial_date(relative, "birth_date") for relative in case.relatives.all()
+    } == {
+        "孙父": PartialDate(dt.date(1962, 3, 1), MONTH),
+        "孙母": PartialDate(dt.date(1962, 1, 1), YEAR),
+    }
+    page = client.get(reverse("vetting:case_detail", args=[case.pk])).content.decode()
+    assert "<td>1962.03</td>" in page
+    assert "<td>1962</td>" in page
+    assert "1992-07-18" in page
+    assert "2026.12" in page

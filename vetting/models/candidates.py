@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cadres.choices import Department, Education, Ethnicity, PoliticalStatus
+from cadres.dates import precision_field
 from cadres.models import (
     IdentityFields,
     Person,
@@ -91,7 +92,9 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         verbose_name=_("villager group"),
     )
     term_start = models.DateField(_("term start"))
+    term_start_precision = precision_field(_("term start known to"))
     term_end = models.DateField(_("term end"), null=True, blank=True)
+    term_end_precision = precision_field(_("term end known to"))
     reason = models.TextField(_("reason for the nomination"))
     # The cells of a nomination workbook's columns that the import does not know, kept at
     # the nominator's choice by their header as in the file (like Person.extra).

@@ -179,6 +179,14 @@ class Hit(TimeStampedModel):
     class Rule(models.TextChoices):
         ID_NUMBER = "id_number", _("Same ID number")
         NAME_BIRTH = "name_birth", _("Same name and birth date")
+        NAME_BIRTH_MONTH = (
+            "name_birth_month",
+            _("Same name and birth month; one side gives only the month"),
+        )
+        NAME_BIRTH_YEAR = (
+            "name_birth_year",
+            _("Same name and birth year; one side gives only the year"),
+        )
         HOMOPHONE = "homophone", _("Same pronunciation of the name, same birth year and sex")
         ONE_CHARACTER = "one_character", _("Name differs in one character, same birth year and sex")
         NAME_ONLY = "name_only", _("Same name; the list gives no birth date")
@@ -187,6 +195,7 @@ class Hit(TimeStampedModel):
         ID_NUMBER = "id_number", _("ID number")
         NAME = "name", _("Name")
         BIRTH_DATE = "birth_date", _("Birth date")
+        BIRTH_MONTH = "birth_month", _("Birth month")
         NAME_PINYIN = "name_pinyin", _("Name pinyin")
         BIRTH_YEAR = "birth_year", _("Birth year")
         SEX = "sex", _("Sex")

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cadres.dates import precision_field
 from cadres.models import IdentityFields, ImportFile, TimeStampedModel
 
 
@@ -87,6 +88,7 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
     measure = models.CharField(_("measure taken"), max_length=200, blank=True)
     deciding_body = models.CharField(_("deciding body"), max_length=200, blank=True)
     decided_on = models.DateField(_("decision date"), null=True, blank=True)
+    decided_on_precision = precision_field(_("decision date known to"))
     description = models.TextField(_("short description"), blank=True)
     raw = models.JSONField(_("raw row"), default=dict, blank=True)
     # Columns of the file that the import does not know, kept at the importer's choice.

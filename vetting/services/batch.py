@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import parse_partial_date, partial_date_values
 from cadres.error_workbook import REFUSED_WITH_ERRORS
 from cadres.identity import normalize_id_number
 from cadres.import_templates import (
@@ -60,7 +61,6 @@ from cadres.spreadsheets import (
     SheetReport,
     SpreadsheetError,
     parse_choice,
-    parse_date,
     parse_text,
     read_sheet,
 )
@@ -276,7 +276,7 @@ def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
         identity = cells.identity(
             name=cells.get("name"),
             id_number=row.values["id_number"],
-            birth_date=cells.get("birth_date", parse_date),
+            birth_date=cells.get("birth_date", parse_partial_date),
             sex=cells.get("sex", parse_choice, Sex) or "",
         )
         id_number = identity.get("id_number")
@@ -310,7 +310,7 @@ def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
         if apart and bodies & set(TWO_COMMITTEES) and bodies & set(SUPERVISION):
             cells.error("post", apart)
         group = _group(cells, groups, village, posts) if posts else None
-        term_start = cells.get("term_start", parse_date)
+        term_start = cells.get("term_start", parse_partial_date)
         if term_start is None and not cells.failed:
             cells.error("term_start", _("Give the date the term starts."))
         reason = cells.get("reason")
@@ -344,7 +344,7 @@ def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
                     "villager_group": group if body == Post.Body.VILLAGER_GROUP else None,
                     "body": body,
                     "title": title,
-                    "term_start": term_start,
+                    **partial_date_values("term_start", term_start),
                     "reason": reason,
                 }
                 for body, title in posts
@@ -374,7 +374,7 @@ def batch_plan(*, actor, source, keep_unknown: bool = False) -> BatchPlan:
                 **cells.identity(
                     name=cells.get("name"),
                     id_number=row.values["id_number"],
-                    birth_date=cells.get("birth_date", parse_date),
+                    birth_date=cells.get("birth_date", parse_partial_date),
                 ),
             }
             if relative["relation"] is None and row.values["relation"] is None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Department
+from cadres.dates import PartialDate, partial_date, record_values, split_partial_dates
 from cadres.documents import documents_store
 from cadres.models import TITLES_BY_BODY, Person, Post, StrictControlSource, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
@@ -74,7 +75,14 @@ IDENTITY_ARGS = ("name", "id_number", "birth_date", "sex")
 PERSONAL_FIELDS = ("ethnicity", "political_status", "education", "phone")
 RELATIVE_FIELDS = {"relation", "work_unit_and_post"}
 # What the engine matches a relative on: changing one of these voids its unreviewed hits.
-MATCHED_FIELDS = ("name_key", "name_pinyin", "id_number", "birth_date", "sex")
+MATCHED_FIELDS = (
+    "name_key",
+    "name_pinyin",
+    "id_number",
+    "birth_date",
+    "birth_date_precision",
+    "sex",
+)
 
 
 def _log(case: CandidateCase, *, actor, verb: str, source: str, note: str = "") -> None:
@@ -123,11 +131,20 @@ def _required(value: str, field: str, message: str) -> str:
 
 
 # A 补审 reviews the post as it is: these come from the post, not from the nominator.
-REVIEWED_POST_FIELDS = ("village", "body", "title", "villager_group", "term_start", "term_end")
+REVIEWED_POST_FIELDS = (
+    "village",
+    "body",
+    "title",
+    "villager_group",
+    "term_start",
+    "term_start_precision",
+    "term_end",
+    "term_end_precision",
+)
 
 
 def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
-    for key, value in fields.items():
+    for key, value in split_partial_dates(CandidateCase, fields).items():
         setattr(case, key, value)
     if case.reviewed_post_id:
         for key in REVIEWED_POST_FIELDS:
@@ -137,7 +154,7 @@ def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
         identity = {
             "name": person.name,
             "id_number": person.id_number,
-            "birth_date": person.birth_date,
+            "birth_date": partial_date(person, "birth_date"),
             "sex": person.sex,
         }
     for key, value in identity_values(**identity).items():
@@ -159,10 +176,14 @@ def _apply(case: CandidateCase, *, identity: dict, fields: dict) -> None:
     case.full_clean(exclude=["name_key", "name_pinyin"])
 
 
+def _popped(values: dict, keys) -> dict:
+    return {key: values.pop(key) for key in keys if key in values}
+
+
 def _relative_fill(relative: CandidateRelative, values: dict) -> CandidateRelative:
     """Set a relative's fields from service arguments (identity ones normalized) and check."""
     values = dict(values)
-    identity = {key: values.pop(key, getattr(relative, key)) for key in IDENTITY_ARGS}
+    identity = {**record_values(relative, IDENTITY_ARGS), **_popped(values, IDENTITY_ARGS)}
     identity["sex"] = identity["sex"] or ""
     unknown = set(values) - RELATIVE_FIELDS
     if unknown:
@@ -186,11 +207,11 @@ def case_create(
     village: Village,
     body: str,
     title: str,
-    term_start: dt.date,
+    term_start: PartialDate | dt.date,
     reason: str,
     name: str = "",
     id_number: object = None,
-    birth_date: dt.date | None = None,
+    birth_date: PartialDate | dt.date | None = None,
     sex: str = "",
     person: Person | None = None,
     villager_group: VillagerGroup | None = None,
@@ -247,7 +268,7 @@ def case_update(*, actor, case: CandidateCase, **changes) -> CandidateCase:
     case, _step = _begin(actor, case, "edit")
     if changes.get("village") is not None:
         require_township(actor, changes["village"].township_id)
-    identity = {key: changes.pop(key, getattr(case, key)) for key in IDENTITY_ARGS}
+    identity = {**record_values(case, IDENTITY_ARGS), **_popped(changes, IDENTITY_ARGS)}
     unknown = set(changes) - set(CASE_FIELDS)
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
@@ -673,7 +694,7 @@ def case_approve(
             actor=actor,
             name=case.name,
             id_number=case.id_number,
-            birth_date=case.birth_date,
+            birth_date=partial_date(case, "birth_date"),
             sex=case.sex,
             home_village=case.village,
             ethnicity=case.ethnicity,
@@ -691,8 +712,8 @@ def case_approve(
             village=case.village,
             body=case.body,
             title=case.title,
-            term_start=case.term_start,
-            term_end=case.term_end,
+            term_start=partial_date(case, "term_start"),
+            term_end=partial_date(case, "term_end"),
             villager_group=case.villager_group,
             origin=Post.Origin.CANDIDATE_CASE,
         )

@@ -7,13 +7,12 @@ workflow; the family members on the register come with the person.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cadres.dates import partial_date
 from cadres.models import ImportFile, Person, Post, Village, VillagerGroup
 from cadres.scoping import require_object, require_township
 from vetting import workflow
@@ -25,7 +24,11 @@ RELATIVE_KEYS = ("name", "id_number", "birth_date", "sex", "relation", "work_uni
 
 def register_relatives(person: Person) -> list[dict]:
     """The person's family members on the register, as case_create takes them."""
-    return list(person.relatives.order_by("pk").values(*RELATIVE_KEYS))
+    rows = person.relatives.order_by("pk").values(*RELATIVE_KEYS, "birth_date_precision")
+    return [
+        {**{key: row[key] for key in RELATIVE_KEYS}, "birth_date": partial_date(row, "birth_date")}
+        for row in rows
+    ]
 
 
 def _require_nominator(actor) -> None:
@@ -61,8 +64,8 @@ def supplementary_case_create(*, actor, post: Post, reason: str, **fields) -> Ca
         body=post.body,
         title=post.title,
         villager_group=post.villager_group,
-        term_start=post.term_start,
-        term_end=post.term_end,
+        term_start=partial_date(post, "term_start"),
+        term_end=partial_date(post, "term_end"),
         reason=reason,
         relatives=register_relatives(post.person),
         reviewed_post=post,
@@ -123,8 +126,8 @@ def roster_nominations_create(*, actor, import_file: ImportFile) -> tuple[list[C
                     body=row["body"],
                     title=row["title"],
                     villager_group=groups.get(row["villager_group_id"]),
-                    term_start=dt.date.fromisoformat(row["term_start"]),
-                    term_end=dt.date.fromisoformat(row["term_end"]),
+                    term_start=partial_date(row, "term_start"),
+                    term_end=partial_date(row, "term_end"),
                     reason=reason,
                     relatives=register_relatives(person),
                 )

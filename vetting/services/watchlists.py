@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cadres.choices import Sex
+from cadres.dates import parse_partial_date, partial_date, partial_date_values
 from cadres.error_workbook import REFUSED_WITH_ERRORS, ErrorWorkbook
 from cadres.identity import mask_id_number
 from cadres.import_templates import (
@@ -39,7 +40,12 @@ from cadres.import_templates import (
     labels_of,
 )
 from cadres.models import ImportFile
-from cadres.services import identity_values, import_file_store, name_keys_refresh
+from cadres.services import (
+    IDENTITY_FIELDS,
+    identity_values,
+    import_file_store,
+    name_keys_refresh,
+)
 from cadres.spreadsheets import (
     IMPORT_WRITE_FAILED,
     Column,
@@ -48,7 +54,6 @@ from cadres.spreadsheets import (
     SheetReport,
     SpreadsheetError,
     parse_choice,
-    parse_date,
     parse_text,
     read_sheet,
 )
@@ -150,6 +155,8 @@ class ParsedRow:
     @property
     def row_key(self) -> str:
         v = self.values
+        # A date known to the month or year is its first day here: a list that gives the day
+        # next time keeps its entries (the precision is compared as a change).
         who = v["id_number"] or f"{v['name_key']}|{v['birth_date'] or ''}"
         return f"{who}|{v['decided_on'] or ''}"[:200]
 
@@ -193,8 +200,8 @@ def _cell(parse, number: int, key: str, value, errors: list[RowError]):
 def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
     raw = row.values
     errors: list[RowError] = []
-    birth_date = _cell(parse_date, row.number, "birth_date", raw["birth_date"], errors)
-    decided_on = _cell(parse_date, row.number, "decided_on", raw["decided_on"], errors)
+    birth_date = _cell(parse_partial_date, row.number, "birth_date", raw["birth_date"], errors)
+    decided_on = _cell(parse_partial_date, row.number, "decided_on", raw["decided_on"], errors)
     sex = _cell(lambda v: parse_choice(v, Sex) or "", row.number, "sex", raw["sex"], errors)
     # Each cell as text once: the raw row keeps them all, the fields reuse them.
     text = {key: parse_text(value) for key, value in raw.items() if value is not None}
@@ -216,7 +223,7 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
         **identity,
         "measure": text.get("measure", "")[:200],
         "deciding_body": text.get("deciding_body", "")[:200],
-        "decided_on": decided_on,
+        **partial_date_values("decided_on", decided_on),
         "description": text.get("description", ""),
     }
     labelled = {str(_LABELS[key]): value for key, value in text.items()}
@@ -271,20 +278,36 @@ def _require_importer(actor) -> None:
 
 # The rows of one import, staged in a temporary table and merged into the list by SQL.
 _STAGE = "vetting_watchlist_stage"
-_IDENTITY = ("name", "name_key", "name_pinyin", "id_number", "birth_date", "sex")
-_DETAILS = ("measure", "deciding_body", "decided_on", "description", "raw", "extra")
+_IDENTITY = IDENTITY_FIELDS
+_DETAILS = (
+    "measure",
+    "deciding_body",
+    "decided_on",
+    "decided_on_precision",
+    "description",
+    "raw",
+    "extra",
+)
 _STAGED = ("number", "row_key", *_IDENTITY, *_DETAILS)
 # An entry still on the list is screened again when what the rules compare changed,
 # or when it comes back after being retired.
 _RESCREEN = (
-    "NOT e.active OR e.name_key <> s.name_key OR e.name_pinyin <> s.name_pinyin OR e.sex <> s.sex"
+    "NOT e.active OR e.name_key <> s.name_key OR e.name_pinyin <> s.name_pinyin OR e.sex <> s.sex "
+    "OR e.birth_date_precision <> s.birth_date_precision"
 )
 _CHANGED = " OR ".join(
     [
         _RESCREEN,
         *(
             f"e.{name} <> s.{name}"
-            for name in ("name", "measure", "deciding_body", "description", "raw")
+            for name in (
+                "name",
+                "measure",
+                "deciding_body",
+                "decided_on_precision",
+                "description",
+                "raw",
+            )
         ),
         # NULL when no column was kept: compared null-safely.
         "e.extra IS DISTINCT FROM s.extra",
@@ -296,8 +319,9 @@ def _stage_create(cursor) -> None:
     raw = "jsonb" if connection.vendor == "postgresql" else "text"
     cursor.execute(
         f"CREATE TEMPORARY TABLE {_STAGE} (number integer, row_key varchar(200), name text, "
-        "name_key text, name_pinyin text, id_number text, birth_date date, sex text, "
-        f"measure text, deciding_body text, decided_on date, description text, raw {raw}, "
+        "name_key text, name_pinyin text, id_number text, birth_date date, "
+        "birth_date_precision smallint, sex text, measure text, deciding_body text, "
+        f"decided_on date, decided_on_precision smallint, description text, raw {raw}, "
         f"extra {raw})"
     )
 
@@ -559,7 +583,7 @@ def _sample_row(row: ParsedRow) -> dict:
         "number": row.number,
         "name": v["name"],
         "id_number": mask_id_number(v["id_number"]),
-        **{name: v[name].isoformat() if v[name] else "" for name in ("birth_date", "decided_on")},
+        **{name: str(partial_date(v, name) or "") for name in ("birth_date", "decided_on")},
         "measure": v["measure"],
         "deciding_body": v["deciding_body"],
     }
