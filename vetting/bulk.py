@@ -61,29 +61,21 @@ class _CopySource(io.TextIOBase):
         if block is None:
             return ""
         self.count += len(block)
-        return copy_text(block)
+        # Escaping every value costs more than the COPY itself; one search over the
+        # block's text tells whether any value needs it (rarely: a line break).
+        text = "".join(v for row in block for v in row if isinstance(v, str))
+        value = _copy_value if _COPY_SPECIAL.search(text) else _copy_plain
+        return "".join("\t".join([value(v) for v in row]) + "\n" for row in block)
 
 
-def copy_text(rows: Sequence[Sequence]) -> str:
-    """The rows as the text of a ``COPY … FROM STDIN``."""
-    # Escaping every value costs more than the COPY itself; one search over the
-    # rows' text tells whether any value needs it (rarely: a line break).
-    text = "".join(v for row in rows for v in row if isinstance(v, str))
-    value = _copy_value if _COPY_SPECIAL.search(text) else _copy_plain
-    return "".join("\t".join([value(v) for v in row]) + "\n" for row in rows)
-
-
-def insert_rows(
-    table: str, columns: Sequence[str], rows: Iterable[Sequence], *, db=connection
-) -> int:
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert ``rows`` (sequences in ``columns`` order) into ``table``; returns the count.
 
     An exception raised by ``rows`` propagates as itself, after nothing more is written.
-    ``db``: the connection, where a thread writes on another thread's.
     """
     names = ", ".join(columns)
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             source = _CopySource(rows)
             try:
                 cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", source)

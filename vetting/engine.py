@@ -193,67 +193,42 @@ def _variant_filter(alias: str) -> str:
 def entry_variants_rebuild(
     *, screen_import_id: int | None = None, entry_ids: Sequence[int] = ()
 ) -> None:
-    """Derive again the one-character keys of the entries an import added or changed, or of
-    the given entries, and bring the planner's statistics of the list up to date."""
+    """Derive the one-character keys of the entries an import added or changed, or of the
+    given entries, and bring the planner's statistics of the list up to date."""
+    variant = EntryNameVariant._meta.db_table
+    entry = WatchlistEntry._meta.db_table
     selections = [("e.screen_import_id = %s", [screen_import_id])] if screen_import_id else []
-    if not selections and not entry_ids:
+    for first in range(0, len(entry_ids), 500):
+        ids = list(entry_ids[first : first + 500])
+        selections.append((f"e.id IN ({', '.join(['%s'] * len(ids))})", ids))
+    if not selections:
         return  # nothing changed: the statistics stand
     with connection.cursor() as cursor:
         for where, params in selections:
-            entry_variants_replace(cursor, where, params)
-        entry_variants_replace_ids(cursor, entry_ids)
-    entries_analyze()
-
-
-def entry_variants_replace_ids(cursor, entry_ids: Sequence[int]) -> None:
-    """``entry_variants_replace`` for the given entries, 500 at a time."""
-    for first in range(0, len(entry_ids), 500):
-        ids = list(entry_ids[first : first + 500])
-        entry_variants_replace(cursor, f"e.id IN ({', '.join(['%s'] * len(ids))})", ids)
-
-
-def entry_variants_replace(cursor, where: str, params: Sequence) -> None:
-    """Replace the one-character keys of the entries ``e`` that ``where`` selects."""
-    entry = WatchlistEntry._meta.db_table
-    cursor.execute(
-        f"DELETE FROM {EntryNameVariant._meta.db_table} WHERE entry_id IN "
-        f"(SELECT e.id FROM {entry} e WHERE {where})",
-        params,
-    )
-    entry_variants_add(cursor, where, params)
-
-
-def entry_variants_add(cursor, where: str, params: Sequence) -> None:
-    """Derive the one-character keys of the entries ``e`` that ``where`` selects, which have
-    none yet (``cursor``: the import may write from a thread of its own)."""
-    # Two positions of a name give the same key only when both hold "*" (张**): the key is
-    # then the name itself, kept once, for its first "*". Cheaper than DISTINCT's sort of
-    # every key, and than ON CONFLICT's check of each.
-    cursor.execute(
-        f"INSERT INTO {EntryNameVariant._meta.db_table} (entry_id, key, without_id_number) "
-        f"SELECT e.id, {variant_key_sql('e')}, e.id_number IS NULL "
-        f"FROM {WatchlistEntry._meta.db_table} e "
-        f"JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
-        f"WHERE {where} AND {_variant_filter('e')} AND (substr(e.name_key, pos.i, 1) <> '*' "
-        "OR substr(e.name_key, 1, pos.i - 1) NOT LIKE '%%*%%')",
-        params,
-    )
-
-
-def entries_analyze() -> None:
-    """Bring the planner's statistics of the list up to date, after an import wrote it."""
-    if connection.vendor != "postgresql":
-        return
-    # The import's delta run follows at once, before autovacuum has looked: on statistics
-    # that knew nothing of this import the planner expected one entry and nested its loops
-    # (95 s for 10,000 entries against 2,000 cadres). Only the columns the matching filters
-    # and joins on: half the time of all.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"ANALYZE {WatchlistEntry._meta.db_table} (id_number, name_key, name_pinyin, "
-            f"birth_date, birth_date_precision, sex, active, screen_import_id), "
-            f"{EntryNameVariant._meta.db_table} (key, without_id_number)"
-        )
+            cursor.execute(
+                f"DELETE FROM {variant} WHERE entry_id IN "
+                f"(SELECT e.id FROM {entry} e WHERE {where})",
+                params,
+            )
+            # The entries' old keys are gone, so DISTINCT (a name holding "*" can repeat a
+            # key) is all uniqueness needs: cheaper than ON CONFLICT's check per row.
+            cursor.execute(
+                f"INSERT INTO {variant} (entry_id, key, without_id_number) "
+                f"SELECT DISTINCT e.id, {variant_key_sql('e')}, e.id_number IS NULL "
+                f"FROM {entry} e JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
+                f"WHERE {where} AND {_variant_filter('e')}",
+                params,
+            )
+        if connection.vendor == "postgresql":
+            # The import's delta run follows at once, before autovacuum has looked: on
+            # statistics that knew nothing of this import the planner expected one entry
+            # and nested its loops (95 s for 10,000 entries against 2,000 cadres).
+            # Only the columns the matching filters and joins on: half the time of all.
+            cursor.execute(
+                f"ANALYZE {entry} (id_number, name_key, name_pinyin, birth_date, "
+                f"birth_date_precision, sex, active, screen_import_id), "
+                f"{variant} (key, without_id_number)"
+            )
 
 
 def _serving_sql(cadre_ref: str) -> str:
