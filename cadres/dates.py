@@ -76,17 +76,9 @@ class PartialDate:
             return self.date.replace(year=self.date.year + year, month=month + 1)
         return self.date + dt.timedelta(days=1)
 
-    def at(self, precision: int) -> PartialDate:
-        """The same date known only to ``precision``, if that is coarser."""
-        return self if precision <= self.precision else PartialDate.of(self.date, precision)
-
     def contains(self, day: dt.date) -> bool:
+        """Whether ``day`` falls in the period: the two agree as far as this one is known."""
         return self.date <= day < self.end
-
-    def agrees(self, other: PartialDate) -> bool:
-        """Whether the two can be the same date: equal at the coarser of their precisions."""
-        coarser = max(self.precision, other.precision)
-        return self.at(coarser) == other.at(coarser)
 
     def __str__(self) -> str:
         return format_partial_date(self.date, self.precision)

@@ -145,7 +145,7 @@ RULES = {
     Hit.Rule.ONE_CHARACTER: (6, Hit.MatchKind.POSSIBLE, 60, [_F.NAME, _F.BIRTH_YEAR, _F.SEX]),
     Hit.Rule.NAME_ONLY: (7, Hit.MatchKind.POSSIBLE, 50, [_F.NAME]),
 }
-_DAY, _MONTH, _YEAR = DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR
+_DAY, _YEAR = DatePrecision.DAY, DatePrecision.YEAR
 
 
 def _year(column: str) -> str:
@@ -400,19 +400,37 @@ def _matches_sql(
         "THEN s.birth_date_precision ELSE e.birth_date_precision END"
     )
     month = "substr(CAST({}.birth_date AS TEXT), 1, 7)"
-    by_name(
-        (
-            f"CASE {coarser} WHEN {_YEAR} THEN {RULES[Hit.Rule.NAME_BIRTH_YEAR][0]} "
-            f"ELSE {RULES[Hit.Rule.NAME_BIRTH_MONTH][0]} END",
-            f"CASE {coarser} WHEN {_YEAR} THEN '{Hit.Rule.NAME_BIRTH_YEAR}' "
-            f"ELSE '{Hit.Rule.NAME_BIRTH_MONTH}' END",
-        ),
+    partial = (
+        f"CASE {coarser} WHEN {_YEAR} THEN {RULES[Hit.Rule.NAME_BIRTH_YEAR][0]} "
+        f"ELSE {RULES[Hit.Rule.NAME_BIRTH_MONTH][0]} END",
+        f"CASE {coarser} WHEN {_YEAR} THEN '{Hit.Rule.NAME_BIRTH_YEAR}' "
+        f"ELSE '{Hit.Rule.NAME_BIRTH_MONTH}' END",
+    )
+    partial_snapshot = (
         f"s.name_key || '|' || substr(CAST(s.birth_date AS TEXT), 1, "
-        f"CASE {coarser} WHEN {_YEAR} THEN 4 ELSE 7 END)",
-        f"s.name_key = e.name_key AND {_same_year('e', 's')}",
-        f"(s.birth_date_precision > {_DAY} OR e.birth_date_precision > {_DAY}) "
-        f"AND ({coarser} = {_YEAR} OR {month.format('s')} = {month.format('e')})",
+        f"CASE {coarser} WHEN {_YEAR} THEN 4 ELSE 7 END)"
+    )
+    same_year = f"s.name_key = e.name_key AND {_same_year('e', 's')}"
+    same_period = f"({coarser} = {_YEAR} OR {month.format('s')} = {month.format('e')})"
+    # The entry known less precisely than the subject. Its own test comes first, on the
+    # entries alone, so that a list given to the day is left out before any join (a subject
+    # with an ID number is known to the day).
+    by_name(
+        partial,
+        partial_snapshot,
+        same_year,
+        f"e.birth_date_precision > {_DAY} "
+        f"AND e.birth_date_precision > s.birth_date_precision AND {same_period}",
         probe_on=f"s.name_key = e.name_key AND {_same_year('s', 'e')}",
+    )
+    # The subject known less precisely than the entry, or as little: only a subject without
+    # an ID number, and few of them.
+    branches.add(
+        f"{select(partial, partial_snapshot)} FROM {table} s JOIN {entry} e ON {same_year} "
+        f"WHERE {chunk} AND s.id_number IS NULL AND s.birth_date_precision > {_DAY} "
+        f"AND s.birth_date_precision >= e.birth_date_precision AND {same_period} AND {entry_ok}",
+        *chunk_params,
+        *entry_params,
     )
     by_name(
         Hit.Rule.HOMOPHONE,

@@ -105,20 +105,12 @@ def test_the_text_of_a_date_is_its_display_at_its_precision(value):
         assert text == value.date.isoformat()
 
 
-@given(dates, precisions, precisions)
-def test_agreement_is_equality_at_the_coarser_precision(day, first, second):
-    a, b = PartialDate.of(day, first), PartialDate.of(day, second)
-    assert a.agrees(b)
-    assert b.agrees(a)
-    coarser = max(first, second)
-    assert a.at(coarser) == b.at(coarser)
-    assert a.contains(day)
-    assert a.date <= day < a.end
-
-
 @given(partial_dates, dates)
-def test_a_day_agrees_with_a_period_exactly_when_the_period_holds_it(period, day):
-    assert period.agrees(PartialDate(day)) == period.contains(day)
+def test_a_period_holds_exactly_the_days_from_its_first_to_its_end(period, day):
+    assert period.contains(day) == (PartialDate.of(day, period.precision) == period)
+    assert period.contains(period.date)
+    assert not period.contains(period.end)
+    assert PartialDate.of(period.end, period.precision).date == period.end
 
 
 def test_examples_of_the_three_precisions():
