@@ -25,6 +25,20 @@ def drop_birth_desc(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX {BIRTH_DESC}")
 
 
+SECRETARY = "post_one_serving_secretary_per_village"
+
+
+def restore_secretary_constraint(apps, schema_editor):
+    # Dropping the foreign key's own index (db_index=False) also drops, on PostgreSQL, the
+    # partial unique index on the same single column: one serving secretary per village.
+    Post = apps.get_model("cadres", "Post")
+    with schema_editor.connection.cursor() as cursor:
+        found = schema_editor.connection.introspection.get_constraints(cursor, Post._meta.db_table)
+    if SECRETARY not in found:
+        constraint = next(c for c in Post._meta.constraints if c.name == SECRETARY)
+        schema_editor.add_constraint(Post, constraint)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("cadres", "0015_renewal_end_reasons"),
@@ -54,5 +68,6 @@ class Migration(migrations.Migration):
             model_name="post",
             index=models.Index(fields=["term_end", "person"], name="post_term_end_person_idx"),
         ),
+        migrations.RunPython(restore_secretary_constraint, migrations.RunPython.noop),
         migrations.RunPython(create_birth_desc, drop_birth_desc),
     ]
