@@ -3,7 +3,7 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cadres.admin_mixins import ReadOnlyAdmin, ReadOnlyAdminMixin
-from cadres.models import AccessLogEntry, Township, Village, VillagerGroup
+from cadres.models import AccessLogEntry, Job, Township, Village, VillagerGroup
 from cadres.services import village_upsert, villager_group_upsert
 
 
@@ -65,3 +65,13 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__name", "object_id", "detail"]
     date_hierarchy = "at"
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Jobs change only through cadres.jobs: retried from their page, never edited."""
+
+    list_display = ["pk", "kind", "state", "requested_by", "township", "created_at", "finished_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["requested_by", "township"]
+    date_hierarchy = "created_at"

@@ -1,4 +1,5 @@
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -564,6 +565,15 @@ class ImportFile(TimeStampedModel):
     error_file = models.FileField(
         _("error workbook"), upload_to=_error_file_path, blank=True, max_length=200
     )
+    # The worker's job that checks or imports the file (watchlists): its state and retry.
+    job = models.ForeignKey(
+        "Job",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("background job"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -576,6 +586,82 @@ class ImportFile(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+def _job_result_path(instance, filename: str) -> str:
+    # Named by the job and a random token, never by a user's text: not guessable from a URL.
+    return f"jobs/{instance.pk}/{secrets.token_hex(16)}"
+
+
+class Job(TimeStampedModel):
+    """Work done by a worker (cadres.jobs): its kind, state, progress, outcome and who asked.
+
+    Written only by ``cadres.jobs``; ``updated_at`` is the heartbeat the watchdog reads.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    township_lookup = "township"
+
+    kind = models.CharField(_("kind"), max_length=50)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempt = models.PositiveSmallIntegerField(
+        _("attempt"),
+        default=1,
+        help_text=_("Raised by each retry: a message of an earlier attempt is ignored."),
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    result_file = models.FileField(
+        _("result file"), upload_to=_job_result_path, blank=True, max_length=200
+    )
+    result_name = models.CharField(_("result file name"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+        help_text=_("Empty for jobs the schedule started."),
+    )
+    township = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("township"),
+        help_text=_("Empty for district-wide jobs."),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [
+            # "My jobs", newest first, on the jobs page.
+            models.Index(fields=["requested_by", "-created_at"], name="job_requester_created_idx"),
+            # The watchdog's unfinished jobs without a recent heartbeat.
+            models.Index(fields=["state", "updated_at"], name="job_state_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, 100 * self.progress_done // self.progress_total)
 
 
 def document_path(instance, filename: str) -> str:

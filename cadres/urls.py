@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cadres import import_views, strict_control_views, views
+from cadres import import_views, job_views, strict_control_views, views
 
 app_name = "cadres"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("import/<int:pk>/", import_views.roster_preview, name="import_preview"),
     path("import/<int:pk>/confirm/", import_views.roster_confirm, name="import_confirm"),
     path("import/<int:pk>/errors/", import_views.roster_errors, name="import_errors"),
+    path("jobs/", job_views.job_list, name="job_list"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
+    path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

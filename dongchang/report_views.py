@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -8,9 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cadres.documents import document_response
+from cadres.jobs import jobs_visible
 from dongchang.models import MonthlyReport
 from dongchang.reports import Month
-from dongchang.tasks import build_monthly_report
+from dongchang.services import REPORT_JOB, monthly_report_filename, monthly_report_start
+
+# The latest builds shown above the reports, each polling while it runs.
+RECENT_JOBS = 5
 
 
 @login_required
@@ -18,10 +21,11 @@ from dongchang.tasks import build_monthly_report
 def report_list(request):
     reports = MonthlyReport.objects.select_related("built_by").order_by("-month")
     default_month = Month.previous(timezone.localdate())
+    recent = jobs_visible(request.user).filter(kind=REPORT_JOB)[:RECENT_JOBS]
     return render(
         request,
         "dongchang/reports.html",
-        {"reports": reports, "default_month": default_month},
+        {"reports": reports, "default_month": default_month, "jobs": recent},
     )
 
 
@@ -37,12 +41,10 @@ def report_build(request):
     if month.first > timezone.localdate():
         messages.error(request, _("A month that has not begun cannot be reported."))
         return redirect("reports:list")
-    transaction.on_commit(
-        lambda: build_monthly_report.delay(month=str(month), user_id=request.user.pk)
-    )
+    monthly_report_start(month=month, actor=request.user)
     messages.success(
         request,
-        _("The workbook for %(month)s is being built; refresh this page in a minute.")
+        _("The workbook for %(month)s is being built by a background worker: follow it below.")
         % {"month": month},
     )
     return redirect("reports:list")
@@ -59,5 +61,5 @@ def report_download(request, month: str):
     # month is built again, so it is no StoredDocument; it is served like one.
     report = get_object_or_404(MonthlyReport, month=first)
     return document_response(
-        request, report, file=report.file, filename=f"东昌区村干部队伍月报-{month}.xlsx"
+        request, report, file=report.file, filename=monthly_report_filename(Month(first))
     )

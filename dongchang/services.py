@@ -1,4 +1,4 @@
-"""Writes of the district-wide layer: the monthly workbook."""
+"""Writes of the district-wide layer: the monthly workbook, built by a background job."""
 
 import hashlib
 import os
@@ -9,10 +9,30 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from cadres.jobs import job_result_set, job_start
+from cadres.models import Job
 from dongchang.models import MonthlyReport
 from dongchang.reports import Month, build_workbook
 
 BUILD_PERM = "dongchang.build_monthlyreport"
+REPORT_JOB = "monthly_report"
+
+
+def monthly_report_filename(month: Month) -> str:
+    return f"东昌区村干部队伍月报-{month}.xlsx"
+
+
+def monthly_report_start(*, month: Month, actor=None) -> Job:
+    """Have a worker build the month's workbook (a job; ``actor`` None for the schedule)."""
+    return job_start(kind=REPORT_JOB, actor=actor, params={"month": str(month)})
+
+
+def monthly_report_job(job: Job) -> None:
+    """The job's handler: build the workbook; the job's result is the month's stored file
+    (a later build of the month replaces it, and the job then serves the newer one)."""
+    month = Month.parse(job.params["month"])
+    report = monthly_report_build(month=month, actor=job.requested_by)
+    job_result_set(job=job, name=report.file.name, filename=monthly_report_filename(month))
 
 
 def monthly_report_build(*, month: Month, actor=None) -> MonthlyReport:

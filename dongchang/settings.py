@@ -292,10 +292,13 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A queued or running job without a heartbeat for this long is failed by the watchdog, which
+# offers a retry: by default longer than the hard time limit, so no running job is failed.
+JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", str(CELERY_TASK_TIME_LIMIT // 60 + 5)))
 CELERY_BEAT_SCHEDULE: dict = {
     # The organization department's workbook for the month before, at 02:00 on the 1st.
     "monthly-report": {
-        "task": "dongchang.tasks.build_monthly_report",
+        "task": "dongchang.tasks.monthly_report_scheduled",
         "schedule": crontab(hour=2, minute=0, day_of_month=1),
     },
     "clear-expired-sessions": {
@@ -309,6 +312,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "vetting-resume-stalled-runs": {
         "task": "vetting.tasks.screening_runs_resume_stalled",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Jobs whose message was lost or whose worker died fail, with a retry on their page.
+    "jobs-fail-stalled": {
+        "task": "cadres.tasks.jobs_fail_stalled",
         "schedule": crontab(minute="*/5"),
     },
 }

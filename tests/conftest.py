@@ -2,6 +2,7 @@ import importlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from hypothesis import settings as hypothesis_settings
+from kombu import pools as kombu_pools
 
 from tests.factories import UserFactory
 
@@ -40,6 +42,7 @@ REFERENCE_DATA_LOADERS = [
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
     ("cadres.migrations.0010_strict_control_life_cycle", "grant"),
     ("dongchang.accounts.migrations.0004_post_origin_permissions", "apply"),
+    ("cadres.migrations.0019_jobs", "grant"),
 ]
 
 JINCHANG = "220502100"
@@ -145,6 +148,37 @@ def reference_data(transactional_db):
     """The migrations' rows at the start of a transactional test (its predecessor may have
     flushed them before this process restored them)."""
     load_reference_data()
+
+
+def reset_producer_pools(app) -> None:
+    """This process's producer connects anew, to the broker the settings name now.
+
+    kombu keeps its pools in a registry keyed by the broker URL: closing the app's pool
+    alone would leave a closed pool there for the next test on the same URL.
+    """
+    kombu_pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def unreachable_broker_url() -> str:
+    """A broker URL on a port where nothing listens: a broker that is down, not a mock."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker is down for this process until the test ends."""
+    from dongchang.celery import app
+
+    down = unreachable_broker_url()
+    monkeypatch.setenv("CELERY_BROKER_URL", down)
+    reset_producer_pools(app)
+    yield down
+    monkeypatch.undo()
+    reset_producer_pools(app)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ class VettingConfig(AppConfig):
 
     def ready(self) -> None:
         from cadres import signals
+        from cadres.jobs import job_kind_register
         from vetting import receivers
+        from vetting.services import watchlists
 
         signals.person_identity_changed.connect(
             receivers.person_changed, dispatch_uid="vetting.person_changed"
@@ -21,4 +23,16 @@ class VettingConfig(AppConfig):
         )
         signals.removal_proposed.connect(
             receivers.removal_proposed, dispatch_uid="vetting.removal_proposed"
+        )
+        job_kind_register(
+            watchlists.CHECK_JOB,
+            label=_("Watchlist check"),
+            permission=watchlists.IMPORT_PERM,
+            handler=watchlists.watchlist_check_job,
+        )
+        job_kind_register(
+            watchlists.IMPORT_JOB,
+            label=_("Watchlist import"),
+            permission=watchlists.IMPORT_PERM,
+            handler=watchlists.watchlist_import_job,
         )

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from vetting.models import ScreeningRun
-from vetting.services import screening, watchlists
+from vetting.services import screening
 
 
 @shared_task
@@ -12,7 +12,7 @@ def screening_full_run() -> None:
     screening.screening_run_start(trigger=ScreeningRun.Trigger.SCHEDULE)
 
 
-@shared_task
+@shared_task(name=screening.CHUNK_TASK)
 def screening_chunk_execute(chunk_id: int) -> None:
     screening.screening_chunk_execute(chunk_id=chunk_id)
 
@@ -21,13 +21,3 @@ def screening_chunk_execute(chunk_id: int) -> None:
 def screening_runs_resume_stalled() -> None:
     """Watchdog (beat): re-enqueue the chunks of runs whose worker died."""
     screening.screening_runs_resume_stalled()
-
-
-@shared_task
-def watchlist_check(import_file_id: int) -> None:
-    watchlists.watchlist_stored_check(import_file_id=import_file_id)
-
-
-@shared_task
-def watchlist_import(import_file_id: int, actor_id: int) -> None:
-    watchlists.watchlist_stored_import(import_file_id=import_file_id, actor_id=actor_id)

@@ -269,7 +269,10 @@ def watchlist_template(request):
 
 def _watchlist_file(user, pk: int) -> ImportFile:
     return get_object_or_404(
-        ImportFile.objects.filter(kind=ImportFile.Kind.WATCHLIST, uploaded_by=user), pk=pk
+        ImportFile.objects.filter(kind=ImportFile.Kind.WATCHLIST, uploaded_by=user).select_related(
+            "job"
+        ),
+        pk=pk,
     )
 
 

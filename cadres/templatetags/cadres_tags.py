@@ -2,6 +2,7 @@ from django import template
 
 from cadres.dates import partial_date
 from cadres.identity import mask_id_number
+from cadres.jobs import job_kind_label
 from cadres.selectors import age as age_on
 
 register = template.Library()
@@ -18,6 +19,12 @@ def partial_date_filter(record, name: str) -> str:
     """The date ``name`` of a record at its precision: 1972-08-15, 1972.08 or 1972."""
     value = partial_date(record, name) if record else None
     return str(value) if value is not None else ""
+
+
+@register.filter
+def job_kind(name: str) -> str:
+    """The label that a job's kind registered (cadres.jobs)."""
+    return job_kind_label(name)
 
 
 @register.filter

@@ -13,11 +13,13 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cadres import jobs
 from cadres.ages import AGE_BANDS
-from cadres.models import AccessLogEntry, Post
+from cadres.models import AccessLogEntry, Job, Post
 from dongchang.models import MonthlyReport
 from dongchang.reports import Month
 from dongchang.services import monthly_report_build
+from dongchang.tasks import monthly_report_scheduled
 from tests.factories import PersonFactory, PostFactory, VillageFactory, cadre, township
 
 pytestmark = pytest.mark.django_db
@@ -192,16 +194,56 @@ def test_only_district_roles_see_and_build_reports(client, staff, district_revie
     assert client.get(reverse("reports:list")).status_code == 200
 
 
-def test_build_from_the_page_enqueues_after_commit(
-    client, district_reviewer, django_capture_on_commit_callbacks
+def test_build_from_the_page_is_a_job_the_page_follows(
+    client, district_reviewer, known_data, django_capture_on_commit_callbacks
 ):
     client.force_login(district_reviewer)
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(reverse("reports:build"), {"month": "2026-10"})
     assert response.status_code == 302
     assert len(callbacks) == 1
+    job = Job.objects.get()
+    assert (job.kind, job.params, job.requested_by) == (
+        "monthly_report",
+        {"month": "2026-10"},
+        district_reviewer,
+    )
+    page = client.get(reverse("reports:list"))
+    assert reverse("cadres:job_detail", args=[job.pk]) in page.text
+    assert 'hx-trigger="every 2s"' in page.text
+    # What the worker does: the month's report, downloaded from the job too.
+    jobs.job_execute(job_id=job.pk, attempt=job.attempt)
+    job.refresh_from_db()
+    report = MonthlyReport.objects.get(month=OCTOBER.first)
+    assert (job.state, job.result_file.name) == (Job.State.DONE, report.file.name)
+    assert report.built_by == district_reviewer
+    response = client.get(reverse("cadres:job_download", args=[job.pk]))
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    assert "filename*=UTF-8''%E4%B8%9C" in response["Content-Disposition"]
     response = client.post(reverse("reports:build"), {"month": "2026/10"})
     assert "YYYY-MM" in response.wsgi_request._messages._queued_messages[0].message
+
+
+def test_a_broker_that_is_down_gives_a_message_and_a_retry_not_a_500(
+    client, district_reviewer, broker_down, django_capture_on_commit_callbacks
+):
+    client.force_login(district_reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:build"), {"month": "2026-10"})
+    assert response.status_code == 302
+    response = client.get(response.url)
+    job = Job.objects.get()
+    assert job.state == Job.State.FAILED
+    assert "后台服务暂不可用" in response.text
+    assert reverse("cadres:job_retry", args=[job.pk]) in response.text
+
+
+def test_the_schedule_builds_the_month_before_as_a_job(django_capture_on_commit_callbacks):
+    first_of_november = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(first_of_november, tick=False), django_capture_on_commit_callbacks():
+        monthly_report_scheduled()
+    job = Job.objects.get()
+    assert (job.kind, job.params["month"], job.requested_by) == ("monthly_report", "2026-10", None)
 
 
 def test_download_is_logged(client, district_reviewer, known_data):

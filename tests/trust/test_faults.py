@@ -18,12 +18,11 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
-from kombu import pools as kombu_pools
 
 from cadres.models import ImportFile, Person, Post, Relative, VillagerGroup
 from tests.cadres_import.test_roster import cadre_row, number
 from tests.cadres_import.workbooks import roster_bytes
-from tests.conftest import wait_for
+from tests.conftest import reset_producer_pools, unreachable_broker_url, wait_for
 from tests.factories import VillageFactory, township
 from tests.vetting.factories import import_list, upload, workbook_bytes
 from tests.vetting.test_worker import done, hit_set, make_population
@@ -78,17 +77,6 @@ class PrivateRedis:
         self.process.wait()
 
 
-def _reset_producer_pools(app) -> None:
-    """This process's producer connects anew, to the broker the settings name now.
-
-    kombu keeps its pools in a registry keyed by the broker URL: closing the app's pool
-    alone would leave a closed pool there for the next test on the same URL.
-    """
-    kombu_pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def private_redis(tmp_path):
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
@@ -110,10 +98,10 @@ def celery_broker_url(private_redis, monkeypatch):
 
     # Celery reads the environment variable before its own configuration.
     monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
-    _reset_producer_pools(app)
+    reset_producer_pools(app)
     yield private_redis.url
     monkeypatch.undo()
-    _reset_producer_pools(app)
+    reset_producer_pools(app)
 
 
 @pytest.mark.worker
@@ -340,18 +328,15 @@ def test_a_broker_down_when_an_import_commits_leaves_the_run_to_the_watchdog(
 ):
     from dongchang.celery import app
 
-    with socket.socket() as probe:  # a port where nothing listens: the broker is down
-        probe.bind(("127.0.0.1", 0))
-        down = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
     person_rows = make_population(4)
-    monkeypatch.setenv("CELERY_BROKER_URL", down)
-    _reset_producer_pools(app)
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable_broker_url())
+    reset_producer_pools(app)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             imp = import_list(district_reviewer, person_rows)
     finally:
         monkeypatch.undo()
-        _reset_producer_pools(app)
+        reset_producer_pools(app)
     # The import stands; its run is recorded with every chunk still to do.
     assert WatchlistEntry.objects.filter(source=imp.source).count() == len(person_rows)
     run = ScreeningRun.objects.get(watchlist_import=imp)

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.models import AccessLogEntry, ImportFile
+from cadres import jobs
+from cadres.models import AccessLogEntry, ImportFile, Job
 from tests.factories import VillageFactory, cadre, make_id_number, township
 from tests.vetting.factories import import_list, run_inline, upload, workbook_bytes
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistEntry, WatchlistSource
@@ -187,6 +188,33 @@ def test_import_page_has_a_worker_check_then_import(
     run = ScreeningRun.objects.get(watchlist_import__import_file=record)
     assert "名单已导入" in page.text
     assert reverse("vetting:run_detail", args=[run.pk]) in page.text
+
+
+def test_import_page_with_the_broker_down_offers_a_retry_that_goes_on(
+    client, district_reviewer, broker_down, django_capture_on_commit_callbacks
+):
+    login(client, district_reviewer)
+    content = workbook_bytes([{"name": "某某", "id_number": make_id_number(BIRTH, 71)}])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, content)
+    record = ImportFile.objects.select_related("job").get()
+    # The file is kept and still waits for its check; its job failed and says why.
+    assert (record.status, record.job.state) == ("checking", Job.State.FAILED)
+    page = client.get(response.url)
+    assert "后台服务暂不可用" in page.text
+    assert "hx-trigger" not in page.text
+    retry = reverse("cadres:job_retry", args=[record.job.pk])
+    assert retry in page.text
+    with django_capture_on_commit_callbacks() as sent:
+        assert client.post(retry, {"next": response.url}).url == response.url
+    assert len(sent) == 1
+    record.job.refresh_from_db()
+    assert 'hx-trigger="every 2s"' in client.get(response.url).text
+    # The worker runs the retried job: the preview is there.
+    jobs.job_execute(job_id=record.job.pk, attempt=record.job.attempt)
+    record.refresh_from_db()
+    assert record.status == "previewed"
+    assert "确认导入" in client.get(response.url).text
 
 
 def test_import_page_shows_row_errors_and_keeps_no_file(

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
+from cadres.jobs import task_send
 from vetting import engine
 from vetting.models import ScreeningChunk, ScreeningRun, WatchlistImport
 from vetting.models.screening import SubjectKind
@@ -26,29 +25,18 @@ CHUNK_SIZE = getattr(settings, "SCREENING_CHUNK_SIZE", 100_000)
 # A run without progress for this long has lost a chunk with its worker.
 STALL = dt.timedelta(minutes=10)
 
-logger = logging.getLogger(__name__)
 
-
-def task_send(task, *args) -> bool:
-    """Hand a task to the broker after the work it follows has committed.
-
-    With the broker down, the user's save must not turn into a server error: the run is
-    already recorded as running, so the watchdog hands out its chunks again once it stalls,
-    and the nightly full run screens any one person whose message was lost.
-    """
-    try:
-        task.delay(*args)
-    except OperationalError:
-        logger.warning("broker unreachable: %s%r not sent, left to the watchdog", task.name, args)
-        return False
-    return True
+# The task that executes one chunk, sent by name: vetting.tasks defines it under this name,
+# and this module does not import the tasks that import it.
+CHUNK_TASK = "vetting.tasks.screening_chunk_execute"
 
 
 def _enqueue_chunks(chunk_ids: list[int]) -> None:
-    from vetting.tasks import screening_chunk_execute  # tasks import this module
-
+    """Hand the chunks to workers. With the broker down, the run stays recorded as running:
+    the watchdog hands out its chunks again once it stalls, and the nightly full run screens
+    any one person whose message was lost."""
     for chunk_id in chunk_ids:
-        if not task_send(screening_chunk_execute, chunk_id):
+        if not task_send(CHUNK_TASK, chunk_id):
             return  # the rest would fail the same way, each after its own retries
 
 

@@ -39,7 +39,8 @@ from cadres.import_templates import (
     id_number_hint,
     labels_of,
 )
-from cadres.models import ImportFile
+from cadres.jobs import job_start
+from cadres.models import ImportFile, Job
 from cadres.services import (
     IDENTITY_FIELDS,
     identity_values,
@@ -60,12 +61,17 @@ from cadres.spreadsheets import (
 from vetting import engine
 from vetting.bulk import insert_rows
 from vetting.models import ScreeningRun, WatchlistEntry, WatchlistImport, WatchlistSource
-from vetting.services.screening import screening_run_start, task_send
+from vetting.services.screening import screening_run_start
 
 logger = logging.getLogger(__name__)
 
 # Errors kept for display; the count is always complete.
 MAX_ERRORS_SHOWN = 200
+
+# The jobs (cadres.jobs) that read and import a stored list; vetting.apps registers them.
+CHECK_JOB = "watchlist_check"
+IMPORT_JOB = "watchlist_import"
+IMPORT_PERM = "vetting.import_watchlist"
 
 # Labels are the canonical Chinese headers of the district's template: they are what
 # the file must contain (and what errors name), not interface text to translate.
@@ -272,7 +278,7 @@ def watchlist_file_check(
 
 
 def _require_importer(actor) -> None:
-    if not actor.has_perm("vetting.import_watchlist"):
+    if not actor.has_perm(IMPORT_PERM):
         raise PermissionDenied
 
 
@@ -545,20 +551,23 @@ def watchlist_upload(
         record.status = ImportFile.Status.CHECKING
         record.summary = {"source": source_name, "kind": kind}
         record.save(update_fields=["status", "summary"])
-        _hand_to_worker(record, "watchlist_check")
+        _hand_to_worker(record, CHECK_JOB, actor)
     return record, earlier
 
 
-def _hand_to_worker(record: ImportFile, task_name: str, *args) -> None:
-    from vetting import tasks  # tasks import this module
+def _hand_to_worker(record: ImportFile, kind: str, actor) -> None:
+    """Link the file to a new job of ``kind``; a broker that is down fails the job, whose
+    retry is offered on the file's page (the file stays checking or importing meanwhile)."""
+    record.job = job_start(kind=kind, actor=actor, params={"import_file": record.pk})
+    record.save(update_fields=["job"])
 
-    def send() -> None:
-        if not task_send(getattr(tasks, task_name), record.pk, *args):
-            _fail(
-                record, [_("The background service is not available: upload the file again later.")]
-            )
 
-    transaction.on_commit(send)
+def watchlist_check_job(job: Job) -> None:
+    watchlist_stored_check(import_file_id=job.params["import_file"])
+
+
+def watchlist_import_job(job: Job) -> None:
+    watchlist_stored_import(import_file_id=job.params["import_file"], actor_id=job.requested_by_id)
 
 
 def _fail(record: ImportFile, messages: list[str], **summary) -> None:
@@ -649,7 +658,7 @@ def watchlist_import_start(
         record.summary["keep_unknown"] = keep_unknown
         record.summary["skip_errors"] = skip_errors
         record.save(update_fields=["status", "summary"])
-        _hand_to_worker(record, "watchlist_import", actor.pk)
+        _hand_to_worker(record, IMPORT_JOB, actor)
 
 
 def watchlist_stored_import(*, import_file_id: int, actor_id: int) -> None:

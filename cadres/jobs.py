@@ -1,0 +1,245 @@
+"""Background jobs: the one way to hand work to a worker, follow it and retry it.
+
+An app registers each kind of job it runs (``job_kind_register``, from its
+``AppConfig.ready()``): a name, a label, the permission that starting or retrying it takes,
+and the handler, a function of the ``Job`` that does the work in the worker. A service
+starts a job with ``job_start``: the row is written in the caller's transaction and the one
+Celery task, ``cadres.tasks.job_run``, is sent by name once it commits, so no service
+imports a tasks module. A broker that is down fails the job with a message that says so;
+the job can be retried from its page. Beat's watchdog fails jobs without a heartbeat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from celery import current_app
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from kombu.exceptions import OperationalError
+
+from cadres.models import ImportFile, Job
+from cadres.scoping import sees_all_townships, user_townships
+
+logger = logging.getLogger(__name__)
+
+JOB_RUN_TASK = "cadres.tasks.job_run"
+VIEW_PERM = "cadres.view_job"
+
+BROKER_DOWN = gettext_lazy(
+    "The background service is not available right now: nothing was done. Retry in a few minutes."
+)
+CRASHED = gettext_lazy(
+    "The job stopped on an unexpected error; it has been logged. Retry it, or tell the "
+    "system administrator if it fails again."
+)
+STALLED = gettext_lazy(
+    "The job made no progress for %(minutes)d minutes: its worker was probably stopped. Retry it."
+)
+
+UPLOAD_AGAIN = gettext_lazy("The file waited too long for the background service: upload it again.")
+
+
+class JobError(Exception):
+    """Raised by a handler to fail its job with a message for the user (in Chinese)."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    label: str | Promise
+    permission: str
+    handler: Callable[[Job], None]
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def job_kind_register(
+    name: str, *, label: str | Promise, permission: str, handler: Callable[[Job], None]
+) -> None:
+    """Make a kind of job known (from an app's ``ready()``); its handler runs in the worker."""
+    known = _KINDS.get(name)
+    if known is not None and known.handler is not handler:
+        raise ImproperlyConfigured(f"job kind {name!r} is registered twice")
+    _KINDS[name] = JobKind(name, label, permission, handler)
+
+
+def job_kind_label(name: str) -> str:
+    kind = _KINDS.get(name)
+    return str(kind.label) if kind else name
+
+
+def task_send(name: str, *args) -> bool:
+    """Send the Celery task ``name`` to the broker; False, logged, when the broker is down.
+
+    Called after the work it follows has committed. With the broker down, the user's save must
+    not turn into a server error: the caller records what was not sent (a job fails with
+    BROKER_DOWN; a screening run is left to its watchdog).
+    """
+    try:
+        current_app.send_task(name, args=args)
+    except OperationalError:
+        logger.warning("broker unreachable: %s%r not sent", name, args)
+        return False
+    return True
+
+
+def _in_language(message, **values) -> str:
+    # Stored text, shown to users in the site's language whatever the worker's is.
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % values if values else str(message)
+
+
+def _hand_off(job: Job) -> None:
+    job_id, attempt = job.pk, job.attempt
+
+    def send() -> None:
+        if not task_send(JOB_RUN_TASK, job_id, attempt):
+            _finish(job_id, attempt, Job.State.FAILED, _in_language(BROKER_DOWN))
+
+    transaction.on_commit(send)
+
+
+def _finish(job_id: int, attempt: int, state: str, error: str = "") -> None:
+    now = timezone.now()
+    # Only this attempt's row: a retry meanwhile made a new attempt that this one must not end.
+    Job.objects.filter(pk=job_id, attempt=attempt).exclude(state=Job.State.DONE).update(
+        state=state, error=error, finished_at=now, updated_at=now
+    )
+
+
+def _require_kind(kind: str, actor) -> JobKind:
+    registered = _KINDS.get(kind)
+    if registered is None:
+        raise ImproperlyConfigured(f"no job kind {kind!r} is registered")
+    if actor is not None and not actor.has_perm(registered.permission):
+        raise PermissionDenied
+    return registered
+
+
+def job_start(*, kind: str, actor, params: dict | None = None, township=None) -> Job:
+    """Record a job and hand it to a worker once the current transaction commits.
+
+    ``actor`` is None for jobs the system starts (beat); otherwise it needs the kind's
+    permission. ``params`` must be JSON; ``township`` scopes the job to that township's users.
+    """
+    _require_kind(kind, actor)
+    job = Job.objects.create(kind=kind, requested_by=actor, township=township, params=params or {})
+    _hand_off(job)
+    return job
+
+
+def job_execute(*, job_id: int, attempt: int) -> None:
+    """The worker's run of one attempt of a job (``cadres.tasks.job_run``).
+
+    A message of an earlier attempt, or of a job already finished, is ignored; a message
+    delivered again after its worker died (the job still running) runs the handler again, so
+    handlers must be safe to run twice.
+    """
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.attempt != attempt:
+            return
+        if job.state not in (Job.State.QUEUED, Job.State.RUNNING):
+            return
+        job.state = Job.State.RUNNING
+        job.started_at = timezone.now()
+        job.save(update_fields=["state", "started_at"])
+    try:
+        _KINDS[job.kind].handler(job)
+    except JobError as error:
+        _finish(job.pk, attempt, Job.State.FAILED, str(error))
+    except Exception:
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        _finish(job.pk, attempt, Job.State.FAILED, _in_language(CRASHED))
+    else:
+        _finish(job.pk, attempt, Job.State.DONE)
+
+
+def job_progress(*, job: Job, done: int, total: int) -> None:
+    """Record a running job's progress; also its heartbeat. Call it outside a transaction
+    that lasts, or the page sees it only at the end."""
+    Job.objects.filter(pk=job.pk, attempt=job.attempt).update(
+        progress_done=done, progress_total=total, updated_at=timezone.now()
+    )
+
+
+def job_result_set(*, job: Job, name: str, filename: str) -> None:
+    """Make the stored file ``name`` (default storage) the job's result, downloaded as
+    ``filename`` through ``cadres.documents.document_response``."""
+    Job.objects.filter(pk=job.pk).update(result_file=name, result_name=filename)
+
+
+def jobs_visible(user) -> QuerySet[Job]:
+    """The jobs a user may see: their own; with ``cadres.view_job`` also their townships'
+    jobs, and every job for the district's roles."""
+    own = Q(requested_by=user) if user.is_authenticated else Q(pk__in=[])
+    if user.is_authenticated and user.has_perm(VIEW_PERM):
+        if sees_all_townships(user):
+            return Job.objects.all()
+        return Job.objects.filter(own | Q(township__in=user_townships(user)))
+    return Job.objects.filter(own)
+
+
+def job_retry(*, job: Job, actor) -> Job:
+    """Run a failed job again, as a new attempt, with the same parameters."""
+    with transaction.atomic():
+        job = jobs_visible(actor).select_for_update().filter(pk=job.pk).first()
+        if job is None:
+            raise PermissionDenied
+        _require_kind(job.kind, actor)
+        if job.state != Job.State.FAILED:
+            raise ValidationError(_("Only a failed job can be retried."))
+        job.attempt += 1
+        job.state = Job.State.QUEUED
+        job.error = ""
+        job.progress_done = job.progress_total = 0
+        job.started_at = job.finished_at = None
+        job.save()
+        _hand_off(job)
+    return job
+
+
+def stall_limit() -> dt.timedelta:
+    """How long a job may go without a heartbeat (``JOB_STALL_MINUTES``)."""
+    return dt.timedelta(minutes=settings.JOB_STALL_MINUTES)
+
+
+def jobs_fail_stalled(*, stalled_for: dt.timedelta | None = None) -> int:
+    """The watchdog (beat): fail the queued and running jobs without a heartbeat for
+    ``stalled_for`` (their message was lost, or their worker killed), so that their pages
+    offer a retry; and the files left checking or importing without a job. Returns the count.
+    """
+    stalled_for = stall_limit() if stalled_for is None else stalled_for
+    cutoff = timezone.now() - stalled_for
+    now = timezone.now()
+    failed = Job.objects.filter(
+        state__in=[Job.State.QUEUED, Job.State.RUNNING], updated_at__lt=cutoff
+    ).update(
+        state=Job.State.FAILED,
+        error=_in_language(STALLED, minutes=int(stalled_for.total_seconds() // 60)),
+        finished_at=now,
+        updated_at=now,
+    )
+    # Files handed to a worker before jobs existed: nothing can retry them, so they fail.
+    for record in ImportFile.objects.filter(
+        job__isnull=True,
+        status__in=[ImportFile.Status.CHECKING, ImportFile.Status.IMPORTING],
+        updated_at__lt=cutoff,
+    ):
+        record.status = ImportFile.Status.FAILED
+        errors = [_in_language(UPLOAD_AGAIN)]
+        record.summary = {**record.summary, "errors": errors, "error_count": 1}
+        record.save(update_fields=["status", "summary"])
+        failed += 1
+    return failed

@@ -1,0 +1,17 @@
+"""Celery tasks: thin, they take ids and call one service."""
+
+from celery import shared_task
+
+from cadres import jobs
+
+
+@shared_task(name=jobs.JOB_RUN_TASK)
+def job_run(job_id: int, attempt: int) -> None:
+    """The one task of every background job: runs the handler its kind registered."""
+    jobs.job_execute(job_id=job_id, attempt=attempt)
+
+
+@shared_task
+def jobs_fail_stalled() -> None:
+    """Watchdog (beat): fail the jobs without a heartbeat, so that they can be retried."""
+    jobs.jobs_fail_stalled()

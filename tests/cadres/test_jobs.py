@@ -1,0 +1,242 @@
+"""Background jobs (cadres.jobs): start, run, fail, retry, scope, the watchdog and the pages."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+
+from cadres import jobs
+from cadres.models import AccessLogEntry, ImportFile, Job
+from tests.conftest import HUANTONG, JINCHANG
+from tests.factories import UserFactory, township
+
+pytestmark = pytest.mark.django_db
+
+KIND = "test_echo"
+
+
+@pytest.fixture
+def echo(monkeypatch):
+    """A kind of job for the tests: its handler does what the job's parameters say."""
+
+    def handler(job: Job) -> None:
+        if job.params.get("fail"):
+            raise jobs.JobError("名单格式不对")
+        if job.params.get("crash"):
+            raise RuntimeError("a bug")
+        jobs.job_progress(job=job, done=2, total=2)
+        name = default_storage.save(f"jobs/{job.pk}/test", ContentFile(b"done\n"))
+        jobs.job_result_set(job=job, name=name, filename="结果.txt")
+
+    kind = jobs.JobKind(KIND, "测试任务", "cadres.change_person", handler)
+    monkeypatch.setitem(jobs._KINDS, KIND, kind)
+    return kind
+
+
+def start(actor, township_code=None, **params) -> Job:
+    return jobs.job_start(
+        kind=KIND,
+        actor=actor,
+        params=params,
+        township=township(township_code) if township_code else None,
+    )
+
+
+def run(job: Job) -> Job:
+    jobs.job_execute(job_id=job.pk, attempt=job.attempt)
+    job.refresh_from_db()
+    return job
+
+
+def test_start_records_the_job_and_hands_it_off_after_commit(
+    staff, echo, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = start(staff, JINCHANG, month="2026-10")
+    assert (job.state, job.attempt, job.requested_by, job.params) == (
+        Job.State.QUEUED,
+        1,
+        staff,
+        {"month": "2026-10"},
+    )
+    assert len(callbacks) == 1
+
+
+def test_start_needs_the_kinds_permission(department_user, echo):
+    with pytest.raises(PermissionDenied):
+        start(department_user)
+    assert not Job.objects.exists()
+
+
+def test_run_marks_done_with_progress_and_result(staff, echo):
+    job = run(start(staff, JINCHANG))
+    assert job.state == Job.State.DONE
+    assert (job.progress_done, job.progress_total, job.percent) == (2, 2, 100)
+    assert job.started_at <= job.finished_at
+    assert job.result_name == "结果.txt"
+    assert job.result_file.read() == b"done\n"
+    # A message delivered again after the job finished does nothing.
+    finished_at = job.finished_at
+    assert run(job).finished_at == finished_at
+
+
+def test_a_handler_error_fails_the_job_with_its_message(staff, echo):
+    job = run(start(staff, fail=True))
+    assert (job.state, job.error) == (Job.State.FAILED, "名单格式不对")
+
+
+def test_an_unexpected_error_fails_the_job_in_chinese(staff, echo, caplog):
+    job = run(start(staff, crash=True))
+    assert job.state == Job.State.FAILED
+    assert "意外错误" in job.error
+    assert "a bug" in caplog.text  # logged for the administrator, not shown
+
+
+def test_retry_runs_a_failed_job_again_and_ignores_the_old_message(
+    staff, echo, django_capture_on_commit_callbacks
+):
+    job = run(start(staff, fail=True))
+    Job.objects.filter(pk=job.pk).update(params={})  # what the handler reads next time
+    with django_capture_on_commit_callbacks() as callbacks:
+        retried = jobs.job_retry(job=job, actor=staff)
+    assert (retried.state, retried.attempt, retried.error) == (Job.State.QUEUED, 2, "")
+    assert len(callbacks) == 1
+    # The first attempt's message, delivered late, is ignored.
+    jobs.job_execute(job_id=job.pk, attempt=1)
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED
+    assert run(job).state == Job.State.DONE
+    with pytest.raises(ValidationError):
+        jobs.job_retry(job=job, actor=staff)
+
+
+def test_scope_own_jobs_townships_with_the_right_and_the_district(
+    staff, other_staff, township_reviewer, district_reviewer, echo
+):
+    mine = start(staff, JINCHANG)
+    colleague = start(UserFactory(role="乡镇工作人员", townships=[JINCHANG]), JINCHANG)
+    elsewhere = start(other_staff, HUANTONG)
+    district_wide = start(None)  # started by the schedule
+
+    def visible(user):
+        return set(jobs.jobs_visible(user))
+
+    # Staff hold no cadres.view_job: their own jobs only.
+    assert visible(staff) == {mine}
+    assert visible(other_staff) == {elsewhere}
+    # A township reviewer sees the jobs of their township, not another's nor the district's.
+    assert visible(township_reviewer) == {mine, colleague}
+    assert visible(district_reviewer) == {mine, colleague, elsewhere, district_wide}
+    # Another township's staff can neither see nor retry.
+    Job.objects.filter(pk=mine.pk).update(state=Job.State.FAILED)
+    with pytest.raises(PermissionDenied):
+        jobs.job_retry(job=mine, actor=other_staff)
+
+
+def test_a_broker_that_is_down_fails_the_job_with_a_clear_message(
+    staff, echo, broker_down, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start(staff, JINCHANG)
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert "后台服务暂不可用" in job.error
+
+
+def test_watchdog_fails_jobs_without_a_heartbeat_and_files_without_a_job(staff, echo):
+    stalled = start(staff)
+    running = start(staff)
+    Job.objects.filter(pk=running.pk).update(state=Job.State.RUNNING)
+    recent = start(staff)
+    done = run(start(staff))
+    legacy = ImportFile.objects.create(
+        kind=ImportFile.Kind.WATCHLIST,
+        original_name="名单.xlsx",
+        sha256="0" * 64,
+        size=1,
+        uploaded_by=staff,
+        status=ImportFile.Status.CHECKING,
+    )
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    Job.objects.filter(pk__in=[stalled.pk, running.pk, done.pk]).update(updated_at=long_ago)
+    ImportFile.objects.filter(pk=legacy.pk).update(updated_at=long_ago)
+
+    assert jobs.jobs_fail_stalled(stalled_for=dt.timedelta(hours=1)) == 3
+    for job in (stalled, running):
+        job.refresh_from_db()
+        assert job.state == Job.State.FAILED
+        assert "60分钟没有进展" in job.error
+    recent.refresh_from_db()
+    done.refresh_from_db()
+    assert (recent.state, done.state) == (Job.State.QUEUED, Job.State.DONE)
+    legacy.refresh_from_db()
+    assert legacy.status == ImportFile.Status.FAILED
+    assert "重新上传" in legacy.summary["errors"][0]
+    # A stalled job can be retried.
+    assert jobs.job_retry(job=stalled, actor=staff).state == Job.State.QUEUED
+
+
+# Pages ------------------------------------------------------------------------------
+
+
+def test_job_page_polls_while_running_and_offers_the_download_when_done(client, staff, echo):
+    client.force_login(staff)
+    job = start(staff, JINCHANG)
+    url = reverse("cadres:job_detail", args=[job.pk])
+    page = client.get(url)
+    assert 'hx-trigger="every 2s"' in page.text
+    assert "测试任务" in page.text
+    partial = client.get(url, HTTP_HX_REQUEST="true")
+    assert partial.templates[0].name == "cadres/_job_status.html"
+    assert "排队中" in partial.text
+
+    run(job)
+    partial = client.get(url, HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in partial.text
+    download = reverse("cadres:job_download", args=[job.pk])
+    assert download in partial.text
+    assert download in client.get(reverse("cadres:job_list")).text
+
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"done\n"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.object_type, entry.object_id) == (
+        AccessLogEntry.Action.DOWNLOAD,
+        "cadres.Job",
+        str(job.pk),
+    )
+
+
+def test_failed_job_page_retries_and_returns_where_asked(client, staff, echo):
+    client.force_login(staff)
+    job = run(start(staff, JINCHANG, fail=True))
+    page = client.get(reverse("cadres:job_detail", args=[job.pk]))
+    assert "名单格式不对" in page.text
+    assert "重试" in page.text
+    retry = reverse("cadres:job_retry", args=[job.pk])
+    response = client.post(retry, {"next": reverse("cadres:job_list")})
+    assert response.url == reverse("cadres:job_list")
+    job.refresh_from_db()
+    assert (job.state, job.attempt) == (Job.State.QUEUED, 2)
+    # Not a failed job any more: refused with the reason, and no redirect off the site.
+    response = client.post(retry, {"next": "https://evil.example/"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cadres:job_detail", args=[job.pk])
+    assert "只有失败的任务可以重试" in response.text
+
+
+def test_another_townships_jobs_are_404(client, staff, other_staff, echo):
+    job = run(start(staff, JINCHANG))
+    client.force_login(other_staff)
+    for name in ("cadres:job_detail", "cadres:job_download"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+    assert client.post(reverse("cadres:job_retry", args=[job.pk])).status_code == 404
+    listed = client.get(reverse("cadres:job_list")).text
+    assert reverse("cadres:job_detail", args=[job.pk]) not in listed
+    assert not AccessLogEntry.objects.exists()
