@@ -18,11 +18,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from cadres.error_workbook import ErrorWorkbook
-from cadres.models import ImportFile, Post, StrictControlSource
+from cadres.models import ImportFile, Job, Post, StrictControlSource
 from cadres.records import services as records
 from cadres.services import import_file_store, person_strict_control_set
 from dongchang.reports import Month
-from dongchang.services import monthly_report_build
+from dongchang.services import REPORT_JOB, monthly_report_build
 from supervision import services as supervision
 from supervision.models import Audit, MisconductCase, SupervisionRecord
 from tests.cadres_import.workbooks import roster_bytes
@@ -290,6 +290,15 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
         kind=ImportFile.Kind.ROSTER,
         township=t,
     )
+    # A finished job of the township, asked by its staff, with its result file.
+    o["job"] = Job.objects.create(
+        kind=REPORT_JOB,
+        requested_by=uploader,
+        township=t,
+        state=Job.State.DONE,
+        result_name="结果.xlsx",
+    )
+    o["job"].result_file.save("result", ContentFile(roster_bytes([])))
     return side
 
 

@@ -93,6 +93,9 @@ ARGS: dict[str, Args] = {
     "cadres:strict_control_set": obj("person"),
     "cadres:strict_control_review": obj("person"),
     "cadres:strict_control_lift": obj("person"),
+    "cadres:job_detail": obj("job"),
+    "cadres:job_retry": obj("job"),
+    "cadres:job_download": obj("job"),
     # cadres/records
     "cadres:records:filing_detail": obj("filing"),
     "cadres:records:filing_document": obj("filing_document"),
@@ -296,6 +299,11 @@ POLICIES = {
     "TOWNSHIP_READ": side_policy(
         own="login 200 200 200 404 200", other="login 404 404 200 404 200"
     ),
+    # A job's retry needs its kind's permission (a monthly report's here); the job is done, so
+    # the retry is refused with a message and a redirect.
+    "JOB_RETRY": side_policy(
+        own="login P403 P403 P302 P404 P302", other="login P404 P404 P302 P404 P302"
+    ),
     "RECORD_READ": side_policy(own="login 200 200 200 403 403", other="login 404 404 200 403 403"),
     "STAFF_RECORD_WRITE": side_policy(
         own="login 200 403 403 403 403", other="login 404 403 403 403 403"
@@ -411,6 +419,10 @@ POLICY = {
     "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
     "cadres:strict_control_list": "READ_NOT_DEPARTMENT",
+    "cadres:job_list": "LOGGED_IN",
+    "cadres:job_detail": "TOWNSHIP_READ",
+    "cadres:job_retry": "JOB_RETRY",
+    "cadres:job_download": "TOWNSHIP_READ",
     "cadres:strict_control_set": "STRICT_CONTROL_MANAGE",
     "cadres:strict_control_review": "STRICT_CONTROL_MANAGE",
     "cadres:strict_control_lift": "STRICT_CONTROL_MANAGE",
