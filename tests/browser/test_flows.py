@@ -19,7 +19,6 @@ from dongchang.reports import Month
 from tests.browser.conftest import log_in
 from tests.cadres_import.test_roster import cadre_row
 from tests.cadres_import.workbooks import roster_bytes
-from tests.conftest import wait_for
 from tests.factories import PASSWORD, UserFactory, VillageFactory, cadre, make_id_number, township
 from tests.vetting import factories as watchlists
 from tests.vetting_candidates.factories import Cast
@@ -235,16 +234,11 @@ def test_the_district_builds_and_downloads_the_monthly_workbook(
     ui.get_by_role("link", name="月报").click()
     expect(ui.get_by_label("月份")).to_have_value(str(month))
     ui.get_by_role("button", name="生成月报").click()
-    expect(ui.get_by_role("status")).to_contain_text(f"{month} 的月报正在生成")
+    expect(ui.get_by_role("status")).to_contain_text(f"{month} 的月报正在由后台生成")
 
-    # The page asks the user to refresh it once the worker has built the file.
-    download_link = ui.get_by_role("link", name="下载")
-
-    def built() -> bool:
-        ui.reload()
-        return download_link.count() == 1
-
-    wait_for(built, timeout=60, interval=1)
+    # The page follows the build by itself (htmx) and offers its result once the worker is done.
+    download_link = ui.get_by_role("link", name="下载结果")
+    expect(download_link).to_be_visible(timeout=60_000)
     with ui.expect_download() as download_info:
         download_link.click()
     download = download_info.value
