@@ -210,17 +210,13 @@ def job_retry(*, job: Job, actor) -> Job:
     return job
 
 
-def stall_limit() -> dt.timedelta:
-    """How long a job may go without a heartbeat (``JOB_STALL_MINUTES``)."""
-    return dt.timedelta(minutes=settings.JOB_STALL_MINUTES)
-
-
 def jobs_fail_stalled(*, stalled_for: dt.timedelta | None = None) -> int:
     """The watchdog (beat): fail the queued and running jobs without a heartbeat for
     ``stalled_for`` (their message was lost, or their worker killed), so that their pages
     offer a retry; and the files left checking or importing without a job. Returns the count.
     """
-    stalled_for = stall_limit() if stalled_for is None else stalled_for
+    if stalled_for is None:
+        stalled_for = dt.timedelta(minutes=settings.JOB_STALL_MINUTES)
     cutoff = timezone.now() - stalled_for
     now = timezone.now()
     failed = Job.objects.filter(
