@@ -34,9 +34,9 @@ from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
 from cadres.identity import mask_id_number, name_key, normalize_query
 from cadres.import_templates import template_response
+from cadres.listing import Col, ListSpec, list_response
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
-from cadres.records.listing import Header, ListSpec, list_response
 from cadres.scoping import object_or_404, scope
 from cadres.search import SearchFilter
 from cadres.services import access_log_append, import_file_store
@@ -325,42 +325,45 @@ class OverdueOpinionFilter(django_filters.FilterSet):
 def _overdue_spec() -> ListSpec:
     return ListSpec(
         title=_("Overdue department opinions"),
-        headers=[
-            Header(_("Due on"), "due"),
-            Header(_("Department"), "department"),
-            Header(_("Township"), "township"),
-            Header(_("Village")),
-            Header(pgettext("vetting", "Candidate"), "name"),
-            Header(_("Proposed post")),
-            Header(_("Asked on"), "asked"),
+        columns=[
+            Col(_("Due on"), lambda o: o.due_on, key="due", sort=["due_on"], width=12),
+            Col(
+                _("Department"),
+                lambda o: o.get_department_display(),
+                key="department",
+                sort=["department"],
+                width=16,
+            ),
+            Col(
+                _("Township"),
+                lambda o: o.case.village.township.name,
+                key="township",
+                sort=["case__village__township__code", "case__village__code"],
+                width=14,
+            ),
+            Col(_("Village"), lambda o: o.case.village.name, width=12),
+            Col(
+                pgettext("vetting", "Candidate"),
+                lambda o: o.case.name,
+                key="name",
+                sort=["case__name_key__pinyin_order"],
+                width=10,
+            ),
+            Col(
+                _("Proposed post"),
+                lambda o: f"{o.case.get_body_display()}{o.case.get_title_display()}",
+                width=18,
+            ),
+            Col(
+                _("Asked on"),
+                lambda o: timezone.localdate(o.created_at),
+                key="asked",
+                sort=["created_at"],
+                width=12,
+            ),
         ],
-        sorts={
-            "due": ["due_on"],
-            "department": ["department"],
-            "township": ["case__village__township__code", "case__village__code"],
-            "name": ["case__name_key__pinyin_order"],
-            "asked": ["created_at"],
-        },
         default_sort="due",
-        export_name="overdue-opinions",
-        export_columns=[
-            Column(_("Due on"), 12),
-            Column(_("Department"), 16),
-            Column(_("Township"), 14),
-            Column(_("Village"), 12),
-            Column(pgettext("vetting", "Candidate"), 10),
-            Column(_("Proposed post"), 18),
-            Column(_("Asked on"), 12),
-        ],
-        export_row=lambda o: [
-            o.due_on,
-            o.get_department_display(),
-            o.case.village.township.name,
-            o.case.village.name,
-            o.case.name,
-            f"{o.case.get_body_display()}{o.case.get_title_display()}",
-            timezone.localdate(o.created_at),
-        ],
+        filename="overdue-opinions-{date}.xlsx",
         template="vetting/candidates/overdue_opinions.html",
     )
 
