@@ -76,9 +76,6 @@ class ListSpec:
     context_name: str = "rows"  # the page's rows also under this name in the context
     language: str = ""  # the export's, whatever the user's (a workbook an import reads back)
 
-    def page_columns(self) -> list[Col]:
-        return [c for c in self.columns if c.page]
-
     def export_sheets(self) -> Sequence[Sheet]:
         return self.sheets or [Sheet(self.columns)]
 
@@ -95,13 +92,15 @@ class ListSpec:
         return bool(self.default_sort)
 
 
-def list_headers(request, spec: ListSpec) -> list[dict]:
+def list_headers(request, columns: Sequence[Col], default_sort: str = "") -> list[dict]:
     """The page's column headers, each a link that sorts by it where it sorts."""
     query = request.GET.copy()
     query.pop("page", None)
-    current = request.GET.get("sort", spec.default_sort)
+    current = request.GET.get("sort", default_sort)
     headers = []
-    for column in spec.page_columns():
+    for column in columns:
+        if not column.page:
+            continue
         link = direction = ""
         if column.key:
             if current.lstrip("-") == column.key:
@@ -113,14 +112,22 @@ def list_headers(request, spec: ListSpec) -> list[dict]:
 
 
 def list_response(
-    request, *, spec: ListSpec, filterset, queryset=None, pages=None, extra: dict | None = None
+    request,
+    *,
+    spec: ListSpec,
+    filterset,
+    queryset=None,
+    pages=None,
+    prepare: Callable[[Sequence], None] | None = None,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """Render the filtered list page, or its xlsx export with ?format=xlsx.
 
     ``queryset`` replaces ``filterset.qs`` where the filter applies to something else
     (the missing-reports list filters posts and lists people). A spec without a default
     sort leaves the order to the filterset; ``pages`` is then what the paginator reads
-    where that is not the queryset (the register's sort by posts).
+    where that is not the queryset (the register's sort by posts). ``prepare`` completes
+    the page's rows with what the template shows beyond the queryset.
     """
     rows = filterset.qs if queryset is None else queryset
     if spec.sorted_by_helper():
@@ -128,13 +135,15 @@ def list_response(
     if request.GET.get("format") == "xlsx":
         return export_response(request, spec=spec, items=rows)
     page = Paginator(rows if pages is None else pages, PAGE_SIZE).get_page(request.GET.get("page"))
+    if prepare is not None:
+        prepare(page.object_list)
     context = {
         "title": str(spec.title),
         "filter": filterset,
         "page_obj": page,
         "rows": page.object_list,
         spec.context_name: page.object_list,
-        "headers": list_headers(request, spec),
+        "headers": list_headers(request, spec.columns, spec.default_sort),
         **(extra or {}),
     }
     return render(request, spec.template, context)

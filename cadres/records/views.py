@@ -757,7 +757,7 @@ def project_overview(request):
         "cadres/records/project_overview.html",
         {
             "rows": rows,
-            "headers": list_headers(request, spec),
+            "headers": list_headers(request, spec.columns),
             "year": year,
             "township": township,
             "unclaimed": unclaimed[:200],
