@@ -144,6 +144,7 @@ def list_response(
         "rows": page.object_list,
         spec.context_name: page.object_list,
         "headers": list_headers(request, spec.columns, spec.default_sort),
+        "list_spec": spec,
         **(extra or {}),
     }
     return render(request, spec.template, context)
