@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from operator import attrgetter, methodcaller
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -45,6 +46,48 @@ class Col:
     text: bool = False  # text format in the sheet (codes, phone numbers)
     id_number: bool = False  # masked unless the export reveals (text format too)
     page: bool = True  # False: the export's only (full texts the page leaves out)
+
+
+def field_column(label, field: str, *, key: str = "", display: bool = False, **options) -> Col:
+    """A field of the row, sorted by it under ``key`` (the field's name by default); with
+    ``display``, a choice field's label."""
+    value = methodcaller(f"get_{field}_display") if display else attrgetter(field)
+    return Col(label, value, key=key or field, sort=[field], **options)
+
+
+def township_column(label, through: str = "village", **options) -> Col:
+    """The township of the row's village (``through``: the path to it), sorted by the codes
+    of the township and the village."""
+    prefix = through.replace(".", "__")
+    return Col(
+        label,
+        attrgetter(f"{through}.township.name"),
+        **{
+            "key": "township",
+            "sort": [f"{prefix}__township__code", f"{prefix}__code"],
+            **options,
+        },
+    )
+
+
+def village_column(label, through: str = "village", **options) -> Col:
+    """The row's village (``through``: the path to it), sorted by its code."""
+    prefix = through.replace(".", "__")
+    return Col(
+        label,
+        attrgetter(f"{through}.name"),
+        **{"key": "village", "sort": [f"{prefix}__code"], **options},
+    )
+
+
+def person_column(label, through: str = "person", **options) -> Col:
+    """The name of the row's person (``through``: the path to them), in pinyin order."""
+    prefix = through.replace(".", "__")
+    return Col(
+        label,
+        attrgetter(f"{through}.name"),
+        **{"key": "person", "sort": [f"{prefix}__name_key__pinyin_order"], **options},
+    )
 
 
 def _itself(item) -> Iterable[object]:

@@ -22,7 +22,7 @@ from cadres.forms import (
     StrictControlSetForm,
     submit,
 )
-from cadres.listing import Col, ListSpec, list_response
+from cadres.listing import Col, ListSpec, field_column, list_response
 from cadres.models import StrictControlSource
 
 
@@ -48,18 +48,13 @@ def _spec() -> ListSpec:
                 sort=["strict_control_source", "strict_control_review_on"],
                 width=16,
             ),
-            Col(
-                _("Under strict control since"),
-                lambda p: p.strict_control_since,
-                key="since",
-                sort=["strict_control_since"],
-                width=12,
+            field_column(
+                _("Under strict control since"), "strict_control_since", key="since", width=12
             ),
-            Col(
+            field_column(
                 _("Strict control review date"),
-                lambda p: p.strict_control_review_on,
+                "strict_control_review_on",
                 key="review_on",
-                sort=["strict_control_review_on"],
                 width=12,
             ),
             Col(

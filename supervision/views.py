@@ -16,7 +16,15 @@ from django.views.decorators.http import require_POST
 from cadres.dates import date_cell
 from cadres.documents import document_response
 from cadres.forms import submit
-from cadres.listing import Col, ListSpec, list_response
+from cadres.listing import (
+    Col,
+    ListSpec,
+    field_column,
+    list_response,
+    person_column,
+    township_column,
+    village_column,
+)
 from cadres.models import Person, Village
 from cadres.scoping import scope
 from cadres.services import require_perm
@@ -55,45 +63,20 @@ def _names(people) -> str:
 RECORD_SPEC = ListSpec(
     title=gettext_lazy("Supervision records"),
     columns=[
-        Col(gettext_lazy("Date"), lambda r: r.date, key="date", sort=["date"], width=12),
-        Col(
-            gettext_lazy("Township"),
-            lambda r: r.village.township.name,
-            key="township",
-            sort=["village__township__code", "village__code"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Village"),
-            lambda r: r.village.name,
-            key="village",
-            sort=["village__code"],
-            width=14,
-        ),
-        Col(
-            gettext_lazy("Tier"),
-            lambda r: r.get_tier_display(),
-            key="tier",
-            sort=["tier"],
-            width=24,
-        ),
-        Col(
-            gettext_lazy("Kind"),
-            lambda r: r.get_kind_display(),
-            key="kind",
-            sort=["kind"],
-            width=10,
-        ),
+        field_column(gettext_lazy("Date"), "date", width=12),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        field_column(gettext_lazy("Tier"), "tier", display=True, width=24),
+        field_column(gettext_lazy("Kind"), "kind", display=True, width=10),
         Col(gettext_lazy("Cadres concerned"), lambda r: _names(r.cadres.all()), width=20),
         Col(gettext_lazy("Findings"), lambda r: r.findings, width=40),
         Col(
             gettext_lazy("Rectification required"), lambda r: r.rectification, width=40, page=False
         ),
-        Col(
+        field_column(
             gettext_lazy("Rectification deadline"),
-            lambda r: r.rectification_deadline,
+            "rectification_deadline",
             key="deadline",
-            sort=["rectification_deadline"],
             width=12,
         ),
         Col(gettext_lazy("Rectified on"), lambda r: r.rectified_on, width=12, page=False),
@@ -239,52 +222,18 @@ def record_rectify(request, pk):
 AUDIT_SPEC = ListSpec(
     title=gettext_lazy("Audits"),
     columns=[
-        Col(
-            gettext_lazy("Kind"),
-            lambda a: a.get_kind_display(),
-            key="kind",
-            sort=["kind"],
-            width=14,
-        ),
-        Col(
-            gettext_lazy("Township"),
-            lambda a: a.village.township.name,
-            key="township",
-            sort=["village__township__code", "village__code"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Village"),
-            lambda a: a.village.name,
-            key="village",
-            sort=["village__code"],
-            width=14,
-        ),
+        field_column(gettext_lazy("Kind"), "kind", display=True, width=14),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
         Col(gettext_lazy("Audited"), lambda a: a.subject, width=30),
-        Col(
-            gettext_lazy("Status"),
-            lambda a: a.get_status_display(),
-            key="status",
-            sort=["status"],
-            width=10,
-        ),
+        field_column(gettext_lazy("Status"), "status", display=True, width=10),
         Col(gettext_lazy("Auditor"), lambda a: a.auditor, width=20),
         Col(gettext_lazy("Findings"), lambda a: a.findings, width=40, page=False),
-        Col(
-            gettext_lazy("Amount questioned (yuan)"),
-            lambda a: a.amount_questioned,
-            key="amount",
-            sort=["amount_questioned"],
-            width=14,
+        field_column(
+            gettext_lazy("Amount questioned (yuan)"), "amount_questioned", key="amount", width=14
         ),
         Col(gettext_lazy("Conclusion"), lambda a: a.conclusion, width=40, page=False),
-        Col(
-            gettext_lazy("Completed on"),
-            lambda a: a.completed_on,
-            key="completed",
-            sort=["completed_on"],
-            width=12,
-        ),
+        field_column(gettext_lazy("Completed on"), "completed_on", key="completed", width=12),
     ],
     sorts={"created": ["created_at"]},
     default_sort="-created",
@@ -316,27 +265,9 @@ DUE_SPEC = ListSpec(
             sort=["due_kind"],
             width=14,
         ),
-        Col(
-            gettext_lazy("Township"),
-            lambda p: p.village.township.name,
-            key="township",
-            sort=["village__township__code", "village__code"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Village"),
-            lambda p: p.village.name,
-            key="village",
-            sort=["village__code"],
-            width=14,
-        ),
-        Col(
-            gettext_lazy("Cadre"),
-            lambda p: p.person.name,
-            key="person",
-            sort=["person__name_key__pinyin_order"],
-            width=10,
-        ),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        person_column(gettext_lazy("Cadre"), width=10),
         Col(
             gettext_lazy("Post"),
             lambda p: f"{p.get_body_display()}{p.get_title_display()}",
@@ -349,13 +280,7 @@ DUE_SPEC = ListSpec(
             sort=["term_end"],
             width=12,
         ),
-        Col(
-            gettext_lazy("Ended on"),
-            lambda p: p.ended_on,
-            key="ended_on",
-            sort=["ended_on"],
-            width=12,
-        ),
+        field_column(gettext_lazy("Ended on"), "ended_on", width=12),
         Col(gettext_lazy("End reason"), lambda p: p.get_end_reason_display(), width=12, page=False),
         Col(""),
     ],
@@ -458,42 +383,12 @@ def attachment_download(request, pk):
 DISCLOSURE_SPEC = ListSpec(
     title=gettext_lazy("Affairs disclosure"),
     columns=[
-        Col(
-            gettext_lazy("Period"),
-            lambda d: d.period_start,
-            key="period",
-            sort=["period_start"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Township"),
-            lambda d: d.village.township.name,
-            key="township",
-            sort=["village__township__code", "village__code"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Village"),
-            lambda d: d.village.name,
-            key="village",
-            sort=["village__code"],
-            width=14,
-        ),
-        Col(
-            gettext_lazy("Kind"),
-            lambda d: d.get_kind_display(),
-            key="kind",
-            sort=["kind"],
-            width=12,
-        ),
+        field_column(gettext_lazy("Period"), "period_start", key="period", width=12),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        field_column(gettext_lazy("Kind"), "kind", display=True, width=12),
         Col(gettext_lazy("What was published"), lambda d: d.content, width=40, page=False),
-        Col(
-            gettext_lazy("Published on"),
-            lambda d: d.published_on,
-            key="published",
-            sort=["published_on"],
-            width=12,
-        ),
+        field_column(gettext_lazy("Published on"), "published_on", key="published", width=12),
         Col(gettext_lazy("Disclosed through"), lambda d: d.get_channel_display(), width=14),
         Col(gettext_lazy("Verified by"), lambda d: str(d.verified_by or ""), width=10),
         Col(gettext_lazy("Verified on"), lambda d: d.verified_on, width=12, page=False),
@@ -522,8 +417,8 @@ def disclosure_list(request):
 OVERDUE_DISCLOSURE_SPEC = ListSpec(
     title=gettext_lazy("Overdue disclosures"),
     columns=[
-        Col(gettext_lazy("Township"), lambda r: r.village.township.name, width=12),
-        Col(gettext_lazy("Village"), lambda r: r.village.name, width=14),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
         Col(gettext_lazy("Kind"), lambda r: r.kind_label, width=12),
         Col(gettext_lazy("Period"), lambda r: r.period_label, width=14),
         Col(gettext_lazy("Due by"), lambda r: r.deadline, width=12),
@@ -668,61 +563,19 @@ def schedule_edit(request, kind):
 CASE_SPEC = ListSpec(
     title=gettext_lazy("Misconduct cases"),
     columns=[
-        Col(
-            gettext_lazy("Date"),
-            lambda c: c.occurred_on,
-            key="date",
-            sort=["occurred_on"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Township"),
-            lambda c: c.village.township.name,
-            key="township",
-            sort=["village__township__code", "village__code"],
-            width=12,
-        ),
-        Col(
-            gettext_lazy("Village"),
-            lambda c: c.village.name,
-            key="village",
-            sort=["village__code"],
-            width=14,
-        ),
-        Col(
-            gettext_lazy("Cadre"),
-            lambda c: c.person.name,
-            key="person",
-            sort=["person__name_key__pinyin_order"],
-            width=10,
-        ),
-        Col(
-            gettext_lazy("Category"),
-            lambda c: c.get_category_display(),
-            key="category",
-            sort=["category"],
-            width=14,
-        ),
+        field_column(gettext_lazy("Date"), "occurred_on", key="date", width=12),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        person_column(gettext_lazy("Cadre"), width=10),
+        field_column(gettext_lazy("Category"), "category", display=True, width=14),
         Col(gettext_lazy("Facts"), lambda c: c.facts, width=40, page=False),
         Col(gettext_lazy("Source"), lambda c: c.get_source_display(), width=12),
-        Col(
-            gettext_lazy("Disposition"),
-            lambda c: c.get_disposition_display(),
-            key="disposition",
-            sort=["disposition"],
-            width=14,
-        ),
+        field_column(gettext_lazy("Disposition"), "disposition", display=True, width=14),
         Col(gettext_lazy("Disposed on"), lambda c: c.disposed_on, width=12, page=False),
         Col(gettext_lazy("Referred to"), lambda c: c.referral_body_label, width=20),
         Col(gettext_lazy("Referred on"), lambda c: c.referred_on, width=12, page=False),
         Col(gettext_lazy("Outcome"), lambda c: c.referral_outcome, width=30, page=False),
-        Col(
-            gettext_lazy("Status"),
-            lambda c: c.get_status_display(),
-            key="status",
-            sort=["status"],
-            width=10,
-        ),
+        field_column(gettext_lazy("Status"), "status", display=True, width=10),
     ],
     default_sort="-date",
     filename="misconduct-cases-{date}.xlsx",

@@ -35,6 +35,9 @@ from cadres.listing import (
     list_headers,
     list_response,
     paginate,
+    person_column,
+    township_column,
+    village_column,
 )
 from cadres.models import ImportFile, Person, Post
 from cadres.scoping import scope
@@ -519,9 +522,9 @@ def signin_preview(request, pk: int, file_pk: int):
 ROSTER_SPEC = ListSpec(
     title=gettext_lazy("Roster"),
     columns=[
-        Col(gettext_lazy("Township"), lambda row: row.village.township.name),
-        Col(gettext_lazy("Village"), lambda row: row.village.name),
-        Col(gettext_lazy("Cadre name"), lambda row: row.person.name, width=10),
+        township_column(gettext_lazy("Township")),
+        village_column(gettext_lazy("Village")),
+        person_column(gettext_lazy("Cadre name"), width=10),
         Col(gettext_lazy("ID number"), lambda row: row.person.id_number, width=22, id_number=True),
         Col(gettext_lazy("Attendance"), lambda row: row.get_status_display(), width=10),
         Col(
@@ -654,9 +657,9 @@ def coverage(request):
 
 
 COVERAGE_COLUMNS = [
-    Col(gettext_lazy("Township"), lambda row: row.village.township.name),
-    Col(gettext_lazy("Village"), lambda row: row.village.name),
-    Col(gettext_lazy("Cadre name"), lambda row: row.person.name, width=10),
+    township_column(gettext_lazy("Township")),
+    village_column(gettext_lazy("Village")),
+    person_column(gettext_lazy("Cadre name"), width=10),
     Col(
         gettext_lazy("ID number"),
         lambda row: row.person.id_number,

@@ -39,9 +39,12 @@ from cadres.listing import (
     Col,
     ListSpec,
     export_response,
+    field_column,
     list_headers,
     list_response,
     paginate,
+    township_column,
+    village_column,
 )
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
@@ -165,8 +168,8 @@ def _local(value) -> str:
 CASE_SPEC = ListSpec(
     title=gettext_lazy("Candidate cases"),
     columns=[
-        Col(gettext_lazy("Township or subdistrict"), lambda case: case.village.township.name),
-        Col(gettext_lazy("Village"), lambda case: case.village.name, width=12),
+        township_column(gettext_lazy("Township or subdistrict")),
+        village_column(gettext_lazy("Village"), width=12),
         Col(gettext_lazy("Candidate for a post"), lambda case: case.name, width=10),
         Col(gettext_lazy("ID number"), lambda case: case.id_number, width=22, id_number=True),
         Col(
@@ -312,22 +315,10 @@ def _overdue_spec() -> ListSpec:
     return ListSpec(
         title=_("Overdue department opinions"),
         columns=[
-            Col(_("Due on"), lambda o: o.due_on, key="due", sort=["due_on"], width=12),
-            Col(
-                _("Department"),
-                lambda o: o.get_department_display(),
-                key="department",
-                sort=["department"],
-                width=16,
-            ),
-            Col(
-                _("Township"),
-                lambda o: o.case.village.township.name,
-                key="township",
-                sort=["case__village__township__code", "case__village__code"],
-                width=14,
-            ),
-            Col(_("Village"), lambda o: o.case.village.name, width=12),
+            field_column(_("Due on"), "due_on", key="due", width=12),
+            field_column(_("Department"), "department", display=True, width=16),
+            township_column(_("Township"), "case.village", width=14),
+            village_column(_("Village"), "case.village", width=12),
             Col(
                 pgettext("vetting", "Candidate"),
                 lambda o: o.case.name,

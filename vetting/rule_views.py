@@ -8,7 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cadres.listing import Col, ListSpec, list_response
+from cadres.listing import (
+    Col,
+    ListSpec,
+    list_response,
+    person_column,
+    township_column,
+    village_column,
+)
 from cadres.models import Post
 from cadres.scoping import scope
 from vetting import rules
@@ -135,19 +142,9 @@ def _review_spec(version: EligibilityRules) -> ListSpec:
     return ListSpec(
         title=_("Eligibility review"),
         columns=[
-            Col(
-                _("Name"),
-                lambda post: post.person.name,
-                key="name",
-                sort=["person__name_key__pinyin_order"],
-            ),
-            Col(_("Township or subdistrict"), lambda post: post.village.township.name),
-            Col(
-                _("Village"),
-                lambda post: post.village.name,
-                key="village",
-                sort=["village__code", "body", "title"],
-            ),
+            person_column(_("Name"), key="name"),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village"), sort=["village__code", "body", "title"]),
             Col(
                 _("Post"),
                 lambda post: f"{post.get_body_display()}{post.get_title_display()}",

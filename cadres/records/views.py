@@ -10,7 +10,17 @@ from django.views.decorators.http import require_POST
 
 from cadres.documents import document_response
 from cadres.forms import add_service_errors, submit
-from cadres.listing import Col, ListSpec, export_response, list_headers, list_response
+from cadres.listing import (
+    Col,
+    ListSpec,
+    export_response,
+    field_column,
+    list_headers,
+    list_response,
+    person_column,
+    township_column,
+    village_column,
+)
 from cadres.models import Person, Post, Village
 from cadres.records import filters, forms, selectors, services
 from cadres.records.models import (
@@ -63,26 +73,12 @@ def _filing_spec() -> ListSpec:
     return ListSpec(
         title=_("Secretary filings"),
         columns=[
-            Col(
-                _("Filing number"),
-                lambda f: f.filing_number,
-                key="number",
-                sort=["filing_number"],
-                width=18,
-                text=True,
-            ),
-            Col(_("Township or subdistrict"), lambda f: f.village.township.name),
-            Col(_("Village"), lambda f: f.village.name, key="village", sort=["village__code"]),
-            Col(_("Secretary"), lambda f: f.person.name),
-            Col(
-                _("Filing date"), lambda f: f.filed_on, key="filed_on", sort=["filed_on"], width=12
-            ),
-            Col(
-                _("Handling status"),
-                lambda f: f.get_status_display(),
-                key="status",
-                sort=["status"],
-            ),
+            field_column(_("Filing number"), "filing_number", key="number", width=18, text=True),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            field_column(_("Filing date"), "filed_on", width=12),
+            field_column(_("Handling status"), "status", display=True),
             Col(_("Reason for returning"), lambda f: f.return_reason, width=30, page=False),
         ],
         default_sort="-filed_on",
@@ -113,16 +109,8 @@ def unfiled_list(request):
                 sort=["township__code", "code"],
             ),
             Col(_("Village"), lambda v: v.name, key="village", sort=["code"]),
-            Col(
-                _("Secretary"), lambda v: v.secretary_name, key="secretary", sort=["secretary_name"]
-            ),
-            Col(
-                _("In office since"),
-                lambda v: v.secretary_since,
-                key="since",
-                sort=["secretary_since"],
-                width=12,
-            ),
+            field_column(_("Secretary"), "secretary_name", key="secretary"),
+            field_column(_("In office since"), "secretary_since", key="since", width=12),
             Col(
                 _("Last filing"),
                 lambda v: (
@@ -218,21 +206,10 @@ def _change_spec() -> ListSpec:
     return ListSpec(
         title=_("Secretary change requests"),
         columns=[
-            Col(_("Township or subdistrict"), lambda c: c.village.township.name),
-            Col(_("Village"), lambda c: c.village.name, key="village", sort=["village__code"]),
-            Col(
-                _("Secretary"),
-                lambda c: c.person.name,
-                key="person",
-                sort=["person__name_key__pinyin_order"],
-            ),
-            Col(
-                _("Planned end date"),
-                lambda c: c.ends_on,
-                key="ends_on",
-                sort=["ends_on"],
-                width=12,
-            ),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            field_column(_("Planned end date"), "ends_on", width=12),
             Col(_("End reason"), lambda c: c.get_end_reason_display()),
             Col(_("Reason for the change"), lambda c: c.reason, width=40, page=False),
             Col(_("Proposed successor"), lambda c: c.successor),
@@ -243,12 +220,7 @@ def _change_spec() -> ListSpec:
                 sort=["created_at"],
                 width=12,
             ),
-            Col(
-                _("Handling status"),
-                lambda c: c.get_status_display(),
-                key="status",
-                sort=["status"],
-            ),
+            field_column(_("Handling status"), "status", display=True),
             Col(
                 _("Decision note"),
                 lambda c: c.decision_note or c.withdraw_reason,
@@ -391,31 +363,15 @@ def report_list(request):
     spec = ListSpec(
         title=_("Personal matters reports"),
         columns=[
-            Col(
-                _("Cadre"),
-                lambda r: r.person.name,
-                key="person",
-                sort=["person__name_key__pinyin_order"],
-            ),
-            Col(_("Township or subdistrict"), lambda r: r.village.township.name, page=False),
-            Col(_("Village"), lambda r: r.village.name, key="village", sort=["village__code"]),
-            Col(_("Year"), lambda r: r.year, key="year", sort=["year"], width=8),
+            person_column(_("Cadre")),
+            township_column(_("Township or subdistrict"), page=False),
+            village_column(_("Village")),
+            field_column(_("Year"), "year", width=8),
             Col(_("Kind"), lambda r: r.get_kind_display()),
             Col(_("Matters reported"), lambda r: "、".join(r.category_labels()), width=30),
             Col(_("Content"), lambda r: r.content, width=40, page=False),
-            Col(
-                _("Reported on"),
-                lambda r: r.reported_on,
-                key="reported_on",
-                sort=["reported_on"],
-                width=12,
-            ),
-            Col(
-                _("Handling status"),
-                lambda r: r.get_status_display(),
-                key="status",
-                sort=["status"],
-            ),
+            field_column(_("Reported on"), "reported_on", width=12),
+            field_column(_("Handling status"), "status", display=True),
             Col(_("Review note"), lambda r: r.review_note, width=30, page=False),
         ],
         default_sort="-reported_on",
@@ -531,18 +487,13 @@ def roster_list(request):
     spec = ListSpec(
         title=_("Duty rosters"),
         columns=[
-            Col(_("Township or subdistrict"), lambda r: r.village.township.name),
-            Col(
-                _("Village"),
-                lambda r: r.village.name,
-                key="village",
-                sort=["village__code", "starts_on"],
-            ),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village"), sort=["village__code", "starts_on"]),
             Col(_("Period"), lambda r: r.get_period_display()),
-            Col(_("From"), lambda r: r.starts_on, key="starts_on", sort=["starts_on"], width=12),
+            field_column(_("From"), "starts_on", width=12),
             Col(_("Until"), lambda r: r.ends_on, width=12),
-            Col(_("Duties scheduled"), lambda r: r.scheduled, key="scheduled", sort=["scheduled"]),
-            Col(_("Done"), lambda r: r.done, key="done", sort=["done"]),
+            field_column(_("Duties scheduled"), "scheduled"),
+            field_column(_("Done"), "done"),
             Col(_("Missed"), lambda r: r.missed),
         ],
         default_sort="-starts_on",
@@ -645,26 +596,9 @@ def leave_list(request):
     spec = ListSpec(
         title=_("Leave"),
         columns=[
-            Col(
-                _("Cadre"),
-                lambda leave: leave.person.name,
-                key="person",
-                sort=["person__name_key__pinyin_order"],
-            ),
-            Col(
-                _("First day"),
-                lambda leave: leave.starts_on,
-                key="starts_on",
-                sort=["starts_on"],
-                width=12,
-            ),
-            Col(
-                _("Last day"),
-                lambda leave: leave.ends_on,
-                key="ends_on",
-                sort=["ends_on"],
-                width=12,
-            ),
+            person_column(_("Cadre")),
+            field_column(_("First day"), "starts_on", width=12),
+            field_column(_("Last day"), "ends_on", width=12),
             Col(_("Reason"), lambda leave: leave.reason, width=30),
             Col(_("Recorded by")),
         ],
@@ -705,19 +639,14 @@ def project_list(request):
         title=_("Pioneer projects"),
         columns=[
             Col(_("Year"), lambda p: p.year, key="year", sort=["year", "village__code"], width=8),
-            Col(_("Township or subdistrict"), lambda p: p.village.township.name),
-            Col(_("Village"), lambda p: p.village.name, key="village", sort=["village__code"]),
-            Col(_("Secretary"), lambda p: p.person.name),
-            Col(_("Project title"), lambda p: p.title, key="title", sort=["title"], width=30),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            field_column(_("Project title"), "title", width=30),
             Col(_("Goals"), lambda p: p.goals, width=40, page=False),
-            Col(
-                _("Handling status"),
-                lambda p: p.get_status_display(),
-                key="status",
-                sort=["status"],
-            ),
+            field_column(_("Handling status"), "status", display=True),
             Col(_("Completed on"), lambda p: p.completed_on, width=12, page=False),
-            Col(_("Score"), lambda p: p.score, key="score", sort=["score"], width=8),
+            field_column(_("Score"), "score", width=8),
         ],
         default_sort="-year",
         filename="pioneer-projects-{date}.xlsx",
@@ -849,19 +778,14 @@ def _evaluation_spec(template: str) -> ListSpec:
         title=_("Annual evaluations"),
         columns=[
             Col(_("Year"), lambda e: e.year, key="year", sort=["year", "village__code"], width=8),
-            Col(_("Township or subdistrict"), lambda e: e.village.township.name),
-            Col(_("Village"), lambda e: e.village.name, key="village", sort=["village__code"]),
-            Col(
-                _("Secretary"),
-                lambda e: e.person.name,
-                key="person",
-                sort=["person__name_key__pinyin_order"],
-            ),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
             Col(_("Work results"), lambda e: e.performance),
             Col(_("Discipline"), lambda e: e.discipline),
             Col(_("Public reputation"), lambda e: e.reputation),
-            Col(_("Weighted total"), lambda e: e.total, key="total", sort=["total"]),
-            Col(_("Grade"), lambda e: e.get_grade_display(), key="grade", sort=["grade"]),
+            field_column(_("Weighted total"), "total"),
+            field_column(_("Grade"), "grade", display=True),
             Col(_("Evaluator"), lambda e: e.evaluator, page=False),
             Col(_("Evaluation date"), lambda e: e.evaluated_on, width=12, page=False),
             Col(_("Comments"), lambda e: e.comments, width=40, page=False),
@@ -987,15 +911,10 @@ def candidate_list(request):
         columns=[
             Col(_("Name"), lambda c: c.name, key="name", sort=["name_key__pinyin_order"]),
             Col(_("ID number"), lambda c: c.id_number, width=22, id_number=True),
-            Col(_("Township or subdistrict"), lambda c: c.village.township.name),
-            Col(
-                _("Village"),
-                lambda c: c.village.name,
-                key="village",
-                sort=["village__code", "name_key__pinyin_order"],
-            ),
-            Col(_("Stage"), lambda c: c.get_stage_display(), key="stage", sort=["stage"]),
-            Col(_("Open recusals"), lambda c: c.open_recusals, key="open", sort=["open_recusals"]),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village"), sort=["village__code", "name_key__pinyin_order"]),
+            field_column(_("Stage"), "stage", display=True),
+            field_column(_("Open recusals"), "open_recusals", key="open"),
         ],
         default_sort="village",
         filename="party-candidates-{date}.xlsx",
@@ -1064,36 +983,12 @@ def recusal_list(request):
     spec = ListSpec(
         title=_("Recusals"),
         columns=[
-            Col(
-                _("Cadre"),
-                lambda r: r.cadre.name,
-                key="cadre",
-                sort=["cadre__name_key__pinyin_order"],
-            ),
+            person_column(_("Cadre"), "cadre", key="cadre"),
             Col(_("Relation"), lambda r: r.relative.get_relation_display() if r.relative else ""),
-            Col(
-                _("Candidate"),
-                lambda r: r.candidate.name,
-                key="candidate",
-                sort=["candidate__name_key__pinyin_order"],
-            ),
-            Col(
-                _("Township or subdistrict"),
-                lambda r: r.candidate.village.township.name,
-                page=False,
-            ),
-            Col(
-                _("Village"),
-                lambda r: r.candidate.village.name,
-                key="village",
-                sort=["candidate__village__code"],
-            ),
-            Col(
-                _("Handling status"),
-                lambda r: r.get_status_display(),
-                key="status",
-                sort=["status"],
-            ),
+            person_column(_("Candidate"), "candidate", key="candidate"),
+            township_column(_("Township or subdistrict"), "candidate.village", page=False),
+            village_column(_("Village"), "candidate.village"),
+            field_column(_("Handling status"), "status", display=True),
             Col(_("Recorded on"), lambda r: r.recorded_on, width=12, page=False),
             Col(_("Recusal statement"), lambda r: r.statement, width=40, page=False),
             Col(_("Opened"), key="created", sort=["created_at"]),
