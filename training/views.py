@@ -613,6 +613,10 @@ def _coverage_page(request, rows, template: str, **context):
             "filter": filterset,
             "page_obj": paginate(request, filterset.qs),
             "headers": list_headers(request, COVERAGE_COLUMNS),
+            # The summaries' columns are the export's summary sheets'; the township summary
+            # leaves out the village.
+            "summary_headers": list_headers(request, SUMMARY_COLUMNS),
+            "village_label": str(SUMMARY_COLUMNS[1].label),
             "query": request.GET.urlencode(),
             **context,
         },
