@@ -22,10 +22,8 @@ from cadres.forms import (
     StrictControlSetForm,
     submit,
 )
-from cadres.identity import mask_id_number
+from cadres.listing import Col, ListSpec, field_column, list_response
 from cadres.models import StrictControlSource
-from cadres.records.listing import Header, ListSpec, list_response
-from cadres.xlsx_export import Column
 
 
 def _posts_label(person) -> str:
@@ -39,42 +37,36 @@ def _spec() -> ListSpec:
     today = timezone.localdate()
     return ListSpec(
         title=_("Cadres under strict control"),
-        headers=[
-            Header(_("Name"), "name"),
-            Header(_("Current posts")),
-            Header(_("Source of strict control"), "source"),
-            Header(_("Under strict control since"), "since"),
-            Header(_("Strict control review date"), "review_on"),
-            Header(_("Reason for strict control")),
+        columns=[
+            Col(_("Name"), lambda p: p.name, key="name", sort=["name_key"], width=10),
+            Col(_("ID number"), lambda p: p.id_number, width=22, id_number=True, page=False),
+            Col(_("Current posts"), _posts_label, width=36),
+            Col(
+                _("Source of strict control"),
+                lambda p: p.get_strict_control_source_display(),
+                key="source",
+                sort=["strict_control_source", "strict_control_review_on"],
+                width=16,
+            ),
+            field_column(
+                _("Under strict control since"), "strict_control_since", key="since", width=12
+            ),
+            field_column(
+                _("Strict control review date"),
+                "strict_control_review_on",
+                key="review_on",
+                width=12,
+            ),
+            Col(
+                _("Review due"),
+                lambda p: _("Yes") if p.strict_control_review_on <= today else "",
+                width=8,
+                page=False,
+            ),
+            Col(_("Reason for strict control"), lambda p: p.strict_control_reason, width=40),
         ],
-        sorts={
-            "name": ["name_key"],
-            "source": ["strict_control_source", "strict_control_review_on"],
-            "since": ["strict_control_since"],
-            "review_on": ["strict_control_review_on"],
-        },
         default_sort="review_on",
-        export_name="strict-control",
-        export_columns=[
-            Column(_("Name"), 10),
-            Column(_("ID number"), 22, text=True),
-            Column(_("Current posts"), 36),
-            Column(_("Source of strict control"), 16),
-            Column(_("Under strict control since"), 12),
-            Column(_("Strict control review date"), 12),
-            Column(_("Review due"), 8),
-            Column(_("Reason for strict control"), 40),
-        ],
-        export_row=lambda p: [
-            p.name,
-            mask_id_number(p.id_number),
-            _posts_label(p),
-            p.get_strict_control_source_display(),
-            p.strict_control_since,
-            p.strict_control_review_on,
-            _("Yes") if p.strict_control_review_on <= today else "",
-            p.strict_control_reason,
-        ],
+        filename="strict-control-{date}.xlsx",
         template="cadres/strict_control_list.html",
     )
 

@@ -6,7 +6,6 @@ from dataclasses import replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,11 +16,18 @@ from django.views.decorators.http import require_POST
 from cadres.dates import date_cell
 from cadres.documents import document_response
 from cadres.forms import submit
+from cadres.listing import (
+    Col,
+    ListSpec,
+    field_column,
+    list_response,
+    person_column,
+    township_column,
+    village_column,
+)
 from cadres.models import Person, Village
-from cadres.records.listing import PAGE_SIZE, Header, ListSpec, export_response, list_response
 from cadres.scoping import scope
 from cadres.services import require_perm
-from cadres.xlsx_export import Column
 from supervision import filters, forms, selectors, services
 from supervision.models import (
     Audit,
@@ -50,67 +56,34 @@ def _form_page(request, form, title, *, back, multipart=False):
 # Supervision records ----------------------------------------------------------------------
 
 
-def _list(request, spec: ListSpec, filterset, **kwargs):
-    """list_response with the spec's lazy texts made real for this request's language."""
-    spec = replace(
-        spec,
-        title=str(spec.title),
-        export_columns=[replace(c, header=str(c.header)) for c in spec.export_columns],
-    )
-    return list_response(request, spec=spec, filterset=filterset, **kwargs)
-
-
 def _names(people) -> str:
     return "、".join(p.name for p in people)
 
 
 RECORD_SPEC = ListSpec(
     title=gettext_lazy("Supervision records"),
-    headers=[
-        Header(gettext_lazy("Date"), "date"),
-        Header(gettext_lazy("Township"), "township"),
-        Header(gettext_lazy("Village"), "village"),
-        Header(gettext_lazy("Tier"), "tier"),
-        Header(gettext_lazy("Kind"), "kind"),
-        Header(gettext_lazy("Cadres concerned")),
-        Header(gettext_lazy("Findings")),
-        Header(gettext_lazy("Rectification deadline"), "deadline"),
-        Header(gettext_lazy("Rectification")),
+    columns=[
+        field_column(gettext_lazy("Date"), "date", width=12),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        field_column(gettext_lazy("Tier"), "tier", display=True, width=24),
+        field_column(gettext_lazy("Kind"), "kind", display=True, width=10),
+        Col(gettext_lazy("Cadres concerned"), lambda r: _names(r.cadres.all()), width=20),
+        Col(gettext_lazy("Findings"), lambda r: r.findings, width=40),
+        Col(
+            gettext_lazy("Rectification required"), lambda r: r.rectification, width=40, page=False
+        ),
+        field_column(
+            gettext_lazy("Rectification deadline"),
+            "rectification_deadline",
+            key="deadline",
+            width=12,
+        ),
+        Col(gettext_lazy("Rectified on"), lambda r: r.rectified_on, width=12, page=False),
+        Col(gettext_lazy("Rectification")),
     ],
-    sorts={
-        "date": ["date"],
-        "township": ["village__township__code", "village__code"],
-        "village": ["village__code"],
-        "tier": ["tier"],
-        "kind": ["kind"],
-        "deadline": ["rectification_deadline"],
-    },
     default_sort="-date",
-    export_name="supervision-records",
-    export_columns=[
-        Column(gettext_lazy("Date"), 12),
-        Column(gettext_lazy("Township"), 12),
-        Column(gettext_lazy("Village"), 14),
-        Column(gettext_lazy("Tier"), 24),
-        Column(gettext_lazy("Kind"), 10),
-        Column(gettext_lazy("Cadres concerned"), 20),
-        Column(gettext_lazy("Findings"), 40),
-        Column(gettext_lazy("Rectification required"), 40),
-        Column(gettext_lazy("Rectification deadline"), 12),
-        Column(gettext_lazy("Rectified on"), 12),
-    ],
-    export_row=lambda r: [
-        r.date,
-        r.village.township.name,
-        r.village.name,
-        r.get_tier_display(),
-        r.get_kind_display(),
-        _names(r.cadres.all()),
-        r.findings,
-        r.rectification,
-        r.rectification_deadline,
-        r.rectified_on,
-    ],
+    filename="supervision-records-{date}.xlsx",
     template="supervision/record_list.html",
 )
 
@@ -135,10 +108,10 @@ def record_list(request, overdue: bool = False):
     spec = RECORD_SPEC
     if overdue:
         spec = replace(RECORD_SPEC, title=_("Overdue rectifications"))
-    return _list(
+    return list_response(
         request,
-        spec,
-        filterset,
+        spec=spec,
+        filterset=filterset,
         extra={"today": selectors.today(), "overdue": overdue},
     )
 
@@ -248,51 +221,23 @@ def record_rectify(request, pk):
 
 AUDIT_SPEC = ListSpec(
     title=gettext_lazy("Audits"),
-    headers=[
-        Header(gettext_lazy("Kind"), "kind"),
-        Header(gettext_lazy("Township"), "township"),
-        Header(gettext_lazy("Village"), "village"),
-        Header(gettext_lazy("Audited")),
-        Header(gettext_lazy("Status"), "status"),
-        Header(gettext_lazy("Auditor")),
-        Header(gettext_lazy("Amount questioned (yuan)"), "amount"),
-        Header(gettext_lazy("Completed on"), "completed"),
+    columns=[
+        field_column(gettext_lazy("Kind"), "kind", display=True, width=14),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        Col(gettext_lazy("Audited"), lambda a: a.subject, width=30),
+        field_column(gettext_lazy("Status"), "status", display=True, width=10),
+        Col(gettext_lazy("Auditor"), lambda a: a.auditor, width=20),
+        Col(gettext_lazy("Findings"), lambda a: a.findings, width=40, page=False),
+        field_column(
+            gettext_lazy("Amount questioned (yuan)"), "amount_questioned", key="amount", width=14
+        ),
+        Col(gettext_lazy("Conclusion"), lambda a: a.conclusion, width=40, page=False),
+        field_column(gettext_lazy("Completed on"), "completed_on", key="completed", width=12),
     ],
-    sorts={
-        "kind": ["kind"],
-        "township": ["village__township__code", "village__code"],
-        "village": ["village__code"],
-        "status": ["status"],
-        "amount": ["amount_questioned"],
-        "completed": ["completed_on"],
-        "created": ["created_at"],
-    },
+    sorts={"created": ["created_at"]},
     default_sort="-created",
-    export_name="audits",
-    export_columns=[
-        Column(gettext_lazy("Kind"), 14),
-        Column(gettext_lazy("Township"), 12),
-        Column(gettext_lazy("Village"), 14),
-        Column(gettext_lazy("Audited"), 30),
-        Column(gettext_lazy("Status"), 10),
-        Column(gettext_lazy("Auditor"), 20),
-        Column(gettext_lazy("Findings"), 40),
-        Column(gettext_lazy("Amount questioned (yuan)"), 14),
-        Column(gettext_lazy("Conclusion"), 40),
-        Column(gettext_lazy("Completed on"), 12),
-    ],
-    export_row=lambda a: [
-        a.get_kind_display(),
-        a.village.township.name,
-        a.village.name,
-        a.subject,
-        a.get_status_display(),
-        a.auditor,
-        a.findings,
-        a.amount_questioned,
-        a.conclusion,
-        a.completed_on,
-    ],
+    filename="audits-{date}.xlsx",
     template="supervision/audit_list.html",
 )
 
@@ -307,51 +252,40 @@ def _audits(user):
 def audit_list(request):
     _require(request.user, "view_audit")
     filterset = filters.AuditFilter(request.GET, queryset=_audits(request.user), request=request)
-    return _list(request, AUDIT_SPEC, filterset)
+    return list_response(request, spec=AUDIT_SPEC, filterset=filterset)
 
 
 DUE_SPEC = ListSpec(
     title=gettext_lazy("Audits due"),
-    headers=[
-        Header(gettext_lazy("Audit due"), "due"),
-        Header(gettext_lazy("Township"), "township"),
-        Header(gettext_lazy("Village"), "village"),
-        Header(gettext_lazy("Cadre"), "person"),
-        Header(gettext_lazy("Post")),
-        Header(gettext_lazy("Term end"), "term_end"),
-        Header(gettext_lazy("Ended on"), "ended_on"),
-        Header(""),
+    columns=[
+        Col(
+            gettext_lazy("Audit due"),
+            lambda p: Audit.Kind(p.due_kind).label,
+            key="due",
+            sort=["due_kind"],
+            width=14,
+        ),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        person_column(gettext_lazy("Cadre"), width=10),
+        Col(
+            gettext_lazy("Post"),
+            lambda p: f"{p.get_body_display()}{p.get_title_display()}",
+            width=24,
+        ),
+        Col(
+            gettext_lazy("Term end"),
+            lambda p: date_cell(p, "term_end"),
+            key="term_end",
+            sort=["term_end"],
+            width=12,
+        ),
+        field_column(gettext_lazy("Ended on"), "ended_on", width=12),
+        Col(gettext_lazy("End reason"), lambda p: p.get_end_reason_display(), width=12, page=False),
+        Col(""),
     ],
-    sorts={
-        "due": ["due_kind"],
-        "township": ["village__township__code", "village__code"],
-        "village": ["village__code"],
-        "person": ["person__name_key__pinyin_order"],
-        "term_end": ["term_end"],
-        "ended_on": ["ended_on"],
-    },
     default_sort="term_end",
-    export_name="audits-due",
-    export_columns=[
-        Column(gettext_lazy("Audit due"), 14),
-        Column(gettext_lazy("Township"), 12),
-        Column(gettext_lazy("Village"), 14),
-        Column(gettext_lazy("Cadre"), 10),
-        Column(gettext_lazy("Post"), 24),
-        Column(gettext_lazy("Term end"), 12),
-        Column(gettext_lazy("Ended on"), 12),
-        Column(gettext_lazy("End reason"), 12),
-    ],
-    export_row=lambda p: [
-        Audit.Kind(p.due_kind).label,
-        p.village.township.name,
-        p.village.name,
-        p.person.name,
-        f"{p.get_body_display()}{p.get_title_display()}",
-        date_cell(p, "term_end"),
-        p.ended_on,
-        p.get_end_reason_display(),
-    ],
+    filename="audits-due-{date}.xlsx",
     template="supervision/audit_due_list.html",
 )
 
@@ -361,7 +295,7 @@ def audit_due_list(request):
     _require(request.user, "view_audit")
     due = selectors.posts_due_for_audit(request.user)
     filterset = filters.DuePostFilter(request.GET, queryset=due, request=request)
-    return _list(request, DUE_SPEC, filterset)
+    return list_response(request, spec=DUE_SPEC, filterset=filterset)
 
 
 @login_required
@@ -448,46 +382,19 @@ def attachment_download(request, pk):
 
 DISCLOSURE_SPEC = ListSpec(
     title=gettext_lazy("Affairs disclosure"),
-    headers=[
-        Header(gettext_lazy("Period"), "period"),
-        Header(gettext_lazy("Township"), "township"),
-        Header(gettext_lazy("Village"), "village"),
-        Header(gettext_lazy("Kind"), "kind"),
-        Header(gettext_lazy("Published on"), "published"),
-        Header(gettext_lazy("Disclosed through")),
-        Header(gettext_lazy("Verified by")),
+    columns=[
+        field_column(gettext_lazy("Period"), "period_start", key="period", width=12),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        field_column(gettext_lazy("Kind"), "kind", display=True, width=12),
+        Col(gettext_lazy("What was published"), lambda d: d.content, width=40, page=False),
+        field_column(gettext_lazy("Published on"), "published_on", key="published", width=12),
+        Col(gettext_lazy("Disclosed through"), lambda d: d.get_channel_display(), width=14),
+        Col(gettext_lazy("Verified by"), lambda d: str(d.verified_by or ""), width=10),
+        Col(gettext_lazy("Verified on"), lambda d: d.verified_on, width=12, page=False),
     ],
-    sorts={
-        "period": ["period_start"],
-        "township": ["village__township__code", "village__code"],
-        "village": ["village__code"],
-        "kind": ["kind"],
-        "published": ["published_on"],
-    },
     default_sort="-period",
-    export_name="disclosures",
-    export_columns=[
-        Column(gettext_lazy("Period"), 12),
-        Column(gettext_lazy("Township"), 12),
-        Column(gettext_lazy("Village"), 14),
-        Column(gettext_lazy("Kind"), 12),
-        Column(gettext_lazy("What was published"), 40),
-        Column(gettext_lazy("Published on"), 12),
-        Column(gettext_lazy("Disclosed through"), 14),
-        Column(gettext_lazy("Verified by"), 10),
-        Column(gettext_lazy("Verified on"), 12),
-    ],
-    export_row=lambda d: [
-        d.period_start,
-        d.village.township.name,
-        d.village.name,
-        d.get_kind_display(),
-        d.content,
-        d.published_on,
-        d.get_channel_display(),
-        str(d.verified_by or ""),
-        d.verified_on,
-    ],
+    filename="disclosures-{date}.xlsx",
     template="supervision/disclosure_list.html",
 )
 
@@ -504,16 +411,21 @@ def disclosure_list(request):
     filterset = filters.DisclosureFilter(
         request.GET, queryset=_disclosures(request.user), request=request
     )
-    return _list(request, DISCLOSURE_SPEC, filterset)
+    return list_response(request, spec=DISCLOSURE_SPEC, filterset=filterset)
 
 
-OVERDUE_DISCLOSURE_COLUMNS = [
-    Column(gettext_lazy("Township"), 12),
-    Column(gettext_lazy("Village"), 14),
-    Column(gettext_lazy("Kind"), 12),
-    Column(gettext_lazy("Period"), 14),
-    Column(gettext_lazy("Due by"), 12),
-]
+OVERDUE_DISCLOSURE_SPEC = ListSpec(
+    title=gettext_lazy("Overdue disclosures"),
+    columns=[
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        Col(gettext_lazy("Kind"), lambda r: r.kind_label, width=12),
+        Col(gettext_lazy("Period"), lambda r: r.period_label, width=14),
+        Col(gettext_lazy("Due by"), lambda r: r.deadline, width=12),
+    ],
+    filename="disclosures-overdue-{date}.xlsx",
+    template="supervision/disclosure_overdue.html",
+)
 
 
 @login_required
@@ -526,27 +438,13 @@ def disclosure_overdue(request):
         kind = form.cleaned_data["kind"]
         if form.cleaned_data["township"]:
             villages = villages.filter(township=form.cleaned_data["township"])
-    rows = selectors.overdue_disclosures(villages, kind=kind)
-    if request.GET.get("format") == "xlsx":
-        spec = replace(
-            DISCLOSURE_SPEC,
-            title=_("Overdue disclosures"),
-            export_name="disclosures-overdue",
-            export_columns=[replace(c, header=str(c.header)) for c in OVERDUE_DISCLOSURE_COLUMNS],
-            export_row=lambda r: [
-                r.village.township.name,
-                r.village.name,
-                r.kind_label,
-                r.period_label,
-                r.deadline,
-            ],
-        )
-        return export_response(request, spec=spec, rows=rows)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    # Computed rows in the selector's order (village, kind), filtered by a plain form.
+    return list_response(
         request,
-        "supervision/disclosure_overdue.html",
-        {"form": form, "page_obj": page, "schedules": DisclosureSchedule.objects.all()},
+        spec=OVERDUE_DISCLOSURE_SPEC,
+        filterset=form,
+        queryset=selectors.overdue_disclosures(villages, kind=kind),
+        extra={"form": form, "schedules": DisclosureSchedule.objects.all()},
     )
 
 
@@ -664,58 +562,23 @@ def schedule_edit(request, kind):
 
 CASE_SPEC = ListSpec(
     title=gettext_lazy("Misconduct cases"),
-    headers=[
-        Header(gettext_lazy("Date"), "date"),
-        Header(gettext_lazy("Township"), "township"),
-        Header(gettext_lazy("Village"), "village"),
-        Header(gettext_lazy("Cadre"), "person"),
-        Header(gettext_lazy("Category"), "category"),
-        Header(gettext_lazy("Source")),
-        Header(gettext_lazy("Disposition"), "disposition"),
-        Header(gettext_lazy("Referred to")),
-        Header(gettext_lazy("Status"), "status"),
+    columns=[
+        field_column(gettext_lazy("Date"), "occurred_on", key="date", width=12),
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        person_column(gettext_lazy("Cadre"), width=10),
+        field_column(gettext_lazy("Category"), "category", display=True, width=14),
+        Col(gettext_lazy("Facts"), lambda c: c.facts, width=40, page=False),
+        Col(gettext_lazy("Source"), lambda c: c.get_source_display(), width=12),
+        field_column(gettext_lazy("Disposition"), "disposition", display=True, width=14),
+        Col(gettext_lazy("Disposed on"), lambda c: c.disposed_on, width=12, page=False),
+        Col(gettext_lazy("Referred to"), lambda c: c.referral_body_label, width=20),
+        Col(gettext_lazy("Referred on"), lambda c: c.referred_on, width=12, page=False),
+        Col(gettext_lazy("Outcome"), lambda c: c.referral_outcome, width=30, page=False),
+        field_column(gettext_lazy("Status"), "status", display=True, width=10),
     ],
-    sorts={
-        "date": ["occurred_on"],
-        "township": ["village__township__code", "village__code"],
-        "village": ["village__code"],
-        "person": ["person__name_key__pinyin_order"],
-        "category": ["category"],
-        "disposition": ["disposition"],
-        "status": ["status"],
-    },
     default_sort="-date",
-    export_name="misconduct-cases",
-    export_columns=[
-        Column(gettext_lazy("Date"), 12),
-        Column(gettext_lazy("Township"), 12),
-        Column(gettext_lazy("Village"), 14),
-        Column(gettext_lazy("Cadre"), 10),
-        Column(gettext_lazy("Category"), 14),
-        Column(gettext_lazy("Facts"), 40),
-        Column(gettext_lazy("Source"), 12),
-        Column(gettext_lazy("Disposition"), 14),
-        Column(gettext_lazy("Disposed on"), 12),
-        Column(gettext_lazy("Referred to"), 20),
-        Column(gettext_lazy("Referred on"), 12),
-        Column(gettext_lazy("Outcome"), 30),
-        Column(gettext_lazy("Status"), 10),
-    ],
-    export_row=lambda c: [
-        c.occurred_on,
-        c.village.township.name,
-        c.village.name,
-        c.person.name,
-        c.get_category_display(),
-        c.facts,
-        c.get_source_display(),
-        c.get_disposition_display(),
-        c.disposed_on,
-        c.referral_body_label,
-        c.referred_on,
-        c.referral_outcome,
-        c.get_status_display(),
-    ],
+    filename="misconduct-cases-{date}.xlsx",
     template="supervision/case_list.html",
 )
 
@@ -728,7 +591,7 @@ def _cases(user):
 def case_list(request):
     _require(request.user, "view_misconductcase")
     filterset = filters.CaseFilter(request.GET, queryset=_cases(request.user), request=request)
-    return _list(request, CASE_SPEC, filterset)
+    return list_response(request, spec=CASE_SPEC, filterset=filterset)
 
 
 @login_required

@@ -11,12 +11,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres.documents import document_response
@@ -26,13 +26,23 @@ from cadres.error_workbook import (
     error_workbook_response,
 )
 from cadres.forms import add_service_errors, submit
-from cadres.identity import mask_id_number
 from cadres.import_templates import template_response
-from cadres.models import AccessLogEntry, ImportFile, Person, Post
+from cadres.listing import (
+    Col,
+    ListSpec,
+    Sheet,
+    export_response,
+    list_headers,
+    list_response,
+    paginate,
+    person_column,
+    township_column,
+    village_column,
+)
+from cadres.models import ImportFile, Person, Post
 from cadres.scoping import scope
-from cadres.services import access_log_append, import_file_store
+from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
-from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from training import selectors, services
 from training.filters import CoverageFilter, DailyStudyFilter, RosterFilter, SessionFilter, person_q
 from training.forms import (
@@ -49,7 +59,6 @@ from training.models import Attendance, DailyStudy, Material, Round, Session
 from training.signin import TEMPLATE as SIGNIN_TEMPLATE
 from training.signin import signin_read
 
-PAGE_SIZE = 25
 SEARCH_LIMIT = 50
 
 
@@ -63,17 +72,6 @@ def training_required(view):
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _xlsx_response(writer: WorkbookWriter, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer.save(response)
-    return response
 
 
 def _session(request, pk: int) -> Session:
@@ -119,64 +117,46 @@ def _scoped_attendances(request):
     return scope(Attendance.objects.all(), request.user).values("pk")
 
 
+SESSION_SPEC = ListSpec(
+    title=gettext_lazy("Training sessions"),
+    columns=[
+        Col(gettext_lazy("Session title"), lambda session: session.title, width=30),
+        Col(gettext_lazy("Kind"), lambda session: session.get_kind_display(), width=12),
+        Col(
+            gettext_lazy("Organizer"),
+            lambda session: session.organizer.name if session.organizer else _("District"),
+        ),
+        Col(
+            gettext_lazy("Round"),
+            lambda session: session.round.title if session.round else "",
+            width=20,
+        ),
+        Col(gettext_lazy("Lecturer"), lambda session: session.lecturer, width=12, page=False),
+        Col(gettext_lazy("Place"), lambda session: session.place, width=16, page=False),
+        Col(gettext_lazy("Start"), lambda session: session.starts_at, width=18),
+        Col(gettext_lazy("End time"), lambda session: session.ends_at, width=18, page=False),
+        Col(gettext_lazy("Hours"), lambda session: float(session.hours), width=8),
+        Col(gettext_lazy("Invited"), lambda session: session.invited, width=10),
+        Col(gettext_lazy("Attended"), lambda session: session.present, width=10),
+    ],
+    filename="training-sessions-{date}.xlsx",
+    template="training/session_list.html",
+)
+
+
 @training_required
 def session_list(request):
-    filterset = _session_filter(request)
-    page_obj = _page(request, filterset.qs)
-    return render(
+    return list_response(
         request,
-        "training/session_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page_obj,
-            "may_create": _may_create(request.user),
-            "query": request.GET.urlencode(),
-        },
+        spec=SESSION_SPEC,
+        filterset=_session_filter(request),
+        extra={"may_create": _may_create(request.user), "query": request.GET.urlencode()},
     )
-
-
-SESSION_COLUMNS = [
-    Column("培训名称", 30),
-    Column("类型", 12),
-    Column("组织单位", 14),
-    Column("轮训", 20),
-    Column("授课人", 12),
-    Column("地点", 16),
-    Column("开始时间", 18),
-    Column("结束时间", 18),
-    Column("学时", 8),
-    Column("应到人数", 10),
-    Column("实到人数", 10),
-]
 
 
 @training_required
 def session_export(request):
-    filterset = _session_filter(request)
-    writer = WorkbookWriter()
-    sheet = writer.sheet("培训班次", SESSION_COLUMNS)
-    for session in filterset.qs.iterator(chunk_size=500):
-        sheet.append(
-            [
-                session.title,
-                session.get_kind_display(),
-                session.organizer.name if session.organizer else _("District"),
-                session.round.title if session.round else "",
-                session.lecturer,
-                session.place,
-                session.starts_at,
-                session.ends_at,
-                float(session.hours),
-                session.invited,
-                session.present,
-            ]
-        )
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        detail=f"training sessions, {sheet.rows} rows, filter: {request.GET.urlencode()}",
-    )
-    return _xlsx_response(writer, f"training-sessions-{dt.date.today():%Y%m%d}.xlsx")
+    return export_response(request, spec=SESSION_SPEC, items=_session_filter(request).qs)
 
 
 @training_required
@@ -308,7 +288,8 @@ def roster(request, pk: int):
         {
             "session": session,
             "filter": filterset,
-            "page_obj": _page(request, filterset.qs),
+            "page_obj": paginate(request, filterset.qs),
+            "headers": list_headers(request, ROSTER_SPEC.columns),
             "can_manage": can_manage,
             "invite_form": _invite_form(request, session) if can_manage else None,
             "search_form": search,
@@ -538,14 +519,24 @@ def signin_preview(request, pk: int, file_pk: int):
     )
 
 
-ROSTER_COLUMNS = [
-    Column("乡镇（街道）", 14),
-    Column("村", 14),
-    Column("姓名", 10),
-    Column("身份证号", 22, text=True),
-    Column("参训情况", 10),
-    Column("学时", 8),
-]
+ROSTER_SPEC = ListSpec(
+    title=gettext_lazy("Roster"),
+    columns=[
+        township_column(gettext_lazy("Township")),
+        village_column(gettext_lazy("Village")),
+        person_column(gettext_lazy("Cadre name"), width=10),
+        Col(gettext_lazy("ID number"), lambda row: row.person.id_number, width=22, id_number=True),
+        Col(gettext_lazy("Attendance"), lambda row: row.get_status_display(), width=10),
+        Col(
+            gettext_lazy("Hours"),
+            # The session is the roster's own (the related manager's), no query per row.
+            lambda row: float(row.session.hours) if row.status == Attendance.Status.PRESENT else 0,
+            width=8,
+            page=False,
+        ),
+    ],
+    filename="training-roster-{pk}.xlsx",
+)
 
 
 @training_required
@@ -554,26 +545,9 @@ def roster_export(request, pk: int):
     filterset = RosterFilter(
         request.GET or None, queryset=_roster(request, session), request=request
     )
-    writer = WorkbookWriter()
-    sheet = writer.sheet("花名册", ROSTER_COLUMNS)
-    for row in filterset.qs.iterator(chunk_size=500):
-        sheet.append(
-            [
-                row.village.township.name,
-                row.village.name,
-                row.person.name,
-                mask_id_number(row.person.id_number),
-                row.get_status_display(),
-                float(session.hours) if row.status == Attendance.Status.PRESENT else 0,
-            ]
-        )
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        obj=session,
-        detail=f"training roster, {sheet.rows} rows",
+    return export_response(
+        request, spec=ROSTER_SPEC, items=filterset.qs, obj=session, filename_args={"pk": pk}
     )
-    return _xlsx_response(writer, f"training-roster-{session.pk}.xlsx")
 
 
 # Rounds and coverage ---------------------------------------------------------------------
@@ -590,7 +564,7 @@ def round_list(request):
     return render(
         request,
         "training/round_list.html",
-        {"page_obj": _page(request, rounds), "may_create": _may_create(request.user)},
+        {"page_obj": paginate(request, rounds), "may_create": _may_create(request.user)},
     )
 
 
@@ -637,7 +611,12 @@ def _coverage_page(request, rows, template: str, **context):
             "township_groups": township_groups,
             "totals": totals,
             "filter": filterset,
-            "page_obj": _page(request, filterset.qs),
+            "page_obj": paginate(request, filterset.qs),
+            "headers": list_headers(request, COVERAGE_COLUMNS),
+            # The summaries' columns are the export's summary sheets'; the township summary
+            # leaves out the village.
+            "summary_headers": list_headers(request, SUMMARY_COLUMNS),
+            "village_label": str(SUMMARY_COLUMNS[1].label),
             "query": request.GET.urlencode(),
             **context,
         },
@@ -682,110 +661,96 @@ def coverage(request):
 
 
 COVERAGE_COLUMNS = [
-    Column("乡镇（街道）", 14),
-    Column("村", 14),
-    Column("姓名", 10),
-    Column("身份证号", 22, text=True),
-    Column("职务", 24),
-    Column("应参训次数", 10),
-    Column("实参训次数", 10),
-    Column("培训学时", 10),
-    Column("日常学习学时", 12),
-    Column("合计学时", 10),
-    Column("是否参训", 10),
+    township_column(gettext_lazy("Township")),
+    village_column(gettext_lazy("Village")),
+    person_column(gettext_lazy("Cadre name"), width=10),
+    Col(
+        gettext_lazy("ID number"),
+        lambda row: row.person.id_number,
+        width=22,
+        id_number=True,
+        page=False,
+    ),
+    Col(
+        gettext_lazy("Post"),
+        lambda row: f"{row.get_body_display()}{row.get_title_display()}",
+        width=24,
+    ),
+    Col(gettext_lazy("Invited"), lambda row: row.invited, width=10),
+    Col(gettext_lazy("Attended"), lambda row: row.present, width=10),
+    Col(gettext_lazy("Session hours"), lambda row: float(row.session_hours), width=10),
+    Col(gettext_lazy("Study hours"), lambda row: float(row.study_hours), width=12),
+    Col(gettext_lazy("Total hours"), lambda row: float(row.total_hours), width=10),
+    Col(
+        gettext_lazy("Trained"),
+        lambda row: _("Yes") if row.total_hours > 0 else _("No"),
+        width=10,
+    ),
 ]
 SUMMARY_COLUMNS = [
-    Column("乡镇（街道）", 14),
-    Column("村", 14),
-    Column("人数", 8),
-    Column("已参训", 8),
-    Column("未参训", 8),
-    Column("参训面（%）", 10),
-    Column("合计学时", 10),
-    Column("人均学时", 10),
-    Column("应到人次", 10),
-    Column("实到人次", 10),
-    Column("到课率（%）", 10),
+    Col(gettext_lazy("Township"), lambda group: group["village__township__name"]),
+    Col(gettext_lazy("Village"), lambda group: group.get("village__name", "")),
+    Col(gettext_lazy("Number of people"), lambda group: group["people"], width=8),
+    Col(gettext_lazy("Trained"), lambda group: group["trained"], width=8),
+    Col(gettext_lazy("Untrained"), lambda group: group["untrained"], width=8),
+    Col(gettext_lazy("Share trained"), lambda group: group["trained_rate"], width=10),
+    Col(gettext_lazy("Total hours"), lambda group: float(group["hours"]), width=10),
+    Col(
+        gettext_lazy("Hours per person"),
+        lambda group: (
+            None if group["hours_per_person"] is None else float(group["hours_per_person"])
+        ),
+        width=10,
+    ),
+    Col(gettext_lazy("Invited"), lambda group: group["invited_sum"], width=10),
+    Col(gettext_lazy("Attended"), lambda group: group["present_sum"], width=10),
+    Col(gettext_lazy("Attendance rate"), lambda group: group["attendance_rate"], width=10),
 ]
 
 
-def coverage_workbook(rows, title: str) -> WorkbookWriter:
-    """Three sheets: the summary by township, by village (each with totals), then every person."""
-    writer = WorkbookWriter()
-    for sheet_title, by_village in (("分乡镇汇总", False), ("分村汇总", True)):
-        groups, totals = selectors.coverage_summary(rows, by_village=by_village)
-        summary = writer.sheet(sheet_title, SUMMARY_COLUMNS)
-        total = {**totals, "village__township__name": "合计", "village__name": ""}
-        for group in [*groups, total]:
-            summary.append(_summary_cells(group))
-    people = writer.sheet(title, COVERAGE_COLUMNS)
-    for row in rows.iterator(chunk_size=500):
-        people.append(
-            [
-                row.village.township.name,
-                row.village.name,
-                row.person.name,
-                mask_id_number(row.person.id_number),
-                f"{row.get_body_display()}{row.get_title_display()}",
-                row.invited,
-                row.present,
-                float(row.session_hours),
-                float(row.study_hours),
-                float(row.total_hours),
-                "是" if row.total_hours > 0 else "否",
-            ]
-        )
-    return writer
+def _summary(rows, *, by_village: bool):
+    """The summary's groups, then their totals."""
+    groups, totals = selectors.coverage_summary(rows, by_village=by_village)
+    return [*groups, {**totals, "village__township__name": _("Total"), "village__name": ""}]
 
 
-def _summary_cells(group: dict) -> list:
-    per_person = group["hours_per_person"]
-    return [
-        group["village__township__name"],
-        group.get("village__name", ""),
-        group["people"],
-        group["trained"],
-        group["untrained"],
-        group["trained_rate"],
-        float(group["hours"]),
-        float(per_person) if per_person is not None else None,
-        group["invited_sum"],
-        group["present_sum"],
-        group["attendance_rate"],
-    ]
+def _coverage_spec(rows, title: str, filename: str) -> ListSpec:
+    """Three sheets: the summary by township, by village (each with totals), then every
+    person (the page's list) under ``title``."""
+    return ListSpec(
+        title=title,
+        columns=COVERAGE_COLUMNS,
+        sheets=[
+            Sheet(
+                SUMMARY_COLUMNS,
+                title="分乡镇汇总",
+                items=lambda: _summary(rows, by_village=False),
+            ),
+            Sheet(SUMMARY_COLUMNS, title="分村汇总", items=lambda: _summary(rows, by_village=True)),
+            Sheet(COVERAGE_COLUMNS),
+        ],
+        filename=filename,
+    )
+
+
+def _coverage_rows(request, rows):
+    return CoverageFilter(request.GET or None, queryset=rows, request=request).qs
 
 
 @training_required
 def round_export(request, pk: int):
     round_ = _round(request, pk)
-    rows = CoverageFilter(
-        request.GET or None,
-        queryset=selectors.round_coverage(round_, request.user),
-        request=request,
-    ).qs
-    writer = coverage_workbook(rows, "参训名单")
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        obj=round_,
-        detail="training round coverage",
-    )
-    return _xlsx_response(writer, f"training-round-{round_.pk}.xlsx")
+    rows = _coverage_rows(request, selectors.round_coverage(round_, request.user))
+    spec = _coverage_spec(rows, "参训名单", f"training-round-{round_.pk}.xlsx")
+    return export_response(request, spec=spec, items=rows, obj=round_)
 
 
 @training_required
 def coverage_export(request):
     year = _year(request)
-    rows = CoverageFilter(
-        request.GET or None, queryset=selectors.year_coverage(year, request.user), request=request
-    ).qs
-    writer = coverage_workbook(rows, f"{year}年参训情况")
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        detail=f"training coverage {year}",
-    )
-    return _xlsx_response(writer, f"training-coverage-{year}.xlsx")
+    rows = _coverage_rows(request, selectors.year_coverage(year, request.user))
+    spec = _coverage_spec(rows, f"{year}年参训情况", f"training-coverage-{year}.xlsx")
+    return export_response(request, spec=spec, items=rows)
 
 
 # Daily study ------------------------------------------------------------------------------
@@ -811,7 +776,7 @@ def study_list(request):
         "training/study_list.html",
         {
             "filter": filterset,
-            "page_obj": _page(request, filterset.qs),
+            "page_obj": paginate(request, filterset.qs),
             "form": form,
             "may_delete": request.user.has_perm("training.delete_dailystudy"),
         },

@@ -11,9 +11,8 @@ import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,16 +31,27 @@ from cadres.error_workbook import (
 )
 from cadres.filters import PersonFilter
 from cadres.forms import add_service_errors
-from cadres.identity import mask_id_number, name_key, normalize_query
+from cadres.identity import name_key, normalize_query
 from cadres.import_templates import template_response
+from cadres.listing import (
+    CHUNK_SIZE,
+    REVEAL_PERM,
+    Col,
+    ListSpec,
+    export_response,
+    field_column,
+    list_headers,
+    list_response,
+    paginate,
+    township_column,
+    village_column,
+)
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
-from cadres.records.listing import Header, ListSpec, list_response
 from cadres.scoping import object_or_404, scope
 from cadres.search import SearchFilter
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
-from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting import workflow
 from vetting.candidate_forms import (
     ApproveForm,
@@ -77,8 +87,6 @@ from vetting.selectors import (
 )
 from vetting.services import batch, candidates, joint_review, register_cases
 
-PAGE_SIZE = 25
-REVEAL_PERM = "cadres.reveal_id_number"
 SORTS = {
     "recent": ("-created_at", "-pk"),
     "name": ("name_key__pinyin_order", "pk"),
@@ -137,11 +145,12 @@ def _case_filter(request) -> CaseFilter:
 def queue(request):
     visible = cases_visible(request.user)
     waiting = cases_with_related(case_queue(request.user)).order_by("submitted_at", "pk")
-    page_obj = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, waiting)
     return render(
         request,
         "vetting/candidates/queue.html",
         {
+            "headers": list_headers(request, CASE_SPEC.columns),
             "page_obj": page_obj,
             "cases": page_obj.object_list,
             "pipeline": pipeline_counts(visible),
@@ -152,92 +161,51 @@ def queue(request):
     )
 
 
-@login_required
-def case_list(request):
-    filterset = _case_filter(request)
-    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "vetting/candidates/list.html",
-        {
-            "filter": filterset,
-            "page_obj": page_obj,
-            "cases": page_obj.object_list,
-            "query": request.GET.urlencode(),
-        },
-    )
-
-
-CASE_COLUMNS = [
-    Column("乡镇（街道）", 14),
-    Column("村", 12),
-    Column("姓名", 10),
-    Column("身份证号", 22, text=True),
-    Column("拟任职务", 18),
-    Column("状态", 10),
-    Column("推荐人", 10),
-    Column("提交时间", 17),
-    Column("比中（本人/家庭成员）", 12),
-    Column("类别", 12),
-]
-
-
-def _xlsx(writer: WorkbookWriter, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer.save(response)
-    return response
-
-
 def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+CASE_SPEC = ListSpec(
+    title=gettext_lazy("Candidate cases"),
+    columns=[
+        township_column(gettext_lazy("Township or subdistrict")),
+        village_column(gettext_lazy("Village"), width=12),
+        Col(gettext_lazy("Candidate for a post"), lambda case: case.name, width=10),
+        Col(gettext_lazy("ID number"), lambda case: case.id_number, width=22, id_number=True),
+        Col(
+            gettext_lazy("Proposed post"),
+            lambda case: f"{case.get_body_display()}{case.get_title_display()}",
+            width=18,
+        ),
+        Col(gettext_lazy("State"), lambda case: case.get_state_display(), width=10),
+        Col(gettext_lazy("Nominated by"), lambda case: str(case.nominated_by), width=10),
+        Col(gettext_lazy("Submitted"), lambda case: _local(case.submitted_at), width=17),
+        Col(
+            gettext_lazy("Hits on the case"),
+            lambda case: f"{case.hits_total}/{case.relative_hits}",
+            width=12,
+        ),
+        Col(gettext_lazy("Kind of case"), lambda case: case.get_kind_display(), page=False),
+    ],
+    filename="candidate-cases.xlsx",
+    template="vetting/candidates/list.html",
+    context_name="cases",
+)
+
+
+@login_required
+def case_list(request):
+    return list_response(
+        request,
+        spec=CASE_SPEC,
+        filterset=_case_filter(request),
+        extra={"query": request.GET.urlencode()},
+    )
+
+
 @login_required
 def case_export(request):
-    filterset = _case_filter(request)
-    writer = WorkbookWriter()
-    sheet = writer.sheet("人选资格联审", CASE_COLUMNS)
-    for case in filterset.qs.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                case.village.township.name,
-                case.village.name,
-                case.name,
-                mask_id_number(case.id_number),
-                f"{case.get_body_display()}{case.get_title_display()}",
-                case.get_state_display(),
-                str(case.nominated_by),
-                _local(case.submitted_at),
-                f"{case.hits_total}/{case.relative_hits}",
-                case.get_kind_display(),
-            ]
-        )
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        detail="candidate cases " + request.GET.urlencode(),
-    )
-    return _xlsx(writer, "candidate-cases.xlsx")
-
-
-LEDGER_COLUMNS = [
-    Column("序号", 6),
-    Column("乡镇（街道）", 14),
-    Column("村", 12),
-    Column("姓名", 10),
-    Column("身份证号", 22, text=True),
-    Column("拟任职务", 18),
-    Column("提交时间", 17),
-    Column("乡镇初审（五关）", 30),
-    Column("联审部门意见", 40),
-    Column("区级审查（五关）", 30),
-    Column("比中情况", 24),
-    Column("结论", 10),
-    Column("决定人", 10),
-    Column("决定时间", 17),
-    Column("理由", 30),
-]
+    return export_response(request, spec=CASE_SPEC, items=_case_filter(request).qs)
 
 
 def _checkpoints_text(checkpoints, level: str) -> str:
@@ -246,6 +214,57 @@ def _checkpoints_text(checkpoints, level: str) -> str:
         for c in checkpoints
         if c.level == level
     )
+
+
+def _opinions_text(case) -> str:
+    return "；".join(
+        f"{o.get_department_display()}：{o.get_verdict_display()}"
+        + (f"（{o.note}）" if o.note else "")
+        for o in case.opinions.all()
+    )
+
+
+def _hits_text(case) -> str:
+    return "；".join(
+        f"{h.entry.source.get_kind_display()}·{h.get_status_display()}" for h in case.hits.all()
+    )
+
+
+# The joint review ledger (联审台账): the district's own form, a row (number, case) per case.
+# Its headers are the form's, in Chinese whatever the language.
+LEDGER_SPEC = ListSpec(
+    title="联审台账",
+    columns=[
+        Col("序号", lambda row: row[0], width=6),
+        Col("乡镇（街道）", lambda row: row[1].village.township.name),
+        Col("村", lambda row: row[1].village.name, width=12),
+        Col("姓名", lambda row: row[1].name, width=10),
+        Col("身份证号", lambda row: row[1].id_number, width=22, id_number=True),
+        Col(
+            "拟任职务",
+            lambda row: f"{row[1].get_body_display()}{row[1].get_title_display()}",
+            width=18,
+        ),
+        Col("提交时间", lambda row: _local(row[1].submitted_at), width=17),
+        Col(
+            "乡镇初审（五关）",
+            lambda row: _checkpoints_text(row[1].checkpoints.all(), Checkpoint.Level.TOWNSHIP),
+            width=30,
+        ),
+        Col("联审部门意见", lambda row: _opinions_text(row[1]), width=40),
+        Col(
+            "区级审查（五关）",
+            lambda row: _checkpoints_text(row[1].checkpoints.all(), Checkpoint.Level.DISTRICT),
+            width=30,
+        ),
+        Col("比中情况", lambda row: _hits_text(row[1]), width=24),
+        Col("结论", lambda row: row[1].get_state_display(), width=10),
+        Col("决定人", lambda row: str(row[1].decided_by or ""), width=10),
+        Col("决定时间", lambda row: _local(row[1].decided_at), width=17),
+        Col("理由", lambda row: row[1].decision_reason, width=30),
+    ],
+    filename="ledger-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
+)
 
 
 @login_required
@@ -270,42 +289,12 @@ def ledger(request):
         )
         .order_by("submitted_at", "pk")
     )
-    writer = WorkbookWriter()
-    sheet = writer.sheet("联审台账", LEDGER_COLUMNS)
-    for number, case in enumerate(cases, start=1):
-        checkpoints = list(case.checkpoints.all())
-        sheet.append(
-            [
-                number,
-                case.village.township.name,
-                case.village.name,
-                case.name,
-                mask_id_number(case.id_number),
-                f"{case.get_body_display()}{case.get_title_display()}",
-                _local(case.submitted_at),
-                _checkpoints_text(checkpoints, Checkpoint.Level.TOWNSHIP),
-                "；".join(
-                    f"{o.get_department_display()}：{o.get_verdict_display()}"
-                    + (f"（{o.note}）" if o.note else "")
-                    for o in case.opinions.all()
-                ),
-                _checkpoints_text(checkpoints, Checkpoint.Level.DISTRICT),
-                "；".join(
-                    f"{h.entry.source.get_kind_display()}·{h.get_status_display()}"
-                    for h in case.hits.all()
-                ),
-                case.get_state_display(),
-                str(case.decided_by or ""),
-                _local(case.decided_at),
-                case.decision_reason,
-            ]
-        )
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        detail=f"joint review ledger {period[0]}..{period[1]}",
+    return export_response(
+        request,
+        spec=LEDGER_SPEC,
+        items=enumerate(cases.iterator(chunk_size=CHUNK_SIZE), start=1),
+        filename_args={"start": period[0], "end": period[1]},
     )
-    return _xlsx(writer, f"ledger-{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.xlsx")
 
 
 # Overdue opinions ---------------------------------------------------------------------
@@ -325,42 +314,33 @@ class OverdueOpinionFilter(django_filters.FilterSet):
 def _overdue_spec() -> ListSpec:
     return ListSpec(
         title=_("Overdue department opinions"),
-        headers=[
-            Header(_("Due on"), "due"),
-            Header(_("Department"), "department"),
-            Header(_("Township"), "township"),
-            Header(_("Village")),
-            Header(pgettext("vetting", "Candidate"), "name"),
-            Header(_("Proposed post")),
-            Header(_("Asked on"), "asked"),
+        columns=[
+            field_column(_("Due on"), "due_on", key="due", width=12),
+            field_column(_("Department"), "department", display=True, width=16),
+            township_column(_("Township"), "case.village", width=14),
+            village_column(_("Village"), "case.village", width=12),
+            Col(
+                pgettext("vetting", "Candidate"),
+                lambda o: o.case.name,
+                key="name",
+                sort=["case__name_key__pinyin_order"],
+                width=10,
+            ),
+            Col(
+                _("Proposed post"),
+                lambda o: f"{o.case.get_body_display()}{o.case.get_title_display()}",
+                width=18,
+            ),
+            Col(
+                _("Asked on"),
+                lambda o: timezone.localdate(o.created_at),
+                key="asked",
+                sort=["created_at"],
+                width=12,
+            ),
         ],
-        sorts={
-            "due": ["due_on"],
-            "department": ["department"],
-            "township": ["case__village__township__code", "case__village__code"],
-            "name": ["case__name_key__pinyin_order"],
-            "asked": ["created_at"],
-        },
         default_sort="due",
-        export_name="overdue-opinions",
-        export_columns=[
-            Column(_("Due on"), 12),
-            Column(_("Department"), 16),
-            Column(_("Township"), 14),
-            Column(_("Village"), 12),
-            Column(pgettext("vetting", "Candidate"), 10),
-            Column(_("Proposed post"), 18),
-            Column(_("Asked on"), 12),
-        ],
-        export_row=lambda o: [
-            o.due_on,
-            o.get_department_display(),
-            o.case.village.township.name,
-            o.case.village.name,
-            o.case.name,
-            f"{o.case.get_body_display()}{o.case.get_title_display()}",
-            timezone.localdate(o.created_at),
-        ],
+        filename="overdue-opinions-{date}.xlsx",
         template="vetting/candidates/overdue_opinions.html",
     )
 

@@ -8,10 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres.listing import (
+    Col,
+    ListSpec,
+    list_response,
+    person_column,
+    township_column,
+    village_column,
+)
 from cadres.models import Post
-from cadres.records.listing import Header, ListSpec, list_response
 from cadres.scoping import scope
-from cadres.xlsx_export import Column
 from vetting import rules
 from vetting.filters import EligibilityReviewFilter
 from vetting.models import EligibilityRule, EligibilityRules, NegativeList, NegativeListItem
@@ -135,33 +141,23 @@ def eligibility_edit(request):
 def _review_spec(version: EligibilityRules) -> ListSpec:
     return ListSpec(
         title=_("Eligibility review"),
-        headers=[
-            Header(_("Name"), "name"),
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Post")),
-            Header(_("Conditions not met")),
+        columns=[
+            person_column(_("Name"), key="name"),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village"), sort=["village__code", "body", "title"]),
+            Col(
+                _("Post"),
+                lambda post: f"{post.get_body_display()}{post.get_title_display()}",
+                width=20,
+            ),
+            Col(
+                _("Conditions not met"),
+                lambda post: "；".join(rules.failures(post, version)),
+                width=60,
+            ),
         ],
-        sorts={
-            "name": ["person__name_key__pinyin_order"],
-            "village": ["village__code", "body", "title"],
-        },
         default_sort="village",
-        export_name="eligibility-review",
-        export_columns=[
-            Column(_("Name")),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Post"), 20),
-            Column(_("Conditions not met"), 60),
-        ],
-        export_row=lambda post: [
-            post.person.name,
-            post.village.township.name,
-            post.village.name,
-            f"{post.get_body_display()}{post.get_title_display()}",
-            "；".join(rules.failures(post, version)),
-        ],
+        filename="eligibility-review-{date}.xlsx",
         template="vetting/rules/review_list.html",
     )
 

@@ -9,29 +9,26 @@ joint-review departments see none (403). Viewing hits is written to the access l
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres.error_workbook import error_workbook_response
 from cadres.forms import add_service_errors
-from cadres.identity import mask_id_number
 from cadres.import_templates import template_response
+from cadres.listing import Col, ListSpec, export_response, list_response, paginate
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
 from cadres.services import access_log_append
 from cadres.spreadsheets import sheet_report_display
-from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 from vetting.filters import HitFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
 from vetting.selectors import hits_with_related, watchlist_sources
 from vetting.services import removal, review, screening, watchlists
-
-PAGE_SIZE = 25
 
 
 def _require(user, perm: str) -> None:
@@ -51,22 +48,54 @@ def _hit_filter(request) -> HitFilter:
     return HitFilter(data, queryset=_visible_hits(request.user), request=request)
 
 
+HIT_SPEC = ListSpec(
+    title=gettext_lazy("Screening hits"),
+    columns=[
+        Col(
+            gettext_lazy("Township or subdistrict"),
+            lambda hit: hit.township.name if hit.township else "",
+        ),
+        Col(gettext_lazy("Village"), lambda hit: hit.village.name if hit.village else "", width=12),
+        Col(gettext_lazy("Subject"), lambda hit: hit.subject.name, width=10),
+        Col(
+            gettext_lazy("Kind of subject"), lambda hit: hit.get_subject_kind_display(), page=False
+        ),
+        Col(gettext_lazy("ID number"), lambda hit: hit.subject.id_number, width=22, id_number=True),
+        Col(gettext_lazy("Watchlist"), lambda hit: hit.entry.source.name, width=18, page=False),
+        Col(gettext_lazy("List kind"), lambda hit: hit.entry.source.get_kind_display(), width=10),
+        Col(gettext_lazy("On the list"), lambda hit: hit.entry.name, width=10),
+        Col(
+            gettext_lazy("ID number on the list"),
+            lambda hit: hit.entry.id_number,
+            width=22,
+            id_number=True,
+            page=False,
+        ),
+        Col(gettext_lazy("Match"), lambda hit: hit.get_match_kind_display(), width=10),
+        Col(gettext_lazy("Why"), lambda hit: hit.get_rule_display(), width=28),
+        Col(pgettext_lazy("hit", "Score"), lambda hit: hit.score, width=6),
+        Col(gettext_lazy("Status"), lambda hit: hit.get_status_display(), width=8),
+    ],
+    filename="screening-hits.xlsx",
+    template="vetting/hit_list.html",
+    context_name="hits",
+)
+
+
 @login_required
 def hit_list(request):
     filterset = _hit_filter(request)
-    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Written before the page: viewing the hits is logged, whatever the page shows.
     access_log_append(
         user=request.user,
         action=AccessLogEntry.Action.VIEW_HITS,
         detail=request.GET.urlencode() or "status=pending",
     )
-    return render(
+    return list_response(
         request,
-        "vetting/hit_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page_obj,
-            "hits": page_obj.object_list,
+        spec=HIT_SPEC,
+        filterset=filterset,
+        extra={
             "can_review": request.user.has_perm("vetting.review_hit"),
             "form": DecisionForm(),
             "query": request.GET.urlencode(),
@@ -74,56 +103,9 @@ def hit_list(request):
     )
 
 
-EXPORT_COLUMNS = [
-    Column("乡镇（街道）", 14),
-    Column("村", 12),
-    Column("排查对象", 10),
-    Column("对象类别", 8),
-    Column("身份证号", 22, text=True),
-    Column("名单", 18),
-    Column("名单类别", 10),
-    Column("名单姓名", 10),
-    Column("名单身份证号", 22, text=True),
-    Column("比中类别", 10),
-    Column("比对规则", 28),
-    Column("分值", 6),
-    Column("状态", 8),
-]
-
-
 @login_required
 def hit_export(request):
-    filterset = _hit_filter(request)
-    writer = WorkbookWriter()
-    sheet = writer.sheet("排查预警", EXPORT_COLUMNS)
-    for hit in filterset.qs.iterator(chunk_size=2000):
-        subject = hit.subject
-        sheet.append(
-            [
-                hit.township.name if hit.township else "",
-                hit.village.name if hit.village else "",
-                subject.name,
-                hit.get_subject_kind_display(),
-                mask_id_number(subject.id_number),
-                hit.entry.source.name,
-                hit.entry.source.get_kind_display(),
-                hit.entry.name,
-                mask_id_number(hit.entry.id_number),
-                hit.get_match_kind_display(),
-                hit.get_rule_display(),
-                hit.score,
-                hit.get_status_display(),
-            ]
-        )
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        detail="hits " + request.GET.urlencode(),
-    )
-    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="screening-hits.xlsx"'
-    writer.save(response)
-    return response
+    return export_response(request, spec=HIT_SPEC, items=_hit_filter(request).qs)
 
 
 @login_required
@@ -199,7 +181,7 @@ def run_list(request):
         request.GET,
         queryset=ScreeningRun.objects.select_related("started_by", "watchlist_import__source"),
     )
-    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, filterset.qs)
     return render(
         request,
         "vetting/run_list.html",
@@ -354,7 +336,7 @@ def _visible_cases(user):
 @login_required
 def removal_list(request):
     cases = _visible_cases(request.user).order_by("status", "-created_at")
-    page_obj = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, cases)
     return render(
         request, "vetting/removal_list.html", {"page_obj": page_obj, "cases": page_obj.object_list}
     )

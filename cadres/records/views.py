@@ -10,10 +10,19 @@ from django.views.decorators.http import require_POST
 
 from cadres.documents import document_response
 from cadres.forms import add_service_errors, submit
-from cadres.identity import mask_id_number
+from cadres.listing import (
+    Col,
+    ListSpec,
+    export_response,
+    field_column,
+    list_headers,
+    list_response,
+    person_column,
+    township_column,
+    village_column,
+)
 from cadres.models import Person, Post, Village
 from cadres.records import filters, forms, selectors, services
-from cadres.records.listing import Header, ListSpec, export_response, list_response
 from cadres.records.models import (
     DutyShift,
     FilingDocument,
@@ -25,7 +34,6 @@ from cadres.records.models import (
 )
 from cadres.scoping import object_or_404, scope, user_townships
 from cadres.services import require_perm
-from cadres.xlsx_export import Column
 
 
 def perm(codename: str):
@@ -64,40 +72,17 @@ def _action_form(request, form_class, action, success, **form_kwargs):
 def _filing_spec() -> ListSpec:
     return ListSpec(
         title=_("Secretary filings"),
-        headers=[
-            Header(_("Filing number"), "number"),
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Secretary")),
-            Header(_("Filing date"), "filed_on"),
-            Header(_("Handling status"), "status"),
+        columns=[
+            field_column(_("Filing number"), "filing_number", key="number", width=18, text=True),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            field_column(_("Filing date"), "filed_on", width=12),
+            field_column(_("Handling status"), "status", display=True),
+            Col(_("Reason for returning"), lambda f: f.return_reason, width=30, page=False),
         ],
-        sorts={
-            "number": ["filing_number"],
-            "village": ["village__code"],
-            "filed_on": ["filed_on"],
-            "status": ["status"],
-        },
         default_sort="-filed_on",
-        export_name="secretary-filings",
-        export_columns=[
-            Column(_("Filing number"), 18, text=True),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Secretary")),
-            Column(_("Filing date"), 12),
-            Column(_("Handling status")),
-            Column(_("Reason for returning"), 30),
-        ],
-        export_row=lambda f: [
-            f.filing_number,
-            f.village.township.name,
-            f.village.name,
-            f.person.name,
-            f.filed_on,
-            f.get_status_display(),
-            f.return_reason,
-        ],
+        filename="secretary-filings-{date}.xlsx",
         template="cadres/records/filing_list.html",
     )
 
@@ -116,35 +101,27 @@ def filing_list(request):
 def unfiled_list(request):
     spec = ListSpec(
         title=_("Villages whose secretary is not filed"),
-        headers=[
-            Header(_("Township or subdistrict"), "township"),
-            Header(_("Village"), "village"),
-            Header(_("Secretary"), "secretary"),
-            Header(_("In office since"), "since"),
-            Header(_("Last filing")),
+        columns=[
+            Col(
+                _("Township or subdistrict"),
+                lambda v: v.township.name,
+                key="township",
+                sort=["township__code", "code"],
+            ),
+            Col(_("Village"), lambda v: v.name, key="village", sort=["code"]),
+            field_column(_("Secretary"), "secretary_name", key="secretary"),
+            field_column(_("In office since"), "secretary_since", key="since", width=12),
+            Col(
+                _("Last filing"),
+                lambda v: (
+                    SecretaryFiling.Status(v.last_filing_status).label
+                    if v.last_filing_status
+                    else ""
+                ),
+            ),
         ],
-        sorts={
-            "township": ["township__code", "code"],
-            "village": ["code"],
-            "secretary": ["secretary_name"],
-            "since": ["secretary_since"],
-        },
         default_sort="village",
-        export_name="unfiled-secretaries",
-        export_columns=[
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Secretary")),
-            Column(_("In office since"), 12),
-            Column(_("Last filing")),
-        ],
-        export_row=lambda v: [
-            v.township.name,
-            v.name,
-            v.secretary_name,
-            v.secretary_since,
-            SecretaryFiling.Status(v.last_filing_status).label if v.last_filing_status else "",
-        ],
+        filename="unfiled-secretaries-{date}.xlsx",
         template="cadres/records/unfiled_list.html",
     )
     filterset = filters.UnfiledFilter(
@@ -228,49 +205,31 @@ def filing_document(request, pk):
 def _change_spec() -> ListSpec:
     return ListSpec(
         title=_("Secretary change requests"),
-        headers=[
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Secretary"), "person"),
-            Header(_("Planned end date"), "ends_on"),
-            Header(_("End reason")),
-            Header(_("Proposed successor")),
-            Header(_("Requested on"), "created"),
-            Header(_("Handling status"), "status"),
+        columns=[
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            field_column(_("Planned end date"), "ends_on", width=12),
+            Col(_("End reason"), lambda c: c.get_end_reason_display()),
+            Col(_("Reason for the change"), lambda c: c.reason, width=40, page=False),
+            Col(_("Proposed successor"), lambda c: c.successor),
+            Col(
+                _("Requested on"),
+                lambda c: timezone.localdate(c.created_at),
+                key="created",
+                sort=["created_at"],
+                width=12,
+            ),
+            field_column(_("Handling status"), "status", display=True),
+            Col(
+                _("Decision note"),
+                lambda c: c.decision_note or c.withdraw_reason,
+                width=30,
+                page=False,
+            ),
         ],
-        sorts={
-            "village": ["village__code"],
-            "person": ["person__name_key__pinyin_order"],
-            "ends_on": ["ends_on"],
-            "created": ["created_at"],
-            "status": ["status"],
-        },
         default_sort="-created",
-        export_name="secretary-changes",
-        export_columns=[
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Secretary")),
-            Column(_("Planned end date"), 12),
-            Column(_("End reason")),
-            Column(_("Reason for the change"), 40),
-            Column(_("Proposed successor")),
-            Column(_("Requested on"), 12),
-            Column(_("Handling status")),
-            Column(_("Decision note"), 30),
-        ],
-        export_row=lambda c: [
-            c.village.township.name,
-            c.village.name,
-            c.person.name,
-            c.ends_on,
-            c.get_end_reason_display(),
-            c.reason,
-            c.successor,
-            timezone.localdate(c.created_at),
-            c.get_status_display(),
-            c.decision_note or c.withdraw_reason,
-        ],
+        filename="secretary-changes-{date}.xlsx",
         template="cadres/records/change_list.html",
     )
 
@@ -403,48 +362,20 @@ def change_document(request, pk):
 def report_list(request):
     spec = ListSpec(
         title=_("Personal matters reports"),
-        headers=[
-            Header(_("Cadre"), "person"),
-            Header(_("Village"), "village"),
-            Header(_("Year"), "year"),
-            Header(_("Kind")),
-            Header(_("Matters reported")),
-            Header(_("Reported on"), "reported_on"),
-            Header(_("Handling status"), "status"),
+        columns=[
+            person_column(_("Cadre")),
+            township_column(_("Township or subdistrict"), page=False),
+            village_column(_("Village")),
+            field_column(_("Year"), "year", width=8),
+            Col(_("Kind"), lambda r: r.get_kind_display()),
+            Col(_("Matters reported"), lambda r: "、".join(r.category_labels()), width=30),
+            Col(_("Content"), lambda r: r.content, width=40, page=False),
+            field_column(_("Reported on"), "reported_on", width=12),
+            field_column(_("Handling status"), "status", display=True),
+            Col(_("Review note"), lambda r: r.review_note, width=30, page=False),
         ],
-        sorts={
-            "person": ["person__name_key__pinyin_order"],
-            "village": ["village__code"],
-            "year": ["year"],
-            "reported_on": ["reported_on"],
-            "status": ["status"],
-        },
         default_sort="-reported_on",
-        export_name="personal-reports",
-        export_columns=[
-            Column(_("Cadre")),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Year"), 8),
-            Column(_("Kind")),
-            Column(_("Matters reported"), 30),
-            Column(_("Content"), 40),
-            Column(_("Reported on"), 12),
-            Column(_("Handling status")),
-            Column(_("Review note"), 30),
-        ],
-        export_row=lambda r: [
-            r.person.name,
-            r.village.township.name,
-            r.village.name,
-            r.year,
-            r.get_kind_display(),
-            "、".join(r.category_labels()),
-            r.content,
-            r.reported_on,
-            r.get_status_display(),
-            r.review_note,
-        ],
+        filename="personal-reports-{date}.xlsx",
         template="cadres/records/report_list.html",
     )
     filterset = filters.PersonalReportFilter(
@@ -459,23 +390,18 @@ def missing_report_list(request):
     year = _year(request)
     spec = ListSpec(
         title=_("Cadres whose annual report is missing"),
-        headers=[
-            Header(_("Cadre"), "name"),
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
+        columns=[
+            Col(_("Cadre"), lambda p: p.name, key="name", sort=["name_key__pinyin_order"]),
+            Col(_("Township or subdistrict"), lambda p: p.township_name),
+            Col(
+                _("Village"),
+                lambda p: p.village_name,
+                key="village",
+                sort=["village_name", "name_key__pinyin_order"],
+            ),
         ],
-        sorts={
-            "name": ["name_key__pinyin_order"],
-            "village": ["village_name", "name_key__pinyin_order"],
-        },
         default_sort="village",
-        export_name=f"missing-reports-{year}",
-        export_columns=[
-            Column(_("Cadre")),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-        ],
-        export_row=lambda p: [p.name, p.township_name, p.village_name],
+        filename=f"missing-reports-{year}-{{date}}.xlsx",
         template="cadres/records/missing_report_list.html",
     )
     # Township, village and name filter the serving posts; the people follow from them.
@@ -560,44 +486,18 @@ def report_detail(request, pk):
 def roster_list(request):
     spec = ListSpec(
         title=_("Duty rosters"),
-        headers=[
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Period")),
-            Header(_("From"), "starts_on"),
-            Header(_("Until")),
-            Header(_("Duties scheduled"), "scheduled"),
-            Header(_("Done"), "done"),
-            Header(_("Missed")),
+        columns=[
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village"), sort=["village__code", "starts_on"]),
+            Col(_("Period"), lambda r: r.get_period_display()),
+            field_column(_("From"), "starts_on", width=12),
+            Col(_("Until"), lambda r: r.ends_on, width=12),
+            field_column(_("Duties scheduled"), "scheduled"),
+            field_column(_("Done"), "done"),
+            Col(_("Missed"), lambda r: r.missed),
         ],
-        sorts={
-            "village": ["village__code", "starts_on"],
-            "starts_on": ["starts_on"],
-            "scheduled": ["scheduled"],
-            "done": ["done"],
-        },
         default_sort="-starts_on",
-        export_name="duty-rosters",
-        export_columns=[
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Period")),
-            Column(_("From"), 12),
-            Column(_("Until"), 12),
-            Column(_("Duties scheduled")),
-            Column(_("Done")),
-            Column(_("Missed")),
-        ],
-        export_row=lambda r: [
-            r.village.township.name,
-            r.village.name,
-            r.get_period_display(),
-            r.starts_on,
-            r.ends_on,
-            r.scheduled,
-            r.done,
-            r.missed,
-        ],
+        filename="duty-rosters-{date}.xlsx",
         template="cadres/records/roster_list.html",
     )
     filterset = filters.DutyRosterFilter(
@@ -695,27 +595,15 @@ def shift_action(request, pk):
 def leave_list(request):
     spec = ListSpec(
         title=_("Leave"),
-        headers=[
-            Header(_("Cadre"), "person"),
-            Header(_("First day"), "starts_on"),
-            Header(_("Last day"), "ends_on"),
-            Header(_("Reason")),
-            Header(_("Recorded by")),
+        columns=[
+            person_column(_("Cadre")),
+            field_column(_("First day"), "starts_on", width=12),
+            field_column(_("Last day"), "ends_on", width=12),
+            Col(_("Reason"), lambda leave: leave.reason, width=30),
+            Col(_("Recorded by")),
         ],
-        sorts={
-            "person": ["person__name_key__pinyin_order"],
-            "starts_on": ["starts_on"],
-            "ends_on": ["ends_on"],
-        },
         default_sort="-starts_on",
-        export_name="leave",
-        export_columns=[
-            Column(_("Cadre")),
-            Column(_("First day"), 12),
-            Column(_("Last day"), 12),
-            Column(_("Reason"), 30),
-        ],
-        export_row=lambda leave: [leave.person.name, leave.starts_on, leave.ends_on, leave.reason],
+        filename="leave-{date}.xlsx",
         template="cadres/records/leave_list.html",
     )
     filterset = filters.LeaveFilter(
@@ -749,46 +637,19 @@ def leave_create(request, person_pk):
 def project_list(request):
     spec = ListSpec(
         title=_("Pioneer projects"),
-        headers=[
-            Header(_("Year"), "year"),
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Secretary")),
-            Header(_("Project title"), "title"),
-            Header(_("Handling status"), "status"),
-            Header(_("Score"), "score"),
+        columns=[
+            Col(_("Year"), lambda p: p.year, key="year", sort=["year", "village__code"], width=8),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            field_column(_("Project title"), "title", width=30),
+            Col(_("Goals"), lambda p: p.goals, width=40, page=False),
+            field_column(_("Handling status"), "status", display=True),
+            Col(_("Completed on"), lambda p: p.completed_on, width=12, page=False),
+            field_column(_("Score"), "score", width=8),
         ],
-        sorts={
-            "year": ["year", "village__code"],
-            "village": ["village__code"],
-            "title": ["title"],
-            "status": ["status"],
-            "score": ["score"],
-        },
         default_sort="-year",
-        export_name="pioneer-projects",
-        export_columns=[
-            Column(_("Year"), 8),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Secretary")),
-            Column(_("Project title"), 30),
-            Column(_("Goals"), 40),
-            Column(_("Handling status")),
-            Column(_("Completed on"), 12),
-            Column(_("Score"), 8),
-        ],
-        export_row=lambda p: [
-            p.year,
-            p.village.township.name,
-            p.village.name,
-            p.person.name,
-            p.title,
-            p.goals,
-            p.get_status_display(),
-            p.completed_on,
-            p.score,
-        ],
+        filename="pioneer-projects-{date}.xlsx",
         template="cadres/records/project_list.html",
     )
     filterset = filters.PioneerProjectFilter(
@@ -806,28 +667,30 @@ def project_overview(request):
     if request.GET.get("township"):
         township = object_or_404(user_townships(request.user), request.GET["township"])
     unclaimed = selectors.unclaimed_villages(request.user, year, township)
+    spec = ListSpec(
+        title=_("Pioneer projects overview"),
+        columns=[
+            Col(_("Township or subdistrict"), lambda t: t.name),
+            Col(_("Villages"), lambda t: t.village_count),
+            Col(_("Claimed"), lambda t: t.claimed),
+            Col(_("Unclaimed"), lambda t: t.unclaimed),
+            Col(_("Completed"), lambda t: t.completed),
+        ],
+        filename=f"pioneer-overview-{year}-{{date}}.xlsx",
+    )
     if request.GET.get("format") == "xlsx":
-        spec = ListSpec(
-            title=_("Pioneer projects overview"),
-            headers=[],
-            sorts={},
-            default_sort="",
-            export_name=f"pioneer-overview-{year}",
-            export_columns=[
-                Column(_("Township or subdistrict")),
-                Column(_("Villages")),
-                Column(_("Claimed")),
-                Column(_("Unclaimed")),
-                Column(_("Completed")),
-            ],
-            export_row=lambda t: [t.name, t.village_count, t.claimed, t.unclaimed, t.completed],
-            template="",
-        )
-        return export_response(request, spec=spec, rows=list(rows))
+        # The rows as computed (unclaimed is set on them), a row per township.
+        return export_response(request, spec=spec, items=list(rows))
     return render(
         request,
         "cadres/records/project_overview.html",
-        {"rows": rows, "year": year, "township": township, "unclaimed": unclaimed[:200]},
+        {
+            "rows": rows,
+            "headers": list_headers(request, spec.columns),
+            "year": year,
+            "township": township,
+            "unclaimed": unclaimed[:200],
+        },
     )
 
 
@@ -913,54 +776,22 @@ def progress_document(request, pk):
 def _evaluation_spec(template: str) -> ListSpec:
     return ListSpec(
         title=_("Annual evaluations"),
-        headers=[
-            Header(_("Year"), "year"),
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Secretary"), "person"),
-            Header(_("Work results")),
-            Header(_("Discipline")),
-            Header(_("Public reputation")),
-            Header(_("Weighted total"), "total"),
-            Header(_("Grade"), "grade"),
+        columns=[
+            Col(_("Year"), lambda e: e.year, key="year", sort=["year", "village__code"], width=8),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village")),
+            person_column(_("Secretary")),
+            Col(_("Work results"), lambda e: e.performance),
+            Col(_("Discipline"), lambda e: e.discipline),
+            Col(_("Public reputation"), lambda e: e.reputation),
+            field_column(_("Weighted total"), "total"),
+            field_column(_("Grade"), "grade", display=True),
+            Col(_("Evaluator"), lambda e: e.evaluator, page=False),
+            Col(_("Evaluation date"), lambda e: e.evaluated_on, width=12, page=False),
+            Col(_("Comments"), lambda e: e.comments, width=40, page=False),
         ],
-        sorts={
-            "year": ["year", "village__code"],
-            "village": ["village__code"],
-            "person": ["person__name_key__pinyin_order"],
-            "total": ["total"],
-            "grade": ["grade"],
-        },
         default_sort="-year",
-        export_name="annual-evaluations",
-        export_columns=[
-            Column(_("Year"), 8),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Secretary")),
-            Column(_("Work results")),
-            Column(_("Discipline")),
-            Column(_("Public reputation")),
-            Column(_("Weighted total")),
-            Column(_("Grade")),
-            Column(_("Evaluator")),
-            Column(_("Evaluation date"), 12),
-            Column(_("Comments"), 40),
-        ],
-        export_row=lambda e: [
-            e.year,
-            e.village.township.name,
-            e.village.name,
-            e.person.name,
-            e.performance,
-            e.discipline,
-            e.reputation,
-            e.total,
-            e.get_grade_display(),
-            e.evaluator,
-            e.evaluated_on,
-            e.comments,
-        ],
+        filename="annual-evaluations-{date}.xlsx",
         template=template,
     )
 
@@ -1077,38 +908,16 @@ def evaluation_detail(request, pk):
 def candidate_list(request):
     spec = ListSpec(
         title=_("Party membership candidates"),
-        headers=[
-            Header(_("Name"), "name"),
-            Header(_("ID number")),
-            Header(_("Township or subdistrict")),
-            Header(_("Village"), "village"),
-            Header(_("Stage"), "stage"),
-            Header(_("Open recusals"), "open"),
+        columns=[
+            Col(_("Name"), lambda c: c.name, key="name", sort=["name_key__pinyin_order"]),
+            Col(_("ID number"), lambda c: c.id_number, width=22, id_number=True),
+            township_column(_("Township or subdistrict")),
+            village_column(_("Village"), sort=["village__code", "name_key__pinyin_order"]),
+            field_column(_("Stage"), "stage", display=True),
+            field_column(_("Open recusals"), "open_recusals", key="open"),
         ],
-        sorts={
-            "name": ["name_key__pinyin_order"],
-            "village": ["village__code", "name_key__pinyin_order"],
-            "stage": ["stage"],
-            "open": ["open_recusals"],
-        },
         default_sort="village",
-        export_name="party-candidates",
-        export_columns=[
-            Column(_("Name")),
-            Column(_("ID number"), 22, text=True),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Stage")),
-            Column(_("Open recusals")),
-        ],
-        export_row=lambda c: [
-            c.name,
-            mask_id_number(c.id_number) if c.id_number else "",
-            c.village.township.name,
-            c.village.name,
-            c.get_stage_display(),
-            c.open_recusals,
-        ],
+        filename="party-candidates-{date}.xlsx",
         template="cadres/records/candidate_list.html",
     )
     filterset = filters.PartyCandidateFilter(
@@ -1173,43 +982,19 @@ def candidate_detail(request, pk):
 def recusal_list(request):
     spec = ListSpec(
         title=_("Recusals"),
-        headers=[
-            Header(_("Cadre"), "cadre"),
-            Header(_("Relation")),
-            Header(_("Candidate"), "candidate"),
-            Header(_("Village"), "village"),
-            Header(_("Handling status"), "status"),
-            Header(_("Opened"), "created"),
+        columns=[
+            person_column(_("Cadre"), "cadre", key="cadre"),
+            Col(_("Relation"), lambda r: r.relative.get_relation_display() if r.relative else ""),
+            person_column(_("Candidate"), "candidate", key="candidate"),
+            township_column(_("Township or subdistrict"), "candidate.village", page=False),
+            village_column(_("Village"), "candidate.village"),
+            field_column(_("Handling status"), "status", display=True),
+            Col(_("Recorded on"), lambda r: r.recorded_on, width=12, page=False),
+            Col(_("Recusal statement"), lambda r: r.statement, width=40, page=False),
+            Col(_("Opened"), key="created", sort=["created_at"]),
         ],
-        sorts={
-            "cadre": ["cadre__name_key__pinyin_order"],
-            "candidate": ["candidate__name_key__pinyin_order"],
-            "village": ["candidate__village__code"],
-            "status": ["status"],
-            "created": ["created_at"],
-        },
         default_sort="created",
-        export_name="recusals",
-        export_columns=[
-            Column(_("Cadre")),
-            Column(_("Relation")),
-            Column(_("Candidate")),
-            Column(_("Township or subdistrict")),
-            Column(_("Village")),
-            Column(_("Handling status")),
-            Column(_("Recorded on"), 12),
-            Column(_("Recusal statement"), 40),
-        ],
-        export_row=lambda r: [
-            r.cadre.name,
-            r.relative.get_relation_display() if r.relative else "",
-            r.candidate.name,
-            r.candidate.village.township.name,
-            r.candidate.village.name,
-            r.get_status_display(),
-            r.recorded_on,
-            r.statement,
-        ],
+        filename="recusals-{date}.xlsx",
         template="cadres/records/recusal_list.html",
     )
     data = request.GET.copy()

@@ -32,12 +32,3 @@ def age(birth_date) -> int | str:
     """Age in full years today."""
     years = age_on(birth_date)
     return "" if years is None else years
-
-
-@register.simple_tag(takes_context=True)
-def sort_url(context, key: str) -> str:
-    """The list's query string sorted by ``key``; a second click reverses the order."""
-    query = context["request"].GET.copy()
-    query.pop("page", None)
-    query["sort"] = f"-{key}" if query.get("sort") == key else key
-    return "?" + query.urlencode()

@@ -1,0 +1,260 @@
+"""The one list: every list page and its xlsx export, from one declaration.
+
+A list is a ``ListSpec``: its title, template and export file name, and its columns. Each
+column (``Col``) is declared once: its label (the page's header and the sheet's), the sort
+key and the fields it orders by, and the value it exports; the page's cell is the
+template's. A column may be the page's only (an action button: no export value) or the
+export's only (a full text that the page shortens or leaves out: ``page=False``).
+
+``list_response`` filters (a django-filter filterset), sorts (with a pk tie-break, so that
+no row appears on two pages), paginates (``PAGE_SIZE``) and renders; with ``?format=xlsx``
+it exports instead. ``export_response`` streams the rows (``.iterator()``) into the
+constant-memory workbook writer, one sheet or several (``Sheet``), masks ID numbers unless
+the list reveals them to users with the reveal permission, and writes the access-log entry
+once the file is complete: an export that fails midway is not logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from operator import attrgetter, methodcaller
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+
+from cadres.identity import mask_id_number
+from cadres.models import AccessLogEntry
+from cadres.services import access_log_append
+from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
+
+PAGE_SIZE = 25
+REVEAL_PERM = "cadres.reveal_id_number"
+CHUNK_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class Col:
+    label: str
+    value: Callable[[object], object] | None = None  # the export's cell; None: page only
+    key: str = ""  # ?sort=key; empty when the column does not sort
+    sort: Sequence[str] = ()  # order_by fields; empty with a key: the filterset sorts
+    width: float = 14
+    text: bool = False  # text format in the sheet (codes, phone numbers)
+    id_number: bool = False  # masked unless the export reveals (text format too)
+    page: bool = True  # False: the export's only (full texts the page leaves out)
+
+
+def field_column(label, field: str, *, key: str = "", display: bool = False, **options) -> Col:
+    """A field of the row, sorted by it under ``key`` (the field's name by default); with
+    ``display``, a choice field's label."""
+    value = methodcaller(f"get_{field}_display") if display else attrgetter(field)
+    return Col(label, value, key=key or field, sort=[field], **options)
+
+
+def township_column(label, through: str = "village", **options) -> Col:
+    """The township of the row's village (``through``: the path to it), sorted by the codes
+    of the township and the village."""
+    prefix = through.replace(".", "__")
+    return Col(
+        label,
+        attrgetter(f"{through}.township.name"),
+        **{
+            "key": "township",
+            "sort": [f"{prefix}__township__code", f"{prefix}__code"],
+            **options,
+        },
+    )
+
+
+def village_column(label, through: str = "village", **options) -> Col:
+    """The row's village (``through``: the path to it), sorted by its code."""
+    prefix = through.replace(".", "__")
+    return Col(
+        label,
+        attrgetter(f"{through}.name"),
+        **{"key": "village", "sort": [f"{prefix}__code"], **options},
+    )
+
+
+def person_column(label, through: str = "person", **options) -> Col:
+    """The name of the row's person (``through``: the path to them), in pinyin order."""
+    prefix = through.replace(".", "__")
+    return Col(
+        label,
+        attrgetter(f"{through}.name"),
+        **{"key": "person", "sort": [f"{prefix}__name_key__pinyin_order"], **options},
+    )
+
+
+def _itself(item) -> Iterable[object]:
+    return (item,)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of an export: the rows each exported item gives it, or rows of its own
+    (``items``, a summary written before the items are read)."""
+
+    columns: Sequence[Col]
+    title: str = ""  # the list's title when empty
+    rows: Callable[[object], Iterable[object]] = _itself
+    items: Callable[[], Iterable[object]] | None = None
+    unit: str = "rows"  # what the access log counts
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    title: str
+    columns: Sequence[Col]
+    filename: str  # "{date}" is today's date, yyyymmdd
+    template: str = ""
+    default_sort: str = ""
+    sorts: dict[str, Sequence[str]] = field(default_factory=dict)  # keys no column shows
+    sheets: Sequence[Sheet] = ()  # one sheet of the columns, titled as the list, when empty
+    reveal_ids: bool = False  # full ID numbers in the export for users who may reveal them
+    context_name: str = "rows"  # the page's rows also under this name in the context
+    language: str = ""  # the export's, whatever the user's (a workbook an import reads back)
+
+    def export_sheets(self) -> Sequence[Sheet]:
+        return self.sheets or [Sheet(self.columns)]
+
+    def ordering(self, sort: str) -> list[str]:
+        """order_by for ?sort= (the default when unknown), with the pk last in its direction."""
+        sorts = {c.key: c.sort for c in self.columns if c.key and c.sort} | dict(self.sorts)
+        if sort.lstrip("-") not in sorts:
+            sort = self.default_sort
+        descending = sort.startswith("-")
+        fields = sorts[sort.lstrip("-")]
+        return [f"-{f}" if descending else f for f in fields] + ["-pk" if descending else "pk"]
+
+    def sorted_by_helper(self) -> bool:
+        return bool(self.default_sort)
+
+
+def list_headers(request, columns: Sequence[Col], default_sort: str = "") -> list[dict]:
+    """The page's column headers, each a link that sorts by it where it sorts."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    current = request.GET.get("sort", default_sort)
+    headers = []
+    for column in columns:
+        if not column.page:
+            continue
+        link = direction = ""
+        if column.key:
+            if current.lstrip("-") == column.key:
+                direction = "desc" if current.startswith("-") else "asc"
+            query["sort"] = f"-{column.key}" if current == column.key else column.key
+            link = "?" + query.urlencode()
+        headers.append({"label": str(column.label), "link": link, "direction": direction})
+    return headers
+
+
+def list_response(
+    request,
+    *,
+    spec: ListSpec,
+    filterset,
+    queryset=None,
+    pages=None,
+    prepare: Callable[[Sequence], None] | None = None,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """Render the filtered list page, or its xlsx export with ?format=xlsx.
+
+    ``queryset`` replaces ``filterset.qs`` where the filter applies to something else
+    (the missing-reports list filters posts and lists people). A spec without a default
+    sort leaves the order to the filterset; ``pages`` is then what the paginator reads
+    where that is not the queryset (the register's sort by posts). ``prepare`` completes
+    the page's rows with what the template shows beyond the queryset.
+    """
+    rows = filterset.qs if queryset is None else queryset
+    if spec.sorted_by_helper():
+        rows = rows.order_by(*spec.ordering(request.GET.get("sort", spec.default_sort)))
+    if request.GET.get("format") == "xlsx":
+        return export_response(request, spec=spec, items=rows)
+    page = Paginator(rows if pages is None else pages, PAGE_SIZE).get_page(request.GET.get("page"))
+    if prepare is not None:
+        prepare(page.object_list)
+    context = {
+        "title": str(spec.title),
+        "filter": filterset,
+        "page_obj": page,
+        "rows": page.object_list,
+        spec.context_name: page.object_list,
+        "headers": list_headers(request, spec.columns, spec.default_sort),
+        "list_spec": spec,
+        **(extra or {}),
+    }
+    return render(request, spec.template, context)
+
+
+def paginate(request, rows):
+    """A page of rows that no filter selects (queues), PAGE_SIZE long."""
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _cells(columns: Sequence[Col], full_ids: bool) -> Callable[[object], list]:
+    def cells(row) -> list:
+        values = []
+        for column in columns:
+            value = column.value(row)
+            if column.id_number:
+                value = (value or "") if full_ids else mask_id_number(value)
+            values.append(value)
+        return values
+
+    return cells
+
+
+def export_response(
+    request, *, spec: ListSpec, items, obj=None, filename_args: dict | None = None
+) -> HttpResponse:
+    """The xlsx of ``items`` (a queryset is read with .iterator()), logged once written."""
+    full_ids = spec.reveal_ids and request.user.has_perm(REVEAL_PERM)
+    with translation.override(spec.language) if spec.language else nullcontext():
+        writer, streamed = _write(spec, items, full_ids)
+    filename = spec.filename.format(date=f"{timezone.localdate():%Y%m%d}", **(filename_args or {}))
+    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer.save(response)
+    counts = ", ".join(f"{target.rows} {sheet.unit}" for sheet, target, _cells in streamed)
+    ids = ""
+    if any(c.id_number for sheet in spec.export_sheets() for c in sheet.columns):
+        ids = f", {'full' if full_ids else 'masked'} ID numbers"
+    # Written once the file is complete: one entry for each export, none for a failed one.
+    access_log_append(
+        user=request.user,
+        action=AccessLogEntry.Action.EXPORT,
+        obj=obj,
+        detail=f"{filename}, {counts}{ids}, filter: {request.GET.urlencode()}",
+    )
+    return response
+
+
+def _write(spec: ListSpec, items, full_ids: bool):
+    writer = WorkbookWriter()
+    streamed = []
+    for sheet in spec.export_sheets():
+        columns = [c for c in sheet.columns if c.value is not None]
+        target = writer.sheet(
+            str(sheet.title or spec.title),
+            [Column(str(c.label), c.width, text=c.text or c.id_number) for c in columns],
+        )
+        cells = _cells(columns, full_ids)
+        if sheet.items is not None:
+            for row in sheet.items():
+                target.append(cells(row))
+        else:
+            streamed.append((sheet, target, cells))
+    if hasattr(items, "iterator"):
+        items = items.iterator(chunk_size=CHUNK_SIZE)
+    for item in items:
+        for sheet, target, cells in streamed:
+            for row in sheet.rows(item):
+                target.append(cells(row))
+    return writer, streamed
