@@ -42,6 +42,7 @@ from cadres.models import (
     VillagerGroup,
 )
 from cadres.scoping import require_object, require_township
+from cadres.selectors import import_file_earlier
 
 IDENTITY_FIELDS = (
     "name",
@@ -564,7 +565,8 @@ def import_file_store(
     """Keep an uploaded workbook with its SHA-256.
 
     Returns the stored file and the latest earlier upload of the same kind with the
-    same content, if any, so that the caller can say it was imported before.
+    same content that the actor may see, if any, so that the caller can say it was
+    imported before.
     """
     if kind not in ImportFile.Kind.values:
         raise ValueError(kind)
@@ -592,12 +594,7 @@ def import_file_store(
         township=township,
         uploaded_by=actor,
     )
-    earlier = (
-        ImportFile.objects.filter(kind=kind, sha256=record.sha256)
-        .select_related("uploaded_by")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    earlier = import_file_earlier(actor, kind=kind, sha256=record.sha256)
     record.file.save(record.original_name, upload, save=False)
     try:
         with transaction.atomic():

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +39,7 @@ from cadres.place_filters import TownshipFilter
 from cadres.records.listing import Header, ListSpec, list_response
 from cadres.scoping import object_or_404, scope
 from cadres.search import SearchFilter
+from cadres.selectors import import_files
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
@@ -428,13 +429,8 @@ def roster_nominate(request, pk: int):
     """The 需提名 rows of an imported roster become draft cases (once each)."""
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
-    files = ImportFile.objects.filter(kind=ImportFile.Kind.ROSTER)
     record = get_object_or_404(
-        files.filter(
-            Q(pk__in=scope(ImportFile.objects.all(), request.user).values("pk"))
-            | Q(uploaded_by=request.user)
-        ),
-        pk=pk,
+        import_files(request.user).filter(kind=ImportFile.Kind.ROSTER), pk=pk
     )
     try:
         created, skipped = register_cases.roster_nominations_create(
