@@ -26,6 +26,7 @@ from cadres.dates import (
     partial_date_values,
     split_partial_dates,
 )
+from cadres.hashing import content_sha256
 from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
 from cadres.models import (
     TERM_YEARS,
@@ -582,15 +583,12 @@ def import_file_store(
             % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
         )
     _check_xlsx(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256, size = content_sha256(upload)
     record = ImportFile(
         kind=kind,
         original_name=os.path.basename(upload.name or "")[:255] or "workbook.xlsx",
-        sha256=digest.hexdigest(),
-        size=upload.size,
+        sha256=sha256,
+        size=size,
         township=township,
         uploaded_by=actor,
     )
