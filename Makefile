@@ -4,15 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format messages clean
+.PHONY: run test install lint format messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or later is needed"'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+# The lock, not the pins it was made from: every package, direct or not, at the version CI
+# tested, and refused unless its file has one of the hashes recorded for it.
+$(STAMP): $(BIN)/python requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,6 +45,20 @@ format: $(STAMP)
 # Needs GNU gettext; only for developers changing user-facing strings.
 messages: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python scripts/messages.py
+
+# Regenerate the locks from the pins in requirements*.txt (see README, Dependencies). PyPI
+# alone, whatever this machine's pip configuration adds: the hashes are those of PyPI's
+# files, so the locks install the same anywhere. The runtime lock constrains the dev lock,
+# so both name the same versions of what they share.
+PIP_TOOLS := var/pip-tools/bin
+PYPI_ONLY = env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null
+COMPILE = $(PYPI_ONLY) $(PIP_TOOLS)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(PIP_TOOLS)/pip-compile || ($(PYTHON) -m venv var/pip-tools && \
+		$(PYPI_ONLY) $(PIP_TOOLS)/pip install --quiet pip-tools==7.7.0)
+	$(COMPILE) -o requirements.lock requirements.txt
+	$(COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) var

@@ -10,7 +10,6 @@ that the browser neither renders nor caches.
 """
 
 import codecs
-import hashlib
 import re
 import unicodedata
 import zipfile
@@ -26,6 +25,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 
+from cadres.hashing import content_sha256
 from cadres.models import AccessLogEntry, StoredDocument, document_path
 from cadres.services import access_log_append
 
@@ -196,16 +196,6 @@ def attachment_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _digest(file) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in file.chunks():
-        digest.update(chunk)
-        size += len(chunk)
-    file.seek(0)
-    return digest.hexdigest(), size
-
-
 def _refused(field: str, message: str) -> ValidationError:
     return ValidationError({field: message})
 
@@ -249,7 +239,7 @@ def documents_store(
                 )
                 % {"name": name},
             )
-        sha256, size = _digest(upload)
+        sha256, size = content_sha256(upload)
         checked.append((upload, name, sha256, size, content_type))
     documents = []
     for upload, name, sha256, size, content_type in checked:
@@ -360,7 +350,7 @@ def documents_fill(model) -> int:
             continue
         try:
             with storage.open(name, "rb") as handle:
-                sha256, size = _digest(handle)
+                sha256, size = content_sha256(handle)
                 content_type = content_type_sniff(handle, name=original_name) or OCTET_STREAM
         except OSError:
             continue

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,7 +38,8 @@ from cadres.roster import (
     roster_import,
     roster_plan,
 )
-from cadres.scoping import scope, user_townships
+from cadres.scoping import user_townships
+from cadres.selectors import import_file_earlier, import_files
 from cadres.services import import_file_store, may_write_register
 from cadres.spreadsheets import IMPORT_WRITE_FAILED, SpreadsheetError
 from cadres.widgets import DATE
@@ -94,11 +94,7 @@ def _require_importer(user) -> None:
 
 def _import_file(user, pk: int) -> ImportFile:
     """A roster upload of the user's townships, or their own; 404 otherwise."""
-    files = ImportFile.objects.filter(kind=ImportFile.Kind.ROSTER).select_related("uploaded_by")
-    visible = files.filter(
-        Q(pk__in=scope(ImportFile.objects.all(), user).values("pk")) | Q(uploaded_by=user)
-    )
-    return get_object_or_404(visible, pk=pk)
+    return get_object_or_404(import_files(user).filter(kind=ImportFile.Kind.ROSTER), pk=pk)
 
 
 @login_required
@@ -126,13 +122,8 @@ def roster_upload(request):
 def roster_preview(request, pk: int):
     _require_importer(request.user)
     record = _import_file(request.user, pk)
-    earlier = (
-        ImportFile.objects.filter(
-            kind=record.kind, sha256=record.sha256, created_at__lt=record.created_at
-        )
-        .select_related("uploaded_by")
-        .order_by("-created_at")
-        .first()
+    earlier = import_file_earlier(
+        request.user, kind=record.kind, sha256=record.sha256, before=record.created_at
     )
     context = {
         "record": record,

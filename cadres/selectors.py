@@ -7,8 +7,32 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cadres.identity import mask_id_number
-from cadres.models import Person, Post, Relative, Village, VillagerGroup
+from cadres.models import ImportFile, Person, Post, Relative, Village, VillagerGroup
 from cadres.scoping import scope
+
+
+def import_files(user) -> QuerySet[ImportFile]:
+    """The uploaded workbooks the user may see: their townships' and their own.
+
+    An upload of a user with several townships belongs to no township (it is kept by
+    its uploader), so scoping alone would hide it from the one who uploaded it.
+    """
+    return ImportFile.objects.filter(
+        Q(pk__in=scope(ImportFile.objects.all(), user).values("pk")) | Q(uploaded_by=user)
+    ).select_related("uploaded_by")
+
+
+def import_file_earlier(
+    user, *, kind: str, sha256: str, before: dt.datetime | None = None
+) -> ImportFile | None:
+    """The latest upload of the same kind and content (before ``before``) that the user may see.
+
+    Scoped: the uploader and time of another township's upload are not the user's to know.
+    """
+    files = import_files(user).filter(kind=kind, sha256=sha256)
+    if before is not None:
+        files = files.filter(created_at__lt=before)
+    return files.order_by("-created_at", "-pk").first()
 
 
 def serving_posts() -> QuerySet[Post]:

@@ -26,6 +26,7 @@ from cadres.dates import (
     partial_date_values,
     split_partial_dates,
 )
+from cadres.hashing import content_sha256
 from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
 from cadres.models import (
     TERM_YEARS,
@@ -42,6 +43,7 @@ from cadres.models import (
     VillagerGroup,
 )
 from cadres.scoping import require_object, require_township
+from cadres.selectors import import_file_earlier
 
 IDENTITY_FIELDS = (
     "name",
@@ -564,7 +566,8 @@ def import_file_store(
     """Keep an uploaded workbook with its SHA-256.
 
     Returns the stored file and the latest earlier upload of the same kind with the
-    same content, if any, so that the caller can say it was imported before.
+    same content that the actor may see, if any, so that the caller can say it was
+    imported before.
     """
     if kind not in ImportFile.Kind.values:
         raise ValueError(kind)
@@ -580,24 +583,16 @@ def import_file_store(
             % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
         )
     _check_xlsx(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256, size = content_sha256(upload)
     record = ImportFile(
         kind=kind,
         original_name=os.path.basename(upload.name or "")[:255] or "workbook.xlsx",
-        sha256=digest.hexdigest(),
-        size=upload.size,
+        sha256=sha256,
+        size=size,
         township=township,
         uploaded_by=actor,
     )
-    earlier = (
-        ImportFile.objects.filter(kind=kind, sha256=record.sha256)
-        .select_related("uploaded_by")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    earlier = import_file_earlier(actor, kind=kind, sha256=record.sha256)
     record.file.save(record.original_name, upload, save=False)
     try:
         with transaction.atomic():

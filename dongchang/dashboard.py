@@ -116,20 +116,14 @@ def education_mix(user, today: dt.date) -> Figure:
     totals = _serving_people(user, today).aggregate(
         **{level.value: Count("pk", filter=Q(education=level)) for level in Education}
     )
-    return Figure(
+    return _bars_by_choice(
         key="education",
         title=_("Education mix"),
         chart="doughnut",
-        labels=[str(level.label) for level in Education],
-        series=[{"label": _("Cadres"), "data": [totals[level.value] for level in Education]}],
-        rows=[
-            (
-                str(level.label),
-                totals[level.value],
-                _list_link(education=level.value, status="serving"),
-            )
-            for level in Education
-        ],
+        series_label=_("Cadres"),
+        choices=Education,
+        counts=totals,
+        link=lambda level: _list_link(education=level, status="serving"),
     )
 
 
@@ -149,22 +143,28 @@ def vetting_pipeline(user, today: dt.date) -> Figure | None:
     if not user.has_perm("vetting.view_candidatecase"):
         return None
     counts = dict(cases_visible(user).values_list("state").annotate(n=Count("pk")).order_by())
-    states = list(CandidateCase.State)
     url = reverse("vetting:case_list")
-    return Figure(
+    return _bars_by_choice(
         key="vetting",
         title=_("Candidate vetting pipeline"),
-        chart="bar",
-        labels=[str(state.label) for state in states],
-        series=[{"label": _("Cases"), "data": [counts.get(state.value, 0) for state in states]}],
-        rows=[
-            (
-                str(state.label),
-                counts.get(state.value, 0),
-                f"{url}?{urlencode({'state': state.value})}",
-            )
-            for state in states
-        ],
+        series_label=_("Cases"),
+        choices=CandidateCase.State,
+        counts=counts,
+        link=lambda state: f"{url}?{urlencode({'state': state})}",
+    )
+
+
+def _bars_by_choice(
+    *, key, title, series_label, choices, counts, link, chart: str = "bar"
+) -> Figure:
+    """A bar (or slice) for each choice, counted or not, each row linking to its list."""
+    return Figure(
+        key=key,
+        title=title,
+        chart=chart,
+        labels=[str(choice.label) for choice in choices],
+        series=[{"label": series_label, "data": [counts.get(c.value, 0) for c in choices]}],
+        rows=[(str(c.label), counts.get(c.value, 0), link(c.value)) for c in choices],
     )
 
 
@@ -177,22 +177,14 @@ def pending_hits(user, today: dt.date) -> Figure | None:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    kinds = list(WatchlistSource.Kind)
     hits_url = reverse("vetting:hit_list")
-    return Figure(
+    return _bars_by_choice(
         key="hits",
         title=_("Screening hits awaiting review"),
-        chart="bar",
-        labels=[str(kind.label) for kind in kinds],
-        series=[{"label": _("Hits"), "data": [counts.get(kind.value, 0) for kind in kinds]}],
-        rows=[
-            (
-                str(kind.label),
-                counts.get(kind.value, 0),
-                f"{hits_url}?{urlencode({'status': 'pending', 'list_kind': kind.value})}",
-            )
-            for kind in kinds
-        ],
+        series_label=_("Hits"),
+        choices=WatchlistSource.Kind,
+        counts=counts,
+        link=lambda kind: f"{hits_url}?{urlencode({'status': 'pending', 'list_kind': kind})}",
     )
 
 

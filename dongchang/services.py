@@ -1,6 +1,5 @@
 """Writes of the district-wide layer: the monthly workbook, built by a background job."""
 
-import hashlib
 import os
 import tempfile
 
@@ -9,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from cadres.hashing import content_sha256
 from cadres.jobs import job_result_set, job_start
 from cadres.models import Job
 from dongchang.models import MonthlyReport
@@ -52,17 +52,15 @@ def monthly_report_build(*, month: Month, actor=None) -> MonthlyReport:
     try:
         with os.fdopen(handle, "wb") as stream:
             counts = build_workbook(month, stream)
-        digest = hashlib.sha256()
         with open(temp_path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
+            sha256, size = content_sha256(stream)
         with transaction.atomic():
             report, _created = MonthlyReport.objects.get_or_create(month=month.first)
             report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
             os.replace(temp_path, final_path)
             report.file.name = name
-            report.sha256 = digest.hexdigest()
-            report.size = os.path.getsize(final_path)
+            report.sha256 = sha256
+            report.size = size
             report.built_at = timezone.now()
             report.built_by = actor
             report.row_counts = counts

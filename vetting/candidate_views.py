@@ -11,7 +11,7 @@ import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,6 +50,7 @@ from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
 from cadres.scoping import object_or_404, scope
 from cadres.search import SearchFilter
+from cadres.selectors import import_files
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from vetting import workflow
@@ -408,13 +409,8 @@ def roster_nominate(request, pk: int):
     """The 需提名 rows of an imported roster become draft cases (once each)."""
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
-    files = ImportFile.objects.filter(kind=ImportFile.Kind.ROSTER)
     record = get_object_or_404(
-        files.filter(
-            Q(pk__in=scope(ImportFile.objects.all(), request.user).values("pk"))
-            | Q(uploaded_by=request.user)
-        ),
-        pk=pk,
+        import_files(request.user).filter(kind=ImportFile.Kind.ROSTER), pk=pk
     )
     try:
         created, skipped = register_cases.roster_nominations_create(

@@ -22,6 +22,7 @@ from cadres.import_templates import template_response
 from cadres.listing import Col, ListSpec, export_response, list_response, paginate
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
+from cadres.selectors import import_file_earlier
 from cadres.services import access_log_append
 from cadres.spreadsheets import sheet_report_display
 from vetting.filters import HitFilter, RunFilter
@@ -282,12 +283,8 @@ def watchlist_preview(request, pk: int):
     }
     if request.htmx:
         return render(request, "vetting/_watchlist_status.html", context)
-    context["earlier"] = (
-        ImportFile.objects.filter(
-            kind=record.kind, sha256=record.sha256, created_at__lt=record.created_at
-        )
-        .order_by("-created_at")
-        .first()
+    context["earlier"] = import_file_earlier(
+        request.user, kind=record.kind, sha256=record.sha256, before=record.created_at
     )
     return render(request, "vetting/watchlist_preview.html", context)
 

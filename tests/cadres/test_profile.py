@@ -1,14 +1,13 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cadres import profile
 from cadres.models import Post
 from cadres.services import person_update
 from tests.factories import PostFactory, RelativeFactory, VillageFactory, cadre, township
+from tests.querycount import assert_queries_flat
 
 pytestmark = pytest.mark.django_db
 
@@ -104,16 +103,14 @@ def test_history_covers_posts_and_relatives(client, staff):
 def test_profile_query_count_does_not_grow(client, staff):
     person = cadre()
     client.force_login(staff)
-    client.get(detail(person))
-    with CaptureQueriesContext(connection) as small:
-        client.get(detail(person))
-    for _ in range(5):
-        RelativeFactory(cadre=person)
-        PostFactory(person=person, village=VillageFactory())
-    person_update(actor=staff, person=person, phone="123")
-    with CaptureQueriesContext(connection) as large:
-        client.get(detail(person))
-    assert len(large.captured_queries) == len(small.captured_queries)
+
+    def more_of_everything():
+        for _ in range(5):
+            RelativeFactory(cadre=person)
+            PostFactory(person=person, village=VillageFactory())
+        person_update(actor=staff, person=person, phone="123")
+
+    assert_queries_flat(lambda: client.get(detail(person)), more_of_everything)
 
 
 def test_registered_sections_render(client, staff, monkeypatch):

@@ -8,7 +8,7 @@ from django.test import override_settings
 from cadres.models import ImportFile
 from cadres.services import import_file_store
 from tests.cadres_import.workbooks import roster_bytes, workbook_bytes, zip_bomb_bytes, zip_bytes
-from tests.factories import township
+from tests.factories import UserFactory, township
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +17,12 @@ def upload(data: bytes, name: str = "花名册.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data)
 
 
-def test_stores_the_file_with_its_hash_and_recognizes_a_repeat(staff, other_staff):
+def test_stores_the_file_with_its_hash_and_recognizes_a_repeat(staff):
     data = roster_bytes([{"姓名": "张三"}])
-    first, earlier = import_file_store(actor=staff, upload=upload(data), kind="roster")
+    jinchang = township("220502100")
+    first, earlier = import_file_store(
+        actor=staff, upload=upload(data), kind="roster", township=jinchang
+    )
     assert earlier is None
     assert first.original_name == "花名册.xlsx"
     assert first.size == len(data)
@@ -27,13 +30,29 @@ def test_stores_the_file_with_its_hash_and_recognizes_a_repeat(staff, other_staf
     with first.file.open("rb") as handle:
         assert handle.read() == data
     assert first.uploaded_by == staff
-    second, earlier = import_file_store(actor=other_staff, upload=upload(data), kind="roster")
+    colleague = UserFactory(role="乡镇工作人员", townships=["220502100"])
+    second, earlier = import_file_store(actor=colleague, upload=upload(data), kind="roster")
     assert earlier == first
     assert second.pk != first.pk
     assert second.sha256 == first.sha256
     # Another kind of import with the same bytes is not "the same import".
     _, earlier = import_file_store(actor=staff, upload=upload(data), kind="watchlist")
     assert earlier is None
+
+
+def test_another_townships_upload_of_the_same_file_is_not_named(staff, other_staff):
+    data = roster_bytes([{"姓名": "张三"}])
+    mine, _earlier = import_file_store(
+        actor=staff, upload=upload(data), kind="roster", township=township("220502100")
+    )
+    # 环通乡 sees neither 金厂镇's upload nor who made it and when.
+    theirs, earlier = import_file_store(actor=other_staff, upload=upload(data), kind="roster")
+    assert earlier is None
+    assert mine.sha256 == theirs.sha256
+    # A district reviewer sees every township's uploads: the latest is named.
+    district = UserFactory(role="区级审核人")
+    _, earlier = import_file_store(actor=district, upload=upload(data), kind="roster")
+    assert earlier == theirs
 
 
 def test_plain_binary_file_objects_are_accepted(staff):

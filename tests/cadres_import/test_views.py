@@ -5,7 +5,7 @@ from django.urls import reverse
 from cadres.models import ImportFile, Person
 from tests.cadres_import.test_roster import cadre_row
 from tests.cadres_import.workbooks import roster_bytes
-from tests.factories import VillageFactory, township
+from tests.factories import UserFactory, VillageFactory, township
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,27 @@ def test_another_townships_upload_is_404(client, staff, other_staff, village):
     assert client.get(reverse("cadres:import_preview", args=[record.pk])).status_code == 404
     assert client.post(reverse("cadres:import_confirm", args=[record.pk])).status_code == 404
     assert not Person.objects.exists()
+
+
+def test_the_preview_names_an_earlier_upload_of_the_own_township_only(
+    client, staff, other_staff, village
+):
+    data = roster_bytes([cadre_row(1)])
+    login(client, staff)
+    upload(client, data)
+    notice = "该文件之前已上传过"
+    # 环通乡 uploads the very same file: 金厂镇's upload, its uploader and time stay hidden.
+    login(client, other_staff)
+    theirs = upload(client, data).url
+    page = client.get(theirs).content.decode()
+    assert notice not in page
+    assert str(staff) not in page
+    # A colleague in 金厂镇 is told.
+    colleague = UserFactory(role="乡镇工作人员", townships=["220502100"])
+    login(client, colleague)
+    page = client.get(upload(client, data).url).content.decode()
+    assert notice in page
+    assert str(staff) in page
 
 
 def test_readers_may_not_import(client, district_reviewer):

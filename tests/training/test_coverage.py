@@ -139,7 +139,8 @@ def test_coverage_queries_do_not_grow_with_people(
     known, district_reviewer, django_assert_num_queries
 ):
     district_reviewer.has_perm("cadres.view_all_townships")  # permissions cached, as in a request
-    # The rows, then the groups (their sums are the totals).
+    # Exactly two, by design rather than as a ceiling: the rows, then the groups (their sums
+    # are the totals), both summed by the database; any per-person read would add to it.
     with django_assert_num_queries(2):
         list(year_coverage(2026, district_reviewer))
         coverage_summary(year_coverage(2026, district_reviewer))

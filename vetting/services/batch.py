@@ -12,7 +12,6 @@ several posts (书记兼主任) opens a case per post, each with its own copy of
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.dates import parse_partial_date, partial_date_values
 from cadres.error_workbook import REFUSED_WITH_ERRORS
+from cadres.hashing import content_sha256
 from cadres.identity import normalize_id_number
 from cadres.import_templates import (
     FROM_ID_NUMBER,
@@ -445,14 +445,10 @@ def batch_plan_stored(*, actor, import_file: ImportFile, keep_unknown: bool = Fa
     """
     try:
         with import_file.file.open("rb") as handle:
-            digest = hashlib.sha256()
-            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(chunk)
-            if digest.hexdigest() != import_file.sha256:
+            if content_sha256(handle)[0] != import_file.sha256:
                 raise SpreadsheetError(
                     _("The stored workbook is not the one uploaded any more; upload it again.")
                 )
-            handle.seek(0)
             return batch_plan(actor=actor, source=handle, keep_unknown=keep_unknown)
     except OSError as error:
         raise SpreadsheetError(
