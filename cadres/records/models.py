@@ -3,6 +3,9 @@ annual evaluations and recusals in party member development.
 
 Every write goes through ``cadres.records.services``; these models only hold the
 rules the database can enforce.
+
+Each model names its table and its history's (``cadres_…``): they were made while the
+records were models of ``cadres``, and the move to this app (records 0001) renamed none.
 """
 
 from decimal import Decimal
