@@ -53,9 +53,6 @@ class VillagerGroupAdmin(SimpleHistoryAdmin):
         obj.pk = saved.pk
 
 
-import cadres.records.admin  # noqa: E402, F401 — the management records register their own admin
-
-
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the log is append-only by design."""

@@ -8,7 +8,5 @@ class CadresConfig(AppConfig):
 
     def ready(self) -> None:
         from cadres import search
-        from cadres.records.profile import register
 
-        register()
         search.connect()

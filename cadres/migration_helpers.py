@@ -7,6 +7,19 @@ database, and tests call the same loaders after transactional tests flush.
 from django.contrib.auth.management import create_permissions
 
 
+def records_label(apps) -> str:
+    """The app label of the management records' models in ``apps``.
+
+    They were models of ``cadres`` until ``records`` 0001: the migrations before it see them
+    there, while tests reload those migrations' data with today's registry.
+    """
+    try:
+        apps.get_model("cadres", "SecretaryFiling")
+    except LookupError:
+        return "records"
+    return "cadres"
+
+
 def _split(dotted: str, app_label: str | None) -> tuple[str, str]:
     if app_label is not None:
         return app_label, dotted

@@ -455,6 +455,8 @@ class Post(TimeStampedModel):
         ]
         permissions = [
             ("register_existing_post", _("Can register a post held before the system")),
+            # Checked by post_end; townships without it ask through a records.SecretaryChange.
+            ("end_secretary_post", _("Can end a village party secretary's post")),
         ]
 
     def __str__(self) -> str:
@@ -782,22 +784,3 @@ class StrictControlEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
-
-
-from cadres.records.models import (  # noqa: E402, F401 — Django loads models from cadres.models
-    AnnualEvaluation,
-    DutyRoster,
-    DutyShift,
-    FilingDocument,
-    GradingRule,
-    LeavePeriod,
-    PartyCandidate,
-    PersonalReport,
-    PioneerProject,
-    ProgressDocument,
-    ProjectProgress,
-    Recusal,
-    SecretaryChange,
-    SecretaryChangeDocument,
-    SecretaryFiling,
-)

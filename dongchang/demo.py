@@ -25,7 +25,6 @@ from cadres.models import (
     Person,
     Post,
     Relative,
-    SecretaryChange,
     StrictControlSource,
     Township,
     Village,
@@ -39,6 +38,7 @@ from cadres.records.models import (
     PartyCandidate,
     PersonalReport,
     PioneerProject,
+    SecretaryChange,
     SecretaryFiling,
 )
 from cadres.records.services import (

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dongchang.accounts",
     "dongchang",
     "cadres",
+    "cadres.records",
     "vetting",
     "training",
     "supervision",

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cadres.models import SecretaryChange, Village
+from cadres.models import Village
 from cadres.records import selectors as records
+from cadres.records.models import SecretaryChange
 from cadres.scoping import scope
 from cadres.selectors import strict_control_people
 from cadres.services import STRICT_CONTROL_PERM, may_see_strict_control
@@ -75,7 +76,7 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 reverse("vetting:eligibility_review"),
             )
         )
-    if user.has_perm("cadres.view_secretaryfiling"):
+    if user.has_perm("records.view_secretaryfiling"):
         items.append(
             Waiting(
                 _("Villages whose party secretary is not filed"),
@@ -84,7 +85,7 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
             )
         )
     changes = f"{reverse('cadres:records:change_list')}?status="
-    if user.has_perm("cadres.decide_secretarychange"):
+    if user.has_perm("records.decide_secretarychange"):
         requested = records.secretary_changes(user).filter(status=SecretaryChange.Status.REQUESTED)
         items.append(
             Waiting(
@@ -93,7 +94,7 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 changes + SecretaryChange.Status.REQUESTED,
             )
         )
-    if user.has_perm("cadres.change_secretarychange"):
+    if user.has_perm("records.change_secretarychange"):
         returned = records.secretary_changes(user).filter(status=SecretaryChange.Status.RETURNED)
         items.append(
             Waiting(
@@ -102,7 +103,7 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
                 changes + SecretaryChange.Status.RETURNED,
             )
         )
-    if user.has_perm("cadres.view_personalreport"):
+    if user.has_perm("records.view_personalreport"):
         missing = records.missing_reports(records.serving_posts(user, today), today.year)
         items.append(
             Waiting(

@@ -42,7 +42,7 @@ REFERENCE_DATA_LOADERS = [
     ("supervision.migrations.0002_roles_and_schedules", "grant"),
     ("cadres.migrations.0010_strict_control_life_cycle", "grant"),
     ("dongchang.accounts.migrations.0004_post_origin_permissions", "apply"),
-    ("cadres.migrations.0019_jobs", "grant"),
+    ("cadres.migrations.0020_jobs", "grant"),
 ]
 
 JINCHANG = "220502100"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
+from cadres.migration_helpers import grant_role_permissions, records_label, revoke_role_permissions
 
 RECORD_MODELS = [
     "secretaryfiling",
@@ -56,8 +56,9 @@ ROLE_PERMISSIONS = {
 
 
 def grant(apps, schema_editor):
-    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label="cadres")
-    apps.get_model("cadres", "GradingRule").objects.get_or_create(
+    label = records_label(apps)
+    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label=label)
+    apps.get_model(label, "GradingRule").objects.get_or_create(
         active=True,
         defaults={
             "name": "东昌区默认评定规则",
@@ -73,7 +74,7 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
-    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label="cadres")
+    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label=records_label(apps))
 
 
 class Migration(migrations.Migration):

@@ -11,23 +11,27 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from cadres.migration_helpers import grant_role_permissions, revoke_role_permissions
+from cadres.migration_helpers import grant_role_permissions, records_label, revoke_role_permissions
 
 VIEW = ["view_secretarychange", "view_secretarychangedocument"]
 ROLE_PERMISSIONS = {
     "乡镇工作人员": [*VIEW, "add_secretarychange", "change_secretarychange"],
     "乡镇审核人": [*VIEW, "add_secretarychange", "change_secretarychange"],
-    "区级审核人": [*VIEW, "decide_secretarychange", "end_secretary_post"],
-    "系统管理员": [*VIEW, "decide_secretarychange", "end_secretary_post"],
+    "区级审核人": [*VIEW, "decide_secretarychange"],
+    "系统管理员": [*VIEW, "decide_secretarychange"],
 }
+# A permission of the secretary change model here, of Post since cadres 0019: "cadres." either way.
+POST_PERMISSIONS = {"区级审核人": ["end_secretary_post"], "系统管理员": ["end_secretary_post"]}
 
 
 def grant(apps, schema_editor):
-    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label="cadres")
+    grant_role_permissions(apps, ROLE_PERMISSIONS, app_label=records_label(apps))
+    grant_role_permissions(apps, POST_PERMISSIONS, app_label="cadres")
 
 
 def revoke(apps, schema_editor):
-    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label="cadres")
+    revoke_role_permissions(apps, ROLE_PERMISSIONS, app_label=records_label(apps))
+    revoke_role_permissions(apps, POST_PERMISSIONS, app_label="cadres")
 
 
 class Migration(migrations.Migration):

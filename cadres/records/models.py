@@ -3,6 +3,9 @@ annual evaluations and recusals in party member development.
 
 Every write goes through ``cadres.records.services``; these models only hold the
 rules the database can enforce.
+
+Each model names its table and its history's (``cadres_…``): they were made while the
+records were models of ``cadres``, and the move to this app (records 0001) renamed none.
 """
 
 from decimal import Decimal
@@ -73,9 +76,10 @@ class SecretaryFiling(TimeStampedModel):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     return_reason = models.TextField(_("reason for returning"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalsecretaryfiling")
 
     class Meta:
+        db_table = "cadres_secretaryfiling"
         ordering = ["-filed_on", "-pk"]
         verbose_name = _("secretary filing")
         verbose_name_plural = _("secretary filings")
@@ -107,9 +111,10 @@ class FilingDocument(StoredDocument):
         SecretaryFiling, models.CASCADE, related_name="documents", verbose_name=_("filing")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalfilingdocument")
 
     class Meta:
+        db_table = "cadres_filingdocument"
         ordering = ["pk"]
         verbose_name = _("filing document")
         verbose_name_plural = _("filing documents")
@@ -158,9 +163,10 @@ class SecretaryChange(TimeStampedModel):
     decision_note = models.TextField(_("decision note"), blank=True)
     withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalsecretarychange")
 
     class Meta:
+        db_table = "cadres_secretarychange"
         ordering = ["-created_at", "-pk"]
         verbose_name = _("secretary change request")
         verbose_name_plural = _("secretary change requests")
@@ -187,7 +193,6 @@ class SecretaryChange(TimeStampedModel):
         ]
         permissions = [
             ("decide_secretarychange", _("Can approve or return secretary change requests")),
-            ("end_secretary_post", _("Can end a village party secretary's post")),
         ]
 
     def __str__(self) -> str:
@@ -204,9 +209,10 @@ class SecretaryChangeDocument(StoredDocument):
         verbose_name=_("secretary change request"),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalsecretarychangedocument")
 
     class Meta:
+        db_table = "cadres_secretarychangedocument"
         ordering = ["pk"]
         verbose_name = _("secretary change document")
         verbose_name_plural = _("secretary change documents")
@@ -271,9 +277,10 @@ class PersonalReport(TimeStampedModel):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalpersonalreport")
 
     class Meta:
+        db_table = "cadres_personalreport"
         ordering = ["-year", "-reported_on", "-pk"]
         verbose_name = _("personal matters report")
         verbose_name_plural = _("personal matters reports")
@@ -318,9 +325,10 @@ class LeavePeriod(TimeStampedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalleaveperiod")
 
     class Meta:
+        db_table = "cadres_leaveperiod"
         ordering = ["-starts_on", "-pk"]
         verbose_name = _("leave period")
         verbose_name_plural = _("leave periods")
@@ -358,9 +366,10 @@ class DutyRoster(TimeStampedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("made by")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicaldutyroster")
 
     class Meta:
+        db_table = "cadres_dutyroster"
         ordering = ["-starts_on", "village"]
         verbose_name = _("duty roster")
         verbose_name_plural = _("duty rosters")
@@ -401,9 +410,10 @@ class DutyShift(TimeStampedModel):
     )
     outcome_note = models.CharField(_("note on the outcome"), max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicaldutyshift")
 
     class Meta:
+        db_table = "cadres_dutyshift"
         ordering = ["date", "start_time", "pk"]
         verbose_name = _("duty shift")
         verbose_name_plural = _("duty shifts")
@@ -470,9 +480,10 @@ class PioneerProject(TimeStampedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalpioneerproject")
 
     class Meta:
+        db_table = "cadres_pioneerproject"
         ordering = ["-year", "village"]
         verbose_name = _("pioneer project")
         verbose_name_plural = _("pioneer projects")
@@ -513,9 +524,10 @@ class ProjectProgress(TimeStampedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalprojectprogress")
 
     class Meta:
+        db_table = "cadres_projectprogress"
         ordering = ["on", "pk"]
         verbose_name = _("project progress")
         verbose_name_plural = _("project progress updates")
@@ -531,9 +543,10 @@ class ProgressDocument(StoredDocument):
         ProjectProgress, models.CASCADE, related_name="documents", verbose_name=_("progress")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalprogressdocument")
 
     class Meta:
+        db_table = "cadres_progressdocument"
         ordering = ["pk"]
         verbose_name = _("progress attachment")
         verbose_name_plural = _("progress attachments")
@@ -584,9 +597,10 @@ class GradingRule(TimeStampedModel):
         default=Decimal("60"),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalgradingrule")
 
     class Meta:
+        db_table = "cadres_gradingrule"
         ordering = ["-active", "-pk"]
         verbose_name = _("grading rule")
         verbose_name_plural = _("grading rules")
@@ -673,9 +687,10 @@ class AnnualEvaluation(TimeStampedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalannualevaluation")
 
     class Meta:
+        db_table = "cadres_annualevaluation"
         ordering = ["-year", "village"]
         verbose_name = _("annual evaluation")
         verbose_name_plural = _("annual evaluations")
@@ -725,9 +740,10 @@ class PartyCandidate(IdentityFields, TimeStampedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalpartycandidate")
 
     class Meta:
+        db_table = "cadres_partycandidate"
         ordering = ["village", "name_key__pinyin_order", "pk"]
         verbose_name = _("party membership candidate")
         verbose_name_plural = _("party membership candidates")
@@ -784,9 +800,10 @@ class Recusal(TimeStampedModel):
         verbose_name=_("recorded by"),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="cadres_historicalrecusal")
 
     class Meta:
+        db_table = "cadres_recusal"
         ordering = ["status", "-created_at"]
         verbose_name = _("recusal")
         verbose_name_plural = _("recusals")

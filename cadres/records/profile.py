@@ -5,7 +5,7 @@ from cadres.records.selectors import person_records
 
 
 def profile_context(request, person) -> dict | None:
-    if not request.user.has_perm("cadres.view_personalreport"):
+    if not request.user.has_perm("records.view_personalreport"):
         return None
     return person_records(person, request.user)
 

@@ -73,7 +73,7 @@ def secretary_filing_submit(
     note: str = "",
 ) -> SecretaryFiling:
     """File the village's serving party secretary with the district."""
-    require_perm(actor, "cadres.add_secretaryfiling")
+    require_perm(actor, "records.add_secretaryfiling")
     require_township(actor, village.township_id)
     village = Village.objects.select_for_update().get(pk=village.pk)
     post = serving_secretary_post(village=village)
@@ -121,7 +121,7 @@ def secretary_filing_decide(
     *, actor, filing: SecretaryFiling, confirm: bool, reason: str = ""
 ) -> SecretaryFiling:
     """The district confirms a filing, or returns it with a reason."""
-    require_perm(actor, "cadres.confirm_secretaryfiling")
+    require_perm(actor, "records.confirm_secretaryfiling")
     filing = SecretaryFiling.objects.select_for_update().get(pk=filing.pk)
     require_object(actor, filing)
     if filing.status != SecretaryFiling.Status.SUBMITTED:
@@ -170,7 +170,7 @@ def secretary_change_request(
     documents: Iterable[UploadedFile] = (),
 ) -> SecretaryChange:
     """The township asks the district to approve the end of a serving secretary's post."""
-    require_perm(actor, "cadres.add_secretarychange")
+    require_perm(actor, "records.add_secretarychange")
     post = Post.objects.select_for_update().select_related("village").get(pk=post.pk)
     require_object(actor, post)
     if not is_secretary_post(post) or post.ended_on is not None:
@@ -219,7 +219,7 @@ def secretary_change_revise(
     documents: Iterable[UploadedFile] = (),
 ) -> SecretaryChange:
     """The township revises a returned request and sends it to the district again."""
-    require_perm(actor, "cadres.change_secretarychange")
+    require_perm(actor, "records.change_secretarychange")
     change = _locked_change(actor, change)
     if change.status != SecretaryChange.Status.RETURNED:
         raise ValidationError(_("Only a returned request can be revised."))
@@ -242,7 +242,7 @@ def secretary_change_revise(
 @transaction.atomic
 def secretary_change_withdraw(*, actor, change: SecretaryChange, reason: str) -> SecretaryChange:
     """The township takes back a request that the district has not approved."""
-    require_perm(actor, "cadres.change_secretarychange")
+    require_perm(actor, "records.change_secretarychange")
     change = _locked_change(actor, change)
     if change.status not in LIVE_CHANGE:
         raise ValidationError(_("This request has already been decided or withdrawn."))
@@ -261,7 +261,7 @@ def secretary_change_decide(
 ) -> SecretaryChange:
     """The district approves (the post ends now, with the requested date and reason) or
     returns the request with a note. The locked row lets one of two reviewers decide."""
-    require_perm(actor, "cadres.decide_secretarychange")
+    require_perm(actor, "records.decide_secretarychange")
     change = _locked_change(actor, change)
     if change.status != SecretaryChange.Status.REQUESTED:
         raise ValidationError(_("This request is not awaiting the district's decision."))
@@ -300,7 +300,7 @@ def personal_report_submit(
     content: str,
     reported_on: dt.date,
 ) -> PersonalReport:
-    require_perm(actor, "cadres.add_personalreport")
+    require_perm(actor, "records.add_personalreport")
     require_township(actor, village.township_id)
     require_object(actor, person)
     if not Post.objects.filter(person=person, village=village).exists():
@@ -332,7 +332,7 @@ def personal_report_resubmit(
     *, actor, report: PersonalReport, categories: list[str], content: str
 ) -> PersonalReport:
     """Revise a returned report and send it for review again."""
-    require_perm(actor, "cadres.change_personalreport")
+    require_perm(actor, "records.change_personalreport")
     report = PersonalReport.objects.select_for_update().get(pk=report.pk)
     require_object(actor, report)
     if report.status != PersonalReport.Status.RETURNED:
@@ -348,7 +348,7 @@ def personal_report_resubmit(
 def personal_report_review(
     *, actor, report: PersonalReport, approve: bool, note: str = ""
 ) -> PersonalReport:
-    require_perm(actor, "cadres.review_personalreport")
+    require_perm(actor, "records.review_personalreport")
     report = PersonalReport.objects.select_for_update().get(pk=report.pk)
     require_object(actor, report)
     if report.status != PersonalReport.Status.SUBMITTED:
@@ -371,7 +371,7 @@ def leave_record(
     *, actor, person: Person, starts_on: dt.date, ends_on: dt.date, reason: str
 ) -> LeavePeriod:
     """Record a leave; scheduled duties inside it are refused, so none may exist."""
-    require_perm(actor, "cadres.add_leaveperiod")
+    require_perm(actor, "records.add_leaveperiod")
     person = Person.objects.select_for_update().get(pk=person.pk)
     require_object(actor, person)
     if ends_on < starts_on:
@@ -393,7 +393,7 @@ def leave_record(
 def duty_roster_create(
     *, actor, village: Village, period: str, starts_on: dt.date, ends_on: dt.date, note: str = ""
 ) -> DutyRoster:
-    require_perm(actor, "cadres.add_dutyroster")
+    require_perm(actor, "records.add_dutyroster")
     require_township(actor, village.township_id)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The roster ends before it starts.")})
@@ -423,7 +423,7 @@ def duty_shift_add(
     end_time: dt.time,
 ) -> DutyShift:
     """Put a cadre on duty; refuses overlapping duties of the same person and duty on leave."""
-    require_perm(actor, "cadres.add_dutyshift")
+    require_perm(actor, "records.add_dutyshift")
     require_object(actor, roster)
     # Locking the person serializes every scheduling of that person, in any roster.
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -468,7 +468,7 @@ def duty_shift_add(
 
 @transaction.atomic
 def duty_shift_remove(*, actor, shift: DutyShift) -> None:
-    require_perm(actor, "cadres.delete_dutyshift")
+    require_perm(actor, "records.delete_dutyshift")
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
     require_object(actor, shift)
     if shift.outcome != DutyShift.Outcome.SCHEDULED:
@@ -479,7 +479,7 @@ def duty_shift_remove(*, actor, shift: DutyShift) -> None:
 @transaction.atomic
 def duty_shift_record(*, actor, shift: DutyShift, outcome: str, note: str = "") -> DutyShift:
     """Record whether a scheduled duty was done."""
-    require_perm(actor, "cadres.change_dutyshift")
+    require_perm(actor, "records.change_dutyshift")
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
     require_object(actor, shift)
     if outcome not in (DutyShift.Outcome.DONE, DutyShift.Outcome.MISSED):
@@ -500,7 +500,7 @@ def pioneer_project_claim(
     *, actor, village: Village, year: int, title: str, goals: str, milestones: str
 ) -> PioneerProject:
     """Record the project the village's serving party secretary claims for the year."""
-    require_perm(actor, "cadres.add_pioneerproject")
+    require_perm(actor, "records.add_pioneerproject")
     require_township(actor, village.township_id)
     village = Village.objects.select_for_update().get(pk=village.pk)
     post = serving_secretary_post(village=village)
@@ -532,7 +532,7 @@ def project_progress_add(
     text: str,
     documents: Iterable[UploadedFile] = (),
 ) -> ProjectProgress:
-    require_perm(actor, "cadres.add_projectprogress")
+    require_perm(actor, "records.add_projectprogress")
     project = PioneerProject.objects.select_for_update().get(pk=project.pk)
     require_object(actor, project)
     if project.status == PioneerProject.Status.ASSESSED:
@@ -548,7 +548,7 @@ def project_progress_add(
 
 @transaction.atomic
 def pioneer_project_complete(*, actor, project: PioneerProject, completed_on: dt.date):
-    require_perm(actor, "cadres.assess_pioneerproject")
+    require_perm(actor, "records.assess_pioneerproject")
     project = PioneerProject.objects.select_for_update().get(pk=project.pk)
     require_object(actor, project)
     if project.status != PioneerProject.Status.CLAIMED:
@@ -563,7 +563,7 @@ def pioneer_project_complete(*, actor, project: PioneerProject, completed_on: dt
 def pioneer_project_assess(
     *, actor, project: PioneerProject, score: Decimal, assessment: str
 ) -> PioneerProject:
-    require_perm(actor, "cadres.assess_pioneerproject")
+    require_perm(actor, "records.assess_pioneerproject")
     project = PioneerProject.objects.select_for_update().get(pk=project.pk)
     require_object(actor, project)
     if project.status != PioneerProject.Status.COMPLETED:
@@ -592,7 +592,7 @@ def active_grading_rule() -> GradingRule:
 @transaction.atomic
 def grading_rule_replace(*, actor, name: str, **values: Decimal) -> GradingRule:
     """Make a new rule the active one; the old stays with the evaluations graded by it."""
-    require_perm(actor, "cadres.change_gradingrule")
+    require_perm(actor, "records.change_gradingrule")
     rule = GradingRule(name=name, active=True, **values)
     rule.full_clean(exclude=["active"])
     GradingRule.objects.select_for_update().filter(active=True).update(active=False)
@@ -615,7 +615,7 @@ def evaluation_record(
     comments: str = "",
 ) -> AnnualEvaluation:
     """Record a secretary's evaluation; the grade comes from the active grading rule."""
-    require_perm(actor, "cadres.add_annualevaluation")
+    require_perm(actor, "records.add_annualevaluation")
     require_township(actor, village.township_id)
     require_object(actor, person)
     if not Post.objects.filter(
@@ -694,7 +694,7 @@ def party_candidate_add(
     stage: str,
 ) -> PartyCandidate:
     """Record a candidate and open a recusal for each related cadre of the village."""
-    require_perm(actor, "cadres.add_partycandidate")
+    require_perm(actor, "records.add_partycandidate")
     require_township(actor, village.township_id)
     candidate = PartyCandidate(
         village=village,
@@ -721,7 +721,7 @@ def party_candidate_advance(*, actor, candidate: PartyCandidate, stage: str) -> 
     village's cadres and their family records may have changed since the candidate
     was recorded; those found stay open even when the move is refused.
     """
-    require_perm(actor, "cadres.change_partycandidate")
+    require_perm(actor, "records.change_partycandidate")
     require_object(actor, candidate)
     if stage not in PartyCandidate.Stage.values:
         raise ValidationError({"stage": _("Choose a stage.")})
@@ -740,7 +740,7 @@ def party_candidate_advance(*, actor, candidate: PartyCandidate, stage: str) -> 
 
 @transaction.atomic
 def recusal_record(*, actor, recusal: Recusal, statement: str, recorded_on: dt.date) -> Recusal:
-    require_perm(actor, "cadres.change_recusal")
+    require_perm(actor, "records.change_recusal")
     recusal = Recusal.objects.select_for_update().get(pk=recusal.pk)
     require_object(actor, recusal)
     if recusal.status != Recusal.Status.OPEN:

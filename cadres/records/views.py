@@ -37,7 +37,7 @@ from cadres.services import require_perm
 
 
 def perm(codename: str):
-    return permission_required(f"cadres.{codename}", raise_exception=True)
+    return permission_required(f"records.{codename}", raise_exception=True)
 
 
 def _year(request) -> int:
@@ -291,7 +291,7 @@ def change_detail(request, pk):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "revise":
-            require_perm(request.user, "cadres.change_secretarychange")
+            require_perm(request.user, "records.change_secretarychange")
             _action_form(
                 request,
                 forms.SecretaryChangeForm,
@@ -300,7 +300,7 @@ def change_detail(request, pk):
                 revision=True,
             )
         elif action == "withdraw":
-            require_perm(request.user, "cadres.change_secretarychange")
+            require_perm(request.user, "records.change_secretarychange")
             _action_form(
                 request,
                 forms.WithdrawForm,
@@ -310,7 +310,7 @@ def change_detail(request, pk):
                 _("The request was withdrawn."),
             )
         else:
-            require_perm(request.user, "cadres.decide_secretarychange")
+            require_perm(request.user, "records.decide_secretarychange")
             _action_form(
                 request,
                 forms.ApprovalForm,
@@ -570,7 +570,9 @@ def shift_action(request, pk):
         scope(DutyShift.objects.select_related("roster"), request.user), pk=pk
     )
     removing = request.POST.get("action") == "remove"
-    require_perm(request.user, "cadres.delete_dutyshift" if removing else "cadres.change_dutyshift")
+    require_perm(
+        request.user, "records.delete_dutyshift" if removing else "records.change_dutyshift"
+    )
     if removing:
         try:
             services.duty_shift_remove(actor=request.user, shift=shift)
@@ -1009,7 +1011,7 @@ def recusal_list(request):
 @require_POST
 def recusal_record(request, pk):
     recusal = get_object_or_404(selectors.recusals(request.user), pk=pk)
-    require_perm(request.user, "cadres.change_recusal")
+    require_perm(request.user, "records.change_recusal")
     _action_form(
         request,
         forms.RecusalForm,

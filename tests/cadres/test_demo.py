@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cadres.choices import Department
 from cadres.identity import normalize_id_number
-from cadres.models import Person, Post, Relative, SecretaryChange, Village
+from cadres.models import Person, Post, Relative, Village
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -24,6 +24,7 @@ from cadres.records.models import (
     PioneerProject,
     ProjectProgress,
     Recusal,
+    SecretaryChange,
     SecretaryFiling,
 )
 from cadres.scoping import scope

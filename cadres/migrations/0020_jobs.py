@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_roles'),
-        ('cadres', '0018_date_precision'),
+        ('cadres', '0019_records_own_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

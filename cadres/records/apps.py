@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordsConfig(AppConfig):
+    name = "cadres.records"
+    # Permissions read "records.<codename>" (e.g. records.confirm_secretaryfiling).
+    label = "records"
+    verbose_name = _("Management records")
+
+    def ready(self) -> None:
+        from cadres.records.profile import register
+
+        register()
