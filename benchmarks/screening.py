@@ -49,7 +49,7 @@ def _execute_chunk(chunk_id: int) -> None:
     screening.screening_chunk_execute(chunk_id=chunk_id)
 
 
-def _watchlist(path: Path, rows: int, seed: int) -> None:
+def watchlist_workbook(path: Path, rows: int, seed: int) -> None:
     """A workbook of ``rows`` list entries as the district receives them, without ID numbers."""
     from openpyxl import Workbook
 
@@ -186,7 +186,7 @@ def main() -> None:
         # The delta screen: 10,000 new entries (at every scale, as the budget says) against
         # everyone, the run the import starts.
         path = Path(folder) / "new_entries.xlsx"
-        _watchlist(path, 10_000, seed=11)
+        watchlist_workbook(path, 10_000, seed=11)
         imp = import_list(path, "基准新增名单")
         start = time.perf_counter()
         delta = ScreeningRun.objects.get(watchlist_import=imp)
@@ -198,7 +198,7 @@ def main() -> None:
 
         # Import of a workbook of the same scale, against the bare parse of the same file.
         path = Path(folder) / "watchlist.xlsx"
-        _watchlist(path, max(1, int(1_000_000 * scale)), seed=7)
+        watchlist_workbook(path, max(1, int(1_000_000 * scale)), seed=7)
         start = time.perf_counter()
         import_list(path, "基准导入名单")
         imported = time.perf_counter() - start
