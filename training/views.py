@@ -32,6 +32,7 @@ from cadres.listing import (
     ListSpec,
     Sheet,
     export_response,
+    field_column,
     list_headers,
     list_response,
     paginate,
@@ -44,7 +45,14 @@ from cadres.scoping import scope
 from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from training import selectors, services
-from training.filters import CoverageFilter, DailyStudyFilter, RosterFilter, SessionFilter, person_q
+from training.filters import (
+    CoverageFilter,
+    DailyStudyFilter,
+    RosterFilter,
+    RoundFilter,
+    SessionFilter,
+    person_q,
+)
 from training.forms import (
     AttendanceForm,
     DailyStudyForm,
@@ -553,18 +561,49 @@ def roster_export(request, pk: int):
 # Rounds and coverage ---------------------------------------------------------------------
 
 
+def _round_target(round_: Round) -> str:
+    bodies = "、".join(round_.get_target_bodies_display()) or _("Every body")
+    titles = "、".join(round_.get_target_titles_display()) or _("Every title")
+    return f"{bodies} · {titles}"
+
+
+def _with_targets(rounds) -> None:
+    """The page shows the target as the export writes it."""
+    for round_ in rounds:
+        round_.target = _round_target(round_)
+
+
+ROUND_SPEC = ListSpec(
+    title=gettext_lazy("Training rounds"),
+    columns=[
+        field_column(gettext_lazy("Round title"), "title", width=30),
+        field_column(gettext_lazy("Year"), "year", width=8),
+        Col(
+            gettext_lazy("Organizer"),
+            lambda round_: round_.organizer.name if round_.organizer else _("District"),
+        ),
+        Col(gettext_lazy("Target"), _round_target, width=30),
+        Col(gettext_lazy("Sessions"), lambda round_: round_.session_count, width=8),
+    ],
+    filename="training-rounds-{date}.xlsx",
+    template="training/round_list.html",
+    default_sort="-year",
+)
+
+
 @training_required
 def round_list(request):
     rounds = (
         selectors.rounds_for(request.user)
         .select_related("organizer")
         .annotate(session_count=Count("sessions"))
-        .order_by("-year", "-created_at")
     )
-    return render(
+    return list_response(
         request,
-        "training/round_list.html",
-        {"page_obj": paginate(request, rounds), "may_create": _may_create(request.user)},
+        spec=ROUND_SPEC,
+        filterset=RoundFilter(request.GET or None, queryset=rounds, request=request),
+        prepare=_with_targets,
+        extra={"may_create": _may_create(request.user)},
     )
 
 
@@ -756,6 +795,20 @@ def coverage_export(request):
 # Daily study ------------------------------------------------------------------------------
 
 
+STUDY_SPEC = ListSpec(
+    title=gettext_lazy("Daily study"),
+    columns=[
+        Col(gettext_lazy("Date"), lambda study: study.studied_on, width=12),
+        Col(gettext_lazy("Cadre name"), lambda study: study.person.name, width=10),
+        Col(gettext_lazy("Topic"), lambda study: study.topic, width=30),
+        Col(gettext_lazy("Hours"), lambda study: float(study.hours), width=8),
+        Col(gettext_lazy("Recorded by"), lambda study: str(study.recorded_by), width=12),
+    ],
+    filename="daily-study-{date}.xlsx",
+    template="training/study_list.html",
+)
+
+
 @training_required
 def study_list(request):
     studies = scope(DailyStudy.objects.all(), request.user).select_related("person", "recorded_by")
@@ -771,15 +824,11 @@ def study_list(request):
             return redirect("training:studies")
     elif request.method == "POST":
         raise PermissionDenied
-    return render(
+    return list_response(
         request,
-        "training/study_list.html",
-        {
-            "filter": filterset,
-            "page_obj": paginate(request, filterset.qs),
-            "form": form,
-            "may_delete": request.user.has_perm("training.delete_dailystudy"),
-        },
+        spec=STUDY_SPEC,
+        filterset=filterset,
+        extra={"form": form, "may_delete": request.user.has_perm("training.delete_dailystudy")},
     )
 
 

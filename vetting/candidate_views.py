@@ -7,6 +7,8 @@ is 404); the district sees all; a joint-review department sees only the cases it
 asked about; other roles get 403. What a user may do comes from vetting.workflow.
 """
 
+from dataclasses import replace
+
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,9 +42,7 @@ from cadres.listing import (
     ListSpec,
     export_response,
     field_column,
-    list_headers,
     list_response,
-    paginate,
     township_column,
     village_column,
 )
@@ -143,16 +143,14 @@ def _case_filter(request) -> CaseFilter:
 
 @login_required
 def queue(request):
+    """The cases waiting for the user's action, oldest submission first, with the pipeline."""
     visible = cases_visible(request.user)
     waiting = cases_with_related(case_queue(request.user)).order_by("submitted_at", "pk")
-    page_obj = paginate(request, waiting)
-    return render(
+    return list_response(
         request,
-        "vetting/candidates/queue.html",
-        {
-            "headers": list_headers(request, CASE_SPEC.columns),
-            "page_obj": page_obj,
-            "cases": page_obj.object_list,
+        spec=QUEUE_SPEC,
+        filterset=CaseFilter(request.GET, queryset=waiting, request=request),
+        extra={
             "pipeline": pipeline_counts(visible),
             "states": CandidateCase.State.choices,
             "can_nominate": request.user.has_perm(workflow.NOMINATE),
@@ -190,6 +188,12 @@ CASE_SPEC = ListSpec(
     filename="candidate-cases.xlsx",
     template="vetting/candidates/list.html",
     context_name="cases",
+)
+QUEUE_SPEC = replace(
+    CASE_SPEC,
+    title=gettext_lazy("Cases waiting for me"),
+    filename="candidate-queue-{date}.xlsx",
+    template="vetting/candidates/queue.html",
 )
 
 

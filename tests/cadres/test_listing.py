@@ -5,6 +5,7 @@ is its columns with an export value, the columns both show come in the same orde
 export writes one access-log entry, once the file is complete.
 """
 
+import datetime as dt
 import io
 import re
 
@@ -16,7 +17,8 @@ from openpyxl import load_workbook
 from cadres.listing import Col, ListSpec, Sheet, export_response
 from cadres.models import AccessLogEntry
 from tests.factories import cadre
-from tests.training.factories import AttendanceFactory, SessionFactory
+from tests.training.factories import AttendanceFactory, RoundFactory, SessionFactory
+from training.models import DailyStudy
 from training.views import COVERAGE_COLUMNS, ROSTER_SPEC
 from vetting.candidate_views import CASE_SPEC
 
@@ -48,7 +50,11 @@ LISTS = [
     ("vetting:case_list", "vetting:case_export"),
     ("vetting:opinions_overdue", None),
     ("vetting:eligibility_review", None),
+    ("vetting:run_list", None),
+    ("vetting:removal_list", None),
     ("training:sessions", "training:sessions_export"),
+    ("training:rounds", None),
+    ("training:studies", None),
 ]
 
 
@@ -88,7 +94,16 @@ def _assert_one_declaration(page_headers, export_header, page_columns, export_co
 def test_the_export_has_the_columns_of_its_page_and_is_logged_once(
     client, district_reviewer, page, export
 ):
-    SessionFactory()  # the sessions page shows its table only with a session
+    # The training pages show their tables only with a row.
+    SessionFactory()
+    RoundFactory()
+    DailyStudy.objects.create(
+        person=cadre(),
+        topic="学习",
+        studied_on=dt.date(2026, 3, 2),
+        hours=1,
+        recorded_by=district_reviewer,
+    )
     client.force_login(district_reviewer)
     response = client.get(reverse(page))
     assert response.status_code == 200, page
@@ -127,10 +142,16 @@ def test_roster_and_coverage_pages_and_exports_share_their_columns(client, distr
     assert _exports() == before + 2
 
 
-def test_the_queue_shows_the_columns_of_the_case_list(client, district_reviewer):
+def test_the_queue_shows_and_exports_the_columns_of_the_case_list(client, district_reviewer):
     client.force_login(district_reviewer)
     queue = client.get(reverse("vetting:case_queue"))
-    assert [h["label"] for h in queue.context["headers"]] == _labels(CASE_SPEC.columns, "page")
+    page_headers = [h["label"] for h in queue.context["headers"]]
+    before = _exports()
+    export = client.get(reverse("vetting:case_queue"), {"format": "xlsx"})
+    _assert_one_declaration(
+        page_headers, _export_header(export), CASE_SPEC.columns, CASE_SPEC.columns
+    )
+    assert _exports() == before + 1
 
 
 def _request(user):

@@ -12,6 +12,7 @@ from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, Post
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import VillageFactory, cadre, township
+from tests.querycount import assert_queries_flat
 from tests.training.factories import AttendanceFactory, RoundFactory, SessionFactory
 from training import services
 from training.models import Attendance, DailyStudy, Session
@@ -293,6 +294,44 @@ def test_coverage_and_study_pages(client, staff):
     assert response.status_code == 302
     assert DailyStudy.objects.get().recorded_by == staff
     assert "学习二十大精神" in client.get(reverse("training:studies")).content.decode()
+
+
+def test_round_and_study_lists_are_scoped_filter_and_read_flat(client, staff):
+    RoundFactory(
+        organizer=township(JINCHANG), title="金厂镇轮训", target_bodies=[Post.Body.PARTY_BRANCH]
+    )
+    RoundFactory(organizer=township(HUANTONG), title="环通乡轮训")
+    here = cadre(VillageFactory(township=township(JINCHANG)), name="张三")
+    there = cadre(VillageFactory(township=township(HUANTONG)), name="李四")
+    for person in (here, there):
+        DailyStudy.objects.create(
+            person=person, topic="学习", studied_on=dt.date(2026, 3, 2), hours=1, recorded_by=staff
+        )
+    login(client, staff)
+    rounds = reverse("training:rounds")
+    assert [r.title for r in client.get(rounds).context["page_obj"]] == ["金厂镇轮训"]
+    assert list(client.get(rounds, {"year": 2025}).context["page_obj"]) == []
+    export = load_workbook(io.BytesIO(client.get(rounds, {"format": "xlsx"}).content)).active
+    assert export["A2"].value == "金厂镇轮训"
+    assert export["D2"].value.startswith(str(Post.Body.PARTY_BRANCH.label))
+    studies = reverse("training:studies")
+    assert [s.person for s in client.get(studies).context["page_obj"]] == [here]
+
+    def more():
+        for _ in range(3):
+            RoundFactory(organizer=township(JINCHANG))
+            person = cadre(VillageFactory(township=township(JINCHANG)))
+            DailyStudy.objects.create(
+                person=person,
+                topic="学习",
+                studied_on=dt.date(2026, 3, 3),
+                hours=1,
+                recorded_by=staff,
+            )
+
+    for url in (rounds, studies):
+        assert_queries_flat(lambda url=url: client.get(url), more)
+        assert_queries_flat(lambda url=url: client.get(url, {"format": "xlsx"}), more)
 
 
 def test_township_reviewer_may_not_record_study(client, township_reviewer):
