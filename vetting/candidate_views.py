@@ -42,7 +42,9 @@ from cadres.listing import (
     ListSpec,
     export_response,
     field_column,
+    id_number_column,
     list_response,
+    local_date_column,
     township_column,
     village_column,
 )
@@ -169,7 +171,7 @@ CASE_SPEC = ListSpec(
         township_column(gettext_lazy("Township or subdistrict")),
         village_column(gettext_lazy("Village"), width=12),
         Col(gettext_lazy("Candidate for a post"), lambda case: case.name, width=10),
-        Col(gettext_lazy("ID number"), lambda case: case.id_number, width=22, id_number=True),
+        id_number_column(gettext_lazy("ID number")),
         Col(
             gettext_lazy("Proposed post"),
             lambda case: f"{case.get_body_display()}{case.get_title_display()}",
@@ -199,17 +201,7 @@ QUEUE_SPEC = replace(
 
 @login_required
 def case_list(request):
-    return list_response(
-        request,
-        spec=CASE_SPEC,
-        filterset=_case_filter(request),
-        extra={"query": request.GET.urlencode()},
-    )
-
-
-@login_required
-def case_export(request):
-    return export_response(request, spec=CASE_SPEC, items=_case_filter(request).qs)
+    return list_response(request, spec=CASE_SPEC, filterset=_case_filter(request))
 
 
 def _checkpoints_text(checkpoints, level: str) -> str:
@@ -335,13 +327,7 @@ def _overdue_spec() -> ListSpec:
                 lambda o: f"{o.case.get_body_display()}{o.case.get_title_display()}",
                 width=18,
             ),
-            Col(
-                _("Asked on"),
-                lambda o: timezone.localdate(o.created_at),
-                key="asked",
-                sort=["created_at"],
-                width=12,
-            ),
+            local_date_column(_("Asked on"), "created_at", key="asked"),
         ],
         default_sort="due",
         filename="overdue-opinions-{date}.xlsx",

@@ -22,8 +22,8 @@ from cadres.import_templates import template_response
 from cadres.listing import (
     Col,
     ListSpec,
-    export_response,
     field_column,
+    id_number_column,
     list_response,
     person_column,
 )
@@ -67,17 +67,11 @@ HIT_SPEC = ListSpec(
         Col(
             gettext_lazy("Kind of subject"), lambda hit: hit.get_subject_kind_display(), page=False
         ),
-        Col(gettext_lazy("ID number"), lambda hit: hit.subject.id_number, width=22, id_number=True),
+        id_number_column(gettext_lazy("ID number"), "subject"),
         Col(gettext_lazy("Watchlist"), lambda hit: hit.entry.source.name, width=18, page=False),
         Col(gettext_lazy("List kind"), lambda hit: hit.entry.source.get_kind_display(), width=10),
         Col(gettext_lazy("On the list"), lambda hit: hit.entry.name, width=10),
-        Col(
-            gettext_lazy("ID number on the list"),
-            lambda hit: hit.entry.id_number,
-            width=22,
-            id_number=True,
-            page=False,
-        ),
+        id_number_column(gettext_lazy("ID number on the list"), "entry", page=False),
         Col(gettext_lazy("Match"), lambda hit: hit.get_match_kind_display(), width=10),
         Col(gettext_lazy("Why"), lambda hit: hit.get_rule_display(), width=28),
         Col(pgettext_lazy("hit", "Score"), lambda hit: hit.score, width=6),
@@ -105,14 +99,10 @@ def hit_list(request):
         extra={
             "can_review": request.user.has_perm("vetting.review_hit"),
             "form": DecisionForm(),
+            # The bulk dismissal returns to the list as filtered.
             "query": request.GET.urlencode(),
         },
     )
-
-
-@login_required
-def hit_export(request):
-    return export_response(request, spec=HIT_SPEC, items=_hit_filter(request).qs)
 
 
 @login_required

@@ -47,9 +47,10 @@ def test_another_townships_session_is_404(client, staff):
         "training:session",
         "training:roster",
         "training:attendance",
-        "training:roster_export",
     ):
         assert client.get(reverse(name, args=[other.pk])).status_code == 404
+    export = client.get(reverse("training:roster", args=[other.pk]), {"format": "xlsx"})
+    assert export.status_code == 404
 
 
 def test_own_township_session_pages_are_200(client, staff):
@@ -253,7 +254,9 @@ def test_coverage_export_contents(client, staff):
         person=person, topic="党章", studied_on=dt.date(2026, 4, 1), hours=2, recorded_by=staff
     )
     cadre(VillageFactory(township=township(HUANTONG)))  # another township: not exported
-    response = login(client, staff).get(reverse("training:coverage_export"), {"year": 2026})
+    response = login(client, staff).get(
+        reverse("training:coverage"), {"year": 2026, "format": "xlsx"}
+    )
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     by_township = [list(r) for r in workbook["分乡镇汇总"].iter_rows(values_only=True)]
@@ -272,7 +275,9 @@ def test_coverage_export_contents(client, staff):
     assert idle.id_number not in response.content.decode("latin-1")
     assert AccessLogEntry.objects.filter(action=AccessLogEntry.Action.EXPORT, user=staff).exists()
     # The export holds what the page shows: here only the untrained.
-    filtered = client.get(reverse("training:coverage_export"), {"year": 2026, "untrained": "on"})
+    filtered = client.get(
+        reverse("training:coverage"), {"year": 2026, "untrained": "on", "format": "xlsx"}
+    )
     sheet = load_workbook(io.BytesIO(filtered.content))["2026年参训情况"]
     assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["李四"]
 
@@ -345,7 +350,9 @@ def test_township_reviewer_may_not_record_study(client, township_reviewer):
 
 def test_session_list_export(client, district_reviewer):
     SessionFactory(title="=cmd|' /C calc'!A0")
-    response = login(client, district_reviewer).get(reverse("training:sessions_export"))
+    response = login(client, district_reviewer).get(
+        reverse("training:sessions"), {"format": "xlsx"}
+    )
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A2"].value == "'=cmd|' /C calc'!A0"
 
@@ -365,7 +372,7 @@ def test_district_reviewer_pages_render(client, district_reviewer):
         reverse("training:coverage") + "?year=2026&untrained=on&order=hours",
     ):
         assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200, url
-    response = client.get(reverse("training:round_export", args=[round_.pk]))
+    response = client.get(reverse("training:round", args=[round_.pk]), {"format": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
@@ -397,7 +404,7 @@ def test_district_roster_shows_a_township_only_its_own_people(client, staff):
     login(client, staff)
     page = client.get(reverse("training:roster", args=[session.pk]))
     assert list(page.context["page_obj"]) == [own]
-    export = client.get(reverse("training:roster_export", args=[session.pk]))
+    export = client.get(reverse("training:roster", args=[session.pk]), {"format": "xlsx"})
     names = [
         r[2]
         for r in load_workbook(io.BytesIO(export.content)).active.iter_rows(
