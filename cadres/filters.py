@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
-from cadres.models import Person, Post, StrictControlSource, serving_q
+from cadres.models import Job, Person, Post, StrictControlSource, serving_q
 from cadres.ordering import Ordering
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.search import SearchFilter
@@ -281,3 +281,11 @@ class StrictControlFilter(django_filters.FilterSet):
         if value == "yes":
             return queryset.strict_control_due(today)
         return queryset.filter(strict_control_review_on__gt=today)
+
+
+class JobFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(label=_("State"), choices=Job.State.choices)
+
+    class Meta:
+        model = Job
+        fields = ["state"]

@@ -4,28 +4,54 @@ retry when it failed and its result file when it is done."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres import jobs
 from cadres.documents import document_response
+from cadres.filters import JobFilter
+from cadres.listing import Col, ListSpec, field_column, list_response
 from cadres.models import Job
 from cadres.scoping import object_or_404
-
-PAGE_SIZE = 25
 
 
 def _job(user, pk) -> Job:
     return object_or_404(jobs.jobs_visible(user).select_related("requested_by"), pk)
 
 
+def _job_label(job: Job) -> str:
+    township = f" · {job.township}" if job.township else ""
+    return f"{jobs.job_kind_label(job.kind)}{township}"
+
+
+JOB_SPEC = ListSpec(
+    title=gettext_lazy("Background jobs"),
+    columns=[
+        Col(gettext_lazy("Job"), _job_label, width=30),
+        field_column(gettext_lazy("State"), "state", display=True, width=10),
+        Col(
+            gettext_lazy("Requested by"),
+            lambda job: str(job.requested_by or _("Started by the schedule")),
+        ),
+        field_column(gettext_lazy("Queued at"), "created_at", key="queued", width=17),
+        field_column(gettext_lazy("Finished at"), "finished_at", key="finished", width=17),
+        Col(""),  # the result's download, the page's only
+    ],
+    filename="jobs-{date}.xlsx",
+    template="cadres/job_list.html",
+    default_sort="-queued",
+    context_name="jobs",
+)
+
+
 @login_required
 def job_list(request):
     visible = jobs.jobs_visible(request.user).select_related("requested_by", "township")
-    page = Paginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cadres/job_list.html", {"page_obj": page, "jobs": page.object_list})
+    filterset = JobFilter(request.GET, queryset=visible)
+    return list_response(request, spec=JOB_SPEC, filterset=filterset)
 
 
 @login_required

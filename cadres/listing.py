@@ -90,6 +90,22 @@ def person_column(label, through: str = "person", **options) -> Col:
     )
 
 
+def id_number_column(label, through: str = "", **options) -> Col:
+    """The ID number of the row (``through``: the path to its owner), masked unless the
+    export reveals it, written as text."""
+    path = f"{through}.id_number" if through else "id_number"
+    return Col(label, attrgetter(path), **{"width": 22, "id_number": True, **options})
+
+
+def local_date_column(label, field: str, *, key: str, **options) -> Col:
+    """The local date of a timestamp of the row (``field``), sorted by the timestamp."""
+
+    def value(row):
+        return timezone.localdate(getattr(row, field))
+
+    return Col(label, value, **{"key": key, "sort": [field], "width": 12, **options})
+
+
 def _itself(item) -> Iterable[object]:
     return (item,)
 
@@ -163,20 +179,25 @@ def list_response(
     pages=None,
     prepare: Callable[[Sequence], None] | None = None,
     extra: dict | None = None,
+    obj=None,
+    filename_args: dict | None = None,
 ) -> HttpResponse:
-    """Render the filtered list page, or its xlsx export with ?format=xlsx.
+    """Render the filtered list page, or its xlsx export with ?format=xlsx: a list's one
+    export is its page's.
 
     ``queryset`` replaces ``filterset.qs`` where the filter applies to something else
-    (the missing-reports list filters posts and lists people). A spec without a default
-    sort leaves the order to the filterset; ``pages`` is then what the paginator reads
-    where that is not the queryset (the register's sort by posts). ``prepare`` completes
-    the page's rows with what the template shows beyond the queryset.
+    (the missing-reports list filters posts and lists people) or where the export reads
+    more than the page (the register's relatives). A spec without a default sort leaves
+    the order to the filterset; ``pages`` is then what the paginator reads where that is
+    not the queryset (the register's sort by posts). ``prepare`` completes the page's rows
+    with what the template shows beyond the queryset. ``obj`` (the access log's) and
+    ``filename_args`` go to the export of a list that belongs to one record.
     """
     rows = filterset.qs if queryset is None else queryset
     if spec.sorted_by_helper():
         rows = rows.order_by(*spec.ordering(request.GET.get("sort", spec.default_sort)))
     if request.GET.get("format") == "xlsx":
-        return export_response(request, spec=spec, items=rows)
+        return export_response(request, spec=spec, items=rows, obj=obj, filename_args=filename_args)
     page = Paginator(rows if pages is None else pages, PAGE_SIZE).get_page(request.GET.get("page"))
     if prepare is not None:
         prepare(page.object_list)
@@ -191,11 +212,6 @@ def list_response(
         **(extra or {}),
     }
     return render(request, spec.template, context)
-
-
-def paginate(request, rows):
-    """A page of rows that no filter selects (queues), PAGE_SIZE long."""
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _cells(columns: Sequence[Col], full_ids: bool) -> Callable[[object], list]:

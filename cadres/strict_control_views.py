@@ -22,7 +22,7 @@ from cadres.forms import (
     StrictControlSetForm,
     submit,
 )
-from cadres.listing import Col, ListSpec, field_column, list_response
+from cadres.listing import Col, ListSpec, field_column, id_number_column, list_response
 from cadres.models import StrictControlSource
 
 
@@ -39,7 +39,7 @@ def _spec() -> ListSpec:
         title=_("Cadres under strict control"),
         columns=[
             Col(_("Name"), lambda p: p.name, key="name", sort=["name_key"], width=10),
-            Col(_("ID number"), lambda p: p.id_number, width=22, id_number=True, page=False),
+            id_number_column(_("ID number"), page=False),
             Col(_("Current posts"), _posts_label, width=36),
             Col(
                 _("Source of strict control"),

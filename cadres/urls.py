@@ -7,7 +7,6 @@ app_name = "cadres"
 urlpatterns = [
     path("records/", include("cadres.records.urls")),
     path("", views.person_list, name="list"),
-    path("export/", views.person_export, name="export"),
     path("import/", import_views.roster_upload, name="import_upload"),
     path("import/template/", import_views.roster_template, name="import_template"),
     path("import/<int:pk>/", import_views.roster_preview, name="import_preview"),

@@ -35,7 +35,7 @@ from cadres.forms import (
     RelativeForm,
     submit,
 )
-from cadres.listing import REVEAL_PERM, Col, ListSpec, export_response, list_response
+from cadres.listing import REVEAL_PERM, Col, ListSpec, list_response
 from cadres.models import AccessLogEntry, Post
 from cadres.profile import render_profile_sections
 from cadres.register_export import REGISTER_SHEETS
@@ -113,28 +113,22 @@ def _next_term_ends(people) -> None:
 
 @login_required
 def person_list(request):
-    """The register, sorted by the filterset (former cadres last, names in pinyin order)."""
+    """The register, sorted by the filterset (former cadres last, names in pinyin order).
+    Its export, every page as filtered, is a roster workbook that the roster import reads
+    back unchanged (full ID numbers only for permitted users); it reads the relatives too."""
     filterset = _filtered(request)
     return list_response(
         request,
         spec=REGISTER_SPEC,
         filterset=filterset,
+        queryset=filterset.qs.prefetch_related("relatives"),
         pages=filterset.pages(),
         prepare=_next_term_ends,
         extra={
             "can_write": services.may_write_register(request.user),
             "can_register_posts": services.may_register_existing_posts(request.user),
-            "query": request.GET.urlencode(),
         },
     )
-
-
-@login_required
-def person_export(request):
-    """The list as filtered, every page, as a roster workbook that the roster import reads
-    back unchanged; full ID numbers only for permitted users."""
-    people = _filtered(request).qs.prefetch_related("relatives")
-    return export_response(request, spec=REGISTER_SPEC, items=people)
 
 
 @login_required

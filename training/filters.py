@@ -83,6 +83,15 @@ class RosterFilter(django_filters.FilterSet):
         return queryset.filter(person_q(value))
 
 
+class RoundFilter(django_filters.FilterSet):
+    q = SearchFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
+    year = django_filters.NumberFilter(label=_("Year"))
+
+    class Meta:
+        model = Round
+        fields = ["q", "year"]
+
+
 class DailyStudyFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
     year = django_filters.NumberFilter(label=_("Year"), field_name="studied_on", lookup_expr="year")

@@ -6,7 +6,6 @@ app_name = "training"
 
 urlpatterns = [
     path("", views.session_list, name="sessions"),
-    path("export/", views.session_export, name="sessions_export"),
     path("new/", views.session_create, name="session_create"),
     path("<int:pk>/", views.session_detail, name="session"),
     path("<int:pk>/edit/", views.session_edit, name="session_edit"),
@@ -18,7 +17,6 @@ urlpatterns = [
     path("<int:pk>/roster/invite/", views.roster_invite, name="roster_invite"),
     path("<int:pk>/roster/add/", views.roster_add, name="roster_add"),
     path("<int:pk>/roster/remove/", views.roster_remove, name="roster_remove"),
-    path("<int:pk>/roster/export/", views.roster_export, name="roster_export"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/signin/", views.signin_upload, name="signin"),
     path("<int:pk>/signin/template/", views.signin_template, name="signin_template"),
@@ -28,9 +26,7 @@ urlpatterns = [
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
-    path("rounds/<int:pk>/export/", views.round_export, name="round_export"),
     path("coverage/", views.coverage, name="coverage"),
-    path("coverage/export/", views.coverage_export, name="coverage_export"),
     path("study/", views.study_list, name="studies"),
     path("study/<int:pk>/delete/", views.study_delete, name="study_delete"),
 ]

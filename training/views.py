@@ -31,10 +31,10 @@ from cadres.listing import (
     Col,
     ListSpec,
     Sheet,
-    export_response,
+    field_column,
+    id_number_column,
     list_headers,
     list_response,
-    paginate,
     person_column,
     township_column,
     village_column,
@@ -44,7 +44,14 @@ from cadres.scoping import scope
 from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from training import selectors, services
-from training.filters import CoverageFilter, DailyStudyFilter, RosterFilter, SessionFilter, person_q
+from training.filters import (
+    CoverageFilter,
+    DailyStudyFilter,
+    RosterFilter,
+    RoundFilter,
+    SessionFilter,
+    person_q,
+)
 from training.forms import (
     AttendanceForm,
     DailyStudyForm,
@@ -150,13 +157,8 @@ def session_list(request):
         request,
         spec=SESSION_SPEC,
         filterset=_session_filter(request),
-        extra={"may_create": _may_create(request.user), "query": request.GET.urlencode()},
+        extra={"may_create": _may_create(request.user)},
     )
-
-
-@training_required
-def session_export(request):
-    return export_response(request, spec=SESSION_SPEC, items=_session_filter(request).qs)
 
 
 @training_required
@@ -282,19 +284,18 @@ def roster(request, pk: int):
     found = []
     if can_manage and search.is_valid():
         found = _search_candidates(request, session, search.cleaned_data["find"])
-    return render(
+    return list_response(
         request,
-        "training/roster.html",
-        {
+        spec=ROSTER_SPEC,
+        filterset=filterset,
+        obj=session,
+        filename_args={"pk": pk},
+        extra={
             "session": session,
-            "filter": filterset,
-            "page_obj": paginate(request, filterset.qs),
-            "headers": list_headers(request, ROSTER_SPEC.columns),
             "can_manage": can_manage,
             "invite_form": _invite_form(request, session) if can_manage else None,
             "search_form": search,
             "found": found,
-            "query": request.GET.urlencode(),
         },
     )
 
@@ -525,7 +526,7 @@ ROSTER_SPEC = ListSpec(
         township_column(gettext_lazy("Township")),
         village_column(gettext_lazy("Village")),
         person_column(gettext_lazy("Cadre name"), width=10),
-        Col(gettext_lazy("ID number"), lambda row: row.person.id_number, width=22, id_number=True),
+        id_number_column(gettext_lazy("ID number"), "person"),
         Col(gettext_lazy("Attendance"), lambda row: row.get_status_display(), width=10),
         Col(
             gettext_lazy("Hours"),
@@ -536,21 +537,41 @@ ROSTER_SPEC = ListSpec(
         ),
     ],
     filename="training-roster-{pk}.xlsx",
+    template="training/roster.html",
 )
 
 
-@training_required
-def roster_export(request, pk: int):
-    session = _session(request, pk)
-    filterset = RosterFilter(
-        request.GET or None, queryset=_roster(request, session), request=request
-    )
-    return export_response(
-        request, spec=ROSTER_SPEC, items=filterset.qs, obj=session, filename_args={"pk": pk}
-    )
-
-
 # Rounds and coverage ---------------------------------------------------------------------
+
+
+def _round_target(round_: Round) -> str:
+    bodies = "、".join(round_.get_target_bodies_display()) or _("Every body")
+    titles = "、".join(round_.get_target_titles_display()) or _("Every title")
+    return f"{bodies} · {titles}"
+
+
+def _with_targets(rounds) -> None:
+    """The page shows the target as the export writes it."""
+    for round_ in rounds:
+        round_.target = _round_target(round_)
+
+
+ROUND_SPEC = ListSpec(
+    title=gettext_lazy("Training rounds"),
+    columns=[
+        field_column(gettext_lazy("Round title"), "title", width=30),
+        field_column(gettext_lazy("Year"), "year", width=8),
+        Col(
+            gettext_lazy("Organizer"),
+            lambda round_: round_.organizer.name if round_.organizer else _("District"),
+        ),
+        Col(gettext_lazy("Target"), _round_target, width=30),
+        Col(gettext_lazy("Sessions"), lambda round_: round_.session_count, width=8),
+    ],
+    filename="training-rounds-{date}.xlsx",
+    template="training/round_list.html",
+    default_sort="-year",
+)
 
 
 @training_required
@@ -559,12 +580,13 @@ def round_list(request):
         selectors.rounds_for(request.user)
         .select_related("organizer")
         .annotate(session_count=Count("sessions"))
-        .order_by("-year", "-created_at")
     )
-    return render(
+    return list_response(
         request,
-        "training/round_list.html",
-        {"page_obj": paginate(request, rounds), "may_create": _may_create(request.user)},
+        spec=ROUND_SPEC,
+        filterset=RoundFilter(request.GET or None, queryset=rounds, request=request),
+        prepare=_with_targets,
+        extra={"may_create": _may_create(request.user)},
     )
 
 
@@ -599,25 +621,25 @@ def round_edit(request, pk: int):
     )
 
 
-def _coverage_page(request, rows, template: str, **context):
+def _coverage_page(request, rows, *, title: str, filename: str, template: str, obj=None, **context):
+    """The coverage of a round or a year: the summaries of every row, then the rows as
+    filtered, a page at a time; the export is the summaries and the rows as filtered."""
     groups, totals = selectors.coverage_summary(rows)
     township_groups, _totals = selectors.coverage_summary(rows, by_village=False)
     filterset = CoverageFilter(request.GET or None, queryset=rows, request=request)
-    return render(
+    return list_response(
         request,
-        template,
-        {
+        spec=_coverage_spec(filterset.qs, title=title, filename=filename, template=template),
+        filterset=filterset,
+        obj=obj,
+        extra={
             "groups": groups,
             "township_groups": township_groups,
             "totals": totals,
-            "filter": filterset,
-            "page_obj": paginate(request, filterset.qs),
-            "headers": list_headers(request, COVERAGE_COLUMNS),
             # The summaries' columns are the export's summary sheets'; the township summary
             # leaves out the village.
             "summary_headers": list_headers(request, SUMMARY_COLUMNS),
             "village_label": str(SUMMARY_COLUMNS[1].label),
-            "query": request.GET.urlencode(),
             **context,
         },
     )
@@ -635,7 +657,10 @@ def round_detail(request, pk: int):
     return _coverage_page(
         request,
         selectors.round_coverage(round_, request.user),
-        "training/round_detail.html",
+        title="参训名单",
+        filename=f"training-round-{round_.pk}.xlsx",
+        template="training/round_detail.html",
+        obj=round_,
         round=round_,
         sessions=sessions,
         target_townships=round_.target_townships.all(),
@@ -654,7 +679,9 @@ def coverage(request):
     return _coverage_page(
         request,
         selectors.year_coverage(year, request.user),
-        "training/coverage.html",
+        title=f"{year}年参训情况",
+        filename=f"training-coverage-{year}.xlsx",
+        template="training/coverage.html",
         year=year,
         years=range(dt.date.today().year, dt.date.today().year - 6, -1),
     )
@@ -664,13 +691,7 @@ COVERAGE_COLUMNS = [
     township_column(gettext_lazy("Township")),
     village_column(gettext_lazy("Village")),
     person_column(gettext_lazy("Cadre name"), width=10),
-    Col(
-        gettext_lazy("ID number"),
-        lambda row: row.person.id_number,
-        width=22,
-        id_number=True,
-        page=False,
-    ),
+    id_number_column(gettext_lazy("ID number"), "person", page=False),
     Col(
         gettext_lazy("Post"),
         lambda row: f"{row.get_body_display()}{row.get_title_display()}",
@@ -714,7 +735,7 @@ def _summary(rows, *, by_village: bool):
     return [*groups, {**totals, "village__township__name": _("Total"), "village__name": ""}]
 
 
-def _coverage_spec(rows, title: str, filename: str) -> ListSpec:
+def _coverage_spec(rows, *, title: str, filename: str, template: str) -> ListSpec:
     """Three sheets: the summary by township, by village (each with totals), then every
     person (the page's list) under ``title``."""
     return ListSpec(
@@ -730,30 +751,25 @@ def _coverage_spec(rows, title: str, filename: str) -> ListSpec:
             Sheet(COVERAGE_COLUMNS),
         ],
         filename=filename,
+        template=template,
     )
 
 
-def _coverage_rows(request, rows):
-    return CoverageFilter(request.GET or None, queryset=rows, request=request).qs
-
-
-@training_required
-def round_export(request, pk: int):
-    round_ = _round(request, pk)
-    rows = _coverage_rows(request, selectors.round_coverage(round_, request.user))
-    spec = _coverage_spec(rows, "参训名单", f"training-round-{round_.pk}.xlsx")
-    return export_response(request, spec=spec, items=rows, obj=round_)
-
-
-@training_required
-def coverage_export(request):
-    year = _year(request)
-    rows = _coverage_rows(request, selectors.year_coverage(year, request.user))
-    spec = _coverage_spec(rows, f"{year}年参训情况", f"training-coverage-{year}.xlsx")
-    return export_response(request, spec=spec, items=rows)
-
-
 # Daily study ------------------------------------------------------------------------------
+
+
+STUDY_SPEC = ListSpec(
+    title=gettext_lazy("Daily study"),
+    columns=[
+        Col(gettext_lazy("Date"), lambda study: study.studied_on, width=12),
+        Col(gettext_lazy("Cadre name"), lambda study: study.person.name, width=10),
+        Col(gettext_lazy("Topic"), lambda study: study.topic, width=30),
+        Col(gettext_lazy("Hours"), lambda study: float(study.hours), width=8),
+        Col(gettext_lazy("Recorded by"), lambda study: str(study.recorded_by), width=12),
+    ],
+    filename="daily-study-{date}.xlsx",
+    template="training/study_list.html",
+)
 
 
 @training_required
@@ -771,15 +787,11 @@ def study_list(request):
             return redirect("training:studies")
     elif request.method == "POST":
         raise PermissionDenied
-    return render(
+    return list_response(
         request,
-        "training/study_list.html",
-        {
-            "filter": filterset,
-            "page_obj": paginate(request, filterset.qs),
-            "form": form,
-            "may_delete": request.user.has_perm("training.delete_dailystudy"),
-        },
+        spec=STUDY_SPEC,
+        filterset=filterset,
+        extra={"form": form, "may_delete": request.user.has_perm("training.delete_dailystudy")},
     )
 
 

@@ -7,6 +7,8 @@ is 404); the district sees all; a joint-review department sees only the cases it
 asked about; other roles get 403. What a user may do comes from vetting.workflow.
 """
 
+from dataclasses import replace
+
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,9 +42,9 @@ from cadres.listing import (
     ListSpec,
     export_response,
     field_column,
-    list_headers,
+    id_number_column,
     list_response,
-    paginate,
+    local_date_column,
     township_column,
     village_column,
 )
@@ -144,16 +146,14 @@ def _case_filter(request) -> CaseFilter:
 
 @login_required
 def queue(request):
+    """The cases waiting for the user's action, oldest submission first, with the pipeline."""
     visible = cases_visible(request.user)
     waiting = cases_with_related(case_queue(request.user)).order_by("submitted_at", "pk")
-    page_obj = paginate(request, waiting)
-    return render(
+    return list_response(
         request,
-        "vetting/candidates/queue.html",
-        {
-            "headers": list_headers(request, CASE_SPEC.columns),
-            "page_obj": page_obj,
-            "cases": page_obj.object_list,
+        spec=QUEUE_SPEC,
+        filterset=CaseFilter(request.GET, queryset=waiting, request=request),
+        extra={
             "pipeline": pipeline_counts(visible),
             "states": CandidateCase.State.choices,
             "can_nominate": request.user.has_perm(workflow.NOMINATE),
@@ -172,7 +172,7 @@ CASE_SPEC = ListSpec(
         township_column(gettext_lazy("Township or subdistrict")),
         village_column(gettext_lazy("Village"), width=12),
         Col(gettext_lazy("Candidate for a post"), lambda case: case.name, width=10),
-        Col(gettext_lazy("ID number"), lambda case: case.id_number, width=22, id_number=True),
+        id_number_column(gettext_lazy("ID number")),
         Col(
             gettext_lazy("Proposed post"),
             lambda case: f"{case.get_body_display()}{case.get_title_display()}",
@@ -192,21 +192,17 @@ CASE_SPEC = ListSpec(
     template="vetting/candidates/list.html",
     context_name="cases",
 )
+QUEUE_SPEC = replace(
+    CASE_SPEC,
+    title=gettext_lazy("Cases waiting for me"),
+    filename="candidate-queue-{date}.xlsx",
+    template="vetting/candidates/queue.html",
+)
 
 
 @login_required
 def case_list(request):
-    return list_response(
-        request,
-        spec=CASE_SPEC,
-        filterset=_case_filter(request),
-        extra={"query": request.GET.urlencode()},
-    )
-
-
-@login_required
-def case_export(request):
-    return export_response(request, spec=CASE_SPEC, items=_case_filter(request).qs)
+    return list_response(request, spec=CASE_SPEC, filterset=_case_filter(request))
 
 
 def _checkpoints_text(checkpoints, level: str) -> str:
@@ -332,13 +328,7 @@ def _overdue_spec() -> ListSpec:
                 lambda o: f"{o.case.get_body_display()}{o.case.get_title_display()}",
                 width=18,
             ),
-            Col(
-                _("Asked on"),
-                lambda o: timezone.localdate(o.created_at),
-                key="asked",
-                sort=["created_at"],
-                width=12,
-            ),
+            local_date_column(_("Asked on"), "created_at", key="asked"),
         ],
         default_sort="due",
         filename="overdue-opinions-{date}.xlsx",

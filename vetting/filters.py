@@ -1,4 +1,5 @@
-"""Filters of the hit queue, the screening runs and the eligibility review."""
+"""Filters of the hit queue, the screening runs, the removal cases and the eligibility
+review."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.models import Post
 from cadres.place_filters import TownshipFilter
-from vetting.models import Hit, ScreeningRun, WatchlistSource
+from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
 from vetting.models.screening import SubjectKind
 
 SORTS = {
@@ -72,6 +73,18 @@ class RunFilter(django_filters.FilterSet):
         if not self.form.cleaned_data.get("trigger"):
             queryset = queryset.exclude(trigger__in=self.SCREENS_OF_FEW)
         return super().filter_queryset(queryset)
+
+
+class RemovalFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=RemovalCase.Status.choices, empty_label=_("Any status")
+    )
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=RemovalCase.Source.choices)
+    township = TownshipFilter()
+
+    class Meta:
+        model = RemovalCase
+        fields = ["status", "source", "township"]
 
 
 class EligibilityReviewFilter(django_filters.FilterSet):

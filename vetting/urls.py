@@ -6,7 +6,6 @@ app_name = "vetting"
 
 urlpatterns = [
     path("hits/", views.hit_list, name="hit_list"),
-    path("hits/export/", views.hit_export, name="hit_export"),
     path("hits/dismiss/", views.hits_dismiss, name="hits_dismiss"),
     path("hits/<int:pk>/", views.hit_detail, name="hit_detail"),
     path("hits/<int:pk>/decide/", views.hit_decide, name="hit_decide"),
@@ -33,7 +32,6 @@ urlpatterns = [
     path("rules/review/", rule_views.eligibility_review, name="eligibility_review"),
     path("candidates/", candidate_views.queue, name="case_queue"),
     path("candidates/all/", candidate_views.case_list, name="case_list"),
-    path("candidates/all/export/", candidate_views.case_export, name="case_export"),
     path("candidates/ledger/", candidate_views.ledger, name="case_ledger"),
     path("candidates/new/", candidate_views.case_new, name="case_new"),
     path("candidates/people/", candidate_views.person_search, name="case_person_search"),

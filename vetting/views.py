@@ -19,13 +19,20 @@ from django.views.decorators.http import require_POST
 from cadres.error_workbook import error_workbook_response
 from cadres.forms import add_service_errors
 from cadres.import_templates import template_response
-from cadres.listing import Col, ListSpec, export_response, list_response, paginate
+from cadres.listing import (
+    Col,
+    ListSpec,
+    field_column,
+    id_number_column,
+    list_response,
+    person_column,
+)
 from cadres.models import AccessLogEntry, ImportFile
 from cadres.scoping import scope
 from cadres.selectors import import_file_earlier
 from cadres.services import access_log_append
 from cadres.spreadsheets import sheet_report_display
-from vetting.filters import HitFilter, RunFilter
+from vetting.filters import HitFilter, RemovalFilter, RunFilter
 from vetting.forms import DecisionForm, RemovalDecisionForm, WatchlistUploadForm
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistSource
 from vetting.selectors import hits_with_related, watchlist_sources
@@ -61,17 +68,11 @@ HIT_SPEC = ListSpec(
         Col(
             gettext_lazy("Kind of subject"), lambda hit: hit.get_subject_kind_display(), page=False
         ),
-        Col(gettext_lazy("ID number"), lambda hit: hit.subject.id_number, width=22, id_number=True),
+        id_number_column(gettext_lazy("ID number"), "subject"),
         Col(gettext_lazy("Watchlist"), lambda hit: hit.entry.source.name, width=18, page=False),
         Col(gettext_lazy("List kind"), lambda hit: hit.entry.source.get_kind_display(), width=10),
         Col(gettext_lazy("On the list"), lambda hit: hit.entry.name, width=10),
-        Col(
-            gettext_lazy("ID number on the list"),
-            lambda hit: hit.entry.id_number,
-            width=22,
-            id_number=True,
-            page=False,
-        ),
+        id_number_column(gettext_lazy("ID number on the list"), "entry", page=False),
         Col(gettext_lazy("Match"), lambda hit: hit.get_match_kind_display(), width=10),
         Col(gettext_lazy("Why"), lambda hit: hit.get_rule_display(), width=28),
         Col(pgettext_lazy("hit", "Score"), lambda hit: hit.score, width=6),
@@ -99,14 +100,10 @@ def hit_list(request):
         extra={
             "can_review": request.user.has_perm("vetting.review_hit"),
             "form": DecisionForm(),
+            # The bulk dismissal returns to the list as filtered.
             "query": request.GET.urlencode(),
         },
     )
-
-
-@login_required
-def hit_export(request):
-    return export_response(request, spec=HIT_SPEC, items=_hit_filter(request).qs)
 
 
 @login_required
@@ -175,6 +172,29 @@ def hits_dismiss(request):
 # Runs ---------------------------------------------------------------------------------
 
 
+def _trigger(run: ScreeningRun) -> str:
+    source = f"（{run.watchlist_import.source.name}）" if run.watchlist_import else ""
+    return f"{run.get_trigger_display()}{source}"
+
+
+RUN_SPEC = ListSpec(
+    title=gettext_lazy("Screening runs"),
+    columns=[
+        field_column(gettext_lazy("Started"), "started_at", key="started", width=17),
+        Col(gettext_lazy("Trigger"), _trigger, key="trigger", sort=["trigger"], width=24),
+        field_column(gettext_lazy("Status"), "status", display=True, width=10),
+        Col(pgettext_lazy("screening run", "Progress"), lambda run: run.percent, width=8),
+        field_column(gettext_lazy("Subjects screened"), "subjects", width=10),
+        field_column(gettext_lazy("Matches found"), "matches", width=10),
+        field_column(gettext_lazy("New hits"), "hits_new", width=10),
+    ],
+    filename="screening-runs-{date}.xlsx",
+    template="vetting/run_list.html",
+    default_sort="-started",
+    context_name="runs",
+)
+
+
 @login_required
 def run_list(request):
     _require(request.user, "vetting.view_screeningrun")
@@ -182,16 +202,11 @@ def run_list(request):
         request.GET,
         queryset=ScreeningRun.objects.select_related("started_by", "watchlist_import__source"),
     )
-    page_obj = paginate(request, filterset.qs)
-    return render(
+    return list_response(
         request,
-        "vetting/run_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page_obj,
-            "runs": page_obj.object_list,
-            "can_start": request.user.has_perm("vetting.run_screening"),
-        },
+        spec=RUN_SPEC,
+        filterset=filterset,
+        extra={"can_start": request.user.has_perm("vetting.run_screening")},
     )
 
 
@@ -330,13 +345,42 @@ def _visible_cases(user):
     )
 
 
+def _listed_on(case: RemovalCase) -> str:
+    return case.hit.entry.source.name if case.hit_id else case.misconduct_case_label
+
+
+def _measure(case: RemovalCase) -> str:
+    return case.hit.entry.measure if case.hit_id else case.reason
+
+
+REMOVAL_SPEC = ListSpec(
+    title=gettext_lazy("Removal cases"),
+    columns=[
+        person_column(gettext_lazy("Cadre"), width=10),
+        Col(
+            gettext_lazy("Township"),
+            lambda case: case.township.name if case.township else "",
+            key="township",
+            sort=["township__code"],
+        ),
+        field_column(gettext_lazy("Source"), "source", display=True, width=10),
+        Col(gettext_lazy("List or case"), _listed_on, width=24),
+        Col(gettext_lazy("Measure taken"), _measure, width=40),
+        field_column(gettext_lazy("Status"), "status", display=True, width=10),
+        field_column(gettext_lazy("Opened"), "created_at", key="opened", width=17),
+    ],
+    filename="removal-cases-{date}.xlsx",
+    template="vetting/removal_list.html",
+    # Open cases first: "open" sorts before "removed" and "retained".
+    default_sort="status",
+    context_name="cases",
+)
+
+
 @login_required
 def removal_list(request):
-    cases = _visible_cases(request.user).order_by("status", "-created_at")
-    page_obj = paginate(request, cases)
-    return render(
-        request, "vetting/removal_list.html", {"page_obj": page_obj, "cases": page_obj.object_list}
-    )
+    filterset = RemovalFilter(request.GET, queryset=_visible_cases(request.user), request=request)
+    return list_response(request, spec=REMOVAL_SPEC, filterset=filterset)
 
 
 @login_required

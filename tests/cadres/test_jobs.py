@@ -13,6 +13,7 @@ from cadres import jobs
 from cadres.models import AccessLogEntry, ImportFile, Job
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import UserFactory, township
+from tests.querycount import assert_queries_flat
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +241,19 @@ def test_another_townships_jobs_are_404(client, staff, other_staff, echo):
     listed = client.get(reverse("cadres:job_list")).text
     assert reverse("cadres:job_detail", args=[job.pk]) not in listed
     assert not AccessLogEntry.objects.exists()
+
+
+def test_job_list_filters_by_state_and_reads_flat(client, staff, echo):
+    failed = run(start(staff, JINCHANG, fail=True))
+    run(start(staff, JINCHANG))
+    client.force_login(staff)
+    url = reverse("cadres:job_list")
+    assert list(client.get(url, {"state": "failed"}).context["jobs"]) == [failed]
+
+    def more_jobs():
+        for _ in range(3):
+            run(start(staff, JINCHANG))
+
+    for query in ({}, {"format": "xlsx"}):
+        assert_queries_flat(lambda query=query: client.get(url, query), more_jobs)
+    assert len(client.get(url).context["jobs"]) == 8

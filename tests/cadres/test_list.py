@@ -203,7 +203,7 @@ def test_sorting_by_serving_posts_pages_through_everyone_once(client, request, f
     # 乙 and 丁 both serve first in the first village: ties go by registration (pk).
     assert order("village") == ["乙晚届满", "丁两职", "丙早届满", "甲前任"]
     assert order("-village") == ["丙早届满", "丁两职", "乙晚届满", "甲前任"]
-    export = client.get(reverse("cadres:export"), {"sort": "-term_end"})
+    export = client.get(reverse("cadres:list"), {"sort": "-term_end", "format": "xlsx"})
     rows = list(load_workbook(_stream(export)).active.values)[1:]
     # A row per serving post, as the roster import reads them.
     assert [row[3] for row in rows] == ["乙晚届满", "丁两职", "丁两职", "丙早届满", "甲前任"]
@@ -300,7 +300,7 @@ def test_export_masked_for_staff_and_logged(client, staff):
     person = cadre(name="王建国", phone="=1+2")
     cadre(village=VillageFactory(township=township("220502200")), name="李环通")
     client.force_login(staff)
-    response = client.get(reverse("cadres:export"), {"q": "王"})
+    response = client.get(reverse("cadres:list"), {"q": "王", "format": "xlsx"})
     assert response.status_code == 200
     sheet = load_workbook(_stream(response)).active
     rows = list(sheet.values)
@@ -319,7 +319,7 @@ def test_export_full_id_numbers_for_reviewer(client, township_reviewer):
     village = VillageFactory()
     people = [cadre(village) for _ in range(30)]
     client.force_login(township_reviewer)
-    response = client.get(reverse("cadres:export"))
+    response = client.get(reverse("cadres:list"), {"format": "xlsx"})
     rows = list(load_workbook(_stream(response)).active.values)[1:]
     # Every row, not only the first page.
     assert len(rows) == 30

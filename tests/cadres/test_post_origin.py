@@ -292,7 +292,7 @@ def test_list_filters_by_origin_and_vetting(client, staff, three_posts):
 
 def test_export_writes_origin_and_vetting(client, staff, three_posts):
     client.force_login(staff)
-    response = client.get(reverse("cadres:export"))
+    response = client.get(reverse("cadres:list"), {"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
     assert rows[0][-2:] == ("任职来源", "经联审")

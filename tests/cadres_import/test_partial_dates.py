@@ -187,7 +187,7 @@ def test_the_export_writes_each_precision_and_reads_back_unchanged(client, syste
         birth_date=PartialDate(dt.date(1948, 1, 1), YEAR),
     )
     client.force_login(system_admin)
-    data = client.get(reverse("cadres:export")).content
+    data = client.get(reverse("cadres:list"), {"format": "xlsx"}).content
     book = load_workbook(io.BytesIO(data))
     cadres, family = (list(sheet.values) for sheet in book.worksheets)
     header = cadres[0]

@@ -12,6 +12,7 @@ from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, Post
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import VillageFactory, cadre, township
+from tests.querycount import assert_queries_flat
 from tests.training.factories import AttendanceFactory, RoundFactory, SessionFactory
 from training import services
 from training.models import Attendance, DailyStudy, Session
@@ -46,9 +47,10 @@ def test_another_townships_session_is_404(client, staff):
         "training:session",
         "training:roster",
         "training:attendance",
-        "training:roster_export",
     ):
         assert client.get(reverse(name, args=[other.pk])).status_code == 404
+    export = client.get(reverse("training:roster", args=[other.pk]), {"format": "xlsx"})
+    assert export.status_code == 404
 
 
 def test_own_township_session_pages_are_200(client, staff):
@@ -252,7 +254,9 @@ def test_coverage_export_contents(client, staff):
         person=person, topic="党章", studied_on=dt.date(2026, 4, 1), hours=2, recorded_by=staff
     )
     cadre(VillageFactory(township=township(HUANTONG)))  # another township: not exported
-    response = login(client, staff).get(reverse("training:coverage_export"), {"year": 2026})
+    response = login(client, staff).get(
+        reverse("training:coverage"), {"year": 2026, "format": "xlsx"}
+    )
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     by_township = [list(r) for r in workbook["分乡镇汇总"].iter_rows(values_only=True)]
@@ -271,7 +275,9 @@ def test_coverage_export_contents(client, staff):
     assert idle.id_number not in response.content.decode("latin-1")
     assert AccessLogEntry.objects.filter(action=AccessLogEntry.Action.EXPORT, user=staff).exists()
     # The export holds what the page shows: here only the untrained.
-    filtered = client.get(reverse("training:coverage_export"), {"year": 2026, "untrained": "on"})
+    filtered = client.get(
+        reverse("training:coverage"), {"year": 2026, "untrained": "on", "format": "xlsx"}
+    )
     sheet = load_workbook(io.BytesIO(filtered.content))["2026年参训情况"]
     assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["李四"]
 
@@ -295,6 +301,44 @@ def test_coverage_and_study_pages(client, staff):
     assert "学习二十大精神" in client.get(reverse("training:studies")).content.decode()
 
 
+def test_round_and_study_lists_are_scoped_filter_and_read_flat(client, staff):
+    RoundFactory(
+        organizer=township(JINCHANG), title="金厂镇轮训", target_bodies=[Post.Body.PARTY_BRANCH]
+    )
+    RoundFactory(organizer=township(HUANTONG), title="环通乡轮训")
+    here = cadre(VillageFactory(township=township(JINCHANG)), name="张三")
+    there = cadre(VillageFactory(township=township(HUANTONG)), name="李四")
+    for person in (here, there):
+        DailyStudy.objects.create(
+            person=person, topic="学习", studied_on=dt.date(2026, 3, 2), hours=1, recorded_by=staff
+        )
+    login(client, staff)
+    rounds = reverse("training:rounds")
+    assert [r.title for r in client.get(rounds).context["page_obj"]] == ["金厂镇轮训"]
+    assert list(client.get(rounds, {"year": 2025}).context["page_obj"]) == []
+    export = load_workbook(io.BytesIO(client.get(rounds, {"format": "xlsx"}).content)).active
+    assert export["A2"].value == "金厂镇轮训"
+    assert export["D2"].value.startswith(str(Post.Body.PARTY_BRANCH.label))
+    studies = reverse("training:studies")
+    assert [s.person for s in client.get(studies).context["page_obj"]] == [here]
+
+    def more():
+        for _ in range(3):
+            RoundFactory(organizer=township(JINCHANG))
+            person = cadre(VillageFactory(township=township(JINCHANG)))
+            DailyStudy.objects.create(
+                person=person,
+                topic="学习",
+                studied_on=dt.date(2026, 3, 3),
+                hours=1,
+                recorded_by=staff,
+            )
+
+    for url in (rounds, studies):
+        assert_queries_flat(lambda url=url: client.get(url), more)
+        assert_queries_flat(lambda url=url: client.get(url, {"format": "xlsx"}), more)
+
+
 def test_township_reviewer_may_not_record_study(client, township_reviewer):
     person = cadre(VillageFactory(township=township(JINCHANG)))
     response = login(client, township_reviewer).post(
@@ -306,7 +350,9 @@ def test_township_reviewer_may_not_record_study(client, township_reviewer):
 
 def test_session_list_export(client, district_reviewer):
     SessionFactory(title="=cmd|' /C calc'!A0")
-    response = login(client, district_reviewer).get(reverse("training:sessions_export"))
+    response = login(client, district_reviewer).get(
+        reverse("training:sessions"), {"format": "xlsx"}
+    )
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A2"].value == "'=cmd|' /C calc'!A0"
 
@@ -326,7 +372,7 @@ def test_district_reviewer_pages_render(client, district_reviewer):
         reverse("training:coverage") + "?year=2026&untrained=on&order=hours",
     ):
         assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200, url
-    response = client.get(reverse("training:round_export", args=[round_.pk]))
+    response = client.get(reverse("training:round", args=[round_.pk]), {"format": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
@@ -358,7 +404,7 @@ def test_district_roster_shows_a_township_only_its_own_people(client, staff):
     login(client, staff)
     page = client.get(reverse("training:roster", args=[session.pk]))
     assert list(page.context["page_obj"]) == [own]
-    export = client.get(reverse("training:roster_export", args=[session.pk]))
+    export = client.get(reverse("training:roster", args=[session.pk]), {"format": "xlsx"})
     names = [
         r[2]
         for r in load_workbook(io.BytesIO(export.content)).active.iter_rows(

@@ -126,7 +126,6 @@ ARGS: dict[str, Args] = {
             "roster_invite",
             "roster_add",
             "roster_remove",
-            "roster_export",
             "attendance",
             "signin",
             "signin_template",
@@ -143,7 +142,6 @@ ARGS: dict[str, Args] = {
     "training:material_delete": obj("material"),
     "training:round": obj("round"),
     "training:round_edit": obj("round"),
-    "training:round_export": obj("round"),
     "training:study_delete": obj("study"),
     # vetting
     "vetting:hit_detail": obj("hit"),
@@ -208,11 +206,9 @@ ARGS: dict[str, Args] = {
 DISTRICT_TOO = {
     "training:session": "session",
     "training:roster": "session",
-    "training:roster_export": "session",
     "training:attendance": "session",
     "training:material": "material",
     "training:round": "round",
-    "training:round_export": "round",
 }
 
 
@@ -404,7 +400,6 @@ POLICY = {
     "reports:download": "DISTRICT_ONLY",
     # cadres
     "cadres:list": "LOGGED_IN",
-    "cadres:export": "LOGGED_IN",
     "cadres:import_template": "REGISTER_WRITE",
     "cadres:import_upload": "REGISTER_WRITE",
     "cadres:create": "REGISTER_START",
@@ -479,19 +474,14 @@ POLICY = {
         f"training:{name}": "READ_NOT_DEPARTMENT"
         for name in (
             "sessions",
-            "sessions_export",
             "rounds",
             "coverage",
-            "coverage_export",
             "studies",
         )
     },
     "training:session_create": "ORGANIZE",
     "training:round_create": "ORGANIZE",
-    **{
-        f"training:{name}": "TRAINING_READ"
-        for name in ("session", "material", "roster", "roster_export", "round", "round_export")
-    },
+    **{f"training:{name}": "TRAINING_READ" for name in ("session", "material", "roster", "round")},
     "training:session_edit": "TRAINING_MANAGE",
     "training:round_edit": "TRAINING_MANAGE",
     "training:signin": "TRAINING_MANAGE",
@@ -513,7 +503,6 @@ POLICY = {
     },
     # vetting
     "vetting:hit_list": "RECORDS_READ",
-    "vetting:hit_export": "RECORDS_READ",
     "vetting:removal_list": "RECORDS_READ",
     "vetting:hit_detail": "RECORD_READ",
     "vetting:removal_detail": "RECORD_READ",
@@ -538,7 +527,6 @@ POLICY = {
     # district, where nobody may edit them and only the asked department may give it.
     "vetting:case_queue": "CANDIDATE_LISTS",
     "vetting:case_list": "CANDIDATE_LISTS",
-    "vetting:case_export": "CANDIDATE_LISTS",
     "vetting:case_ledger": "REVIEWERS_ONLY",
     "vetting:case_new": "TOWNSHIP_WRITE",
     "vetting:case_person_search": "TOWNSHIP_WRITE",

@@ -158,7 +158,9 @@ def test_list_export_and_query_counts(client, cast):
         three_more,
     )
     assert len(response.context["cases"]) == 6
-    response = client.get(reverse("vetting:case_export"), {"state": "township_review"})
+    response = client.get(
+        reverse("vetting:case_list"), {"state": "township_review", "format": "xlsx"}
+    )
     rows = _sheet(response)
     assert len(rows) == 7
     assert all("*" in row[3] for row in rows[1:])
