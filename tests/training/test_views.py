@@ -308,7 +308,9 @@ def test_session_list_export(client, district_reviewer):
     SessionFactory(title="=cmd|' /C calc'!A0")
     response = login(client, district_reviewer).get(reverse("training:sessions_export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["A2"].value == "'=cmd|' /C calc'!A0"
+    # Kept intact, as text (issue 20 finding 7).
+    assert sheet["A2"].value == "=cmd|' /C calc'!A0"
+    assert sheet["A2"].quotePrefix
 
 
 def test_district_reviewer_pages_render(client, district_reviewer):
