@@ -725,7 +725,8 @@ def _report_columns(
 def parse_text(value: object) -> str:
     """A cell as text: width folded, invisible characters (pasted from web pages and chat
     programs) dropped, trimmed; whole numbers without “.0”; the apostrophe that our exports
-    put before text a spreadsheet would run as a formula taken off again."""
+    used to put before text a spreadsheet would run as a formula (they mark such cells as
+    text now; the older files are still in circulation) taken off again."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

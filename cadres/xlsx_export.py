@@ -2,7 +2,10 @@
 
 Exports write ID numbers as text (so Excel never turns them into lossy numbers)
 and neutralize any text a spreadsheet would run as a formula (CSV/formula
-injection: values starting with = + - @, tab or carriage return).
+injection: values starting with = + - @, tab or carriage return): in xlsx the
+value stays as written in a cell marked as text (the quote-prefix style, which
+shows no apostrophe); in CSV, which has no styles, ``csv_safe`` puts an
+apostrophe before it.
 """
 
 from __future__ import annotations
@@ -26,18 +29,34 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def neutralize(value: object) -> object:
-    """Text that a spreadsheet would evaluate gets a leading apostrophe; numbers stay numbers."""
+def is_formula(value: object) -> bool:
+    """Text that a spreadsheet would evaluate; numbers are never formulas."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def csv_safe(value: object) -> object:
+    """A CSV field that a spreadsheet opening the file shows as text, never runs."""
+    return "'" + value if is_formula(value) else value
+
+
+def _cell(sheet, value: object) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if is_formula(value):
+        cell.data_type = "s"  # openpyxl would write a leading "=" as a formula
+        cell.quotePrefix = True  # and Excel would make one of it when the cell is edited
+    return cell
+
+
+def neutralize(sheet, value: object) -> object:
+    """The value, or for formula-like text a cell that keeps it intact, as text."""
     if isinstance(value, Promise):  # a lazy translation (a choice's label) is its text
         value = str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return _cell(sheet, value) if is_formula(value) else value
 
 
 def text_cell(sheet, value: object) -> WriteOnlyCell:
     """A cell in text format: what is typed over it stays text (an ID number, a code)."""
-    cell = WriteOnlyCell(sheet, value=neutralize(value))
+    cell = _cell(sheet, value)
     cell.number_format = "@"
     return cell
 
@@ -81,7 +100,7 @@ class SheetWriter:
                 cell.number_format = DATETIME_FORMAT
                 row.append(cell)
             else:
-                row.append(neutralize(value))
+                row.append(neutralize(self.sheet, value))
         self.sheet.append(row)
         self.rows += 1
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 
 class DefaultLanguageMiddleware:
@@ -21,4 +22,22 @@ class DefaultLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in user receives may be kept by a browser or a proxy cache.
+
+    Profiles, lists, exports and downloaded documents carry personal data; on a shared
+    office computer the browser's cache would otherwise keep them after logout.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Read after the view: a login sets the user, a logout clears it.
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
         return response

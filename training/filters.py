@@ -37,7 +37,10 @@ class SessionFilter(django_filters.FilterSet):
         choices=[("district", _("District")), ("township", _("Township"))],
         method="by_organizer",
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="starts_at", lookup_expr="year")
+    # A year outside the calendar's range would crash the year lookup: refused by the form.
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="starts_at", lookup_expr="year", min_value=1, max_value=9999
+    )
     round = django_filters.ModelChoiceFilter(label=_("Round"), queryset=_rounds)
     order = Ordering(
         label=_("Sort by"),
@@ -94,7 +97,10 @@ class RoundFilter(django_filters.FilterSet):
 
 class DailyStudyFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Search"), method="search", widget=SEARCH_WIDGET)
-    year = django_filters.NumberFilter(label=_("Year"), field_name="studied_on", lookup_expr="year")
+    # A year outside the calendar's range would crash the year lookup: refused by the form.
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="studied_on", lookup_expr="year", min_value=1, max_value=9999
+    )
     order = Ordering(
         label=_("Sort by"),
         empty_label=_("Default order"),

@@ -38,7 +38,8 @@ class RecordFilter(django_filters.FilterSet):
         return queryset.filter(**{self.township_field: value})
 
     def filter_village(self, queryset, name, value):
-        return queryset.filter(**{self.village_field: value})
+        # By its pk: the unfiled list filters villages themselves (village_field "pk").
+        return queryset.filter(**{self.village_field: value.pk})
 
     def filter_search(self, queryset, name, value):
         condition = Q()

@@ -307,7 +307,8 @@ def test_export_masked_for_staff_and_logged(client, staff):
     assert rows[0][3] == "姓名"
     assert [r[3] for r in rows[1:]] == ["王建国"]
     assert rows[1][6] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
-    assert rows[1][14] == "'=1+2"  # formula neutralized
+    assert rows[1][14] == "=1+2"  # kept intact, as text: not run as a formula
+    assert sheet.cell(2, 15).quotePrefix
     entry = AccessLogEntry.objects.get()
     assert entry.action == AccessLogEntry.Action.EXPORT
     assert entry.user == staff

@@ -100,8 +100,8 @@ def test_export_has_the_roster_sheets_and_headers(client, township_reviewer, reg
     assert ("王元", "村党组织书记") in rows
     assert ("王元", "村民委员会主任") in rows
     assert (register["former"].name, None) in rows
-    # Neutralized as a formula, and read back without the apostrophe (the round trip).
-    assert {r[14] for r in cadres[1:] if r[3] == "王元"} == {"'+8613800000000"}
+    # Kept as text, not run as a formula: read back as written (the round trip).
+    assert {r[14] for r in cadres[1:] if r[3] == "王元"} == {"+8613800000000"}
     assert len(cadres) - 1 == 5
     assert {r[0] for r in family[1:]} == {register["member"].id_number}
     entry = AccessLogEntry.objects.get()

@@ -96,8 +96,8 @@ def test_the_error_workbook_keeps_the_original_cells_and_names_the_columns():
     assert list(sheets) == ["名单"]
     header, first, second = sheets["名单"]
     assert header == [None, "姓名", "身份证号", "出生日期", "说明", REASONS_HEADER]
-    # Text stays text, dates stay dates; a formula is neutralized and reads back as written.
-    assert first == [None, "甲", "220502197101010011", dt.datetime(1971, 1, 1), "'+1-2", "重复"]
+    # Text stays text, dates stay dates; a formula is kept intact as text.
+    assert first == [None, "甲", "220502197101010011", dt.datetime(1971, 1, 1), "+1-2", "重复"]
     assert second[:4] == [None, "乙", 12345, "1971.13"]
     assert second[-1] == "「身份证号」：已变成数字；「出生日期」：不是日期"
     assert row_reason([RowError(1, "", "a"), RowError(1, "", "a")]) == "a"

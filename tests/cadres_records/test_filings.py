@@ -184,3 +184,13 @@ def test_district_decides_on_the_page_and_export(client, staff, district_reviewe
     response = client.get(reverse("cadres:records:filing_list") + "?format=xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AccessLogEntry.objects.filter(action=AccessLogEntry.Action.EXPORT).exists()
+
+
+def test_unfiled_list_filters_by_village(client, staff):
+    """Issue 20 finding 6: the village filter gave the queryset an object for a pk (500)."""
+    chosen = serving_village(secretary())
+    serving_village(secretary())
+    client.force_login(staff)
+    response = client.get(reverse("cadres:records:unfiled_list"), {"village": chosen.pk})
+    assert response.status_code == 200
+    assert [village.pk for village in response.context["rows"]] == [chosen.pk]

@@ -104,12 +104,18 @@ def test_formulas_are_neutralized(known_data):
     workbook = load(monthly_report_build(month=OCTOBER))
     names = [row[2] for row in rows(workbook["干部花名册"])]
     assert "李=HYPERLINK" in names  # not at the start: left alone
-    # A value that starts with a trigger is prefixed.
+    # A value that starts with a trigger is kept intact, in a cell marked as text.
     known_data["member"].name = "=cmd|' /C calc'!A0"
     known_data["member"].save()
     workbook = load(monthly_report_build(month=OCTOBER))
     names = [row[2] for row in rows(workbook["干部花名册"])]
-    assert "'=cmd|' /C calc'!A0" in names
+    assert "=cmd|' /C calc'!A0" in names
+    sheet = workbook["干部花名册"]
+    cells = [
+        cell for row in sheet.iter_rows() for cell in row if cell.value == "=cmd|' /C calc'!A0"
+    ]
+    assert cells
+    assert all(cell.quotePrefix and cell.data_type == "s" for cell in cells)
 
 
 def test_names_sort_by_pinyin_within_a_village():

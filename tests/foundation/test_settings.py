@@ -29,6 +29,20 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["short-key-1234", "x" * 60, "django-insecure-" + STRONG_KEY],
+    ids=["short", "one-character", "insecure-prefix"],
+)
+def test_refuses_to_start_with_a_weak_secret_key_when_debug_is_off(key):
+    """Issue 20 finding 10: what check --deploy warns about is refused in production."""
+    result = run_manage(
+        "check", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="example.org"
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is weak" in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = run_manage(
         "check",

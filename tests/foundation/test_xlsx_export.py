@@ -3,7 +3,7 @@ import io
 
 from openpyxl import load_workbook
 
-from cadres.xlsx_export import Column, WorkbookWriter, neutralize
+from cadres.xlsx_export import Column, WorkbookWriter, csv_safe
 
 
 def build(rows):
@@ -37,10 +37,26 @@ def test_id_numbers_are_text_and_dates_are_dates():
     assert sheet["C2"].number_format == "yyyy-mm-dd"
 
 
-def test_formulas_are_neutralized():
-    sheet = build([['=HYPERLINK("http://x")', "@SUM(1)", "+1"]])
-    assert sheet["A2"].value == '\'=HYPERLINK("http://x")'
+def test_formulas_are_kept_intact_as_text():
+    """Issue 20 finding 7: no visible apostrophe; the cell is text by its quote-prefix style."""
+    sheet = build([['=HYPERLINK("http://x")', "@SUM(1)", "+1"], ["-1", "220502199001011233", -5]])
+    assert sheet["A2"].value == '=HYPERLINK("http://x")'
     assert sheet["A2"].data_type == "s"
-    assert sheet["B2"].value == "'@SUM(1)"
-    assert neutralize(-5) == -5
-    assert neutralize("-5") == "'-5"
+    assert sheet["A2"].quotePrefix
+    assert sheet["B2"].value == "@SUM(1)"
+    assert sheet["B2"].quotePrefix
+    assert sheet["B2"].number_format == "@"
+    assert sheet["A3"].value == "-1"
+    assert sheet["A3"].quotePrefix
+    assert sheet["B3"].value == "220502199001011233"
+    assert not sheet["B3"].quotePrefix
+    assert sheet["C3"].value == -5
+    assert not sheet["C3"].quotePrefix
+
+
+def test_csv_fields_are_neutralized():
+    assert csv_safe("+cmd|'/Ccalc'!A0") == "'+cmd|'/Ccalc'!A0"
+    assert csv_safe("@SUM(1+1)") == "'@SUM(1+1)"
+    assert csv_safe("\t=1") == "'\t=1"
+    assert csv_safe("王元") == "王元"
+    assert csv_safe(-5) == -5

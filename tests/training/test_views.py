@@ -354,7 +354,9 @@ def test_session_list_export(client, district_reviewer):
         reverse("training:sessions"), {"format": "xlsx"}
     )
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["A2"].value == "'=cmd|' /C calc'!A0"
+    # Kept intact, as text (issue 20 finding 7).
+    assert sheet["A2"].value == "=cmd|' /C calc'!A0"
+    assert sheet["A2"].quotePrefix
 
 
 def test_district_reviewer_pages_render(client, district_reviewer):
@@ -475,3 +477,12 @@ def test_nav_shows_training_only_to_roles_in_training(client, staff, department_
     assert link in login(client, staff).get(reverse("home")).content.decode()
     client.force_login(department_user)
     assert link not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("name", ["training:sessions", "training:studies"])
+@pytest.mark.parametrize("year", ["-1", "0", "99999999999999999999"])
+def test_a_year_outside_the_calendar_is_ignored(client, district_reviewer, name, year):
+    """Issue 20 finding 6: the year lookup raised ValueError (500)."""
+    response = login(client, district_reviewer).get(reverse(name), {"year": year})
+    assert response.status_code == 200
+    assert response.context["filter"].errors

@@ -726,7 +726,11 @@ def observe(world: World, role: str) -> tuple[dict, list[str]]:
             for response in responses:
                 if isinstance(response, str):
                     problems.append(f"{name} [{side}] as {role}: {response}")
-                elif township and response.status_code != 302:
+                    continue
+                # Issue 20 finding 8: personal data is never cacheable.
+                if role != "anonymous" and "no-store" not in response.get("Cache-Control", ""):
+                    problems.append(f"{name} [{side}] as {role}: no Cache-Control: no-store")
+                if township and response.status_code != 302:
                     text = body(response)
                     found = [marker for marker in world.markers if marker in text]
                     if found:
@@ -900,3 +904,4 @@ def test_a_valid_post_by_a_role_that_may_not_act_is_refused(world, db, role):
     if shift_outcome.status_code != 403:
         wrong.append(f"cadres:records:shift_action (outcome): {shift_outcome.status_code}")
     assert not wrong, "\n".join(wrong)
+

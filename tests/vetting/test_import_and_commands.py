@@ -1,5 +1,6 @@
 """Watchlist import (malformed files write nothing; re-imports retire) and the commands."""
 
+import csv
 import datetime as dt
 import io
 import json
@@ -177,6 +178,19 @@ def test_screening_hits_command_prints_exact_keys(district_reviewer, capsys):
     assert out[0].split(",")[0] == "subject_name"
     assert len(out) == 3
     assert Hit.objects.count() == 2
+
+
+def test_screening_hits_csv_neutralizes_formulas(district_reviewer, capsys):
+    """Issue 20 finding 7: a list entry's name is written so that no spreadsheet runs it."""
+    person = cadre(name="林静", id_number=make_id_number(BIRTH, 30, male=False))
+    import_list(district_reviewer, [{"name": "林静", "id_number": person.id_number}])
+    run_inline()
+    WatchlistEntry.objects.update(name="+cmd|'/Ccalc'!A0")
+    capsys.readouterr()
+    call_command("screening_hits")
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [row["entry_name"] for row in rows] == ["'+cmd|'/Ccalc'!A0"]
+    assert rows[0]["subject_name"] == "林静"
 
 
 def test_rescreen_command_starts_a_run(district_reviewer, capsys):

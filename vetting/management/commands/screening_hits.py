@@ -3,6 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from cadres.xlsx_export import csv_safe
 from vetting.models import Hit
 from vetting.selectors import HIT_EXPORT_KEYS, hit_rows
 
@@ -25,4 +26,4 @@ class Command(BaseCommand):
         writer = csv.DictWriter(self.stdout, fieldnames=HIT_EXPORT_KEYS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(row)
+            writer.writerow({key: csv_safe(value) for key, value in row.items()})
