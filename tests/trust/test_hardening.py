@@ -58,6 +58,7 @@ def test_production_cookies_are_secure():
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "dongchang.settings",
             "DJANGO_SECRET_KEY": "x" * 60,
+            "ACCESS_LOG_KEY": "y" * 32,
             "DJANGO_ALLOWED_HOSTS": "example.org",
             "DJANGO_VAR_DIR": str(ROOT / "var"),
         },
