@@ -76,9 +76,13 @@ def access_log_triggers(enabled: bool) -> None:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # ALTER TABLE waits for no one: the deferred foreign key checks of the rows this
+            # transaction wrote are run now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 f"ALTER TABLE {ACCESS_LOG_TABLE} {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER"
             )
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.fixture
