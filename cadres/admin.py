@@ -3,7 +3,7 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cadres.admin_mixins import ReadOnlyAdmin, ReadOnlyAdminMixin
-from cadres.models import AccessLogEntry, Job, Township, Village, VillagerGroup
+from cadres.models import AccessLogCheckpoint, AccessLogEntry, Job, Township, Village, VillagerGroup
 from cadres.services import village_upsert, villager_group_upsert
 
 
@@ -61,6 +61,14 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__name", "object_id", "detail"]
+    date_hierarchy = "at"
+
+
+@admin.register(AccessLogCheckpoint)
+class AccessLogCheckpointAdmin(ReadOnlyAdmin):
+    """Written only by the verification (cadres.access_log); read-only like the log."""
+
+    list_display = ["at", "entry_count", "head_hash", "legacy_count"]
     date_hierarchy = "at"
 
 

@@ -702,8 +702,10 @@ class AccessLogEntry(models.Model):
     """Append-only, hash-chained log of sensitive reads: ID reveals, hit views, exports.
 
     Each entry holds the hash of the one before, so an edited or deleted entry
-    breaks the chain (``verify_access_log`` finds the first bad one). Written
-    only by ``cadres.services.access_log_append``.
+    breaks the chain (``verify_access_log`` finds the first bad one); the hash is an
+    HMAC under ``settings.ACCESS_LOG_KEY``, so whoever can only write the database
+    cannot re-hash the chain, and signed checkpoints (``AccessLogCheckpoint``) catch a
+    cut tail. Written only by ``cadres.services.access_log_append``.
     """
 
     class Action(models.TextChoices):
@@ -711,6 +713,12 @@ class AccessLogEntry(models.Model):
         VIEW_HITS = "view_hits", _("Viewed screening hits")
         EXPORT = "export", _("Exported data")
         DOWNLOAD = "download", _("Downloaded a file")
+
+    class HashVersion(models.IntegerChoices):
+        # Entries written before the key existed; only the prefix that the migration's
+        # signed checkpoint counts may use it (cadres.access_log).
+        SHA256 = 0, _("SHA-256 without a key")
+        HMAC_SHA256 = 1, _("HMAC-SHA256 under the access log key")
 
     at = models.DateTimeField(_("time"))
     user = models.ForeignKey(
@@ -725,6 +733,7 @@ class AccessLogEntry(models.Model):
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    hash_version = models.PositiveSmallIntegerField(_("hash algorithm"), choices=HashVersion)
 
     class Meta:
         ordering = ["pk"]
@@ -734,6 +743,34 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.get_action_display()}"
+
+
+class AccessLogCheckpoint(models.Model):
+    """The access log's entry count and head hash at a moment, signed with the log's key.
+
+    Written by beat every hour and by every verification, here and appended to a file
+    outside the database (``settings.ACCESS_LOG_CHECKPOINT_DIR``); a verification fails
+    when the chain no longer holds a checkpoint's head at its count. Written only by
+    ``cadres.access_log``.
+    """
+
+    at = models.DateTimeField(_("time"))
+    entry_count = models.PositiveBigIntegerField(_("entries"))
+    head_hash = models.CharField(_("hash of the last entry"), max_length=64)
+    legacy_count = models.PositiveBigIntegerField(
+        _("entries hashed without a key"),
+        help_text=_("The entries at the start of the log written before it had a key."),
+    )
+    signature = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("access log checkpoint")
+        verbose_name_plural = _("access log checkpoints")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.entry_count}"
 
 
 class StrictControlEvent(models.Model):

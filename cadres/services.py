@@ -6,7 +6,6 @@ fields are always filled by ``identity_values``.
 """
 
 import datetime as dt
-import hashlib
 import os
 import zipfile
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres import signals
+from cadres.access_log import GENESIS_HASH, access_log_hash
 from cadres.dates import (
     PartialDate,
     as_partial_date,
@@ -475,25 +475,8 @@ def relative_update(*, actor, relative: Relative, **fields) -> Relative:
     return relative
 
 
-GENESIS_HASH = "0" * 64
 # Any constant: the advisory lock that serializes appends to the access log on PostgreSQL.
 _ACCESS_LOG_LOCK = 220502
-
-
-def access_log_hash(entry: AccessLogEntry) -> str:
-    """The hash of an entry: its content plus the previous entry's hash."""
-    content = "|".join(
-        [
-            entry.prev_hash,
-            entry.at.astimezone(dt.UTC).isoformat(),
-            str(entry.user_id),
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            entry.detail,
-        ]
-    )
-    return hashlib.sha256(content.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -514,6 +497,7 @@ def access_log_append(
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:500],
         prev_hash=last or GENESIS_HASH,
+        hash_version=AccessLogEntry.HashVersion.HMAC_SHA256,
     )
     entry.hash = access_log_hash(entry)
     entry.save()

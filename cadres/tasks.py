@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from cadres import jobs
+from cadres import access_log, jobs
 
 
 @shared_task(name=jobs.JOB_RUN_TASK)
@@ -15,3 +15,13 @@ def job_run(job_id: int, attempt: int) -> None:
 def jobs_fail_stalled() -> None:
     """Watchdog (beat): fail the jobs without a heartbeat, so that they can be retried."""
     jobs.jobs_fail_stalled()
+
+
+@shared_task
+def access_log_checkpoint() -> None:
+    """Beat, hourly: verify the access log and write a signed checkpoint of it.
+
+    A broken log raises, so the failure is in the worker's log with its reason, and no
+    checkpoint vouches for it.
+    """
+    access_log.access_log_verify()

@@ -55,6 +55,16 @@ elif not DEBUG and (
         f"{SECRET_KEY_INSECURE_PREFIX!r} (see README, Configuration)."
     )
 
+# The key of the access log's HMAC chain and signed checkpoints (README, "The access log").
+# Never in the database: whoever can write the database must not be able to re-hash the log.
+ACCESS_LOG_KEY = os.environ.get("ACCESS_LOG_KEY", "")
+if not DEBUG and len(ACCESS_LOG_KEY) < 32:
+    raise ImproperlyConfigured(
+        "ACCESS_LOG_KEY must be set to 32 or more random characters when DJANGO_DEBUG is off "
+        "(see README, The access log)."
+    )
+ACCESS_LOG_KEY = ACCESS_LOG_KEY or "development-only-access-log-key-never-used-in-production"
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -235,6 +245,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "uploads"
+# The append-only file of signed access log checkpoints, outside the database.
+ACCESS_LOG_CHECKPOINT_DIR = Path(
+    os.environ.get("ACCESS_LOG_CHECKPOINT_DIR", VAR_DIR / "access-log-checkpoints")
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Imported workbooks (cadres.services.import_file_store): the upload limit, and the
@@ -334,6 +348,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/5"),
     },
     # Jobs whose message was lost or whose worker died fail, with a retry on their page.
+    # Verify the access log and write a signed checkpoint of its count and head.
+    "access-log-checkpoint": {
+        "task": "cadres.tasks.access_log_checkpoint",
+        "schedule": crontab(minute=17),
+    },
     "jobs-fail-stalled": {
         "task": "cadres.tasks.jobs_fail_stalled",
         "schedule": crontab(minute="*/5"),

@@ -27,6 +27,7 @@ def production_env(var_dir: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        ACCESS_LOG_KEY=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_VAR_DIR=var_dir,
     )

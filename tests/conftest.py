@@ -60,6 +60,37 @@ def isolated_uploads(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def isolated_access_log_checkpoints(settings, tmp_path):
+    """Each test appends access log checkpoints to a file of its own."""
+    settings.ACCESS_LOG_CHECKPOINT_DIR = tmp_path / "access-log-checkpoints"
+
+
+ACCESS_LOG_TABLE = "cadres_accesslogentry"
+
+
+def access_log_triggers(enabled: bool) -> None:
+    """Turn the PostgreSQL triggers that keep the access log append-only on or off.
+
+    Off, a test can play the part of whoever owns the table, and a flush can empty it.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # ALTER TABLE waits for no one: the deferred foreign key checks of the rows this
+            # transaction wrote are run now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                f"ALTER TABLE {ACCESS_LOG_TABLE} {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER"
+            )
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@pytest.fixture
+def access_log_tamperable(db):
+    """The access log can be edited and emptied, as by its table's owner, for this test."""
+    access_log_triggers(False)  # inside the test's transaction: rolled back after it
+
+
 @pytest.fixture
 def staff(db):
     """Township staff of 金厂镇."""
@@ -129,7 +160,6 @@ def pytest_runtest_teardown(item, nextitem):
     included), whatever order the tests run in: parallel processes do not keep
     pytest-django's transactional-tests-last order.
     """
-    result = yield
     marker = item.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
@@ -137,8 +167,15 @@ def pytest_runtest_teardown(item, nextitem):
     # Nothing to restore after the last test (its teardown dropped the test database)
     # or after one skipped before its fixtures ran (it never touched the database).
     used_database = "django_db_setup" in (getattr(item, "funcargs", None) or {})
-    if transactional and used_database and nextitem is not None and _db_blocker is not None:
+    flushed = transactional and used_database and _db_blocker is not None
+    if flushed:
+        # The flush truncates the access log, which its trigger refuses on PostgreSQL.
         with _db_blocker.unblock():
+            access_log_triggers(False)
+    result = yield
+    if flushed and nextitem is not None:
+        with _db_blocker.unblock():
+            access_log_triggers(True)
             load_reference_data()
     return result
 

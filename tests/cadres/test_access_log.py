@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from cadres.access_log import access_log_hash
 from cadres.models import AccessLogEntry
 from cadres.services import access_log_append
 from tests.factories import RelativeFactory, UserFactory, VillageFactory, cadre, township
@@ -94,15 +95,13 @@ def test_empty_log_verifies(db, capsys):
     assert capsys.readouterr().out.strip() == "Access log intact: 0 entries."
 
 
-def test_edited_entry_is_named(chain):
+def test_edited_entry_is_named(chain, access_log_tamperable):
     AccessLogEntry.objects.filter(pk=chain[2].pk).update(detail="nothing to see")
     with pytest.raises(CommandError, match=f"entry {chain[2].pk} "):
         call_command("verify_access_log")
 
 
-def test_edit_with_recomputed_hash_is_found_at_the_next_entry(chain):
-    from cadres.services import access_log_hash
-
+def test_edit_with_recomputed_hash_is_found_at_the_next_entry(chain, access_log_tamperable):
     entry = AccessLogEntry.objects.get(pk=chain[2].pk)
     entry.detail = "forged"
     entry.hash = access_log_hash(entry)
@@ -111,7 +110,7 @@ def test_edit_with_recomputed_hash_is_found_at_the_next_entry(chain):
         call_command("verify_access_log")
 
 
-def test_deleted_entry_is_found(chain):
+def test_deleted_entry_is_found(chain, access_log_tamperable):
     AccessLogEntry.objects.filter(pk=chain[2].pk).delete()
     with pytest.raises(CommandError, match=f"entry {chain[3].pk} "):
         call_command("verify_access_log")

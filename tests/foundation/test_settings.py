@@ -9,10 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k9$Qv2!mZp7#Lx4@Tn8^Rb1&Hs6*Wd3(Yf5)Jg0-Ec2+Ua7=Oi9"
+ACCESS_LOG_KEY = "b7Tq0wLzN4pXe9VrK2sYh6DjM1cFa8Gu"
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "ACCESS_LOG_KEY"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -37,10 +40,24 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off():
 def test_refuses_to_start_with_a_weak_secret_key_when_debug_is_off(key):
     """Issue 20 finding 10: what check --deploy warns about is refused in production."""
     result = run_manage(
-        "check", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="example.org"
+        "check",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=key,
+        ACCESS_LOG_KEY=ACCESS_LOG_KEY,
+        DJANGO_ALLOWED_HOSTS="example.org",
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is weak" in result.stderr
+
+
+@pytest.mark.parametrize("key", [None, "", "too-short"])
+def test_refuses_to_start_without_a_strong_access_log_key_when_debug_is_off(key):
+    env = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": STRONG_KEY}
+    if key is not None:
+        env["ACCESS_LOG_KEY"] = key
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "ACCESS_LOG_KEY" in result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
@@ -52,6 +69,7 @@ def test_check_deploy_is_clean_with_production_settings():
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=STRONG_KEY,
         DJANGO_ALLOWED_HOSTS="example.org",
+        ACCESS_LOG_KEY=ACCESS_LOG_KEY,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

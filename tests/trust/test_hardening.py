@@ -58,6 +58,7 @@ def test_production_cookies_are_secure():
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "dongchang.settings",
             "DJANGO_SECRET_KEY": "k9$Qv2!mZp7#Lx4@Tn8^Rb1&Hs6*Wd3(Yf5)Jg0-Ec2+Ua7=Oi9",
+            "ACCESS_LOG_KEY": "y" * 32,
             "DJANGO_ALLOWED_HOSTS": "example.org",
             "DJANGO_VAR_DIR": str(ROOT / "var"),
         },

@@ -904,4 +904,3 @@ def test_a_valid_post_by_a_role_that_may_not_act_is_refused(world, db, role):
     if shift_outcome.status_code != 403:
         wrong.append(f"cadres:records:shift_action (outcome): {shift_outcome.status_code}")
     assert not wrong, "\n".join(wrong)
-
