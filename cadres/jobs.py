@@ -118,6 +118,13 @@ def _finish(job_id: int, attempt: int, state: str, error: str = "") -> None:
     )
 
 
+def job_may_retry(*, job: Job, user) -> bool:
+    """Whether ``user`` holds the permission that retrying ``job`` takes (its kind's), so that
+    pages offer the retry only to those whom ``job_retry`` lets."""
+    kind = _KINDS.get(job.kind)
+    return kind is not None and user.has_perm(kind.permission)
+
+
 def _require_kind(kind: str, actor) -> JobKind:
     registered = _KINDS.get(kind)
     if registered is None:

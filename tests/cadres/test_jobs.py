@@ -231,6 +231,22 @@ def test_failed_job_page_retries_and_returns_where_asked(client, staff, echo):
     assert "只有失败的任务可以重试" in response.text
 
 
+def test_retry_is_offered_only_to_users_who_may_retry(client, staff, district_reviewer, echo):
+    """The district reviewer sees every job but lacks the kind's permission (writing the
+    register): no button that would answer 403, a note instead."""
+    job = run(start(staff, JINCHANG, fail=True))
+    url = reverse("cadres:job_detail", args=[job.pk])
+    retry = reverse("cadres:job_retry", args=[job.pk])
+    client.force_login(district_reviewer)
+    page = client.get(url, HTTP_HX_REQUEST="true")
+    assert "名单格式不对" in page.text
+    assert retry not in page.text
+    assert "有权发起此类任务的用户才能重试" in page.text
+    assert client.post(retry).status_code == 403
+    client.force_login(staff)
+    assert retry in client.get(url, HTTP_HX_REQUEST="true").text
+
+
 def test_another_townships_jobs_are_404(client, staff, other_staff, echo):
     job = run(start(staff, JINCHANG))
     client.force_login(other_staff)
