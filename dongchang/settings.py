@@ -293,8 +293,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # A queued or running job without a heartbeat for this long is failed by the watchdog, which
-# offers a retry: by default longer than the hard time limit, so no running job is failed.
-JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", str(CELERY_TASK_TIME_LIMIT // 60 + 5)))
+# offers a retry. Handlers beat every 15 s while they read or write (cadres.jobs.job_ticker);
+# the longest gap is one import's writing transaction, a minute or two at the budgets' sizes,
+# so 10 minutes fails no live job and finds a killed one within 15 minutes (beat's 5 more).
+JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The organization department's workbook for the month before, at 02:00 on the 1st.
     "monthly-report": {
