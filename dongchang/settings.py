@@ -296,6 +296,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # offers a retry. Handlers beat every 15 s while they read or write (cadres.jobs.job_ticker);
 # the longest gap is one import's writing transaction, a minute or two at the budgets' sizes,
 # so 10 minutes fails no live job and finds a killed one within 15 minutes (beat's 5 more).
+# Rosters of one township being checked or imported at once; a further upload is refused.
+IMPORTS_PER_TOWNSHIP = int(os.environ.get("IMPORTS_PER_TOWNSHIP", "2"))
 JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The organization department's workbook for the month before, at 02:00 on the 1st.
