@@ -293,7 +293,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # A queued or running job without a heartbeat for this long is failed by the watchdog, which
-# offers a retry. Handlers beat every 15 s while they read or write (cadres.jobs.job_ticker);
+# offers a retry. Handlers beat every 15 s while they read rows or write sheets (job_ticker);
 # the longest gap is one import's writing transaction, a minute or two at the budgets' sizes,
 # so 10 minutes fails no live job and finds a killed one within 15 minutes (beat's 5 more).
 # Rosters of one township being checked or imported at once; a further upload is refused.
