@@ -292,12 +292,12 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# A queued or running job without a heartbeat for this long is failed by the watchdog, which
-# offers a retry. Handlers beat every 15 s while they read rows or write sheets (job_ticker);
-# the longest gap is one import's writing transaction, a minute or two at the budgets' sizes,
-# so 10 minutes fails no live job and finds a killed one within 15 minutes (beat's 5 more).
 # Rosters of one township being checked or imported at once; a further upload is refused.
 IMPORTS_PER_TOWNSHIP = int(os.environ.get("IMPORTS_PER_TOWNSHIP", "2"))
+# A queued or running job without a heartbeat for this long is failed by the watchdog, which
+# offers a retry. Handlers beat every 15 s while they read rows or write sheets (job_ticker);
+# the longest gap is one import's writing transaction, which must stay well under this limit
+# (raise it for imports far beyond the budgets' sizes). A killed job is found within 15 min.
 JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The organization department's workbook for the month before, at 02:00 on the 1st.
