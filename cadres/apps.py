@@ -7,6 +7,19 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadre register")
 
     def ready(self) -> None:
-        from cadres import search
+        from cadres import roster_jobs, search
+        from cadres.jobs import job_kind_register
 
         search.connect()
+        job_kind_register(
+            roster_jobs.CHECK_JOB,
+            label=_("Roster check"),
+            permission=roster_jobs.IMPORT_PERM,
+            handler=roster_jobs.roster_check_job,
+        )
+        job_kind_register(
+            roster_jobs.IMPORT_JOB,
+            label=_("Roster import"),
+            permission=roster_jobs.IMPORT_PERM,
+            handler=roster_jobs.roster_import_job,
+        )

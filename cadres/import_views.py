@@ -1,17 +1,10 @@
-"""Roster import pages: upload, preview of every row's outcome, confirm; the template workbook.
-
-The preview is never kept in the session: the stored file is read again on
-confirm, inside the import's transaction, so what is written is what the
-register looks like at that moment.
-"""
-
-import logging
+"""Roster import pages: upload, the worker's preview of every row's outcome, confirm; the
+template workbook. The reading and the writing are background jobs (cadres.roster_jobs)."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,35 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
-from cadres.error_workbook import (
-    IMPORTED_AND_SKIPPED,
-    REFUSED_WITH_ERRORS,
-    error_workbook_from,
-    error_workbook_response,
-)
+from cadres.error_workbook import error_workbook_response
 from cadres.import_templates import template_response
 from cadres.models import ImportFile
-from cadres.roster import (
-    COUNT_LABELS,
-    RENEW_CHOICES,
-    ROSTER_TEMPLATE,
-    Outcome,
-    RenewalChoices,
-    post_label,
-    roster_import,
-    roster_plan,
-)
+from cadres.roster import COUNT_LABELS, RENEW_CHOICES, ROSTER_TEMPLATE, Outcome, post_label
+from cadres.roster_jobs import roster_import_start, roster_preview_start
 from cadres.scoping import user_townships
 from cadres.selectors import import_file_earlier, import_files
-from cadres.services import import_file_store, may_write_register
-from cadres.spreadsheets import IMPORT_WRITE_FAILED, SpreadsheetError
+from cadres.services import may_write_register
+from cadres.spreadsheets import sheet_report_display
 from cadres.widgets import DATE
-
-# The preview lists this many rows (errors first); the counts cover them all.
-PREVIEW_ROWS = 500
-
-logger = logging.getLogger(__name__)
 
 
 class RosterUploadForm(forms.Form):
@@ -104,10 +80,9 @@ def roster_upload(request):
     if request.method == "POST" and form.is_valid():
         townships = list(user_townships(request.user)[:2])
         try:
-            record, _earlier = import_file_store(
+            record, _earlier = roster_preview_start(
                 actor=request.user,
                 upload=form.cleaned_data["file"],
-                kind=ImportFile.Kind.ROSTER,
                 # A one-township user's upload belongs to that township; others by uploader.
                 township=townships[0] if len(townships) == 1 else None,
             )
@@ -120,105 +95,71 @@ def roster_upload(request):
 
 @login_required
 def roster_preview(request, pk: int):
+    """The upload's page: checking (a worker plans it), its preview to confirm, importing,
+    the outcome. While the worker is on it the status part polls itself (htmx), and the
+    page reloads once the worker is done."""
     _require_importer(request.user)
     record = _import_file(request.user, pk)
-    earlier = import_file_earlier(
-        request.user, kind=record.kind, sha256=record.sha256, before=record.created_at
-    )
+    busy = record.status in (ImportFile.Status.CHECKING, ImportFile.Status.IMPORTING)
+    if request.htmx:
+        if busy:
+            return render(request, "cadres/_import_status.html", {"record": record})
+        return HttpResponseClientRefresh()
+    summary = record.summary
+    preview = summary.get("preview", {})
+    counts = summary if record.status == ImportFile.Status.IMPORTED else preview.get("counts", {})
     context = {
         "record": record,
-        "done_renewals": record.summary.get("renewals", ()),
-        "earlier": earlier,
-        "file_error": None,
-        "plan": None,
+        "busy": busy,
+        "done_renewals": summary.get("renewals", ()),
+        "earlier": import_file_earlier(
+            request.user, kind=record.kind, sha256=record.sha256, before=record.created_at
+        ),
+        "file_error": summary.get("file_error"),
+        "import_errors": summary.get("import_errors", ()),
         "nominations": [
             {**row, "post": post_label(row["body"], row["title"])}
-            for row in record.summary.get("nomination_rows", ())
+            for row in summary.get("nomination_rows", ())
         ],
+        "preview": preview,
+        "error_rows": preview.get("counts", {}).get("errors", 0),
+        "valid_rows": preview.get("counts", {}).get("rows", 0)
+        - preview.get("counts", {}).get("errors", 0),
+        "errors_url": reverse("cadres:import_errors", args=[record.pk]),
+        "dependents_note": _(
+            "A family member whose cadre's row is in error is skipped with that row."
+        ),
+        "rows": [
+            {**row, "outcome_label": Outcome.LABELS[row["outcome"]]}
+            for row in preview.get("rows", ())
+        ],
+        "counts": [(label, counts[key]) for key, label in COUNT_LABELS.items() if key in counts],
+        "sheets": [sheet_report_display(sheet) for sheet in preview.get("sheets", ())],
+        "renewals": preview.get("renewals", ()),
+        "renew_choices": list(RENEW_CHOICES.items()),
+        "renewal_form": RenewalDateForm(),
     }
-    try:
-        with record.file.open("rb") as handle:
-            plan = roster_plan(actor=request.user, source=handle)
-    except SpreadsheetError as error:
-        context["file_error"] = str(error)
-    else:
-        rows = sorted(plan.rows, key=lambda r: (r.outcome != Outcome.ERROR, r.sheet, r.row))
-        counts = plan.counts
-        context.update(
-            error_rows=counts["errors"],
-            valid_rows=counts["rows"] - counts["errors"],
-            errors_url=reverse("cadres:import_errors", args=[record.pk]),
-            dependents_note=_(
-                "A family member whose cadre's row is in error is skipped with that row."
-            ),
-            plan=plan,
-            rows=rows[:PREVIEW_ROWS],
-            hidden_rows=max(0, len(rows) - PREVIEW_ROWS),
-            counts=[(COUNT_LABELS[k], v) for k, v in counts.items()],
-            sheets=[report.shown for report in plan.sheets],
-            renewals=list(plan.renewals.values()),
-            renew_choices=list(RENEW_CHOICES.items()),
-            renewal_form=RenewalDateForm(),
-        )
+    if record.status == ImportFile.Status.IMPORTED:
+        context["outcome"] = _outcome(summary)
     return render(request, "cadres/import_preview.html", context)
 
 
-@login_required
-@require_POST
-def roster_confirm(request, pk: int):
-    _require_importer(request.user)
-    record = _import_file(request.user, pk)
-    if record.status == ImportFile.Status.IMPORTED:
-        messages.info(request, _("This file has already been imported."))
-        return redirect("cadres:import_preview", pk=record.pk)
-    date_form = RenewalDateForm(request.POST)
-    if not date_form.is_valid():
-        for error in date_form.errors.get("renew_on", ()):
-            messages.error(request, f"{date_form['renew_on'].label}：{error}")
-        return redirect("cadres:import_preview", pk=record.pk)
-    renewal = RenewalChoices(
-        by_village=_renewal_choices(request.POST), ends_on=date_form.cleaned_data["renew_on"]
-    )
-    try:
-        with record.file.open("rb") as handle:
-            plan = roster_import(
-                actor=request.user,
-                source=handle,
-                import_file=record,
-                keep_unknown="keep_unknown" in request.POST,
-                renewal=renewal,
-                skip_errors="skip_errors" in request.POST,
-            )
-    except SpreadsheetError as error:
-        messages.error(request, str(error))
-        return redirect("cadres:import_preview", pk=record.pk)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("cadres:import_preview", pk=record.pk)
-    except DatabaseError:
-        logger.exception("roster import of file %s failed in the database", record.pk)
-        messages.error(request, IMPORT_WRITE_FAILED)
-        return redirect("cadres:import_preview", pk=record.pk)
-    counts = plan.counts
-    if not plan.written:
-        _refusal_messages(request, plan)
-        return redirect("cadres:import_preview", pk=record.pk)
-    if plan.renewals:
-        messages.success(
-            request,
+def _outcome(counts: dict) -> list[str]:
+    """What an import wrote, in sentences (its counts are in the table too)."""
+    outcome = []
+    if counts.get("renewals"):
+        outcome.append(
             _(
                 "Renewal: %(ended)d serving posts ended, %(requested)d secretary changes sent "
                 "to the district, %(skipped)d rows skipped."
             )
             % {
-                "ended": counts["renewal_ended"],
-                "requested": counts["renewal_requested"],
-                "skipped": counts["renewal_skipped"],
-            },
+                "ended": counts.get("renewal_ended", 0),
+                "requested": counts.get("renewal_requested", 0),
+                "skipped": counts.get("renewal_skipped", 0),
+            }
         )
-    messages.success(
-        request,
+    outcome.append(
         _(
             "Imported: %(new)d new people, %(updated)d updated, %(posts)d posts added, "
             "%(relatives)d family members added."
@@ -228,50 +169,44 @@ def roster_confirm(request, pk: int):
             "updated": counts["updated_persons"],
             "posts": counts["posts_added"],
             "relatives": counts["relatives_added"],
-        },
+        }
     )
-    if counts["errors"]:
-        messages.warning(
-            request,
-            IMPORTED_AND_SKIPPED
-            % {"imported": counts["rows"] - counts["errors"], "skipped": counts["errors"]},
-        )
-    if plan.nomination_rows or counts["errors"]:
-        # The result page lists them, with the action that opens their candidate cases,
-        # and offers the skipped rows as a workbook.
+    return outcome
+
+
+@login_required
+@require_POST
+def roster_confirm(request, pk: int):
+    _require_importer(request.user)
+    record = _import_file(request.user, pk)
+    date_form = RenewalDateForm(request.POST)
+    if not date_form.is_valid():
+        for error in date_form.errors.get("renew_on", ()):
+            messages.error(request, f"{date_form['renew_on'].label}：{error}")
         return redirect("cadres:import_preview", pk=record.pk)
-    return redirect("cadres:list")
-
-
-def _refusal_messages(request, plan) -> None:
-    """Why nothing was written: rows in error, villages without an answer, a bad date."""
-    if plan.counts["errors"]:
-        messages.error(request, REFUSED_WITH_ERRORS % {"count": plan.counts["errors"]})
-    if plan.unresolved:
-        messages.error(
-            request,
-            _(
-                "Choose for each village whether to follow this roster or skip its rows: "
-                "%(villages)s. Nothing was imported."
-            )
-            % {"villages": "、".join(village.name for village in plan.unresolved)},
+    try:
+        roster_import_start(
+            actor=request.user,
+            import_file=record,
+            renew=_renewal_choices(request.POST),
+            renew_on=date_form.cleaned_data["renew_on"],
+            keep_unknown="keep_unknown" in request.POST,
+            skip_errors="skip_errors" in request.POST,
         )
-    for message in plan.renewal_errors:
-        messages.error(request, message)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("cadres:import_preview", pk=record.pk)
 
 
 @login_required
 def roster_errors(request, pk: int):
-    """The rows in error as the preview shows them now, as a workbook to correct."""
+    """The rows in error as the worker found them, as a workbook to correct."""
     _require_importer(request.user)
     record = _import_file(request.user, pk)
-    try:
-        with record.file.open("rb") as handle:
-            plan = roster_plan(actor=request.user, source=handle)
-            workbook = error_workbook_from(handle, plan.failures())
-    except SpreadsheetError as error:
-        raise Http404 from error
-    return error_workbook_response(request, record=record, workbook=workbook)
+    if not record.error_file:
+        raise Http404
+    return error_workbook_response(request, record=record)
 
 
 # The template workbook --------------------------------------------------------------

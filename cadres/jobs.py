@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -118,6 +119,13 @@ def _finish(job_id: int, attempt: int, state: str, error: str = "") -> None:
     )
 
 
+def job_may_retry(*, job: Job, user) -> bool:
+    """Whether ``user`` holds the permission that retrying ``job`` takes (its kind's), so that
+    pages offer the retry only to those whom ``job_retry`` lets."""
+    kind = _KINDS.get(job.kind)
+    return kind is not None and user.has_perm(kind.permission)
+
+
 def _require_kind(kind: str, actor) -> JobKind:
     registered = _KINDS.get(kind)
     if registered is None:
@@ -154,7 +162,8 @@ def job_execute(*, job_id: int, attempt: int) -> None:
             return
         job.state = Job.State.RUNNING
         job.started_at = timezone.now()
-        job.save(update_fields=["state", "started_at"])
+        # Starting is a heartbeat: a job that waited long for a worker is not stalled.
+        job.save(update_fields=["state", "started_at", "updated_at"])
     try:
         _KINDS[job.kind].handler(job)
     except JobError as error:
@@ -172,6 +181,27 @@ def job_progress(*, job: Job, done: int, total: int) -> None:
     Job.objects.filter(pk=job.pk, attempt=job.attempt).update(
         progress_done=done, progress_total=total, updated_at=timezone.now()
     )
+
+
+# How often a handler's ticker writes its heartbeat at most: often enough that the watchdog's
+# JOB_STALL_MINUTES is many heartbeats long, rarely enough to cost nothing beside the work.
+HEARTBEAT_SECONDS = 15
+
+
+def job_ticker(job: Job) -> Callable[[int, int], None]:
+    """A function ``tick(done, total)`` for a handler to call as it goes (each row, each
+    sheet): it records the progress, which is the job's heartbeat, at most every
+    HEARTBEAT_SECONDS, and the first call at once. ``total`` 0 when it is not known."""
+    last = None
+
+    def tick(done: int, total: int = 0) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if last is None or now - last >= HEARTBEAT_SECONDS:
+            last = now
+            job_progress(job=job, done=done, total=total)
+
+    return tick
 
 
 def job_result_set(*, job: Job, name: str, filename: str) -> None:

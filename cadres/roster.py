@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -673,15 +674,21 @@ def _unique_key(village_id: int, body: str, title: str, group: str) -> tuple | N
 
 
 def roster_plan(
-    *, actor, source, keep_unknown: bool = False, renewal: RenewalChoices | None = None
+    *,
+    actor,
+    source,
+    keep_unknown: bool = False,
+    renewal: RenewalChoices | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> RosterPlan:
     """Every row's outcome, without writing. SpreadsheetError for a file that cannot be read.
 
     ``keep_unknown`` keeps the cells of the cadre sheet's unknown columns on each person;
-    ``renewal`` answers for the villages whose serving holders the roster replaces.
+    ``renewal`` answers for the villages whose serving holders the roster replaces; ``tick``
+    is told the count of rows read so far after each (a job's heartbeat).
     """
     with translation.override("zh-hans"):
-        return _plan(actor, source, keep_unknown, renewal or RenewalChoices())
+        return _plan(actor, source, keep_unknown, renewal or RenewalChoices(), tick)
 
 
 def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
@@ -692,25 +699,34 @@ def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
         return None
 
 
-def _plan(actor, source, keep_unknown: bool, choices: RenewalChoices) -> RosterPlan:
+def _plan(actor, source, keep_unknown: bool, choices: RenewalChoices, tick) -> RosterPlan:
     cadre_sheet, family_sheet = workbook_sheets(source)
     cadre_report, family_report = SheetReport(), SheetReport()
+    read = itertools.count(1)
+
+    def counted(rows):
+        for row in rows:
+            if tick is not None:
+                tick(next(read))
+            yield row
 
     # Each sheet is read twice and its rows are not kept: held while the plan was built, the
     # rows of 100,000 cadres took 200 MB. The first reading finds what the register loads.
     def cadre_rows(report: SheetReport | None = None):
-        return read_sheet(
-            source,
-            CADRE_COLUMNS,
-            sheet=cadre_sheet,
-            report=report,
-            keep_unknown=keep_unknown and report is not None,
+        return counted(
+            read_sheet(
+                source,
+                CADRE_COLUMNS,
+                sheet=cadre_sheet,
+                report=report,
+                keep_unknown=keep_unknown and report is not None,
+            )
         )
 
     def family_rows(report: SheetReport | None = None):
         if not family_sheet:
             return iter(())
-        return read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet, report=report)
+        return counted(read_sheet(source, FAMILY_COLUMNS, sheet=family_sheet, report=report))
 
     cadre_ids, village_refs = set(), set()
     for row in cadre_rows():
@@ -1221,6 +1237,8 @@ def roster_import(
         if import_file is not None:
             import_file.status = ImportFile.Status.IMPORTED
             import_file.summary = {
+                # The preview the worker wrote stays: the page shows it beside the outcome.
+                **import_file.summary,
                 **counts,
                 "imported_rows": valid,
                 "skipped_rows": counts["errors"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -560,13 +561,18 @@ SHEETS = [
 ]
 
 
-def build_workbook(month: Month, target: str | IO[bytes]) -> dict[str, int]:
-    """Write the whole workbook for the month; returns the row count of each sheet."""
+def build_workbook(
+    month: Month, target: str | IO[bytes], tick: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Write the whole workbook for the month; returns the row count of each sheet.
+    ``tick(done, total)`` is told each sheet written (a job's ticker)."""
     with translation.override(settings.LANGUAGE_CODE):
         writer = WorkbookWriter()
         counts = {}
-        for write in SHEETS:
+        for done, write in enumerate(SHEETS, start=1):
             rows = write(writer, month)
             counts[writer.sheets[-1].sheet.title] = rows
+            if tick is not None:
+                tick(done, len(SHEETS))
         writer.save(target)
     return counts

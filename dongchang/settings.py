@@ -325,9 +325,13 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Rosters of one township being checked or imported at once; a further upload is refused.
+IMPORTS_PER_TOWNSHIP = int(os.environ.get("IMPORTS_PER_TOWNSHIP", "2"))
 # A queued or running job without a heartbeat for this long is failed by the watchdog, which
-# offers a retry: by default longer than the hard time limit, so no running job is failed.
-JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", str(CELERY_TASK_TIME_LIMIT // 60 + 5)))
+# offers a retry. Handlers beat every 15 s while they read rows or write sheets (job_ticker);
+# the longest gap is one import's writing transaction, which must stay well under this limit
+# (raise it for imports far beyond the budgets' sizes). A killed job is found within 15 min.
+JOB_STALL_MINUTES = int(os.environ.get("JOB_STALL_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The organization department's workbook for the month before, at 02:00 on the 1st.
     "monthly-report": {

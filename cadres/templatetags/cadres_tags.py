@@ -2,7 +2,7 @@ from django import template
 
 from cadres.dates import partial_date
 from cadres.identity import mask_id_number
-from cadres.jobs import job_kind_label
+from cadres.jobs import job_kind_label, job_may_retry
 from cadres.selectors import age as age_on
 
 register = template.Library()
@@ -25,6 +25,12 @@ def partial_date_filter(record, name: str) -> str:
 def job_kind(name: str) -> str:
     """The label that a job's kind registered (cadres.jobs)."""
     return job_kind_label(name)
+
+
+@register.filter
+def may_retry(job, user) -> bool:
+    """Whether the user may retry the job (its kind's permission): the button shows only then."""
+    return job_may_retry(job=job, user=user)
 
 
 @register.filter

@@ -65,7 +65,9 @@ def upload(page, data: bytes, name: str) -> None:
     )
 
 
-def test_township_staff_imports_a_roster_and_nominates_a_candidate(ui, staff):
+def test_township_staff_imports_a_roster_and_nominates_a_candidate(
+    ui, worker_stores_in_this_tests_uploads, celery_worker_process, staff
+):
     VillageFactory(name="民主村", township=township("220502100"))
     log_in(ui, staff.username, PASSWORD)
 
@@ -73,9 +75,10 @@ def test_township_staff_imports_a_roster_and_nominates_a_candidate(ui, staff):
     upload(ui, roster_bytes([cadre_row(1), cadre_row(2)]), "花名册.xlsx")
     ui.get_by_role("button", name="上传并预览").click()
     expect(ui.get_by_role("heading", name="花名册导入预览")).to_be_visible()
-    expect(ui.get_by_text("所有行均可导入")).to_be_visible()
+    # The worker checks the file, then imports it; the page polls meanwhile (htmx).
+    expect(ui.get_by_text("所有行均可导入")).to_be_visible(timeout=60_000)
     ui.get_by_role("button", name="确认导入").click()
-    expect(ui.get_by_role("status")).to_contain_text("新增人员 2 人")
+    expect(ui.locator("main")).to_contain_text("新增人员 2 人", timeout=60_000)
     # 凡进必审: a township's roster starts no post; its posts wait for their nominations.
     nominations = ui.locator(".card", has=ui.get_by_role("heading", name="需提名职务"))
     expect(nominations.locator("tbody tr")).to_have_count(2)

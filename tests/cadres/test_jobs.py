@@ -181,6 +181,58 @@ def test_watchdog_fails_jobs_without_a_heartbeat_and_files_without_a_job(staff, 
     assert jobs.job_retry(job=stalled, actor=staff).state == Job.State.QUEUED
 
 
+def test_watchdog_measures_from_the_last_heartbeat(staff, echo, settings):
+    """A job that has run for hours but beat a minute ago is alive; one whose heartbeat
+    stopped longer ago than JOB_STALL_MINUTES (10 by default) was killed mid-run."""
+    assert settings.JOB_STALL_MINUTES == 10
+    alive, killed = start(staff), start(staff)
+    now = timezone.now()
+    Job.objects.filter(pk__in=[alive.pk, killed.pk]).update(
+        state=Job.State.RUNNING, started_at=now - dt.timedelta(hours=2)
+    )
+    # Their last heartbeats (job_progress), at 1 and at 11 minutes ago.
+    for job, minutes in ((alive, 1), (killed, 11)):
+        jobs.job_progress(job=job, done=500, total=0)
+        Job.objects.filter(pk=job.pk).update(updated_at=now - dt.timedelta(minutes=minutes))
+
+    assert jobs.jobs_fail_stalled() == 1
+    alive.refresh_from_db()
+    killed.refresh_from_db()
+    assert alive.state == Job.State.RUNNING
+    assert (killed.state, killed.progress_done) == (Job.State.FAILED, 500)
+    assert "10分钟没有进展" in killed.error
+
+
+def test_a_job_that_waited_long_for_a_worker_starts_with_a_heartbeat(staff, monkeypatch):
+    seen = []
+
+    def handler(job: Job) -> None:
+        seen.append(jobs.jobs_fail_stalled())  # the watchdog, while the handler runs
+
+    monkeypatch.setitem(
+        jobs._KINDS, KIND, jobs.JobKind(KIND, "测试任务", "cadres.change_person", handler)
+    )
+    job = start(staff)
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    assert run(job).state == Job.State.DONE
+    assert seen == [0]
+
+
+def test_the_ticker_beats_at_once_then_at_most_every_interval(staff, echo, monkeypatch):
+    job = start(staff)
+    clock = [1000.0]
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
+    tick = jobs.job_ticker(job)
+    tick(1)
+    tick(2)
+    job.refresh_from_db()
+    assert job.progress_done == 1  # the second came too soon to be written
+    clock[0] += jobs.HEARTBEAT_SECONDS
+    tick(3, 10)
+    job.refresh_from_db()
+    assert (job.progress_done, job.progress_total) == (3, 10)
+
+
 # Pages ------------------------------------------------------------------------------
 
 
@@ -230,6 +282,22 @@ def test_failed_job_page_retries_and_returns_where_asked(client, staff, echo):
     response = client.post(retry, {"next": "https://evil.example/"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("cadres:job_detail", args=[job.pk])
     assert "只有失败的任务可以重试" in response.text
+
+
+def test_retry_is_offered_only_to_users_who_may_retry(client, staff, district_reviewer, echo):
+    """The district reviewer sees every job but lacks the kind's permission (writing the
+    register): no button that would answer 403, a note instead."""
+    job = run(start(staff, JINCHANG, fail=True))
+    url = reverse("cadres:job_detail", args=[job.pk])
+    retry = reverse("cadres:job_retry", args=[job.pk])
+    client.force_login(district_reviewer)
+    page = client.get(url, HTTP_HX_REQUEST="true")
+    assert "名单格式不对" in page.text
+    assert retry not in page.text
+    assert "有权发起此类任务的用户才能重试" in page.text
+    assert client.post(retry).status_code == 403
+    client.force_login(staff)
+    assert retry in client.get(url, HTTP_HX_REQUEST="true").text
 
 
 def test_another_townships_jobs_are_404(client, staff, other_staff, echo):

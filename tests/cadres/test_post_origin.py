@@ -29,6 +29,7 @@ from tests.factories import (
     cadre,
     township,
 )
+from tests.jobs import run_queued_jobs
 from tests.vetting_candidates.factories import Cast
 from vetting.models import CandidateCase
 
@@ -331,7 +332,15 @@ def upload(client, data: bytes):
     response = client.post(
         reverse("cadres:import_upload"), {"file": SimpleUploadedFile("花名册.xlsx", data)}
     )
+    run_queued_jobs()  # the worker's check
     return ImportFile.objects.get(pk=response.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def confirm(client, record: ImportFile):
+    """Confirm an upload; the worker then imports it."""
+    response = client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    run_queued_jobs()
+    return response
 
 
 ROSTER = [cadre_row(1, 职务="村党组织书记、村委会主任"), cadre_row(2)]
@@ -345,7 +354,7 @@ def test_township_roster_starts_no_post_and_lists_what_to_nominate(client, reque
     preview = client.get(reverse("cadres:import_preview", args=[record.pk])).content.decode()
     assert "需提名" in preview
     assert "新增职务" in preview
-    response = client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    response = confirm(client, record)
     assert response.url == reverse("cadres:import_preview", args=[record.pk])
     assert Person.objects.count() == 2
     assert not Post.objects.exists()
@@ -365,7 +374,7 @@ def test_township_roster_starts_no_post_and_lists_what_to_nominate(client, reque
 def test_nominations_action_opens_cases_once(client, staff, village):
     client.force_login(staff)
     record = upload(client, roster_bytes(ROSTER, FAMILY))
-    client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    confirm(client, record)
     url = reverse("vetting:roster_nominate", args=[record.pk])
     response = client.post(url)
     assert response.status_code == 302
@@ -382,7 +391,7 @@ def test_nominations_action_opens_cases_once(client, staff, village):
     client.post(url)
     assert CandidateCase.objects.count() == 3
     again = upload(client, roster_bytes(ROSTER, FAMILY))
-    client.post(reverse("cadres:import_confirm", args=[again.pk]))
+    confirm(client, again)
     client.post(reverse("vetting:roster_nominate", args=[again.pk]))
     assert CandidateCase.objects.count() == 3
     assert not Post.objects.exists()
@@ -391,7 +400,7 @@ def test_nominations_action_opens_cases_once(client, staff, village):
 def test_nominations_action_is_scoped(client, staff, other_staff, district_reviewer, village):
     client.force_login(staff)
     record = upload(client, roster_bytes(ROSTER))
-    client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    confirm(client, record)
     url = reverse("vetting:roster_nominate", args=[record.pk])
     client.force_login(other_staff)
     assert client.post(url).status_code == 404
@@ -411,7 +420,7 @@ def test_nominations_refuse_a_file_not_imported(client, staff, village):
 def test_nominations_name_the_row_that_fails_and_open_nothing(client, staff, village):
     client.force_login(staff)
     record = upload(client, roster_bytes(ROSTER))
-    client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    confirm(client, record)
     record.refresh_from_db()
     summary = record.summary
     summary["nomination_rows"][1]["term_end"] = summary["nomination_rows"][1]["term_start"]
@@ -426,8 +435,8 @@ def test_nominations_name_the_row_that_fails_and_open_nothing(client, staff, vil
 def test_admin_roster_starts_unvetted_roster_posts(client, system_admin, village):
     client.force_login(system_admin)
     record = upload(client, roster_bytes(ROSTER))
-    response = client.post(reverse("cadres:import_confirm", args=[record.pk]))
-    assert response.url == reverse("cadres:list")
+    response = confirm(client, record)
+    assert response.url == reverse("cadres:import_preview", args=[record.pk])
     assert set(Post.objects.values_list("origin", "vetted")) == {(Origin.ROSTER, False)}
     assert Post.objects.count() == 3
 

@@ -26,6 +26,7 @@ from tests.factories import (
     cadre,
     township,
 )
+from tests.jobs import run_queued_jobs
 from tests.querycount import assert_queries_flat
 
 pytestmark = pytest.mark.django_db
@@ -127,12 +128,14 @@ def test_export_imported_again_changes_nothing(client, request, fixture, registe
     upload = client.post(
         reverse("cadres:import_upload"), {"file": SimpleUploadedFile("导出.xlsx", data)}
     )
+    run_queued_jobs()  # the worker's check
     record = ImportFile.objects.get()
     assert upload.url == reverse("cadres:import_preview", args=[record.pk])
     preview = client.get(upload.url)
-    assert preview.context["plan"].counts == counts
+    assert preview.context["preview"]["counts"] == counts
     confirm = client.post(reverse("cadres:import_confirm", args=[record.pk]))
     assert confirm.status_code == 302
+    run_queued_jobs()  # the worker's import
     record.refresh_from_db()
     assert record.status == ImportFile.Status.IMPORTED
     assert record.summary["nomination_rows"] == []
@@ -144,15 +147,17 @@ def test_masked_export_is_refused_row_by_row(client, staff, register):
     assert "masked ID numbers" in AccessLogEntry.objects.get().detail
     before = snapshot()
     client.post(reverse("cadres:import_upload"), {"file": SimpleUploadedFile("导出.xlsx", data)})
+    run_queued_jobs()  # the worker's check
     record = ImportFile.objects.get()
-    plan = client.get(reverse("cadres:import_preview", args=[record.pk])).context["plan"]
+    rows = client.get(reverse("cadres:import_preview", args=[record.pk])).context["rows"]
     masked = "身份证号被*遮盖"
-    assert len(plan.rows) == 7
-    for row in plan.rows:
-        assert row.outcome == Outcome.ERROR
-        column = "身份证号" if row.sheet == "cadres" else "干部身份证号"
-        assert any(e.column == column and masked in e.message for e in row.errors), row.errors
+    assert len(rows) == 7
+    for row in rows:
+        assert row["outcome"] == Outcome.ERROR
+        column = "「身份证号」" if row["sheet"] == "cadres" else "「干部身份证号」"
+        assert any(column in e and masked in e for e in row["errors"]), row["errors"]
     client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    run_queued_jobs()  # the worker's import, which refuses
     record.refresh_from_db()
     assert record.status != ImportFile.Status.IMPORTED
     assert snapshot() == before

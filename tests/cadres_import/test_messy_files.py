@@ -12,6 +12,7 @@ from cadres.models import ImportFile, Person
 from tests.cadres_import.test_roster import cadre_row
 from tests.cadres_import.workbooks import FAMILY_HEADERS, messy_sheet, workbook_bytes
 from tests.factories import VillageFactory, cadre, make_id_number, township
+from tests.jobs import run_queued_jobs
 from tests.vetting.factories import run_inline, upload
 from vetting.models import Hit, WatchlistEntry
 from vetting.services import watchlists
@@ -171,6 +172,7 @@ def test_roster_preview_reports_both_sheets_and_keeps_unknown_columns(client, st
     response = client.post(
         reverse("cadres:import_upload"), {"file": SimpleUploadedFile("花名册.xlsx", content)}
     )
+    run_queued_jobs()  # the worker's check
     page = client.get(response.url).content.decode()
     assert "工作表“干部花名册”的读取情况（表头在第3行）" in page
     assert "工作表“家庭成员”的读取情况" in page
@@ -182,6 +184,7 @@ def test_roster_preview_reports_both_sheets_and_keeps_unknown_columns(client, st
     confirm = reverse("cadres:import_confirm", args=[ImportFile.objects.get().pk])
     assert f'action="{confirm}"' in page  # offered only when no row is in error
     client.post(confirm, {"keep_unknown": "1"})
+    run_queued_jobs()  # the worker's import
     person = Person.objects.get(id_number=people[0]["身份证号"])
     assert person.extra == {"序号": "1", "籍贯": "吉林通化", "参加工作时间": "1998.07"}
     assert person.get_education_display() == "大学专科"

@@ -21,6 +21,7 @@ from cadres.roster import Outcome, RenewalChoices, roster_import, roster_plan
 from tests.cadres_import.test_roster import cadre_row, number
 from tests.cadres_import.workbooks import roster_bytes
 from tests.factories import PersonFactory, PostFactory, VillageFactory, township
+from tests.jobs import run_queued_jobs
 from tests.querycount import assert_queries_flat
 
 pytestmark = pytest.mark.django_db
@@ -85,12 +86,18 @@ def upload(client, user, data: bytes) -> ImportFile:
     client.post(
         reverse("cadres:import_upload"), {"file": SimpleUploadedFile("换届花名册.xlsx", data)}
     )
+    run_queued_jobs()  # the worker's check
     return ImportFile.objects.latest("pk")
 
 
 def confirm(client, record, **data):
+    """Confirm, and the worker imports: the messages of the request, then what the page
+    says the import did or why it wrote nothing."""
     response = client.post(reverse("cadres:import_confirm", args=[record.pk]), data)
-    return response, [str(m) for m in get_messages(response.wsgi_request)]
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    run_queued_jobs()
+    page = client.get(reverse("cadres:import_preview", args=[record.pk]))
+    return response, [*texts, *page.context["import_errors"], *page.context.get("outcome", ())]
 
 
 def test_preview_shows_the_serving_holder_beside_the_new_one(client, staff, register):

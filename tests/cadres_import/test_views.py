@@ -2,10 +2,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cadres.models import ImportFile, Person
+from cadres.models import ImportFile, Job, Person
 from tests.cadres_import.test_roster import cadre_row
 from tests.cadres_import.workbooks import roster_bytes
 from tests.factories import UserFactory, VillageFactory, township
+from tests.jobs import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +21,21 @@ def login(client, user):
     return client
 
 
-def upload(client, data: bytes):
-    return client.post(
+def upload(client, data: bytes, run=True):
+    """Upload a roster; the worker then checks it, unless ``run`` is False."""
+    response = client.post(
         reverse("cadres:import_upload"), {"file": SimpleUploadedFile("花名册.xlsx", data)}
     )
+    if run:
+        run_queued_jobs()
+    return response
+
+
+def confirm(client, record_pk: int, data=None):
+    """Confirm an upload; the worker then imports it."""
+    response = client.post(reverse("cadres:import_confirm", args=[record_pk]), data or {})
+    run_queued_jobs()
+    return response
 
 
 def test_upload_preview_confirm(client, staff, village):
@@ -40,8 +52,8 @@ def test_upload_preview_confirm(client, staff, village):
     assert "确认导入" in page
     assert 'data-confirm="' in page
     assert not Person.objects.exists()
-    response = client.post(reverse("cadres:import_confirm", args=[record.pk]))
-    assert response.status_code == 302
+    response = confirm(client, record.pk)
+    assert response.url == reverse("cadres:import_preview", args=[record.pk])
     assert Person.objects.count() == 2
     record.refresh_from_db()
     assert record.status == ImportFile.Status.IMPORTED
@@ -49,7 +61,7 @@ def test_upload_preview_confirm(client, staff, village):
     response = upload(client, data)
     page = client.get(response.url).content.decode()
     assert "之前已上传过" in page
-    client.post(response.url + "confirm/")
+    confirm(client, ImportFile.objects.latest("pk").pk)
     assert Person.objects.count() == 2
 
 
@@ -59,8 +71,13 @@ def test_preview_lists_errors_and_offers_no_confirm(client, staff, village):
     page = client.get(response.url).content.decode()
     assert "第3行「身份证号」" in page
     assert "确认导入" not in page
-    client.post(response.url + "confirm/")
+    record = ImportFile.objects.get()
+    confirm(client, record.pk)
     assert not Person.objects.exists()
+    # The worker refused it and said why; the file waits for a corrected one or a skip.
+    record.refresh_from_db()
+    assert record.status == ImportFile.Status.PREVIEWED
+    assert "1 行有错误，未导入任何内容" in client.get(response.url).content.decode()
 
 
 def test_upload_refuses_what_is_not_a_workbook(client, staff):
@@ -140,3 +157,58 @@ def test_preview_query_count_does_not_grow(client, staff, village, django_assert
         client.get(small)
     with django_assert_max_num_queries(len(queries)):
         client.get(large)
+
+
+def test_the_worker_checks_the_upload_while_its_page_polls(client, staff, village):
+    login(client, staff)
+    response = upload(client, roster_bytes([cadre_row(1)]), run=False)
+    record = ImportFile.objects.get()
+    assert (record.status, record.job.kind, record.job.township) == (
+        ImportFile.Status.CHECKING,
+        "roster_check",
+        record.township,
+    )
+    page = client.get(response.url).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert "确认导入" not in page
+    partial = client.get(response.url, HTTP_HX_REQUEST="true")
+    assert partial.templates[0].name == "cadres/_import_status.html"
+    assert run_queued_jobs() == 1
+    record.refresh_from_db()
+    record.job.refresh_from_db()
+    assert record.status == ImportFile.Status.PREVIEWED
+    assert record.job.progress_done == 1  # its heartbeat: the first row read
+    # Done: the polling part has the whole page load again, which shows the preview.
+    assert client.get(response.url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    assert "确认导入" in client.get(response.url).content.decode()
+    # Confirmed: importing, then imported by the next job.
+    client.post(reverse("cadres:import_confirm", args=[record.pk]))
+    record.refresh_from_db()
+    assert (record.status, record.job.kind) == (ImportFile.Status.IMPORTING, "roster_import")
+    assert 'hx-trigger="every 2s"' in client.get(response.url).content.decode()
+    again = client.post(reverse("cadres:import_confirm", args=[record.pk]), follow=True)
+    assert "只有已预览的文件才能导入" in again.content.decode()
+    assert run_queued_jobs() == 1
+    assert Person.objects.count() == 1
+
+
+def test_uploads_beyond_the_townships_limit_are_refused(
+    client, staff, other_staff, village, settings
+):
+    settings.IMPORTS_PER_TOWNSHIP = 2
+    login(client, staff)
+    upload(client, roster_bytes([cadre_row(1)]), run=False)
+    upload(client, roster_bytes([cadre_row(2)]), run=False)
+    response = upload(client, roster_bytes([cadre_row(3)]), run=False)
+    assert response.status_code == 200
+    assert "本乡镇已有2个名册正在检查或导入" in response.content.decode()
+    assert ImportFile.objects.count() == 2
+    # Another township is not held up by this one's.
+    login(client, other_staff)
+    assert upload(client, roster_bytes([cadre_row(4)]), run=False).status_code == 302
+    # A file whose job failed (the broker was down, or the job stalled) no longer counts.
+    login(client, staff)
+    Job.objects.filter(pk=ImportFile.objects.order_by("pk").first().job_id).update(
+        state=Job.State.FAILED
+    )
+    assert upload(client, roster_bytes([cadre_row(5)]), run=False).status_code == 302

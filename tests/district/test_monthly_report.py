@@ -17,7 +17,7 @@ from cadres import jobs
 from cadres.ages import AGE_BANDS
 from cadres.models import AccessLogEntry, Job, Post
 from dongchang.models import MonthlyReport
-from dongchang.reports import Month
+from dongchang.reports import SHEETS, Month
 from dongchang.services import monthly_report_build
 from dongchang.tasks import monthly_report_scheduled
 from tests.factories import PersonFactory, PostFactory, VillageFactory, cadre, township
@@ -222,6 +222,8 @@ def test_build_from_the_page_is_a_job_the_page_follows(
     job.refresh_from_db()
     report = MonthlyReport.objects.get(month=OCTOBER.first)
     assert (job.state, job.result_file.name) == (Job.State.DONE, report.file.name)
+    # Its first sheet was its first heartbeat.
+    assert (job.progress_done, job.progress_total) == (1, len(SHEETS))
     assert report.built_by == district_reviewer
     response = client.get(reverse("cadres:job_download", args=[job.pk]))
     assert b"".join(response.streaming_content)[:2] == b"PK"

@@ -20,6 +20,7 @@ from PIL import Image
 from cadres.error_workbook import ErrorWorkbook
 from cadres.models import ImportFile, Job, Post, StrictControlSource
 from cadres.records import services as records
+from cadres.roster_jobs import roster_stored_check
 from cadres.services import import_file_store, person_strict_control_set
 from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_build
@@ -290,6 +291,8 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
         kind=ImportFile.Kind.ROSTER,
         township=t,
     )
+    # The worker's check: the row lacks an ID number, so the file has its error workbook.
+    roster_stored_check(record=o["import_file"], actor=uploader)
     # A finished job of the township, asked by its staff, with its result file.
     o["job"] = Job.objects.create(
         kind=REPORT_JOB,

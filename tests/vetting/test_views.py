@@ -251,6 +251,8 @@ def test_import_page_with_the_broker_down_offers_a_retry_that_goes_on(
     jobs.job_execute(job_id=record.job.pk, attempt=record.job.attempt)
     record.refresh_from_db()
     assert record.status == "previewed"
+    record.job.refresh_from_db()
+    assert record.job.progress_done == 1  # its heartbeat: the first row read
     assert "确认导入" in client.get(response.url).text
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -39,7 +39,7 @@ from cadres.import_templates import (
     id_number_hint,
     labels_of,
 )
-from cadres.jobs import job_start
+from cadres.jobs import job_start, job_ticker
 from cadres.models import ImportFile, Job
 from cadres.services import (
     IDENTITY_FIELDS,
@@ -254,18 +254,24 @@ def _rows(
 
 
 def watchlist_file_check(
-    *, source, sample_size: int = 20, error_workbook: ErrorWorkbook | None = None
+    *,
+    source,
+    sample_size: int = 20,
+    error_workbook: ErrorWorkbook | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> CheckResult:
     """Read a whole file without writing anything (the preview, and ``--dry-run``).
 
     The rows in error go to ``error_workbook`` as they are met: all of them, in the
-    memory of one row.
+    memory of one row. ``tick`` is told the count of rows read after each (a job's ticker).
     """
     result = CheckResult()
     sheet = None
     rows = _rows(source, report=result.report, keep_cells=error_workbook is not None)
     for row, parsed, errors in rows:
         result.rows += 1
+        if tick is not None:
+            tick(result.rows)
         result.add_errors(errors)
         if errors and error_workbook is not None:
             sheet = sheet or error_workbook.sheet(result.report)
@@ -563,7 +569,7 @@ def _hand_to_worker(record: ImportFile, kind: str, actor) -> None:
 
 
 def watchlist_check_job(job: Job) -> None:
-    watchlist_stored_check(import_file_id=job.params["import_file"])
+    watchlist_stored_check(import_file_id=job.params["import_file"], tick=job_ticker(job))
 
 
 def watchlist_import_job(job: Job) -> None:
@@ -598,15 +604,18 @@ def _sample_row(row: ParsedRow) -> dict:
     }
 
 
-def watchlist_stored_check(*, import_file_id: int) -> None:
-    """The worker's reading of a stored list: its rows, errors and a sample, kept for the page."""
+def watchlist_stored_check(
+    *, import_file_id: int, tick: Callable[[int], None] | None = None
+) -> None:
+    """The worker's reading of a stored list: its rows, errors and a sample, kept for the page.
+    ``tick`` is told the rows read as they are (the job's heartbeat)."""
     record = ImportFile.objects.get(pk=import_file_id)
     if record.status != ImportFile.Status.CHECKING:
         return  # a message delivered again after the check was done
     book = ErrorWorkbook()
     try:
         with record.file.open("rb") as handle:
-            check = watchlist_file_check(source=handle, error_workbook=book)
+            check = watchlist_file_check(source=handle, error_workbook=book, tick=tick)
     except ValidationError as error:
         _fail(record, error.messages)
         return
