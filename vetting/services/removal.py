@@ -58,6 +58,15 @@ def removal_case_decide(
     if not reason:
         raise ValidationError({"decision_reason": _("Give the reason for the decision.")})
     case = RemovalCase.objects.select_for_update().get(pk=case.pk)
+    if case.opened_by_id == actor.pk:
+        # Separation of duties: whoever confirmed the hit, or disposed of the misconduct
+        # case, that opened the case does not decide it.
+        raise PermissionDenied(
+            _(
+                "You opened this removal case (by confirming the hit or disposing of the "
+                "misconduct case): you may not decide it."
+            )
+        )
     if case.status != RemovalCase.Status.OPEN:
         raise ValidationError(_("This case has already been decided."))
     on = on or timezone.localdate()
