@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from cadres.models import Post
 from cadres.records import services
@@ -114,3 +115,13 @@ def test_another_townships_reviewer_is_refused_by_scope(staff, other_staff):
     with pytest.raises(PermissionDenied) as error:
         services.personal_report_review(actor=other_reviewer, report=annual, approve=True)
     assert "您提交或修改过" not in str(error.value)
+
+
+def test_the_filing_page_hides_the_decision_from_the_filer(client, staff, district_reviewer):
+    both = _also(staff, "区级审核人")
+    filing = _filing(both, serving_village(secretary()))
+    url = reverse("cadres:records:filing_detail", args=[filing.pk])
+    client.force_login(both)
+    assert "<h2>区级确认</h2>" not in client.get(url).content.decode()
+    client.force_login(district_reviewer)
+    assert "<h2>区级确认</h2>" in client.get(url).content.decode()
