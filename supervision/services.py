@@ -313,6 +313,9 @@ def disclosure_verify(*, actor, disclosure: Disclosure) -> Disclosure:
     require_object(actor, disclosure)
     if disclosure.verified_by_id is not None:
         raise ValidationError(_("This disclosure has already been verified."))
+    if disclosure.recorded_by_id == actor.pk:
+        # Verifying is a second person's look at what the first one recorded.
+        raise PermissionDenied(_("You recorded this disclosure: you may not verify it."))
     disclosure.verified_by = actor
     disclosure.verified_on = selectors.today()
     disclosure.save(update_fields=["verified_by", "verified_on", "updated_at"])

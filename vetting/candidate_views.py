@@ -550,6 +550,7 @@ def _render_case(request, case: CandidateCase, forms: dict | None = None, status
             "relative_form": forms.get("relative") or RelativeForm(),
             "attachment_form": forms.get("attachment") or AttachmentForm(),
             "can_edit": "edit" in allowed,
+            "duty_conflicts": workflow.conflicts(request.user, case),
             "person_visible": bool(case.person_id)
             and scope(Person.objects.filter(pk=case.person_id), request.user).exists(),
             "can_reveal": request.user.has_perm(REVEAL_PERM),

@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from cadres.scoping import scope
+from vetting import workflow
 from vetting.models import CandidateCase, DepartmentOpinion, Hit, WatchlistEntry, WatchlistSource
 
 # The keys of a hit as the screening_hits command prints it, in order.
@@ -111,22 +112,26 @@ def cases_with_related(queryset: QuerySet[CandidateCase]) -> QuerySet[CandidateC
 
 def case_queue(user) -> QuerySet[CandidateCase]:
     """What waits for the user, by role: returned and draft cases for nominators,
-    township review for township reviewers (not their own), district review for the
-    district, pending opinions for a department."""
+    township review for township reviewers, district review for the district, pending
+    opinions for a department; none that separation of duties bars the user from."""
     waiting = Q(pk__in=[])
     if user.has_perm("vetting.nominate_candidate"):
         waiting |= Q(state__in=["draft", "returned"], nominated_by=user)
     if user.has_perm("vetting.review_township"):
-        waiting |= Q(state="township_review") & ~Q(nominated_by=user)
+        waiting |= Q(state="township_review") & ~workflow.acted_in(
+            user, workflow.BARRED_BY[workflow.TOWNSHIP]
+        )
     if user.has_perm("vetting.review_district"):
-        waiting |= Q(state="district_review") & ~Q(nominated_by=user)
+        waiting |= Q(state="district_review") & ~workflow.acted_in(
+            user, workflow.BARRED_BY[workflow.DISTRICT]
+        )
     if user.has_perm("vetting.give_opinion") and user.department:
         waiting |= Q(
             state="district_review",
             pk__in=DepartmentOpinion.objects.filter(
                 department=user.department, verdict=DepartmentOpinion.Verdict.PENDING
             ).values("case_id"),
-        )
+        ) & ~workflow.acted_in(user, workflow.BARRED_BY[workflow.OPINION])
     return cases_visible(user).filter(waiting)
 
 

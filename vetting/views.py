@@ -386,7 +386,7 @@ def removal_list(request):
 @login_required
 def removal_detail(request, pk: int):
     case = get_object_or_404(_visible_cases(request.user), pk=pk)
-    can_decide = request.user.has_perm("vetting.decide_removal")
+    can_decide = removal.removal_may_decide(request.user, case)
     form = RemovalDecisionForm(request.POST or None)
     if request.method == "POST":
         if not can_decide:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vetting.models import CandidateCase
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from vetting.models import CandidateCase, CaseTransition
 
 State = CandidateCase.State
 
@@ -50,8 +53,27 @@ TABLE = (
     Step("withdraw_department", State.DISTRICT_REVIEW, State.DISTRICT_REVIEW, REVIEW_DISTRICT),
 )
 
-# Separation of duties: the nominator never reviews, gives an opinion on or decides their case.
-NOMINATOR_VERBS = frozenset({"submit", "edit"})
+# Separation of duties (issue 20): a case passes through stages, and whoever acted in one
+# stage takes no step of a later stage that judges it. What a user did on a case is read
+# from its timeline (CaseTransition), which logs every step including each edit.
+AUTHOR, TOWNSHIP, OPINION, DISTRICT = "author", "township", "opinion", "district"
+AUTHOR_VERBS = frozenset({"create", "edit", "submit"})
+# The transitions of each stage, for reading the timeline in one query.
+STAGE_TRANSITIONS = {
+    AUTHOR: Q(verb__in=AUTHOR_VERBS),
+    OPINION: Q(verb="opinion"),
+    TOWNSHIP: Q(from_state=State.TOWNSHIP_REVIEW) & ~Q(verb__in=AUTHOR_VERBS | {"opinion"}),
+    DISTRICT: Q(from_state=State.DISTRICT_REVIEW) & ~Q(verb__in=AUTHOR_VERBS | {"opinion"}),
+}
+# A stage's steps are barred to whoever acted in these stages. Authors may revise a case
+# that anyone returned: they then review none of it. The district and the departments
+# judge the case side by side, so neither takes the other's part.
+BARRED_BY = {
+    AUTHOR: frozenset(),
+    TOWNSHIP: frozenset({AUTHOR}),
+    OPINION: frozenset({AUTHOR, TOWNSHIP, DISTRICT}),
+    DISTRICT: frozenset({AUTHOR, TOWNSHIP, OPINION}),
+}
 
 _BY_KEY = {(step.verb, step.source): step for step in TABLE}
 
@@ -69,13 +91,87 @@ def verbs() -> list[str]:
     return list(dict.fromkeys(step.verb for step in TABLE))
 
 
-def may(user, case: CandidateCase, verb: str) -> bool:
+def stage_of(verb: str, state: str) -> str:
+    if verb in AUTHOR_VERBS:
+        return AUTHOR
+    if verb == "opinion":
+        return OPINION
+    return TOWNSHIP if state == State.TOWNSHIP_REVIEW else DISTRICT
+
+
+def acted(user, case: CandidateCase) -> frozenset[str]:
+    """The stages in which ``user`` took a step of ``case`` (one query)."""
+    counts = CaseTransition.objects.filter(case=case, actor=user).aggregate(
+        **{stage: Count("pk", filter=q) for stage, q in STAGE_TRANSITIONS.items()}
+    )
+    stages = {stage for stage, count in counts.items() if count}
+    if case.nominated_by_id == user.pk:
+        stages.add(AUTHOR)
+    return frozenset(stages)
+
+
+def acted_in(user, stages) -> Q:
+    """Cases (a CandidateCase filter) in which ``user`` took a step of one of ``stages``."""
+    q = Q(pk__in=[])
+    for stage in stages:
+        q |= Q(
+            pk__in=CaseTransition.objects.filter(STAGE_TRANSITIONS[stage], actor=user).values(
+                "case_id"
+            )
+        )
+    if AUTHOR in stages:
+        q |= Q(nominated_by=user)
+    return q
+
+
+def duty_conflict(
+    user, case: CandidateCase, verb: str, stages: frozenset[str] | None = None
+) -> str:
+    """Why separation of duties bars ``user`` from ``verb`` now ("" when it does not)."""
+    barred = BARRED_BY[stage_of(verb, case.state)] & (
+        acted(user, case) if stages is None else stages
+    )
+    if AUTHOR in barred:
+        return _(
+            "You edited or submitted this case: you may not review it, give an opinion on it "
+            "or decide it."
+        )
+    if TOWNSHIP in barred:
+        return _(
+            "You reviewed this case at the township: you may not give an opinion on it "
+            "or review it at the district."
+        )
+    if OPINION in barred:
+        return _(
+            "You gave a department opinion on this case: you may not review or decide it "
+            "at the district."
+        )
+    if DISTRICT in barred:
+        return _("You reviewed this case at the district: you may not give an opinion on it.")
+    return ""
+
+
+def may(user, case: CandidateCase, verb: str, stages: frozenset[str] | None = None) -> bool:
     """Role, state and separation of duties; township access is checked by the caller's scope."""
     step = step_for(verb, case.state)
     if step is None or not (user.is_active and user.has_perm(step.permission)):
         return False
-    return verb in NOMINATOR_VERBS or case.nominated_by_id != user.pk
+    return not duty_conflict(user, case, verb, stages)
 
 
 def available(user, case: CandidateCase) -> set[str]:
-    return {verb for verb in verbs() if may(user, case, verb)}
+    stages = acted(user, case)
+    return {verb for verb in verbs() if may(user, case, verb, stages)}
+
+
+def conflicts(user, case: CandidateCase) -> list[str]:
+    """The reasons why separation of duties hides steps that role and state would allow."""
+    stages = acted(user, case)
+    reasons = []
+    for verb in verbs():
+        step = step_for(verb, case.state)
+        if step is not None and user.is_active and user.has_perm(step.permission):
+            reason = duty_conflict(user, case, verb, stages)
+            if reason and reason not in reasons:
+                reasons.append(reason)
+    return reasons

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -116,6 +116,11 @@ def secretary_filing_submit(
     return filing
 
 
+def may_decide_filing(actor, filing: SecretaryFiling) -> bool:
+    """Separation of duties: whoever filed does not decide."""
+    return filing.filed_by_id != actor.pk
+
+
 @transaction.atomic
 def secretary_filing_decide(
     *, actor, filing: SecretaryFiling, confirm: bool, reason: str = ""
@@ -124,6 +129,8 @@ def secretary_filing_decide(
     require_perm(actor, "records.confirm_secretaryfiling")
     filing = SecretaryFiling.objects.select_for_update().get(pk=filing.pk)
     require_object(actor, filing)
+    if not may_decide_filing(actor, filing):
+        raise PermissionDenied(_("You filed this secretary: you may not confirm or return it."))
     if filing.status != SecretaryFiling.Status.SUBMITTED:
         raise ValidationError(_("This filing has already been decided."))
     if not confirm and not reason.strip():
@@ -255,6 +262,17 @@ def secretary_change_withdraw(*, actor, change: SecretaryChange, reason: str) ->
     return change
 
 
+def may_decide_change(actor, change: SecretaryChange) -> bool:
+    """Separation of duties: whoever requested the change or revised it (a saved version
+    in the request state, read from its history) does not decide it."""
+    return (
+        change.requested_by_id != actor.pk
+        and not change.history.filter(
+            history_user=actor, status=SecretaryChange.Status.REQUESTED
+        ).exists()
+    )
+
+
 @transaction.atomic
 def secretary_change_decide(
     *, actor, change: SecretaryChange, approve: bool, note: str = ""
@@ -263,6 +281,8 @@ def secretary_change_decide(
     returns the request with a note. The locked row lets one of two reviewers decide."""
     require_perm(actor, "records.decide_secretarychange")
     change = _locked_change(actor, change)
+    if not may_decide_change(actor, change):
+        raise PermissionDenied(_("You requested or revised this change: you may not decide it."))
     if change.status != SecretaryChange.Status.REQUESTED:
         raise ValidationError(_("This request is not awaiting the district's decision."))
     note = note.strip()
@@ -323,6 +343,7 @@ def personal_report_submit(
         submitted_by=actor,
     )
     report.full_clean()
+    report._history_user = actor
     report.save()
     return report
 
@@ -340,8 +361,20 @@ def personal_report_resubmit(
     report.categories = sorted(set(categories))
     report.content = content
     report.status = PersonalReport.Status.SUBMITTED
+    report._history_user = actor
     report.save()
     return report
+
+
+def may_review_report(actor, report: PersonalReport) -> bool:
+    """Separation of duties: whoever submitted the report or resubmitted it (read from its
+    history) does not review it."""
+    return (
+        report.submitted_by_id != actor.pk
+        and not report.history.filter(
+            history_user=actor, status=PersonalReport.Status.SUBMITTED
+        ).exists()
+    )
 
 
 @transaction.atomic
@@ -351,6 +384,8 @@ def personal_report_review(
     require_perm(actor, "records.review_personalreport")
     report = PersonalReport.objects.select_for_update().get(pk=report.pk)
     require_object(actor, report)
+    if not may_review_report(actor, report):
+        raise PermissionDenied(_("You submitted or revised this report: you may not review it."))
     if report.status != PersonalReport.Status.SUBMITTED:
         raise ValidationError(_("This report is not awaiting review."))
     if not approve and not note.strip():

@@ -187,6 +187,7 @@ def filing_detail(request, pk):
         "cadres/records/filing_detail.html",
         {
             "filing": filing,
+            "may_decide": services.may_decide_filing(request.user, filing),
             "documents": filing.documents.all(),
             "decision_form": forms.DecisionForm(),
             "history": filing.history.select_related("history_user")[:20],
@@ -325,6 +326,7 @@ def change_detail(request, pk):
         "cadres/records/change_detail.html",
         {
             "change": change,
+            "may_decide": services.may_decide_change(request.user, change),
             "documents": change.documents.all(),
             "decision_form": forms.ApprovalForm(),
             "withdraw_form": forms.WithdrawForm(),
@@ -465,6 +467,7 @@ def report_detail(request, pk):
         "cadres/records/report_detail.html",
         {
             "report": report,
+            "may_review": services.may_review_report(request.user, report),
             "review_form": forms.DecisionForm(),
             "revise_form": forms.ReportReviseForm(
                 initial={"categories": report.categories, "content": report.content}

@@ -160,3 +160,12 @@ def test_overdue_query_count_does_not_grow_with_villages(staff):
 
     with shanghai(2026, 6, 30, 12):
         assert assert_queries_flat(overdue_townships, add_villages) == {"金厂镇"}
+
+
+def test_whoever_recorded_a_disclosure_does_not_verify_it(staff, village, township_reviewer):
+    disclosure = DisclosureFactory(village=village, recorded_by=staff)
+    with pytest.raises(PermissionDenied, match="您登记了此公开"):
+        services.disclosure_verify(actor=staff, disclosure=disclosure)
+    services.disclosure_verify(actor=township_reviewer, disclosure=disclosure)
+    disclosure.refresh_from_db()
+    assert disclosure.verified_by == township_reviewer

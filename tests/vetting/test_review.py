@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadres.models import Post
-from tests.factories import RelativeFactory, cadre, make_id_number
+from tests.factories import RelativeFactory, UserFactory, cadre, make_id_number
 from tests.vetting.factories import import_list, run_inline
 from vetting.models import Hit, RemovalCase, WatchlistSource
 from vetting.services import removal, review
@@ -43,6 +43,13 @@ def test_confirming_a_disqualifying_hit_opens_a_removal_case_and_removal_ends_po
     review.hit_confirm(actor=district_reviewer, hit=hit, reason="身份证号一致，系本人")
     case = RemovalCase.objects.get(hit=hit)
     assert case.status == RemovalCase.Status.OPEN
+    # Separation of duties: whoever confirmed the hit does not decide the removal.
+    with pytest.raises(PermissionDenied, match="您确认命中或处置案件而启动此清退案"):
+        removal.removal_case_decide(
+            actor=district_reviewer, case=case, remove=True, reason="依规清退"
+        )
+    assert RemovalCase.objects.get(hit=hit).status == RemovalCase.Status.OPEN
+    district_reviewer = UserFactory(role="区级审核人")
     removal.removal_case_decide(actor=district_reviewer, case=case, remove=True, reason="依规清退")
     post = Post.objects.get(person=person)
     assert post.end_reason == Post.EndReason.REMOVED

@@ -162,7 +162,7 @@ def test_every_step_for_every_role(cast, verb, state):
         expected = (
             step is not None
             and user.has_perm(step.permission)
-            and (verb in workflow.NOMINATOR_VERBS or role != "nominator")
+            and (verb in workflow.AUTHOR_VERBS or role != "nominator")
         )
         refusal = None
         try:

@@ -232,6 +232,7 @@ class CaseTransition(models.Model):
 
     class Verb(models.TextChoices):
         CREATE = "create", _("Nominated")
+        EDIT = "edit", _("Revised")
         SUBMIT = "submit", _("Submitted")
         CHECK = "check", _("Checkpoints recorded")
         FORWARD = "forward", _("Sent to the district")

@@ -109,9 +109,11 @@ def _begin(actor, case: CandidateCase, verb: str) -> tuple[CandidateCase, workfl
         )
     if not actor.has_perm(step.permission):
         raise PermissionDenied
-    if not workflow.may(actor, case, verb):
-        # Role and state are fine, so it is the separation of duties.
-        raise PermissionDenied(_("Nobody reviews or decides a case they nominated."))
+    conflict = workflow.duty_conflict(actor, case, verb)
+    if conflict:
+        raise PermissionDenied(conflict)
+    if verb == "edit":
+        _log(case, actor=actor, verb="edit", source=case.state)
     return case, step
 
 
@@ -539,12 +541,17 @@ def case_opinions_agree_bulk(*, actor, case_ids: list[int], note: str = "") -> i
     if not actor.has_perm(workflow.GIVE_OPINION) or not actor.department:
         raise PermissionDenied
     done = 0
-    for case in CandidateCase.objects.filter(
-        pk__in=case_ids,
-        state=State.DISTRICT_REVIEW,
-        opinions__department=actor.department,
-        opinions__verdict=DepartmentOpinion.Verdict.PENDING,
-    ).order_by("pk"):
+    for case in (
+        CandidateCase.objects.filter(
+            pk__in=case_ids,
+            state=State.DISTRICT_REVIEW,
+            opinions__department=actor.department,
+            opinions__verdict=DepartmentOpinion.Verdict.PENDING,
+        )
+        # Cases on which the actor may not give an opinion are left alone, like unclean ones.
+        .exclude(workflow.acted_in(actor, workflow.BARRED_BY[workflow.OPINION]))
+        .order_by("pk")
+    ):
         locked, _step = _begin(actor, case, "opinion")
         if case_is_clean(locked):
             _opinion_give(actor, locked, verdict=DepartmentOpinion.Verdict.AGREE, note=note)

@@ -47,6 +47,12 @@ def removal_case_open_for_misconduct(
     )
 
 
+def removal_may_decide(actor, case: RemovalCase) -> bool:
+    """Role and separation of duties: whoever confirmed the hit, or disposed of the
+    misconduct case, that opened the case does not decide it."""
+    return actor.has_perm("vetting.decide_removal") and case.opened_by_id != actor.pk
+
+
 @transaction.atomic
 def removal_case_decide(
     *, actor, case: RemovalCase, remove: bool, reason: str, on: dt.date | None = None
@@ -58,6 +64,13 @@ def removal_case_decide(
     if not reason:
         raise ValidationError({"decision_reason": _("Give the reason for the decision.")})
     case = RemovalCase.objects.select_for_update().get(pk=case.pk)
+    if not removal_may_decide(actor, case):
+        raise PermissionDenied(
+            _(
+                "You opened this removal case (by confirming the hit or disposing of the "
+                "misconduct case): you may not decide it."
+            )
+        )
     if case.status != RemovalCase.Status.OPEN:
         raise ValidationError(_("This case has already been decided."))
     on = on or timezone.localdate()
