@@ -327,10 +327,10 @@ def document_response(
 
 def attachment(response: HttpResponse, name: str) -> HttpResponse:
     """Make ``response`` a download under the safe ``name``: never shown inline, never
-    sniffed by the browser, never kept in a cache (it carries personal information)."""
+    sniffed by the browser. (No cache keeps it either: dongchang.middleware.NoStoreMiddleware
+    marks every response to a signed-in user.)"""
     response["Content-Disposition"] = attachment_disposition(name)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
     return response
 
 

@@ -280,7 +280,9 @@ def test_district_removal_still_ends_a_secretary(district_reviewer):
     hit = Hit.objects.get(person=person)
     review.hit_confirm(actor=district_reviewer, hit=hit, reason="身份证号一致，系本人")
     case = RemovalCase.objects.get(hit=hit)
-    removal.removal_case_decide(actor=district_reviewer, case=case, remove=True, reason="依规清退")
+    # Separation of duties: whoever confirmed the hit does not decide the removal.
+    decider = UserFactory(role="区级审核人")
+    removal.removal_case_decide(actor=decider, case=case, remove=True, reason="依规清退")
     post = person.posts.get()
     assert (post.ended_on, post.end_reason) == (dt.date.today(), Post.EndReason.REMOVED)
 

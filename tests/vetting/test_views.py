@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from cadres import jobs
 from cadres.models import AccessLogEntry, ImportFile, Job
-from tests.factories import VillageFactory, cadre, make_id_number, township
+from tests.factories import UserFactory, VillageFactory, cadre, make_id_number, township
 from tests.querycount import assert_queries_flat
 from tests.vetting.factories import import_list, run_inline, upload, workbook_bytes
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistEntry, WatchlistSource
@@ -114,10 +114,11 @@ def test_reviewer_confirms_and_a_removal_case_opens(client, district_reviewer, h
     assert page.context["form"].errors["reason"]
     client.post(url, {"action": "confirm", "reason": "系本人"})
     case = RemovalCase.objects.get(hit=here)
-    response = client.post(
-        reverse("vetting:removal_detail", args=[case.pk]),
-        {"remove": "remove", "reason": "依规清退"},
-    )
+    decide = reverse("vetting:removal_detail", args=[case.pk])
+    # Separation of duties: whoever confirmed the hit does not decide the removal.
+    assert client.post(decide, {"remove": "remove", "reason": "依规清退"}).status_code == 403
+    login(client, UserFactory(role="区级审核人"))
+    response = client.post(decide, {"remove": "remove", "reason": "依规清退"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "removed"
