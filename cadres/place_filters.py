@@ -16,6 +16,12 @@ from cadres.scoping import scope, sees_all_townships, user_townships
 from cadres.widgets import QuickSelect
 
 
+def _place_pk(value: str) -> int | None:
+    """A key given in the query string, or None for anything else: text, signs, other
+    scripts' digits ("²".isdigit() holds) and numbers too large for any key column."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 class TownshipFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, with_villages: bool = False, **kwargs):
         kwargs.setdefault("label", _("Township"))
@@ -43,10 +49,10 @@ class VillageFilter(django_filters.ModelChoiceFilter):
         if request is None:
             return Village.objects.none()
         villages = scope(Village.objects.select_related("township"), request.user)
-        township = request.GET.get("township", "")
-        chosen = request.GET.get("village", "")
-        chosen_q = Q(pk=chosen) if chosen.isdigit() else Q(pk__in=[])
-        if township.isdigit():
+        township = _place_pk(request.GET.get("township", ""))
+        chosen = _place_pk(request.GET.get("village", ""))
+        chosen_q = Q(pk=chosen) if chosen is not None else Q(pk__in=[])
+        if township is not None:
             return villages.filter(Q(township_id=township) | chosen_q)
         if sees_all_townships(request.user):
             self.extra["empty_label"] = _("Choose a township first")
