@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 from cadres.choices import Department, Education, Ethnicity, PoliticalStatus, Sex
 from cadres.identity import check_character
 from cadres.models import (
+    Job,
     Person,
     Post,
     Relative,
@@ -71,6 +72,8 @@ from cadres.services import (
     villager_group_upsert,
 )
 from dongchang.accounts.roles import Role
+from dongchang.reports import Month
+from dongchang.services import REPORT_JOB, monthly_report_start
 from supervision import selectors as supervision_selectors
 from supervision import services as supervision_services
 from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
@@ -906,6 +909,16 @@ def _secretary_in(village: Village, year: int) -> Post | None:
 def _previous_month(today: dt.date) -> dt.date:
     """The first day of the month before: what the monthly workbook is built for."""
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def load_monthly_report(today: dt.date | None = None) -> int:
+    """Ask for last month's workbook as the organization department would, so that the
+    reports and jobs pages have something to show; the worker of ``make run`` builds it."""
+    if Job.objects.filter(kind=REPORT_JOB).exists():
+        return 0
+    month = Month.previous(today or timezone.localdate())
+    monthly_report_start(month=month, actor=_users()["zzb"])
+    return 1
 
 
 def _pdf(name: str) -> SimpleUploadedFile:

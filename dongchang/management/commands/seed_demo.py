@@ -7,8 +7,9 @@ from dongchang import demo
 class Command(BaseCommand):
     help = (
         "Load the demo district, demo accounts, cadres, candidate cases, two watchlists, "
-        "two secretary changes, and the management records, training and supervision of the "
-        "demo townships. Idempotent: a second run adds nothing twice."
+        "two secretary changes, the management records, training and supervision of the "
+        "demo townships, and last month's workbook (a job for the worker). Idempotent: a "
+        "second run adds nothing twice."
     )
 
     def add_arguments(self, parser):
@@ -32,12 +33,13 @@ class Command(BaseCommand):
         records = demo.load_records()
         training = demo.load_training()
         supervision = demo.load_supervision()
+        reports = demo.load_monthly_report()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
                 f"{lists} new watchlists, {changes} new secretary changes, "
                 f"{records} new management records, {training} new training records, "
-                f"{supervision} new supervision records)."
+                f"{supervision} new supervision records, {reports} monthly workbook asked for)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
