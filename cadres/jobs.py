@@ -21,7 +21,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -114,11 +114,9 @@ def _hand_off(job: Job) -> None:
 def _finish(job_id: int, attempt: int, state: str, error: str = "") -> None:
     now = timezone.now()
     # Only this attempt's row: a retry meanwhile made a new attempt that this one must not end.
-    fields = {"state": state, "error": error, "finished_at": now, "updated_at": now}
-    if state == Job.State.DONE:
-        # The ticker writes at most every HEARTBEAT_SECONDS: its last count may lag behind.
-        fields["progress_done"] = F("progress_total")
-    Job.objects.filter(pk=job_id, attempt=attempt).exclude(state=Job.State.DONE).update(**fields)
+    Job.objects.filter(pk=job_id, attempt=attempt).exclude(state=Job.State.DONE).update(
+        state=state, error=error, finished_at=now, updated_at=now
+    )
 
 
 def job_may_retry(*, job: Job, user) -> bool:
