@@ -7,7 +7,7 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadre register")
 
     def ready(self) -> None:
-        from cadres import roster_jobs, search
+        from cadres import listing, roster_jobs, search
         from cadres.jobs import job_kind_register
 
         search.connect()
@@ -22,4 +22,12 @@ class CadresConfig(AppConfig):
             label=_("Roster import"),
             permission=roster_jobs.IMPORT_PERM,
             handler=roster_jobs.roster_import_job,
+        )
+        job_kind_register(
+            listing.EXPORT_JOB,
+            label=_("Export"),
+            # Anyone who sees a list may export it: the worker requests the list's page as
+            # them, which applies the page's own permission and scoping.
+            permission=None,
+            handler=listing.export_job,
         )

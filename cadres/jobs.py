@@ -58,7 +58,7 @@ class JobError(Exception):
 class JobKind:
     name: str
     label: str | Promise
-    permission: str
+    permission: str | None  # None: any signed-in user; the handler applies its own checks
     handler: Callable[[Job], None]
 
 
@@ -66,7 +66,7 @@ _KINDS: dict[str, JobKind] = {}
 
 
 def job_kind_register(
-    name: str, *, label: str | Promise, permission: str, handler: Callable[[Job], None]
+    name: str, *, label: str | Promise, permission: str | None, handler: Callable[[Job], None]
 ) -> None:
     """Make a kind of job known (from an app's ``ready()``); its handler runs in the worker."""
     known = _KINDS.get(name)
@@ -123,14 +123,20 @@ def job_may_retry(*, job: Job, user) -> bool:
     """Whether ``user`` holds the permission that retrying ``job`` takes (its kind's), so that
     pages offer the retry only to those whom ``job_retry`` lets."""
     kind = _KINDS.get(job.kind)
-    return kind is not None and user.has_perm(kind.permission)
+    return kind is not None and _permitted(kind, user)
+
+
+def _permitted(kind: JobKind, user) -> bool:
+    if kind.permission is None:
+        return user.is_authenticated
+    return user.has_perm(kind.permission)
 
 
 def _require_kind(kind: str, actor) -> JobKind:
     registered = _KINDS.get(kind)
     if registered is None:
         raise ImproperlyConfigured(f"no job kind {kind!r} is registered")
-    if actor is not None and not actor.has_perm(registered.permission):
+    if actor is not None and not _permitted(registered, actor):
         raise PermissionDenied
     return registered
 

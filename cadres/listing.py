@@ -12,28 +12,48 @@ it exports instead. ``export_response`` streams the rows (``.iterator()``) into 
 constant-memory workbook writer, one sheet or several (``Sheet``), masks ID numbers unless
 the list reveals them to users with the reveal permission, and writes the access-log entry
 once the file is complete: an export that fails midway is not logged.
+
+An export of more than ``settings.EXPORT_INLINE_MAX_ROWS`` items is too long for a request:
+it becomes an ``export`` job and the user follows it on the job's page. The worker rebuilds
+the list by requesting the same page as the same user: the list's URL name is the registry
+of exportable lists (every list is a page, and a list has no export URL of its own), so the
+view applies the user's scoping and permissions as they are when it runs, the stored query
+string the same filters and sort, and this module the same columns; the file becomes the
+job's result and the access-log entry is written with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence, Sized
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from operator import attrgetter, methodcaller
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cadres.identity import mask_id_number
-from cadres.models import AccessLogEntry
+from cadres.jobs import JobError, job_result_set, job_start, job_ticker
+from cadres.models import AccessLogEntry, Job
 from cadres.services import access_log_append
 from cadres.xlsx_export import XLSX_CONTENT_TYPE, Column, WorkbookWriter
 
 PAGE_SIZE = 25
 REVEAL_PERM = "cadres.reveal_id_number"
 CHUNK_SIZE = 2000
+EXPORT_JOB = "export"
 
 
 @dataclass(frozen=True)
@@ -230,29 +250,107 @@ def _cells(columns: Sequence[Col], full_ids: bool) -> Callable[[object], list]:
 def export_response(
     request, *, spec: ListSpec, items, obj=None, filename_args: dict | None = None
 ) -> HttpResponse:
-    """The xlsx of ``items`` (a queryset is read with .iterator()), logged once written."""
+    """The xlsx of ``items`` (a queryset is read with .iterator()), logged once written.
+
+    More than ``settings.EXPORT_INLINE_MAX_ROWS`` items: an ``export`` job writes it, and the
+    response sends the user to the job's page. In that job's worker (``export_job``) the file
+    becomes the job's result.
+    """
+    job: Job | None = getattr(request, "export_job", None)
+    total = _count(items)
+    if job is None and total is not None and total > settings.EXPORT_INLINE_MAX_ROWS:
+        return _export_job_start(request)
     full_ids = spec.reveal_ids and request.user.has_perm(REVEAL_PERM)
+    tick = job_ticker(job) if job is not None else None
     with translation.override(spec.language) if spec.language else nullcontext():
-        writer, streamed = _write(spec, items, full_ids)
+        writer, streamed = _write(spec, items, full_ids, tick, total or 0)
     filename = spec.filename.format(date=f"{timezone.localdate():%Y%m%d}", **(filename_args or {}))
-    response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer.save(response)
+    if job is None:
+        response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        writer.save(response)
+    else:
+        response = HttpResponse(status=201)
+        with tempfile.TemporaryFile() as stream:
+            writer.save(stream)
+            stream.seek(0)
+            job.result_file.save("export.xlsx", File(stream), save=False)
     counts = ", ".join(f"{target.rows} {sheet.unit}" for sheet, target, _cells in streamed)
     ids = ""
     if any(c.id_number for sheet in spec.export_sheets() for c in sheet.columns):
         ids = f", {'full' if full_ids else 'masked'} ID numbers"
-    # Written once the file is complete: one entry for each export, none for a failed one.
-    access_log_append(
-        user=request.user,
-        action=AccessLogEntry.Action.EXPORT,
-        obj=obj,
-        detail=f"{filename}, {counts}{ids}, filter: {request.GET.urlencode()}",
-    )
+    # Written once the file is complete: one entry for each export, none for a failed one. A
+    # job's result and its entry are written together, so that a job run again after either
+    # neither writes the file twice nor leaves it unlogged.
+    with transaction.atomic():
+        access_log_append(
+            user=request.user,
+            action=AccessLogEntry.Action.EXPORT,
+            obj=obj,
+            detail=f"{filename}, {counts}{ids}, filter: {request.GET.urlencode()}",
+        )
+        if job is not None:
+            job_result_set(job=job, name=job.result_file.name, filename=filename)
     return response
 
 
-def _write(spec: ListSpec, items, full_ids: bool):
+def _count(items) -> int | None:
+    if isinstance(items, QuerySet):
+        return items.count()
+    return len(items) if isinstance(items, Sized) else None
+
+
+def _export_job_start(request) -> HttpResponse:
+    """Hand the export of the page the user asked for to a worker; to the job's page."""
+    job = job_start(
+        kind=EXPORT_JOB,
+        actor=request.user,
+        params={
+            "path": request.path_info,
+            "query": request.GET.urlencode(),
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+        },
+    )
+    messages.info(
+        request,
+        _(
+            "More than %(limit)d rows: the export is written in the background. Download it "
+            "here when it is done."
+        )
+        % {"limit": settings.EXPORT_INLINE_MAX_ROWS},
+    )
+    return redirect("cadres:job_detail", job.pk)
+
+
+def export_job(job: Job) -> None:
+    """The ``export`` job's handler: request the list's page again as the user who asked,
+    with the stored query string, so that ``export_response`` writes the file."""
+    if job.result_file:
+        return  # a message delivered again after the file and its log entry were written
+    params = job.params
+    with translation.override(params["language"]):
+        user = get_user_model().objects.filter(pk=job.requested_by_id, is_active=True).first()
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = params["path"]
+        request.META["QUERY_STRING"] = params["query"]
+        request.GET = QueryDict(params["query"])
+        request.user = user
+        request.export_job = job
+        try:
+            if user is None:
+                raise PermissionDenied
+            request.resolver_match = resolve(params["path"])
+            match = request.resolver_match
+            match.func(request, *match.args, **match.kwargs)
+        except (PermissionDenied, Http404, Resolver404) as error:
+            raise JobError(_("You may no longer see this list: nothing was exported.")) from error
+        job.refresh_from_db(fields=["result_file"])
+        if not job.result_file:
+            raise JobError(_("The list could not be exported with these filters: export it again."))
+
+
+def _write(spec: ListSpec, items, full_ids: bool, tick=None, total: int = 0):
     writer = WorkbookWriter()
     streamed = []
     for sheet in spec.export_sheets():
@@ -269,8 +367,10 @@ def _write(spec: ListSpec, items, full_ids: bool):
             streamed.append((sheet, target, cells))
     if hasattr(items, "iterator"):
         items = items.iterator(chunk_size=CHUNK_SIZE)
-    for item in items:
+    for done, item in enumerate(items, 1):
         for sheet, target, cells in streamed:
             for row in sheet.rows(item):
                 target.append(cells(row))
+        if tick is not None:
+            tick(done, total)
     return writer, streamed
