@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -28,8 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
-from cadres.models import ImportFile, Job
+from cadres.models import ImportFile, Job, Township
 from cadres.scoping import sees_all_townships, user_townships
+from cadres.services import import_file_store
+from cadres.spreadsheets import SpreadsheetError
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +154,96 @@ def job_start(*, kind: str, actor, params: dict | None = None, township=None) ->
     job = Job.objects.create(kind=kind, requested_by=actor, township=township, params=params or {})
     _hand_off(job)
     return job
+
+
+def import_check_start(
+    *, actor, upload, kind: str, township: Township | None, job_kind: str, params: dict, busy
+) -> tuple[ImportFile, ImportFile | None]:
+    """Keep an uploaded workbook of ``kind`` and have a worker read it (job ``job_kind``):
+    the file is CHECKING and nothing of it is read in the caller's request.
+
+    Refused with ``busy`` (a message of ``%(count)d``) while ``settings.IMPORTS_PER_TOWNSHIP``
+    files of the kind of the township (of ``actor``, for a file of no one township) are being
+    checked or imported. Returns (the stored file, the latest earlier upload of the same
+    content or None).
+    """
+    with transaction.atomic():
+        if township is not None:
+            # Uploads to one township queue here, so two at once cannot both pass the count.
+            Township.objects.select_for_update().filter(pk=township.pk).first()
+            same = Q(township=township)
+        else:
+            same = Q(township__isnull=True, uploaded_by=actor)
+        # A file whose job failed waits for a retry that may never come: it does not count.
+        running = ImportFile.objects.filter(
+            same, kind=kind, status__in=[ImportFile.Status.CHECKING, ImportFile.Status.IMPORTING]
+        ).exclude(job__state=Job.State.FAILED)
+        if running.count() >= settings.IMPORTS_PER_TOWNSHIP:
+            raise ValidationError(str(busy) % {"count": settings.IMPORTS_PER_TOWNSHIP})
+        record, earlier = import_file_store(
+            actor=actor, upload=upload, kind=kind, township=township
+        )
+        record.status = ImportFile.Status.CHECKING
+        record.save(update_fields=["status"])
+        _import_job_start(record, job_kind, actor, params)
+    return record, earlier
+
+
+def import_confirm_start(*, actor, import_file: ImportFile, job_kind: str, params: dict) -> None:
+    """Confirm a previewed file: it is IMPORTING while a worker imports it (job
+    ``job_kind``) with the user's answers as ``params``."""
+    with transaction.atomic():
+        record = ImportFile.objects.select_for_update().get(pk=import_file.pk)
+        if record.status == ImportFile.Status.IMPORTED:
+            raise ValidationError(_("This file has already been imported."))
+        if record.status != ImportFile.Status.PREVIEWED:
+            raise ValidationError(_("Only a previewed file can be imported."))
+        record.status = ImportFile.Status.IMPORTING
+        record.summary.pop("import_errors", None)
+        record.save(update_fields=["status", "summary"])
+        _import_job_start(record, job_kind, actor, params)
+
+
+def _import_job_start(record: ImportFile, kind: str, actor, params: dict) -> None:
+    """Link a stored file to a new job that reads it; a broker that is down fails the job,
+    whose retry the file's page offers (the file stays checking or importing meanwhile)."""
+    record.job = job_start(
+        kind=kind,
+        actor=actor,
+        params={"import_file": record.pk, **params},
+        township=record.township,
+    )
+    record.save(update_fields=["job"])
+
+
+def import_file_check(*, record: ImportFile, read: Callable) -> None:
+    """A worker's check of a stored file: ``read(handle)`` returns (what the preview shows, as
+    JSON; the error workbook or None), kept on the file, which is then PREVIEWED; a file
+    unusable as a whole is FAILED with the reason. In the site's language, whatever the
+    worker's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            with record.file.open("rb") as handle:
+                preview, book = read(handle)
+        except SpreadsheetError as error:
+            record.summary = {"file_error": str(error)}
+            record.status = ImportFile.Status.FAILED
+            record.save(update_fields=["status", "summary"])
+            return
+        if book is not None:
+            record.error_file.save("errors.xlsx", ContentFile(book.content()), save=False)
+        record.summary = {"preview": preview}
+    record.status = ImportFile.Status.PREVIEWED
+    record.save(update_fields=["status", "summary", "error_file"])
+
+
+def import_file_not_imported(*, record: ImportFile, messages: list[str]) -> None:
+    """An import job wrote nothing: the file is back to PREVIEWED with the reasons, to be
+    confirmed again once they are dealt with."""
+    record.refresh_from_db(fields=["summary"])
+    record.status = ImportFile.Status.PREVIEWED
+    record.summary = {**record.summary, "import_errors": messages}
+    record.save(update_fields=["status", "summary"])
 
 
 def job_execute(*, job_id: int, attempt: int) -> None:

@@ -19,17 +19,22 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cadres.error_workbook import REFUSED_WITH_ERRORS, error_workbook_from
-from cadres.jobs import job_start, job_ticker
+from cadres.jobs import (
+    import_check_start,
+    import_confirm_start,
+    import_file_check,
+    import_file_not_imported,
+    job_ticker,
+)
 from cadres.models import ImportFile, Job, Township
 from cadres.roster import Outcome, RenewalChoices, RosterPlan, roster_import, roster_plan
-from cadres.services import import_file_store, may_write_register
+from cadres.services import may_write_register
 from cadres.spreadsheets import IMPORT_WRITE_FAILED, SpreadsheetError
 
 logger = logging.getLogger(__name__)
@@ -41,8 +46,6 @@ IMPORT_PERM = "cadres.change_person"
 
 # The preview lists this many rows (errors first); the counts cover them all.
 PREVIEW_ROWS = 500
-
-_BUSY = (ImportFile.Status.CHECKING, ImportFile.Status.IMPORTING)
 
 
 def _require_importer(actor) -> None:
@@ -61,44 +64,18 @@ def roster_preview_start(
     same content or None).
     """
     _require_importer(actor)
-    with transaction.atomic():
-        if township is not None:
-            # Uploads to one township queue here, so two at once cannot both pass the count.
-            Township.objects.select_for_update().filter(pk=township.pk).first()
-            same = Q(township=township)
-        else:
-            same = Q(township__isnull=True, uploaded_by=actor)
-        # A file whose job failed waits for a retry that may never come: it does not count.
-        busy = ImportFile.objects.filter(
-            same, kind=ImportFile.Kind.ROSTER, status__in=_BUSY
-        ).exclude(job__state=Job.State.FAILED)
-        if busy.count() >= settings.IMPORTS_PER_TOWNSHIP:
-            raise ValidationError(
-                _(
-                    "%(count)d rosters of this township are being checked or imported; upload "
-                    "this one when one of them is done (see 后台任务)."
-                )
-                % {"count": settings.IMPORTS_PER_TOWNSHIP}
-            )
-        record, earlier = import_file_store(
-            actor=actor, upload=upload, kind=ImportFile.Kind.ROSTER, township=township
-        )
-        record.status = ImportFile.Status.CHECKING
-        record.save(update_fields=["status"])
-        _hand_to_worker(record, CHECK_JOB, actor, {})
-    return record, earlier
-
-
-def _hand_to_worker(record: ImportFile, kind: str, actor, params: dict) -> None:
-    """Link the file to a new job; a broker that is down fails the job, whose retry the
-    file's page offers (the file stays checking or importing meanwhile)."""
-    record.job = job_start(
-        kind=kind,
+    return import_check_start(
         actor=actor,
-        params={"import_file": record.pk, **params},
-        township=record.township,
+        upload=upload,
+        kind=ImportFile.Kind.ROSTER,
+        township=township,
+        job_kind=CHECK_JOB,
+        params={},
+        busy=gettext_lazy(
+            "%(count)d rosters of this township are being checked or imported; upload "
+            "this one when one of them is done (see 后台任务)."
+        ),
     )
-    record.save(update_fields=["job"])
 
 
 def roster_check_job(job: Job) -> None:
@@ -110,21 +87,13 @@ def roster_check_job(job: Job) -> None:
 
 def roster_stored_check(*, record: ImportFile, actor, tick=None) -> None:
     """The worker's plan of a stored roster: what the preview shows, kept on the file."""
-    with translation.override(settings.LANGUAGE_CODE):
-        try:
-            with record.file.open("rb") as handle:
-                plan = roster_plan(actor=actor, source=handle, tick=tick)
-                book = error_workbook_from(handle, plan.failures()) if plan.errors else None
-        except SpreadsheetError as error:
-            record.summary = {"file_error": str(error)}
-            record.status = ImportFile.Status.FAILED
-            record.save(update_fields=["status", "summary"])
-            return
-        if book is not None:
-            record.error_file.save("errors.xlsx", ContentFile(book.content()), save=False)
-        record.summary = {"preview": _preview(plan)}
-    record.status = ImportFile.Status.PREVIEWED
-    record.save(update_fields=["status", "summary", "error_file"])
+
+    def read(handle):
+        plan = roster_plan(actor=actor, source=handle, tick=tick)
+        book = error_workbook_from(handle, plan.failures()) if plan.errors else None
+        return _preview(plan), book
+
+    import_file_check(record=record, read=read)
 
 
 def _preview(plan: RosterPlan) -> dict:
@@ -181,22 +150,13 @@ def roster_import_start(
     village's choice, the date the replaced posts end, the unknown columns kept, the rows in
     error skipped)."""
     _require_importer(actor)
-    with transaction.atomic():
-        record = ImportFile.objects.select_for_update().get(pk=import_file.pk)
-        if record.status == ImportFile.Status.IMPORTED:
-            raise ValidationError(_("This file has already been imported."))
-        if record.status != ImportFile.Status.PREVIEWED:
-            raise ValidationError(_("Only a previewed file can be imported."))
-        record.status = ImportFile.Status.IMPORTING
-        record.summary.pop("import_errors", None)
-        record.save(update_fields=["status", "summary"])
-        params = {
-            "renew": {str(village): choice for village, choice in renew.items()},
-            "renew_on": renew_on.isoformat() if renew_on else None,
-            "keep_unknown": keep_unknown,
-            "skip_errors": skip_errors,
-        }
-        _hand_to_worker(record, IMPORT_JOB, actor, params)
+    params = {
+        "renew": {str(village): choice for village, choice in renew.items()},
+        "renew_on": renew_on.isoformat() if renew_on else None,
+        "keep_unknown": keep_unknown,
+        "skip_errors": skip_errors,
+    }
+    import_confirm_start(actor=actor, import_file=import_file, job_kind=IMPORT_JOB, params=params)
 
 
 def roster_import_job(job: Job) -> None:
@@ -222,15 +182,15 @@ def roster_import_job(job: Job) -> None:
                 )
         except (SpreadsheetError, ValidationError) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
-            _not_imported(record, messages)
+            import_file_not_imported(record=record, messages=messages)
             return
         except DatabaseError:
             # Nothing was written and the file is sound: it stays ready to be confirmed again.
             logger.exception("roster import of file %s failed in the database", record.pk)
-            _not_imported(record, [str(IMPORT_WRITE_FAILED)])
+            import_file_not_imported(record=record, messages=[str(IMPORT_WRITE_FAILED)])
             return
         if not plan.written:
-            _not_imported(record, _refusals(plan))
+            import_file_not_imported(record=record, messages=_refusals(plan))
 
 
 def _refusals(plan: RosterPlan) -> list[str]:
@@ -248,10 +208,3 @@ def _refusals(plan: RosterPlan) -> list[str]:
         )
     refusals.extend(str(message) for message in plan.renewal_errors)
     return refusals
-
-
-def _not_imported(record: ImportFile, messages: list[str]) -> None:
-    record.refresh_from_db(fields=["summary"])
-    record.status = ImportFile.Status.PREVIEWED
-    record.summary = {**record.summary, "import_errors": messages}
-    record.save(update_fields=["status", "summary"])

@@ -325,7 +325,8 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Rosters of one township being checked or imported at once; a further upload is refused.
+# Rosters (and sign-in sheets) of one township being checked or imported at once; a further
+# upload is refused.
 IMPORTS_PER_TOWNSHIP = int(os.environ.get("IMPORTS_PER_TOWNSHIP", "2"))
 # An export of more rows than this is written by a worker (an ``export`` job), not in the
 # request: the user downloads it from the job's page.

@@ -7,6 +7,7 @@ or ignore the row. Reading writes nothing; ``services.attendance_import`` does.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -130,9 +131,11 @@ def _village_key(text: str) -> str:
     return name_key(text).removesuffix("村") if text else ""
 
 
-def _lines(source, sheet: SigninSheet) -> list[_Line]:
+def _lines(source, sheet: SigninSheet, tick) -> list[_Line]:
     lines = []
-    for row in read_sheet(source, COLUMNS, report=sheet.report):
+    for read, row in enumerate(read_sheet(source, COLUMNS, report=sheet.report), 1):
+        if tick is not None:
+            tick(read)
         values = row.values
         failed = []
         name = parse_text(values["name"])
@@ -165,14 +168,17 @@ def _lines(source, sheet: SigninSheet) -> list[_Line]:
     return lines
 
 
-def signin_read(source, *, session: Session, user) -> SigninSheet:
+def signin_read(
+    source, *, session: Session, user, tick: Callable[[int], None] | None = None
+) -> SigninSheet:
     """Read and match a sign-in sheet; SpreadsheetError when the file as a whole is unusable.
 
     Two queries whatever the sheet's length: the candidates by ID number or name,
-    among the serving cadres the session may invite and the user may see.
+    among the serving cadres the session may invite and the user may see. ``tick`` is told
+    each row read (a job's heartbeat).
     """
     result = SigninSheet()
-    lines = _lines(source, result)
+    lines = _lines(source, result, tick)
     ids = {line.id_number for line in lines if line.id_number}
     keys = {line.key for line in lines}
     posts = list(

@@ -18,13 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from cadres.documents import document_response
-from cadres.error_workbook import (
-    IMPORTED_AND_SKIPPED,
-    error_workbook_from,
-    error_workbook_response,
-)
+from cadres.error_workbook import IMPORTED_AND_SKIPPED, error_workbook_response
 from cadres.forms import add_service_errors, submit
 from cadres.import_templates import template_response
 from cadres.listing import (
@@ -41,8 +38,7 @@ from cadres.listing import (
 )
 from cadres.models import ImportFile, Person, Post
 from cadres.scoping import scope
-from cadres.services import import_file_store
-from cadres.spreadsheets import SpreadsheetError
+from cadres.spreadsheets import sheet_report_display
 from training import selectors, services
 from training.filters import (
     CoverageFilter,
@@ -64,7 +60,8 @@ from training.forms import (
 )
 from training.models import Attendance, DailyStudy, Material, Round, Session
 from training.signin import TEMPLATE as SIGNIN_TEMPLATE
-from training.signin import signin_read
+from training.signin import Unmatched
+from training.signin_jobs import signin_import_start, signin_preview_start
 
 SEARCH_LIMIT = 50
 
@@ -386,16 +383,13 @@ def attendance(request, pk: int):
 
 @training_required
 def signin_upload(request, pk: int):
-    """Upload a sign-in sheet; the next page previews what it matches."""
+    """Upload a sign-in sheet; a worker reads it and the next page previews what it matches."""
     session = _managed_session(request, pk)
     form = SigninUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            stored, earlier = import_file_store(
-                actor=request.user,
-                upload=form.cleaned_data["file"],
-                kind=ImportFile.Kind.ATTENDANCE,
-                township=session.organizer,
+            stored, earlier = signin_preview_start(
+                actor=request.user, session=session, upload=form.cleaned_data["file"]
             )
         except ValidationError as error:
             add_service_errors(form, ValidationError({"file": error.messages}))
@@ -428,55 +422,107 @@ def signin_template(request, pk: int):
     return template_response(SIGNIN_TEMPLATE)
 
 
-def _signin_file(request, file_pk: int) -> ImportFile:
-    return get_object_or_404(
-        ImportFile.objects.filter(kind=ImportFile.Kind.ATTENDANCE, uploaded_by=request.user),
+def _signin_file(request, session: Session, file_pk: int) -> ImportFile:
+    """The user's upload of a sign-in sheet of this session (its jobs name the session)."""
+    stored = get_object_or_404(
+        ImportFile.objects.filter(
+            kind=ImportFile.Kind.ATTENDANCE, uploaded_by=request.user
+        ).select_related("job"),
         pk=file_pk,
     )
+    if stored.job is None or stored.job.params.get("session") != session.pk:
+        raise Http404
+    return stored
 
 
 @training_required
 def signin_errors(request, pk: int, file_pk: int):
-    """The sheet's rows in error, as a workbook to correct and upload again."""
+    """The sheet's rows in error as the worker found them, as a workbook to correct."""
     session = _managed_session(request, pk)
-    stored = _signin_file(request, file_pk)
-    try:
-        sheet = signin_read(stored.file, session=session, user=request.user)
-        workbook = error_workbook_from(stored.file, [(sheet.report, sheet.failed)])
-    except SpreadsheetError as error:
-        raise Http404 from error
-    return error_workbook_response(request, record=stored, workbook=workbook)
+    stored = _signin_file(request, session, file_pk)
+    if not stored.error_file:
+        raise Http404
+    return error_workbook_response(request, record=stored)
+
+
+def _unmatched(request, session: Session, rows: list[dict]) -> list[Unmatched]:
+    """The rows to resolve, each with its namesakes that the user may still choose."""
+    wanted = {pk for row in rows for pk in row["candidates"]}
+    posts = selectors.session_posts(session, request.user).filter(pk__in=wanted)
+    posts = {post.pk: post for post in posts.select_related("person", "village__township")}
+    return [
+        Unmatched(
+            row=row["row"],
+            name=row["name"],
+            id_number=row["id_number"],
+            village=row["village"],
+            status="",
+            reason=row["reason"],
+            candidates=[posts[pk] for pk in row["candidates"] if pk in posts],
+        )
+        for row in rows
+    ]
 
 
 @training_required
 def signin_preview(request, pk: int, file_pk: int):
-    """What the sheet matches, its row errors and a choice per unmatched row; POST applies."""
+    """The upload's page: being read (a worker matches it), what it matched with a choice
+    per unmatched row (POST hands the choices to a worker), being recorded, and the outcome.
+    While a worker is on it the status part polls itself and the page reloads when done."""
     session = _managed_session(request, pk)
-    stored = _signin_file(request, file_pk)
-    try:
-        sheet = signin_read(stored.file, session=session, user=request.user)
-    except SpreadsheetError as error:
-        messages.error(request, str(error))
+    stored = _signin_file(request, session, file_pk)
+    busy = stored.status in (ImportFile.Status.CHECKING, ImportFile.Status.IMPORTING)
+    poll_url = reverse("training:signin_preview", args=[session.pk, stored.pk])
+    if request.htmx:
+        if busy:
+            return render(
+                request, "cadres/_import_status.html", {"record": stored, "poll_url": poll_url}
+            )
+        return HttpResponseClientRefresh()
+    summary = stored.summary
+    if stored.status == ImportFile.Status.FAILED:
+        messages.error(request, summary.get("file_error", ""))
         return redirect("training:signin", pk=session.pk)
-    matched_people = {m.post.person_id for m in sheet.matched}
+    if stored.status == ImportFile.Status.IMPORTED:
+        messages.success(
+            request,
+            _(
+                "Sign-in sheet imported: %(matched)d matched, %(resolved)d chosen by hand, "
+                "%(ignored)d ignored; %(added)d added to the roster."
+            )
+            % summary,
+        )
+        if summary["skipped"]:
+            messages.warning(
+                request,
+                IMPORTED_AND_SKIPPED
+                % {
+                    "imported": summary["matched"] + summary["resolved"],
+                    "skipped": summary["skipped"],
+                },
+            )
+        return redirect("training:session", pk=session.pk)
+    preview = summary.get("preview", {})
+    unmatched = _unmatched(request, session, preview.get("unmatched", []))
+    matched = preview.get("matched", [])
     roster_posts = list(
         selectors.first_post_per_person(
             selectors.session_posts(session, request.user).filter(
                 person__training_attendances__session=session
             )
         )
-        .exclude(person__in=matched_people)
+        .exclude(person__in=[match["person"] for match in matched])
         .select_related("person", "village__township")
         .order_by("village__code", "person__name_key__pinyin_order")
     )
     form = SigninResolveForm(
-        request.POST if request.method == "POST" else None,
-        unmatched=sheet.unmatched,
+        request.POST if request.method == "POST" and not busy else None,
+        unmatched=unmatched,
         roster_posts=roster_posts,
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
-            summary = services.attendance_import(
+            signin_import_start(
                 actor=request.user,
                 session=session,
                 import_file=stored,
@@ -486,35 +532,25 @@ def signin_preview(request, pk: int, file_pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _(
-                    "Sign-in sheet imported: %(matched)d matched, %(resolved)d chosen by hand, "
-                    "%(ignored)d ignored; %(added)d added to the roster."
-                )
-                % summary,
-            )
-            if summary["skipped"]:
-                messages.warning(
-                    request,
-                    IMPORTED_AND_SKIPPED
-                    % {
-                        "imported": summary["matched"] + summary["resolved"],
-                        "skipped": summary["skipped"],
-                    },
-                )
-            return redirect("training:session", pk=session.pk)
+            return redirect(poll_url)
     return render(
         request,
         "training/signin_preview.html",
         {
             "session": session,
             "stored": stored,
-            "sheet": sheet,
+            "record": stored,
+            "busy": busy,
+            "poll_url": poll_url,
+            "preview": preview,
+            "report": sheet_report_display(preview["report"]) if preview else None,
+            "matched": matched,
+            "unmatched": unmatched,
+            "import_errors": summary.get("import_errors", ()),
             "form": form,
             "pairs": form.pairs(),
-            "error_rows": len(sheet.failed),
-            "valid_rows": len(sheet.matched) + len(sheet.unmatched),
+            "error_rows": preview.get("error_rows", 0),
+            "valid_rows": len(matched) + len(unmatched),
             "errors_url": reverse("training:signin_errors", args=[session.pk, stored.pk]),
         },
     )

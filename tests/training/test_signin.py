@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from cadres.models import ImportFile
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import VillageFactory, cadre, township
+from tests.jobs import run_queued_jobs
 from tests.querycount import assert_queries_flat
 from tests.training.factories import AttendanceFactory, SessionFactory
 from training.models import Attendance
@@ -48,7 +49,17 @@ def setting(staff):
 
 
 def upload(client, session, file):
-    return client.post(reverse("training:signin", args=[session.pk]), {"file": file})
+    """Upload, and let a worker read the sheet."""
+    response = client.post(reverse("training:signin", args=[session.pk]), {"file": file})
+    run_queued_jobs()
+    return response
+
+
+def confirm(client, location, data):
+    """Confirm the preview, and let a worker record the attendance."""
+    response = client.post(location, data)
+    run_queued_jobs()
+    return response
 
 
 def test_good_sheet_is_matched_and_recorded(client, staff, setting):
@@ -65,16 +76,20 @@ def test_good_sheet_is_matched_and_recorded(client, staff, setting):
     assert response.status_code == 302
     preview = client.get(response["Location"])
     assert preview.status_code == 200
-    matched = preview.context["sheet"].matched
-    assert [(m.post.person, m.how, m.status) for m in matched] == [
-        (people["by_id"], "id", "present"),
-        (people["by_name"], "name", "present"),
-        (people["excused"], "name", "excused"),
+    matched = preview.context["matched"]
+    assert [(m["person"], m["how"], m["status"]) for m in matched] == [
+        (people["by_id"].pk, "id", "present"),
+        (people["by_name"].pk, "name", "present"),
+        (people["excused"].pk, "name", "excused"),
     ]
-    assert not preview.context["sheet"].unmatched
+    assert not preview.context["unmatched"]
     assert people["by_id"].id_number not in preview.content.decode()
-    confirmed = client.post(response["Location"], {})
+    assert people["by_id"].id_number not in str(ImportFile.objects.get().summary)
+    confirmed = confirm(client, response["Location"], {})
     assert confirmed.status_code == 302
+    done = client.get(response["Location"], follow=True)
+    assert done.redirect_chain[-1][0] == reverse("training:session", args=[session.pk])
+    assert "3" in " ".join(str(m) for m in done.context["messages"])
     statuses = dict(session.attendances.values_list("person__name", "status"))
     assert statuses == {"张伟": "present", "李娜": "present", "王强": "excused"}
     stored = ImportFile.objects.get(kind=ImportFile.Kind.ATTENDANCE)
@@ -105,7 +120,7 @@ def test_unmatched_rows_must_be_resolved(client, staff, setting):
     )
     location = response["Location"]
     preview = client.get(location)
-    unmatched = {u.row: u for u in preview.context["sheet"].unmatched}
+    unmatched = {u.row: u for u in preview.context["unmatched"]}
     assert set(unmatched) == {3, 4}
     assert {p.person for p in unmatched[3].candidates} == {people["twin_red"], people["twin_east"]}
     # Nothing chosen: the form says so next to each row and nothing is written.
@@ -113,7 +128,7 @@ def test_unmatched_rows_must_be_resolved(client, staff, setting):
     assert refused.status_code == 200
     assert set(refused.context["form"].errors) == {"row-3", "row-4"}
     assert not session.attendances.filter(status=Attendance.Status.PRESENT).exists()
-    done = client.post(location, {"row-3": people["twin_east"].pk, "row-4": "ignore"})
+    done = confirm(client, location, {"row-3": people["twin_east"].pk, "row-4": "ignore"})
     assert done.status_code == 302
     assert set(session.attendances.filter(status="present").values_list("person", flat=True)) == {
         people["by_id"].pk,
@@ -159,11 +174,12 @@ def test_numeric_id_number_is_reported_and_left_to_resolve(client, staff, settin
     numeric = float(people["by_name"].id_number[:17] + "0")
     location = upload(client, session, workbook([("李娜", numeric, "红旗村", "")]))["Location"]
     preview = client.get(location, HTTP_ACCEPT_LANGUAGE="zh-hans")
-    sheet = preview.context["sheet"]
-    assert [(e.row, e.column) for e in sheet.errors] == [(3, "身份证号")]
-    assert "数字" in str(sheet.errors[0])
-    assert [u.row for u in sheet.unmatched] == [3]
-    assert [p.person for p in sheet.unmatched[0].candidates] == [people["by_name"]]
+    errors = preview.context["preview"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "身份证号")]
+    assert "数字" in errors[0]["text"]
+    unmatched = preview.context["unmatched"]
+    assert [u.row for u in unmatched] == [3]
+    assert [p.person for p in unmatched[0].candidates] == [people["by_name"]]
 
 
 def test_another_users_upload_is_404(client, staff, setting):
@@ -190,7 +206,7 @@ def test_signin_import_queries_do_not_grow_with_the_sheet(client, staff, setting
     # insert (83 attendance rows a statement), so the counts compare the reads.
     sheets = [uploaded(3, "新民村"), uploaded(3, "新立村")]
     response = assert_queries_flat(
-        lambda: client.post(sheets.pop(0), {}), lambda: sheets.append(uploaded(60, "新兴村"))
+        lambda: confirm(client, sheets.pop(0), {}), lambda: sheets.append(uploaded(60, "新兴村"))
     )
     assert response.status_code == 302
     assert session.attendances.filter(status="present").count() == 66
@@ -223,12 +239,12 @@ def test_a_row_in_error_is_skipped_on_request_and_offered_to_correct(
     assert errors_url in preview.text
 
     # Without the choice: refused, nothing recorded.
-    refused = client.post(location, {})
-    assert refused.status_code == 200
+    assert confirm(client, location, {}).status_code == 302
+    refused = client.get(location, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "1 行有错误，未导入任何内容" in refused.text
     assert not session.attendances.filter(person__in=people).exists()
 
-    workbook_data = client.get(errors_url).content
+    workbook_data = b"".join(client.get(errors_url).streaming_content)
     ((sheet, (header, failed)),) = workbook_rows(workbook_data).items()
     assert header == ["姓名", "身份证号", "村", "签到情况", REASONS_HEADER]
     assert failed[:4] == [people[bad].name, people[bad].id_number, "新民村", "迟到早退"]
@@ -252,16 +268,77 @@ def test_a_row_in_error_is_skipped_on_request_and_offered_to_correct(
             )
     assert not session.attendances.filter(person__in=people).exists()
 
-    done = client.post(location, {"skip_errors": "1"}, follow=True)
+    confirm(client, location, {"skip_errors": "1"})
+    done = client.get(location, follow=True)
     assert "已导入59行，跳过有误的行1行。" in [str(m) for m in done.context["messages"]]
     assert session.attendances.filter(person__in=people, status="present").count() == 59
 
     # Corrected and uploaded again.
     fixed = workbook_edit(workbook_data, sheet, "D2", "请假")
-    again = client.post(
-        reverse("training:signin", args=[session.pk]),
-        {"file": SimpleUploadedFile("签到表-错误行.xlsx", fixed)},
-    )["Location"]
+    again = upload(client, session, SimpleUploadedFile("签到表-错误行.xlsx", fixed))["Location"]
     assert not client.get(again).context["error_rows"]
-    assert client.post(again, {}).status_code == 302
+    assert confirm(client, again, {}).status_code == 302
     assert session.attendances.get(person=people[bad]).status == "excused"
+
+
+def test_the_upload_request_reads_nothing_of_the_sheet(client, staff, setting, monkeypatch):
+    from training import signin
+
+    session, _people = setting
+    village = VillageFactory(township=township(JINCHANG), name="新民村")
+    rows = [(f"学员{n}", "", "新民村", "") for n in range(20000)]
+    reads = []
+    real = signin.read_sheet
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(signin, "read_sheet", counted)
+    client.force_login(staff)
+    response = client.post(reverse("training:signin", args=[session.pk]), {"file": workbook(rows)})
+    location = response["Location"]
+    page = client.get(location)
+    stored = ImportFile.objects.get(kind=ImportFile.Kind.ATTENDANCE)
+    assert (reads, stored.status, stored.job.state) == ([], "checking", "queued")
+    assert 'hx-trigger="every 2s"' in page.text
+    assert client.get(location, HTTP_HX_REQUEST="true").templates[0].name == (
+        "cadres/_import_status.html"
+    )
+
+    assert run_queued_jobs() == 1
+    assert reads == [1]
+    stored.refresh_from_db()
+    assert (stored.status, stored.job.progress_done) == ("previewed", 1)
+    assert len(client.get(location).context["unmatched"]) == 20000
+    assert village.name in stored.summary["preview"]["unmatched"][0]["village"]
+
+
+def test_a_township_checks_a_bounded_number_of_sheets_at_once(client, staff, setting, settings):
+    from cadres.models import Job
+
+    session, _people = setting
+    settings.IMPORTS_PER_TOWNSHIP = 1
+    client.force_login(staff)
+    url = reverse("training:signin", args=[session.pk])
+    first = client.post(url, {"file": workbook([("李娜", "", "红旗村", "")])})
+    assert first.status_code == 302
+    refused = client.post(url, {"file": workbook([("张伟", "", "红旗村", "")])})
+    assert refused.status_code == 200
+    assert "1 份签到表" in str(refused.context["form"].errors["file"])
+    assert ImportFile.objects.filter(kind=ImportFile.Kind.ATTENDANCE).count() == 1
+
+    # Another township's sheets do not count against this one's.
+    other = SessionFactory(organizer=township(HUANTONG))
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="乡镇工作人员", townships=[HUANTONG]))
+    other_url = reverse("training:signin", args=[other.pk])
+    assert client.post(other_url, {"file": workbook([("王强", "", "", "")])}).status_code == 302
+
+    # A sheet whose job failed waits for a retry that may never come: it no longer counts.
+    client.force_login(staff)
+    Job.objects.filter(pk=ImportFile.objects.order_by("pk").first().job_id).update(
+        state=Job.State.FAILED
+    )
+    assert client.post(url, {"file": workbook([("张伟", "", "红旗村", "")])}).status_code == 302

@@ -15,6 +15,7 @@ from tests.cadres_import.test_messy_files import SKIPPED_LINES
 from tests.cadres_import.workbooks import messy_sheet, workbook_bytes
 from tests.conftest import JINCHANG
 from tests.factories import VillageFactory, cadre, make_id_number, township
+from tests.jobs import run_queued_jobs
 from tests.training.factories import SessionFactory
 from training.models import Attendance
 
@@ -26,10 +27,13 @@ HEADER = ["序号", "姓名", "身份证号", "单位", "签到情况", "联系�
 
 
 def _upload(client, session, content):
-    return client.post(
+    """Upload, and let a worker read the sheet."""
+    response = client.post(
         reverse("training:signin", args=[session.pk]),
         {"file": SimpleUploadedFile("签到表.xlsx", content)},
     )
+    run_queued_jobs()
+    return response
 
 
 def test_a_messy_sheet_matches_every_row_and_says_what_it_skipped(client, staff):
@@ -51,10 +55,9 @@ def test_a_messy_sheet_matches_every_row_and_says_what_it_skipped(client, staff)
     response = _upload(client, session, workbook_bytes({"签到表": rows}, merges={"签到表": merges}))
     assert response.status_code == 302
     preview = client.get(response["Location"])
-    sheet = preview.context["sheet"]
-    assert not sheet.errors
-    assert not sheet.unmatched
-    assert [(m.post.person.name, m.how, m.status) for m in sheet.matched] == [
+    assert not preview.context["preview"]["errors"]
+    assert not preview.context["unmatched"]
+    assert [(m["name"], m["how"], m["status"]) for m in preview.context["matched"]] == [
         ("张伟", "id", "present"),
         ("李娜", "id", "present"),
         ("王强", "name", "excused"),
@@ -68,6 +71,7 @@ def test_a_messy_sheet_matches_every_row_and_says_what_it_skipped(client, staff)
     assert "<td>单位</td><td>村</td>" in page
     assert "以下列未导入：序号、联系电话。" in page
     assert client.post(response["Location"], {}).status_code == 302
+    run_queued_jobs()
     assert session.attendances.count() == 6
 
 
@@ -107,11 +111,12 @@ def test_one_bad_row_among_a_thousand_is_named_and_left_to_resolve(client, staff
     client.force_login(staff)
     response = _upload(client, session, workbook_bytes({"签到表": rows}))
     location = response["Location"]
-    sheet = client.get(location).context["sheet"]
-    assert [(e.row, e.column) for e in sheet.errors] == [(422, "身份证号")]
-    assert len(sheet.matched) == 999
-    assert [u.row for u in sheet.unmatched] == [422]
+    context = client.get(location).context
+    assert [(e["row"], e["column"]) for e in context["preview"]["errors"]] == [(422, "身份证号")]
+    assert len(context["matched"]) == 999
+    assert [u.row for u in context["unmatched"]] == [422]
     assert client.post(location, {"row-422": "ignore"}).status_code == 302
+    run_queued_jobs()
     present = session.attendances.filter(status=Attendance.Status.PRESENT)
     assert present.count() == 999
     assert not present.filter(person=people[420]).exists()
