@@ -414,6 +414,7 @@ POLICY = {
     "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
     "cadres:strict_control_list": "READ_NOT_DEPARTMENT",
+    "cadres:id_conflict_list": "DISTRICT_ONLY",
     "cadres:job_list": "LOGGED_IN",
     "cadres:job_detail": "TOWNSHIP_READ",
     "cadres:job_retry": "JOB_RETRY",
