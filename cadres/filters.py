@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
-from cadres.models import Job, Person, Post, StrictControlSource, serving_q
+from cadres.models import IdNumberConflict, Job, Person, Post, StrictControlSource, serving_q
 from cadres.ordering import Ordering
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.search import SearchFilter
@@ -289,3 +289,16 @@ class JobFilter(django_filters.FilterSet):
     class Meta:
         model = Job
         fields = ["state"]
+
+
+class IdNumberConflictFilter(django_filters.FilterSet):
+    """The district's list of ID numbers tried outside their holders' townships."""
+
+    township = TownshipFilter(label=_("Township tried"), field_name="tried_in")
+    source = django_filters.ChoiceFilter(
+        widget=QuickSelect, label=_("Tried through"), choices=IdNumberConflict.Source.choices
+    )
+
+    class Meta:
+        model = IdNumberConflict
+        fields = ["township", "source"]

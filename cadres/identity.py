@@ -239,6 +239,40 @@ def clean_name(raw: object) -> str:
     return _SEPARATOR_RE.sub("·", text)
 
 
+# Besides letters of every script (Han characters of every extension, Latin for pinyin and
+# foreign names, Hangul …) and their combining marks, a name holds the separator of minority
+# names (clean_name turns · • ・ . - into it), 〇 (a Han character that Unicode files as a
+# number) and private-use characters, which some registers' fonts give to Han characters not
+# yet encoded. Digits, punctuation, symbols (markup's < > & " included) and controls it never
+# holds.
+_NAME_MARKS = frozenset("·〇")
+
+
+@functools.lru_cache(maxsize=65536)
+def _foreign_name_character(cleaned: str) -> str | None:
+    for char in cleaned:
+        category = unicodedata.category(char)
+        if category[0] not in "LM" and category != "Co" and char not in _NAME_MARKS:
+            return char
+    return None
+
+
+def name_refusal(raw: object) -> str | None:
+    """Why ``raw`` cannot be a person's name, naming the first character no name holds;
+    None when it can. Invisible characters and spaces are not refused: clean_name drops them.
+
+    Every path that records a person's name asks (through identity_values); a watchlist's
+    names are the issuing organ's, transcribed as they came and only matched."""
+    char = _foreign_name_character(clean_name(raw))
+    if char is None:
+        return None
+    shown = char if char.isprintable() else f"U+{ord(char):04X}"
+    return _(
+        "The name holds “%(character)s”, which no name holds: a name is written in letters "
+        "(Chinese characters included), with · between the parts of a minority name."
+    ) % {"character": shown}
+
+
 # Cached: imports meet the same names again and again, and pinyin costs ~0.1 ms a name.
 @functools.lru_cache(maxsize=65536)
 def name_key(raw: object) -> str:

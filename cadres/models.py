@@ -821,3 +821,57 @@ class StrictControlEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class IdNumberConflict(TimeStampedModel):
+    """A user gave an ID number that a person outside their townships holds.
+
+    The user is told only that the number cannot be used there (nothing of the person, not
+    even that one exists); the district is shown who tried, from which township, and whose
+    number it is. One row per user, township and person: trying again (a roster checked and
+    then imported) moves its time on.
+    """
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Register form")
+        ROSTER = "roster", _("Roster import")
+
+    township_lookup = "tried_in"
+
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="+", verbose_name=_("registered person")
+    )
+    held_in = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered in"),
+    )
+    tried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("tried by")
+    )
+    tried_in = models.ForeignKey(
+        Township, models.PROTECT, related_name="+", verbose_name=_("township tried")
+    )
+    source = models.CharField(_("tried through"), max_length=10, choices=Source.choices)
+    tried_at = models.DateTimeField(_("last tried at"))
+
+    class Meta:
+        ordering = ["-tried_at", "-pk"]
+        verbose_name = _("ID number conflict")
+        verbose_name_plural = _("ID number conflicts")
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "tried_by", "tried_in"], name="idconflict_one_per_try"
+            ),
+        ]
+        indexes = [
+            # The district's list, newest first.
+            models.Index(fields=["-tried_at"], name="idconflict_tried_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tried_at:%Y-%m-%d %H:%M} {self.tried_in}"

@@ -63,13 +63,24 @@ from cadres.import_templates import (
     id_number_hint,
     labels_of,
 )
-from cadres.models import ImportFile, Person, Post, Relative, Township, Village, VillagerGroup
+from cadres.models import (
+    IdNumberConflict,
+    ImportFile,
+    Person,
+    Post,
+    Relative,
+    Township,
+    Village,
+    VillagerGroup,
+)
 from cadres.records.services import secretary_change_request
 from cadres.scoping import scope, user_townships
 from cadres.services import (
     END_SECRETARY_PERM,
     IDENTITY_FIELDS,
     default_term_end,
+    id_number_conflict_record,
+    id_number_held_elsewhere_message,
     identity_values,
     may_register_existing_posts,
     may_write_register,
@@ -501,6 +512,9 @@ class RosterPlan:
     nomination_rows: list[dict] = field(default_factory=list)
     # Set once the rows without errors are in the register.
     written: bool = False
+    # The people outside the importer's townships whose ID numbers rows gave, with the
+    # township each was tried for, by person id: recorded for the district.
+    conflicts: dict[int, tuple[Person, Township]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[RowError]:
@@ -681,14 +695,21 @@ def roster_plan(
     renewal: RenewalChoices | None = None,
     tick: Callable[[int], None] | None = None,
 ) -> RosterPlan:
-    """Every row's outcome, without writing. SpreadsheetError for a file that cannot be read.
+    """Every row's outcome, without writing to the register (an ID number held outside the
+    actor's townships is recorded for the district). SpreadsheetError for a file that cannot
+    be read.
 
     ``keep_unknown`` keeps the cells of the cadre sheet's unknown columns on each person;
     ``renewal`` answers for the villages whose serving holders the roster replaces; ``tick``
     is told the count of rows read so far after each (a job's heartbeat).
     """
     with translation.override("zh-hans"):
-        return _plan(actor, source, keep_unknown, renewal or RenewalChoices(), tick)
+        plan = _plan(actor, source, keep_unknown, renewal or RenewalChoices(), tick)
+    for person, township in plan.conflicts.values():
+        id_number_conflict_record(
+            actor=actor, person=person, township=township, source=IdNumberConflict.Source.ROSTER
+        )
+    return plan
 
 
 def _parse_field(result: RowResult, label: str, parser, value, *args, **kwargs):
@@ -931,10 +952,8 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
 
     existing = register.persons.get(number.value)
     if existing is not None and existing.pk not in register.visible:
-        result.fail(
-            label["id_number"],
-            _("This person is registered in another township; ask the district to transfer them."),
-        )
+        result.fail(label["id_number"], id_number_held_elsewhere_message())
+        plan.conflicts.setdefault(existing.pk, (existing, village.township))
         return
     person = plan.persons.get(number.value)
     held = set(register.serving.get(existing.pk, ())) if existing else set()

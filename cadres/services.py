@@ -6,6 +6,7 @@ fields are always filled by ``identity_values``.
 """
 
 import datetime as dt
+import functools
 import os
 import zipfile
 
@@ -27,11 +28,19 @@ from cadres.dates import (
     split_partial_dates,
 )
 from cadres.hashing import content_sha256
-from cadres.identity import clean_name, name_initials, name_key, name_pinyin, normalize_id_number
+from cadres.identity import (
+    clean_name,
+    name_initials,
+    name_key,
+    name_pinyin,
+    name_refusal,
+    normalize_id_number,
+)
 from cadres.models import (
     TERM_YEARS,
     TITLES_BY_BODY,
     AccessLogEntry,
+    IdNumberConflict,
     ImportFile,
     Person,
     Post,
@@ -42,7 +51,7 @@ from cadres.models import (
     Village,
     VillagerGroup,
 )
-from cadres.scoping import require_object, require_township
+from cadres.scoping import require_object, require_township, scope, user_townships
 from cadres.selectors import import_file_earlier
 
 IDENTITY_FIELDS = (
@@ -102,15 +111,21 @@ def identity_values(
     id_number: object = None,
     birth_date: PartialDate | dt.date | None = None,
     sex: str = "",
+    check_name: bool = True,
 ) -> dict:
     """The normalized identity fields of IdentityFields; ValidationError names what is wrong.
 
     A birth date given to the month or year (1972.08) must agree with the ID number's to
-    that precision; with an ID number the birth date is its own, known to the day.
+    that precision; with an ID number the birth date is its own, known to the day. A name
+    holding a character no name holds is refused, unless ``check_name`` is off (a watchlist's
+    entries, see name_refusal).
     """
     cleaned = clean_name(name)
     if not cleaned:
         raise ValidationError({"name": _("The name is empty.")})
+    refusal = check_name and name_refusal(cleaned)
+    if refusal:
+        raise ValidationError({"name": refusal})
     number = normalize_id_number(id_number)
     if number.errors:
         raise ValidationError({"id_number": number.errors})
@@ -164,12 +179,95 @@ def _kept_birth_date(obj, identity: dict) -> PartialDate | None:
     return None if identity["id_number"] else partial_date(obj, "birth_date")
 
 
-def _check_unique_id_number(others: models.QuerySet, id_number: str | None) -> None:
-    # The unique constraints say the same, but only in words a user cannot act on.
-    if id_number and others.filter(id_number=id_number).exists():
-        raise ValidationError(
-            {"id_number": _("This ID number is already registered; search for the record.")}
+def id_number_held_elsewhere_message() -> str:
+    # Words that say nothing of the holder, not even that there is one: the district sees
+    # the conflict (IdNumberConflict) and can tell the township what to do.
+    return _(
+        "This ID number cannot be used here. If the number is right, contact the district's "
+        "organization department."
+    )
+
+
+class IdNumberHeldElsewhere(ValidationError):
+    """The ID number of a person outside the actor's townships; see with_conflicts_recorded."""
+
+    def __init__(self, *, person: Person, township: Township | None):
+        super().__init__({"id_number": id_number_held_elsewhere_message()})
+        self.person = person
+        self.township = township
+
+
+def person_township(person: Person) -> Township | None:
+    """Where a person is registered: the township of a serving post, else of the home
+    village."""
+    if person.pk is not None:
+        post = (
+            Post.objects.serving()
+            .filter(person=person)
+            .select_related("village__township")
+            .order_by("pk")
+            .first()
         )
+        if post is not None:
+            return post.village.township
+    return person.home_village.township if person.home_village_id else None
+
+
+def id_number_conflict_record(
+    *, actor, person: Person, township: Township | None, source: str
+) -> IdNumberConflict | None:
+    """Record for the district that ``actor`` gave, for ``township`` (the actor's first one
+    when unknown), the ID number that ``person`` holds outside the actor's townships."""
+    township = township or user_townships(actor).order_by("code").first()
+    if township is None:
+        return None
+    values = {"held_in": person_township(person), "source": source, "tried_at": timezone.now()}
+    with transaction.atomic():
+        conflict, created = IdNumberConflict.objects.select_for_update().get_or_create(
+            person=person, tried_by=actor, tried_in=township, defaults=values
+        )
+        if not created:
+            for key, value in values.items():
+                setattr(conflict, key, value)
+            conflict.save()
+    return conflict
+
+
+def with_conflicts_recorded(service):
+    """Record the ID number conflict that refused ``service`` once its transaction is undone
+    (recorded inside it, the record would be undone too). A service called by another one
+    records again after the caller's transaction is undone: the record is one row."""
+
+    @functools.wraps(service)
+    def recording(*, actor, **kwargs):
+        try:
+            return service(actor=actor, **kwargs)
+        except IdNumberHeldElsewhere as refused:
+            id_number_conflict_record(
+                actor=actor,
+                person=refused.person,
+                township=refused.township,
+                source=IdNumberConflict.Source.FORM,
+            )
+            raise
+
+    return recording
+
+
+def _check_unique_id_number(
+    others: models.QuerySet, id_number: str | None, *, actor=None, township=None
+) -> None:
+    """Refuse an ID number that another row holds. Given the actor, a person outside the
+    actor's townships is refused without a word about them (IdNumberHeldElsewhere)."""
+    holder = others.filter(id_number=id_number).first() if id_number else None
+    if holder is None:
+        return
+    if actor is not None and not scope(Person.objects.filter(pk=holder.pk), actor).exists():
+        raise IdNumberHeldElsewhere(person=holder, township=township)
+    # The unique constraints say the same, but only in words a user cannot act on.
+    raise ValidationError(
+        {"id_number": _("This ID number is already registered; search for the record.")}
+    )
 
 
 def _apply_identity(obj, *, name, id_number, birth_date, sex) -> None:
@@ -178,6 +276,7 @@ def _apply_identity(obj, *, name, id_number, birth_date, sex) -> None:
         setattr(obj, key, value)
 
 
+@with_conflicts_recorded
 @transaction.atomic
 def person_create(
     *, actor, name: str, id_number: object = None, birth_date=None, sex: str = "", **fields
@@ -193,7 +292,12 @@ def person_create(
     person = Person(**split_partial_dates(Person, fields))
     _apply_identity(person, name=name, id_number=id_number, birth_date=birth_date, sex=sex)
     person.name_initials = name_initials(person.name_key)
-    _check_unique_id_number(Person.objects.exclude(pk=person.pk), person.id_number)
+    _check_unique_id_number(
+        Person.objects.exclude(pk=person.pk),
+        person.id_number,
+        actor=actor,
+        township=person_township(person),
+    )
     person.full_clean(exclude=DERIVED_FIELDS)
     # simple_history's middleware knows the user only inside a request; imports and commands too.
     person._history_user = actor
@@ -235,6 +339,7 @@ def name_keys_refresh(model, *, batch_size: int = 2000) -> list[int]:
     return changed
 
 
+@with_conflicts_recorded
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields) -> Person:
     """Change a person's fields; identity is normalized again and a change announced."""
@@ -250,7 +355,12 @@ def person_update(*, actor, person: Person, **fields) -> Person:
         setattr(person, key, value)
     _apply_identity(person, **identity)
     person.name_initials = name_initials(person.name_key)
-    _check_unique_id_number(Person.objects.exclude(pk=person.pk), person.id_number)
+    _check_unique_id_number(
+        Person.objects.exclude(pk=person.pk),
+        person.id_number,
+        actor=actor,
+        township=person_township(person),
+    )
     person.full_clean(exclude=DERIVED_FIELDS)
     person._history_user = actor
     person.save()
@@ -349,6 +459,7 @@ def _check_post_fits(*, person, village, body, title, villager_group) -> None:
         )
 
 
+@with_conflicts_recorded
 @transaction.atomic
 def cadre_create(*, actor, person: dict, post: dict, origin: str) -> Person:
     """A new cadre: the person and their first post, in one transaction.

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cadres import import_views, job_views, strict_control_views, views
+from cadres import id_conflict_views, import_views, job_views, strict_control_views, views
 
 app_name = "cadres"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/relatives/new/", views.relative_add, name="relative_add"),
     path("posts/<int:pk>/end/", views.post_end, name="post_end"),
     path("strict-control/", strict_control_views.strict_control_list, name="strict_control_list"),
+    path("id-conflicts/", id_conflict_views.id_conflict_list, name="id_conflict_list"),
     path(
         "<int:pk>/strict-control/",
         strict_control_views.strict_control_set,

@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cadres.models import Village
+from cadres.models import IdNumberConflict, Village
 from cadres.records import selectors as records
 from cadres.records.models import SecretaryChange
-from cadres.scoping import scope
+from cadres.scoping import scope, sees_all_townships
 from cadres.selectors import strict_control_people
 from cadres.services import STRICT_CONTROL_PERM, may_see_strict_control
 from supervision import selectors as supervision
 from vetting import selectors as vetting
 from vetting.models import Hit, RemovalCase
 from vetting.rules import eligibility_review_count
+
+# How far back the district's to-do counts the ID numbers tried outside their townships.
+ID_CONFLICT_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,18 @@ def waiting_for(user, today: dt.date) -> list[Waiting]:
             else _("Strict-control reviews due in my township (the district reviews them)")
         )
         items.append(Waiting(label, due, f"{reverse('cadres:strict_control_list')}?due=yes"))
+    if sees_all_townships(user):
+        recent = IdNumberConflict.objects.filter(
+            tried_at__date__gt=today - dt.timedelta(days=ID_CONFLICT_DAYS)
+        )
+        items.append(
+            Waiting(
+                _("ID numbers tried outside their holders' townships in the last %(days)d days")
+                % {"days": ID_CONFLICT_DAYS},
+                recent.count(),
+                reverse("cadres:id_conflict_list"),
+            )
+        )
     if user.has_perm("vetting.review_district") or (
         user.has_perm("vetting.give_opinion") and user.department
     ):

@@ -150,6 +150,11 @@ def record_rectify(
 ) -> SupervisionRecord:
     """Mark the required rectification as done."""
     record = _locked_record(actor, record)
+    if record.recorded_by_id == actor.pk:
+        # Confirming the rectification is a second person's look at what the first one found.
+        raise PermissionDenied(
+            _("You recorded this finding: you may not confirm that it was rectified.")
+        )
     if not record.rectification:
         raise ValidationError(_("This record requires no rectification."))
     if record.rectified_on is not None:
@@ -394,6 +399,26 @@ def _locked_case(actor, case: MisconductCase, *, open_only: bool = True) -> Misc
     return case
 
 
+def may_decide_case(actor, case: MisconductCase) -> bool:
+    """Separation of duties: whoever opened the case or changed its facts (its log) does not
+    dispose of it, refer it or close it."""
+    return not case.events.filter(
+        actor=actor, action__in=[CaseEvent.Action.OPENED, CaseEvent.Action.UPDATED]
+    ).exists()
+
+
+def _locked_decision(actor, case: MisconductCase) -> MisconductCase:
+    case = _locked_case(actor, case)
+    if not may_decide_case(actor, case):
+        raise PermissionDenied(
+            _(
+                "You opened this case or changed its facts: you may not dispose of it, refer "
+                "it or close it."
+            )
+        )
+    return case
+
+
 @transaction.atomic
 def case_update(
     *, actor, case: MisconductCase, occurred_on: dt.date, facts: str, category: str
@@ -416,7 +441,7 @@ def case_dispose(
 
     A removal disposition also asks the district to remove the cadre: a removal case opens.
     """
-    case = _locked_case(actor, case)
+    case = _locked_decision(actor, case)
     case.disposition = disposition
     case.disposed_on = disposed_on
     case.full_clean()
@@ -447,7 +472,7 @@ def case_refer(
     note: str = "",
 ) -> MisconductCase:
     """Hand the case to the competent body (移交纪委监委、公安 or another)."""
-    case = _locked_case(actor, case)
+    case = _locked_decision(actor, case)
     if case.referred_on is not None:
         raise ValidationError(_("The case has already been referred."))
     case.referral_body = body
@@ -486,7 +511,7 @@ def case_add_note(*, actor, case: MisconductCase, note: str) -> CaseEvent:
 
 @transaction.atomic
 def case_close(*, actor, case: MisconductCase, note: str) -> MisconductCase:
-    case = _locked_case(actor, case)
+    case = _locked_decision(actor, case)
     if not note.strip():
         raise ValidationError({"note": _("Say why the case is closed.")})
     if not case.disposition and case.referred_on is None:

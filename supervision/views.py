@@ -638,8 +638,12 @@ CASE_ACTIONS = {
 }
 
 
-def _case_forms(case: MisconductCase) -> list[dict]:
-    """The actions that the case's state allows, each with its empty form."""
+# What whoever opened the case or changed its facts may not do (separation of duties).
+CASE_DECISIONS = {"dispose", "refer", "close"}
+
+
+def _case_forms(case: MisconductCase, user) -> list[dict]:
+    """The actions that the case's state allows the user, each with its empty form."""
     closed = case.status == MisconductCase.Status.CLOSED
     allowed = ["note"]
     if closed:
@@ -651,6 +655,8 @@ def _case_forms(case: MisconductCase) -> list[dict]:
         elif not case.referral_outcome:
             allowed.append("outcome")
         allowed.append("close")
+    if not services.may_decide_case(user, case):
+        allowed = [name for name in allowed if name not in CASE_DECISIONS]
     return [
         {"name": name, "title": CASE_ACTIONS[name][2], "form": CASE_ACTIONS[name][0](prefix=name)}
         for name in allowed
@@ -666,7 +672,7 @@ def case_detail(request, pk):
         {
             "case": case,
             "events": case.events.select_related("actor"),
-            "actions": _case_forms(case)
+            "actions": _case_forms(case, request.user)
             if request.user.has_perm("supervision.change_misconductcase")
             else [],
         },

@@ -74,6 +74,12 @@ def make_id_number(
     return first17 + check_character(first17)
 
 
+def hanzi_number(n: int) -> str:
+    """``n`` written in the characters 〇一二…九, digit by digit: names told apart by a
+    number, which a name may not hold as digits."""
+    return "".join("〇一二三四五六七八九"[int(digit)] for digit in str(n))
+
+
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 

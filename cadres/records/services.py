@@ -581,11 +581,31 @@ def project_progress_add(
     return progress
 
 
+def may_assess_project(actor, project: PioneerProject) -> bool:
+    """Separation of duties: whoever claimed the project or recorded its progress does not
+    accept its completion or assess it."""
+    return (
+        project.claimed_by_id != actor.pk
+        and not project.progress.filter(recorded_by=actor).exists()
+    )
+
+
+def _require_project_assessor(actor, project: PioneerProject) -> None:
+    if not may_assess_project(actor, project):
+        raise PermissionDenied(
+            _(
+                "You claimed this project or recorded its progress: you may not accept its "
+                "completion or assess it."
+            )
+        )
+
+
 @transaction.atomic
 def pioneer_project_complete(*, actor, project: PioneerProject, completed_on: dt.date):
     require_perm(actor, "records.assess_pioneerproject")
     project = PioneerProject.objects.select_for_update().get(pk=project.pk)
     require_object(actor, project)
+    _require_project_assessor(actor, project)
     if project.status != PioneerProject.Status.CLAIMED:
         raise ValidationError(_("This project is already marked completed."))
     project.status = PioneerProject.Status.COMPLETED
@@ -601,6 +621,7 @@ def pioneer_project_assess(
     require_perm(actor, "records.assess_pioneerproject")
     project = PioneerProject.objects.select_for_update().get(pk=project.pk)
     require_object(actor, project)
+    _require_project_assessor(actor, project)
     if project.status != PioneerProject.Status.COMPLETED:
         raise ValidationError(_("Only a completed project can be assessed."))
     if not Decimal(0) <= score <= Decimal(100):

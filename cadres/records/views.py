@@ -759,6 +759,7 @@ def project_detail(request, pk):
             "progress_form": progress_form,
             "complete_form": forms.ProjectCompleteForm(),
             "assess_form": forms.ProjectAssessForm(),
+            "may_assess": services.may_assess_project(request.user, project),
             "history": project.history.select_related("history_user")[:20],
         },
     )

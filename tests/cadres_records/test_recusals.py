@@ -7,7 +7,7 @@ from django.urls import reverse
 from cadres.records import services
 from cadres.records.models import PartyCandidate, Recusal
 from tests.cadres_records.factories import serving_village
-from tests.factories import RelativeFactory, cadre, make_id_number
+from tests.factories import RelativeFactory, cadre, hanzi_number, make_id_number
 from tests.querycount import assert_queries_flat
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,12 @@ def test_candidate_list_queries_do_not_grow(client, staff, export):
 
     def six_more():
         for _ in range(6):
-            add(staff, village, name=f"候选{next(added)}", birth_date=dt.date(1995, 1, next(added)))
+            add(
+                staff,
+                village,
+                name=f"候选{hanzi_number(next(added))}",
+                birth_date=dt.date(1995, 1, next(added)),
+            )
 
     six_more()
     client.force_login(staff)

@@ -2,6 +2,7 @@
 requests, submits or revises does not also confirm, decide or review it."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -10,7 +11,12 @@ from django.urls import reverse
 
 from cadres.models import Post
 from cadres.records import services
-from cadres.records.models import PersonalReport, SecretaryChange, SecretaryFiling
+from cadres.records.models import (
+    PersonalReport,
+    PioneerProject,
+    SecretaryChange,
+    SecretaryFiling,
+)
 from tests.cadres_records.factories import pdf, secretary, serving_village
 from tests.factories import UserFactory, cadre
 
@@ -125,3 +131,40 @@ def test_the_filing_page_hides_the_decision_from_the_filer(client, staff, distri
     assert "<h2>区级确认</h2>" not in client.get(url).content.decode()
     client.force_login(district_reviewer)
     assert "<h2>区级确认</h2>" in client.get(url).content.decode()
+
+
+def _project(user):
+    return services.pioneer_project_claim(
+        actor=user,
+        village=serving_village(secretary()),
+        year=2026,
+        title="党建引领乡村振兴示范点",
+        goals="建成党员活动阵地",
+        milestones="10月 投入使用",
+    )
+
+
+def test_whoever_claimed_a_project_does_not_accept_or_assess_it(staff, township_reviewer):
+    both = _also(staff, "乡镇审核人")
+    project = _project(both)
+    assert not services.may_assess_project(both, project)
+    with pytest.raises(PermissionDenied, match="您登记过此项目或其进展"):
+        services.pioneer_project_complete(actor=both, project=project, completed_on=dt.date.today())
+    services.pioneer_project_complete(
+        actor=township_reviewer, project=project, completed_on=dt.date.today()
+    )
+    with pytest.raises(PermissionDenied, match="您登记过此项目或其进展"):
+        services.pioneer_project_assess(
+            actor=both, project=project, score=Decimal(90), assessment="好"
+        )
+
+
+def test_whoever_recorded_progress_does_not_accept_the_project(staff):
+    project = _project(staff)
+    reporter = _also(UserFactory(role="乡镇审核人", townships=["220502100"]), "乡镇工作人员")
+    services.project_progress_add(actor=reporter, project=project, on=dt.date.today(), text="选址")
+    with pytest.raises(PermissionDenied, match="您登记过此项目或其进展"):
+        services.pioneer_project_complete(
+            actor=reporter, project=project, completed_on=dt.date.today()
+        )
+    assert PioneerProject.objects.get(pk=project.pk).status == PioneerProject.Status.CLAIMED

@@ -37,7 +37,9 @@ def known_data():
     )
     PostFactory(person=secretary, village=jinchang, body="party_branch", title="secretary")
     PostFactory(person=secretary, village=jinchang, body="villagers_committee", title="director")
-    member = cadre(huantong, name="李=HYPERLINK", birth=dt.date(1995, 3, 3))
+    member = cadre(huantong, name="李", birth=dt.date(1995, 3, 3))
+    # A name written before names were checked: the export neutralizes what it still finds.
+    member.name = "李=HYPERLINK"
     member.political_status = "masses"
     member.save()
     left = PostFactory(

@@ -87,3 +87,50 @@ def test_english_when_chosen_with_the_switcher(client):
     response = client.get(reverse("accounts:login"))
     assert "Log in" in response.text
     assert 'lang="en"' in response.text
+
+
+def test_a_short_password_is_refused_in_chinese(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "Xq7#z", "new_password2": "Xq7#z"},
+    )
+    assert response.status_code == 200
+    assert "密码太短，至少需要 10 个字符。" in response.text
+    assert "too short" not in response.text
+
+
+def _fail_login(client, user, **headers):
+    client.post(
+        reverse("accounts:login"), {"username": user.username, "password": "wrong"}, **headers
+    )
+
+
+def _locked(client, user, **headers) -> bool:
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}, **headers
+    )
+    return response.status_code == 429
+
+
+def test_without_a_proxy_a_forwarded_header_does_not_dodge_the_lockout(client, settings):
+    """TRUSTED_PROXY_COUNT 0: the connection's address counts, whatever the client writes."""
+    settings.TRUSTED_PROXY_COUNT = 0
+    user = UserFactory()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _fail_login(client, user, HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}")
+    assert _locked(client, user, HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+
+def test_behind_one_proxy_the_lockout_counts_the_forwarded_client(client, settings):
+    """TRUSTED_PROXY_COUNT 1: every request comes from the proxy; the client is the address
+    it appended, and what a client prepends to the header is not believed."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = UserFactory()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _fail_login(client, user, HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", **proxy)
+    assert _locked(client, user, HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.9", **proxy)
+    # Another client behind the same proxy is not locked out by the first one's failures.
+    assert not _locked(client, user, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)

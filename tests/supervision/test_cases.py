@@ -24,8 +24,8 @@ def open_case(actor, post, **fields):
     return services.case_open(actor=actor, **values)
 
 
-def test_referral_flow_and_timeline(staff, cadre_post):
-    case = open_case(staff, cadre_post)
+def test_referral_flow_and_timeline(staff, township_reviewer, cadre_post):
+    case = open_case(township_reviewer, cadre_post)  # staff may then decide it
     services.case_dispose(
         actor=staff,
         case=case,
@@ -54,7 +54,7 @@ def test_referral_flow_and_timeline(staff, cadre_post):
     services.case_close(actor=staff, case=case, note="处理完毕")
     actions = list(case.events.values_list("action", "actor"))
     assert actions == [
-        (CaseEvent.Action.OPENED, staff.pk),
+        (CaseEvent.Action.OPENED, township_reviewer.pk),
         (CaseEvent.Action.DISPOSED, staff.pk),
         (CaseEvent.Action.REFERRED, staff.pk),
         (CaseEvent.Action.OUTCOME, staff.pk),
@@ -67,16 +67,16 @@ def test_referral_flow_and_timeline(staff, cadre_post):
     assert case.status == MisconductCase.Status.REFERRED
 
 
-def test_referral_to_a_named_other_body(staff, cadre_post):
-    case = open_case(staff, cadre_post)
+def test_referral_to_a_named_other_body(staff, township_reviewer, cadre_post):
+    case = open_case(township_reviewer, cadre_post)
     case = services.case_refer(
         actor=staff, case=case, referred_on=dt.date(2026, 3, 2), body_other="区审计局"
     )
     assert case.referral_body_label == "区审计局"
 
 
-def test_referral_needs_a_body_and_a_date_after_the_facts(staff, cadre_post):
-    case = open_case(staff, cadre_post)
+def test_referral_needs_a_body_and_a_date_after_the_facts(staff, township_reviewer, cadre_post):
+    case = open_case(township_reviewer, cadre_post)
     with pytest.raises(ValidationError) as error:
         services.case_refer(actor=staff, case=case, referred_on=dt.date(2026, 3, 2))
     assert "referral_body" in error.value.message_dict

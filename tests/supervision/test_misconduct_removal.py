@@ -11,7 +11,7 @@ from django.urls import reverse
 from cadres.models import Post
 from supervision import services
 from supervision.models import MisconductCase
-from tests.factories import PostFactory
+from tests.factories import PostFactory, UserFactory
 from vetting.models import RemovalCase
 from vetting.services import removal
 
@@ -21,9 +21,15 @@ Disposition = MisconductCase.Disposition
 OTHERS = [d for d in Disposition.values if d not in MisconductCase.REMOVAL_DISPOSITIONS]
 
 
+def colleague(actor, post):
+    """Who opens the case for ``actor``: another clerk of the post's township, so that
+    ``actor`` may dispose of it, refer it and close it (separation of duties)."""
+    return UserFactory(role="乡镇工作人员", townships=[post.village.township.code])
+
+
 def open_case(actor, post) -> MisconductCase:
     return services.case_open(
-        actor=actor,
+        actor=colleague(actor, post),
         person=post.person,
         village=post.village,
         occurred_on=dt.date(2026, 3, 1),

@@ -81,12 +81,13 @@ def test_other_departments_may_not_record_the_agriculture_tier(department_user, 
         make(department_user, village, tier=SupervisionRecord.Tier.AGRICULTURE_BUREAU)
 
 
-def test_rectify_marks_done_and_refuses_twice(staff, village):
+def test_rectify_marks_done_and_refuses_twice(staff, township_reviewer, village):
     record = make(staff, village, rectification="整改", rectification_deadline=dt.date(2026, 4, 1))
+    checker = township_reviewer  # not whoever recorded the finding
     with time_machine.travel(dt.datetime(2026, 3, 20, 9, tzinfo=SHANGHAI), tick=False):
-        services.record_rectify(actor=staff, record=record, rectified_on=dt.date(2026, 3, 20))
+        services.record_rectify(actor=checker, record=record, rectified_on=dt.date(2026, 3, 20))
         with pytest.raises(ValidationError):
-            services.record_rectify(actor=staff, record=record, rectified_on=dt.date(2026, 3, 20))
+            services.record_rectify(actor=checker, record=record, rectified_on=dt.date(2026, 3, 20))
 
 
 def test_other_township_may_not_rectify(other_staff, village, staff):

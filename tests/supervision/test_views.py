@@ -122,7 +122,7 @@ def test_record_form_shows_chinese_errors_next_to_fields(client, staff, village,
     assert not SupervisionRecord.objects.exists()
 
 
-def test_record_create_and_rectify(client, staff, village, cadre_post):
+def test_record_create_and_rectify(client, staff, township_reviewer, village, cadre_post):
     login(client, staff)
     response = client.post(
         reverse("supervision:record_create"),
@@ -139,6 +139,7 @@ def test_record_create_and_rectify(client, staff, village, cadre_post):
     )
     record = SupervisionRecord.objects.get()
     assert response.status_code == 302
+    login(client, township_reviewer)  # not whoever recorded the finding
     response = client.post(
         reverse("supervision:record_rectify", args=[record.pk]),
         {"rectified_on": "2026-03-20", "note": "已补齐"},

@@ -14,7 +14,7 @@ from cadres.services import default_term_end, identity_values
 from tests.cadres_import.test_messy_files import SKIPPED_LINES
 from tests.cadres_import.workbooks import messy_sheet, workbook_bytes
 from tests.conftest import JINCHANG
-from tests.factories import VillageFactory, cadre, make_id_number, township
+from tests.factories import VillageFactory, cadre, hanzi_number, make_id_number, township
 from tests.jobs import run_queued_jobs
 from tests.training.factories import SessionFactory
 from training.models import Attendance
@@ -80,7 +80,7 @@ def _serving_cadres(village, count: int) -> list[Person]:
     people = []
     for i in range(count):
         identity = identity_values(
-            name=f"学员{i:04d}",
+            name=f"学员{hanzi_number(i)}",
             id_number=make_id_number(dt.date(1970, 1, 1) + dt.timedelta(days=i), i),
         )
         people.append(Person(**identity, name_initials=name_initials(identity["name_key"])))

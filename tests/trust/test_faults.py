@@ -22,7 +22,7 @@ from cadres.models import ImportFile, Person, Post, Relative, VillagerGroup
 from tests.cadres_import.test_roster import cadre_row, number
 from tests.cadres_import.workbooks import roster_bytes
 from tests.conftest import reset_producer_pools, unreachable_broker_url, wait_for
-from tests.factories import VillageFactory, township
+from tests.factories import VillageFactory, hanzi_number, township
 from tests.jobs import run_queued_jobs
 from tests.vetting.factories import import_list, upload, workbook_bytes
 from tests.vetting.test_worker import done, hit_set, make_population
@@ -236,7 +236,12 @@ def test_roster_import_failing_in_the_database_leaves_nothing(client, staff):
     confirm(roster_bytes([cadre_row(1)]))
     cadres = [cadre_row(1, 联系电话="13900139000")] + [cadre_row(n) for n in range(2, 6)]
     relatives = [
-        {"干部身份证号": number(n), "姓名": f"李{n}", "关系": "配偶", "出生日期": "1976-01-01"}
+        {
+            "干部身份证号": number(n),
+            "姓名": f"李{hanzi_number(n)}",
+            "关系": "配偶",
+            "出生日期": "1976-01-01",
+        }
         for n in range(1, 5)
     ]
     data = roster_bytes(cadres, relatives)

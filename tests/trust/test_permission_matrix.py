@@ -19,6 +19,7 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.test import Client, override_settings
@@ -414,6 +415,7 @@ POLICY = {
     "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
     "cadres:strict_control_list": "READ_NOT_DEPARTMENT",
+    "cadres:id_conflict_list": "DISTRICT_ONLY",
     "cadres:job_list": "LOGGED_IN",
     "cadres:job_detail": "TOWNSHIP_READ",
     "cadres:job_retry": "JOB_RETRY",
@@ -904,3 +906,50 @@ def test_a_valid_post_by_a_role_that_may_not_act_is_refused(world, db, role):
     if shift_outcome.status_code != 403:
         wrong.append(f"cadres:records:shift_action (outcome): {shift_outcome.status_code}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_whoever_did_the_step_before_is_refused_the_decision(world, db):
+    """Separation of duties through the pages (issue 20, finding 2): the world's builder, a
+    superuser who passes every permission, claimed the project and recorded its progress,
+    recorded the supervision finding and opened the misconduct case; a valid POST of the next
+    step by the builder is refused with 403 and nothing is carried out."""
+    today = dt.date.today().isoformat()
+    own = world.own
+    posts = {
+        reverse("cadres:records:project_detail", args=[own.project.pk]): {
+            "action": "complete",
+            "completed_on": today,
+        },
+        reverse("supervision:record_rectify", args=[own.supervision_record.pk]): {
+            "rectified_on": today
+        },
+        reverse("supervision:case_action", args=[own.case.pk, "dispose"]): {
+            "dispose-disposition": "reminder",
+            "dispose-disposed_on": today,
+        },
+        reverse("supervision:case_action", args=[own.case.pk, "close"]): {"close-note": "结案"},
+    }
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="matrix-builder"))
+    before = fingerprint_own(world)
+    wrong = []
+    for url, data in posts.items():
+        with transaction.atomic():
+            response = client.post(url, data)
+            changed = fingerprint_own(world) != before
+            transaction.set_rollback(True)
+        if response.status_code != 403 or changed:
+            wrong.append(f"{url}: {response.status_code}{' (changed)' if changed else ''}")
+    assert not wrong, "\n".join(wrong)
+
+
+def fingerprint_own(world: World) -> tuple:
+    own = world.own
+    return (
+        type(own.project).objects.filter(pk=own.project.pk).values_list("status").get(),
+        type(own.supervision_record)
+        .objects.filter(pk=own.supervision_record.pk)
+        .values_list("rectified_on")
+        .get(),
+        type(own.case).objects.filter(pk=own.case.pk).values_list("disposition", "status").get(),
+    )

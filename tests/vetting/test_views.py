@@ -11,7 +11,14 @@ from openpyxl import load_workbook
 
 from cadres import jobs
 from cadres.models import AccessLogEntry, ImportFile, Job
-from tests.factories import UserFactory, VillageFactory, cadre, make_id_number, township
+from tests.factories import (
+    UserFactory,
+    VillageFactory,
+    cadre,
+    hanzi_number,
+    make_id_number,
+    township,
+)
 from tests.querycount import assert_queries_flat
 from tests.vetting.factories import import_list, run_inline, upload, workbook_bytes
 from vetting.models import Hit, RemovalCase, ScreeningRun, WatchlistEntry, WatchlistSource
@@ -91,7 +98,7 @@ def test_list_filters_and_query_count_does_not_grow(client, district_reviewer, h
 
     def more_hits():
         for n in (next(numbers) for _ in range(5)):
-            person = cadre(name=f"新{n}", id_number=make_id_number(BIRTH, n))
+            person = cadre(name=f"新{hanzi_number(n)}", id_number=make_id_number(BIRTH, n))
             import_list(
                 district_reviewer,
                 [{"name": person.name, "id_number": person.id_number}],
@@ -141,7 +148,8 @@ def test_removal_list_is_scoped_filters_and_reads_flat(client, staff, district_r
 
     def more_cases():
         people = [
-            cadre(name=f"新{n}", id_number=make_id_number(BIRTH, n)) for n in islice(numbers, 3)
+            cadre(name=f"新{hanzi_number(n)}", id_number=make_id_number(BIRTH, n))
+            for n in islice(numbers, 3)
         ]
         entries = [
             {"name": p.name, "id_number": p.id_number, "measure": "有期徒刑一年"} for p in people

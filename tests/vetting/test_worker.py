@@ -6,7 +6,7 @@ import pytest
 
 from cadres.services import person_update
 from tests.conftest import wait_for
-from tests.factories import RelativeFactory, UserFactory, cadre, make_id_number
+from tests.factories import RelativeFactory, UserFactory, cadre, hanzi_number, make_id_number
 from tests.vetting.factories import import_list
 from vetting.models import Hit, ScreeningRun
 from vetting.services import screening
@@ -32,9 +32,7 @@ def done(run):
 def make_population(count: int) -> list[dict]:
     rows = []
     for n in range(count):
-        person = cadre(
-            name=f"韩{'一二三四五六七八九十'[n % 10]}{n}", id_number=make_id_number(BIRTH, n)
-        )
+        person = cadre(name=f"韩{hanzi_number(n)}", id_number=make_id_number(BIRTH, n))
         relative = RelativeFactory(cadre=person)
         if n % 3 == 0:
             rows.append({"name": person.name, "id_number": person.id_number})

@@ -217,6 +217,8 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
             id_number=raw["id_number"],
             birth_date=birth_date,
             sex=sex or "",
+            # The issuing organ's list as it came: its names are matched, never recorded.
+            check_name=False,
         )
     except ValidationError as exc:
         for key, messages in exc.message_dict.items():
