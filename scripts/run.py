@@ -1,6 +1,7 @@
 """`make run`: migrate, load the demo data, then serve the app with a Celery worker and beat.
 
-Ctrl-C stops everything this script started.
+A worker (beat runs inside it) that exits is started again, as systemd does in production;
+the web server exiting ends the run. Ctrl-C stops everything this script started.
 """
 
 import os
@@ -10,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from supervise import Supervised
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
@@ -17,6 +20,18 @@ ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
 
 def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def worker(env: dict[str, str] | None = None) -> Supervised:
+    return Supervised(
+        "the worker",
+        [
+            *(PYTHON, "-m", "celery", "-A", "dongchang", "worker", "--beat"),
+            *("--loglevel", "INFO", "--concurrency", "2"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def stop(signum, frame):
@@ -30,48 +45,24 @@ def main() -> int:
     os.environ.setdefault("DJANGO_DEBUG", "true")
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
-    children = [
-        subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "dongchang",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-            ],
-            cwd=ROOT,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", ADDRESS], cwd=ROOT, start_new_session=True
-        ),
-    ]
+    celery = worker()
+    web = Supervised("the web server", [PYTHON, "manage.py", "runserver", ADDRESS], cwd=ROOT)
+    children = [celery, web]
+    for child in children:
+        child.start()
     print(
         f"\n  东昌区村干部队伍管理系统 is running at http://{ADDRESS}/  (Ctrl-C stops it)\n",
         flush=True,
     )
     try:
-        while all(child.poll() is None for child in children):
+        while web.running():
+            celery.tend()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        # Each child leads its own process group: the autoreloader's and the
-        # worker's own children go with it.
         for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+            child.stop()
     return 0
 
 

@@ -1,24 +1,35 @@
 """Production smoke run (CI): gunicorn, a Celery worker and beat with production settings
 against PostgreSQL and Redis; log in over HTTP and run work through the worker.
 
+The three run as the shipped systemd units in deploy/ say: their ExecStart, with the install
+directory replaced by this checkout, and their Restart policy, applied here since CI has no
+systemd. The worker is killed once and must be started again by that policy.
+
 Needs DATABASE_URL (a new, empty database: it loads the demo district into it) and
 CELERY_BROKER_URL in the environment.
 """
 
 import http.client
 import os
+import re
 import secrets
-import signal
+import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
 
+from supervise import Supervised
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PORT = int(os.environ.get("SMOKE_PORT", "8765"))
+UNITS = ("dongchang-web", "dongchang-worker", "dongchang-beat")
+# Where deploy/README.md installs the code; the units name it.
+INSTALL_DIR = "/opt/dongchang"
 USERNAME = "smoke_admin"
 PASSWORD = secrets.token_urlsafe(16)
 
@@ -30,8 +41,62 @@ def production_env(var_dir: str) -> dict:
         ACCESS_LOG_KEY=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_VAR_DIR=var_dir,
+        DONGCHANG_BIND=f"127.0.0.1:{PORT}",
     )
     return env
+
+
+def unit_service(unit: str) -> dict[str, list[str]]:
+    """The [Service] section of deploy/<unit>.service: each key with its values in order."""
+    section, values = None, {}
+    for line in (ROOT / "deploy" / f"{unit}.service").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif section == "Service":
+            key, _, value = line.partition("=")
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def unit_process(unit: str, env: dict[str, str]) -> Supervised:
+    """The unit's ExecStart under its Restart policy, as systemd would run it here.
+
+    The unit's Environment= gives defaults that the environment file (here ``env``)
+    overrides; ${NAME} in ExecStart is replaced by its value.
+    """
+    service = unit_service(unit)
+    (restart,) = service["Restart"]
+    if restart != "always":
+        raise SystemExit(f"{unit}: Restart={restart} is not a policy the smoke run applies")
+    (restart_sec,) = service["RestartSec"]
+    (exec_start,) = service["ExecStart"]
+    (directory,) = service["WorkingDirectory"]
+    defaults = dict(
+        assignment.split("=", 1)
+        for line in service.get("Environment", [])
+        for assignment in shlex.split(line)
+    )
+    unit_env = {**defaults, **env}
+    argv = [
+        re.sub(r"\$\{(\w+)\}", lambda name: unit_env[name[1]], word).replace(INSTALL_DIR, str(ROOT))
+        for word in shlex.split(exec_start)
+    ]
+    return Supervised(
+        unit,
+        argv,
+        cwd=Path(directory.replace(INSTALL_DIR, str(ROOT))),
+        env=unit_env,
+        restart_sec=float(restart_sec),
+    )
+
+
+def supervise(services: list[Supervised], stopping: threading.Event) -> None:
+    while not stopping.wait(0.2):
+        for service in services:
+            service.tend()
 
 
 class Client:
@@ -110,57 +175,12 @@ def main() -> int:
         "smoke@example.org",
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
     )
-    processes = [
-        subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "dongchang.wsgi",
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--workers",
-                "2",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "dongchang",
-                "worker",
-                "--loglevel",
-                "WARNING",
-                "--concurrency",
-                "2",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "dongchang",
-                "beat",
-                "--loglevel",
-                "WARNING",
-                "--schedule",
-                str(Path(var_dir) / "beat-schedule"),
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        ),
-    ]
+    web, worker, beat = services = [unit_process(unit, env) for unit in UNITS]
+    for service in services:
+        service.start()
+    stopping = threading.Event()
+    supervisor = threading.Thread(target=supervise, args=(services, stopping))
+    supervisor.start()
     try:
         wait_http()
         client = Client()
@@ -175,20 +195,22 @@ def main() -> int:
         status, _, page = client.request("GET", "/static/css/app.css")
         check(status == 200, "static files are served by whitenoise")
         manage("seed_demo", "--force")
+        worker.kill()
+        deadline = time.monotonic() + worker.restart_sec + 5
+        while worker.starts < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(worker.starts == 2, "the killed worker is started again by its unit's Restart=")
         result = manage("rescreen", "--wait", "--interval", "0.5")
         check("done in" in result.stdout, "a full screening run ran through the Celery worker")
         check(" 0 subjects" not in result.stdout, "the run screened the demo cadres")
-        for name, proc in zip(("gunicorn", "worker", "beat"), processes, strict=True):
-            check(proc.poll() is None, f"{name} is still running")
+        for service in services:
+            check(service.running(), f"{service.name} is running")
+        check(web.starts == beat.starts == 1, "gunicorn and beat never exited")
     finally:
-        for proc in processes:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in processes:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stopping.set()
+        supervisor.join()
+        for service in services:
+            service.stop()
     print("smoke run passed", flush=True)
     return 0
 

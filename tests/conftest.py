@@ -225,27 +225,43 @@ def celery_broker_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(reference_data, celery_broker_url):
-    """A real Celery worker process, on the test database and the broker of celery_broker_url.
+def celery_worker_include() -> list[str]:
+    """Modules of tasks for tests only that the worker imports; a test module adds its own."""
+    return []
 
-    Yields a function that kills the worker with SIGKILL and starts a new one, for fault tests.
-    """
+
+def worker_env(broker_url: str) -> dict[str, str]:
+    """The environment of a worker process on the test database and the given broker."""
+    return {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_worker(),
+        "CELERY_BROKER_URL": broker_url,
+        "DJANGO_DEBUG": "true",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+    }
+
+
+def broker_purge(broker_url: str) -> None:
+    """Nothing left over from an earlier test for a new worker to run."""
     from dongchang.celery import app
 
-    if celery_broker_url.startswith("filesystem://"):
+    if broker_url.startswith("filesystem://"):
         shutil.rmtree(
             settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], ignore_errors=True
         )
         Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).mkdir(parents=True)
     else:
         app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url_for_worker(),
-        "CELERY_BROKER_URL": celery_broker_url,
-        "DJANGO_DEBUG": "true",
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-    }
+
+
+@pytest.fixture
+def celery_worker_process(reference_data, celery_broker_url, celery_worker_include):
+    """A real Celery worker process, on the test database and the broker of celery_broker_url.
+
+    Yields a function that kills the worker with SIGKILL and starts a new one, for fault tests.
+    """
+    broker_purge(celery_broker_url)
+    env = worker_env(celery_broker_url)
     log_path = settings.VAR_DIR / "test-worker.log"
     log = open(log_path, "ab")  # noqa: SIM115 (closed at teardown)
     _worker_logs.append((log_path, log.tell()))
@@ -266,6 +282,7 @@ def celery_worker_process(reference_data, celery_broker_url):
                 "2",
                 "--without-gossip",
                 "--without-mingle",
+                *(("--include", ",".join(celery_worker_include)) if celery_worker_include else ()),
             ],
             cwd=ROOT,
             env=env,

@@ -19,11 +19,13 @@ from django.db import connection
 from django.urls import reverse
 
 from cadres.models import ImportFile, Person, Post, Relative, VillagerGroup
+from dongchang.celery import app
 from tests.cadres_import.test_roster import cadre_row, number
 from tests.cadres_import.workbooks import roster_bytes
 from tests.conftest import reset_producer_pools, unreachable_broker_url, wait_for
 from tests.factories import VillageFactory, hanzi_number, township
 from tests.jobs import run_queued_jobs
+from tests.trust.worker_tasks import busy
 from tests.vetting.factories import import_list, upload, workbook_bytes
 from tests.vetting.test_worker import done, hit_set, make_population
 from vetting.models import (
@@ -150,6 +152,41 @@ def test_redis_restarted_mid_run_the_run_completes_with_the_same_hits(
     assert run.chunks_done == run.chunks_total
     assert run.matches == len(expected)
     assert celery_worker_process.process.poll() is None
+
+
+@pytest.fixture
+def celery_worker_include():
+    return ["tests.trust.worker_tasks"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_redis_restarted_while_the_worker_is_busy_the_task_ends_and_a_worker_runs_on(
+    private_redis, celery_worker_process, tmp_path
+):
+    """Issue 20 finding 5. Celery 5.7 / kombu 5.7: a worker busy with a task when Redis goes
+    away fails while it restores the unacknowledged message over the closed connection
+    ("Unrecoverable error: AttributeError … 'hostname'") and exits once the task is done; no
+    setting avoids it (README, Worker and Redis restarts). Its supervisor starts it again."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    busy.delay(str(first), 4)
+    wait_for(lambda: first.exists(), timeout=20, interval=0.05)
+    private_redis.kill()
+    time.sleep(1)
+    private_redis.start()
+    wait_for(lambda: first.read_text() == "started\nended\n", timeout=20)
+    # This process's pooled connection died with the old server.
+    reset_producer_pools(app)
+    busy.delay(str(second), 0)
+
+    def second_ran() -> bool:
+        celery_worker_process.restart_if_exited()
+        return second.exists() and second.read_text() == "started\nended\n"
+
+    wait_for(second_ran, timeout=40)
+    assert celery_worker_process.process.poll() is None
+    # Not cut short and not run twice.
+    assert first.read_text() == "started\nended\n"
 
 
 # An import whose database write fails midway -----------------------------------------
