@@ -7,8 +7,9 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadre register")
 
     def ready(self) -> None:
-        from cadres import roster_jobs, search
-        from cadres.jobs import job_kind_register
+        from cadres import access_log, roster_jobs, search
+        from cadres.access_log_page import access_log_model_register
+        from cadres.jobs import job_kind_label, job_kind_register
 
         search.connect()
         job_kind_register(
@@ -22,4 +23,21 @@ class CadresConfig(AppConfig):
             label=_("Roster import"),
             permission=roster_jobs.IMPORT_PERM,
             handler=roster_jobs.roster_import_job,
+        )
+        job_kind_register(
+            access_log.VERIFY_JOB,
+            label=_("Access log verification"),
+            permission=access_log.VERIFY_PERM,
+            handler=access_log.access_log_verify_job,
+        )
+        access_log_model_register(
+            "cadres.Person", subject=lambda person: person, profile=lambda person: person.pk
+        )
+        access_log_model_register(
+            "cadres.Relative",
+            subject=lambda relative: relative,
+            profile=lambda relative: relative.cadre_id,
+        )
+        access_log_model_register(
+            "cadres.Job", describe=lambda job: f"{job_kind_label(job.kind)} #{job.pk}"
         )
