@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres import access_log
@@ -38,7 +38,7 @@ ACCESS_LOG_SPEC = ListSpec(
             width=19,
         ),
         Col(gettext_lazy("User"), lambda e: str(e.user), width=16),
-        field_column(gettext_lazy("Action"), "action", display=True, width=14),
+        field_column(pgettext_lazy("access log", "Action"), "action", display=True, width=14),
         Col(gettext_lazy("About whom"), lambda e: e.described.subject_name, width=12),
         Col(
             gettext_lazy("ID number (masked)"),
@@ -49,7 +49,7 @@ ACCESS_LOG_SPEC = ListSpec(
         Col(gettext_lazy("Kind of record"), lambda e: e.described.kind, width=14),
         Col(gettext_lazy("Record"), lambda e: e.described.text, width=30),
         Col(gettext_lazy("Detail"), lambda e: e.described.note, width=40),
-        Col(gettext_lazy("Filter"), _parameters, width=40),
+        Col(gettext_lazy("Filter used"), _parameters, width=40),
     ],
     filename="access-log-{date}.xlsx",
     template="cadres/access_log.html",

@@ -314,7 +314,9 @@ class AccessLogFilter(django_filters.FilterSet):
         widget=QuickSelect,
         help_text=_("Entries about its records, and entries by its users."),
     )
-    action = django_filters.ChoiceFilter(label=_("Action"), choices=AccessLogEntry.Action.choices)
+    action = django_filters.ChoiceFilter(
+        label=pgettext_lazy("access log", "Action"), choices=AccessLogEntry.Action.choices
+    )
     at = django_filters.DateFromToRangeFilter(
         label=_("Date"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
