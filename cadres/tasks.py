@@ -1,6 +1,7 @@
 """Celery tasks: thin, they take ids and call one service."""
 
 from celery import shared_task
+from django.utils import translation
 
 from cadres import access_log, jobs
 
@@ -24,4 +25,10 @@ def access_log_checkpoint() -> None:
     A broken log raises, so the failure is in the worker's log with its reason, and no
     checkpoint vouches for it; the access log page shows it as the last verification.
     """
-    access_log.access_log_check()
+    try:
+        access_log.access_log_check()
+    except access_log.AccessLogBroken as broken:
+        # The worker's log is read by operators, as the command's output: untranslated.
+        with translation.override(None):
+            reason = str(broken)
+        raise access_log.AccessLogBroken("%(reason)s", reason=reason) from None

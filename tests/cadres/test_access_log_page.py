@@ -11,10 +11,12 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from cadres.access_log import AccessLogBroken
 from cadres.filters import PersonFilter
 from cadres.identity import mask_id_number
 from cadres.models import AccessLogEntry, AccessLogVerification, Job, Person, Relative
 from cadres.services import access_log_append
+from cadres.tasks import access_log_checkpoint
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import RelativeFactory, UserFactory, VillageFactory, cadre, township
 from tests.jobs import run_queued_jobs
@@ -226,3 +228,15 @@ def test_the_system_administrator_sees_it_and_the_navigation_shows_it(client, sy
     assert PAGE in client.get(reverse("home")).content.decode()
     client.force_login(UserFactory(role="乡镇工作人员", townships=[JINCHANG]))
     assert PAGE not in client.get(reverse("home")).content.decode()
+
+
+def test_the_hourly_verification_is_recorded_and_shown_broken(viewer, staff, access_log_tamperable):
+    entry = reveal(staff, cadre())
+    AccessLogEntry.objects.filter(pk=entry.pk).update(detail="forged")
+    with pytest.raises(AccessLogBroken, match="was edited"):
+        access_log_checkpoint()
+    verification = AccessLogVerification.objects.get()
+    assert verification.requested_by is None
+    page = viewer.get(PAGE).content.decode()
+    assert 'class="card bad"' in page
+    assert verification.reason in page
