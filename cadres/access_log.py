@@ -17,20 +17,46 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from cadres.models import AccessLogCheckpoint, AccessLogEntry
+from cadres.models import AccessLogCheckpoint, AccessLogEntry, AccessLogVerification
 
 GENESIS_HASH = "0" * 64
 CHECKPOINT_FILE = "access-log-checkpoints.jsonl"
 
 
+class _Text:
+    """A message rendered when shown, in the language active then: a verification's reason
+    is stored in the site's language, the command prints it untranslated."""
+
+    def __init__(self, message, **values):
+        self.message, self.values = message, values
+
+    def __str__(self) -> str:
+        return str(self.message) % self.values
+
+
+def _local(at: dt.datetime) -> str:
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M:%S}"
+
+
 class AccessLogBroken(Exception):
     """The access log or its checkpoints were tampered with; the message says how."""
+
+    verification: AccessLogVerification | None = None  # the record of it, once made
+
+    def __init__(self, message, **values):
+        self.text = _Text(message, **values)
+        super().__init__(self.text)
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 def _hmac(message: str) -> str:
@@ -103,7 +129,7 @@ def checkpoint_file_append(
 
 @dataclass(frozen=True)
 class _Checkpoint:
-    source: str  # where it was read, for the message
+    source: _Text  # where it was read, for the message
     at: dt.datetime
     entry_count: int
     head_hash: str
@@ -119,15 +145,18 @@ class _Checkpoint:
         )
         if not hmac.compare_digest(expected, self.signature):
             raise AccessLogBroken(
-                f"Access log checkpoint {self.source} has a bad signature: it was forged or "
-                "edited, or ACCESS_LOG_KEY is not the key it was signed with."
+                _(
+                    "Access log checkpoint %(source)s has a bad signature: it was forged or "
+                    "edited, or ACCESS_LOG_KEY is not the key it was signed with."
+                ),
+                source=self.source,
             )
 
 
 def _stored_checkpoints() -> list[_Checkpoint]:
     found = [
         _Checkpoint(
-            f"#{c.pk} in the database",
+            _Text(_("#%(pk)s in the database"), pk=c.pk),
             c.at,
             c.entry_count,
             c.head_hash,
@@ -141,7 +170,7 @@ def _stored_checkpoints() -> list[_Checkpoint]:
         return found
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            source = f"on line {number} of {path}"
+            source = _Text(_("on line %(line)d of %(path)s"), line=number, path=path)
             try:
                 row = json.loads(line)
                 found.append(
@@ -155,19 +184,22 @@ def _stored_checkpoints() -> list[_Checkpoint]:
                     )
                 )
             except (ValueError, KeyError, TypeError):
-                raise AccessLogBroken(f"Access log checkpoint {source} is not readable.") from None
+                raise AccessLogBroken(
+                    _("Access log checkpoint %(source)s is not readable."), source=source
+                ) from None
     return found
 
 
 def _when(entry: AccessLogEntry) -> str:
-    return f"{entry.pk} ({entry.at:%Y-%m-%d %H:%M:%S})"
+    return f"{entry.pk} ({_local(entry.at)})"
 
 
-def access_log_verify() -> AccessLogCheckpoint:
+def access_log_verify(*, tick: Callable[[int, int], None] | None = None) -> AccessLogCheckpoint:
     """Check the whole chain against itself and every checkpoint; on success, write a new one.
 
     Raises ``AccessLogBroken`` naming the first problem found. Nothing is written for a
-    broken log: a checkpoint of it would vouch for the tampering.
+    broken log: a checkpoint of it would vouch for the tampering. ``tick(done, total)``
+    follows the entries read (a job's ticker).
     """
     checkpoints = _stored_checkpoints()
     for checkpoint in checkpoints:
@@ -175,8 +207,8 @@ def access_log_verify() -> AccessLogCheckpoint:
     legacy_counts = {c.legacy_count for c in checkpoints}
     if len(legacy_counts) > 1:
         raise AccessLogBroken(
-            "Access log checkpoints disagree on how many entries predate the key: "
-            f"{sorted(legacy_counts)}."
+            _("Access log checkpoints disagree on how many entries predate the key: %(counts)s."),
+            counts=sorted(legacy_counts),
         )
     legacy_allowed = legacy_counts.pop() if legacy_counts else 0
     pins: dict[int, _Checkpoint] = {}
@@ -185,32 +217,50 @@ def access_log_verify() -> AccessLogCheckpoint:
 
     expected_prev = GENESIS_HASH
     count = 0
+    total = AccessLogEntry.objects.count() if tick is not None else 0
     # Gaps in pk are not proof of anything (a rolled-back append leaves one); a
     # prev_hash that is not the previous entry's hash is, and so is a checkpoint's head
     # missing from its position.
     for entry in AccessLogEntry.objects.order_by("pk").iterator(chunk_size=2000):
         count += 1
+        if tick is not None:
+            tick(count, total)
         if entry.prev_hash != expected_prev:
             raise AccessLogBroken(
-                f"Access log entry {_when(entry)} does not follow the entry before it: an "
-                "entry before it was deleted or edited."
+                _(
+                    "Access log entry %(entry)s does not follow the entry before it: an "
+                    "entry before it was deleted or edited."
+                ),
+                entry=_when(entry),
             )
         if entry.hash_version == AccessLogEntry.HashVersion.SHA256 and count > legacy_allowed:
             raise AccessLogBroken(
-                f"Access log entry {_when(entry)} is hashed without the key although the key "
-                f"was in use from entry number {legacy_allowed + 1}: it was edited and re-hashed."
+                _(
+                    "Access log entry %(entry)s is hashed without the key although the key "
+                    "was in use from entry number %(first)d: it was edited and re-hashed."
+                ),
+                entry=_when(entry),
+                first=legacy_allowed + 1,
             )
         if not hmac.compare_digest(access_log_hash(entry), entry.hash):
             raise AccessLogBroken(
-                f"Access log entry {_when(entry)} was edited: its content no longer matches its "
-                "hash under the access log key."
+                _(
+                    "Access log entry %(entry)s was edited: its content no longer matches its "
+                    "hash under the access log key."
+                ),
+                entry=_when(entry),
             )
         pin = pins.get(count)
         if pin is not None and pin.head_hash != entry.hash:
             raise AccessLogBroken(
-                f"The head of access log checkpoint {pin.source} ({pin.at:%Y-%m-%d %H:%M:%S}) "
-                f"is not in the chain: entry number {count} is no longer the entry it "
-                "counted, so entries were deleted or replaced."
+                _(
+                    "The head of access log checkpoint %(source)s (%(at)s) is not in the "
+                    "chain: entry number %(count)d is no longer the entry it counted, so "
+                    "entries were deleted or replaced."
+                ),
+                source=pin.source,
+                at=_local(pin.at),
+                count=count,
             )
         expected_prev = entry.hash
     beyond = [c for c in checkpoints if c.entry_count > count]
@@ -218,14 +268,23 @@ def access_log_verify() -> AccessLogCheckpoint:
         pin = max(beyond, key=lambda c: c.entry_count)
         if count == 0:
             raise AccessLogBroken(
-                f"The access log is empty, but checkpoint {pin.source} "
-                f"({pin.at:%Y-%m-%d %H:%M:%S}) counted {pin.entry_count} entries: they were "
-                "deleted."
+                _(
+                    "The access log is empty, but checkpoint %(source)s (%(at)s) counted "
+                    "%(counted)d entries: they were deleted."
+                ),
+                source=pin.source,
+                at=_local(pin.at),
+                counted=pin.entry_count,
             )
         raise AccessLogBroken(
-            f"The access log has {count} entries, fewer than the {pin.entry_count} of "
-            f"checkpoint {pin.source} ({pin.at:%Y-%m-%d %H:%M:%S}): entries at its end were "
-            "deleted."
+            _(
+                "The access log has %(count)d entries, fewer than the %(counted)d of "
+                "checkpoint %(source)s (%(at)s): entries at its end were deleted."
+            ),
+            count=count,
+            counted=pin.entry_count,
+            source=pin.source,
+            at=_local(pin.at),
         )
     return _checkpoint_write(
         entry_count=count, head_hash=expected_prev, legacy_count=legacy_allowed
@@ -246,3 +305,33 @@ def _checkpoint_write(
     # (the insert failed) still states the truth about entries that exist.
     checkpoint_file_append(**fields, signature=signature)
     return AccessLogCheckpoint.objects.create(**fields, signature=signature)
+
+
+def access_log_check(
+    *, actor=None, tick: Callable[[int, int], None] | None = None
+) -> AccessLogVerification:
+    """Verify the access log and record what the verification found; ``actor`` is None for
+    the hourly verification and the command. A broken log is recorded, then
+    ``AccessLogBroken`` is raised as by ``access_log_verify``, with the record as its
+    ``verification``."""
+    try:
+        checkpoint = access_log_verify(tick=tick)
+    except AccessLogBroken as broken:
+        # Stored text, read by users in the site's language whoever ran it.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = str(broken)
+        broken.verification = AccessLogVerification.objects.create(
+            at=timezone.now(), requested_by=actor, intact=False, reason=reason
+        )
+        raise
+    return AccessLogVerification.objects.create(
+        at=checkpoint.at,
+        requested_by=actor,
+        intact=True,
+        entry_count=checkpoint.entry_count,
+        head_hash=checkpoint.head_hash,
+    )
+
+
+def access_log_last_verification() -> AccessLogVerification | None:
+    return AccessLogVerification.objects.select_related("requested_by").order_by("-pk").first()

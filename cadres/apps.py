@@ -7,8 +7,9 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadre register")
 
     def ready(self) -> None:
-        from cadres import listing, roster_jobs, search
-        from cadres.jobs import job_kind_register
+        from cadres import access_log_page, listing, roster_jobs, search
+        from cadres.access_log_page import access_log_model_register
+        from cadres.jobs import job_kind_label, job_kind_register
 
         search.connect()
         job_kind_register(
@@ -30,4 +31,21 @@ class CadresConfig(AppConfig):
             # them, which applies the page's own permission and scoping.
             permission=None,
             handler=listing.export_job,
+        )
+        job_kind_register(
+            access_log_page.VERIFY_JOB,
+            label=_("Access log verification"),
+            permission=access_log_page.VERIFY_PERM,
+            handler=access_log_page.access_log_verify_job,
+        )
+        access_log_model_register(
+            "cadres.Person", subject=lambda person: person, profile=lambda person: person.pk
+        )
+        access_log_model_register(
+            "cadres.Relative",
+            subject=lambda relative: relative,
+            profile=lambda relative: relative.cadre_id,
+        )
+        access_log_model_register(
+            "cadres.Job", describe=lambda job: f"{job_kind_label(job.kind)} #{job.pk}"
         )

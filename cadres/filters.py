@@ -5,15 +5,26 @@ import datetime as dt
 import django_filters
 from dateutil.relativedelta import relativedelta
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cadres.access_log_page import entries_in_township
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
-from cadres.models import IdNumberConflict, Job, Person, Post, StrictControlSource, serving_q
+from cadres.models import (
+    AccessLogEntry,
+    IdNumberConflict,
+    Job,
+    Person,
+    Post,
+    StrictControlSource,
+    Township,
+    serving_q,
+)
 from cadres.ordering import Ordering
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.search import SearchFilter
@@ -302,3 +313,31 @@ class IdNumberConflictFilter(django_filters.FilterSet):
     class Meta:
         model = IdNumberConflict
         fields = ["township", "source"]
+
+
+class AccessLogFilter(django_filters.FilterSet):
+    user = django_filters.ModelChoiceFilter(
+        label=_("User"),
+        queryset=get_user_model().objects.order_by("username"),
+        widget=QuickSelect,
+    )
+    township = django_filters.ModelChoiceFilter(
+        label=_("Township"),
+        queryset=Township.objects.all(),
+        method="in_township",
+        widget=QuickSelect,
+        help_text=_("Entries about its records, and entries by its users."),
+    )
+    action = django_filters.ChoiceFilter(
+        label=pgettext_lazy("access log", "Action"), choices=AccessLogEntry.Action.choices
+    )
+    at = django_filters.DateFromToRangeFilter(
+        label=_("Date"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AccessLogEntry
+        fields = ["user", "township", "action", "at"]
+
+    def in_township(self, queryset, name, township):
+        return entries_in_township(queryset, township)

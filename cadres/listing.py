@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence, Sized
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import attrgetter, methodcaller
 
 from django.conf import settings
@@ -198,6 +199,7 @@ def list_response(
     queryset=None,
     pages=None,
     prepare: Callable[[Sequence], None] | None = None,
+    prepare_export: Callable[[Sequence], None] | None = None,
     extra: dict | None = None,
     obj=None,
     filename_args: dict | None = None,
@@ -210,14 +212,24 @@ def list_response(
     more than the page (the register's relatives). A spec without a default sort leaves
     the order to the filterset; ``pages`` is then what the paginator reads where that is
     not the queryset (the register's sort by posts). ``prepare`` completes the page's rows
-    with what the template shows beyond the queryset. ``obj`` (the access log's) and
+    with what the template shows beyond the queryset; ``prepare_export`` completes the
+    export's rows, a chunk at a time, where its columns read more than the rows (in batches,
+    not a query per row). ``obj`` (the access log's) and
     ``filename_args`` go to the export of a list that belongs to one record.
     """
     rows = filterset.qs if queryset is None else queryset
     if spec.sorted_by_helper():
         rows = rows.order_by(*spec.ordering(request.GET.get("sort", spec.default_sort)))
     if request.GET.get("format") == "xlsx":
-        return export_response(request, spec=spec, items=rows, obj=obj, filename_args=filename_args)
+        return export_response(
+            request,
+            spec=spec,
+            items=rows,
+            obj=obj,
+            filename_args=filename_args,
+            prepare=prepare_export,
+            filterset=filterset,
+        )
     page = Paginator(rows if pages is None else pages, PAGE_SIZE).get_page(request.GET.get("page"))
     if prepare is not None:
         prepare(page.object_list)
@@ -248,9 +260,18 @@ def _cells(columns: Sequence[Col], full_ids: bool) -> Callable[[object], list]:
 
 
 def export_response(
-    request, *, spec: ListSpec, items, obj=None, filename_args: dict | None = None
+    request,
+    *,
+    spec: ListSpec,
+    items,
+    obj=None,
+    filename_args: dict | None = None,
+    prepare: Callable[[Sequence], None] | None = None,
+    filterset=None,
 ) -> HttpResponse:
-    """The xlsx of ``items`` (a queryset is read with .iterator()), logged once written.
+    """The xlsx of ``items`` (a queryset is read with .iterator()), logged once written;
+    ``prepare`` completes each chunk of items before it is written. The log's entry names
+    ``filterset`` (that of the list exported), so that its page can label the filter.
 
     More than ``settings.EXPORT_INLINE_MAX_ROWS`` items: an ``export`` job writes it, and the
     response sends the user to the job's page. In that job's worker (``export_job``) the file
@@ -263,7 +284,7 @@ def export_response(
     full_ids = spec.reveal_ids and request.user.has_perm(REVEAL_PERM)
     tick = job_ticker(job) if job is not None else None
     with translation.override(spec.language) if spec.language else nullcontext():
-        writer, streamed = _write(spec, items, full_ids, tick, total or 0)
+        writer, streamed = _write(spec, items, full_ids, prepare, tick, total or 0)
     filename = spec.filename.format(date=f"{timezone.localdate():%Y%m%d}", **(filename_args or {}))
     if job is None:
         response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
@@ -287,7 +308,9 @@ def export_response(
             user=request.user,
             action=AccessLogEntry.Action.EXPORT,
             obj=obj,
-            detail=f"{filename}, {counts}{ids}, filter: {request.GET.urlencode()}",
+            detail=(
+                f"{filename}, {counts}{ids}, {filter_detail(request.GET.urlencode(), filterset)}"
+            ),
         )
         if job is not None:
             job_result_set(job=job, name=job.result_file.name, filename=filename)
@@ -350,7 +373,29 @@ def export_job(job: Job) -> None:
             raise JobError(_("The list could not be exported with these filters: export it again."))
 
 
-def _write(spec: ListSpec, items, full_ids: bool, tick=None, total: int = 0):
+FILTERSET_MARK = "filterset: "
+FILTER_MARK = "filter: "
+
+
+def filter_detail(query: str, filterset=None) -> str:
+    """The query string of a logged read of a list, for the access log's entry: ``filter:``
+    and the query, after the filterset's dotted path where there is one. The access log page
+    (cadres.access_log_page) reads them back to label each parameter."""
+    if filterset is None:
+        return f"{FILTER_MARK}{query}"
+    kind = type(filterset)
+    return f"{FILTERSET_MARK}{kind.__module__}.{kind.__qualname__}, {FILTER_MARK}{query}"
+
+
+def _chunks(items, prepare: Callable[[Sequence], None]) -> Iterable[object]:
+    chunk = list(islice(items, CHUNK_SIZE))
+    while chunk:
+        prepare(chunk)
+        yield from chunk
+        chunk = list(islice(items, CHUNK_SIZE))
+
+
+def _write(spec: ListSpec, items, full_ids: bool, prepare=None, tick=None, total: int = 0):
     writer = WorkbookWriter()
     streamed = []
     for sheet in spec.export_sheets():
@@ -367,6 +412,8 @@ def _write(spec: ListSpec, items, full_ids: bool, tick=None, total: int = 0):
             streamed.append((sheet, target, cells))
     if hasattr(items, "iterator"):
         items = items.iterator(chunk_size=CHUNK_SIZE)
+    if prepare is not None:
+        items = _chunks(iter(items), prepare)
     for done, item in enumerate(items, 1):
         for sheet, target, cells in streamed:
             for row in sheet.rows(item):

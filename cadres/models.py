@@ -773,6 +773,46 @@ class AccessLogCheckpoint(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.entry_count}"
 
 
+class AccessLogVerification(models.Model):
+    """One verification of the access log and what it found: the hourly one (no user), one
+    asked for on the access log page, or one by ``verify_access_log``. A checkpoint is
+    written only for an intact log; this keeps the failures too, with their reason, so that
+    the page shows a broken log until a verification finds it intact again. Written only by
+    ``cadres.access_log``.
+    """
+
+    at = models.DateTimeField(_("time"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+        help_text=_("Empty for the hourly verification and the command."),
+    )
+    intact = models.BooleanField(_("intact"))
+    entry_count = models.PositiveBigIntegerField(_("entries"), null=True, blank=True)
+    head_hash = models.CharField(_("hash of the last entry"), max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("access log verification")
+        verbose_name_plural = _("access log verifications")
+        default_permissions = ("view",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(intact=True, entry_count__isnull=False)
+                | Q(intact=False) & ~Q(reason=""),
+                name="access_log_verification_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.intact else 'broken'}"
+
+
 class StrictControlEvent(models.Model):
     """One step in a cadre's strict control: set, reviewed and kept, or lifted. Append-only.
 

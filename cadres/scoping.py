@@ -43,11 +43,15 @@ def scope(queryset: QuerySet, user) -> QuerySet:
     """Restrict a queryset of a township-owned model to the user's townships."""
     if sees_all_townships(user):
         return queryset
+    return in_townships(queryset, _township_ids(user))
+
+
+def in_townships(queryset: QuerySet, townships: list[int]) -> QuerySet:
+    """Restrict a queryset of a township-owned model to the rows of ``townships`` (ids)."""
     model = queryset.model
     lookups = model.township_lookup
     if isinstance(lookups, str):
         lookups = (lookups,)
-    townships = _township_ids(user)
     if len(lookups) == 1:
         return queryset.filter(_reaches(model, lookups[0].split(LOOKUP_SEP), townships))
     # Several paths (a person's posts, or their home village): one semi-join on the union

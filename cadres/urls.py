@@ -1,6 +1,13 @@
 from django.urls import include, path
 
-from cadres import id_conflict_views, import_views, job_views, strict_control_views, views
+from cadres import (
+    access_log_views,
+    id_conflict_views,
+    import_views,
+    job_views,
+    strict_control_views,
+    views,
+)
 
 app_name = "cadres"
 
@@ -16,6 +23,8 @@ urlpatterns = [
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
     path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
+    path("access-log/", access_log_views.access_log_list, name="access_log"),
+    path("access-log/verify/", access_log_views.access_log_verify, name="access_log_verify"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

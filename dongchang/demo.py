@@ -19,9 +19,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 from PIL import Image, ImageDraw
 
+from cadres.access_log import access_log_check
 from cadres.choices import Department, Education, Ethnicity, PoliticalStatus, Sex
+from cadres.filters import PersonFilter
 from cadres.identity import check_character
+from cadres.listing import filter_detail
 from cadres.models import (
+    AccessLogEntry,
     Job,
     Person,
     Post,
@@ -63,6 +67,7 @@ from cadres.records.services import (
 )
 from cadres.scoping import township_access_set
 from cadres.services import (
+    access_log_append,
     cadre_create,
     person_strict_control_set,
     post_appoint,
@@ -919,6 +924,30 @@ def load_monthly_report(today: dt.date | None = None) -> int:
     month = Month.previous(today or timezone.localdate())
     monthly_report_start(month=month, actor=_users()["zzb"])
     return 1
+
+
+def load_access_log() -> int:
+    """A few reads for the access log page, as the demo users would make them (an ID number
+    revealed by a township reviewer, a relative's by the district, a filtered export of the
+    register by township staff), then a verification, so that its panel shows one."""
+    if AccessLogEntry.objects.exists():
+        return 0
+    users = _users()
+    jinchang = _serving_cadre("220502100")
+    huantong = _serving_cadre("220502200")
+    access_log_append(user=users["jc_review"], action=AccessLogEntry.Action.REVEAL_ID, obj=jinchang)
+    relative = huantong.relatives.first()
+    if relative is not None:
+        access_log_append(user=users["zzb"], action=AccessLogEntry.Action.REVEAL_ID, obj=relative)
+    township = Township.objects.get(code="220502100")
+    access_log_append(
+        user=users["jc_staff"],
+        action=AccessLogEntry.Action.EXPORT,
+        detail=f"cadres-{timezone.localdate():%Y%m%d}.xlsx, "
+        + filter_detail(f"township={township.pk}", PersonFilter(queryset=Person.objects.none())),
+    )
+    access_log_check()
+    return AccessLogEntry.objects.count()
 
 
 def _pdf(name: str) -> SimpleUploadedFile:

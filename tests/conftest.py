@@ -43,6 +43,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0010_strict_control_life_cycle", "grant"),
     ("dongchang.accounts.migrations.0004_post_origin_permissions", "apply"),
     ("cadres.migrations.0020_jobs", "grant"),
+    ("dongchang.accounts.migrations.0006_access_log_page", "grant"),
 ]
 
 JINCHANG = "220502100"

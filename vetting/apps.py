@@ -8,6 +8,7 @@ class VettingConfig(AppConfig):
 
     def ready(self) -> None:
         from cadres import signals
+        from cadres.access_log_page import access_log_model_register
         from cadres.jobs import job_kind_register
         from vetting import receivers
         from vetting.services import watchlists
@@ -36,3 +37,23 @@ class VettingConfig(AppConfig):
             permission=watchlists.IMPORT_PERM,
             handler=watchlists.watchlist_import_job,
         )
+        # Whom the access log's entries about vetting records concern (its page).
+        access_log_model_register(
+            "vetting.Hit",
+            related=[
+                "person",
+                "relative",
+                "candidate__village",
+                "candidate_relative",
+                "entry",
+            ],
+            subject=lambda hit: hit.subject,
+            profile=lambda hit: hit.person_id or (hit.relative.cadre_id if hit.relative else None),
+        )
+        access_log_model_register(
+            "vetting.CandidateCase",
+            related=["village"],
+            subject=lambda case: case,
+            profile=lambda case: case.person_id,
+        )
+        access_log_model_register("vetting.CandidateRelative", subject=lambda relative: relative)

@@ -23,6 +23,7 @@ from cadres.listing import (
     Col,
     ListSpec,
     field_column,
+    filter_detail,
     id_number_column,
     list_response,
     person_column,
@@ -91,7 +92,8 @@ def hit_list(request):
     access_log_append(
         user=request.user,
         action=AccessLogEntry.Action.VIEW_HITS,
-        detail=request.GET.urlencode() or "status=pending",
+        # The list shows the pending hits when no status is asked for.
+        detail=filter_detail(request.GET.urlencode() or "status=pending", filterset),
     )
     return list_response(
         request,

@@ -417,6 +417,9 @@ POLICY = {
     "cadres:strict_control_list": "READ_NOT_DEPARTMENT",
     "cadres:id_conflict_list": "DISTRICT_ONLY",
     "cadres:job_list": "LOGGED_IN",
+    # The access log: the district reviewers and the system administrator.
+    "cadres:access_log": "DISTRICT_ONLY",
+    "cadres:access_log_verify": "DISTRICT_ACTION",
     "cadres:job_detail": "TOWNSHIP_READ",
     "cadres:job_retry": "JOB_RETRY",
     "cadres:job_download": "TOWNSHIP_READ",

@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = (
         "Load the demo district, demo accounts, cadres, candidate cases, two watchlists, "
         "two secretary changes, the management records, training and supervision of the "
-        "demo townships, and last month's workbook (a job for the worker). Idempotent: a "
+        "demo townships, last month's workbook (a job for the worker) and a few access log "
+        "entries, verified. Idempotent: a "
         "second run adds nothing twice."
     )
 
@@ -34,12 +35,14 @@ class Command(BaseCommand):
         training = demo.load_training()
         supervision = demo.load_supervision()
         reports = demo.load_monthly_report()
+        logged = demo.load_access_log()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
                 f"{lists} new watchlists, {changes} new secretary changes, "
                 f"{records} new management records, {training} new training records, "
-                f"{supervision} new supervision records, {reports} monthly workbook asked for)."
+                f"{supervision} new supervision records, {reports} monthly workbook asked for, "
+                f"{logged} access log entries)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
