@@ -1617,8 +1617,14 @@ def _load_supervision_records(users, today: dt.date) -> dict[str, SupervisionRec
             else None,
         )
         if rectified_after is not None:
+            # A second person of the township confirms what the first one found was put right.
+            colleague = (
+                username.replace("_staff", "_review")
+                if username.endswith("_staff")
+                else username.replace("_review", "_staff")
+            )
             supervision_services.record_rectify(
-                actor=users[username],
+                actor=users[colleague],
                 record=record,
                 rectified_on=date + dt.timedelta(days=rectified_after),
                 note="已补齐全部票据并经村务监督委员会复核。",

@@ -13,6 +13,7 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
     cadre,
+    hanzi_number,
     make_id_number,
     township,
 )
@@ -233,7 +234,7 @@ def test_walked_and_grouped_sorts_by_posts_agree_page_by_page(client, district_r
     expected = {}
     for n in range(58):
         # A home village keeps the people without a post in the township's filtered list.
-        person = PersonFactory(name=f"人{n}", home_village=villages[0])
+        person = PersonFactory(name=f"人{hanzi_number(n)}", home_village=villages[0])
         keys = []
         for title in [Post.Title.MEMBER, Post.Title.DEPUTY_DIRECTOR][: rng.choice([0, 1, 1, 2])]:
             village, term_end = rng.choice(villages), rng.choice(term_ends)

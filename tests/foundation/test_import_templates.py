@@ -264,10 +264,12 @@ def test_signin_template_imports_attendance(client, staff, other_staff):
         start=2,
     )
     response = client.post(upload_page, {"file": saved(book)})
+    run_queued_jobs()
     preview = client.get(response["Location"])
-    assert not preview.context["sheet"].unmatched
-    assert not preview.context["sheet"].errors
+    assert not preview.context["unmatched"]
+    assert not preview.context["preview"]["errors"]
     assert client.post(response["Location"], {}).status_code == 302
+    run_queued_jobs()
     statuses = dict(session.attendances.values_list("person__name", "status"))
     assert statuses == {"张伟": "present", "李娜": "excused", "王强": "absent"}
     # Another township's staff may not manage this session: no template either.

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from cadres.error_workbook import ErrorWorkbook
+from cadres.jobs import job_execute
 from cadres.models import ImportFile, Job, Post, StrictControlSource
 from cadres.records import services as records
 from cadres.roster_jobs import roster_stored_check
@@ -41,6 +42,7 @@ from tests.vetting.factories import import_list, run_inline
 from tests.vetting_candidates.factories import all_pass, person_data, relative_data
 from training import services as training
 from training.models import Session
+from training.signin_jobs import signin_preview_start
 from vetting.models import Hit, RemovalCase, WatchlistSource
 from vetting.services import candidates, review
 
@@ -230,13 +232,19 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
     o["study"] = training.daily_study_record(
         actor=builder, person=o["person"], topic=text, studied_on=today, hours=Decimal("1")
     )
-    sheet = roster_bytes([{"姓名": o["person"].name, "身份证号": o["person"].id_number}])
-    o["signin_file"], _ = import_file_store(
-        actor=uploader,
-        upload=xlsx(sheet, "签到表.xlsx"),
-        kind=ImportFile.Kind.ATTENDANCE,
-        township=t,
+    # The second row's status is no status, so the check keeps an error workbook to download.
+    sheet = roster_bytes(
+        [
+            {"姓名": o["person"].name, "身份证号": o["person"].id_number, "签到情况": "已签到"},
+            {"姓名": o["person"].name, "身份证号": o["person"].id_number, "签到情况": "迟到早退"},
+        ],
+        headers=("姓名", "身份证号", "签到情况"),
     )
+    o["signin_file"], _ = signin_preview_start(
+        actor=uploader, session=o["session"], upload=xlsx(sheet, "签到表.xlsx")
+    )
+    # The worker's check, which the preview shows.
+    job_execute(job_id=o["signin_file"].job_id, attempt=o["signin_file"].job.attempt)
 
     # Supervision.
     o["supervision_record"] = supervision.record_create(
