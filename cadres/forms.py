@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.dates import PartialDateField, partial_date, partial_date_names
 from cadres.identity import mask_id_number
 from cadres.models import TITLES_BY_BODY, Person, Post, Relative, VillagerGroup
-from cadres.scoping import scope
+from cadres.scoping import query_number, scope
 from cadres.widgets import DATE
 
 PERSON_FIELDS = [
@@ -27,6 +27,23 @@ PERSON_FIELDS = [
 ]
 POST_FIELDS = ["village", "body", "title", "villager_group", "term_start", "term_end"]
 RELATIVE_FIELDS = ["relation", "name", "id_number", "sex", "birth_date", "work_unit_and_post"]
+
+
+class ModelKeysField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, where a value that is no key (text, other scripts'
+    digits, a number beyond any key column) is an invalid choice like any other: Django's
+    own check lets a number too large for the column reach the query, a server error on
+    SQLite (OverflowError) and on PostgreSQL (out of range)."""
+
+    def _check_values(self, value):
+        for key in value:
+            if query_number(key) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": key},
+                )
+        return super()._check_values(value)
 
 
 def _model_fields(model, names) -> dict:

@@ -19,7 +19,7 @@ from cadres.import_templates import template_response
 from cadres.models import ImportFile
 from cadres.roster import COUNT_LABELS, RENEW_CHOICES, ROSTER_TEMPLATE, Outcome, post_label
 from cadres.roster_jobs import roster_import_start, roster_preview_start
-from cadres.scoping import user_townships
+from cadres.scoping import query_number, user_townships
 from cadres.selectors import import_file_earlier, import_files
 from cadres.services import may_write_register
 from cadres.spreadsheets import sheet_report_display
@@ -57,9 +57,9 @@ def _renewal_choices(data) -> dict[int, str]:
     """Each village's answer as posted; anything else is no answer (and so refused)."""
     choices = {}
     for key, value in data.items():
-        village = key.removeprefix(RENEW_FIELD_PREFIX)
-        if key.startswith(RENEW_FIELD_PREFIX) and village.isdigit() and value in RENEW_CHOICES:
-            choices[int(village)] = value
+        village = query_number(key.removeprefix(RENEW_FIELD_PREFIX))
+        if key.startswith(RENEW_FIELD_PREFIX) and village is not None and value in RENEW_CHOICES:
+            choices[village] = value
     return choices
 
 

@@ -12,14 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Township, Village
-from cadres.scoping import scope, sees_all_townships, user_townships
+from cadres.scoping import query_number, scope, sees_all_townships, user_townships
 from cadres.widgets import QuickSelect
-
-
-def _place_pk(value: str) -> int | None:
-    """A key given in the query string, or None for anything else: text, signs, other
-    scripts' digits ("²".isdigit() holds) and numbers too large for any key column."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 class TownshipFilter(django_filters.ModelChoiceFilter):
@@ -49,8 +43,8 @@ class VillageFilter(django_filters.ModelChoiceFilter):
         if request is None:
             return Village.objects.none()
         villages = scope(Village.objects.select_related("township"), request.user)
-        township = _place_pk(request.GET.get("township", ""))
-        chosen = _place_pk(request.GET.get("village", ""))
+        township = query_number(request.GET.get("township", ""))
+        chosen = query_number(request.GET.get("village", ""))
         chosen_q = Q(pk=chosen) if chosen is not None else Q(pk__in=[])
         if township is not None:
             return villages.filter(Q(township_id=township) | chosen_q)

@@ -151,13 +151,26 @@ def township_access_set(*, user, townships: Iterable[Township]) -> None:
             remove_perm(ACCESS_PERM, user, current[pk])
 
 
+def query_number(value: object) -> int | None:
+    """A whole number (a key, a year) given in a query string or a form, or None for
+    anything else: text, signs, other scripts' digits ("²".isdigit() holds, int() refuses
+    it) and numbers too large for any key column."""
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def query_numbers(values: Iterable[object]) -> list[int]:
+    """The keys among ``values`` (a form's ticked boxes), the rest left out."""
+    return [pk for pk in map(query_number, values) if pk is not None]
+
+
 def object_or_404(queryset: QuerySet, pk: object) -> Model:
     """The object of an already scoped queryset with a key taken from a query string, or 404:
     text that is not a number names no object, and must not become a server error."""
-    text = str(pk).strip()
-    if not (text.isascii() and text.isdigit()):
+    key = query_number(pk)
+    if key is None:
         raise Http404
-    return get_object_or_404(queryset, pk=int(text))
+    return get_object_or_404(queryset, pk=key)
 
 
 def require_object(user, obj: Model) -> None:

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Department
+from cadres.forms import ModelKeysField
 from cadres.models import Person, Post, Village
 from cadres.scoping import scope
 from cadres.widgets import DATE
@@ -38,6 +39,7 @@ class RecordForm(forms.ModelForm):
             "rectification_deadline",
         ]
         widgets = {"date": DATE, "rectification_deadline": DATE}
+        field_classes = {"cadres": ModelKeysField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ from cadres.listing import (
     village_column,
 )
 from cadres.models import Person, Village
-from cadres.scoping import scope
+from cadres.scoping import object_or_404, scope
 from cadres.services import require_perm
 from supervision import filters, forms, selectors, services
 from supervision.models import (
@@ -303,9 +303,8 @@ def audit_create(request):
     _require(request.user, "add_audit")
     initial = {}
     if post_id := request.GET.get("post"):
-        post = get_object_or_404(
-            selectors.posts_due_for_audit(request.user), pk=post_id
-        )  # only a post whose audit is due
+        # Only a post whose audit is due.
+        post = object_or_404(selectors.posts_due_for_audit(request.user), post_id)
         initial = {"post": post, "kind": post.due_kind}
     form = forms.AuditCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST":

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cadres.forms import ModelKeysField
 from cadres.identity import mask_id_number
 from cadres.models import Post, Village
 from cadres.scoping import scope, user_townships
@@ -47,6 +48,7 @@ class SessionForm(forms.ModelForm):
             "topics": forms.Textarea(attrs={"rows": 3}),
             "townships": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"townships": ModelKeysField}
         help_texts = {
             "townships": _("Only for a district session given to selected townships."),
         }
@@ -100,6 +102,7 @@ class RoundForm(forms.ModelForm):
             "target_townships": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"target_townships": ModelKeysField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,10 +115,10 @@ class RoundForm(forms.ModelForm):
 class RosterFilterForm(forms.Form):
     """Invite by filters: every serving cadre matching all of those chosen."""
 
-    townships = forms.ModelMultipleChoiceField(
+    townships = ModelKeysField(
         label=_("Townships"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    villages = forms.ModelMultipleChoiceField(label=_("Villages"), queryset=None, required=False)
+    villages = ModelKeysField(label=_("Villages"), queryset=None, required=False)
     bodies = forms.MultipleChoiceField(
         label=_("Bodies"),
         choices=Post.Body.choices,

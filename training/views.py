@@ -37,7 +37,7 @@ from cadres.listing import (
     village_column,
 )
 from cadres.models import ImportFile, Person, Post
-from cadres.scoping import scope
+from cadres.scoping import query_number, query_numbers, scope
 from cadres.spreadsheets import sheet_report_display
 from training import selectors, services
 from training.filters import (
@@ -338,7 +338,7 @@ def roster_invite(request, pk: int):
 @require_POST
 def roster_add(request, pk: int):
     session = _managed_session(request, pk)
-    people = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
+    people = query_numbers(request.POST.getlist("person"))
     added = services.roster_add_people(actor=request.user, session=session, people=people)
     messages.success(request, _("%(count)d people were invited.") % {"count": added})
     return redirect("training:roster", pk=session.pk)
@@ -348,7 +348,7 @@ def roster_add(request, pk: int):
 @require_POST
 def roster_remove(request, pk: int):
     session = _managed_session(request, pk)
-    ids = [int(v) for v in request.POST.getlist("attendance") if v.isdigit()]
+    ids = query_numbers(request.POST.getlist("attendance"))
     removed = services.roster_remove(actor=request.user, session=session, attendance_ids=ids)
     messages.success(
         request, _("%(count)d people were removed from the roster.") % {"count": removed}
@@ -705,8 +705,8 @@ def round_detail(request, pk: int):
 
 
 def _year(request) -> int:
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else dt.date.today().year
+    year = query_number(request.GET.get("year", ""))
+    return year if year is not None and 2000 <= year <= 2100 else dt.date.today().year
 
 
 @training_required

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.choices import Department
 from cadres.dates import PartialDateField, partial_date
 from cadres.models import Person, Relative, Village
-from cadres.scoping import scope
+from cadres.scoping import query_number, scope
 from cadres.widgets import DATE
 from vetting.models import CandidateCase, Checkpoint, DefaultDepartment, DepartmentOpinion
 from vetting.services.candidates import IDENTITY_ARGS, PERSONAL_FIELDS
@@ -28,8 +28,8 @@ class PersonPicker(forms.Widget):
 
     def render(self, name, value, attrs=None, renderer=None):
         picked = None
-        if value not in (None, "") and str(value).isdigit():
-            picked = self.queryset.filter(pk=value).select_related("home_village").first()
+        if (key := query_number(value)) is not None:
+            picked = self.queryset.filter(pk=key).select_related("home_village").first()
         return render_to_string(
             "vetting/candidates/_person_picker.html",
             {

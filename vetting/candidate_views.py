@@ -50,7 +50,7 @@ from cadres.listing import (
 )
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.place_filters import TownshipFilter
-from cadres.scoping import object_or_404, scope
+from cadres.scoping import object_or_404, query_numbers, scope
 from cadres.search import SearchFilter
 from cadres.selectors import import_files
 from cadres.services import access_log_append, import_file_store
@@ -764,7 +764,7 @@ def attachment_download(request, pk: int):
 def opinions_agree_bulk(request):
     if not request.user.has_perm(workflow.GIVE_OPINION):
         raise PermissionDenied
-    ids = [int(value) for value in request.POST.getlist("case") if value.isdigit()]
+    ids = query_numbers(request.POST.getlist("case"))
     count = candidates.case_opinions_agree_bulk(
         actor=request.user, case_ids=ids, note=request.POST.get("note", "")
     )

@@ -29,7 +29,7 @@ from cadres.listing import (
     person_column,
 )
 from cadres.models import AccessLogEntry, ImportFile
-from cadres.scoping import scope
+from cadres.scoping import query_numbers, scope
 from cadres.selectors import import_file_earlier
 from cadres.services import access_log_append
 from cadres.spreadsheets import sheet_report_display
@@ -156,7 +156,7 @@ def hit_decide(request, pk: int):
 @require_POST
 def hits_dismiss(request):
     _require(request.user, "vetting.review_hit")
-    ids = [int(value) for value in request.POST.getlist("hit") if value.isdigit()]
+    ids = query_numbers(request.POST.getlist("hit"))
     allowed = list(_visible_hits(request.user).filter(pk__in=ids).values_list("pk", flat=True))
     form = DecisionForm(request.POST)
     if not allowed:

@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm,
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
+from cadres.forms import ModelKeysField
 from cadres.models import Township
 from cadres.scoping import ACCESS_PERM
 from dongchang.accounts.models import User
@@ -15,8 +16,8 @@ class LoginForm(AuthenticationForm):
     }
 
 
-def _townships_field() -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
+def _townships_field() -> ModelKeysField:
+    return ModelKeysField(
         label=_("townships"),
         queryset=Township.objects.all(),
         required=False,

@@ -1,5 +1,10 @@
 import pytest
+from django.http import Http404
 from django.urls import reverse
+
+from cadres.models import Township
+from cadres.scoping import object_or_404, query_number, query_numbers
+from tests.conftest import JINCHANG
 
 pytestmark = pytest.mark.django_db
 
@@ -17,3 +22,17 @@ def test_garbage_place_keys_are_ignored_not_a_server_error(client, request, fixt
         for value in GARBAGE:
             response = client.get(reverse(name), {parameter: value})
             assert response.status_code == 200, (name, value)
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "٣", "-1", "1e3", " ", "", "9" * 19])
+def test_text_that_is_no_key_finds_no_object(value):
+    assert query_number(value) is None
+    with pytest.raises(Http404):
+        object_or_404(Township.objects.all(), value)
+
+
+def test_a_key_finds_its_object():
+    jinchang = Township.objects.get(code=JINCHANG)
+    assert query_number(f" {jinchang.pk} ") == jinchang.pk
+    assert object_or_404(Township.objects.all(), str(jinchang.pk)) == jinchang
+    assert query_numbers(["²", str(jinchang.pk), "abc"]) == [jinchang.pk]

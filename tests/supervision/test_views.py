@@ -333,3 +333,30 @@ def test_district_lists_filter_by_township_and_its_villages(
     assert {row.pk for row in response.context["rows"]} == {theirs.pk}
     villages = response.context["filter"].form.fields["village"].choices
     assert [str(label) for pk, label in villages if pk] == [str(other_village)]
+
+
+@pytest.mark.parametrize("post", ["abc", "²", "-1", "99999999999999999999"])
+def test_planning_an_audit_for_a_post_that_is_no_key_is_404(client, staff, village, post):
+    """Issue 20 finding 6: ?post=abc was a ValueError, a server error."""
+    login(client, staff)
+    assert client.get(reverse("supervision:audit_create"), {"post": post}).status_code == 404
+
+
+def test_record_form_refuses_a_person_key_beyond_any_column(client, staff, village):
+    """Issue 20 finding 6: the key reached the query, an OverflowError on SQLite."""
+    login(client, staff)
+    response = client.post(
+        reverse("supervision:record_create"),
+        {
+            "tier": SupervisionRecord.Tier.TOWNSHIP_COMMITTEE,
+            "date": "2026-03-10",
+            "village": village.pk,
+            "kind": "inspection",
+            "cadres": ["99999999999999999999", "²"],
+            "findings": "问题",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert "不是一个有效的值" in response.context["form"].errors["cadres"][0]
+    assert not SupervisionRecord.objects.exists()

@@ -486,3 +486,42 @@ def test_a_year_outside_the_calendar_is_ignored(client, district_reviewer, name,
     response = login(client, district_reviewer).get(reverse(name), {"year": year})
     assert response.status_code == 200
     assert response.context["filter"].errors
+
+
+@pytest.mark.parametrize("year", ["²", "٣", "-1", "99999999999999999999"])
+def test_coverage_of_a_year_that_is_no_number_is_this_years(client, staff, year):
+    """Issue 20 finding 6: "²".isdigit() holds and int() refuses it, a server error."""
+    response = login(client, staff).get(reverse("training:coverage"), {"year": year})
+    assert response.status_code == 200
+    assert response.context["year"] == dt.date.today().year
+
+
+def test_ticked_boxes_that_are_no_keys_are_left_out(client, staff):
+    session = SessionFactory(organizer=township(JINCHANG))
+    member = cadre(VillageFactory(township=township(JINCHANG)))
+    response = login(client, staff).post(
+        reverse("training:roster_add", args=[session.pk]), {"person": ["²", member.pk]}
+    )
+    assert response.status_code == 302
+    assert list(session.attendances.values_list("person", flat=True)) == [member.pk]
+
+
+def test_session_form_refuses_a_township_key_beyond_any_column(client, staff):
+    """Issue 20 finding 6: the key reached the query, an OverflowError on SQLite."""
+    response = login(client, staff).post(
+        reverse("training:session_create"),
+        {
+            "title": "培训",
+            "kind": Session.Kind.THEMATIC,
+            "organizer": township(JINCHANG).pk,
+            "starts_at": "2026-05-06T09:00",
+            "ends_at": "2026-05-06T11:30",
+            "hours": "2",
+            "reach": Session.Reach.TOWNSHIPS,
+            "townships": ["99999999999999999999"],
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert "不是一个有效的值" in response.context["form"].errors["townships"][0]
+    assert not Session.objects.exists()

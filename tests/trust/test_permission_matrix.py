@@ -18,11 +18,10 @@ from collections.abc import Callable
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.trust.matrix_world import (
@@ -31,10 +30,11 @@ from tests.trust.matrix_world import (
     ROLES,
     TOWNSHIP_ROLES,
     World,
-    build_world,
     pdf,
 )
 from vetting.models import EligibilityRules, NegativeList
+
+pytestmark = pytest.mark.usefixtures("world_uploads")
 
 LOGIN = reverse("accounts:login")
 ADMIN_LOGIN = "/admin/login/"
@@ -768,40 +768,6 @@ def test_every_pattern_has_a_policy_and_its_kwargs():
     stale = set(POLICY) - {name for name, _route in project_patterns()}
     assert not missing, "\n".join(missing)
     assert not stale, f"policies of patterns that no longer exist: {sorted(stale)}"
-
-
-def storage_settings(location) -> dict:
-    return {
-        "MEDIA_ROOT": location,
-        "STORAGES": {
-            **settings.STORAGES,
-            "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(location)}},
-        },
-    }
-
-
-@pytest.fixture(scope="module")
-def uploads(tmp_path_factory):
-    return tmp_path_factory.mktemp("matrix-uploads")
-
-
-@pytest.fixture(autouse=True)
-def isolated_uploads(uploads):
-    """The world's files serve every test of the module (not a folder per test)."""
-    with override_settings(**storage_settings(uploads)):
-        yield
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, uploads):
-    """Built once for the module, in a transaction rolled back at its end."""
-    with (
-        override_settings(**storage_settings(uploads)),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        yield build_world()
-        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -174,6 +174,15 @@ def test_bulk_dismiss(client, district_reviewer, hits):
     assert Hit.objects.filter(status="dismissed").count() == 2
 
 
+def test_bulk_dismiss_leaves_out_boxes_that_are_no_keys(client, district_reviewer, hits):
+    """Issue 20 finding 6: "²" passes isdigit() but not int(), a server error."""
+    login(client, district_reviewer)
+    ticked = [hits[0].pk, "²", "99999999999999999999"]
+    response = client.post(reverse("vetting:hits_dismiss"), {"hit": ticked, "reason": "明显误报"})
+    assert response.status_code == 302
+    assert list(Hit.objects.filter(status="dismissed")) == [hits[0]]
+
+
 def test_staff_may_not_dismiss_in_bulk(client, staff, hits):
     login(client, staff)
     response = client.post(reverse("vetting:hits_dismiss"), {"hit": [hits[0].pk], "reason": "x"})

@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from cadres.choices import Education, PoliticalStatus
+from cadres.models import Person
 from tests.factories import UserFactory, VillageFactory, cadre, make_id_number, township
 from tests.vetting.factories import import_list
 from tests.vetting_candidates.factories import Cast, nominate
+from vetting.candidate_forms import PersonPicker
 from vetting.models import CandidateCase, Hit
 from vetting.services import candidates
 from vetting.services.review import hit_confirm, hit_dismiss
@@ -214,3 +216,14 @@ def test_a_relative_with_a_confirmed_hit_stays_on_the_case(client, cast):
     )
     assert "已确认" in " ".join(str(m) for m in response.context["messages"])
     assert case.relatives.filter(pk=relative.pk).exists()
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "99999999999999999999"])
+def test_the_person_picker_shows_no_one_for_a_value_that_is_no_key(db, value):
+    """Issue 20 finding 6: "²" passes isdigit() and reached the query, a server error."""
+    cadre(VillageFactory(township=township("220502100")))
+    html = PersonPicker(Person.objects.all()).render("person", value)
+    assert "person-picker" in html
+    # No one picked: only the "not in the register" choice is checked.
+    assert html.count("checked") == 1
+    assert 'value="" checked' in html
