@@ -475,7 +475,7 @@ def watchlist_import(
             counts["skipped"] = check.failed_rows
             retire = not check.failed_rows and not check.report.reasons_column
             _merge(cursor, source=source, imp=imp, counts=counts, retire=retire)
-        engine.entry_variants_rebuild(screen_import_id=imp.pk)
+        engine.entries_analyze()
         imp.rows = counts["rows"]
         imp.added = counts["added"]
         imp.changed = counts["changed"]
@@ -522,10 +522,8 @@ def watchlist_import_upload(
 
 @transaction.atomic
 def watchlist_entries_refresh_name_keys() -> int:
-    """Derive again the entries' name keys and the variant keys of those that changed."""
-    changed = name_keys_refresh(WatchlistEntry)
-    engine.entry_variants_rebuild(entry_ids=changed)
-    return len(changed)
+    """Derive again the entries' name keys (their one-character keys are indexes of them)."""
+    return len(name_keys_refresh(WatchlistEntry))
 
 
 # The import page: a worker reads and imports, the page polls -----------------------
