@@ -123,6 +123,10 @@ COLUMNS = [
     ),
 ]
 _LABELS = {column.key: column.label for column in COLUMNS}
+# The raw row's keys, as text once rather than once a cell.
+_LABEL_TEXTS = {key: str(label) for key, label in _LABELS.items()}
+# The rows' JSON, without json.dumps's per-call checking of its options.
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 TEMPLATE = ImportTemplate(
     "watchlist-template.xlsx",
     (
@@ -232,7 +236,7 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
         **partial_date_values("decided_on", decided_on),
         "description": text.get("description", ""),
     }
-    labelled = {str(_LABELS[key]): value for key, value in text.items()}
+    labelled = {_LABEL_TEXTS[key]: value for key, value in text.items()}
     return ParsedRow(row.number, values, labelled, row.extra), []
 
 
@@ -351,8 +355,8 @@ def _staged(rows, *, counts: dict, check: CheckResult, skip_errors: bool) -> Ite
             parsed.number,
             parsed.row_key,
             *(v[name] for name in _STAGED[2:-2]),
-            json.dumps(parsed.raw, ensure_ascii=False),
-            None if parsed.extra is None else json.dumps(parsed.extra, ensure_ascii=False),
+            _JSON(parsed.raw),
+            None if parsed.extra is None else _JSON(parsed.extra),
         )
 
 
