@@ -11,7 +11,10 @@ names (张*), whose keys may meet at different positions. Nothing to copy: the i
 built from the entries' own columns, and the table of keys goes.
 
 Not partial, as in migration 0010: PostgreSQL estimates the rows of a probe from the
-statistics of an expression index only when it is not partial. SQLite, used for
+statistics of an expression index only when it is not partial. For the same reason the
+long and the masked names have statistics of their own expressions on PostgreSQL: without
+them the planner guessed a third of the list for either test and read the whole list
+(0.4 s at 1,000,000 entries) where the partial index finds the few. SQLite, used for
 development and tests, gets the same indexes with its own year expression.
 """
 
@@ -47,6 +50,13 @@ def create(apps, schema_editor):
     schema_editor.execute(
         f"CREATE INDEX entry_star_name_idx ON {TABLE} (id) WHERE {star}(name_key, '*') > 0"
     )
+    if vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE STATISTICS entry_name_length_stat ON (length(name_key)) FROM {TABLE}"
+        )
+        schema_editor.execute(
+            f"CREATE STATISTICS entry_name_star_stat ON (strpos(name_key, '*')) FROM {TABLE}"
+        )
 
 
 def drop(apps, schema_editor):
@@ -54,6 +64,9 @@ def drop(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX entry_variant_{position}_idx")
     schema_editor.execute("DROP INDEX entry_long_name_idx")
     schema_editor.execute("DROP INDEX entry_star_name_idx")
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP STATISTICS entry_name_length_stat")
+        schema_editor.execute("DROP STATISTICS entry_name_star_stat")
 
 
 class Migration(migrations.Migration):
