@@ -727,6 +727,8 @@ def parse_text(value: object) -> str:
     programs) dropped, trimmed; whole numbers without “.0”; the apostrophe that our exports
     used to put before text a spreadsheet would run as a formula (they mark such cells as
     text now; the older files are still in circulation) taken off again."""
+    if type(value) is str:
+        return _parse_str(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -735,7 +737,19 @@ def parse_text(value: object) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = strip_invisible(str(value))
+    return _parse_str(str(value))
+
+
+# Cached: most columns of an import repeat a few values (性别, 处分种类, 决定机关, dates
+# written as text) over every row, and every cell is read as text once.
+@functools.lru_cache(maxsize=65536)
+def _parse_str(text: str) -> str:
+    if text.isascii():
+        # No invisible character and nothing NFKC would change.
+        if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+            text = text[1:]
+        return text.strip()
+    text = strip_invisible(text)
     if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
         text = text[1:]
     return unicodedata.normalize("NFKC", text).strip()

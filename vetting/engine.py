@@ -6,7 +6,7 @@ Per chunk of subjects, one read finds every match of the chunk's rules, keeps th
 strongest rule per (subject, entry), and one INSERT … ON CONFLICT writes the hits that
 changed, so a run may be repeated or a chunk redone without duplicates. The SQL is
 portable between SQLite and PostgreSQL; every join is an equality on an indexed column
-(or on the derived keys of EntryNameVariant and of the subjects' indexes), so one subject
+(or on the one-character keys that the entries' and the subjects' indexes hold), so one subject
 is screened through index lookups. A full run (run_chunks) merges ranges of ID numbers
 with the list's index, and probes the subjects' indexes from the few entries without ID
 number for the rules by name.
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -52,7 +51,6 @@ from cadres.models import Person, Post, Relative, Village
 from vetting.models import (
     CandidateCase,
     CandidateRelative,
-    EntryNameVariant,
     Hit,
     WatchlistEntry,
 )
@@ -190,45 +188,26 @@ def _variant_filter(alias: str) -> str:
     return f"length({alias}.name_key) >= 3 AND {alias}.birth_date IS NOT NULL AND {alias}.sex <> ''"
 
 
-def entry_variants_rebuild(
-    *, screen_import_id: int | None = None, entry_ids: Sequence[int] = ()
-) -> None:
-    """Derive the one-character keys of the entries an import added or changed, or of the
-    given entries, and bring the planner's statistics of the list up to date."""
-    variant = EntryNameVariant._meta.db_table
-    entry = WatchlistEntry._meta.db_table
-    selections = [("e.screen_import_id = %s", [screen_import_id])] if screen_import_id else []
-    for first in range(0, len(entry_ids), 500):
-        ids = list(entry_ids[first : first + 500])
-        selections.append((f"e.id IN ({', '.join(['%s'] * len(ids))})", ids))
-    if not selections:
-        return  # nothing changed: the statistics stand
-    with connection.cursor() as cursor:
-        for where, params in selections:
-            cursor.execute(
-                f"DELETE FROM {variant} WHERE entry_id IN "
-                f"(SELECT e.id FROM {entry} e WHERE {where})",
-                params,
-            )
-            # The entries' old keys are gone, so DISTINCT (a name holding "*" can repeat a
-            # key) is all uniqueness needs: cheaper than ON CONFLICT's check per row.
-            cursor.execute(
-                f"INSERT INTO {variant} (entry_id, key, without_id_number) "
-                f"SELECT DISTINCT e.id, {variant_key_sql('e')}, e.id_number IS NULL "
-                f"FROM {entry} e JOIN {_POSITIONS} pos ON pos.i <= length(e.name_key) "
-                f"WHERE {where} AND {_variant_filter('e')}",
-                params,
-            )
-        if connection.vendor == "postgresql":
-            # The import's delta run follows at once, before autovacuum has looked: on
-            # statistics that knew nothing of this import the planner expected one entry
-            # and nested its loops (95 s for 10,000 entries against 2,000 cadres).
-            # Only the columns the matching filters and joins on: half the time of all.
-            cursor.execute(
-                f"ANALYZE {entry} (id_number, name_key, name_pinyin, birth_date, "
-                f"birth_date_precision, sex, active, screen_import_id), "
-                f"{variant} (key, without_id_number)"
-            )
+def holds_star_sql(alias: str) -> str:
+    """Whether ``alias``'s name key holds "*" (a name masked on a list, 张*): only two such
+    names can share a one-character key blanked at different positions ("张**" is both
+    张*伟's key at 3 and 张三*'s at 2). On PostgreSQL the predicate of entry_star_name_idx."""
+    find = "strpos" if connection.vendor == "postgresql" else "instr"
+    return f"{find}({alias}.name_key, '*') > 0"
+
+
+def entries_analyze() -> None:
+    """Bring the planner's statistics of the list up to date after an import wrote to it.
+
+    The import's delta run follows at once, before autovacuum has looked: on statistics that
+    knew nothing of this import the planner expected one entry and nested its loops (95 s for
+    10,000 entries against 2,000 cadres). The whole table, not a list of columns: only then
+    does PostgreSQL gather the statistics of the one-character keys' expression indexes
+    (migration 0026), which tell the planner how many entries a key finds.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {WatchlistEntry._meta.db_table}")
 
 
 def _serving_sql(cadre_ref: str) -> str:
@@ -310,6 +289,7 @@ def _matches_sql(
     entry_filter: str,
     entry_params: list,
     from_entries: bool,
+    stars: bool = False,
 ) -> tuple[str, list]:
     """Every (subject, entry, rule) of the chunk's subjects, live or not; each SELECT has
     the same columns and is one equality join that the database can hash or probe.
@@ -320,7 +300,6 @@ def _matches_sql(
     subjects with ID numbers reads the whole list only once, for the join on ID number.
     """
     entry = WatchlistEntry._meta.db_table
-    variant = EntryNameVariant._meta.db_table
     table = subject.table
     chunk, chunk_params = chunk_spec.subjects_sql("s")
     entry_ok = f"e.active AND {entry_filter}"
@@ -457,55 +436,49 @@ def _matches_sql(
             *entry_params,
         )
 
-    # One character apart: the subject's keys, one per position, against the entries'.
+    # One character apart: names of the same length with one position blanked share a key.
+    # The first positions, where nearly every name has its keys, are equal keys at the same
+    # position: both sides have them as expression indexes on PostgreSQL (the entries'
+    # migration 0026, the subjects' 0010), so either side may probe the other's.
     head = select(Hit.Rule.ONE_CHARACTER, names_year_sex)
-
-    def computed(positions: str, where: str) -> str:
-        return (
-            f"{head} FROM {table} s JOIN {_POSITIONS} pos ON {positions} "
-            f"JOIN {variant} v ON v.key = {variant_key_sql('s')} "
-            f"JOIN {entry} e ON e.id = v.entry_id WHERE {chunk} AND {_variant_filter('s')} "
-            f"AND {where} AND {entry_ok}"
+    for position in range(1, INDEXED_POSITIONS + 1):
+        by_name(
+            Hit.Rule.ONE_CHARACTER,
+            names_year_sex,
+            f"{variant_key_sql('e', position)} = {variant_key_sql('s', position)}",
+            # A name of two characters blanked at the third position keeps both ("张三*"):
+            # the entry's length is what tells it from 张三丰's key.
+            f"{_variant_filter('s')} AND length(e.name_key) >= {max(3, position)}",
         )
 
-    within = "pos.i <= length(s.name_key)"
-    branches.add(computed(within, "s.id_number IS NULL"), *chunk_params, *entry_params)
-    with_id = "s.id_number IS NOT NULL AND v.without_id_number"
-    if from_entries:
-        # The entries are joined to the few pairs found, not before the probes; but a delta
-        # run probes from its own entries' keys alone.
-        variants_of, variants_params = (
-            (f" AND v.entry_id IN (SELECT e.id FROM {entry} e WHERE {entry_filter})", entry_params)
-            if entry_params
-            else ("", [])
+    def computed(entries: str, subjects: str, positions: str) -> None:
+        """The keys of the few entries and subjects that ``entries`` and ``subjects`` select,
+        computed at ``positions`` and joined on equal keys at any of them."""
+        keys = (
+            f"(SELECT e.id AS entry_id, {variant_key_sql('e')} AS key, "
+            f"e.id_number IS NULL AS without_id_number FROM {entry} e "
+            f"JOIN {_POSITIONS} pos ON {positions.format('e')} "
+            f"WHERE {_variant_filter('e')} AND {entries})"
         )
-        for position in range(1, INDEXED_POSITIONS + 1):
-            on = f"{variant_key_sql('s', position)} = v.key AND {_variant_filter('s')}"
-            # Only the keys blanked at this position can equal this index's: "张*伟" is
-            # looked up in the second position's index alone.
-            blanked_here = f"v.key LIKE '%%|{'_' * (position - 1)}*%%'"
-            found = (
-                f"SELECT v.entry_id, s.* FROM {variant} v {_probe(table, on)} "
-                f"WHERE v.without_id_number AND {blanked_here}{variants_of} AND {chunk} "
-                f"AND s.id_number IS NOT NULL{_fence()}"
-            )
-            branches.add(
-                f"{head} FROM ({found}) s JOIN {entry} e ON e.id = s.entry_id WHERE {entry_ok}",
-                *variants_params,
-                *chunk_params,
-                *entry_params,
-            )
-        # The few longer names: their later positions, computed.
         branches.add(
-            computed(
-                f"{within} AND pos.i > {INDEXED_POSITIONS}",
-                f"length(s.name_key) > {INDEXED_POSITIONS} AND {with_id}",
-            ),
+            f"{head} FROM {table} s JOIN {_POSITIONS} pos ON {positions.format('s')} "
+            f"JOIN {keys} v ON v.key = {variant_key_sql('s')} "
+            f"JOIN {entry} e ON e.id = v.entry_id WHERE {chunk} AND {_variant_filter('s')} "
+            f"AND {subjects} AND (s.id_number IS NULL OR v.without_id_number) AND {entry_ok}",
             *chunk_params,
             *entry_params,
         )
-    else:
-        branches.add(computed(within, with_id), *chunk_params, *entry_params)
+
+    # The few longer names: their later positions (the entries' and the subjects' through
+    # their long-name indexes on PostgreSQL).
+    longer = f"length({{0}}.name_key) > {INDEXED_POSITIONS}"
+    computed(
+        longer.format("e"),
+        longer.format("s"),
+        f"pos.i > {INDEXED_POSITIONS} AND pos.i <= length({{0}}.name_key)",
+    )
+    if stars:
+        computed(holds_star_sql("e"), holds_star_sql("s"), "pos.i <= length({0}.name_key)")
     return " UNION ALL ".join(branches.sql), branches.params
 
 
@@ -597,12 +570,22 @@ def match_chunk(
                 entry_params,
                 subjects=chunk.pk_to - chunk.pk_from + 1,
             )
+        stars = False
+        if chunk.part != ScreeningChunk.Part.ID_NUMBER:
+            # Masked names are rare: their rule is left out unless a list holds one.
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {WatchlistEntry._meta.db_table} e "
+                f"WHERE {holds_star_sql('e')} AND e.active AND {entry_filter})",
+                entry_params,
+            )
+            stars = bool(cursor.fetchone()[0])
         matches, match_params = _matches_sql(
             subject,
             chunk,
             entry_filter=entry_filter,
             entry_params=entry_params,
             from_entries=bool(from_entries),
+            stars=stars,
         )
         if postgresql and chunk.part == ScreeningChunk.Part.ID_NUMBER:
             # Both sides of the range are read in ID number order from their indexes and

@@ -29,7 +29,6 @@ from tests.trust.worker_tasks import busy
 from tests.vetting.factories import import_list, upload, workbook_bytes
 from tests.vetting.test_worker import done, hit_set, make_population
 from vetting.models import (
-    EntryNameVariant,
     Hit,
     ScreeningChunk,
     ScreeningRun,
@@ -202,7 +201,6 @@ COUNTED = [
     WatchlistSource,
     WatchlistImport,
     WatchlistEntry,
-    EntryNameVariant,
     ScreeningRun,
     ScreeningChunk,
 ]
@@ -321,7 +319,7 @@ def test_watchlist_import_failing_in_the_database_leaves_nothing(
         ],
         source=list_name["source"],
     )
-    # Names of three characters with birth date and sex: entries that get name variants.
+    # Names of three characters with birth date and sex: entries with one-character keys.
     rows = [
         {"name": f"钱{given}", "sex": "男", "birth_date": f"19{60 + n}-01-01"}
         for n, given in enumerate(("文华", "建国", "志强", "海涛", "国庆", "卫东"))
@@ -341,8 +339,9 @@ def test_watchlist_import_failing_in_the_database_leaves_nothing(
     before = database_state()
     entries_before = list(WatchlistEntry.objects.order_by("pk").values())
 
-    # The name variants are derived last, after every entry is written.
-    with database_refuses_inserts(EntryNameVariant, after=3):
+    # The new entries are written last of the rows, after the change and the retirement:
+    # the fourth of the six is refused.
+    with database_refuses_inserts(WatchlistEntry, after=3):
         watchlists.watchlist_stored_import(import_file_id=record.pk, actor_id=district_reviewer.pk)
     assert list(WatchlistEntry.objects.order_by("pk").values()) == entries_before
     after = database_state()

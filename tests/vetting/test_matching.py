@@ -85,6 +85,27 @@ def test_one_character_different_in_a_three_character_name_is_possible(importer)
     assert hits_of(two_chars) == []
 
 
+def test_one_character_rule_on_long_short_and_masked_names(importer):
+    """Keys past the indexed positions, a shorter name's key at the third position, and
+    masked names whose keys meet at different positions (张*伟 and 张三* share 张**)."""
+    long_name = cadre(name="阿卜杜拉·买买提", id_number=make_id_number(BIRTH, 21, male=True))
+    three = cadre(name="李建国", id_number=make_id_number(BIRTH, 22, male=True))
+    masked = cadre(name="张*伟", id_number=make_id_number(BIRTH, 23, male=True))
+    import_list(
+        importer,
+        [
+            {"name": "阿卜杜拉·买买江", "birth_date": "1980-03-01", "sex": "男"},
+            {"name": "李建", "birth_date": "1980-03-01", "sex": "男"},
+            {"name": "张三*", "birth_date": "1980-03-01", "sex": "男"},
+        ],
+    )
+    run_inline()
+    assert hits_of(long_name) == [("possible", "one_character")]
+    assert hits_of(three) == []
+    assert hits_of(masked) == [("possible", "one_character")]
+    assert Hit.objects.get(person=masked).entry.name == "张三*"
+
+
 def test_equal_name_where_the_list_has_no_birth_date_is_possible(importer):
     person = cadre(name="赵刚", id_number=make_id_number(BIRTH, 13))
     import_list(

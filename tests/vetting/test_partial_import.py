@@ -143,7 +143,7 @@ def test_nothing_is_written_when_the_write_fails_midway(
         raise DatabaseError("connection lost")
 
     # After the entries are merged, before the import is recorded.
-    monkeypatch.setattr(engine, "entry_variants_rebuild", fail)
+    monkeypatch.setattr(engine, "entries_analyze", fail)
     with django_capture_on_commit_callbacks():
         record = imported(client, record, district_reviewer, skip_errors="1")
     assert not WatchlistEntry.objects.exists()

@@ -180,6 +180,27 @@ def test_entries_probe_the_subjects_one_character_indexes(register_and_list):
             assert f"relative_variant_{position}_idx" in plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes and plans")
+def test_subjects_probe_the_entries_one_character_indexes(register_and_list):
+    """The engine's keys must stay the expressions migration 0026 indexes on the entries, and
+    the long and masked names be found through their partial indexes."""
+    entry = "vetting_watchlistentry"
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {entry}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for position in range(1, engine.INDEXED_POSITIONS + 1):
+            key = engine.variant_key_sql("e", position)
+            cursor.execute(f"EXPLAIN SELECT 1 FROM {entry} e WHERE {key} = %s", ["x"])  # noqa: S608
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert f"entry_variant_{position}_idx" in plan
+        for condition, index in (
+            (f"length(e.name_key) > {engine.INDEXED_POSITIONS}", "entry_long_name_idx"),
+            (engine.holds_star_sql("e"), "entry_star_name_idx"),
+        ):
+            cursor.execute(f"EXPLAIN SELECT e.id FROM {entry} e WHERE {condition}")  # noqa: S608
+            assert index in " ".join(row[0] for row in cursor.fetchall())
+
+
 def test_with_no_entry_without_id_number_the_rules_by_name_are_one_chunk(district_reviewer):
     people = [cadre(id_number=make_id_number(BIRTH, n)) for n in range(5)]
     import_list(district_reviewer, [{"name": people[0].name, "id_number": people[0].id_number}])

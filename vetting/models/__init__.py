@@ -25,7 +25,6 @@ from vetting.models.rules import (
 )
 from vetting.models.screening import Hit, ScreeningChunk, ScreeningRun
 from vetting.models.watchlists import (
-    EntryNameVariant,
     WatchlistEntry,
     WatchlistImport,
     WatchlistSource,
@@ -41,7 +40,6 @@ __all__ = [
     "DepartmentOpinion",
     "EligibilityRule",
     "EligibilityRules",
-    "EntryNameVariant",
     "Hit",
     "NegativeList",
     "NegativeListItem",

@@ -134,46 +134,8 @@ class WatchlistEntry(IdentityFields, TimeStampedModel):
             ),
         ]
         # Possible match, homophones: the rule compares pinyin and birth year, through the
-        # (pinyin, birth year) indexes of migrations 0008 and 0009 on PostgreSQL.
+        # (pinyin, birth year) indexes of migrations 0008 and 0009 on PostgreSQL. Possible
+        # match, one character apart: the expression indexes of migration 0026.
 
     def __str__(self) -> str:
         return f"{self.name} · {self.source.name}"
-
-
-class EntryNameVariant(models.Model):
-    """Derived lookup rows for the "one character different" rule, rebuilt from entries.
-
-    For a name of three or more characters each key blanks one position
-    ("1975|male|张*伟"), so two names that differ in exactly one character share a
-    key and the database finds them with an indexed equality join. Not a domain
-    record: written only by the import service, hence no timestamps or history.
-    """
-
-    entry = models.ForeignKey(
-        WatchlistEntry,
-        models.CASCADE,
-        related_name="name_variants",
-        db_index=False,  # the leading column of the unique (entry, key) index
-        verbose_name=_("entry"),
-    )
-    key = models.CharField(_("variant key"), max_length=80)
-    # A copy of "the entry has no ID number": a subject with an ID number is compared by
-    # name variant only with such entries (vetting.engine), through the partial index.
-    without_id_number = models.BooleanField(_("entry without ID number"), default=False)
-
-    class Meta:
-        verbose_name = _("name variant")
-        verbose_name_plural = _("name variants")
-        constraints = [
-            models.UniqueConstraint(fields=["entry", "key"], name="variant_unique_per_entry"),
-        ]
-        indexes = [
-            # Possible match by one differing character: the join on the key.
-            models.Index(fields=["key"], name="variant_key_idx"),
-            models.Index(
-                fields=["key"], condition=Q(without_id_number=True), name="variant_anon_key_idx"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.key

@@ -123,6 +123,10 @@ COLUMNS = [
     ),
 ]
 _LABELS = {column.key: column.label for column in COLUMNS}
+# The raw row's keys, as text once rather than once a cell.
+_LABEL_TEXTS = {key: str(label) for key, label in _LABELS.items()}
+# The rows' JSON, without json.dumps's per-call checking of its options.
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 TEMPLATE = ImportTemplate(
     "watchlist-template.xlsx",
     (
@@ -234,7 +238,7 @@ def _parse(row) -> tuple[ParsedRow | None, list[RowError]]:
         **partial_date_values("decided_on", decided_on),
         "description": text.get("description", ""),
     }
-    labelled = {str(_LABELS[key]): value for key, value in text.items()}
+    labelled = {_LABEL_TEXTS[key]: value for key, value in text.items()}
     return ParsedRow(row.number, values, labelled, row.extra), []
 
 
@@ -353,8 +357,8 @@ def _staged(rows, *, counts: dict, check: CheckResult, skip_errors: bool) -> Ite
             parsed.number,
             parsed.row_key,
             *(v[name] for name in _STAGED[2:-2]),
-            json.dumps(parsed.raw, ensure_ascii=False),
-            None if parsed.extra is None else json.dumps(parsed.extra, ensure_ascii=False),
+            _JSON(parsed.raw),
+            None if parsed.extra is None else _JSON(parsed.extra),
         )
 
 
@@ -477,7 +481,7 @@ def watchlist_import(
             counts["skipped"] = check.failed_rows
             retire = not check.failed_rows and not check.report.reasons_column
             _merge(cursor, source=source, imp=imp, counts=counts, retire=retire)
-        engine.entry_variants_rebuild(screen_import_id=imp.pk)
+        engine.entries_analyze()
         imp.rows = counts["rows"]
         imp.added = counts["added"]
         imp.changed = counts["changed"]
@@ -524,10 +528,8 @@ def watchlist_import_upload(
 
 @transaction.atomic
 def watchlist_entries_refresh_name_keys() -> int:
-    """Derive again the entries' name keys and the variant keys of those that changed."""
-    changed = name_keys_refresh(WatchlistEntry)
-    engine.entry_variants_rebuild(entry_ids=changed)
-    return len(changed)
+    """Derive again the entries' name keys (their one-character keys are indexes of them)."""
+    return len(name_keys_refresh(WatchlistEntry))
 
 
 # The import page: a worker reads and imports, the page polls -----------------------

@@ -23,7 +23,6 @@ from django.utils import timezone
 from cadres.identity import check_character
 from cadres.models import ImportFile, Person, Post, Relative, Township, Village
 from cadres.services import identity_values
-from vetting import engine
 from vetting.bulk import insert_rows
 from vetting.models import WatchlistEntry, WatchlistImport, WatchlistSource
 
@@ -293,7 +292,6 @@ class Command(BaseCommand):
             ],
             (entry(i) for i in range(entries)),
         )
-        engine.entry_variants_rebuild(screen_import_id=imp.pk)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in (Person, Relative, WatchlistEntry):
