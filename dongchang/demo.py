@@ -1771,8 +1771,9 @@ def _load_misconduct(users, today: dt.date, records: dict[str, SupervisionRecord
             source=MisconductCase.Source.COMPLAINT,
             source_reference=f"东信访转〔{occurred_on.year}〕37号",
         )
+        # Referred by the reviewer: whoever opened a case does not also decide where it goes.
         supervision_services.case_refer(
-            actor=ht_staff,
+            actor=users["ht_review"],
             case=case,
             referred_on=min(today, occurred_on + dt.timedelta(days=6)),
             body=Department.DISCIPLINE,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from cadres.models import ImportFile
 from tests.cadres_import.test_messy_files import SKIPPED_LINES
 from tests.cadres_import.workbooks import messy_sheet, workbook_bytes
-from tests.factories import VillageFactory, make_id_number
+from tests.factories import VillageFactory, hanzi_number, make_id_number
 from tests.vetting_candidates.factories import Cast
 from tests.vetting_candidates.workbooks import FAMILY_HEADER, HEADER, nomination_workbook
 from vetting.models import CandidateCase, CandidateRelative
@@ -137,7 +137,7 @@ def test_one_bad_row_among_a_thousand_is_named_and_nothing_is_nominated(client, 
         [
             "金厂镇",
             "东升村",
-            f"候选{i}",
+            f"候选{hanzi_number(i)}",
             "男",
             number,
             "中共党员",
