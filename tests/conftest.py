@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 from kombu import pools as kombu_pools
 
@@ -59,6 +60,16 @@ def isolated_uploads(settings, tmp_path):
         **settings.STORAGES,
         "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(location)}},
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_access_log_checkpoints(tmp_path_factory):
+    """Checkpoints written by module and session fixtures go to the run's own folder, never
+    to var/, where a checkpoint of an earlier run's database would break the next run's."""
+    with override_settings(
+        ACCESS_LOG_CHECKPOINT_DIR=tmp_path_factory.mktemp("access-log-checkpoints")
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -67,6 +67,9 @@ def seeded(django_db_setup, django_db_blocker, demo_uploads):
     """seed_demo once for the module, in a transaction rolled back at its end: each test runs
     inside it and rolls back its own writes (a second run among them)."""
     storage = {
+        # seed_demo verifies the access log: its checkpoint is the module's, never var/'s,
+        # which another run's database (SQLite, then PostgreSQL in CI) would contradict.
+        "ACCESS_LOG_CHECKPOINT_DIR": demo_uploads / "access-log-checkpoints",
         "MEDIA_ROOT": demo_uploads,
         "STORAGES": {
             **settings.STORAGES,
