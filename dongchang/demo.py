@@ -27,6 +27,7 @@ from cadres.identity import check_character
 from cadres.listing import filter_detail
 from cadres.models import (
     AccessLogEntry,
+    IdNumberConflict,
     Job,
     Person,
     Post,
@@ -70,6 +71,7 @@ from cadres.scoping import township_access_set
 from cadres.services import (
     access_log_append,
     cadre_create,
+    id_number_conflict_record,
     person_strict_control_set,
     post_appoint,
     post_end,
@@ -930,11 +932,19 @@ def load_monthly_report(today: dt.date | None = None) -> int:
 def load_access_log() -> int:
     """A few reads for the access log page, as the demo users would make them (an ID number
     revealed by a township reviewer, a relative's by the district, a filtered export of the
-    register by township staff), then a verification, so that its panel shows one."""
+    register by township staff), then a verification, so that its panel shows one. Also the
+    number of a 金厂镇 cadre once typed by 环通乡's staff, refused and listed for the district
+    on the ID-conflict page."""
     if AccessLogEntry.objects.exists():
         return 0
     users = _users()
     jinchang = _serving_cadre("220502100")
+    id_number_conflict_record(
+        actor=users["ht_staff"],
+        person=jinchang,
+        township=None,
+        source=IdNumberConflict.Source.FORM,
+    )
     huantong = _serving_cadre("220502200")
     access_log_append(user=users["jc_review"], action=AccessLogEntry.Action.REVEAL_ID, obj=jinchang)
     relative = huantong.relatives.first()

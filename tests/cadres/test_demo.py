@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cadres.choices import Department
 from cadres.identity import normalize_id_number
-from cadres.models import Job, Person, Post, Relative, Village
+from cadres.models import IdNumberConflict, Job, Person, Post, Relative, Village
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -266,6 +266,7 @@ MODULE_MODELS = [
     CandidateCase,
     DepartmentOpinion,
     Job,  # last month's workbook, asked for once
+    IdNumberConflict,
 ]
 
 
