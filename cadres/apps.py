@@ -7,7 +7,7 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadre register")
 
     def ready(self) -> None:
-        from cadres import access_log_page, listing, roster_jobs, search
+        from cadres import access_log_page, cadre_form, listing, roster_jobs, search
         from cadres.access_log_page import access_log_model_register
         from cadres.jobs import job_kind_label, job_kind_register
 
@@ -37,6 +37,14 @@ class CadresConfig(AppConfig):
             label=_("Access log verification"),
             permission=access_log_page.VERIFY_PERM,
             handler=access_log_page.access_log_verify_job,
+        )
+        job_kind_register(
+            cadre_form.JOB,
+            label=_("Cadre information forms"),
+            # Anyone who sees a township's register may have its forms: the worker builds
+            # them as that user, scoped again.
+            permission=None,
+            handler=cadre_form.cadre_forms_job,
         )
         access_log_model_register(
             "cadres.Person", subject=lambda person: person, profile=lambda person: person.pk

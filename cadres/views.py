@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cadres import selectors, services
+from cadres import cadre_form, selectors, services
 from cadres.dates import partial_date, record_values
 from cadres.filters import PersonFilter
 from cadres.forms import (
@@ -37,6 +37,7 @@ from cadres.forms import (
 )
 from cadres.listing import REVEAL_PERM, Col, ListSpec, list_response
 from cadres.models import AccessLogEntry, Post
+from cadres.paper import Reader, batch_response, paper_response
 from cadres.profile import render_profile_sections
 from cadres.register_export import REGISTER_SHEETS
 
@@ -111,6 +112,18 @@ def _next_term_ends(people) -> None:
         )
 
 
+def _forms_query(filterset: PersonFilter) -> str:
+    """The cadre forms' query for the township or village the list is filtered to, if one."""
+    if not (filterset.is_bound and filterset.form.is_valid()):
+        return ""
+    township, village = filterset.form.cleaned_data.get("township"), None
+    if village := filterset.form.cleaned_data.get("village"):
+        township = village.township
+    if township is None:
+        return ""
+    return urlencode({"township": township.code, "village": village.code if village else ""})
+
+
 @login_required
 def person_list(request):
     """The register, sorted by the filterset (former cadres last, names in pinyin order).
@@ -127,6 +140,7 @@ def person_list(request):
         extra={
             "can_write": services.may_write_register(request.user),
             "can_register_posts": services.may_register_existing_posts(request.user),
+            "forms_query": _forms_query(filterset),
         },
     )
 
@@ -316,3 +330,37 @@ def reveal_id_number(request, kind: str, pk: int):
         user=request.user, action=AccessLogEntry.Action.REVEAL_ID, obj=record
     )
     return render(request, "cadres/_id_revealed.html", {"id_number": record.id_number})
+
+
+@login_required
+def person_form(request, pk: int):
+    """The cadre information form of one person: print page, or .docx with ?format=docx."""
+    person = cadre_form.cadre_form_person(request.user, pk)
+    reader = Reader.of(request.user)
+    paper = cadre_form.cadre_paper(person, reader)
+    return paper_response(
+        request,
+        paper,
+        obj=person,
+        filename=_("Village cadre information form %(name)s.docx") % {"name": person.name},
+        reader=reader,
+        docx_url=f"{request.path}?format=docx",
+        back_url=reverse("cadres:detail", args=[person.pk]),
+    )
+
+
+@login_required
+def forms_batch(request):
+    """The forms of every serving cadre of ?township=CODE (and &village=CODE)."""
+    params = {
+        "township": request.GET.get("township", ""),
+        "village": request.GET.get("village", ""),
+    }
+    batch = cadre_form.cadre_forms_batch(request.user, **params)
+    return batch_response(
+        request,
+        batch,
+        title=_("Village cadre information forms"),
+        job_kind=cadre_form.JOB,
+        params=params,
+    )

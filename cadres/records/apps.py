@@ -9,6 +9,7 @@ class RecordsConfig(AppConfig):
     verbose_name = _("Management records")
 
     def ready(self) -> None:
-        from cadres.records.profile import register
+        from cadres.records import cadre_form, profile
 
-        register()
+        profile.register()
+        cadre_form.register()
