@@ -10,7 +10,7 @@ class VettingConfig(AppConfig):
         from cadres import signals
         from cadres.access_log_page import access_log_model_register
         from cadres.jobs import job_kind_register
-        from vetting import receivers
+        from vetting import receivers, review_form
         from vetting.services import watchlists
 
         signals.person_identity_changed.connect(
@@ -36,6 +36,13 @@ class VettingConfig(AppConfig):
             label=_("Watchlist import"),
             permission=watchlists.IMPORT_PERM,
             handler=watchlists.watchlist_import_job,
+        )
+        job_kind_register(
+            review_form.JOB,
+            label=_("Joint review forms"),
+            # Whoever may open the batch's cases: the worker builds the forms as that user.
+            permission=None,
+            handler=review_form.review_forms_job,
         )
         # Whom the access log's entries about vetting records concern (its page).
         access_log_model_register(

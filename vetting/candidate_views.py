@@ -49,13 +49,14 @@ from cadres.listing import (
     village_column,
 )
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
+from cadres.paper import Reader, batch_response, paper_response
 from cadres.place_filters import TownshipFilter
 from cadres.scoping import object_or_404, query_numbers, scope
 from cadres.search import SearchFilter
 from cadres.selectors import import_files
 from cadres.services import access_log_append, import_file_store
 from cadres.spreadsheets import SpreadsheetError
-from vetting import workflow
+from vetting import review_form, workflow
 from vetting.candidate_forms import (
     ApproveForm,
     AttachmentForm,
@@ -906,3 +907,33 @@ def batch_confirm(request, pk: int):
         )
         return redirect("vetting:batch_preview", pk=record.pk)
     return redirect("vetting:case_list")
+
+
+@login_required
+def case_form(request, pk: int):
+    """The joint-review form of one case: print page, or .docx with ?format=docx."""
+    case = review_form.review_form_case(request.user, pk)
+    reader = Reader.of(request.user)
+    paper = review_form.review_paper(case, reader, review_form.rules_in_force())
+    return paper_response(
+        request,
+        paper,
+        obj=case,
+        filename=_("Joint review form %(name)s.docx") % {"name": case.name},
+        reader=reader,
+        docx_url=f"{request.path}?format=docx",
+        back_url=reverse("vetting:case_detail", args=[case.pk]),
+    )
+
+
+@login_required
+def batch_forms(request, pk: int):
+    """The joint-review forms of every case of a nomination batch that the user may open."""
+    batch = review_form.review_forms_batch(request.user, batch=pk)
+    return batch_response(
+        request,
+        batch,
+        title=_("Joint review forms"),
+        job_kind=review_form.JOB,
+        params={"batch": pk},
+    )

@@ -40,6 +40,7 @@ urlpatterns = [
     path("candidates/batch/<int:pk>/", candidate_views.batch_preview, name="batch_preview"),
     path("candidates/batch/<int:pk>/confirm/", candidate_views.batch_confirm, name="batch_confirm"),
     path("candidates/batch/<int:pk>/errors/", candidate_views.batch_errors, name="batch_errors"),
+    path("candidates/batch/<int:pk>/forms/", candidate_views.batch_forms, name="batch_forms"),
     path(
         "candidates/roster/<int:pk>/nominate/",
         candidate_views.roster_nominate,
@@ -49,6 +50,7 @@ urlpatterns = [
     path("candidates/opinions/overdue/", candidate_views.overdue_opinions, name="opinions_overdue"),
     path("candidates/<int:pk>/", candidate_views.case_detail, name="case_detail"),
     path("candidates/<int:pk>/edit/", candidate_views.case_edit, name="case_edit"),
+    path("candidates/<int:pk>/form/", candidate_views.case_form, name="case_form"),
     path("candidates/<int:pk>/act/<str:verb>/", candidate_views.case_act, name="case_act"),
     path("candidates/<int:pk>/reveal/", candidate_views.reveal_id_number, name="case_reveal_id"),
     path("candidates/<int:pk>/relatives/", candidate_views.relative_add, name="case_relative_add"),

@@ -18,6 +18,7 @@ from cadres.choices import Department, Education, Ethnicity, PoliticalStatus
 from cadres.dates import precision_field
 from cadres.models import (
     IdentityFields,
+    ImportFile,
     Person,
     Post,
     Relative,
@@ -128,6 +129,16 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         blank=True,
         related_name="candidate_case",
         verbose_name=_("appointed post"),
+    )
+    # The nomination workbook the case came from (批量提名): its joint-review forms print
+    # together.
+    batch = models.ForeignKey(
+        ImportFile,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("nomination batch"),
     )
     # The rules the decision was made under (set by the decision).
     negative_list = models.ForeignKey(

@@ -479,7 +479,9 @@ def batch_nominate(
     now = timezone.now()
     state = CandidateCase.State.TOWNSHIP_REVIEW
     cases = [
-        CandidateCase(**values, state=state, nominated_by=actor, submitted_at=now)
+        CandidateCase(
+            **values, state=state, nominated_by=actor, submitted_at=now, batch=import_file
+        )
         for values in plan.cases
     ]
     cases = bulk_create_with_history(cases, CandidateCase, batch_size=1000, default_user=actor)
