@@ -83,18 +83,14 @@ def heading(text: str) -> Row:
 
 
 def line(*cells: tuple[str, int] | Cell, label: bool = False) -> Row:
-    """A row of (text, span) pairs, labels when ``label``; the last cell takes what is left."""
-    built = [c if isinstance(c, Cell) else Cell(c[0], c[1], label=label) for c in cells]
-    used = sum(c.span for c in built[:-1])
-    last = built[-1]
-    built[-1] = Cell(last.text, GRID - used, last.label)
-    return Row(tuple(built))
+    """A row of cells or (text, span) pairs, labels when ``label``."""
+    return Row(tuple(c if isinstance(c, Cell) else Cell(c[0], c[1], label=label) for c in cells))
 
 
-def fields(*pairs: tuple[str, str], value_span: int | None = None) -> Row:
+def fields(*pairs: tuple[str, str]) -> Row:
     """Label and value pairs in one row: each label 3 columns, the values share the rest."""
     label_span = 3
-    span = value_span or (GRID - label_span * len(pairs)) // len(pairs)
+    span = (GRID - label_span * len(pairs)) // len(pairs)
     cells: list[Cell] = []
     for label, value in pairs:
         cells += [Cell(label, label_span, label=True), Cell(value, span)]

@@ -43,7 +43,7 @@ from tests.vetting_candidates.factories import all_pass, person_data, relative_d
 from training import services as training
 from training.models import Session
 from training.signin_jobs import signin_preview_start
-from vetting.models import Hit, RemovalCase, WatchlistSource
+from vetting.models import CandidateCase, Hit, RemovalCase, WatchlistSource
 from vetting.services import candidates, review
 
 # Every name and text of the other township's objects contains this.
@@ -354,6 +354,8 @@ def _candidate_case(side: Side, staff, reviewer, users) -> None:
         kind=ImportFile.Kind.CANDIDATES,
         township=side.township,
     )
+    # The case stands for one nominated from the workbook: the batch's forms print it.
+    CandidateCase.objects.filter(pk=case.pk).update(batch=side.objects["batch_file"])
 
 
 def build_world() -> World:

@@ -85,6 +85,7 @@ ARGS: dict[str, Args] = {
     "cadres:post_appoint": obj("person"),
     "cadres:relative_add": obj("person"),
     "cadres:reveal_id": obj("person"),
+    "cadres:person_form": obj("person"),
     "cadres:post_end": obj("post"),
     "cadres:relative_edit": obj("relative"),
     "cadres:reveal_relative_id": obj("relative"),
@@ -166,6 +167,7 @@ ARGS: dict[str, Args] = {
     "vetting:case_act": obj("candidate_case", verb="opinion"),
     "vetting:case_relative_add": obj("candidate_case"),
     "vetting:case_reveal_id": obj("candidate_case"),
+    "vetting:case_form": obj("candidate_case"),
     "vetting:case_reveal_relative_id": (
         "township",
         lambda side: {"pk": side.candidate_case.pk, "relative_pk": side.case_relative.pk},
@@ -180,6 +182,7 @@ ARGS: dict[str, Args] = {
     "vetting:case_attach": obj("candidate_case"),
     "vetting:case_attachment": obj("case_attachment"),
     "vetting:batch_preview": obj("batch_file"),
+    "vetting:batch_forms": obj("batch_file"),
     "vetting:roster_nominate": obj("import_file"),
     "vetting:batch_confirm": obj("batch_file"),
     "vetting:batch_errors": obj("batch_file"),
@@ -254,6 +257,9 @@ POLICIES = {
     "STAFF_WRITE": one("login 200 403 403 403 403"),  # records the township staff keeps
     "REVIEWER_WRITE": one("login 403 200 403 403 403"),  # annual evaluations
     "DISTRICT_ONLY": one("login 403 403 200 403 200"),
+    # The cadre forms of the township or village in the query (tests/cadres/test_cadre_forms
+    # checks its sides); none given names no township: 404.
+    "PLACE_IN_QUERY": one("login 404 404 404 404 404"),
     "DISTRICT_POST": one("login 403 403 P302 403 P302"),  # monthly report build
     "DISTRICT_ACTION": one("login P403 P403 P302 P403 P302"),  # start a screening run
     "REVIEW_ONLY": one("login P403 P403 P302 P403 P403"),  # bulk dismissal of hits
@@ -409,6 +415,8 @@ POLICY = {
     # The rows in error of an import: whoever sees its preview.
     "cadres:import_errors": "REGISTER_OBJECT_WRITE",
     "cadres:detail": "TOWNSHIP_READ",
+    "cadres:person_form": "TOWNSHIP_READ",
+    "cadres:forms": "PLACE_IN_QUERY",
     "cadres:edit": "REGISTER_OBJECT_WRITE",
     "cadres:post_appoint": "REGISTER_START_OBJECT",
     "cadres:relative_add": "REGISTER_OBJECT_WRITE",
@@ -546,6 +554,9 @@ POLICY = {
     "vetting:case_reveal_id": "CASE_REVEAL",
     "vetting:case_reveal_relative_id": "CASE_REVEAL",
     "vetting:case_detail": "CANDIDATE_CASE",
+    "vetting:case_form": "CANDIDATE_CASE",
+    # The world's case is of the world's nomination batch: whoever may open it.
+    "vetting:batch_forms": "CANDIDATE_CASE",
     "vetting:case_attachment": "CANDIDATE_CASE",
     "vetting:case_edit": "CANDIDATE_CASE_LOCKED",
     "vetting:case_act": "CANDIDATE_OPINION",
