@@ -421,3 +421,25 @@ def test_seed_demo_gives_every_department_an_opinion_to_give(client, seeded):
         client.force_login(user)
         cases = client.get(reverse("vetting:case_queue")).context["cases"]
         assert list(cases), user.username
+
+
+def test_seed_demo_profiles_and_cases_offer_their_paper_forms(client, seeded):
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    secretary = Post.objects.serving().filter(title="secretary").first().person
+    approved = CandidateCase.objects.get(state="approved")
+    for page, form in (
+        (
+            reverse("cadres:detail", args=[secretary.pk]),
+            reverse("cadres:person_form", args=[secretary.pk]),
+        ),
+        (
+            reverse("vetting:case_detail", args=[approved.pk]),
+            reverse("vetting:case_form", args=[approved.pk]),
+        ),
+    ):
+        content = client.get(page).content.decode()
+        assert form in content
+        assert f"{form}?format=docx" in content
+        response = client.get(f"{form}?format=docx")
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
