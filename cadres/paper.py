@@ -278,12 +278,14 @@ class Batch:
 
 def paper_response(request, paper: Paper, *, obj, filename: str, reader: Reader, **links):
     """One record's form: its print page, or its .docx with ``?format=docx``; logged."""
-    docx = request.GET.get("format") == "docx"
-    what = filename if docx else "print"
+    if request.GET.get("format") == "docx":
+        response = docx_response(papers_docx([paper]), filename)
+    else:
+        response = print_response(request, [paper], title=paper.title, **links)
+    # Once the form is written: none logged for a failure.
+    what = filename if request.GET.get("format") == "docx" else "print"
     papers_log(user=request.user, obj=obj, what=what, count=1, reader=reader)
-    if docx:
-        return docx_response(papers_docx([paper]), filename)
-    return print_response(request, [paper], title=paper.title, **links)
+    return response
 
 
 def batch_response(request, batch: Batch, *, title: str, job_kind: str, params: dict):
