@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from cadres.choices import Department
 from cadres.identity import normalize_id_number
-from cadres.models import IdNumberConflict, Job, Person, Post, Relative, Village
+from cadres.models import (
+    AccessLogVerification,
+    IdNumberConflict,
+    Job,
+    Person,
+    Post,
+    Relative,
+    Village,
+)
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -421,3 +429,14 @@ def test_seed_demo_gives_every_department_an_opinion_to_give(client, seeded):
         client.force_login(user)
         cases = client.get(reverse("vetting:case_queue")).context["cases"]
         assert list(cases), user.username
+
+
+def test_seed_demo_verification_is_the_system_administrators(client, seeded):
+    """The seeded verification follows the demo users' reads, as the administrator's click on
+    the page would: the page names the administrator, not the schedule."""
+    verification = AccessLogVerification.objects.get()
+    assert verification.requested_by.username == "admin"
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    panel = client.get(reverse("cadres:access_log")).text
+    assert "系统管理员" in panel
+    assert "定时任务" not in panel
