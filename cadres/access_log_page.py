@@ -31,7 +31,7 @@ from guardian.shortcuts import get_users_with_perms
 from cadres.access_log import AccessLogBroken, access_log_check
 from cadres.identity import mask_id_number
 from cadres.jobs import JobError, job_start, job_ticker
-from cadres.listing import FILTER_MARK, FILTERSET_MARK
+from cadres.listing import FILTER_MARK, FILTERSET_MARK, SORT_MARK
 from cadres.models import AccessLogEntry, Job, Person
 from cadres.scoping import ACCESS_PERM, in_townships, scope
 
@@ -101,10 +101,10 @@ def entries_describe(entries: Sequence[AccessLogEntry], user=None, request=None)
     labeller = _FilterLabels(request)
     for entry in entries:
         entry.described = _describe(entry, found)
-        note, filterset, query = _split_detail(entry)
+        note, filterset, query, sort = _split_detail(entry)
         entry.described.note = note
         if query is not None:
-            entry.described.parameters = labeller.add(filterset, query)
+            entry.described.parameters = labeller.add(filterset, query, sort)
     labeller.resolve()
     if user is not None:
         _link_profiles(entries, user)
@@ -143,20 +143,26 @@ def _link_profiles(entries: Sequence[AccessLogEntry], user) -> None:
             entry.described.profile_id = None
 
 
-def _split_detail(entry: AccessLogEntry) -> tuple[str, str, str | None]:
-    """(the rest of the detail, the filterset's dotted path, the query or None)."""
+def _split_detail(entry: AccessLogEntry) -> tuple[str, str, str | None, str]:
+    """(the rest of the detail, the filterset's dotted path, the query or None, the sort in
+    words or empty)."""
     detail = entry.detail
     head, mark, query = detail.rpartition(FILTER_MARK)
     if not mark:
         # Views of the hit list logged their query alone before it was marked.
         if entry.action == AccessLogEntry.Action.VIEW_HITS and "=" in detail:
-            return "", "", detail
-        return detail, "", None
+            return "", "", detail, ""
+        return detail, "", None, ""
     head = head.removesuffix(", ")
+    rest, mark, sort = head.rpartition(SORT_MARK)
+    if mark:
+        head = rest.removesuffix(", ")
+    else:
+        sort = ""
     head, mark, filterset = head.rpartition(FILTERSET_MARK)
     if not mark:
-        return filterset, "", query
-    return head.removesuffix(", "), filterset.removesuffix(", "), query
+        return filterset, "", query, sort
+    return head.removesuffix(", "), filterset.removesuffix(", "), query, sort
 
 
 # Parameters that no filterset declares: the list's own.
@@ -215,14 +221,16 @@ class _FilterLabels:
             return f"{form.fields[base].label or base}（{_SUFFIXES[suffix]}）", None
         return key, None
 
-    def add(self, path: str, query: str) -> list[tuple[str, str]]:
+    def add(self, path: str, query: str, sort: str = "") -> list[tuple[str, str]]:
+        """The parameters in words; ``sort``, the list's sort in words where the entry
+        recorded it (a sort of the filterset's own is labelled by its choices)."""
         form = self._form(path) if path else None
         shown: list[tuple[str, str]] = []
         for key, value in parse_qsl(query, keep_blank_values=False):
             if key in _PAGING:
                 continue
-            if key == "sort":
-                shown.append((_("Sorted by"), value))
+            if key == "sort" and (form is None or key not in form.fields):
+                shown.append((_("Sorted by"), sort or value))
                 continue
             label, field = self._field(form, key)
             if isinstance(field, forms.ModelChoiceField):

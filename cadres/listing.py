@@ -309,7 +309,8 @@ def export_response(
             action=AccessLogEntry.Action.EXPORT,
             obj=obj,
             detail=(
-                f"{filename}, {counts}{ids}, {filter_detail(request.GET.urlencode(), filterset)}"
+                f"{filename}, {counts}{ids}, "
+                + filter_detail(request.GET.urlencode(), filterset, spec)
             ),
         )
         if job is not None:
@@ -374,17 +375,39 @@ def export_job(job: Job) -> None:
 
 
 FILTERSET_MARK = "filterset: "
+SORT_MARK = "sorted: "
 FILTER_MARK = "filter: "
 
 
-def filter_detail(query: str, filterset=None) -> str:
+def sort_label(spec: ListSpec, sort: str) -> str:
+    """What ``?sort=`` orders the list by, in words: its column's label, descending where it
+    is; empty for a key that no column of the list sorts by (the list keeps its default)."""
+    labels = {c.key: c.label for c in spec.columns if c.key and c.sort}
+    label = labels.get(sort.lstrip("-"))
+    if label is None:
+        return ""
+    if sort.startswith("-"):
+        return _("%(column)s, descending") % {"column": label}
+    return str(label)
+
+
+def filter_detail(query: str, filterset=None, spec: ListSpec | None = None) -> str:
     """The query string of a logged read of a list, for the access log's entry: ``filter:``
-    and the query, after the filterset's dotted path where there is one. The access log page
-    (cadres.access_log_page) reads them back to label each parameter."""
-    if filterset is None:
-        return f"{FILTER_MARK}{query}"
-    kind = type(filterset)
-    return f"{FILTERSET_MARK}{kind.__module__}.{kind.__qualname__}, {FILTER_MARK}{query}"
+    and the query, after the filterset's dotted path where there is one, and the sort in
+    words where ``spec`` knows it (stored in the site's language, as every reader of the log
+    reads it). The access log page (cadres.access_log_page) reads them back to label each
+    parameter."""
+    parts = []
+    if filterset is not None:
+        kind = type(filterset)
+        parts.append(f"{FILTERSET_MARK}{kind.__module__}.{kind.__qualname__}")
+    sort = QueryDict(query).get("sort", "")
+    if spec is not None and sort:
+        with translation.override(settings.LANGUAGE_CODE):
+            label = sort_label(spec, sort)
+        if label:
+            parts.append(f"{SORT_MARK}{label}")
+    return ", ".join([*parts, f"{FILTER_MARK}{query}"])
 
 
 def _chunks(items, prepare: Callable[[Sequence], None]) -> Iterable[object]:

@@ -7,6 +7,8 @@ from dongchang import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("help/", views.help_index, name="help"),
+    path("help/<slug:role>/", views.help_guide, name="help_guide"),
     path("accounts/", include("dongchang.accounts.urls")),
     path("cadres/", include("cadres.urls")),
     path("reports/", include("dongchang.report_urls")),

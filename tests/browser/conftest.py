@@ -5,12 +5,15 @@ there a missing browser is a failure. A failed test leaves a full-page screensho
 in test-artifacts/; its path is printed in the failure's report.
 """
 
+import io
 import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -91,6 +94,13 @@ def page(browser, live_server, reference_data):
     yield page
     context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def demo_world():
+    """The demo's data (dongchang/demo.py), as `make run` shows it."""
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
 
 
 def log_in(page, username: str, password: str) -> None:

@@ -6,15 +6,12 @@ English is an interface string that lacks a translation, so the check looks for 
 catalogues' own English source strings in the visible text, never for English in general.
 """
 
-import io
 import re
 from pathlib import Path
 from urllib.parse import urlparse
 
 import polib
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 
 from dongchang import demo
 from tests.browser.conftest import log_in
@@ -80,12 +77,6 @@ def linked_pages(page) -> list[str]:
         if href.startswith("/") and "?" not in href and not NOT_PAGES.search(href)
     ]
     return useful[:1] + forms
-
-
-@pytest.fixture
-def demo_world():
-    with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_every_menu_page_is_in_chinese_without_bare_choices(page, demo_world):

@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -94,6 +95,51 @@ def test_an_export_is_shown_with_its_filter_in_words(client, viewer, staff):
         described.parameters
     )
     assert "township=" not in response.content.decode()
+
+
+def test_a_lists_sort_is_shown_in_words_not_as_its_key(viewer, staff):
+    reveal(staff, cadre())
+    viewer.get(PAGE, {"sort": "-at", "format": "xlsx"})
+    viewer.get(PAGE, {"sort": "at", "format": "xlsx"})
+    descending, ascending = AccessLogEntry.objects.filter(action="export").order_by("pk")
+    assert "sorted: 时间（降序）" in descending.detail
+    described = {e.pk: e.described.parameters for e in rows(viewer.get(PAGE))}
+    assert described[descending.pk] == [("排序", "时间（降序）")]
+    assert described[ascending.pk] == [("排序", "时间")]
+
+
+def test_a_sort_of_the_filtersets_own_is_shown_by_its_choice(client, viewer, staff):
+    client.force_login(staff)
+    client.get(reverse("cadres:list"), {"sort": "-birth", "format": "xlsx"})
+    entry = AccessLogEntry.objects.get(action="export")
+    assert "sorted: " not in entry.detail  # the register's sort is its filterset's
+    viewer.force_login(UserFactory(role="区级审核人"))
+    shown = next(e for e in rows(viewer.get(PAGE)) if e.pk == entry.pk)
+    ((label, value),) = shown.described.parameters
+    assert label == str(PersonFilter.base_filters["sort"].label)
+    assert "出生日期" in value
+    assert "birth" not in value
+
+
+def test_an_unknown_sort_or_an_entry_logged_before_sorts_had_words_shows_the_key(
+    viewer, staff, access_log_tamperable
+):
+    viewer.get(PAGE, {"sort": "nonsense", "format": "xlsx"})
+    entry = AccessLogEntry.objects.get(action="export")
+    assert "sorted: " not in entry.detail
+    described = next(e for e in rows(viewer.get(PAGE)) if e.pk == entry.pk).described
+    assert described.parameters == [("排序", "nonsense")]
+
+
+def test_the_date_filters_two_ends_stand_on_one_line(viewer):
+    page = viewer.get(PAGE).text
+    start = page.index('<span class="range">')
+    end = page.index("</span>", page.index('name="at_before"'))
+    assert 'name="at_after"' in page[start:end]
+    assert 'type="date"' in page[start:end]
+    assert ".range { display: inline-flex;" in (
+        (settings.BASE_DIR / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    )
 
 
 def test_filters_by_user_action_date_and_township(

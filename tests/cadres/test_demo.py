@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from cadres.choices import Department
 from cadres.identity import normalize_id_number
-from cadres.models import IdNumberConflict, Job, Person, Post, Relative, Village
+from cadres.models import (
+    AccessLogVerification,
+    IdNumberConflict,
+    Job,
+    Person,
+    Post,
+    Relative,
+    Village,
+)
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -443,3 +451,14 @@ def test_seed_demo_profiles_and_cases_offer_their_paper_forms(client, seeded):
         response = client.get(f"{form}?format=docx")
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_seed_demo_verification_is_the_system_administrators(client, seeded):
+    """The seeded verification follows the demo users' reads, as the administrator's click on
+    the page would: the page names the administrator, not the schedule."""
+    verification = AccessLogVerification.objects.get()
+    assert verification.requested_by.username == "admin"
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    panel = client.get(reverse("cadres:access_log")).text
+    assert "系统管理员" in panel
+    assert "定时任务" not in panel

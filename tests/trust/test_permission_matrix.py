@@ -79,6 +79,7 @@ def district(attr: str, key: str = "pk") -> Args:
 NONE: Args = (None, lambda _w: {})
 
 ARGS: dict[str, Args] = {
+    "help_guide": (None, lambda _w: {"role": "district-reviewer"}),
     # cadres
     "cadres:detail": obj("person"),
     "cadres:edit": obj("person"),
@@ -398,6 +399,8 @@ POLICIES = {
 POLICY = {
     "home": "LOGGED_IN",
     "dashboard": "LOGGED_IN",
+    "help": "LOGGED_IN",
+    "help_guide": "LOGGED_IN",
     "accounts:login": "PUBLIC_LOGIN",
     "accounts:logout": "LOGOUT",
     "accounts:password_change": "LOGGED_IN",
