@@ -69,19 +69,19 @@ urlpatterns = [
                 f"<int:pk>/{kind}/new/",
                 person_detail_views.detail_row_add,
                 {"kind": kind},
-                name="detail_row_add",
+                name=f"{kind}_add",
             ),
             path(
                 f"{kind}/<int:pk>/edit/",
                 person_detail_views.detail_row_edit,
                 {"kind": kind},
-                name="detail_row_edit",
+                name=f"{kind}_edit",
             ),
             path(
                 f"{kind}/<int:pk>/delete/",
                 person_detail_views.detail_row_delete,
                 {"kind": kind},
-                name="detail_row_delete",
+                name=f"{kind}_delete",
             ),
         )
     ),

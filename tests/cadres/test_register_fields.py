@@ -182,25 +182,25 @@ def test_profile_shows_the_fields_and_rows(client, staff):
 def test_staff_add_edit_and_delete_rows_through_the_pages(client, staff):
     person = cadre()
     client.force_login(staff)
-    add = reverse("cadres:detail_row_add", kwargs={"kind": "resume", "pk": person.pk})
+    add = reverse("cadres:resume_add", args=[person.pk])
     response = client.post(add, {"started_on": "2004年7月", "ended_on": "", "text": "务农"})
     assert response.status_code == 302
     line = ResumeLine.objects.get()
     assert partial_date(line, "started_on") == PartialDate(dt.date(2004, 7, 1), MONTH)
-    edit = reverse("cadres:detail_row_edit", kwargs={"kind": "resume", "pk": line.pk})
+    edit = reverse("cadres:resume_edit", args=[line.pk])
     assert client.get(edit).context["form"]["started_on"].value() == "2004.07"
     response = client.post(edit, {"started_on": "2004.07", "ended_on": "2003", "text": "务农"})
     assert "结束不能早于开始" in response.content.decode()
     client.post(edit, {"started_on": "2004.07", "ended_on": "2010", "text": "外出务工"})
     line.refresh_from_db()
     assert (line.text, line.ended_on_precision) == ("外出务工", YEAR)
-    add = reverse("cadres:detail_row_add", kwargs={"kind": "reward", "pk": person.pk})
+    add = reverse("cadres:reward_add", args=[person.pk])
     client.post(
         add,
         {"kind": "reward", "decided_on": "2019", "description": "优秀党务工作者", "issued_by": ""},
     )
     reward = RewardPunishment.objects.get()
-    delete = reverse("cadres:detail_row_delete", kwargs={"kind": "reward", "pk": reward.pk})
+    delete = reverse("cadres:reward_delete", args=[reward.pk])
     assert client.post(delete).status_code == 302
     assert not RewardPunishment.objects.exists()
     history = [c.record for c in client.get(detail(person)).context["history"]]
@@ -213,9 +213,9 @@ def test_other_townships_get_404_and_readers_403(client, staff, other_staff, dis
     row = add_education(staff, person)
     person_photo_store(actor=staff, person=person, upload=upload())
     pages = [
-        reverse("cadres:detail_row_add", kwargs={"kind": "education", "pk": person.pk}),
-        reverse("cadres:detail_row_edit", kwargs={"kind": "education", "pk": row.pk}),
-        reverse("cadres:detail_row_delete", kwargs={"kind": "education", "pk": row.pk}),
+        reverse("cadres:education_add", args=[person.pk]),
+        reverse("cadres:education_edit", args=[row.pk]),
+        reverse("cadres:education_delete", args=[row.pk]),
         reverse("cadres:photo_upload", args=[person.pk]),
         reverse("cadres:photo_delete", args=[person.pk]),
     ]
