@@ -553,6 +553,7 @@ class EducationRecord(TimeStampedModel):
                 | Q(started_on__isnull=True)
                 | Q(ended_on__gte=models.F("started_on")),
                 name="education_ends_after_start",
+                violation_error_message=_("The end cannot come before the start."),
             ),
         ]
 
@@ -584,6 +585,7 @@ class ResumeLine(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="resume_line_ends_after_start",
+                violation_error_message=_("The end cannot come before the start."),
             ),
         ]
 

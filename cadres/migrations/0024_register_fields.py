@@ -697,6 +697,7 @@ class Migration(migrations.Migration):
                             _connector="OR",
                         ),
                         name="education_ends_after_start",
+                        violation_error_message="The end cannot come before the start.",
                     )
                 ],
             },
@@ -763,6 +764,7 @@ class Migration(migrations.Migration):
                             _connector="OR",
                         ),
                         name="resume_line_ends_after_start",
+                        violation_error_message="The end cannot come before the start.",
                     )
                 ],
             },

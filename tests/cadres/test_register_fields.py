@@ -86,7 +86,7 @@ def test_the_person_form_leaves_the_level_to_the_rows(client, staff):
 
 def test_an_education_row_that_ends_before_it_starts_is_refused(staff):
     person = cadre()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="结束不能早于开始"):
         add_education(
             staff,
             person,
