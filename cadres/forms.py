@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.dates import PartialDateField, partial_date, partial_date_names
 from cadres.identity import mask_id_number
-from cadres.models import TITLES_BY_BODY, Person, Post, Relative, VillagerGroup
+from cadres.models import (
+    TITLES_BY_BODY,
+    EducationRecord,
+    Person,
+    Post,
+    Relative,
+    ResumeLine,
+    RewardPunishment,
+    VillagerGroup,
+)
 from cadres.scoping import query_number, scope
 from cadres.widgets import DATE
 
@@ -24,6 +33,10 @@ PERSON_FIELDS = [
     "education",
     "phone",
     "home_village",
+    "native_place",
+    "birthplace",
+    "work_started_on",
+    "health",
 ]
 POST_FIELDS = ["village", "body", "title", "villager_group", "term_start", "term_end"]
 RELATIVE_FIELDS = ["relation", "name", "id_number", "sex", "birth_date", "work_unit_and_post"]
@@ -102,6 +115,12 @@ class PersonForm(forms.Form):
             self.fields["id_number"].help_text = _(
                 "Now %(masked)s. Leave empty to keep it; type a new number to change it."
             ) % {"masked": mask_id_number(person.id_number)}
+        if person is not None and person.education_records.exists():
+            # cadres.person_details: the highest level follows the education rows.
+            self.fields["education"].disabled = True
+            self.fields["education"].help_text = _(
+                "The highest level of the education rows on the profile; change those."
+            )
 
     def person_values(self, person: Person | None = None) -> dict:
         return _identity_kept({n: self.cleaned_data[n] for n in PERSON_FIELDS}, person)
@@ -179,6 +198,51 @@ class RelativeForm(forms.Form):
 
     def relative_values(self, relative: Relative | None = None) -> dict:
         return _identity_kept({n: self.cleaned_data[n] for n in RELATIVE_FIELDS}, relative)
+
+
+class DetailRowForm(forms.Form):
+    """An education row, a 简历 line or a 奖惩 record (``model`` and its ``fields``)."""
+
+    model: type
+    fields_order: list[str]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_model_fields(self.model, self.fields_order))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("started_on"), cleaned.get("ended_on")
+        if start and end and end.date < start.date:
+            self.add_error("ended_on", _("The end cannot come before the start."))
+        return cleaned
+
+    def row_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields_order}
+
+
+class EducationRecordForm(DetailRowForm):
+    model = EducationRecord
+    fields_order = ["kind", "level", "degree", "school", "major", "started_on", "ended_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["degree"].help_text = _("For example 学士 or 硕士; empty if none.")
+
+
+class ResumeLineForm(DetailRowForm):
+    model = ResumeLine
+    fields_order = ["started_on", "ended_on", "text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].help_text = _("Leave empty for 至今 (to the present).")
+        self.fields["text"].help_text = _("For example 东昌区金厂镇民主村党支部书记.")
+
+
+class RewardPunishmentForm(DetailRowForm):
+    model = RewardPunishment
+    fields_order = ["kind", "decided_on", "description", "issued_by"]
 
 
 def _identity_kept(values: dict, record) -> dict:

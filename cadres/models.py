@@ -200,8 +200,14 @@ class Person(IdentityFields, TimeStampedModel):
         _("education"), max_length=20, choices=Education.choices, blank=True
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The 干部任免审批表's personal data (issue 21).
+    native_place = models.CharField(_("native place"), max_length=100, blank=True)
+    birthplace = models.CharField(_("birthplace"), max_length=100, blank=True)
+    work_started_on = models.DateField(_("date work began"), null=True, blank=True)
+    work_started_on_precision = precision_field(_("date work began known to"))
+    health = models.CharField(_("health"), max_length=50, blank=True)
     # Columns of an imported roster that the register does not know, kept at the importer's
-    # choice (籍贯, 参加工作时间 …), by their header.
+    # choice (职称, 身高 …), by their header.
     extra = models.JSONField(_("kept columns"), null=True, blank=True)
     home_village = models.ForeignKey(
         "Village",
@@ -510,6 +516,112 @@ class Relative(IdentityFields, TimeStampedModel):
         return f"{self.name}（{self.get_relation_display()}）"
 
 
+PERSON_TOWNSHIP_LOOKUP = tuple(f"person__{lookup}" for lookup in Person.township_lookup)
+
+
+class EducationRecord(TimeStampedModel):
+    """One stage of a person's education: 全日制 (full-time) or 在职 (while working)."""
+
+    class Kind(models.TextChoices):
+        FULL_TIME = "full_time", _("Full-time education")
+        IN_SERVICE = "in_service", _("In-service education")
+
+    township_lookup = PERSON_TOWNSHIP_LOOKUP
+
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="education_records", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind of education"), max_length=10, choices=Kind.choices)
+    level = models.CharField(_("education level"), max_length=20, choices=Education.choices)
+    degree = models.CharField(_("degree"), max_length=50, blank=True)
+    school = models.CharField(_("school"), max_length=100, blank=True)
+    major = models.CharField(_("major"), max_length=100, blank=True)
+    started_on = models.DateField(_("start date"), null=True, blank=True)
+    started_on_precision = precision_field(_("start date known to"))
+    ended_on = models.DateField(_("graduation date"), null=True, blank=True)
+    ended_on_precision = precision_field(_("graduation date known to"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person", "kind", "started_on", "pk"]
+        verbose_name = _("education record")
+        verbose_name_plural = _("education records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
+                name="education_ends_after_start",
+                violation_error_message=_("The end cannot come before the start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_level_display()} {self.school}".strip()
+
+
+class ResumeLine(TimeStampedModel):
+    """One line of a person's 简历: from, to (none: 至今) and what they did."""
+
+    township_lookup = PERSON_TOWNSHIP_LOOKUP
+
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="resume_lines", verbose_name=_("person")
+    )
+    started_on = models.DateField(_("from"))
+    started_on_precision = precision_field(_("from known to"))
+    ended_on = models.DateField(_("to"), null=True, blank=True)
+    ended_on_precision = precision_field(_("to known to"))
+    text = models.CharField(_("work unit and post"), max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person", "started_on", "pk"]
+        verbose_name = _("resume line")
+        verbose_name_plural = _("resume lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="resume_line_ends_after_start",
+                violation_error_message=_("The end cannot come before the start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RewardPunishment(TimeStampedModel):
+    """One reward or punishment (奖惩) of a person, with who decided it."""
+
+    class Kind(models.TextChoices):
+        REWARD = "reward", _("Reward")
+        PUNISHMENT = "punishment", _("Punishment")
+
+    township_lookup = PERSON_TOWNSHIP_LOOKUP
+
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="rewards_punishments", verbose_name=_("person")
+    )
+    kind = models.CharField(_("reward or punishment"), max_length=10, choices=Kind.choices)
+    decided_on = models.DateField(_("date"))
+    decided_on_precision = precision_field(_("date known to"))
+    description = models.CharField(_("particulars"), max_length=300)
+    issued_by = models.CharField(_("issued by"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person", "decided_on", "pk"]
+        verbose_name = _("reward or punishment")
+        verbose_name_plural = _("rewards and punishments")
+
+    def __str__(self) -> str:
+        return self.description
+
+
 def _import_file_path(instance, filename: str) -> str:
     # Named by content hash: never by the user's file name, never guessable from a URL.
     return f"imports/{instance.sha256[:2]}/{instance.sha256}.xlsx"
@@ -696,6 +808,23 @@ class StoredDocument(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class PersonPhoto(StoredDocument):
+    """A person's photo (JPEG or PNG) for the profile and the 干部信息表; one per person, a
+    new upload replaces it (``cadres.person_details.person_photo_store``)."""
+
+    township_lookup = PERSON_TOWNSHIP_LOOKUP
+
+    person = models.OneToOneField(
+        Person, models.CASCADE, related_name="photo", verbose_name=_("person")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
 
 
 class AccessLogEntry(models.Model):

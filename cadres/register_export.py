@@ -52,6 +52,10 @@ CADRE_VALUES = {
     "party_joined_on": lambda row: date_cell(row.person, "party_joined_on"),
     "education": lambda row: row.person.get_education_display(),
     "phone": lambda row: row.person.phone,
+    "native_place": lambda row: row.person.native_place,
+    "birthplace": lambda row: row.person.birthplace,
+    "work_started_on": lambda row: date_cell(row.person, "work_started_on"),
+    "health": lambda row: row.person.health,
     "township": lambda row: village.township.name if (village := _village(row)) else "",
     "village": lambda row: village.name if (village := _village(row)) else "",
     "group": lambda row: (

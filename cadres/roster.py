@@ -64,6 +64,7 @@ from cadres.import_templates import (
     labels_of,
 )
 from cadres.models import (
+    EducationRecord,
     IdNumberConflict,
     ImportFile,
     Person,
@@ -121,6 +122,10 @@ CADRE_COLUMNS = (
     Column("term_start", "任职时间", ("任现职时间", "任职日期", "任职年月", "任职起始时间")),
     Column("term_end", "任期届满", ("任期届满时间", "届满时间", "任期至", "任期届满日期")),
     Column("phone", "联系电话", ("电话", "手机", "手机号码", "联系方式", "电话号码")),
+    Column("native_place", "籍贯", ("原籍", "祖籍")),
+    Column("birthplace", "出生地", ("出生地点", "出生地址")),
+    Column("work_started_on", "参加工作时间", ("参加工作日期", "参加工作年月", "参加工作年份")),
+    Column("health", "健康状况", ("健康情况", "身体状况", "身体情况")),
 )
 FAMILY_COLUMNS = (
     Column("cadre_id_number", "干部身份证号", ("村干部身份证号", "干部公民身份号码"), True),
@@ -132,6 +137,8 @@ FAMILY_COLUMNS = (
         "work_unit_and_post", "工作单位及职务", ("工作单位", "工作单位及职务（职业）", "现工作单位")
     ),
 )
+# The person's free-text columns read as written.
+TEXT_FIELDS = ("native_place", "birthplace", "health")
 # Sheets whose names mark the family sheet; the cadre sheet is the first other one.
 FAMILY_SHEET_WORDS = ("家庭", "家属", "亲属")
 COLUMN_LABELS = {c.key: c.label for c in CADRE_COLUMNS}
@@ -338,7 +345,17 @@ CADRE_HINTS = {
     "birth_date": date_hint("1985-03-04", FROM_ID_NUMBER),
     "political_status": choice_hint("中共党员", labels_of(PoliticalStatus)),
     "party_joined_on": date_hint("2008-07-01"),
-    "education": choice_hint("大学专科", labels_of(Education)),
+    "education": choice_hint(
+        "大学专科",
+        labels_of(Education),
+        gettext_lazy(
+            "The highest level. For a cadre with education rows on the profile, those decide."
+        ),
+    ),
+    "native_place": Hint("吉林通化"),
+    "birthplace": Hint("吉林通化"),
+    "work_started_on": date_hint("2003-07"),
+    "health": Hint("健康"),
     "posts": choice_hint(
         "村党组织书记、村民委员会主任",
         post_labels,
@@ -651,6 +668,8 @@ class _Register:
         self.persons: dict[str, Person] = {}
         self.visible: set[int] = set()
         self.serving: dict[int, set[tuple]] = defaultdict(set)
+        # People with education rows, whose highest level follows them.
+        self.educated: set[int] = set()
         self.load_persons(id_numbers)
 
     def load_persons(self, id_numbers: Iterable[str]) -> None:
@@ -668,6 +687,11 @@ class _Register:
                 person_id__in=pks, ended_on__isnull=True
             ).values_list("person_id", "village_id", "body", "title"):
                 self.serving[person_id].add((village_id, body, title))
+            self.educated.update(
+                EducationRecord.objects.filter(person_id__in=pks).values_list(
+                    "person_id", flat=True
+                )
+            )
 
     def relatives_of(self, person_ids: list[int]) -> dict[int, list[Relative]]:
         found: dict[int, list[Relative]] = defaultdict(list)
@@ -925,11 +949,19 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             Education,
             synonyms=EDUCATION_SYNONYMS,
         ),
+        "work_started_on": _parse_field(
+            result, label["work_started_on"], parse_partial_date, v["work_started_on"]
+        ),
         "phone": parse_text(v["phone"]),
+        **{key: parse_text(v[key]) for key in TEXT_FIELDS},
         "extra": row.extra,
     }
     if len(fields["phone"]) > Person._meta.get_field("phone").max_length:
         result.fail(label["phone"], _("The phone number is too long."))
+    for key in TEXT_FIELDS:
+        limit = Person._meta.get_field(key).max_length
+        if len(fields[key]) > limit:
+            result.fail(label[key], _("Write at most %(limit)d characters.") % {"limit": limit})
     # An empty cell leaves what the register has.
     fields = {key: value for key, value in fields.items() if value not in (None, "")}
     fields = split_partial_dates(Person, fields)
@@ -973,6 +1005,12 @@ def _plan_cadre(plan, register, own, claimed, row, number) -> None:
             % {"name": person.identity["name"]},
         )
         return
+    # cadres.person_details: the education rows on the profile decide the highest level.
+    educated = existing is not None and existing.pk in register.educated
+    if educated and fields.pop("education", existing.education) != existing.education:
+        result.details.append(
+            _("The education level is kept: the education rows on the profile decide it.")
+        )
     person.fields.update(fields)
     if existing is None:
         result.outcome = Outcome.NEW

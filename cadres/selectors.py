@@ -7,7 +7,18 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cadres.identity import mask_id_number
-from cadres.models import ImportFile, Person, Post, Relative, Village, VillagerGroup
+from cadres.models import (
+    EducationRecord,
+    ImportFile,
+    Person,
+    PersonPhoto,
+    Post,
+    Relative,
+    ResumeLine,
+    RewardPunishment,
+    Village,
+    VillagerGroup,
+)
 from cadres.scoping import scope
 
 
@@ -134,9 +145,59 @@ def age(birth_date: dt.date | None, on: dt.date | None = None) -> int | None:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
+# What ``register_details`` reads, to prefetch for many people at once (batch forms).
+REGISTER_DETAILS_PREFETCH = ("education_records", "resume_lines", "rewards_punishments")
+
+
+@dataclass(frozen=True)
+class RegisterDetails:
+    """A person's education, 简历 and 奖惩 in the order the profile and the forms show them:
+    each list from the earliest; education without dates after those with, in entry order."""
+
+    full_time: list[EducationRecord]
+    in_service: list[EducationRecord]
+    resume: list[ResumeLine]
+    rewards_punishments: list[RewardPunishment]
+
+    @property
+    def education(self) -> list[EducationRecord]:
+        return self.full_time + self.in_service
+
+
+def _by_date(rows, name: str) -> list:
+    return sorted(rows, key=lambda row: (getattr(row, name) is None, getattr(row, name), row.pk))
+
+
+def register_details(person: Person) -> RegisterDetails:
+    """The detail rows of a person the caller has already scoped; three queries, none when
+    the person was read with ``prefetch_related(*REGISTER_DETAILS_PREFETCH)``."""
+    education = _by_date(person.education_records.all(), "started_on")
+    return RegisterDetails(
+        full_time=[e for e in education if e.kind == EducationRecord.Kind.FULL_TIME],
+        in_service=[e for e in education if e.kind == EducationRecord.Kind.IN_SERVICE],
+        resume=_by_date(person.resume_lines.all(), "started_on"),
+        rewards_punishments=_by_date(person.rewards_punishments.all(), "decided_on"),
+    )
+
+
+def person_photo(user, person_pk: int) -> PersonPhoto:
+    """The photo of a person of the user's townships; 404 otherwise."""
+    return get_object_or_404(scope(PersonPhoto.objects.all(), user), person_id=person_pk)
+
+
+def scoped_detail_row(user, model: type, pk: int):
+    """An education row, 简历 line or 奖惩 record of the user's townships; 404 otherwise."""
+    return get_object_or_404(scope(model.objects.select_related("person"), user), pk=pk)
+
+
 def person_profile(user, pk: int) -> Person:
-    """One person of the user's townships (404 otherwise), with all posts and relatives."""
-    queryset = scope(Person.objects.all(), user).select_related("home_village__township")
+    """One person of the user's townships (404 otherwise), with all posts, relatives, photo
+    and detail rows (``person.details``)."""
+    queryset = (
+        scope(Person.objects.all(), user)
+        .select_related("home_village__township", "photo")
+        .prefetch_related(*REGISTER_DETAILS_PREFETCH)
+    )
     person = get_object_or_404(queryset, pk=pk)
     posts = list(
         person.posts.select_related("village__township", "villager_group").order_by(
@@ -151,6 +212,7 @@ def person_profile(user, pk: int) -> Person:
         post.upcoming = post.term_start > today
     person.past_posts = [p for p in posts if p not in person.current_posts]
     person.relative_list = list(person.relatives.all())
+    person.details = register_details(person)
     return person
 
 
@@ -190,8 +252,11 @@ _HIDDEN = {
 }
 
 
+_DETAIL_MODELS = (PersonPhoto, EducationRecord, ResumeLine, RewardPunishment)
+
+
 def person_history(person: Person) -> list[Change]:
-    """Every change to the person, their posts and their relatives, newest first.
+    """Every change to the person, their posts, relatives, photo and detail rows, newest first.
 
     One query per kind of record, plus one per kind of related record named in a
     change (villages, villager groups).
@@ -200,6 +265,7 @@ def person_history(person: Person) -> list[Change]:
         (Person.history.model, {"id": person.pk}),
         (Post.history.model, {"person_id": person.pk}),
         (Relative.history.model, {"cadre_id": person.pk}),
+        *((model.history.model, {"person_id": person.pk}) for model in _DETAIL_MODELS),
     ]
     pending = []
     for model, filters in sources:
@@ -274,7 +340,9 @@ def _record_label(record, names) -> str:
     if isinstance(record, Post.history.model):
         village = names.get((Village, record.village_id), "")
         return f"{village}{record.get_body_display()}{record.get_title_display()}"
-    return record.name
+    if isinstance(record, PersonPhoto.history.model):
+        return record.original_name
+    return getattr(record, "name", None) or str(record.instance)
 
 
 def strict_control_people(user) -> QuerySet[Person]:

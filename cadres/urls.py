@@ -5,6 +5,7 @@ from cadres import (
     id_conflict_views,
     import_views,
     job_views,
+    person_detail_views,
     strict_control_views,
     views,
 )
@@ -51,11 +52,39 @@ urlpatterns = [
         name="strict_control_lift",
     ),
     path("relatives/<int:pk>/edit/", views.relative_edit, name="relative_edit"),
+    path("<int:pk>/photo/", person_detail_views.photo, name="photo"),
+    path("<int:pk>/photo/upload/", person_detail_views.photo_upload, name="photo_upload"),
+    path("<int:pk>/photo/delete/", person_detail_views.photo_delete, name="photo_delete"),
     path("<int:pk>/reveal/", views.reveal_id_number, {"kind": "person"}, name="reveal_id"),
     path(
         "relatives/<int:pk>/reveal/",
         views.reveal_id_number,
         {"kind": "relative"},
         name="reveal_relative_id",
+    ),
+    # The profile's detail rows, one set of pages per kind (education, resume, reward).
+    *(
+        pattern
+        for kind in person_detail_views.ROW_KINDS
+        for pattern in (
+            path(
+                f"<int:pk>/{kind}/new/",
+                person_detail_views.detail_row_add,
+                {"kind": kind},
+                name=f"{kind}_add",
+            ),
+            path(
+                f"{kind}/<int:pk>/edit/",
+                person_detail_views.detail_row_edit,
+                {"kind": kind},
+                name=f"{kind}_edit",
+            ),
+            path(
+                f"{kind}/<int:pk>/delete/",
+                person_detail_views.detail_row_delete,
+                {"kind": kind},
+                name=f"{kind}_delete",
+            ),
+        )
     ),
 ]

@@ -171,7 +171,7 @@ REGISTRATION_INTRO = gettext_lazy(
 )
 
 
-def _form_page(request, form, title: str, **context) -> TemplateResponse:
+def form_page(request, form, title: str, **context) -> TemplateResponse:
     return TemplateResponse(request, "cadres/form.html", {"form": form, "title": title, **context})
 
 
@@ -194,7 +194,7 @@ def person_create(request):
     ):
         messages.success(request, _("%(name)s was registered.") % {"name": person.name})
         return redirect("cadres:detail", pk=person.pk)
-    return _form_page(request, form, _("Register an existing cadre"), intro=REGISTRATION_INTRO)
+    return form_page(request, form, _("Register an existing cadre"), intro=REGISTRATION_INTRO)
 
 
 @register_writer_required
@@ -210,7 +210,7 @@ def person_edit(request, pk: int):
     ):
         messages.success(request, _("The changes were saved."))
         return redirect("cadres:detail", pk=person.pk)
-    return _form_page(request, form, _("Edit %(name)s") % {"name": person.name}, person=person)
+    return form_page(request, form, _("Edit %(name)s") % {"name": person.name}, person=person)
 
 
 @post_starter_required
@@ -238,7 +238,7 @@ def post_appoint(request, pk: int):
     ):
         messages.success(request, _("The existing post was registered; it shows as not vetted."))
         return redirect("cadres:detail", pk=person.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Register an existing post of %(name)s") % {"name": person.name},
@@ -267,7 +267,7 @@ def post_end(request, pk: int):
     ):
         messages.success(request, _("The post was ended."))
         return redirect("cadres:detail", pk=post.person_id)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("End the post %(post)s of %(name)s") % {"post": post, "name": post.person.name},
@@ -289,7 +289,7 @@ def relative_add(request, pk: int):
     ):
         messages.success(request, _("The family member was added."))
         return redirect("cadres:detail", pk=person.pk)
-    return _form_page(
+    return form_page(
         request, form, _("Add a family member of %(name)s") % {"name": person.name}, person=person
     )
 
@@ -307,7 +307,7 @@ def relative_edit(request, pk: int):
     ):
         messages.success(request, _("The changes were saved."))
         return redirect("cadres:detail", pk=relative.cadre_id)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Edit the family member %(name)s") % {"name": relative.name},

@@ -22,20 +22,25 @@ from PIL import Image, ImageDraw
 
 from cadres.access_log import AccessLogBroken, access_log_check
 from cadres.choices import Department, Education, Ethnicity, PoliticalStatus, Sex
+from cadres.dates import MONTH, PartialDate
 from cadres.filters import PersonFilter
 from cadres.identity import check_character
 from cadres.listing import filter_detail
 from cadres.models import (
     AccessLogEntry,
+    EducationRecord,
     IdNumberConflict,
     Job,
     Person,
     Post,
     Relative,
+    ResumeLine,
+    RewardPunishment,
     StrictControlSource,
     Township,
     Village,
 )
+from cadres.person_details import person_detail_add, person_photo_store
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -67,12 +72,14 @@ from cadres.records.services import (
     secretary_filing_submit,
     serving_secretary_post,
 )
+from cadres.roster import post_label
 from cadres.scoping import township_access_set
 from cadres.services import (
     access_log_append,
     cadre_create,
     id_number_conflict_record,
     person_strict_control_set,
+    person_update,
     post_appoint,
     post_end,
     relative_add,
@@ -405,6 +412,7 @@ def load_cadres(today: dt.date | None = None) -> int:
                 )
             for relative in _relatives(rng, numbers, today, person.name, birth, male):
                 relative_add(actor=actor, cadre=person, **relative)
+            _register_details(actor, person, birth, first, term_start, today)
             added += 1
             people.append(person)
         if len(people) < 9 and rng.random() < 0.4:
@@ -450,6 +458,118 @@ def _former_cadre(rng, numbers, actor, village, today, term_start) -> int:
         reason=Post.EndReason.TERM_EXPIRED,
     )
     return 1
+
+
+NATIVE_PLACES = ["吉林通化", "吉林通化", "吉林通化", "吉林集安", "吉林柳河", "辽宁新宾", "山东莱阳"]
+EARLIER_WORK = ["在本村务农", "在本村务农", "在通化市务工", "在本村经营种植合作社", "个体经营"]
+# A full-time stage below the highest level, for those who reached it while working.
+IN_SERVICE_BELOW = {Education.BACHELOR: Education.COLLEGE, Education.COLLEGE: Education.HIGH_SCHOOL}
+SCHOOLS = {
+    Education.BACHELOR: ("吉林农业大学", "农学"),
+    Education.COLLEGE: ("吉林农业科技学院", "农业经济管理"),
+    Education.VOCATIONAL: ("通化市农业学校", "农学"),
+    Education.HIGH_SCHOOL: ("通化市第二中学", ""),
+    Education.JUNIOR_HIGH: ("东昌区金厂镇中学", ""),
+}
+PHOTO_SHARE = 0.15
+
+
+def _portrait(seed: int) -> SimpleUploadedFile:
+    """A small ID photo: a head and shoulders on a blue ground, shaded per person."""
+    image = Image.new("RGB", (90, 120), (60, 120, 200 - seed % 40))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((27, 18, 63, 60), fill=(235, 200, 170))
+    draw.rectangle((15, 70, 75, 120), fill=(30 + seed % 50, 30, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile(f"证件照{seed}.png", buffer.getvalue(), content_type="image/png")
+
+
+def _register_details(actor, person, birth: dt.date, post, term_start, today) -> None:
+    """籍贯 and the rest of the 干部信息表 for one demo cadre: education rows that agree with
+    the level already given, 简历 lines, now and then a 奖惩 record and a photo. A random
+    source of its own, seeded by the person, leaves the rest of the demo as it was."""
+    rng = random.Random(f"details-{person.id_number}")  # noqa: S311 (demo data)
+    village = person.home_village
+    work_began = PartialDate.of(
+        min(birth + relativedelta(years=rng.randint(18, 23), months=rng.randint(0, 11)), today),
+        MONTH,
+    )
+    person = person_update(
+        actor=actor,
+        person=person,
+        native_place=rng.choice(NATIVE_PLACES),
+        birthplace=f"吉林省通化市东昌区{village.township.name}",
+        work_started_on=work_began,
+        health=rng.choice(["健康", "健康", "健康", "良好", "一般"]),
+    )
+    highest = person.education
+    below = IN_SERVICE_BELOW.get(highest)
+    if below and rng.random() < 0.5:
+        stages = [
+            (EducationRecord.Kind.FULL_TIME, below),
+            (EducationRecord.Kind.IN_SERVICE, highest),
+        ]
+    else:
+        stages = [(EducationRecord.Kind.FULL_TIME, highest)]
+    for kind, level in stages:
+        school, major = SCHOOLS.get(level, ("", ""))
+        in_service = kind == EducationRecord.Kind.IN_SERVICE
+        ended = work_began.date + relativedelta(years=8) if in_service else work_began.date
+        person_detail_add(
+            actor=actor,
+            person=person,
+            model=EducationRecord,
+            kind=kind,
+            level=level,
+            degree="学士" if level == Education.BACHELOR else "",
+            school=school,
+            major=major,
+            started_on=PartialDate.of(ended - relativedelta(years=3), MONTH),
+            ended_on=PartialDate.of(min(ended, today), MONTH),
+        )
+    started = PartialDate.of(term_start, MONTH)
+    if work_began.date < started.date:
+        person_detail_add(
+            actor=actor,
+            person=person,
+            model=ResumeLine,
+            started_on=work_began,
+            ended_on=started,
+            text=rng.choice(EARLIER_WORK),
+        )
+    body, title, _group = post
+    person_detail_add(
+        actor=actor,
+        person=person,
+        model=ResumeLine,
+        started_on=started,
+        text=f"东昌区{village.township.name}{village.name}{post_label(body, title)}",
+    )
+    roll = rng.random()
+    if roll < 0.25:
+        year = rng.randint(max(term_start.year, today.year - 4), today.year - 1)
+        person_detail_add(
+            actor=actor,
+            person=person,
+            model=RewardPunishment,
+            kind=RewardPunishment.Kind.REWARD,
+            decided_on=PartialDate(dt.date(year + 1, 1, 1), MONTH),
+            description=f"{year}年度优秀村干部",
+            issued_by="中共通化市东昌区委组织部",
+        )
+    elif roll < 0.28:
+        person_detail_add(
+            actor=actor,
+            person=person,
+            model=RewardPunishment,
+            kind=RewardPunishment.Kind.PUNISHMENT,
+            decided_on=PartialDate.of(today - dt.timedelta(days=rng.randint(400, 900)), MONTH),
+            description="党内警告处分（村级财务报销手续不全）",
+            issued_by="东昌区纪委监委",
+        )
+    if rng.random() < PHOTO_SHARE:
+        person_photo_store(actor=actor, person=person, upload=_portrait(person.pk))
 
 
 def _post_args(village, groups, post, term_start) -> dict:

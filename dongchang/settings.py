@@ -263,6 +263,8 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("DJANGO_IMPORT_MAX_UNCOMPRESSED_BYTES", str(2 * 1024 * 1024 * 1024))
 )
 IMPORT_MAX_COMPRESSION_RATIO = 200
+# A cadre's photo (cadres.person_details.person_photo_store): JPEG or PNG up to this size.
+PERSON_PHOTO_MAX_BYTES = int(os.environ.get("DJANGO_PERSON_PHOTO_MAX_BYTES", str(2 * 1024 * 1024)))
 
 # Security -------------------------------------------------------------------------
 

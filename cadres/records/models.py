@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from cadres.identity import mask_id_number
 from cadres.models import (
+    PERSON_TOWNSHIP_LOOKUP,
     IdentityFields,
     Person,
     Post,
@@ -30,7 +31,6 @@ from cadres.models import (
     Village,
 )
 
-PERSON_TOWNSHIP_LOOKUP = tuple(f"person__{lookup}" for lookup in Person.township_lookup)
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
 

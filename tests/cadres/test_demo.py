@@ -15,13 +15,18 @@ from cadres.choices import Department
 from cadres.identity import normalize_id_number
 from cadres.models import (
     AccessLogVerification,
+    EducationRecord,
     IdNumberConflict,
     Job,
     Person,
+    PersonPhoto,
     Post,
     Relative,
+    ResumeLine,
+    RewardPunishment,
     Village,
 )
+from cadres.person_details import highest_education
 from cadres.records.models import (
     AnnualEvaluation,
     DutyRoster,
@@ -137,6 +142,28 @@ def test_seed_demo_cadres_believable_and_idempotent(seeded):
     assert {"spouse", "child", "father", "mother"} <= relations
     assert Person.objects.filter(strict_control_since__isnull=False).exists()
     assert Post.objects.filter(ended_on__isnull=False).exists()
+
+
+def test_seed_demo_cadres_have_the_information_form_fields(seeded):
+    # The cadres the townships' rosters brought in (load_cadres), still serving.
+    serving = Person.objects.filter(
+        posts__origin=Post.Origin.ROSTER, posts__ended_on__isnull=True
+    ).distinct()
+    assert not serving.filter(native_place="").exists()
+    assert not serving.filter(work_started_on__isnull=True).exists()
+    kinds = set(EducationRecord.objects.values_list("kind", flat=True))
+    assert kinds == set(EducationRecord.Kind.values)
+    # The highest level stays the one the rows give.
+    for person in serving.prefetch_related("education_records")[:40]:
+        levels = [row.level for row in person.education_records.all()]
+        assert person.education == highest_education(levels)
+    assert ResumeLine.objects.filter(ended_on__isnull=True).count() >= serving.count()
+    assert set(RewardPunishment.objects.values_list("kind", flat=True)) == set(
+        RewardPunishment.Kind.values
+    )
+    photos = PersonPhoto.objects.all()
+    assert photos.exists()
+    assert {photo.content_type for photo in photos} == {"image/png"}
 
 
 def test_seed_demo_has_a_pending_and_an_approved_secretary_change(client, seeded):

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cadres.dates import MONTH, PartialDate
 from cadres.models import AccessLogEntry, ImportFile, Person, Post, Relative
 from cadres.roster import (
     CADRE_COLUMNS,
@@ -42,7 +43,14 @@ def register(db):
         village, body=B.PARTY_BRANCH, title=T.SECRETARY, name="王元", phone="+8613800000000"
     )
     PostFactory(person=both, village=village, body=B.VILLAGERS_COMMITTEE, title=T.DIRECTOR)
-    member = cadre(village, party_joined_on=dt.date(2008, 7, 1))
+    member = cadre(
+        village,
+        party_joined_on=dt.date(2008, 7, 1),
+        native_place="吉林通化",
+        birthplace="通化县快大茂镇",
+        work_started_on=PartialDate(dt.date(2003, 7, 1), MONTH),
+        health="良好",
+    )
     RelativeFactory(cadre=member, work_unit_and_post="务农")
     RelativeFactory(cadre=member, relation=Relative.Relation.CHILD, id_number=None, birth_date=None)
     group = VillagerGroupFactory(village=village, name="3组")

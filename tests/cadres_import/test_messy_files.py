@@ -145,8 +145,8 @@ ROSTER_HEADERS = [
     "身份证号",
     "现任职务",
     "任职时间",
-    "籍贯",
-    "参加工作时间",
+    "职称",
+    "备注",
     "学历学位",
 ]
 
@@ -154,7 +154,7 @@ ROSTER_HEADERS = [
 def test_roster_preview_reports_both_sheets_and_keeps_unknown_columns(client, staff):
     VillageFactory(name="民主村", township=township("220502100"))
     people = [
-        cadre_row(n, 序号=n, 籍贯="吉林通化", 参加工作时间="1998.07", 学历学位="大专")
+        cadre_row(n, 序号=n, 职称="助理农艺师", 备注="1998.07", 学历学位="大专")
         for n in (1, 2, 3, 4)
     ]
     data = [[row.get(h, row["职务"]) for h in ROSTER_HEADERS] for row in people]
@@ -177,7 +177,7 @@ def test_roster_preview_reports_both_sheets_and_keeps_unknown_columns(client, st
     assert "工作表“干部花名册”的读取情况（表头在第3行）" in page
     assert "工作表“家庭成员”的读取情况" in page
     assert "<td>学历学位</td><td>文化程度</td>" in page
-    assert "以下列未导入：序号、籍贯、参加工作时间。" in page
+    assert "以下列未导入：序号、职称、备注。" in page
     assert "以下列未导入：政治面貌。" in page
     for line in SKIPPED_LINES:
         assert line in page
@@ -186,8 +186,8 @@ def test_roster_preview_reports_both_sheets_and_keeps_unknown_columns(client, st
     client.post(confirm, {"keep_unknown": "1"})
     run_queued_jobs()  # the worker's import
     person = Person.objects.get(id_number=people[0]["身份证号"])
-    assert person.extra == {"序号": "1", "籍贯": "吉林通化", "参加工作时间": "1998.07"}
+    assert person.extra == {"序号": "1", "职称": "助理农艺师", "备注": "1998.07"}
     assert person.get_education_display() == "大学专科"
     assert person.relatives.count() == 1
     profile = client.get(reverse("cadres:detail", args=[person.pk])).content.decode()
-    assert "<dt>参加工作时间</dt><dd>1998.07</dd>" in profile
+    assert "<dt>备注</dt><dd>1998.07</dd>" in profile

@@ -19,7 +19,16 @@ from PIL import Image
 
 from cadres.error_workbook import ErrorWorkbook
 from cadres.jobs import job_execute
-from cadres.models import ImportFile, Job, Post, StrictControlSource
+from cadres.models import (
+    EducationRecord,
+    ImportFile,
+    Job,
+    Post,
+    ResumeLine,
+    RewardPunishment,
+    StrictControlSource,
+)
+from cadres.person_details import person_detail_add, person_photo_store
 from cadres.records import services as records
 from cadres.roster_jobs import roster_stored_check
 from cadres.services import import_file_store, person_strict_control_set
@@ -118,6 +127,27 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
         id_number=make_id_number(dt.date(1980, 6, number), number + 50, male=False),
     )
     text = f"{label}情况说明"
+    # The register's detail rows and photo (cadres.person_details).
+    person_photo_store(actor=builder, person=o["person"], upload=png())
+    o["education_row"] = person_detail_add(
+        actor=builder,
+        person=o["person"],
+        model=EducationRecord,
+        kind=EducationRecord.Kind.FULL_TIME,
+        level="high_school",
+        school=f"{label}中学",
+    )
+    o["resume_row"] = person_detail_add(
+        actor=builder, person=o["person"], model=ResumeLine, started_on=today, text=text
+    )
+    o["reward_row"] = person_detail_add(
+        actor=builder,
+        person=o["person"],
+        model=RewardPunishment,
+        kind=RewardPunishment.Kind.REWARD,
+        decided_on=today,
+        description=text,
+    )
 
     # Management records (cadres/records).
     o["filing"] = records.secretary_filing_submit(

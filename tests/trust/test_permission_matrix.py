@@ -96,6 +96,14 @@ ARGS: dict[str, Args] = {
     "cadres:strict_control_set": obj("person"),
     "cadres:strict_control_review": obj("person"),
     "cadres:strict_control_lift": obj("person"),
+    "cadres:photo": obj("person"),
+    "cadres:photo_upload": obj("person"),
+    "cadres:photo_delete": obj("person"),
+    **{
+        f"cadres:{kind}_{action}": obj("person") if action == "add" else obj(f"{kind}_row")
+        for kind in ("education", "resume", "reward")
+        for action in ("add", "edit", "delete")
+    },
     "cadres:job_detail": obj("job"),
     "cadres:job_retry": obj("job"),
     "cadres:job_download": obj("job"),
@@ -425,6 +433,19 @@ POLICY = {
     "cadres:relative_add": "REGISTER_OBJECT_WRITE",
     "cadres:post_end": "SECRETARY_POST_END",
     "cadres:relative_edit": "REGISTER_OBJECT_WRITE",
+    "cadres:photo": "TOWNSHIP_READ",
+    **{
+        f"cadres:{name}": "REGISTER_OBJECT_WRITE"
+        for name in (
+            "photo_upload",
+            "photo_delete",
+            *(
+                f"{kind}_{action}"
+                for kind in ("education", "resume", "reward")
+                for action in ("add", "edit", "delete")
+            ),
+        )
+    },
     "cadres:strict_control_list": "READ_NOT_DEPARTMENT",
     "cadres:id_conflict_list": "DISTRICT_ONLY",
     "cadres:job_list": "LOGGED_IN",
