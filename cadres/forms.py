@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.dates import PartialDateField, partial_date, partial_date_names
 from cadres.identity import mask_id_number
-from cadres.models import TITLES_BY_BODY, Person, Post, Relative, VillagerGroup
+from cadres.models import (
+    TITLES_BY_BODY,
+    Person,
+    Post,
+    Relative,
+    StructureTargets,
+    VillagerGroup,
+)
 from cadres.scoping import query_number, scope
 from cadres.widgets import DATE
 
@@ -222,3 +229,16 @@ class StrictControlLiftForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason for lifting strict control.")},
     )
+
+
+class StructureTargetsForm(forms.ModelForm):
+    """The next version of the targets, filled with the one in force."""
+
+    class Meta:
+        model = StructureTargets
+        fields = [*StructureTargets.TARGET_FIELDS, "note"]
+        help_texts = {"note": _("Kept with the version, for who reads its history.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True

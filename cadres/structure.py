@@ -1,0 +1,318 @@
+"""队伍结构: the make-up of the serving cadres by village, township and district, against the
+district's targets (StructureTargets, versioned).
+
+Every figure counts people, once however many posts they hold: each group's rows are one
+serving post per person (the first), and what a person holds besides that post is asked of
+their (person, village) pairs. All of it is aggregated in the database, one grouped query a
+level, whatever the size of the district.
+
+The population is every serving cadre (two committees, supervision committee, group leaders),
+as the dashboard and the monthly summary count them; 交叉任职 is a share of the two-committee
+members, 一肩挑 a share of the villages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from cadres.ages import AGE_BANDS, age_band_q
+from cadres.choices import Education, PoliticalStatus, Sex
+from cadres.models import Post, StructureTargets, Township, Village
+from cadres.scoping import (
+    require_township,
+    scope,
+    sees_all_townships,
+    user_townships,
+)
+from cadres.services import require_perm
+
+PARTY = Post.Body.PARTY_BRANCH
+COMMITTEE = Post.Body.VILLAGERS_COMMITTEE
+COLLEGE_OR_ABOVE = (Education.POSTGRADUATE, Education.BACHELOR, Education.COLLEGE)
+PARTY_MEMBERS = (PoliticalStatus.CPC_MEMBER, PoliticalStatus.CPC_PROBATIONARY)
+YOUNG_BAND = "le35"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    key: str
+    label: str
+    count: str  # the counter of the people (or villages) who are
+    base: str  # the counter they are a share of
+    target: str  # the StructureTargets field
+
+
+INDICATORS = [
+    IndicatorSpec("young", _("Aged 35 or younger"), "young", "people", "young_share_min"),
+    IndicatorSpec(
+        "college", _("Junior college or above"), "college", "people", "college_share_min"
+    ),
+    IndicatorSpec("women", _("Women"), "women", "people", "women_share_min"),
+    IndicatorSpec("party", _("CPC members"), "party", "people", "party_share_min"),
+    IndicatorSpec(
+        "one_shoulder",
+        _("Secretary also director (villages)"),
+        "one_shoulder",
+        "villages",
+        "one_shoulder_share_min",
+    ),
+    IndicatorSpec(
+        "cross",
+        _("Posts on both committees (of their members)"),
+        "cross",
+        "two_committee",
+        "cross_share_min",
+    ),
+]
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: str
+    count: int
+    base: int
+    share: Decimal | None  # percent, None without a base
+    target: Decimal | None
+    met: bool | None  # None: no target, or nothing to measure
+
+
+@dataclass
+class Row:
+    """The figures of one group: a village, a township, or all the user sees."""
+
+    name: str
+    counts: dict[str, int]
+    pk: int | None = None
+    code: str = ""
+    average_age: Decimal | None = None
+    average_age_target: Decimal | None = None
+    average_age_met: bool | None = None
+    indicators: list[Indicator] = field(default_factory=list)
+
+    def count(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+    def age_bands(self) -> list[tuple[str, str, int]]:
+        return [(band, str(label), self.count(f"age_{band}")) for band, label, *_ in AGE_BANDS]
+
+    def education(self) -> list[tuple[str, str, int]]:
+        return [(e.value, str(e.label), self.count(f"edu_{e.value}")) for e in Education]
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "people": self.count("people"),
+            "villages": self.count("villages"),
+            "two_committee_members": self.count("two_committee"),
+            "age_bands": {band: number for band, _label, number in self.age_bands()},
+            "age_known": self.count("age_known"),
+            "age_sum": self.count("age_sum"),
+            "average_age": _number(self.average_age),
+            "average_age_target": _number(self.average_age_target),
+            "average_age_met": self.average_age_met,
+            "education": {level: number for level, _label, number in self.education()},
+            "indicators": {
+                i.key: {
+                    "count": i.count,
+                    "of": i.base,
+                    "share": _number(i.share),
+                    "target": _number(i.target),
+                    "met": i.met,
+                }
+                for i in self.indicators
+            },
+        }
+
+
+@dataclass
+class Structure:
+    on: dt.date
+    targets: StructureTargets | None
+    total: Row
+    rows: list[Row]  # townships, or the villages of one township
+    township: Township | None = None  # the township drilled into
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _percent(count: int, base: int) -> Decimal | None:
+    if not base:
+        return None
+    return (Decimal(count * 100) / base).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def active_targets() -> StructureTargets | None:
+    return StructureTargets.objects.filter(active=True).first()
+
+
+def _age(on: dt.date):
+    """Whole years on ``on``: the difference of the years, less one before the birthday."""
+    before_birthday = Q(person__birth_date__month__gt=on.month) | Q(
+        person__birth_date__month=on.month, person__birth_date__day__gt=on.day
+    )
+    return (
+        Value(on.year)
+        - ExtractYear("person__birth_date")
+        - Case(When(before_birthday, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
+
+
+def _aggregates(posts: QuerySet, on: dt.date, by_village: bool) -> dict:
+    """The counters of a group's people, over rows that are one post per person and group.
+
+    What a person holds beyond that post is read from their (person, village) pairs: in a
+    village's figures, from that village's pair; above, from any of their pairs."""
+    pairs = posts.values("person", "village").annotate(first=Min("pk")).order_by()
+
+    def holding(**conditions: Q) -> Q:
+        held = pairs.annotate(
+            **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
+        ).filter(**{f"{name}__gt": 0 for name in conditions})
+        if by_village:
+            return Q(pk__in=held.values("first"))
+        return Q(person__in=held.values("person"))
+
+    def people(condition: Q | None = None) -> Count:
+        return Count("pk", filter=condition)
+
+    known = Q(person__birth_date__isnull=False)
+    aggregates = {
+        "people": people(),
+        "age_known": people(known),
+        "age_sum": Sum(_age(on), filter=known),
+        "young": people(age_band_q(YOUNG_BAND, on, "person__birth_date")),
+        "college": people(Q(person__education__in=COLLEGE_OR_ABOVE)),
+        "women": people(Q(person__sex=Sex.FEMALE)),
+        "party": people(Q(person__political_status__in=PARTY_MEMBERS)),
+        "two_committee": people(holding(member=Q(body__in=[PARTY, COMMITTEE]))),
+        "cross": people(holding(party=Q(body=PARTY), committee=Q(body=COMMITTEE))),
+        "one_shoulder": people(
+            holding(
+                secretary=Q(body=PARTY, title=Post.Title.SECRETARY),
+                director=Q(body=COMMITTEE, title=Post.Title.DIRECTOR),
+            )
+        ),
+    }
+    for band, *_rest in AGE_BANDS:
+        aggregates[f"age_{band}"] = people(age_band_q(band, on, "person__birth_date"))
+    for level in Education:
+        aggregates[f"edu_{level.value}"] = people(Q(person__education=level))
+    return aggregates
+
+
+def _firsts(posts: QuerySet, *group: str) -> QuerySet:
+    """One post per person in each group: the first."""
+    return Post.objects.filter(
+        pk__in=posts.values("person", *group).annotate(first=Min("pk")).values("first")
+    )
+
+
+def _finish(row: Row, targets: StructureTargets | None) -> Row:
+    people = row.count("age_known")
+    if people:
+        row.average_age = (Decimal(row.count("age_sum")) / people).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+    if targets is not None:
+        row.average_age_target = targets.average_age_max
+    if row.average_age is not None and row.average_age_target is not None:
+        row.average_age_met = row.average_age <= row.average_age_target
+    for spec in INDICATORS:
+        share = _percent(row.count(spec.count), row.count(spec.base))
+        target = getattr(targets, spec.target) if targets is not None else None
+        row.indicators.append(
+            Indicator(
+                key=spec.key,
+                label=str(spec.label),
+                count=row.count(spec.count),
+                base=row.count(spec.base),
+                share=share,
+                target=target,
+                met=None if share is None or target is None else share >= target,
+            )
+        )
+    return row
+
+
+def _counts(row: dict) -> dict[str, int]:
+    return {key: value or 0 for key, value in row.items()}
+
+
+def team_structure(user, on: dt.date, township: Township | None = None) -> Structure:
+    """The user's townships with their total, or the villages of one of them (``township``,
+    which the user must reach), as on ``on``. What the user sees is what scoping gives them:
+    the register's own rule (a role without townships sees nothing)."""
+    targets = active_targets()
+    posts = scope(Post.objects.serving(on), user)
+    villages = scope(Village.objects.all(), user)
+    if township is not None:
+        require_township(user, township)
+        posts = posts.filter(village__township=township)
+        by_village = _firsts(posts, "village").values("village")
+        grouped = {
+            row.pop("village"): row
+            for row in by_village.annotate(**_aggregates(posts, on, by_village=True)).order_by()
+        }
+        places = list(villages.filter(township=township).order_by("code"))
+        rows = [
+            Row(v.name, _counts(grouped.get(v.pk, {})) | {"villages": 1}, v.pk, v.code)
+            for v in places
+        ]
+        total = _firsts(posts, "village__township").aggregate(**_aggregates(posts, on, False))
+        total_row = Row(
+            township.name, _counts(total) | {"villages": len(places)}, township.pk, township.code
+        )
+    else:
+        by_township = _firsts(posts, "village__township").values("village__township")
+        grouped = {
+            row.pop("village__township"): row
+            for row in by_township.annotate(**_aggregates(posts, on, False)).order_by()
+        }
+        village_counts = dict(villages.values_list("township").annotate(n=Count("pk")).order_by())
+        places = list(user_townships(user).filter(pk__in=village_counts.keys()).order_by("code"))
+        rows = [
+            Row(
+                t.name,
+                _counts(grouped.get(t.pk, {})) | {"villages": village_counts.get(t.pk, 0)},
+                t.pk,
+                t.code,
+            )
+            for t in places
+        ]
+        total = _firsts(posts).aggregate(**_aggregates(posts, on, False))
+        total_row = Row(
+            str(_("Dongchang District") if sees_all_townships(user) else _("Total")),
+            _counts(total) | {"villages": sum(village_counts.values())},
+        )
+    return Structure(
+        on=on,
+        targets=targets,
+        total=_finish(total_row, targets),
+        rows=[_finish(row, targets) for row in rows],
+        township=township,
+    )
+
+
+@transaction.atomic
+def structure_targets_replace(*, actor, note: str = "", **targets) -> StructureTargets:
+    """Make a new version of the targets; the old versions stay, as who set them and when."""
+    require_perm(actor, "cadres.add_structuretargets")
+    unknown = set(targets) - set(StructureTargets.TARGET_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown structure targets: {sorted(unknown)}")
+    version = StructureTargets(active=True, created_by=actor, note=(note or "").strip(), **targets)
+    version.full_clean(exclude=["active"], validate_unique=False, validate_constraints=False)
+    StructureTargets.objects.select_for_update().filter(active=True).update(active=False)
+    version.save()
+    return version
