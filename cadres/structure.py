@@ -20,10 +20,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus, Sex
+from cadres.listing import Col
 from cadres.models import Post, StructureTargets, Township, Village
 from cadres.scoping import (
     require_township,
@@ -101,7 +103,7 @@ class Row:
         return self.counts.get(key, 0)
 
     def age_bands(self) -> list[tuple[str, str, int]]:
-        return [(band, str(label), self.count(f"age_{band}")) for band, label, *_ in AGE_BANDS]
+        return [(band, str(label), self.count(f"age_{band}")) for band, label, *_rest in AGE_BANDS]
 
     def education(self) -> list[tuple[str, str, int]]:
         return [(e.value, str(e.label), self.count(f"edu_{e.value}")) for e in Education]
@@ -249,6 +251,19 @@ def _counts(row: dict) -> dict[str, int]:
     return {key: value or 0 for key, value in row.items()}
 
 
+def _total(posts: QuerySet, on: dt.date, rows: list[Row], *group: str) -> dict[str, int]:
+    """The counters of the people of all the rows (``group``: what they share).
+
+    When nobody is in two rows, which a count of the distinct people tells, they are the sums
+    of the rows' counters: the usual case costs that count, not a second pass over the people.
+    """
+    aggregates = _aggregates(posts, on, by_village=False)
+    summed = {key: sum(row.count(key) for row in rows) for key in aggregates}
+    if posts.aggregate(n=Count("person", distinct=True))["n"] == summed["people"]:
+        return summed
+    return _counts(_firsts(posts, *group).aggregate(**aggregates))
+
+
 def team_structure(user, on: dt.date, township: Township | None = None) -> Structure:
     """The user's townships with their total, or the villages of one of them (``township``,
     which the user must reach), as on ``on``. What the user sees is what scoping gives them:
@@ -269,9 +284,11 @@ def team_structure(user, on: dt.date, township: Township | None = None) -> Struc
             Row(v.name, _counts(grouped.get(v.pk, {})) | {"villages": 1}, v.pk, v.code)
             for v in places
         ]
-        total = _firsts(posts, "village__township").aggregate(**_aggregates(posts, on, False))
         total_row = Row(
-            township.name, _counts(total) | {"villages": len(places)}, township.pk, township.code
+            township.name,
+            _total(posts, on, rows, "village__township") | {"villages": len(places)},
+            township.pk,
+            township.code,
         )
     else:
         by_township = _firsts(posts, "village__township").values("village__township")
@@ -290,10 +307,9 @@ def team_structure(user, on: dt.date, township: Township | None = None) -> Struc
             )
             for t in places
         ]
-        total = _firsts(posts).aggregate(**_aggregates(posts, on, False))
         total_row = Row(
             str(_("Dongchang District") if sees_all_townships(user) else _("Total")),
-            _counts(total) | {"villages": sum(village_counts.values())},
+            _total(posts, on, rows) | {"villages": sum(village_counts.values())},
         )
     return Structure(
         on=on,
@@ -302,6 +318,44 @@ def team_structure(user, on: dt.date, township: Township | None = None) -> Struc
         rows=[_finish(row, targets) for row in rows],
         township=township,
     )
+
+
+# The columns of the page's export and of the monthly workbook's sheet.
+def _indicator(key: str, part: str):
+    def value(row):
+        indicator = next(i for i in row.indicators if i.key == key)
+        return _met(indicator.met) if part == "met" else getattr(indicator, part)
+
+    return value
+
+
+def _met(met) -> str:
+    return "" if met is None else (gettext("Yes") if met else gettext("No"))
+
+
+STRUCTURE_COLUMNS = [
+    Col(pgettext_lazy("place", "Name"), lambda row: row.name, width=14),
+    Col(_("Division code"), lambda row: row.code, width=14, text=True),
+    Col(_("Serving cadres"), lambda row: row.count("people"), width=10),
+    Col(_("Villages"), lambda row: row.count("villages"), width=8),
+    Col(_("Average age"), lambda row: row.average_age, width=10),
+    Col(_("Average age, at most"), lambda row: row.average_age_target, width=10),
+    Col(_("Average age met"), lambda row: _met(row.average_age_met), width=8),
+    *[
+        Col(label, lambda row, band=band: row.count(f"age_{band}"), width=9)
+        for band, label, *_ages in AGE_BANDS
+    ],
+    *[
+        column
+        for spec in INDICATORS
+        for column in (
+            Col(spec.label, _indicator(spec.key, "count"), width=10),
+            Col(_("Share (%)"), _indicator(spec.key, "share"), width=8),
+            Col(_("Target (%)"), _indicator(spec.key, "target"), width=8),
+            Col(_("Met"), _indicator(spec.key, "met"), width=6),
+        )
+    ],
+]
 
 
 @transaction.atomic

@@ -9,50 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cadres.ages import AGE_BANDS
 from cadres.forms import StructureTargetsForm
-from cadres.listing import Col, ListSpec, export_response
+from cadres.listing import ListSpec, export_response
 from cadres.models import StructureTargets
 from cadres.scoping import object_or_404, user_townships
 from cadres.services import require_perm
-from cadres.structure import INDICATORS, active_targets, structure_targets_replace, team_structure
-
-
-def _indicator(key: str, part: str):
-    def value(row):
-        indicator = next(i for i in row.indicators if i.key == key)
-        return _met(indicator.met) if part == "met" else getattr(indicator, part)
-
-    return value
-
-
-def _met(met) -> str:
-    return "" if met is None else (_("Yes") if met else _("No"))
-
-
-STRUCTURE_COLUMNS = [
-    Col(gettext_lazy("Name"), lambda row: row.name, width=14),
-    Col(gettext_lazy("Division code"), lambda row: row.code, width=14, text=True),
-    Col(gettext_lazy("Serving cadres"), lambda row: row.count("people"), width=10),
-    Col(gettext_lazy("Villages"), lambda row: row.count("villages"), width=8),
-    Col(gettext_lazy("Average age"), lambda row: row.average_age, width=10),
-    Col(gettext_lazy("Average age, at most"), lambda row: row.average_age_target, width=10),
-    Col(gettext_lazy("Average age met"), lambda row: _met(row.average_age_met), width=8),
-    *[
-        Col(label, lambda row, band=band: row.count(f"age_{band}"), width=9)
-        for band, label, *_ages in AGE_BANDS
-    ],
-    *[
-        column
-        for spec in INDICATORS
-        for column in (
-            Col(spec.label, _indicator(spec.key, "count"), width=10),
-            Col(gettext_lazy("Share (%)"), _indicator(spec.key, "share"), width=8),
-            Col(gettext_lazy("Target (%)"), _indicator(spec.key, "target"), width=8),
-            Col(gettext_lazy("Met"), _indicator(spec.key, "met"), width=6),
-        )
-    ],
-]
+from cadres.structure import (
+    STRUCTURE_COLUMNS,
+    active_targets,
+    structure_targets_replace,
+    team_structure,
+)
 
 STRUCTURE_SPEC = ListSpec(
     title=gettext_lazy("Team structure"),
@@ -74,8 +41,6 @@ def structure(request):
         "cadres/structure.html",
         {
             "structure": figures,
-            "age_bands": [str(label) for _band, label, *_ages in AGE_BANDS],
-            "indicator_labels": [str(spec.label) for spec in INDICATORS],
             "can_change_targets": request.user.has_perm("cadres.add_structuretargets"),
         },
     )

@@ -421,3 +421,20 @@ def test_seed_demo_gives_every_department_an_opinion_to_give(client, seeded):
         client.force_login(user)
         cases = client.get(reverse("vetting:case_queue")).context["cases"]
         assert list(cases), user.username
+
+
+def test_seed_demo_gives_the_team_structure_figures_and_a_changed_target(client, seeded):
+    from cadres.models import StructureTargets
+
+    versions = list(StructureTargets.objects.all())
+    assert [v.active for v in versions] == [True, False]
+    assert versions[0].created_by.username == "zzb"
+    assert versions[0].one_shoulder_share_min == 95
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    structure = client.get(reverse("cadres:structure")).context["structure"]
+    indicators = {i.key: i for i in structure.total.indicators}
+    assert structure.total.count("people") > 0
+    assert 0 < indicators["one_shoulder"].count < indicators["one_shoulder"].base
+    assert indicators["cross"].count > 0
+    assert all(i.target is not None for i in indicators.values())
+    assert structure.total.average_age is not None

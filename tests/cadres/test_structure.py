@@ -244,3 +244,15 @@ def test_queries_do_not_grow_with_the_district(district, district_reviewer):
     assert_queries_flat(lambda: team_structure(district_reviewer, ON), grow)
     jinchang = township(JINCHANG)
     assert_queries_flat(lambda: team_structure(district_reviewer, ON, jinchang), grow)
+
+
+def test_a_person_in_two_villages_of_a_township_is_counted_once_in_it(district, staff):
+    member = Post.objects.get(village=district["a"], body=VC, title=MEMBER, person__sex="male")
+    PostFactory(person=member.person, village=district["b"], body=PB, title=MEMBER)
+    figures = team_structure(staff, ON, township(JINCHANG))
+    rows = {row.name: row for row in figures.rows}
+    assert (rows["甲村"].count("people"), rows["乙村"].count("people")) == (3, 3)
+    assert figures.total.count("people") == 5
+    # On both bodies, but in two villages: no cross post in either, nor in the township.
+    assert indicators(rows["乙村"])["cross"][:2] == (0, 2)
+    assert indicators(figures.total)["cross"][:2] == (2, 4)

@@ -39,8 +39,12 @@ def test_district_user_sees_the_whole_district(district, district_reviewer):
     assert cadres.labels == ["金厂镇", "环通乡"]
     party = next(s for s in cadres.series if s["label"] == "村党组织")
     committee = next(s for s in cadres.series if s["label"] == "村民委员会")
+    people = next(s for s in cadres.series if s["label"] == "在任干部")
     assert party["data"] == [1, 0]
     assert committee["data"] == [2, 1]
+    assert people["data"] == [2, 1]  # the secretary who is also director is one person
+    assert cadres.rows[0][:2] == ("金厂镇", 2)
+    assert not cadres.chart_config()["options"]["scales"]  # bodies side by side, not summed
     ages = dict(zip(figures["ages"].labels, figures["ages"].series[0]["data"], strict=True))
     # Ages on 2026-11-27: 36 (born 1990-01-01), 56 (1970-06-01) and 64 (1962-06-01).
     assert [ages[str(label)] for _band, label, *_ages in AGE_BANDS] == [0, 1, 0, 1, 1]
@@ -57,9 +61,11 @@ def test_township_user_sees_only_their_township(district, staff):
 
 def test_each_number_links_to_the_filtered_list(district, district_reviewer):
     figures = by_key(figures_for(district_reviewer, TODAY))
-    _label, _number, link = figures["cadres"].rows[0]
-    assert link.startswith(reverse("cadres:list") + "?township=")
-    assert "body=" in link
+    township_row, body_row = figures["cadres"].rows[:2]
+    for _label, _number, link in (township_row, body_row):
+        assert link.startswith(reverse("cadres:list") + "?township=")
+    assert township_row[2].endswith("status=serving")
+    assert "body=" in body_row[2]
     assert figures["strict"].rows[0][2].endswith("strict_control=yes")
 
 
@@ -80,6 +86,27 @@ def test_dashboard_page_renders_charts_in_queries_that_do_not_grow(
     )
     assert config["type"] == "bar"
     assert "金厂镇" in config["data"]["labels"]
+
+
+def test_structure_figures_per_township(client, district, staff):
+    structure = by_key(figures_for(staff, TODAY))["structure"].structure
+    [jinchang] = structure.rows
+    shares = {i.key: (i.count, i.base) for i in jinchang.indicators}
+    assert jinchang.count("people") == 2
+    assert shares["one_shoulder"] == (1, 1)
+    assert shares["cross"] == (1, 2)
+    client.force_login(staff)
+    page = client.get(reverse("dashboard")).text
+    assert "一肩挑" in page
+    assert reverse("cadres:structure") in page
+
+
+def test_every_people_link_lists_exactly_the_counted_people(client, district, district_reviewer):
+    client.force_login(district_reviewer)
+    cadres = by_key(figures_for(district_reviewer, dt.date.today()))["cadres"]
+    for label, number, link in cadres.rows:
+        if "body=" not in link:
+            assert client.get(link).context["page_obj"].paginator.count == number, label
 
 
 def test_anonymous_is_sent_to_login(client):
