@@ -3,7 +3,7 @@ district's targets (StructureTargets, versioned).
 
 Every figure counts people, once however many posts they hold: each group's rows are one
 serving post per person (the first), and what a person holds besides that post is asked of
-their (person, village) pairs. All of it is aggregated in the database, one grouped query a
+their other posts. All of it is aggregated in the database, one grouped query a
 level, whatever the size of the district.
 
 The population is every serving cadre (two committees, supervision committee, group leaders),
@@ -14,11 +14,23 @@ members, 一肩挑 a share of the villages.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -52,7 +64,9 @@ class IndicatorSpec:
 
 
 INDICATORS = [
-    IndicatorSpec("young", _("Aged 35 or younger"), "young", "people", "young_share_min"),
+    IndicatorSpec(
+        "young", _("Aged 35 or younger"), f"age_{YOUNG_BAND}", "people", "young_share_min"
+    ),
     IndicatorSpec(
         "college", _("Junior college or above"), "college", "people", "college_share_min"
     ),
@@ -85,6 +99,18 @@ class Indicator:
     target: Decimal | None
     met: bool | None  # None: no target, or nothing to measure
 
+    @property
+    def text(self) -> str:
+        share = "" if self.share is None else f" · {self.share}%"
+        return f"{self.count}/{self.base}{share}"
+
+    @property
+    def badge(self) -> str:
+        """The target beside the figure, ≥ when met, < when not ("" without a verdict)."""
+        if self.met is None:
+            return ""
+        return f"≥{self.target}%" if self.met else f"<{self.target}%"
+
 
 @dataclass
 class Row:
@@ -102,6 +128,9 @@ class Row:
     def count(self, key: str) -> int:
         return self.counts.get(key, 0)
 
+    def band_counts(self) -> list[int]:
+        return [self.count(f"age_{band}") for band, *_rest in AGE_BANDS]
+
     def age_bands(self) -> list[tuple[str, str, int]]:
         return [(band, str(label), self.count(f"age_{band}")) for band, label, *_rest in AGE_BANDS]
 
@@ -114,6 +143,7 @@ class Row:
             "name": self.name,
             "people": self.count("people"),
             "villages": self.count("villages"),
+            "bodies": {body.value: self.count(f"body_{body.value}") for body in Post.Body},
             "two_committee_members": self.count("two_committee"),
             "age_bands": {band: number for band, _label, number in self.age_bands()},
             "age_known": self.count("age_known"),
@@ -143,6 +173,10 @@ class Structure:
     rows: list[Row]  # townships, or the villages of one township
     township: Township | None = None  # the township drilled into
 
+    @property
+    def table_rows(self) -> list[Row]:
+        return [*self.rows, self.total]
+
 
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
@@ -170,57 +204,89 @@ def _age(on: dt.date):
     )
 
 
-def _aggregates(posts: QuerySet, on: dt.date, by_village: bool) -> dict:
-    """The counters of a group's people, over rows that are one post per person and group.
-
-    What a person holds beyond that post is read from their (person, village) pairs: in a
-    village's figures, from that village's pair; above, from any of their pairs."""
-    pairs = posts.values("person", "village").annotate(first=Min("pk")).order_by()
-
-    def holding(**conditions: Q) -> Q:
-        held = pairs.annotate(
-            **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
-        ).filter(**{f"{name}__gt": 0 for name in conditions})
-        if by_village:
-            return Q(pk__in=held.values("first"))
-        return Q(person__in=held.values("person"))
+def _person_counters(on: dt.date) -> dict:
+    """Counters of the people, over rows that are one post per person and group."""
 
     def people(condition: Q | None = None) -> Count:
         return Count("pk", filter=condition)
 
     known = Q(person__birth_date__isnull=False)
-    aggregates = {
+    counters = {
         "people": people(),
         "age_known": people(known),
         "age_sum": Sum(_age(on), filter=known),
-        "young": people(age_band_q(YOUNG_BAND, on, "person__birth_date")),
-        "college": people(Q(person__education__in=COLLEGE_OR_ABOVE)),
-        "women": people(Q(person__sex=Sex.FEMALE)),
-        "party": people(Q(person__political_status__in=PARTY_MEMBERS)),
-        "two_committee": people(holding(member=Q(body__in=[PARTY, COMMITTEE]))),
-        "cross": people(holding(party=Q(body=PARTY), committee=Q(body=COMMITTEE))),
-        "one_shoulder": people(
-            holding(
-                secretary=Q(body=PARTY, title=Post.Title.SECRETARY),
-                director=Q(body=COMMITTEE, title=Post.Title.DIRECTOR),
-            )
-        ),
     }
     for band, *_rest in AGE_BANDS:
-        aggregates[f"age_{band}"] = people(age_band_q(band, on, "person__birth_date"))
-    for level in Education:
-        aggregates[f"edu_{level.value}"] = people(Q(person__education=level))
-    return aggregates
+        counters[f"age_{band}"] = people(age_band_q(band, on, "person__birth_date"))
+    return counters
+
+
+# Counted by grouping on them rather than by a filtered count each: a few hundred rows come
+# back, summed here, where each filtered count would cost a pass over every person.
+KINDS = ("person__education", "person__sex", "person__political_status")
+EDUCATION_LEVELS = set(Education.values)
+
+
+def _person_counts(firsts: QuerySet, on: dt.date, *group: str) -> dict:
+    """The people's counters per value of ``group`` (None without one)."""
+    counts: dict = {}
+    for row in firsts.values(*group, *KINDS).annotate(**_person_counters(on)).order_by():
+        education, sex, status = (row.pop(kind) for kind in KINDS)
+        added = counts.setdefault(row.pop(group[0]) if group else None, defaultdict(int))
+        for name, value in row.items():
+            added[name] += value or 0
+        if education in EDUCATION_LEVELS:
+            added[f"edu_{education}"] += row["people"]
+        added["women"] += row["people"] if sex == Sex.FEMALE else 0
+        added["party"] += row["people"] if status in PARTY_MEMBERS else 0
+    return counts
+
+
+def _post_counters(posts: QuerySet) -> dict:
+    """Counters of what people hold, over every post of the group, each person once.
+
+    Cross posts and 一肩挑 are held within one village: the party posts (the secretaries)
+    with a committee post (the director's) of the same person in the same village, found by
+    a semi-join; a person is counted in the group of those posts.
+    """
+
+    def partnered(rows: QuerySet, **partner) -> Q:
+        same_village = posts.filter(
+            person=OuterRef("person"), village=OuterRef("village"), body=COMMITTEE, **partner
+        )
+        return Q(pk__in=rows.filter(Exists(same_village)).values("pk"))
+
+    def people(condition: Q) -> Count:
+        return Count("person", distinct=True, filter=condition)
+
+    secretaries = posts.filter(body=PARTY, title=Post.Title.SECRETARY)
+    return {
+        **{f"body_{body.value}": people(Q(body=body)) for body in Post.Body},
+        "two_committee": people(Q(body__in=[PARTY, COMMITTEE])),
+        "cross": people(partnered(posts.filter(body=PARTY))),
+        "one_shoulder": people(partnered(secretaries, title=Post.Title.DIRECTOR)),
+    }
+
+
+def _grouped(posts: QuerySet, on: dt.date, group: str) -> dict[int, dict[str, int]]:
+    """Every counter per value of ``group``: two grouped queries."""
+    counts = _person_counts(_firsts(posts, group), on, group)
+    for row in posts.values(group).annotate(**_post_counters(posts)).order_by():
+        counts.setdefault(row.pop(group), defaultdict(int)).update(_counts(row))
+    return counts
 
 
 def _firsts(posts: QuerySet, *group: str) -> QuerySet:
-    """One post per person in each group: the first."""
-    return Post.objects.filter(
-        pk__in=posts.values("person", *group).annotate(first=Min("pk")).values("first")
+    """One post per person in each group (``group``: the fields it shares), the first: no
+    earlier post of theirs in it (an anti-join, not a grouping of every post)."""
+    earlier = posts.filter(
+        person=OuterRef("person"), pk__lt=OuterRef("pk"), **{f: OuterRef(f) for f in group}
     )
+    return posts.exclude(Exists(earlier))
 
 
 def _finish(row: Row, targets: StructureTargets | None) -> Row:
+    row.counts["college"] = sum(row.count(f"edu_{level}") for level in COLLEGE_OR_ABOVE)
     people = row.count("age_known")
     if people:
         row.average_age = (Decimal(row.count("age_sum")) / people).quantize(
@@ -257,11 +323,12 @@ def _total(posts: QuerySet, on: dt.date, rows: list[Row], *group: str) -> dict[s
     When nobody is in two rows, which a count of the distinct people tells, they are the sums
     of the rows' counters: the usual case costs that count, not a second pass over the people.
     """
-    aggregates = _aggregates(posts, on, by_village=False)
-    summed = {key: sum(row.count(key) for row in rows) for key in aggregates}
-    if posts.aggregate(n=Count("person", distinct=True))["n"] == summed["people"]:
+    keys = set().union(*(row.counts for row in rows)) - {"villages"}
+    summed = {key: sum(row.count(key) for row in rows) for key in keys}
+    if posts.aggregate(n=Count("person", distinct=True))["n"] == summed.get("people", 0):
         return summed
-    return _counts(_firsts(posts, *group).aggregate(**aggregates))
+    counts = _person_counts(_firsts(posts, *group), on).get(None, {})
+    return dict(counts) | _counts(posts.aggregate(**_post_counters(posts)))
 
 
 def team_structure(user, on: dt.date, township: Township | None = None) -> Structure:
@@ -274,16 +341,9 @@ def team_structure(user, on: dt.date, township: Township | None = None) -> Struc
     if township is not None:
         require_township(user, township)
         posts = posts.filter(village__township=township)
-        by_village = _firsts(posts, "village").values("village")
-        grouped = {
-            row.pop("village"): row
-            for row in by_village.annotate(**_aggregates(posts, on, by_village=True)).order_by()
-        }
+        grouped = _grouped(posts, on, "village")
         places = list(villages.filter(township=township).order_by("code"))
-        rows = [
-            Row(v.name, _counts(grouped.get(v.pk, {})) | {"villages": 1}, v.pk, v.code)
-            for v in places
-        ]
+        rows = [Row(v.name, grouped.get(v.pk, {}) | {"villages": 1}, v.pk, v.code) for v in places]
         total_row = Row(
             township.name,
             _total(posts, on, rows, "village__township") | {"villages": len(places)},
@@ -291,17 +351,13 @@ def team_structure(user, on: dt.date, township: Township | None = None) -> Struc
             township.code,
         )
     else:
-        by_township = _firsts(posts, "village__township").values("village__township")
-        grouped = {
-            row.pop("village__township"): row
-            for row in by_township.annotate(**_aggregates(posts, on, False)).order_by()
-        }
+        grouped = _grouped(posts, on, "village__township")
         village_counts = dict(villages.values_list("township").annotate(n=Count("pk")).order_by())
         places = list(user_townships(user).filter(pk__in=village_counts.keys()).order_by("code"))
         rows = [
             Row(
                 t.name,
-                _counts(grouped.get(t.pk, {})) | {"villages": village_counts.get(t.pk, 0)},
+                grouped.get(t.pk, {}) | {"villages": village_counts.get(t.pk, 0)},
                 t.pk,
                 t.code,
             )

@@ -18,7 +18,7 @@ from cadres.models import Person, Post, Village
 from cadres.scoping import scope
 from cadres.structure import Structure, team_structure
 from supervision import selectors as supervision
-from training.selectors import coverage_summary, year_coverage
+from training.selectors import year_trained_by_township
 from vetting.models import CandidateCase, Hit, WatchlistSource
 from vetting.selectors import cases_visible
 
@@ -56,13 +56,6 @@ def _list_link(**params) -> str:
 def cadres_by_township_and_body(user, today: dt.date, structure: Structure) -> Figure:
     """People per township (a 一肩挑 cadre is one person), and beside them the people on
     each body: side by side, not stacked, since one person may sit on two bodies."""
-    serving = scope(Post.objects.serving(today), user)
-    counts = {
-        (row["village__township"], row["body"]): row["people"]
-        for row in serving.values("village__township", "body")
-        .annotate(people=Count("person", distinct=True))
-        .order_by()
-    }
     townships = structure.rows
     figure = Figure(
         key="cadres",
@@ -75,7 +68,7 @@ def cadres_by_township_and_body(user, today: dt.date, structure: Structure) -> F
             *(
                 {
                     "label": str(body.label),
-                    "data": [counts.get((t.pk, body.value), 0) for t in townships],
+                    "data": [t.count(f"body_{body.value}") for t in townships],
                 }
                 for body in Post.Body
             ),
@@ -90,7 +83,7 @@ def cadres_by_township_and_body(user, today: dt.date, structure: Structure) -> F
             )
         )
         for body in Post.Body:
-            number = counts.get((township.pk, body.value), 0)
+            number = township.count(f"body_{body.value}")
             if number:
                 figure.rows.append(
                     (
@@ -210,29 +203,33 @@ def pending_hits(user, today: dt.date, structure: Structure) -> Figure | None:
 def training_coverage(user, today: dt.date, structure: Structure) -> Figure | None:
     if not user.has_perm("training.view_session"):
         return None
-    groups, _totals = coverage_summary(year_coverage(today.year, user), by_village=False)
-    url = reverse("training:coverage")
+    trained = year_trained_by_township(today.year, user)
+    townships = [t for t in structure.rows if t.count("people")]
+    url = f"{reverse('training:coverage')}?{urlencode({'year': today.year})}"
     return Figure(
         key="training",
         title=_("Training coverage this year"),
         chart="bar",
-        labels=[group["village__township__name"] for group in groups],
+        labels=[t.name for t in townships],
         series=[
-            {"label": _("Trained"), "data": [group["trained"] for group in groups]},
-            {"label": _("Untrained"), "data": [group["untrained"] for group in groups]},
+            {"label": _("Trained"), "data": [trained.get(t.pk, 0) for t in townships]},
+            {
+                "label": _("Untrained"),
+                "data": [t.count("people") - trained.get(t.pk, 0) for t in townships],
+            },
         ],
         rows=[
             (
                 _("%(township)s: %(trained)d of %(people)d trained")
                 % {
-                    "township": group["village__township__name"],
-                    "trained": group["trained"],
-                    "people": group["people"],
+                    "township": t.name,
+                    "trained": trained.get(t.pk, 0),
+                    "people": t.count("people"),
                 },
-                group["untrained"],
-                f"{url}?{urlencode({'year': today.year})}",
+                t.count("people") - trained.get(t.pk, 0),
+                url,
             )
-            for group in groups
+            for t in townships
         ],
     )
 

@@ -100,6 +100,8 @@ def test_township_figures_are_the_hand_count(district, staff):
     assert got["party"][:3] == (3, 5, Decimal("60.0"))  # a probationary member counts
     assert got["cross"][:3] == (2, 4, Decimal("50.0"))  # of P1, P2, P3, P5
     assert got["one_shoulder"][:2] == (1, villages)
+    bodies = [jinchang.count(f"body_{body}") for body in Post.Body.values]
+    assert bodies == [3, 3, 1, 0]  # party organization, committee, supervision, group leaders
     assert jinchang.counts == figures.total.counts
 
 

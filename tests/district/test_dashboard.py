@@ -142,6 +142,30 @@ def test_training_coverage_counts_the_township(district, staff):
     assert trained["data"] == [1]
 
 
+def test_training_figure_agrees_with_the_coverage_page(district, staff):
+    from tests.training.factories import AttendanceFactory, SessionFactory, at
+    from training.models import DailyStudy
+    from training.selectors import coverage_summary, year_coverage
+
+    first, second = (p.person for p in district["jinchang"].posts.order_by("pk")[1:3])
+    AttendanceFactory(
+        session=SessionFactory(starts_at=at(dt.date(2026, 3, 10))), person=first, status="present"
+    )
+    AttendanceFactory(
+        session=SessionFactory(starts_at=at(dt.date(2026, 4, 10))), person=second, status="absent"
+    )
+    DailyStudy.objects.create(
+        person=second, topic="学习党章", studied_on=dt.date(2025, 5, 1), hours=2, recorded_by=staff
+    )
+    training = by_key(figures_for(staff, TODAY))["training"]
+    groups, _totals = coverage_summary(year_coverage(TODAY.year, staff), by_village=False)
+    assert [s["data"] for s in training.series] == [
+        [g["trained"] for g in groups],
+        [g["untrained"] for g in groups],
+    ]
+    assert training.series[0]["data"] == [1]
+
+
 def test_vetting_pipeline_counts_cases_by_state_and_links_to_them(client):
     from tests.vetting_candidates.factories import Cast
 
