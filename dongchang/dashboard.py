@@ -127,8 +127,11 @@ def education_mix(user, today: dt.date, structure: Structure) -> Figure:
     )
 
 
-def team_structure_by_township(user, today: dt.date, structure: Structure) -> Figure:
-    """The structure figures per township against their targets (the 队伍结构 page's table)."""
+def team_structure_by_township(user, today: dt.date, structure: Structure) -> Figure | None:
+    """The structure figures per township against their targets (the 队伍结构 page's table),
+    for roles that see a township."""
+    if not structure.rows:
+        return None
     return Figure(
         key="structure",
         title=_("Team structure by township"),

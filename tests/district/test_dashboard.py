@@ -124,8 +124,8 @@ def test_every_figure_link_lists_exactly_the_counted_people(client, district, di
 
 def test_review_training_and_supervision_figures_follow_the_role(district, staff, department_user):
     keys = {figure.key for figure in figures_for(staff, TODAY)}
-    assert {"hits", "training", "supervision"} <= keys
-    assert {"hits", "training", "supervision"}.isdisjoint(
+    assert {"hits", "training", "supervision", "structure"} <= keys
+    assert {"hits", "training", "supervision", "structure"}.isdisjoint(
         figure.key for figure in figures_for(department_user, TODAY)
     )
 
