@@ -1,10 +1,11 @@
 """队伍结构: the make-up of the serving cadres by village, township and district, against the
 district's targets (StructureTargets, versioned).
 
-Every figure counts people, once however many posts they hold: each group's rows are one
-serving post per person (the first), and what a person holds besides that post is asked of
-their other posts. All of it is aggregated in the database, one grouped query a
-level, whatever the size of the district.
+Every figure counts people, once however many posts they hold: what they are (age,
+education, sex, party) over one serving post per person and group (the first, by an
+anti-join), what they hold (bodies, cross posts, 一肩挑) as distinct people over the posts.
+All of it is aggregated in the database, two grouped queries a level, whatever the size of
+the district; a total is the sum of its rows unless someone serves in two of them.
 
 The population is every serving cadre (two committees, supervision committee, group leaders),
 as the dashboard and the monthly summary count them; 交叉任职 is a share of the two-committee
