@@ -17,6 +17,7 @@ from cadres.models import (
     Relative,
     ResumeLine,
     RewardPunishment,
+    StructureTargets,
     VillagerGroup,
 )
 from cadres.scoping import query_number, scope
@@ -286,3 +287,16 @@ class StrictControlLiftForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason for lifting strict control.")},
     )
+
+
+class StructureTargetsForm(forms.ModelForm):
+    """The next version of the targets, filled with the one in force."""
+
+    class Meta:
+        model = StructureTargets
+        fields = [*StructureTargets.TARGET_FIELDS, "note"]
+        help_texts = {"note": _("Kept with the version, for who reads its history.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True

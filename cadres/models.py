@@ -2,7 +2,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate
@@ -1044,3 +1044,87 @@ class IdNumberConflict(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.tried_at:%Y-%m-%d %H:%M} {self.tried_in}"
+
+
+_TARGET = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
+_SHARE = {**_TARGET, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
+_SHARE_TARGETS = (
+    "young_share_min",
+    "college_share_min",
+    "women_share_min",
+    "party_share_min",
+    "one_shoulder_share_min",
+    "cross_share_min",
+)
+_AGE = {**_TARGET, "validators": [MinValueValidator(18), MaxValueValidator(99)]}
+
+
+class StructureTargets(TimeStampedModel):
+    """A version of the district's targets for the team structure (cadres.structure).
+
+    Shares are percentages; an empty target sets none. Saving makes a new version and keeps
+    the old ones, as the vetting rules do (vetting.models.rules.RuleVersion).
+    """
+
+    TARGET_FIELDS = (*_SHARE_TARGETS, "average_age_max")
+
+    active = models.BooleanField(_("active"), default=True)
+    # Empty only for the defaults that the migration loaded.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    note = models.CharField(_("what changed and why"), max_length=200, blank=True)
+    young_share_min = models.DecimalField(_("aged 35 or younger, at least (%)"), **_SHARE)
+    college_share_min = models.DecimalField(
+        _("junior college or above, at least (%)"),
+        **_SHARE,
+    )
+    women_share_min = models.DecimalField(_("women, at least (%)"), **_SHARE)
+    party_share_min = models.DecimalField(_("CPC members, at least (%)"), **_SHARE)
+    one_shoulder_share_min = models.DecimalField(
+        _("villages whose secretary is also director, at least (%)"),
+        **_SHARE,
+    )
+    cross_share_min = models.DecimalField(
+        _("two-committee members holding posts on both, at least (%)"),
+        **_SHARE,
+    )
+    average_age_max = models.DecimalField(_("average age, at most"), **_AGE)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("team structure targets")
+        verbose_name_plural = _("team structure targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="structuretargets_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    *[
+                        Q(**{f"{name}__isnull": True})
+                        | Q(**{f"{name}__gte": 0, f"{name}__lte": 100})
+                        for name in _SHARE_TARGETS
+                    ]
+                ),
+                name="structuretargets_shares_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(average_age_max__isnull=True) | Q(average_age_max__gte=18),
+                name="structuretargets_age_adult",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Version %(number)s of %(date)s") % {
+            "number": self.pk,
+            "date": f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}",
+        }
+
+    def target_values(self) -> list:
+        return [getattr(self, name) for name in self.TARGET_FIELDS]

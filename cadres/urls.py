@@ -7,6 +7,7 @@ from cadres import (
     job_views,
     person_detail_views,
     strict_control_views,
+    structure_views,
     views,
 )
 
@@ -26,6 +27,14 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     path("access-log/", access_log_views.access_log_list, name="access_log"),
     path("access-log/verify/", access_log_views.access_log_verify, name="access_log_verify"),
+    path("structure/", structure_views.structure, name="structure"),
+    path("structure/targets/", structure_views.targets_history, name="structure_targets"),
+    path(
+        "structure/targets/<int:pk>/",
+        structure_views.targets_version,
+        name="structure_targets_version",
+    ),
+    path("structure/targets/edit/", structure_views.targets_edit, name="structure_targets_edit"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

@@ -9,16 +9,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education
 from cadres.models import Person, Post, Village
-from cadres.scoping import scope, user_townships
+from cadres.scoping import scope
+from cadres.structure import Structure, team_structure
 from supervision import selectors as supervision
-from training.selectors import coverage_summary, year_coverage
+from training.selectors import year_trained_by_township
 from vetting.models import CandidateCase, Hit, WatchlistSource
 from vetting.selectors import cases_visible
 
@@ -31,6 +31,8 @@ class Figure:
     labels: list[str]
     series: list[dict]  # [{"label": str, "data": [numbers]}]
     rows: list[tuple[str, int, str]] = field(default_factory=list)  # (label, number, link)
+    stacked: bool = True
+    structure: Structure | None = None  # a table of the team structure, not rows
 
     def chart_config(self) -> dict:
         return {
@@ -41,7 +43,7 @@ class Figure:
                 "maintainAspectRatio": False,
                 "animation": False,
                 "scales": {"x": {"stacked": True}, "y": {"stacked": True}}
-                if self.chart == "bar"
+                if self.chart == "bar" and self.stacked
                 else {},
             },
         }
@@ -51,33 +53,37 @@ def _list_link(**params) -> str:
     return f"{reverse('cadres:list')}?{urlencode(params)}"
 
 
-def cadres_by_township_and_body(user, today: dt.date) -> Figure:
-    serving = scope(Post.objects.serving(today), user)
-    counts = {
-        (row["village__township"], row["body"]): row["people"]
-        for row in serving.values("village__township", "body")
-        .annotate(people=Count("person", distinct=True))
-        .order_by()
-    }
-    townships = list(
-        user_townships(user).filter(villages__isnull=False).distinct().order_by("code")
-    )
+def cadres_by_township_and_body(user, today: dt.date, structure: Structure) -> Figure:
+    """People per township (a 一肩挑 cadre is one person), and beside them the people on
+    each body: side by side, not stacked, since one person may sit on two bodies."""
+    townships = structure.rows
     figure = Figure(
         key="cadres",
         title=_("Serving cadres by township and body"),
         chart="bar",
+        stacked=False,
         labels=[t.name for t in townships],
         series=[
-            {
-                "label": str(body.label),
-                "data": [counts.get((t.pk, body.value), 0) for t in townships],
-            }
-            for body in Post.Body
+            {"label": _("Serving cadres"), "data": [t.count("people") for t in townships]},
+            *(
+                {
+                    "label": str(body.label),
+                    "data": [t.count(f"body_{body.value}") for t in townships],
+                }
+                for body in Post.Body
+            ),
         ],
     )
     for township in townships:
+        figure.rows.append(
+            (
+                township.name,
+                township.count("people"),
+                _list_link(township=township.pk, status="serving"),
+            )
+        )
         for body in Post.Body:
-            number = counts.get((township.pk, body.value), 0)
+            number = township.count(f"body_{body.value}")
             if number:
                 figure.rows.append(
                     (
@@ -95,39 +101,48 @@ def _serving_people(user, today: dt.date):
     )
 
 
-def age_mix(user, today: dt.date) -> Figure:
-    totals = _serving_people(user, today).aggregate(
-        **{band: Count("pk", filter=age_band_q(band, today)) for band, *_rest in AGE_BANDS}
-    )
+def age_mix(user, today: dt.date, structure: Structure) -> Figure:
+    bands = structure.total.age_bands()
     return Figure(
         key="ages",
         title=_("Age mix"),
         chart="bar",
-        labels=[str(label) for _band, label, *_ages in AGE_BANDS],
-        series=[{"label": _("Cadres"), "data": [totals[band] for band, *_rest in AGE_BANDS]}],
+        labels=[label for _band, label, _number in bands],
+        series=[{"label": _("Cadres"), "data": [number for _band, _label, number in bands]}],
         rows=[
-            (str(label), totals[band], _list_link(age=band, status="serving"))
-            for band, label, *_ages in AGE_BANDS
+            (label, number, _list_link(age=band, status="serving")) for band, label, number in bands
         ],
     )
 
 
-def education_mix(user, today: dt.date) -> Figure:
-    totals = _serving_people(user, today).aggregate(
-        **{level.value: Count("pk", filter=Q(education=level)) for level in Education}
-    )
+def education_mix(user, today: dt.date, structure: Structure) -> Figure:
     return _bars_by_choice(
         key="education",
         title=_("Education mix"),
         chart="doughnut",
         series_label=_("Cadres"),
         choices=Education,
-        counts=totals,
+        counts={level: number for level, _label, number in structure.total.education()},
         link=lambda level: _list_link(education=level, status="serving"),
     )
 
 
-def strict_control(user, today: dt.date) -> Figure:
+def team_structure_by_township(user, today: dt.date, structure: Structure) -> Figure | None:
+    """The structure figures per township against their targets (the 队伍结构 page's table),
+    for roles that see a township."""
+    if not structure.rows:
+        return None
+    return Figure(
+        key="structure",
+        title=_("Team structure by township"),
+        chart="",
+        labels=[],
+        series=[],
+        structure=structure,
+    )
+
+
+def strict_control(user, today: dt.date, structure: Structure) -> Figure:
     number = _serving_people(user, today).filter(strict_control_since__isnull=False).count()
     return Figure(
         key="strict",
@@ -139,7 +154,7 @@ def strict_control(user, today: dt.date) -> Figure:
     )
 
 
-def vetting_pipeline(user, today: dt.date) -> Figure | None:
+def vetting_pipeline(user, today: dt.date, structure: Structure) -> Figure | None:
     if not user.has_perm("vetting.view_candidatecase"):
         return None
     counts = dict(cases_visible(user).values_list("state").annotate(n=Count("pk")).order_by())
@@ -168,7 +183,7 @@ def _bars_by_choice(
     )
 
 
-def pending_hits(user, today: dt.date) -> Figure | None:
+def pending_hits(user, today: dt.date, structure: Structure) -> Figure | None:
     if not user.has_perm("vetting.view_hit"):
         return None
     counts = dict(
@@ -188,37 +203,41 @@ def pending_hits(user, today: dt.date) -> Figure | None:
     )
 
 
-def training_coverage(user, today: dt.date) -> Figure | None:
+def training_coverage(user, today: dt.date, structure: Structure) -> Figure | None:
     if not user.has_perm("training.view_session"):
         return None
-    groups, _totals = coverage_summary(year_coverage(today.year, user), by_village=False)
-    url = reverse("training:coverage")
+    trained = year_trained_by_township(today.year, user)
+    townships = [t for t in structure.rows if t.count("people")]
+    url = f"{reverse('training:coverage')}?{urlencode({'year': today.year})}"
     return Figure(
         key="training",
         title=_("Training coverage this year"),
         chart="bar",
-        labels=[group["village__township__name"] for group in groups],
+        labels=[t.name for t in townships],
         series=[
-            {"label": _("Trained"), "data": [group["trained"] for group in groups]},
-            {"label": _("Untrained"), "data": [group["untrained"] for group in groups]},
+            {"label": _("Trained"), "data": [trained.get(t.pk, 0) for t in townships]},
+            {
+                "label": _("Untrained"),
+                "data": [t.count("people") - trained.get(t.pk, 0) for t in townships],
+            },
         ],
         rows=[
             (
                 _("%(township)s: %(trained)d of %(people)d trained")
                 % {
-                    "township": group["village__township__name"],
-                    "trained": group["trained"],
-                    "people": group["people"],
+                    "township": t.name,
+                    "trained": trained.get(t.pk, 0),
+                    "people": t.count("people"),
                 },
-                group["untrained"],
-                f"{url}?{urlencode({'year': today.year})}",
+                t.count("people") - trained.get(t.pk, 0),
+                url,
             )
-            for group in groups
+            for t in townships
         ],
     )
 
 
-def overdue_supervision(user, today: dt.date) -> Figure | None:
+def overdue_supervision(user, today: dt.date, structure: Structure) -> Figure | None:
     if not user.has_perm("supervision.view_audit"):
         return None
     disclosures = len(supervision.overdue_disclosures(scope(Village.objects.all(), user), today))
@@ -242,6 +261,7 @@ def overdue_supervision(user, today: dt.date) -> Figure | None:
 
 FIGURES = [
     cadres_by_township_and_body,
+    team_structure_by_township,
     age_mix,
     education_mix,
     strict_control,
@@ -253,5 +273,7 @@ FIGURES = [
 
 
 def figures_for(user, today: dt.date) -> list[Figure]:
-    """The figures the user's role may see (a builder returns None for the others)."""
-    return [figure for build in FIGURES if (figure := build(user, today)) is not None]
+    """The figures the user's role may see (a builder returns None for the others). The team
+    structure is computed once: the township, age and education figures are read from it."""
+    structure = team_structure(user, today)
+    return [figure for build in FIGURES if (figure := build(user, today, structure)) is not None]

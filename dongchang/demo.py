@@ -37,6 +37,7 @@ from cadres.models import (
     ResumeLine,
     RewardPunishment,
     StrictControlSource,
+    StructureTargets,
     Township,
     Village,
 )
@@ -86,6 +87,7 @@ from cadres.services import (
     village_upsert,
     villager_group_upsert,
 )
+from cadres.structure import structure_targets_replace
 from dongchang.accounts.roles import Role
 from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_start
@@ -1046,6 +1048,21 @@ def load_monthly_report(today: dt.date | None = None) -> int:
         return 0
     month = Month.previous(today or timezone.localdate())
     monthly_report_start(month=month, actor=_users()["zzb"])
+    return 1
+
+
+def load_structure_targets() -> int:
+    """A second version of the team structure targets, as the organization department would
+    make one, so that the targets' history shows who changed what and why."""
+    if StructureTargets.objects.filter(created_by__isnull=False).exists():
+        return 0
+    current = StructureTargets.objects.get(active=True)
+    targets = {name: getattr(current, name) for name in StructureTargets.TARGET_FIELDS}
+    structure_targets_replace(
+        actor=_users()["zzb"],
+        note="按换届工作要求，“一肩挑”比例目标提高到95%",
+        **{**targets, "one_shoulder_share_min": Decimal(95)},
+    )
     return 1
 
 

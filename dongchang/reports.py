@@ -25,6 +25,7 @@ from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.dates import date_cell_value
 from cadres.models import Post, Township
 from cadres.scoping import WHOLE_DISTRICT
+from cadres.structure import STRUCTURE_COLUMNS, team_structure
 from cadres.xlsx_export import Column, WorkbookWriter
 from supervision.models import Audit as SupervisionAudit
 from supervision.models import Disclosure, MisconductCase, SupervisionRecord
@@ -541,6 +542,19 @@ def write_supervision(writer: WorkbookWriter, month: Month) -> int:
     return sheet.rows
 
 
+def write_structure(writer: WorkbookWriter, month: Month) -> int:
+    """队伍结构: the team structure per township at month end, the district's last, with the
+    targets in force and whether each is met (the columns of the 队伍结构 page's export)."""
+    sheet = writer.sheet(
+        pgettext("sheet", "Team structure"),
+        [Column(str(c.label), c.width, c.text) for c in STRUCTURE_COLUMNS],
+    )
+    figures = team_structure(WHOLE_DISTRICT, month.last)
+    for row in [*figures.rows, figures.total]:
+        sheet.append([column.value(row) for column in STRUCTURE_COLUMNS])
+    return sheet.rows
+
+
 def _label(*parts: str) -> str:
     return " · ".join(part for part in parts if part)
 
@@ -558,6 +572,7 @@ SHEETS = [
     write_training,
     write_training_coverage,
     write_supervision,
+    write_structure,
 ]
 
 

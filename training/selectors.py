@@ -165,6 +165,23 @@ def year_coverage(year: int, user) -> QuerySet[Post]:
     return _with_coverage(posts, attendances, studies)
 
 
+def year_trained_by_township(year: int, user) -> dict[int, int]:
+    """Per township id, the serving cadres in the user's scope trained in the year, by
+    year_coverage's rule (any credited hours: a session attended, or daily study), counted
+    by set membership: the dashboard's totals without the hours of each person."""
+    attended = Attendance.objects.filter(
+        session__starts_at__year=year, status=Attendance.Status.PRESENT, session__hours__gt=0
+    )
+    studied = DailyStudy.objects.filter(studied_on__year=year, hours__gt=0)
+    return dict(
+        scope(Post.objects.serving(), user)
+        .filter(Q(person__in=attended.values("person")) | Q(person__in=studied.values("person")))
+        .values_list("village__township")
+        .annotate(n=Count("person", distinct=True))
+        .order_by()
+    )
+
+
 def untrained(rows: QuerySet[Post]) -> QuerySet[Post]:
     """Rows of round_coverage / year_coverage with no hours at all."""
     return rows.filter(total_hours=0)

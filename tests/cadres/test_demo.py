@@ -489,3 +489,20 @@ def test_seed_demo_verification_is_the_system_administrators(client, seeded):
     panel = client.get(reverse("cadres:access_log")).text
     assert "系统管理员" in panel
     assert "定时任务" not in panel
+
+
+def test_seed_demo_gives_the_team_structure_figures_and_a_changed_target(client, seeded):
+    from cadres.models import StructureTargets
+
+    versions = list(StructureTargets.objects.all())
+    assert [v.active for v in versions] == [True, False]
+    assert versions[0].created_by.username == "zzb"
+    assert versions[0].one_shoulder_share_min == 95
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    structure = client.get(reverse("cadres:structure")).context["structure"]
+    indicators = {i.key: i for i in structure.total.indicators}
+    assert structure.total.count("people") > 0
+    assert 0 < indicators["one_shoulder"].count < indicators["one_shoulder"].base
+    assert indicators["cross"].count > 0
+    assert all(i.target is not None for i in indicators.values())
+    assert structure.total.average_age is not None

@@ -39,8 +39,12 @@ def test_district_user_sees_the_whole_district(district, district_reviewer):
     assert cadres.labels == ["金厂镇", "环通乡"]
     party = next(s for s in cadres.series if s["label"] == "村党组织")
     committee = next(s for s in cadres.series if s["label"] == "村民委员会")
+    people = next(s for s in cadres.series if s["label"] == "在任干部")
     assert party["data"] == [1, 0]
     assert committee["data"] == [2, 1]
+    assert people["data"] == [2, 1]  # the secretary who is also director is one person
+    assert cadres.rows[0][:2] == ("金厂镇", 2)
+    assert not cadres.chart_config()["options"]["scales"]  # bodies side by side, not summed
     ages = dict(zip(figures["ages"].labels, figures["ages"].series[0]["data"], strict=True))
     # Ages on 2026-11-27: 36 (born 1990-01-01), 56 (1970-06-01) and 64 (1962-06-01).
     assert [ages[str(label)] for _band, label, *_ages in AGE_BANDS] == [0, 1, 0, 1, 1]
@@ -57,9 +61,11 @@ def test_township_user_sees_only_their_township(district, staff):
 
 def test_each_number_links_to_the_filtered_list(district, district_reviewer):
     figures = by_key(figures_for(district_reviewer, TODAY))
-    _label, _number, link = figures["cadres"].rows[0]
-    assert link.startswith(reverse("cadres:list") + "?township=")
-    assert "body=" in link
+    township_row, body_row = figures["cadres"].rows[:2]
+    for _label, _number, link in (township_row, body_row):
+        assert link.startswith(reverse("cadres:list") + "?township=")
+    assert township_row[2].endswith("status=serving")
+    assert "body=" in body_row[2]
     assert figures["strict"].rows[0][2].endswith("strict_control=yes")
 
 
@@ -82,6 +88,27 @@ def test_dashboard_page_renders_charts_in_queries_that_do_not_grow(
     assert "金厂镇" in config["data"]["labels"]
 
 
+def test_structure_figures_per_township(client, district, staff):
+    structure = by_key(figures_for(staff, TODAY))["structure"].structure
+    [jinchang] = structure.rows
+    shares = {i.key: (i.count, i.base) for i in jinchang.indicators}
+    assert jinchang.count("people") == 2
+    assert shares["one_shoulder"] == (1, 1)
+    assert shares["cross"] == (1, 2)
+    client.force_login(staff)
+    page = client.get(reverse("dashboard")).text
+    assert "一肩挑" in page
+    assert reverse("cadres:structure") in page
+
+
+def test_every_people_link_lists_exactly_the_counted_people(client, district, district_reviewer):
+    client.force_login(district_reviewer)
+    cadres = by_key(figures_for(district_reviewer, dt.date.today()))["cadres"]
+    for label, number, link in cadres.rows:
+        if "body=" not in link:
+            assert client.get(link).context["page_obj"].paginator.count == number, label
+
+
 def test_anonymous_is_sent_to_login(client):
     assert client.get(reverse("dashboard")).status_code == 302
 
@@ -97,8 +124,8 @@ def test_every_figure_link_lists_exactly_the_counted_people(client, district, di
 
 def test_review_training_and_supervision_figures_follow_the_role(district, staff, department_user):
     keys = {figure.key for figure in figures_for(staff, TODAY)}
-    assert {"hits", "training", "supervision"} <= keys
-    assert {"hits", "training", "supervision"}.isdisjoint(
+    assert {"hits", "training", "supervision", "structure"} <= keys
+    assert {"hits", "training", "supervision", "structure"}.isdisjoint(
         figure.key for figure in figures_for(department_user, TODAY)
     )
 
@@ -113,6 +140,30 @@ def test_training_coverage_counts_the_township(district, staff):
     assert training.labels == ["金厂镇"]
     trained = next(s for s in training.series if s["label"] == "已参训")
     assert trained["data"] == [1]
+
+
+def test_training_figure_agrees_with_the_coverage_page(district, staff):
+    from tests.training.factories import AttendanceFactory, SessionFactory, at
+    from training.models import DailyStudy
+    from training.selectors import coverage_summary, year_coverage
+
+    first, second = (p.person for p in district["jinchang"].posts.order_by("pk")[1:3])
+    AttendanceFactory(
+        session=SessionFactory(starts_at=at(dt.date(2026, 3, 10))), person=first, status="present"
+    )
+    AttendanceFactory(
+        session=SessionFactory(starts_at=at(dt.date(2026, 4, 10))), person=second, status="absent"
+    )
+    DailyStudy.objects.create(
+        person=second, topic="学习党章", studied_on=dt.date(2025, 5, 1), hours=2, recorded_by=staff
+    )
+    training = by_key(figures_for(staff, TODAY))["training"]
+    groups, _totals = coverage_summary(year_coverage(TODAY.year, staff), by_village=False)
+    assert [s["data"] for s in training.series] == [
+        [g["trained"] for g in groups],
+        [g["untrained"] for g in groups],
+    ]
+    assert training.series[0]["data"] == [1]
 
 
 def test_vetting_pipeline_counts_cases_by_state_and_links_to_them(client):

@@ -98,7 +98,7 @@ def test_workbook_contents_cell_by_cell(known_data):
     assert changes[1][7] == "辞职"
     assert report.row_counts == {
         "汇总": 11, "干部花名册": 2, "本月变动": 2, "资格审查": 0, "排查预警": 0, "教育培训": 0,
-        "培训覆盖": 2, "监督管理": 0,
+        "培训覆盖": 2, "监督管理": 0, "队伍结构": 3,
     }  # fmt: skip
 
 
@@ -298,7 +298,7 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
     workbook = load(monthly_report_build(month=OCTOBER))
     assert workbook.sheetnames == [
         "汇总", "干部花名册", "本月变动", "资格审查",
-        "排查预警", "教育培训", "培训覆盖", "监督管理",
+        "排查预警", "教育培训", "培训覆盖", "监督管理", "队伍结构",
     ]  # fmt: skip
     hits = rows(workbook["排查预警"])
     assert len(hits) == 1
@@ -314,6 +314,9 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
     supervision = rows(workbook["监督管理"])
     assert supervision[0][0] == "监督记录"
     assert supervision[0][6] == "未按时公开"
+    structure = rows(workbook["队伍结构"])
+    assert structure[-1][0] == "东昌区"  # the district after its townships
+    assert sum(row[2] for row in structure[:-1]) == structure[-1][2] > 0  # serving people
 
 
 def test_vetting_sheet_lists_cases_decided_in_the_month():

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cadres.models import StructureTargets
 from tests.trust.matrix_world import (
     MARKER,
     REPORT_MONTH,
@@ -167,6 +168,10 @@ ARGS: dict[str, Args] = {
     "vetting:eligibility_version": (
         "district",
         lambda _d: {"pk": EligibilityRules.objects.get(active=True).pk},
+    ),
+    "cadres:structure_targets_version": (
+        "district",
+        lambda _d: {"pk": StructureTargets.objects.get(active=True).pk},
     ),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
@@ -451,6 +456,11 @@ POLICY = {
     "cadres:job_list": "LOGGED_IN",
     # The access log: the district reviewers and the system administrator.
     "cadres:access_log": "DISTRICT_ONLY",
+    # 队伍结构: as the register, scoped; the targets are the district's.
+    "cadres:structure": "LOGGED_IN",
+    "cadres:structure_targets": "DISTRICT_ONLY",
+    "cadres:structure_targets_version": "DISTRICT_OBJECT",
+    "cadres:structure_targets_edit": "DISTRICT_ONLY",
     "cadres:access_log_verify": "DISTRICT_ACTION",
     "cadres:job_detail": "TOWNSHIP_READ",
     "cadres:job_retry": "JOB_RETRY",

@@ -34,6 +34,7 @@ class Command(BaseCommand):
         records = demo.load_records()
         training = demo.load_training()
         supervision = demo.load_supervision()
+        targets = demo.load_structure_targets()
         reports = demo.load_monthly_report()
         logged = demo.load_access_log()
         self.stdout.write(
@@ -41,7 +42,8 @@ class Command(BaseCommand):
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
                 f"{lists} new watchlists, {changes} new secretary changes, "
                 f"{records} new management records, {training} new training records, "
-                f"{supervision} new supervision records, {reports} monthly workbook asked for, "
+                f"{supervision} new supervision records, {targets} new structure targets, "
+                f"{reports} monthly workbook asked for, "
                 f"{logged} access log entries)."
             )
         )
