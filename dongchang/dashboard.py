@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education
 from cadres.models import Person, Post, Village
+from cadres.records.selectors import management_figures
 from cadres.scoping import scope, user_townships
 from supervision import selectors as supervision
 from training.selectors import coverage_summary, year_coverage
@@ -31,6 +32,9 @@ class Figure:
     labels: list[str]
     series: list[dict]  # [{"label": str, "data": [numbers]}]
     rows: list[tuple[str, int, str]] = field(default_factory=list)  # (label, number, link)
+    # A figure read across (several measures per township) is a table: its header, its rows.
+    columns: list[str] = field(default_factory=list)
+    table: list[list[object]] = field(default_factory=list)
 
     def chart_config(self) -> dict:
         return {
@@ -240,6 +244,41 @@ def overdue_supervision(user, today: dt.date) -> Figure | None:
     )
 
 
+def management_rates(user, today: dt.date) -> Figure | None:
+    """制度管理 per township: the same figures as the monthly workbook's sheet, as of today."""
+    if not user.has_perm("records.view_secretaryfiling"):
+        return None
+    rows = management_figures(user, today, today.replace(day=1))
+    return Figure(
+        key="management",
+        title=_("System management this year"),
+        chart="",
+        labels=[],
+        series=[],
+        columns=[
+            _("Township"),
+            _("Filing rate (%)"),
+            _("Personal report rate (%)"),
+            _("Pioneer projects claimed"),
+            _("Pioneer projects completed"),
+            _("Not yet evaluated"),
+            _("Missed duties this month"),
+        ],
+        table=[
+            [
+                row.name,
+                row.filing_rate,
+                row.report_rate,
+                row.claimed,
+                row.completed,
+                len(row.unevaluated),
+                row.missed_duties,
+            ]
+            for row in rows
+        ],
+    )
+
+
 FIGURES = [
     cadres_by_township_and_body,
     age_mix,
@@ -249,6 +288,7 @@ FIGURES = [
     pending_hits,
     training_coverage,
     overdue_supervision,
+    management_rates,
 ]
 
 
