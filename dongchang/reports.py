@@ -597,20 +597,19 @@ def write_management(writer: WorkbookWriter, month: Month) -> int:
         ],
     )
 
-    def cells(row: ManagementFigures) -> list[object]:
+    def cells(row: ManagementFigures, names: str) -> list[object]:
         return [
             row.name, row.secretaries, row.filed, row.filing_rate, row.cadres, row.reported,
             row.report_rate, row.villages, row.claimed, row.completed,
-            *(row.grades.get(grade, 0) for grade in grades), len(row.unevaluated),
-            "、".join(row.unevaluated), row.missed_duties,
+            *(row.grades.get(grade, 0) for grade in grades), len(row.unevaluated), names,
+            row.missed_duties,
         ]  # fmt: skip
 
     rows = management_figures(WHOLE_DISTRICT, month.last, month.first)
     for row in rows:
-        sheet.append(cells(row))
-    total = ManagementFigures.total(_("Total"), rows)
-    total.unevaluated = []  # the townships' rows name them
-    sheet.total(cells(total))
+        sheet.append(cells(row, "、".join(row.unevaluated)))
+    # The townships' rows name the secretaries not yet evaluated; the total counts them.
+    sheet.total(cells(ManagementFigures.total(_("Total"), rows), ""))
     return sheet.rows
 
 
