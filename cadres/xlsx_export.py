@@ -103,6 +103,13 @@ def display_width(value: object) -> int:
     )
 
 
+def _shown(value: object) -> object:
+    """A partial date as its cell shows it; anything else as it is."""
+    if isinstance(value, PartialDate):
+        return date_cell_value(value.date, value.precision)
+    return value
+
+
 class SheetWriter:
     """One sheet of a write-only workbook: an optional title row, a styled header, frozen,
     filtered, printed landscape on A4 to the page width with its top rows on each page,
@@ -132,13 +139,16 @@ class SheetWriter:
         setup.fitToHeight = 0  # as many pages down as the rows need
 
     def append(self, values: Sequence[object]) -> None:
+        if self._held is not None:
+            values = [_shown(value) for value in values]
+            self._measure(values)
         # Plain values go to openpyxl as they are: it writes them through one reused cell,
         # where a cell object of our own for each costs a third of a large export's time.
         # Dates get openpyxl's own format, yyyy-mm-dd; partial dates their text (1972.08).
         row: list[object] = []
         for column, value in zip(self.columns, values, strict=True):
             if isinstance(value, PartialDate):
-                value = date_cell_value(value.date, value.precision)
+                value = _shown(value)
             if column.text and value is not None and value != "":
                 row.append(text_cell(self.sheet, str(value)))
             elif isinstance(value, dt.datetime):
@@ -152,7 +162,6 @@ class SheetWriter:
             self.sheet.append(row)
             return
         self._held.append(row)
-        self._measure(values)
         if len(self._held) >= WIDTH_SAMPLE_ROWS:
             self._release()
 
@@ -162,8 +171,8 @@ class SheetWriter:
 
     def total(self, values: Sequence[object]) -> None:
         """The total row, in bold under the last row and outside the autofilter."""
-        self._total = list(values)
-        self._measure(values)
+        self._total = [_shown(value) for value in values]
+        self._measure(self._total)
 
     def _measure(self, values: Sequence[object]) -> None:
         self._widths = [

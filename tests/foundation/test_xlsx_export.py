@@ -3,6 +3,7 @@ import io
 
 from openpyxl import load_workbook
 
+from cadres.dates import MONTH, PartialDate
 from cadres.xlsx_export import WIDTH_SAMPLE_ROWS, Column, WorkbookWriter, csv_safe
 
 
@@ -107,3 +108,9 @@ def test_a_heading_adds_a_title_row_over_the_header_and_a_total_row_in_bold():
     assert sheet.auto_filter.ref == "A2:B4"  # sorting leaves the total row in place
     # The title is not counted in the first column's width: it spans the merged cells.
     assert sheet.column_dimensions["A"].width == 8
+
+
+def test_partial_dates_are_written_at_their_precision():
+    sheet = build([["王元", "1", PartialDate(dt.date(1972, 8, 1), MONTH)]])
+    assert sheet["C2"].value == "1972.08"
+    assert sheet.column_dimensions["C"].width == len("1972.08") + 2  # as shown, not as held
