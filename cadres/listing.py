@@ -63,7 +63,7 @@ class Col:
     value: Callable[[object], object] | None = None  # the export's cell; None: page only
     key: str = ""  # ?sort=key; empty when the column does not sort
     sort: Sequence[str] = ()  # order_by fields; empty with a key: the filterset sorts
-    width: float = 14
+    width: float | None = None  # the sheet's column width; None: as wide as the content
     text: bool = False  # text format in the sheet (codes, phone numbers)
     id_number: bool = False  # masked unless the export reveals (text format too)
     page: bool = True  # False: the export's only (full texts the page leaves out)
@@ -115,7 +115,7 @@ def id_number_column(label, through: str = "", **options) -> Col:
     """The ID number of the row (``through``: the path to its owner), masked unless the
     export reveals it, written as text."""
     path = f"{through}.id_number" if through else "id_number"
-    return Col(label, attrgetter(path), **{"width": 22, "id_number": True, **options})
+    return Col(label, attrgetter(path), **{"id_number": True, **options})
 
 
 def local_date_column(label, field: str, *, key: str, **options) -> Col:
@@ -124,7 +124,7 @@ def local_date_column(label, field: str, *, key: str, **options) -> Col:
     def value(row):
         return timezone.localdate(getattr(row, field))
 
-    return Col(label, value, **{"key": key, "sort": [field], "width": 12, **options})
+    return Col(label, value, **{"key": key, "sort": [field], **options})
 
 
 def _itself(item) -> Iterable[object]:

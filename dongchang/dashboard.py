@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cadres.choices import Education
 from cadres.models import Person, Post, Village
+from cadres.records.selectors import management_figures
 from cadres.scoping import scope
 from cadres.structure import Structure, team_structure
 from supervision import selectors as supervision
@@ -33,6 +34,9 @@ class Figure:
     rows: list[tuple[str, int, str]] = field(default_factory=list)  # (label, number, link)
     stacked: bool = True
     structure: Structure | None = None  # a table of the team structure, not rows
+    # A figure read across (several measures per township) is a table: its header, its rows.
+    columns: list[str] = field(default_factory=list)
+    table: list[list[object]] = field(default_factory=list)
 
     def chart_config(self) -> dict:
         return {
@@ -259,6 +263,41 @@ def overdue_supervision(user, today: dt.date, structure: Structure) -> Figure | 
     )
 
 
+def management_rates(user, today: dt.date, structure: Structure) -> Figure | None:
+    """制度管理 per township: the same figures as the monthly workbook's sheet, as of today."""
+    if not user.has_perm("records.view_secretaryfiling"):
+        return None
+    rows = management_figures(user, today, today.replace(day=1))
+    return Figure(
+        key="management",
+        title=_("System management this year"),
+        chart="",
+        labels=[],
+        series=[],
+        columns=[
+            _("Township"),
+            _("Filing rate (%)"),
+            _("Personal report rate (%)"),
+            _("Pioneer projects claimed"),
+            _("Pioneer projects completed"),
+            _("Not yet evaluated"),
+            _("Missed duties this month"),
+        ],
+        table=[
+            [
+                row.name,
+                row.filing_rate,
+                row.report_rate,
+                row.claimed,
+                row.completed,
+                len(row.unevaluated),
+                row.missed_duties,
+            ]
+            for row in rows
+        ],
+    )
+
+
 FIGURES = [
     cadres_by_township_and_body,
     team_structure_by_township,
@@ -269,6 +308,7 @@ FIGURES = [
     pending_hits,
     training_coverage,
     overdue_supervision,
+    management_rates,
 ]
 
 

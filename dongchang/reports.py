@@ -14,7 +14,7 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,7 +23,9 @@ from django.utils.translation import pgettext
 from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.dates import date_cell_value
-from cadres.models import Post, Township
+from cadres.models import Person, Post, Township
+from cadres.records.models import Grade
+from cadres.records.selectors import ManagementFigures, management_figures
 from cadres.scoping import WHOLE_DISTRICT
 from cadres.structure import STRUCTURE_COLUMNS, team_structure
 from cadres.xlsx_export import Column, WorkbookWriter
@@ -71,6 +73,13 @@ class Month:
             dt.datetime.combine(self.next_first, dt.time(), zone),
         )
 
+    def heading(self) -> str:
+        """The title of the month's workbook, on top of each sheet."""
+        return _("Village cadre management monthly report of Dongchang District (%(month)s)") % {
+            "month": pgettext("month", "%(year)d-%(month)d")
+            % {"year": self.first.year, "month": self.first.month}
+        }
+
     def __str__(self) -> str:
         return f"{self.first:%Y-%m}"
 
@@ -105,15 +114,18 @@ def write_summary(writer: WorkbookWriter, month: Month) -> int:
         .order_by()
     }
 
-    columns = [Column(_("Township"), 14), Column(_("Serving cadres"), 10)]
-    columns += [Column(str(body.label), 12) for body in Post.Body]
-    columns += [Column(str(label), 9) for _band, label, *_ages in AGE_BANDS]
-    columns += [Column(_("Party members"), 10)]
-    columns += [Column(str(level.label), 10) for level in Education]
+    columns = [Column(_("Township")), Column(_("Serving cadres"))]
+    columns += [Column(str(body.label)) for body in Post.Body]
+    columns += [Column(str(label)) for _band, label, *_ages in AGE_BANDS]
+    columns += [Column(_("Party members"))]
+    columns += [Column(str(level.label)) for level in Education]
     sheet = writer.sheet(pgettext("sheet", "Summary"), columns)
     for township in Township.objects.order_by("code"):
         row = counts.get(township.pk, {})
         sheet.append([township.name, *(row.get(key, 0) for key in aggregates)])
+    # Counted over the district, not summed: a cadre serving in two townships is one person.
+    total = Post.objects.serving(day).aggregate(**aggregates)
+    sheet.total([_("Total"), *(total[key] for key in aggregates)])
     return sheet.rows
 
 
@@ -122,21 +134,21 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
     sheet = writer.sheet(
         pgettext("sheet", "Cadre roster"),
         [
-            Column(_("Township"), 12),
-            Column(_("Village"), 12),
-            Column(_("Full name"), 10),
-            Column(_("Sex"), 6),
-            Column(_("Ethnicity"), 8),
-            Column(_("Birth date"), 12),
-            Column(_("ID number"), 22, text=True),
-            Column(_("Political status"), 12),
-            Column(_("Education"), 12),
-            Column(_("Posts"), 30),
-            Column(_("Term start"), 12),
-            Column(_("Term end"), 12),
-            Column(_("Phone"), 14, text=True),
-            Column(_("Origin"), 16),
-            Column(_("Vetted in joint review"), 10),
+            Column(_("Township")),
+            Column(_("Village")),
+            Column(_("Full name")),
+            Column(_("Sex")),
+            Column(_("Ethnicity")),
+            Column(_("Birth date")),
+            Column(_("ID number"), text=True),
+            Column(_("Political status")),
+            Column(_("Education")),
+            Column(_("Posts")),
+            Column(_("Term start")),
+            Column(_("Term end")),
+            Column(_("Phone"), text=True),
+            Column(_("Origin")),
+            Column(_("Vetted in joint review")),
         ],
     )
     # Names in pinyin order within a village, as the register lists them (cadres.search).
@@ -206,14 +218,14 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
     sheet = writer.sheet(
         pgettext("sheet", "Changes this month"),
         [
-            Column(_("Township"), 12),
-            Column(_("Village"), 12),
-            Column(_("Full name"), 10),
-            Column(_("ID number"), 22, text=True),
-            Column(_("Post"), 22),
-            Column(_("Change"), 8),
-            Column(_("Date"), 12),
-            Column(_("End reason"), 12),
+            Column(_("Township")),
+            Column(_("Village")),
+            Column(_("Full name")),
+            Column(_("ID number"), text=True),
+            Column(_("Post")),
+            Column(_("Change")),
+            Column(_("Date")),
+            Column(_("End reason")),
         ],
     )
     labels = _choice_labels()
@@ -271,16 +283,16 @@ def write_vetting(writer: WorkbookWriter, month: Month) -> int:
     sheet = writer.sheet(
         pgettext("sheet", "Vetting"),
         [
-            Column(_("Township"), 12),
-            Column(_("Village"), 12),
-            Column(_("Full name"), 10),
-            Column(_("ID number"), 22, text=True),
-            Column(_("Post"), 22),
-            Column(_("Submitted at"), 17),
-            Column(pgettext("vetting", "Outcome"), 10),
-            Column(_("Decided at"), 17),
-            Column(_("Decided by"), 12),
-            Column(_("Reason"), 30),
+            Column(_("Township")),
+            Column(_("Village")),
+            Column(_("Full name")),
+            Column(_("ID number"), text=True),
+            Column(_("Post")),
+            Column(_("Submitted at")),
+            Column(pgettext("vetting", "Outcome")),
+            Column(_("Decided at")),
+            Column(_("Decided by")),
+            Column(_("Reason")),
         ],
     )
     labels = _choice_labels()
@@ -319,21 +331,21 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
     sheet = writer.sheet(
         pgettext("sheet", "Screening hits"),
         [
-            Column(_("Township"), 12),
-            Column(_("Village"), 12),
-            Column(_("Full name"), 10),
-            Column(_("Screened as"), 8),
-            Column(_("ID number"), 22, text=True),
-            Column(_("List kind"), 14),
-            Column(_("Name on the list"), 10),
-            Column(_("Measure taken"), 18),
-            Column(_("Short description"), 30),
-            Column(_("Match"), 8),
-            Column(pgettext("hit", "Score"), 6),
-            Column(_("Status"), 8),
-            Column(_("Raised at"), 17),
-            Column(_("Decided at"), 17),
-            Column(_("Reason"), 30),
+            Column(_("Township")),
+            Column(_("Village")),
+            Column(_("Full name")),
+            Column(_("Screened as")),
+            Column(_("ID number"), text=True),
+            Column(_("List kind")),
+            Column(_("Name on the list")),
+            Column(_("Measure taken")),
+            Column(_("Short description")),
+            Column(_("Match")),
+            Column(pgettext("hit", "Score")),
+            Column(_("Status")),
+            Column(_("Raised at")),
+            Column(_("Decided at")),
+            Column(_("Reason")),
         ],
     )
     labels = {
@@ -348,8 +360,18 @@ def write_hits(writer: WorkbookWriter, month: Month) -> int:
             | Q(reviewed_at__gte=start, reviewed_at__lt=end)
         )
         .annotate(
-            subject_name=Coalesce("person__name", "relative__name"),
-            subject_number=Coalesce("person__id_number", "relative__id_number"),
+            subject_name=Coalesce(
+                "person__name",
+                "relative__name",
+                "candidate__name",
+                "candidate_relative__name",
+            ),
+            subject_number=Coalesce(
+                "person__id_number",
+                "relative__id_number",
+                "candidate__id_number",
+                "candidate_relative__id_number",
+            ),
         )
         .order_by("township__code", "village__code", "created_at", "pk")
         .values_list(
@@ -401,16 +423,16 @@ def write_training(writer: WorkbookWriter, month: Month) -> int:
     sheet = writer.sheet(
         pgettext("sheet", "Training"),
         [
-            Column(_("Session"), 30),
-            Column(_("Kind"), 12),
-            Column(_("Organizer"), 12),
-            Column(_("Starts at"), 17),
-            Column(_("Credited hours"), 8),
-            Column(_("Invited"), 8),
-            Column(_("Present"), 8),
-            Column(_("Excused"), 8),
-            Column(_("Absent"), 8),
-            Column(_("Attendance rate (%)"), 10),
+            Column(_("Session")),
+            Column(_("Kind")),
+            Column(_("Organizer")),
+            Column(_("Starts at")),
+            Column(_("Credited hours")),
+            Column(_("Invited")),
+            Column(_("Present")),
+            Column(_("Excused")),
+            Column(_("Absent")),
+            Column(_("Attendance rate (%)")),
         ],
     )
     kinds = _table(Session.Kind)
@@ -453,68 +475,79 @@ def write_training_coverage(writer: WorkbookWriter, month: Month) -> int:
     sheet = writer.sheet(
         pgettext("sheet", "Training coverage"),
         [
-            Column(_("Township"), 14),
-            Column(_("Serving cadres"), 10),
-            Column(_("Trained"), 8),
-            Column(_("Untrained"), 8),
-            Column(_("Trained (%)"), 9),
-            Column(_("Hours"), 8),
-            Column(_("Hours per person"), 10),
-            Column(_("Attendance rate (%)"), 10),
+            Column(_("Township")),
+            Column(_("Serving cadres")),
+            Column(_("Trained")),
+            Column(_("Untrained")),
+            Column(_("Trained (%)")),
+            Column(_("Hours")),
+            Column(_("Hours per person")),
+            Column(_("Attendance rate (%)")),
         ],
     )
-    groups, _totals = coverage_summary(
+    groups, totals = coverage_summary(
         year_coverage(month.first.year, WHOLE_DISTRICT), by_village=False
     )
+    measures = ("people", "trained", "untrained", "trained_rate", "hours", "hours_per_person",
+                "attendance_rate")  # fmt: skip
     for group in groups:
-        sheet.append(
-            [
-                group["village__township__name"],
-                group["people"],
-                group["trained"],
-                group["untrained"],
-                group["trained_rate"],
-                group["hours"],
-                group["hours_per_person"],
-                group["attendance_rate"],
-            ]
-        )
+        sheet.append([group["village__township__name"], *(group[key] for key in measures)])
+    sheet.total([_("Total"), *(totals[key] for key in measures)])
     return len(groups)
 
 
 def write_supervision(writer: WorkbookWriter, month: Month) -> int:
-    """监督管理: supervision records, audits, disclosures and misconduct cases of the month."""
+    """监督管理: supervision records of the month and those whose rectification was open in
+    it, audits under way in the month, disclosures and misconduct cases of the month."""
     sheet = writer.sheet(
         pgettext("sheet", "Supervision"),
         [
-            Column(_("Category"), 12),
-            Column(_("Township"), 12),
-            Column(_("Village"), 12),
-            Column(_("Date"), 12),
-            Column(_("Kind"), 16),
-            Column(_("Cadre"), 10),
-            Column(_("Content"), 40),
-            Column(_("Status"), 14),
+            Column(_("Category")),
+            Column(_("Township")),
+            Column(_("Village")),
+            Column(_("Date")),
+            Column(_("Kind")),
+            Column(_("Cadre")),
+            Column(_("Content")),
+            Column(_("Status")),
         ],
     )
     in_month = {"gte": month.first, "lte": month.last}
+    _start, end = month.bounds()
+    # A month still running is told as it stands today.
+    as_of = min(month.last, timezone.localdate())
 
     def dated(field: str) -> Q:
         return Q(**{f"{field}__{op}": day for op, day in in_month.items()})
 
+    def rectification(record: SupervisionRecord) -> str:
+        if record.rectified_on is not None and record.rectified_on <= as_of:
+            return _("Rectified")
+        if record.rectification_deadline is None:
+            return ""
+        if record.rectification_deadline < as_of:
+            return _("Overdue, not rectified")
+        return _("Rectification due")
+
+    people = Prefetch("cadres", queryset=Person.objects.order_by("name_key__pinyin_order", "pk"))
+    open_rectification = Q(date__lt=month.first, rectification_deadline__isnull=False) & (
+        Q(rectified_on__isnull=True) | Q(rectified_on__gte=month.first)
+    )
     sources = [
         (
             _("Supervision record"),
-            SupervisionRecord.objects.filter(dated("date")).order_by("date", "pk"),
-            lambda r: (r.date, _label(r.get_tier_display(), r.get_kind_display()), "",
-                       r.findings, _("Rectified") if r.rectified_on else
-                       (_("Rectification due") if r.rectification_deadline else "")),
+            SupervisionRecord.objects.filter(dated("date") | open_rectification)
+            .prefetch_related(people).order_by("date", "pk"),
+            lambda r: (r.date, _label(r.get_tier_display(), r.get_kind_display()),
+                       "、".join(person.name for person in r.cadres.all()), r.findings,
+                       rectification(r)),
         ),
         (
             _("Audit"),
-            SupervisionAudit.objects.filter(dated("completed_on") | dated("period_end"))
-            .select_related("post__person").order_by("pk"),
-            lambda a: (a.completed_on or a.period_end, a.get_kind_display(),
+            SupervisionAudit.objects.filter(created_at__lt=end)
+            .filter(Q(completed_on__isnull=True) | Q(completed_on__gte=month.first))
+            .select_related("post__person").order_by("created_at", "pk"),
+            lambda a: (a.completed_on or timezone.localdate(a.created_at), a.get_kind_display(),
                        a.post.person.name if a.post_id else "", a.conclusion or a.findings,
                        a.get_status_display()),
         ),
@@ -542,6 +575,45 @@ def write_supervision(writer: WorkbookWriter, month: Month) -> int:
     return sheet.rows
 
 
+def write_management(writer: WorkbookWriter, month: Month) -> int:
+    """制度管理: per township, how the management systems are kept as of month end."""
+    grades = _table(Grade)
+    sheet = writer.sheet(
+        pgettext("sheet", "System management"),
+        [
+            Column(_("Township")),
+            Column(_("Village party secretaries")),
+            Column(_("Filed")),
+            Column(_("Filing rate (%)")),
+            Column(_("Serving cadres")),
+            Column(_("Annual personal report made")),
+            Column(_("Personal report rate (%)")),
+            Column(_("Villages")),
+            Column(_("Pioneer projects claimed")),
+            Column(_("Pioneer projects completed")),
+            *(Column(label) for label in grades.values()),
+            Column(_("Not yet evaluated")),
+            Column(_("Secretaries not yet evaluated")),
+            Column(_("Missed duties this month")),
+        ],
+    )
+
+    def cells(row: ManagementFigures, names: str) -> list[object]:
+        return [
+            row.name, row.secretaries, row.filed, row.filing_rate, row.cadres, row.reported,
+            row.report_rate, row.villages, row.claimed, row.completed,
+            *(row.grades.get(grade, 0) for grade in grades), len(row.unevaluated), names,
+            row.missed_duties,
+        ]  # fmt: skip
+
+    rows = management_figures(WHOLE_DISTRICT, month.last, month.first)
+    for row in rows:
+        sheet.append(cells(row, "、".join(row.unevaluated)))
+    # The townships' rows name the secretaries not yet evaluated; the total counts them.
+    sheet.total(cells(ManagementFigures.total(_("Total"), rows), ""))
+    return sheet.rows
+
+
 def write_structure(writer: WorkbookWriter, month: Month) -> int:
     """队伍结构: the team structure per township at month end, the district's last, with the
     targets in force and whether each is met (the columns of the 队伍结构 page's export)."""
@@ -550,8 +622,9 @@ def write_structure(writer: WorkbookWriter, month: Month) -> int:
         [Column(str(c.label), c.width, c.text) for c in STRUCTURE_COLUMNS],
     )
     figures = team_structure(WHOLE_DISTRICT, month.last)
-    for row in [*figures.rows, figures.total]:
+    for row in figures.rows:
         sheet.append([column.value(row) for column in STRUCTURE_COLUMNS])
+    sheet.total([column.value(figures.total) for column in STRUCTURE_COLUMNS])
     return sheet.rows
 
 
@@ -572,6 +645,7 @@ SHEETS = [
     write_training,
     write_training_coverage,
     write_supervision,
+    write_management,
     write_structure,
 ]
 
@@ -582,7 +656,7 @@ def build_workbook(
     """Write the whole workbook for the month; returns the row count of each sheet.
     ``tick(done, total)`` is told each sheet written (a job's ticker)."""
     with translation.override(settings.LANGUAGE_CODE):
-        writer = WorkbookWriter()
+        writer = WorkbookWriter(heading=month.heading())
         counts = {}
         for done, write in enumerate(SHEETS, start=1):
             rows = write(writer, month)

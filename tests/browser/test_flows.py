@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTHLY_SHEETS = [
     "汇总", "干部花名册", "本月变动", "资格审查",
-    "排查预警", "教育培训", "培训覆盖", "监督管理",
+    "排查预警", "教育培训", "培训覆盖", "监督管理", "制度管理",
 ]  # fmt: skip
 
 
@@ -250,5 +250,5 @@ def test_the_district_builds_and_downloads_the_monthly_workbook(
     download.save_as(saved)
     workbook = load_workbook(saved, read_only=True)
     assert workbook.sheetnames == MONTHLY_SHEETS
-    roster = [row[2] for row in workbook["干部花名册"].iter_rows(min_row=2, values_only=True)]
+    roster = [row[2] for row in workbook["干部花名册"].iter_rows(min_row=3, values_only=True)]
     assert roster == ["李明"]

@@ -225,7 +225,7 @@ def test_the_monthly_workbook_shows_dates_at_their_precision(db):
     report = monthly_report_build(month=Month(dt.date(2026, 10, 1)))
     with report.file.open("rb") as stream:
         roster = load_workbook(io.BytesIO(stream.read()))["干部花名册"]
-    rows = {row[2]: row for row in roster.iter_rows(min_row=2, values_only=True)}
+    rows = {row[2]: row for row in roster.iter_rows(min_row=3, values_only=True)}
     assert {name: row[5] for name, row in rows.items()} == {
         "王元": "1972.08",
         "李明": "1968",

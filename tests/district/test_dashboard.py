@@ -178,3 +178,41 @@ def test_vetting_pipeline_counts_cases_by_state_and_links_to_them(client):
     client.force_login(cast.district_reviewer)
     for _label, number, link in pipeline.rows:
         assert client.get(link).context["page_obj"].paginator.count == number
+
+
+def test_management_rates_per_township_follow_the_role(client, district, staff, department_user):
+    from cadres.records.models import DutyRoster, DutyShift, PersonalReport, SecretaryFiling
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    post = district["jinchang"].posts.get(body="party_branch")
+    SecretaryFiling.objects.create(
+        village=post.village, post=post, person=post.person, filing_number="东组备一",
+        filed_on=dt.date(2026, 3, 1), filed_by=user,
+    )  # fmt: skip
+    PersonalReport.objects.create(
+        person=post.person, village=post.village, year=2026, kind="annual", content="无",
+        reported_on=dt.date(2026, 3, 2), submitted_by=user,
+    )  # fmt: skip
+    roster = DutyRoster.objects.create(
+        village=post.village, period="month", starts_on=dt.date(2026, 10, 1),
+        ends_on=dt.date(2026, 11, 30), created_by=user,
+    )  # fmt: skip
+    for day in (dt.date(2026, 10, 30), dt.date(2026, 11, 3)):  # only November's counts
+        DutyShift.objects.create(
+            roster=roster, person=post.person, date=day, start_time=dt.time(8),
+            end_time=dt.time(12), outcome="missed",
+        )  # fmt: skip
+    # Township, filing rate, report rate, 头雁 claimed and completed, not evaluated, missed.
+    table = {row[0]: row[1:] for row in by_key(figures_for(staff, TODAY))["management"].table}
+    assert table == {"金厂镇": [100, 50, 0, 0, 1, 1]}
+    district_reviewer = UserFactory(role="区级审核人")
+    table = {
+        row[0]: row[1:] for row in by_key(figures_for(district_reviewer, TODAY))["management"].table
+    }
+    assert table["环通乡"] == [None, 0, 0, 0, 0, 0]
+    assert "management" not in by_key(figures_for(department_user, TODAY))
+    client.force_login(staff)
+    page = client.get(reverse("dashboard")).text
+    assert "个人事项报告率（%）" in page
+    assert "<td>金厂镇</td>" in page

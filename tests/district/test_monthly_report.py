@@ -58,7 +58,8 @@ def load(report: MonthlyReport):
 
 
 def rows(sheet):
-    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    """The data rows, under the title row and the header (a total row included)."""
+    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
 
 
 def test_workbook_contents_cell_by_cell(known_data):
@@ -67,7 +68,7 @@ def test_workbook_contents_cell_by_cell(known_data):
     assert workbook.sheetnames[:3] == ["汇总", "干部花名册", "本月变动"]
 
     summary = workbook["汇总"]
-    header = [cell.value for cell in summary[1]]
+    header = [cell.value for cell in summary[2]]
     by_township = {row[0]: dict(zip(header, row, strict=True)) for row in rows(summary)}
     assert by_township["金厂镇"]["在任干部"] == 1  # the resigned member left on 31 October
     assert by_township["金厂镇"]["村党组织"] == 1
@@ -81,24 +82,24 @@ def test_workbook_contents_cell_by_cell(known_data):
     assert by_township["江东乡"]["在任干部"] == 0
 
     roster = workbook["干部花名册"]
-    assert [c.value for c in roster[1]][:3] == ["乡镇（街道）", "村", "姓名"]
+    assert [c.value for c in roster[2]][:3] == ["乡镇（街道）", "村", "姓名"]
     secretary_row = next(row for row in rows(roster) if row[2] == "王元")
     assert secretary_row[0] == "金厂镇"
     assert secretary_row[6] == known_data["secretary"].id_number
-    assert roster.cell(row=2, column=7).number_format == "@"
+    assert roster.cell(row=3, column=7).number_format == "@"
     assert secretary_row[9] == "村党组织书记、村民委员会主任"
     assert isinstance(secretary_row[5], dt.datetime)
     assert len(rows(roster)) == 2
-    assert roster.freeze_panes == "A2"
+    assert roster.freeze_panes == "A3"
     assert secretary_row[13:] == ["名册导入、名册导入", "否"]
-    assert roster.auto_filter.ref == "A1:O3"
+    assert roster.auto_filter.ref == "A2:O4"
 
     changes = rows(workbook["本月变动"])
     assert [row[5] for row in changes] == ["任职", "离任"]
     assert changes[1][7] == "辞职"
     assert report.row_counts == {
         "汇总": 11, "干部花名册": 2, "本月变动": 2, "资格审查": 0, "排查预警": 0, "教育培训": 0,
-        "培训覆盖": 2, "监督管理": 0, "队伍结构": 3,
+        "培训覆盖": 2, "监督管理": 0, "制度管理": 11, "队伍结构": 3,
     }  # fmt: skip
 
 
@@ -298,7 +299,7 @@ def test_hits_training_and_supervision_sheets(known_data, district_reviewer):
     workbook = load(monthly_report_build(month=OCTOBER))
     assert workbook.sheetnames == [
         "汇总", "干部花名册", "本月变动", "资格审查",
-        "排查预警", "教育培训", "培训覆盖", "监督管理", "队伍结构",
+        "排查预警", "教育培训", "培训覆盖", "监督管理", "制度管理", "队伍结构",
     ]  # fmt: skip
     hits = rows(workbook["排查预警"])
     assert len(hits) == 1
