@@ -7,6 +7,9 @@ from dongchang import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("warning-rules/", views.warning_rules, name="warning_rules"),
+    path("warning-rules/<int:pk>/", views.warning_rules_version, name="warning_rules_version"),
+    path("warning-rules/edit/", views.warning_rules_edit, name="warning_rules_edit"),
     path("accounts/", include("dongchang.accounts.urls")),
     path("cadres/", include("cadres.urls")),
     path("reports/", include("dongchang.report_urls")),

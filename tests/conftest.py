@@ -45,6 +45,7 @@ REFERENCE_DATA_LOADERS = [
     ("dongchang.accounts.migrations.0004_post_origin_permissions", "apply"),
     ("cadres.migrations.0020_jobs", "grant"),
     ("dongchang.accounts.migrations.0006_access_log_page", "grant"),
+    ("dongchang.migrations.0003_warning_lights", "load"),
 ]
 
 JINCHANG = "220502100"

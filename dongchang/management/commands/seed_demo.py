@@ -36,13 +36,14 @@ class Command(BaseCommand):
         supervision = demo.load_supervision()
         reports = demo.load_monthly_report()
         logged = demo.load_access_log()
+        lit = demo.load_warning_lights()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
                 f"{lists} new watchlists, {changes} new secretary changes, "
                 f"{records} new management records, {training} new training records, "
                 f"{supervision} new supervision records, {reports} monthly workbook asked for, "
-                f"{logged} access log entries)."
+                f"{logged} access log entries, {lit} cadres with a warning light)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
