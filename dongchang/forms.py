@@ -16,7 +16,7 @@ class WarningRuleForm(forms.ModelForm):
     def clean_code(self):
         code = self.cleaned_data["code"]
         if code not in WarningRule.Code.values:
-            raise forms.ValidationError(_("Unknown condition."))
+            raise forms.ValidationError(_("Unknown warning condition."))
         return code
 
 

@@ -83,7 +83,7 @@ class WarningRule(models.Model):
     version = models.ForeignKey(
         WarningRules, models.CASCADE, related_name="rules", verbose_name=_("version")
     )
-    code = models.CharField(_("condition"), max_length=24, choices=Code.choices)
+    code = models.CharField(_("warning condition"), max_length=24, choices=Code.choices)
     enabled = models.BooleanField(_("applies"), default=True)
     light = models.PositiveSmallIntegerField(
         _("light"), choices=[(c.value, c.label) for c in Light if c != Light.NONE]
@@ -134,6 +134,8 @@ class WarningLight(models.Model):
     rules = models.ForeignKey(
         WarningRules, models.PROTECT, related_name="+", verbose_name=_("rules version")
     )
+    # When the light or its sources last changed (a run that finds them as they are leaves
+    # the row alone).
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

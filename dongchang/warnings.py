@@ -361,7 +361,7 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
     stored = WarningLight.objects.select_for_update()
     if ids is not None:
         stored = stored.filter(person_id__in=ids)
-    before = {light.person_id: light for light in stored.only("person_id", "light", "reasons")}
+    before = {light.person_id: light for light in stored}
     now = timezone.now()
     create, update, changes = [], [], []
     serving = set(people.values_list("pk", flat=True))
@@ -378,7 +378,17 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
             rules=version,
             computed_at=now,
         )
-        (update if old else create).append(row)
+        if old is None:
+            create.append(row)
+        elif (old.light, old.score, old.reasons, old.sources, old.rules_id) != (
+            row.light,
+            row.score,
+            row.reasons,
+            row.sources,
+            row.rules_id,
+        ):
+            # An unchanged light is not written: the nightly run writes what changed.
+            update.append(row)
         if old_light != judgement.light or (old and old_reasons != judgement.reasons):
             changes.append(
                 WarningLightChange(
