@@ -83,7 +83,9 @@ def sources(cadres: int) -> None:
     rule = GradingRule.objects.get(active=True)
     posts = list(Post.objects.order_by("person_id").values_list("person_id", "village_id", "pk"))
     Person.objects.filter(pk__in=[p for p, _v, _pk in posts[::200]]).update(
-        strict_control_since=TODAY
+        strict_control_since=TODAY - dt.timedelta(days=30),
+        strict_control_review_on=TODAY + dt.timedelta(days=60),
+        strict_control_source="manual",
     )
     MisconductCase.objects.bulk_create(
         MisconductCase(
@@ -94,7 +96,8 @@ def sources(cadres: int) -> None:
     )  # fmt: skip
     records = SupervisionRecord.objects.bulk_create(
         SupervisionRecord(
-            tier="township_committee", date=TODAY, village_id=v, kind="inspection",
+            tier="township_committee", date=TODAY - dt.timedelta(10), village_id=v,
+            kind="inspection",
             findings="基准", rectification="整改", rectification_deadline=TODAY - dt.timedelta(3),
             recorded_by=user,
         )

@@ -421,3 +421,18 @@ def test_seed_demo_gives_every_department_an_opinion_to_give(client, seeded):
         client.force_login(user)
         cases = client.get(reverse("vetting:case_queue")).context["cases"]
         assert list(cases), user.username
+
+
+def test_seed_demo_lights_cadres_of_every_colour_with_reasons_to_click(client, seeded):
+    from cadres.choices import Light
+    from dongchang.models import WarningLight
+
+    lights = set(WarningLight.objects.values_list("light", flat=True))
+    assert {Light.RED, Light.YELLOW, Light.BLUE} <= lights
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    for light in (Light.RED, Light.YELLOW, Light.BLUE):
+        row = WarningLight.objects.filter(light=light).first()
+        assert row.reasons
+        page = client.get(reverse("cadres:detail", args=[row.person_id])).content.decode()
+        assert f'data-light="{light.code}"' in page
+        assert 'class="reason-link"' in page
