@@ -321,6 +321,9 @@ def judge(
                 judgement.light = max(judgement.light, rule.light)
                 judgement.score += rule.weight
             fired.append(source)
+    for judgement in judged.values():
+        for fired in judgement.sources.values():
+            fired.sort()  # the queries have no order: a stored light compares as unchanged
     return dict(judged)
 
 
@@ -361,14 +364,24 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
     stored = WarningLight.objects.select_for_update()
     if ids is not None:
         stored = stored.filter(person_id__in=ids)
-    before = {light.person_id: light for light in stored}
+    # Plain tuples, not model instances: at 100,000 cadres the instances cost more than
+    # the rules' queries.
+    before = {
+        row[0]: row[1:]
+        for row in stored.values_list(
+            "person_id", "light", "score", "reasons", "sources", "rules_id"
+        ).iterator(chunk_size=10_000)
+    }
     now = timezone.now()
     create, update, changes = [], [], []
     serving = set(people.values_list("pk", flat=True))
+    nothing = Judgement()
     for person_id in serving:
-        judgement = judged.get(person_id, Judgement())
+        judgement = judged.get(person_id, nothing)
+        new = (judgement.light, judgement.score, judgement.reasons, judgement.sources, version.pk)
         old = before.get(person_id)
-        old_light, old_reasons = (old.light, old.reasons) if old else (Light.NONE, [])
+        if old == new:
+            continue  # an unchanged light is not written: the nightly run writes what changed
         row = WarningLight(
             person_id=person_id,
             light=judgement.light,
@@ -378,18 +391,9 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
             rules=version,
             computed_at=now,
         )
-        if old is None:
-            create.append(row)
-        elif (old.light, old.score, old.reasons, old.sources, old.rules_id) != (
-            row.light,
-            row.score,
-            row.reasons,
-            row.sources,
-            row.rules_id,
-        ):
-            # An unchanged light is not written: the nightly run writes what changed.
-            update.append(row)
-        if old_light != judgement.light or (old and old_reasons != judgement.reasons):
+        (create if old is None else update).append(row)
+        old_light, old_reasons = (old[0], old[2]) if old else (Light.NONE, [])
+        if (old_light, old_reasons) != (judgement.light, judgement.reasons):
             changes.append(
                 WarningLightChange(
                     person_id=person_id,
@@ -401,21 +405,21 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
                     rules=version,
                 )
             )
-    gone = [light for person_id, light in before.items() if person_id not in serving]
+    gone = [person_id for person_id in before if person_id not in serving]
     changes += [
         WarningLightChange(
-            person_id=light.person_id,
+            person_id=person_id,
             at=now,
-            light_from=light.light,
+            light_from=before[person_id][0],
             light_to=Light.NONE,
-            reasons_from=light.reasons,
+            reasons_from=before[person_id][2],
             reasons_to=[],
             rules=version,
         )
-        for light in gone
-        if light.light != Light.NONE
+        for person_id in gone
+        if before[person_id][0] != Light.NONE
     ]
-    WarningLight.objects.filter(person_id__in=[light.person_id for light in gone]).delete()
+    WarningLight.objects.filter(person_id__in=gone).delete()
     WarningLight.objects.bulk_create(create, batch_size=5000)
     WarningLight.objects.bulk_update(
         update, ["light", "score", "reasons", "sources", "rules", "computed_at"], batch_size=5000
