@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Department(models.TextChoices):
@@ -101,3 +102,17 @@ class Education(models.TextChoices):
     HIGH_SCHOOL = "high_school", _("High school")
     JUNIOR_HIGH = "junior_high", _("Junior high school")
     PRIMARY = "primary", _("Primary school or below")
+
+
+class Light(models.IntegerChoices):
+    """A cadre's warning light (综合预警), worst first by value. The register filters and sorts
+    by it; the lights are computed and kept by the district layer (dongchang.warnings)."""
+
+    NONE = 0, pgettext_lazy("light", "None")
+    BLUE = 1, _("Blue")
+    YELLOW = 2, _("Yellow")
+    RED = 3, _("Red")
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.access_log_page import entries_in_township
 from cadres.ages import AGE_BANDS, age_band_q
-from cadres.choices import Education, PoliticalStatus
+from cadres.choices import Education, Light, PoliticalStatus
 from cadres.identity import name_key, normalize_id_number
 from cadres.models import (
     AccessLogEntry,
@@ -143,6 +143,14 @@ class PersonFilter(django_filters.FilterSet):
         choices=[("yes", _("Yes")), ("no", _("No"))],
         method="under_strict_control",
     )
+    # The light is computed and stored by the district layer (dongchang.warnings) in a row
+    # reached from the person as ``warning_light``; the register only reads it.
+    light = django_filters.ChoiceFilter(
+        widget=QuickSelect,
+        label=_("Warning light"),
+        choices=[(light.code, light.label) for light in sorted(Light, reverse=True)],
+        method="with_light",
+    )
     sort = PersonOrdering(
         label=_("Sort by"),
         empty_label=_("Default order"),
@@ -151,12 +159,14 @@ class PersonFilter(django_filters.FilterSet):
             ("birth_date", "birth"),
             ("first_village_code", "village"),
             ("next_term_end", "term_end"),
+            ("warning_light__light", "light"),
         ),
         field_labels={
             "name_key__pinyin_order": _("Name"),
             "birth_date": _("Birth date"),
             "first_village_code": _("Village"),
             "next_term_end": _("Term end"),
+            "warning_light__light": _("Warning light"),
         },
     )
 
@@ -229,6 +239,12 @@ class PersonFilter(django_filters.FilterSet):
 
     def under_strict_control(self, queryset, name, value):
         return queryset.filter(strict_control_since__isnull=value != "yes")
+
+    def with_light(self, queryset, name, value):
+        light = Light[value.upper()]
+        if light == Light.NONE:
+            return queryset.filter(Q(warning_light__isnull=True) | Q(warning_light__light=light))
+        return queryset.filter(warning_light__light=light)
 
     def pages(self):
         """What the list's paginator reads: the people, or a KeyedPeople when sorted by posts."""

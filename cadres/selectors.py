@@ -54,7 +54,8 @@ def person_list(user) -> QuerySet[Person]:
     """The people of the user's townships, each with ``current_posts`` (serving posts)."""
     return (
         scope(Person.objects.all(), user)
-        .select_related("home_village__township")
+        # warning_light: the light the district layer keeps for each serving cadre.
+        .select_related("home_village__township", "warning_light")
         .prefetch_related(
             Prefetch(
                 "posts",

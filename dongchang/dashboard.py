@@ -9,11 +9,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Max, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cadres.choices import Education
+from cadres.choices import Education, Light
 from cadres.models import Person, Post, Village
 from cadres.records.selectors import management_figures
 from cadres.scoping import scope
@@ -298,7 +299,92 @@ def management_rates(user, today: dt.date, structure: Structure) -> Figure | Non
     )
 
 
+def _light_of_people(prefix: str = "person__"):
+    # A serving cadre whose light is not yet computed counts as none.
+    return Coalesce(f"{prefix}warning_light__light", Value(Light.NONE))
+
+
+def lights_by_township(user, today: dt.date, structure: Structure) -> Figure:
+    """The township-by-light matrix (综合预警): serving cadres per township and light."""
+    serving = scope(Post.objects.serving(today), user)
+    counts = {
+        (row["village__township"], row["light"]): row["people"]
+        for row in serving.annotate(light=_light_of_people())
+        .values("village__township", "light")
+        .annotate(people=Count("person", distinct=True))
+        .order_by()
+    }
+    townships = structure.rows
+    lights = sorted(Light, reverse=True)
+    figure = Figure(
+        key="lights",
+        title=_("Warning lights by township"),
+        chart="bar",
+        labels=[t.name for t in townships],
+        series=[
+            {
+                "label": str(light.label),
+                "data": [counts.get((t.pk, light.value), 0) for t in townships],
+                "backgroundColor": LIGHT_COLOURS[light],
+            }
+            for light in lights
+        ],
+    )
+    for township in townships:
+        for light in lights:
+            number = counts.get((township.pk, light.value), 0)
+            if number and light != Light.NONE:
+                figure.rows.append(
+                    (
+                        f"{township.name} · {light.label}",
+                        number,
+                        _list_link(township=township.pk, light=light.code, status="serving"),
+                    )
+                )
+    return figure
+
+
+# The colours of the lights in charts, as static/css/app.css paints their badges.
+LIGHT_COLOURS = {
+    Light.RED: "#d93025",
+    Light.YELLOW: "#f9ab00",
+    Light.BLUE: "#1a73e8",
+    Light.NONE: "#c8ccd0",
+}
+
+
+@dataclass
+class VillageLight:
+    pk: int
+    name: str
+    light: int
+    link: str
+
+
+def village_lights(user, today: dt.date) -> list[tuple[str, list[VillageLight]]]:
+    """Each township's villages coloured by the worst light of their serving cadres, in one
+    grouped query: (township name, villages) in code order."""
+    rows = (
+        scope(Post.objects.serving(today), user)
+        .values("village_id", "village__name", "village__code", "village__township__name")
+        .annotate(worst=Max(_light_of_people()))
+        .order_by("village__code")
+    )
+    grid: dict[str, list[VillageLight]] = {}
+    for row in rows:
+        grid.setdefault(row["village__township__name"], []).append(
+            VillageLight(
+                row["village_id"],
+                row["village__name"],
+                row["worst"],
+                _list_link(village=row["village_id"], status="serving", sort="-light"),
+            )
+        )
+    return list(grid.items())
+
+
 FIGURES = [
+    lights_by_township,
     cadres_by_township_and_body,
     team_structure_by_township,
     age_mix,

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from PIL import Image, ImageDraw
 
 from cadres.access_log import AccessLogBroken, access_log_check
-from cadres.choices import Department, Education, Ethnicity, PoliticalStatus, Sex
+from cadres.choices import Department, Education, Ethnicity, Light, PoliticalStatus, Sex
 from cadres.dates import MONTH, PartialDate
 from cadres.filters import PersonFilter
 from cadres.identity import check_character
@@ -89,8 +89,10 @@ from cadres.services import (
 )
 from cadres.structure import structure_targets_replace
 from dongchang.accounts.roles import Role
+from dongchang.models import WarningLight
 from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_start
+from dongchang.warnings import lights_refresh
 from supervision import selectors as supervision_selectors
 from supervision import services as supervision_services
 from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
@@ -1936,3 +1938,11 @@ def _load_misconduct(users, today: dt.date, records: dict[str, SupervisionRecord
         )
         added += 1
     return added
+
+
+def load_warning_lights(today: dt.date | None = None) -> int:
+    """Every serving cadre's warning light, as the nightly run computes it: the demo's hits,
+    strict control, cases, evaluations, rosters and terms give lights of every colour, each
+    reason linked to its record. Returns how many cadres have a light."""
+    lights_refresh(today=today)
+    return WarningLight.objects.exclude(light=Light.NONE).count()

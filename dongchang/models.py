@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import TimeStampedModel
+from cadres.choices import Light
+from cadres.models import Person, TimeStampedModel
+from vetting.models.rules import RuleVersion
 
 
 def _report_path(instance, filename: str) -> str:
@@ -42,3 +45,136 @@ class MonthlyReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class WarningRules(RuleVersion):
+    """A version of the warning-light rules (综合预警规则): which condition lights which colour,
+    with what weight and message. Saving on the rules page makes a new version; every light
+    keeps the version it was computed under."""
+
+    class Meta(RuleVersion.Meta):
+        verbose_name = _("warning rules version")
+        verbose_name_plural = _("warning rules versions")
+
+
+class WarningRule(models.Model):
+    """One condition of a version: its colour, weight (orders cadres of one colour) and the
+    message the profile shows. ``days`` is the condition's period where it has one (days past
+    due, days ahead, days back) and ``number`` its threshold (missed duties, training hours)."""
+
+    class Code(models.TextChoices):
+        BARRING_HIT = "barring_hit", _("Confirmed screening hit")
+        REMOVAL_OPEN = "removal_open", _("Open removal case")
+        STRICT_CONTROL = "strict_control", _("Under strict control")
+        MISCONDUCT_OPEN = "misconduct_open", _("Open misconduct case")
+        GRADE_INCOMPETENT = "grade_incompetent", _("Graded incompetent")
+        HIT_PENDING = "hit_pending", _("Strong or probable hit pending review")
+        RECTIFICATION_OVERDUE = "rectification_overdue", _("Rectification overdue")
+        REPORT_MISSING = "report_missing", _("Annual personal report missing")
+        DEPARTURE_AUDIT_DUE = "departure_audit_due", _("Departure audit not started")
+        DUTY_MISSED = "duty_missed", _("Duty missed repeatedly")
+        GRADE_BASIC = "grade_basic", _("Graded basically competent")
+        ELIGIBILITY_REVIEW = "eligibility_review", _("Eligibility review after a rule change")
+        POSSIBLE_HIT = "possible_hit", _("Possible hit pending review")
+        TRAINING_SHORT = "training_short", _("Training hours below the year's requirement")
+        TERM_ENDING = "term_ending", _("Term ending soon")
+        DISCLOSURE_OVERDUE = "disclosure_overdue", _("Village disclosure overdue")
+
+    version = models.ForeignKey(
+        WarningRules, models.CASCADE, related_name="rules", verbose_name=_("version")
+    )
+    code = models.CharField(_("warning condition"), max_length=24, choices=Code.choices)
+    enabled = models.BooleanField(_("applies"), default=True)
+    light = models.PositiveSmallIntegerField(
+        _("light"), choices=[(c.value, c.label) for c in Light if c != Light.NONE]
+    )
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    days = models.PositiveSmallIntegerField(_("days"), null=True, blank=True)
+    number = models.PositiveSmallIntegerField(_("threshold"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=200)
+
+    class Meta:
+        ordering = ["-light", "pk"]
+        verbose_name = _("warning rule")
+        verbose_name_plural = _("warning rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="warningrule_once_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(light__in=[Light.BLUE, Light.YELLOW, Light.RED]),
+                name="warningrule_light_is_a_colour",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class WarningLight(models.Model):
+    """A serving cadre's current light and the rules that fired (their codes, worst first).
+
+    Written only by dongchang.warnings; a cadre who fires nothing has a row with NONE, a
+    cadre who stops serving loses the row (the change stays in the history)."""
+
+    township_lookup = tuple(f"person__{lookup}" for lookup in Person.township_lookup)
+
+    person = models.OneToOneField(
+        Person,
+        models.CASCADE,
+        primary_key=True,
+        related_name="warning_light",
+        verbose_name=_("cadre"),
+    )
+    light = models.PositiveSmallIntegerField(_("light"), choices=Light.choices, default=Light.NONE)
+    score = models.PositiveIntegerField(_("weighted score"), default=0)
+    reasons = models.JSONField(_("rules fired"), default=list)
+    # Per rule code, the ids of the records that made it fire (the profile links them).
+    sources = models.JSONField(_("sources"), default=dict)
+    rules = models.ForeignKey(
+        WarningRules, models.PROTECT, related_name="+", verbose_name=_("rules version")
+    )
+    # When the light or its sources last changed (a run that finds them as they are leaves
+    # the row alone).
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("warning light")
+        verbose_name_plural = _("warning lights")
+        indexes = [
+            # The dashboard's counts per light and the register's filter by light.
+            models.Index(fields=["light", "score"], name="warninglight_light_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_light_display()}"
+
+
+class WarningLightChange(models.Model):
+    """A change of a cadre's light, with the rules fired before and after."""
+
+    township_lookup = tuple(f"person__{lookup}" for lookup in Person.township_lookup)
+
+    person = models.ForeignKey(
+        Person, models.CASCADE, related_name="warning_light_changes", verbose_name=_("cadre")
+    )
+    at = models.DateTimeField(_("time"))
+    light_from = models.PositiveSmallIntegerField(_("light before"), choices=Light.choices)
+    light_to = models.PositiveSmallIntegerField(_("light after"), choices=Light.choices)
+    reasons_from = models.JSONField(_("rules fired before"), default=list)
+    reasons_to = models.JSONField(_("rules fired after"), default=list)
+    rules = models.ForeignKey(
+        WarningRules, models.PROTECT, related_name="+", verbose_name=_("rules version")
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("change of warning light")
+        verbose_name_plural = _("changes of warning light")
+        indexes = [
+            # A person's history on the profile, newest first.
+            models.Index(fields=["person", "-at"], name="warninglightchange_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_light_from_display()} → {self.get_light_to_display()}"

@@ -361,6 +361,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "vetting.tasks.screening_full_run",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Every serving cadre's warning light, after the nightly re-screen has written its hits.
+    "warning-lights-nightly": {
+        "task": "dongchang.tasks.warning_lights_nightly",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "vetting-resume-stalled-runs": {
         "task": "vetting.tasks.screening_runs_resume_stalled",
         "schedule": crontab(minute="*/5"),

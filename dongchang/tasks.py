@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core import management
 from django.utils import timezone
 
+from dongchang import warnings
 from dongchang.reports import Month
 from dongchang.services import monthly_report_start
 
@@ -15,3 +16,15 @@ def clear_expired_sessions() -> None:
 def monthly_report_scheduled() -> None:
     """Beat, on the 1st: the month before today (Asia/Shanghai), built as a job."""
     monthly_report_start(month=Month.previous(timezone.localdate()))
+
+
+@shared_task
+def warning_lights_nightly() -> None:
+    """Beat, nightly (and after the rules change): every serving cadre's warning light."""
+    warnings.lights_refresh()
+
+
+@shared_task(name=warnings.REFRESH_TASK)
+def warning_lights_refresh(person_ids: list[int]) -> None:
+    """The lights of the people whose records a committed transaction changed."""
+    warnings.lights_refresh(person_ids=person_ids)

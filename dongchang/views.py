@@ -1,13 +1,20 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cadres.choices import Light
 from cadres.scoping import user_townships
-from dongchang import manuals
-from dongchang.dashboard import figures_for
+from dongchang import manuals, warnings
+from dongchang.dashboard import figures_for, village_lights
+from dongchang.forms import WarningRuleFormSet
+from dongchang.models import WarningLight, WarningLightChange, WarningRule, WarningRules
 from dongchang.waiting import waiting_for
+from vetting.rule_forms import VersionNoteForm
 from vetting.selectors import opinions_awaited, opinions_followed
 
 # The department's home page shows its oldest pending opinions; its queue has them all.
@@ -53,3 +60,103 @@ def help_guide(request, role: str):
 def _help_page(request, guide: manuals.Guide):
     context = {"guide": guide, "guides": manuals.GUIDES, "own": manuals.guide_for(request.user)}
     return render(request, guide.template, context)
+
+    today = timezone.localdate()
+    figures = figures_for(request.user, today)
+    return render(
+        request,
+        "dongchang/dashboard.html",
+        {"figures": figures, "village_lights": village_lights(request.user, today)},
+    )
+
+
+# Warning lights ---------------------------------------------------------------------------
+
+
+def warning_light_section(request, person) -> dict:
+    """The profile's light: the rules fired, each linked to its source, and the changes.
+    The person is one the user may see (the profile scoped them); three queries."""
+    light = (
+        WarningLight.objects.filter(person=person)
+        .select_related("rules")
+        .prefetch_related("rules__rules")
+        .first()
+    )
+    changes = WarningLightChange.objects.filter(person=person)[:CHANGES_SHOWN]
+    return {
+        "light": light,
+        "light_code": Light(light.light).code if light else Light.NONE.code,
+        "reasons": warnings.reasons_of(light) if light else [],
+        "changes": changes,
+    }
+
+
+CHANGES_SHOWN = 10
+
+
+@login_required
+@permission_required("dongchang.view_warningrules", raise_exception=True)
+def warning_rules(request):
+    return render(
+        request,
+        "dongchang/warnings/rules.html",
+        {
+            "version": WarningRules.objects.filter(active=True).first(),
+            "versions": WarningRules.objects.select_related("created_by"),
+            "can_change": request.user.has_perm(warnings.CHANGE_PERM),
+        },
+    )
+
+
+@login_required
+@permission_required("dongchang.view_warningrules", raise_exception=True)
+def warning_rules_version(request, pk: int):
+    return render(
+        request,
+        "dongchang/warnings/rules.html",
+        {"version": get_object_or_404(WarningRules, pk=pk)},
+    )
+
+
+@login_required
+@permission_required(warnings.CHANGE_PERM, raise_exception=True)
+def warning_rules_edit(request):
+    current = WarningRules.objects.filter(active=True).first()
+    formset = WarningRuleFormSet(
+        request.POST or None,
+        queryset=current.rules.all() if current else WarningRule.objects.none(),
+    )
+    note_form = VersionNoteForm(request.POST or None)
+    if request.method == "POST" and formset.is_valid() and note_form.is_valid():
+        rules = [
+            {key: value for key, value in form.cleaned_data.items() if key != "id"}
+            for form in formset.forms
+        ]
+        try:
+            warnings.warning_rules_replace(
+                actor=request.user, rules=rules, note=note_form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("The new version applies now; every cadre's light is being recomputed.")
+            )
+            return redirect("warning_rules")
+    # The rule pages' one edit template: the lines of a version and what changed.
+    return render(
+        request,
+        "vetting/rules/edit.html",
+        {
+            "formset": formset,
+            "note_form": note_form,
+            "title": _("Warning rules"),
+            "help": _(
+                "Each condition lights its colour; a cadre's light is the worst colour fired, "
+                "and the weights order cadres of one colour. Days and threshold apply where "
+                "the condition has them. Saving makes a new version."
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

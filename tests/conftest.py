@@ -46,6 +46,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0020_jobs", "grant"),
     ("dongchang.accounts.migrations.0006_access_log_page", "grant"),
     ("cadres.migrations.0025_structure_targets", "load"),
+    ("dongchang.migrations.0003_warning_lights", "load"),
 ]
 
 JINCHANG = "220502100"

@@ -506,3 +506,18 @@ def test_seed_demo_gives_the_team_structure_figures_and_a_changed_target(client,
     assert indicators["cross"].count > 0
     assert all(i.target is not None for i in indicators.values())
     assert structure.total.average_age is not None
+
+
+def test_seed_demo_lights_cadres_of_every_colour_with_reasons_to_click(client, seeded):
+    from cadres.choices import Light
+    from dongchang.models import WarningLight
+
+    lights = set(WarningLight.objects.values_list("light", flat=True))
+    assert {Light.RED, Light.YELLOW, Light.BLUE} <= lights
+    client.force_login(get_user_model().objects.get(username="zzb"))
+    for light in (Light.RED, Light.YELLOW, Light.BLUE):
+        row = WarningLight.objects.filter(light=light).first()
+        assert row.reasons
+        page = client.get(reverse("cadres:detail", args=[row.person_id])).content.decode()
+        assert f'data-light="{light.code}"' in page
+        assert 'class="reason-link"' in page

@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cadres.models import StructureTargets
+from dongchang.models import WarningRules
 from tests.trust.matrix_world import (
     MARKER,
     REPORT_MONTH,
@@ -172,6 +173,10 @@ ARGS: dict[str, Args] = {
     "cadres:structure_targets_version": (
         "district",
         lambda _d: {"pk": StructureTargets.objects.get(active=True).pk},
+    ),
+    "warning_rules_version": (
+        "district",
+        lambda _d: {"pk": WarningRules.objects.get(active=True).pk},
     ),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
@@ -421,6 +426,10 @@ POLICY = {
     "reports:list": "DISTRICT_ONLY",
     "reports:build": "DISTRICT_POST",
     "reports:download": "DISTRICT_ONLY",
+    # The warning rules: the district reviewers and the administrator.
+    "warning_rules": "DISTRICT_ONLY",
+    "warning_rules_edit": "DISTRICT_ONLY",
+    "warning_rules_version": "DISTRICT_OBJECT",
     # cadres
     "cadres:list": "LOGGED_IN",
     "cadres:import_template": "REGISTER_WRITE",

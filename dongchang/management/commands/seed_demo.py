@@ -37,6 +37,7 @@ class Command(BaseCommand):
         targets = demo.load_structure_targets()
         reports = demo.load_monthly_report()
         logged = demo.load_access_log()
+        lit = demo.load_warning_lights()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                 f"{records} new management records, {training} new training records, "
                 f"{supervision} new supervision records, {targets} new structure targets, "
                 f"{reports} monthly workbook asked for, "
-                f"{logged} access log entries)."
+                f"{logged} access log entries, {lit} cadres with a warning light)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")

@@ -1,0 +1,71 @@
+"""What recomputes a cadre's warning light: a write to any record a rule reads.
+
+The rules read every app's rows, and those apps may not import this one (DESIGN.md §2), so
+the lights listen to the rows' own post_save and post_delete (and the supervision record's
+cadres) and recompute the people concerned after the transaction commits, in one task for
+all of them. Bulk writes send no signal: the nightly run catches them.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from cadres.models import Person, Post
+from cadres.records.models import AnnualEvaluation, DutyShift, PersonalReport
+from dongchang.warnings import lights_refresh_enqueue
+from supervision.models import Audit, Disclosure, MisconductCase, SupervisionRecord
+from training.models import Attendance, DailyStudy
+from vetting.models import Hit, RemovalCase
+
+
+def _by_person(sender, instance, **kwargs) -> None:
+    lights_refresh_enqueue([instance.person_id])
+
+
+def _person(sender, instance, **kwargs) -> None:
+    lights_refresh_enqueue([instance.pk])
+
+
+def _audit(sender, instance, **kwargs) -> None:
+    if instance.post_id is not None:
+        lights_refresh_enqueue(
+            Post.objects.filter(pk=instance.post_id).values_list("person_id", flat=True)
+        )
+
+
+def _record(sender, instance, **kwargs) -> None:
+    lights_refresh_enqueue(instance.cadres.values_list("pk", flat=True))
+
+
+def _record_cadres(sender, instance, action, pk_set, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "pre_clear"):
+        lights_refresh_enqueue(pk_set or instance.cadres.values_list("pk", flat=True))
+
+
+def _village(sender, instance, **kwargs) -> None:
+    serving = Post.objects.serving().filter(village_id=instance.village_id)
+    lights_refresh_enqueue(serving.values_list("person_id", flat=True))
+
+
+def connect() -> None:
+    for model in (
+        Hit,
+        RemovalCase,
+        MisconductCase,
+        AnnualEvaluation,
+        DutyShift,
+        PersonalReport,
+        Attendance,
+        DailyStudy,
+        Post,
+    ):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _by_person, sender=model, dispatch_uid=f"warning_lights_{model.__name__}"
+            )
+    post_save.connect(_person, sender=Person, dispatch_uid="warning_lights_Person")
+    for signal in (post_save, post_delete):
+        signal.connect(_audit, sender=Audit, dispatch_uid="warning_lights_Audit")
+        signal.connect(_village, sender=Disclosure, dispatch_uid="warning_lights_Disclosure")
+    post_save.connect(_record, sender=SupervisionRecord, dispatch_uid="warning_lights_record")
+    m2m_changed.connect(
+        _record_cadres, sender=SupervisionRecord.cadres.through, dispatch_uid="warning_lights_m2m"
+    )

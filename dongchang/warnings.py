@@ -1,0 +1,499 @@
+"""Warning lights (综合预警): every serving cadre's red, yellow or blue light from the rules of
+the active WarningRules version over every app's records.
+
+Each rule is one query over a set of people (``_SOURCES``), never a loop over people: it
+returns (person id, source id) pairs, the source being the record that made it fire (a hit,
+a case, an audit …; the year or village where the source is a list). A person's light is the
+worst colour fired and the score the sum of the weights. ``lights_refresh`` stores the lights
+of a set of people and keeps each change with its reasons; it runs for one person when their
+records change (dongchang.receivers, on commit, through a task) and for everyone nightly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.choices import Light
+from cadres.jobs import task_send
+from cadres.models import Person, Post
+from cadres.records.models import AnnualEvaluation, DutyShift, Grade, PersonalReport
+from cadres.services import require_perm
+from dongchang.models import WarningLight, WarningLightChange, WarningRule, WarningRules
+from supervision import selectors as supervision
+from supervision.models import Audit, Disclosure, MisconductCase, SupervisionRecord
+from training.models import Attendance, DailyStudy
+from vetting import rules as vetting_rules
+from vetting.models import EligibilityRules, Hit, RemovalCase
+
+Code = WarningRule.Code
+REFRESH_TASK = "dongchang.tasks.warning_lights_refresh"
+CHANGE_PERM = "dongchang.add_warningrules"
+
+# The annual personal report of a year is due by this day of the year (个人有关事项年度集中报告).
+REPORT_DUE = (1, 31)
+
+
+def active_rules() -> WarningRules:
+    version = WarningRules.objects.filter(active=True).prefetch_related("rules").first()
+    if version is None:
+        raise ValidationError(_("No warning rules are active; the district must set them."))
+    return version
+
+
+# The sources ----------------------------------------------------------------------------
+
+Pairs = QuerySet  # values_list("person_id", "source_id")
+Source = Callable[[WarningRule, QuerySet, dt.date], Pairs | None]
+
+
+def _cadre_hits(people: QuerySet) -> QuerySet:
+    return Hit.objects.current().filter(subject_kind="cadre", person_id__in=people)
+
+
+def _barring_hit(rule, people, today):
+    hits = _cadre_hits(people).filter(status=Hit.Status.CONFIRMED)
+    return hits.values_list("person_id", "pk")
+
+
+def _removal_open(rule, people, today):
+    cases = RemovalCase.objects.filter(person_id__in=people, status=RemovalCase.Status.OPEN)
+    return cases.values_list("person_id", "pk")
+
+
+def _strict_control(rule, people, today):
+    under = Person.objects.filter(pk__in=people, strict_control_since__isnull=False)
+    return under.values_list("pk", "pk")
+
+
+def _misconduct_open(rule, people, today):
+    # Every recorded case is an opened one (立案); it is open until closed, referred included.
+    cases = MisconductCase.objects.filter(person_id__in=people).exclude(
+        status=MisconductCase.Status.CLOSED
+    )
+    return cases.values_list("person_id", "pk")
+
+
+def _latest_grade(grade: str):
+    def source(rule, people, today):
+        later = AnnualEvaluation.objects.filter(
+            person_id=OuterRef("person_id"), year__gt=OuterRef("year")
+        )
+        latest = AnnualEvaluation.objects.filter(person_id__in=people, grade=grade)
+        return latest.filter(~Exists(later)).values_list("person_id", "pk")
+
+    return source
+
+
+def _pending_hit(*kinds: str):
+    def source(rule, people, today):
+        hits = _cadre_hits(people).filter(status=Hit.Status.PENDING, match_kind__in=kinds)
+        return hits.values_list("person_id", "pk")
+
+    return source
+
+
+def _rectification_overdue(rule, people, today):
+    records = SupervisionRecord.objects.filter(cadres__in=people)
+    return supervision.overdue_rectifications(records, today).values_list("cadres", "pk")
+
+
+def _report_due(year: int) -> dt.date:
+    return dt.date(year, *REPORT_DUE)
+
+
+def _report_missing(rule, people, today):
+    due = _report_due(today.year)
+    if today <= due + dt.timedelta(days=rule.days or 0):
+        return None
+    reported = PersonalReport.objects.filter(
+        person_id=OuterRef("person_id"), year=today.year, kind=PersonalReport.Kind.ANNUAL
+    )
+    # Those who held a post on the due day; someone appointed later is not yet in arrears.
+    posts = Post.objects.serving(today).filter(person_id__in=people, term_start__lte=due)
+    return posts.filter(~Exists(reported)).values_list("person_id", Value(today.year)).distinct()
+
+
+def _departure_audit_due(rule, people, today):
+    audits = Audit.objects.filter(
+        kind=Audit.Kind.DEPARTURE, status=Audit.Status.PLANNED, post__person_id__in=people
+    )
+    return audits.values_list("post__person_id", "pk")
+
+
+def _duty_missed(rule, people, today):
+    since = today - dt.timedelta(days=(rule.days or 30) - 1)
+    missed = DutyShift.objects.filter(
+        person_id__in=people,
+        outcome=DutyShift.Outcome.MISSED,
+        date__gte=since,
+        date__lte=today,
+    )
+    return (
+        missed.values("person_id")
+        .annotate(missed=Count("pk"), roster=Max("roster_id"))
+        .filter(missed__gte=rule.number or 2)
+        .values_list("person_id", "roster")
+        .order_by()
+    )
+
+
+def _eligibility_review(rule, people, today):
+    version = EligibilityRules.objects.filter(active=True).prefetch_related("rules").first()
+    if version is None:
+        return None
+    posts = vetting_rules.eligibility_review(
+        Post.objects.filter(person_id__in=people), version, today
+    )
+    return posts.values_list("person_id", "pk")
+
+
+_HOURS = DecimalField(max_digits=8, decimal_places=1)
+
+
+def _hours(rows: QuerySet, hours: str):
+    return Coalesce(
+        Subquery(
+            rows.filter(person_id=OuterRef("pk"))
+            .order_by()
+            .values("person_id")
+            .annotate(h=Sum(hours))
+            .values("h"),
+            output_field=_HOURS,
+        ),
+        Value(0, output_field=_HOURS),
+    )
+
+
+def _training_short(rule, people, today):
+    # The same hours as the coverage pages (training.selectors): sessions attended and study.
+    attended = Attendance.objects.filter(
+        status=Attendance.Status.PRESENT, session__starts_at__year=today.year
+    )
+    studied = DailyStudy.objects.filter(studied_on__year=today.year)
+    return (
+        Person.objects.filter(pk__in=people)
+        .annotate(hours=_hours(attended, "session__hours") + _hours(studied, "hours"))
+        .filter(hours__lt=rule.number or 0)
+        .values_list("pk", Value(today.year))
+    )
+
+
+def _term_ending(rule, people, today):
+    ending = Post.objects.serving(today).filter(
+        person_id__in=people,
+        term_end__gte=today,
+        term_end__lte=today + dt.timedelta(days=rule.days or 90),
+    )
+    return ending.values_list("person_id", "person_id").distinct()
+
+
+def _disclosure_overdue(rule, people, today):
+    late = Q(pk__in=[])
+    for kind, (period, grace) in supervision.schedules().items():
+        start = supervision.period_start(today, period)
+        if today <= supervision.period_deadline(start, grace):
+            continue
+        published = Disclosure.objects.filter(
+            village_id=OuterRef("village_id"), kind=kind, period_start=start
+        )
+        late |= ~Exists(published)
+    posts = Post.objects.serving(today).filter(person_id__in=people).filter(late)
+    return posts.values_list("person_id", "village__township_id").distinct()
+
+
+_SOURCES: dict[str, Source] = {
+    Code.BARRING_HIT: _barring_hit,
+    Code.REMOVAL_OPEN: _removal_open,
+    Code.STRICT_CONTROL: _strict_control,
+    Code.MISCONDUCT_OPEN: _misconduct_open,
+    Code.GRADE_INCOMPETENT: _latest_grade(Grade.INCOMPETENT),
+    Code.HIT_PENDING: _pending_hit(Hit.MatchKind.STRONG, Hit.MatchKind.PROBABLE),
+    Code.RECTIFICATION_OVERDUE: _rectification_overdue,
+    Code.REPORT_MISSING: _report_missing,
+    Code.DEPARTURE_AUDIT_DUE: _departure_audit_due,
+    Code.DUTY_MISSED: _duty_missed,
+    Code.GRADE_BASIC: _latest_grade(Grade.BASIC),
+    Code.ELIGIBILITY_REVIEW: _eligibility_review,
+    Code.POSSIBLE_HIT: _pending_hit(Hit.MatchKind.POSSIBLE),
+    Code.TRAINING_SHORT: _training_short,
+    Code.TERM_ENDING: _term_ending,
+    Code.DISCLOSURE_OVERDUE: _disclosure_overdue,
+}
+
+
+def _link(code: str, source) -> str:
+    """Where a fired rule's source is shown."""
+    match code:
+        case Code.BARRING_HIT | Code.HIT_PENDING | Code.POSSIBLE_HIT:
+            return reverse("vetting:hit_detail", args=[source])
+        case Code.REMOVAL_OPEN:
+            return reverse("vetting:removal_detail", args=[source])
+        case Code.STRICT_CONTROL:
+            return reverse("cadres:detail", args=[source]) + "#strict-control"
+        case Code.TERM_ENDING:
+            return reverse("cadres:detail", args=[source]) + "#posts"
+        case Code.MISCONDUCT_OPEN:
+            return reverse("supervision:case_detail", args=[source])
+        case Code.GRADE_INCOMPETENT | Code.GRADE_BASIC:
+            return reverse("cadres:records:evaluation_detail", args=[source])
+        case Code.RECTIFICATION_OVERDUE:
+            return reverse("supervision:record_detail", args=[source])
+        case Code.REPORT_MISSING:
+            return f"{reverse('cadres:records:missing_report_list')}?year={source}"
+        case Code.DEPARTURE_AUDIT_DUE:
+            return reverse("supervision:audit_detail", args=[source])
+        case Code.DUTY_MISSED:
+            return reverse("cadres:records:roster_detail", args=[source])
+        case Code.ELIGIBILITY_REVIEW:
+            return reverse("vetting:eligibility_review")
+        case Code.TRAINING_SHORT:
+            return f"{reverse('training:coverage')}?year={source}"
+        case Code.DISCLOSURE_OVERDUE:
+            return f"{reverse('supervision:disclosure_overdue')}?township={source}"
+    raise ValueError(code)
+
+
+# Computing ------------------------------------------------------------------------------
+
+
+@dataclass
+class Judgement:
+    """One person's light: the rules fired (worst first) and their sources."""
+
+    light: int = Light.NONE
+    score: int = 0
+    sources: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(self.sources)
+
+
+def serving_people(today: dt.date, person_ids: Iterable[int] | None = None) -> QuerySet:
+    people = Person.objects.serving(today)
+    if person_ids is not None:
+        people = people.filter(pk__in=list(person_ids))
+    return people
+
+
+def judge(
+    people: QuerySet, *, version: WarningRules | None = None, today: dt.date | None = None
+) -> dict[int, Judgement]:
+    """Every person of ``people`` who fires a rule: one query per enabled rule."""
+    version = version or active_rules()
+    today = today or timezone.localdate()
+    ids = people.values("pk")
+    judged: dict[int, Judgement] = defaultdict(Judgement)
+    for rule in sorted(version.rules.all(), key=lambda r: (-r.light, -r.weight, r.pk)):
+        if not rule.enabled:
+            continue
+        pairs = _SOURCES[rule.code](rule, ids, today)
+        if pairs is None:
+            continue
+        for person_id, source in pairs.iterator(chunk_size=10_000):
+            judgement = judged[person_id]
+            fired = judgement.sources.setdefault(rule.code, [])
+            if not fired:
+                judgement.light = max(judgement.light, rule.light)
+                judgement.score += rule.weight
+            fired.append(source)
+    for judgement in judged.values():
+        for fired in judgement.sources.values():
+            fired.sort()  # the queries have no order: a stored light compares as unchanged
+    return dict(judged)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    light: int
+    message: str
+    links: list[str]
+
+
+def reasons_of(light: WarningLight) -> list[Reason]:
+    """The stored reasons of a light, each with its message and links to its sources."""
+    rules = {rule.code: rule for rule in light.rules.rules.all()}
+    reasons = []
+    for code, sources in (light.sources or {}).items():
+        rule = rules.get(code)
+        if rule is None:
+            continue
+        links = [_link(code, source) for source in sources[:5]]
+        reasons.append(Reason(code, rule.light, rule.message, links))
+    return reasons
+
+
+# Storing --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | None = None) -> int:
+    """Compute and store the lights of the given people (every serving cadre by default);
+    a changed light is kept in the history with the rules fired before and after. A person
+    in ``person_ids`` who no longer serves loses their light. Returns the changes."""
+    today = today or timezone.localdate()
+    version = active_rules()
+    ids = None if person_ids is None else sorted(set(person_ids))
+    people = serving_people(today, ids)
+    judged = judge(people, version=version, today=today)
+    stored = WarningLight.objects.select_for_update()
+    if ids is not None:
+        stored = stored.filter(person_id__in=ids)
+    # Plain tuples, not model instances: at 100,000 cadres the instances cost more than
+    # the rules' queries.
+    before = {
+        row[0]: row[1:]
+        for row in stored.values_list(
+            "person_id", "light", "score", "reasons", "sources", "rules_id"
+        ).iterator(chunk_size=10_000)
+    }
+    now = timezone.now()
+    create, update, changes = [], [], []
+    serving = set(people.values_list("pk", flat=True))
+    nothing = Judgement()
+    for person_id in serving:
+        judgement = judged.get(person_id, nothing)
+        new = (judgement.light, judgement.score, judgement.reasons, judgement.sources, version.pk)
+        old = before.get(person_id)
+        if old == new:
+            continue  # an unchanged light is not written: the nightly run writes what changed
+        row = WarningLight(
+            person_id=person_id,
+            light=judgement.light,
+            score=judgement.score,
+            reasons=judgement.reasons,
+            sources=judgement.sources,
+            rules=version,
+            computed_at=now,
+        )
+        (create if old is None else update).append(row)
+        old_light, old_reasons = (old[0], old[2]) if old else (Light.NONE, [])
+        if (old_light, old_reasons) != (judgement.light, judgement.reasons):
+            changes.append(
+                WarningLightChange(
+                    person_id=person_id,
+                    at=now,
+                    light_from=old_light,
+                    light_to=judgement.light,
+                    reasons_from=old_reasons,
+                    reasons_to=judgement.reasons,
+                    rules=version,
+                )
+            )
+    gone = [person_id for person_id in before if person_id not in serving]
+    changes += [
+        WarningLightChange(
+            person_id=person_id,
+            at=now,
+            light_from=before[person_id][0],
+            light_to=Light.NONE,
+            reasons_from=before[person_id][2],
+            reasons_to=[],
+            rules=version,
+        )
+        for person_id in gone
+        if before[person_id][0] != Light.NONE
+    ]
+    WarningLight.objects.filter(person_id__in=gone).delete()
+    WarningLight.objects.bulk_create(create, batch_size=5000)
+    WarningLight.objects.bulk_update(
+        update, ["light", "score", "reasons", "sources", "rules", "computed_at"], batch_size=5000
+    )
+    WarningLightChange.objects.bulk_create(changes, batch_size=5000)
+    return len(changes)
+
+
+# Recomputing on commit -------------------------------------------------------------------
+
+_pending = threading.local()
+
+
+def lights_refresh_enqueue(person_ids: Iterable[int]) -> None:
+    """Recompute these people's lights once the transaction commits (one task for all the
+    people touched by it); without a transaction, at once."""
+    ids = getattr(_pending, "ids", None)
+    if ids is None:
+        ids = _pending.ids = set()
+    ids.update(pk for pk in person_ids if pk is not None)
+
+    def send() -> None:
+        batch = sorted(_pending.ids)
+        _pending.ids = set()
+        if batch:
+            task_send(REFRESH_TASK, batch)
+
+    transaction.on_commit(send)
+
+
+# Changing the rules ---------------------------------------------------------------------
+
+RULE_FIELDS = {"code", "enabled", "light", "weight", "days", "number", "message"}
+
+
+@transaction.atomic
+def warning_rules_replace(*, actor, rules: Iterable[dict], note: str = "") -> WarningRules:
+    """Make a new version of the warning rules: one dict of WarningRule fields per condition,
+    every condition once. Lights are recomputed by the next nightly run, or at once by the
+    caller's choice (the rules page starts it)."""
+    require_perm(actor, CHANGE_PERM)
+    rules = [dict(rule) for rule in rules]
+    for rule in rules:
+        unknown = set(rule) - RULE_FIELDS
+        if unknown:
+            raise TypeError(f"unknown warning rule fields: {sorted(unknown)}")
+    if sorted(rule.get("code") for rule in rules) != sorted(Code.values):
+        raise ValidationError(_("Give every warning condition once."))
+    WarningRules.objects.select_for_update().filter(active=True).update(active=False)
+    version = WarningRules.objects.create(active=True, created_by=actor, note=(note or "").strip())
+    lines = [WarningRule(version=version, **rule) for rule in rules]
+    for line in lines:
+        line.message = (line.message or "").strip()
+        try:
+            line.full_clean(exclude=["version"], validate_unique=False)
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{line.get_code_display()}：{message}" for message in error.messages]
+            ) from error
+    WarningRule.objects.bulk_create(lines)
+    transaction.on_commit(lambda: task_send(NIGHTLY_TASK))
+    return version
+
+
+NIGHTLY_TASK = "dongchang.tasks.warning_lights_nightly"
+
+
+def first_places(people: QuerySet, today: dt.date) -> QuerySet:
+    """``people`` with the township and village codes of their first serving post (by
+    village code): one grouped query."""
+    serving = Q(posts__term_start__lte=today) & (
+        Q(posts__ended_on__isnull=True) | Q(posts__ended_on__gt=today)
+    )
+    return people.annotate(
+        village_code=Min("posts__village__code", filter=serving),
+        township_code=Min("posts__village__township__code", filter=serving),
+    ).values("pk", "name", "village_code", "township_code")
