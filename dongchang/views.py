@@ -39,8 +39,13 @@ def home(request):
 
 @login_required
 def dashboard(request):
-    figures = figures_for(request.user, timezone.localdate())
-    return render(request, "dongchang/dashboard.html", {"figures": figures})
+    today = timezone.localdate()
+    figures = figures_for(request.user, today)
+    return render(
+        request,
+        "dongchang/dashboard.html",
+        {"figures": figures, "village_lights": village_lights(request.user, today)},
+    )
 
 
 @login_required
@@ -60,14 +65,6 @@ def help_guide(request, role: str):
 def _help_page(request, guide: manuals.Guide):
     context = {"guide": guide, "guides": manuals.GUIDES, "own": manuals.guide_for(request.user)}
     return render(request, guide.template, context)
-
-    today = timezone.localdate()
-    figures = figures_for(request.user, today)
-    return render(
-        request,
-        "dongchang/dashboard.html",
-        {"figures": figures, "village_lights": village_lights(request.user, today)},
-    )
 
 
 # Warning lights ---------------------------------------------------------------------------
