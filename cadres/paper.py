@@ -258,7 +258,7 @@ def _table(document, paper: Paper, reader: Reader | None) -> None:
                 share = (spec.picture.height_cm + PICTURE_PADDING_CM) / spec.rows
                 stretch += [0.0] * (spec.rows - len(stretch))
                 stretch[: spec.rows] = [max(height, share) for height in stretch[: spec.rows]]
-        height = TALL_ROW_CM if row.tall else (stretch.pop(0) if stretch else 0)
+        height = max(TALL_ROW_CM if row.tall else 0, stretch.pop(0) if stretch else 0)
         tr = table._tbl.add_tr()
         tr_properties = tr.get_or_add_trPr()
         _set(tr_properties, "w:cantSplit")
