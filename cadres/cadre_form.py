@@ -2,10 +2,12 @@
 
 The form is a list of sections, each a function of the person and the reader that gives
 rows of the paper grid (``cadres.paper``). The personal data are rows of label and value
-pairs (PERSONAL_ROWS): a field of the register joins the form as one more pair or row
-there. Apps above the register (the management records) add their sections with
-``cadre_form_section_register`` from their AppConfig.ready(), with the prefetches that
-keep a batch at a fixed number of queries, as profile sections are added.
+pairs (PERSONAL_ROWS) with the photo beside the first PHOTO_ROWS of them, as on the
+审批表: a field of the register joins the form as one more pair or row there. Then come
+education (全日制 and 在职 apart), the current posts, 简历 and 奖惩, read through
+``selectors.register_details``. Apps above the register (the management records) add their
+sections with ``cadre_form_section_register`` from their AppConfig.ready(), with the
+prefetches that keep a batch at a fixed number of queries, as profile sections are added.
 """
 
 from __future__ import annotations
@@ -15,13 +17,28 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cadres import selectors
 from cadres.dates import partial_date
 from cadres.models import Job, Person, Post, Township, Village
-from cadres.paper import Batch, Paper, Reader, Row, batch_job_run, fields, heading, table
+from cadres.paper import (
+    GRID,
+    Batch,
+    Cell,
+    Paper,
+    Picture,
+    Reader,
+    Row,
+    batch_job_run,
+    fields,
+    heading,
+    line,
+    table,
+)
 from cadres.roster import post_label
 from cadres.scoping import scope, user_townships
 
@@ -45,6 +62,7 @@ def _home(person: Person) -> str:
 
 
 # Each inner list is one row of the form; a field joins as one more (label, value) pair.
+# The first PHOTO_ROWS rows have three pairs, beside the photo.
 PERSONAL_ROWS: list[list[tuple[Callable[[], str], Callable[[Person, Reader], str]]]] = [
     [
         (lambda: _("Name"), lambda p, r: p.name),
@@ -53,23 +71,78 @@ PERSONAL_ROWS: list[list[tuple[Callable[[], str], Callable[[Person, Reader], str
     ],
     [
         (lambda: _("Ethnicity"), lambda p, r: p.get_ethnicity_display()),
+        (lambda: _("Native place"), lambda p, r: p.native_place),
+        (lambda: _("Birthplace"), lambda p, r: p.birthplace),
+    ],
+    [
         (lambda: _("Political status"), lambda p, r: p.get_political_status_display()),
         (lambda: _("Joined the party"), lambda p, r: _date(p, "party_joined_on")),
+        (lambda: _("Date work began"), lambda p, r: _date(p, "work_started_on")),
     ],
     [
         (lambda: _("Education"), lambda p, r: p.get_education_display()),
-        (lambda: _("Home village"), lambda p, r: _home(p)),
+        (lambda: _("Health"), lambda p, r: p.health),
+        (lambda: _("Phone"), lambda p, r: p.phone),
     ],
     [
         (lambda: _("ID number"), lambda p, r: r.id_number(p)),
-        (lambda: _("Phone"), lambda p, r: p.phone),
+        (lambda: _("Home village"), lambda p, r: _home(p)),
     ],
 ]
+PHOTO_ROWS = 4
+PHOTO_SPAN = 6  # 4.35 cm of the grid: a 2-inch photo's 3.5 cm and the cell's margins
+PHOTO_WIDTH_CM, PHOTO_HEIGHT_CM = 3.5, 4.5  # static/css/paper.css sizes its box alike
+
+
+def photo_cell(person: Person) -> Cell:
+    """The photo's box at the right of the first personal rows; 照片 in it when none."""
+    document = getattr(person, "photo", None)  # the reverse one-to-one raises when absent
+    picture = Picture(
+        PHOTO_WIDTH_CM,
+        PHOTO_HEIGHT_CM,
+        document=document,
+        url=reverse("cadres:photo", args=[person.pk]) if document else "",
+    )
+    return Cell(_("Photo"), PHOTO_SPAN, rows=PHOTO_ROWS, picture=picture)
 
 
 def personal_section(person: Person, reader: Reader) -> list[Row]:
+    rows = []
+    for number, row in enumerate(PERSONAL_ROWS):
+        pairs = ((label(), value(person, reader)) for label, value in row)
+        if number < PHOTO_ROWS:
+            after = [photo_cell(person)] if number == 0 else []
+            rows.append(fields(*pairs, width=GRID - PHOTO_SPAN, after=after))
+        else:
+            rows.append(fields(*pairs))
+    return rows
+
+
+def education_section(person: Person, reader: Reader) -> list[Row]:
+    """学历学位 as on the 审批表: 全日制教育 and 在职教育 on a line each, with the level and
+    degree, then the school and major; a person's several stages one under the other."""
+    details = selectors.register_details(person)
+
+    def stage(kind: str, records: list, first: bool) -> Row:
+        degrees = "\n".join(
+            " ".join(filter(None, (record.get_level_display(), record.degree)))
+            for record in records
+        )
+        schools = "\n".join(
+            " ".join(filter(None, (record.school, record.major))) for record in records
+        )
+        head = [Cell(_("Education and degrees"), 3, label=True, rows=2)] if first else []
+        return line(
+            *head,
+            Cell(kind, 3, label=True),
+            Cell(degrees, 6),
+            Cell(_("School, department and major"), 4, label=True),
+            Cell(schools, 8),
+        )
+
     return [
-        fields(*((label(), value(person, reader)) for label, value in row)) for row in PERSONAL_ROWS
+        stage(_("Full-time education"), details.full_time, first=True),
+        stage(_("In-service education"), details.in_service, first=False),
     ]
 
 
@@ -89,6 +162,52 @@ def posts_section(person: Person, reader: Reader) -> list[Row]:
                 for post in posts
             ),
             _("No serving post"),
+        ),
+    ]
+
+
+def resume_section(person: Person, reader: Reader) -> list[Row]:
+    return [
+        heading(_("Resume")),
+        *table(
+            [
+                (pgettext("resume", "From"), 4),
+                (pgettext("resume", "To"), 4),
+                (_("Work unit and post"), 16),
+            ],
+            (
+                (
+                    _date(entry, "started_on"),
+                    _date(entry, "ended_on") if entry.ended_on else _("to the present"),
+                    entry.text,
+                )
+                for entry in selectors.register_details(person).resume
+            ),
+            _("None recorded"),
+        ),
+    ]
+
+
+def rewards_section(person: Person, reader: Reader) -> list[Row]:
+    return [
+        heading(_("Rewards and punishments")),
+        *table(
+            [
+                (_("Date"), 4),
+                (_("Reward or punishment"), 4),
+                (_("Particulars"), 11),
+                (_("Issued by"), 5),
+            ],
+            (
+                (
+                    _date(record, "decided_on"),
+                    record.get_kind_display(),
+                    record.description,
+                    record.issued_by,
+                )
+                for record in selectors.register_details(person).rewards_punishments
+            ),
+            _("None recorded"),
         ),
     ]
 
@@ -132,11 +251,14 @@ class _Registered:
     prefetch: tuple
 
 
-# The register's own sections by order; others slot in between (the records' evaluations
-# at 30, before the family at 90).
+# The register's own sections by order, as on the 审批表; others slot in between (the
+# records' evaluations at 30, after 奖惩 and before the family at 90).
 _sections: list[_Registered] = [
     _Registered(personal_section, 10, ()),
+    _Registered(education_section, 12, selectors.REGISTER_DETAILS_PREFETCH),
     _Registered(posts_section, 20, ()),
+    _Registered(resume_section, 22, selectors.REGISTER_DETAILS_PREFETCH),
+    _Registered(rewards_section, 24, selectors.REGISTER_DETAILS_PREFETCH),
     _Registered(family_section, 90, ()),
 ]
 
@@ -153,8 +275,9 @@ def cadre_form_section_register(
 
 def cadre_form_people(queryset: QuerySet[Person]) -> QuerySet[Person]:
     """``queryset`` with what the form reads, in a fixed number of queries for any size."""
-    extra = [lookup for s in _sections for lookup in s.prefetch]
-    return queryset.select_related("home_village__township").prefetch_related(
+    # Sections reading the same rows name the same lookups: each is fetched once.
+    extra = dict.fromkeys(lookup for s in _sections for lookup in s.prefetch)
+    return queryset.select_related("home_village__township", "photo").prefetch_related(
         Prefetch(
             "posts",
             queryset=selectors.serving_posts().order_by("village__code", "body"),

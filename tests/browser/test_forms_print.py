@@ -4,7 +4,9 @@ import re
 
 import pytest
 
+from cadres.person_details import person_photo_store
 from tests.browser.conftest import log_in
+from tests.cadres.test_cadre_forms import give_details, photo
 from tests.factories import PASSWORD, RelativeFactory, UserFactory, VillageFactory, cadre, township
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,15 +30,21 @@ def test_a_profile_and_a_villages_batch_print_one_a4_page_per_form(page):
     for person in people:
         RelativeFactory(cadre=person, work_unit_and_post="村小学教师")
     staff = UserFactory(role="乡镇工作人员", townships=["220502100"])
+    # The first with every register field the form shows, photo included; the second none.
+    give_details(staff, people[0])
+    person_photo_store(actor=staff, person=people[0], upload=photo())
     log_in(page, staff.username, PASSWORD)
 
     page.goto(f"/cadres/{people[0].pk}/")
     page.get_by_role("link", name="打印信息表").click()
     page.get_by_role("heading", name="村干部基本信息表").wait_for()
     assert page.locator("nav").count() == 0
+    assert page.locator("td.picture img").evaluate("img => img.naturalWidth") == 300
     assert a4_pages(page.pdf(format="A4")) == 1
 
     page.goto(f"/cadres/?township={village.township.pk}&village={village.pk}")
     page.get_by_role("link", name="打印信息表").click()
     assert page.get_by_role("heading", name="村干部基本信息表").count() == 2
+    assert page.locator("td.picture img").count() == 1
+    assert page.locator("td.picture", has_text="照片").count() == 1
     assert a4_pages(page.pdf(format="A4")) == 2

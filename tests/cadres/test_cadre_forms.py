@@ -5,14 +5,19 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from docx import Document
 from docx.oxml.ns import qn
+from docx.shared import Cm
+from PIL import Image
 
-from cadres.dates import MONTH, PartialDate
-from cadres.models import AccessLogEntry, Job
-from cadres.paper import DOCX_CONTENT_TYPE
+from cadres.choices import Education
+from cadres.dates import MONTH, YEAR, PartialDate
+from cadres.models import AccessLogEntry, EducationRecord, Job, ResumeLine, RewardPunishment
+from cadres.paper import DOCX_CONTENT_TYPE, GRID, Cell, Paper, Row
+from cadres.person_details import person_detail_add, person_photo_store
 from cadres.records import services as records
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import RelativeFactory, VillageFactory, cadre, hanzi_number, township
@@ -37,6 +42,69 @@ def text_of(document) -> str:
 
 def page_breaks(document) -> int:
     return len(document.element.body.findall(".//" + qn("w:pageBreakBefore")))
+
+
+def photo(size=(300, 400)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return SimpleUploadedFile("证件照.png", buffer.getvalue(), content_type="image/png")
+
+
+def first_row_cells(document) -> list:
+    return document.element.body.find(".//" + qn("w:tr")).findall(qn("w:tc"))
+
+
+def photo_url(person) -> str:
+    return reverse("cadres:photo", args=[person.pk])
+
+
+def give_details(actor, person) -> None:
+    """What the form shows of the register's detail rows: both kinds of education, an
+    ended and an open 简历 line, a reward."""
+    for kind, level, degree, school, major in (
+        (EducationRecord.Kind.FULL_TIME, Education.VOCATIONAL, "", "通化农业学校", "农学"),
+        (
+            EducationRecord.Kind.IN_SERVICE,
+            Education.BACHELOR,
+            "学士",
+            "吉林农业大学",
+            "农村区域发展",
+        ),
+    ):
+        person_detail_add(
+            actor=actor,
+            person=person,
+            model=EducationRecord,
+            kind=kind,
+            level=level,
+            degree=degree,
+            school=school,
+            major=major,
+        )
+    person_detail_add(
+        actor=actor,
+        person=person,
+        model=ResumeLine,
+        started_on=PartialDate(dt.date(1990, 7, 1), MONTH),
+        ended_on=PartialDate(dt.date(2004, 12, 1), MONTH),
+        text="金厂镇农业站技术员",
+    )
+    person_detail_add(
+        actor=actor,
+        person=person,
+        model=ResumeLine,
+        started_on=PartialDate(dt.date(2005, 1, 1), MONTH),
+        text="东升村党支部书记",
+    )
+    person_detail_add(
+        actor=actor,
+        person=person,
+        model=RewardPunishment,
+        kind=RewardPunishment.Kind.REWARD,
+        decided_on=PartialDate(dt.date(2023, 1, 1), YEAR),
+        description="优秀村党组织书记",
+        issued_by="中共通化市东昌区委",
+    )
 
 
 def evaluate(actor, person, year, scores=(92, 90, 88)):
@@ -64,6 +132,10 @@ def secretary(township_reviewer):
         phone="13800000000",
         birth=dt.date(1972, 8, 15),
         party_joined_on=PartialDate(dt.date(1998, 7, 1), MONTH),
+        native_place="吉林柳河",
+        birthplace="吉林通化",
+        work_started_on=PartialDate(dt.date(1990, 7, 1), MONTH),
+        health="良好",
     )
     RelativeFactory(cadre=person, name="李秀英", relation="spouse", work_unit_and_post="村小学教师")
     for year in (2021, 2022, 2023, 2024):
@@ -106,6 +178,87 @@ def test_the_form_in_word_has_every_section_and_masks_numbers_for_township_staff
     assert entry.action == AccessLogEntry.Action.EXPORT
     assert entry.object_id == str(secretary.pk)
     assert "masked ID numbers" in entry.detail
+
+
+def test_the_form_in_word_has_the_register_fields_the_photo_and_each_section(
+    client, staff, secretary
+):
+    give_details(staff, secretary)
+    person_photo_store(actor=staff, person=secretary, upload=photo())
+    client.force_login(staff)
+    document = docx_of(client.get(form_url(secretary, docx=True)).content)
+    text = text_of(document)
+    # 籍贯, 出生地, 参加工作时间 at its month, 健康状况 in the personal data.
+    for label, value in (("籍贯", "吉林柳河"), ("出生地", "吉林通化"), ("健康状况", "良好")):
+        assert label + value in text
+    assert "参加工作时间1990.07" in text
+    # 全日制 and 在职 apart, each with its level and degree, then school and major.
+    assert "学历学位全日制教育中专毕业院校系及专业通化农业学校 农学" in text
+    assert "在职教育大学本科 学士毕业院校系及专业吉林农业大学 农村区域发展" in text
+    # 简历 from the earliest, the open line 至今; 奖惩 at its precision.
+    assert "1990.072004.12金厂镇农业站技术员2005.01至今东升村党支部书记" in text
+    assert "2023奖励优秀村党组织书记中共通化市东昌区委" in text
+    assert text.index("简历") < text.index("奖惩情况") < text.index("近三年年度考核结果")
+    # The photo: one picture inline, within its 3.5 × 4.5 cm box, in the first row's last
+    # cell, which reaches down beside the first four rows.
+    (picture,) = document.inline_shapes
+    assert picture.height == Cm(4.5)  # 300 × 400: as tall as the box, narrower
+    assert abs(picture.width - Cm(4.5) * 3 / 4) < Cm(0.01)
+    box = first_row_cells(document)[-1]
+    assert box.find(".//" + qn("wp:inline")) is not None
+    assert box.find(qn("w:tcPr")).find(qn("w:vMerge")).get(qn("w:val")) == "restart"
+    rows = document.element.body.findall(".//" + qn("w:tr"))
+    continued = [
+        row.findall(qn("w:tc"))[-1].find(qn("w:tcPr")).find(qn("w:vMerge")) for row in rows[1:5]
+    ]
+    assert [c is not None and c.get(qn("w:val")) is None for c in continued] == [True] * 3 + [False]
+    # The photo is logged as a download, as the photo view logs each showing.
+    download = AccessLogEntry.objects.get(action=AccessLogEntry.Action.DOWNLOAD)
+    assert (download.object_type, download.object_id) == (
+        "cadres.PersonPhoto",
+        str(secretary.photo.pk),
+    )
+
+
+def test_without_a_photo_the_form_has_an_empty_box_labelled_photo(client, staff, secretary):
+    client.force_login(staff)
+    document = docx_of(client.get(form_url(secretary, docx=True)).content)
+    assert not document.inline_shapes
+    box = first_row_cells(document)[-1]
+    assert "".join(t.text for t in box.iter(qn("w:t"))) == "照片"
+    assert "简历" in text_of(document)
+    assert "None recorded" not in text_of(document)
+    assert not AccessLogEntry.objects.filter(action=AccessLogEntry.Action.DOWNLOAD).exists()
+    page = client.get(form_url(secretary)).content.decode()
+    assert 'class="picture">照片</td>' in page
+    assert photo_url(secretary) not in page
+
+
+def test_the_print_page_shows_the_fields_and_the_photo_through_its_logged_view(
+    client, staff, secretary
+):
+    give_details(staff, secretary)
+    person_photo_store(actor=staff, person=secretary, upload=photo())
+    client.force_login(staff)
+    page = client.get(form_url(secretary)).content.decode()
+    for shown in ("吉林柳河", "吉林通化", "1990.07", "良好", "全日制教育", "在职教育"):
+        assert shown in page
+    for shown in ("吉林农业大学 农村区域发展", "至今", "东升村党支部书记", "优秀村党组织书记"):
+        assert shown in page
+    assert f'rowspan="4" class="picture"><img src="{photo_url(secretary)}"' in page
+    # The page logs the form; the picture is logged once, when the browser fetches it.
+    assert not AccessLogEntry.objects.filter(action=AccessLogEntry.Action.DOWNLOAD).exists()
+    assert client.get(photo_url(secretary)).status_code == 200
+    assert AccessLogEntry.objects.filter(action=AccessLogEntry.Action.DOWNLOAD).count() == 1
+
+
+def test_a_row_must_fill_the_grid_beside_a_cell_reaching_down():
+    beside = Row((Cell("照片", 6, rows=2), Cell("姓名", GRID - 6)))
+    Paper("表", rows=[beside, Row((Cell("民族", GRID - 6),))])
+    with pytest.raises(ValueError, match="must span"):
+        Paper("表", rows=[beside, Row((Cell("民族", GRID),))])
+    with pytest.raises(ValueError, match="below the last row"):
+        Paper("表", rows=[beside])
 
 
 def test_a_district_reviewer_sees_full_numbers_and_each_is_logged_as_a_reveal(
@@ -170,12 +323,43 @@ def test_a_village_batch_is_one_form_per_page_in_a_fixed_number_of_queries(clien
 
     def grow():
         for n in range(2):
-            RelativeFactory(cadre=cadre(village, name=f"钱{hanzi_number(n + 1)}"))
+            person = cadre(village, name=f"钱{hanzi_number(n + 1)}")
+            RelativeFactory(cadre=person)
+            give_details(staff, person)
 
     response = assert_queries_flat(download, grow)
     document = docx_of(response.content)
     assert text_of(document).count("村干部基本信息表") == 4
     assert page_breaks(document) == 3  # before every form but the first
+
+
+def test_a_batch_with_photos_and_details_reads_a_fixed_number_of_queries(client, staff):
+    village = VillageFactory(township=township(JINCHANG))
+
+    def add(count: int, surname: str):
+        for n in range(count):
+            person = cadre(village, name=f"{surname}{hanzi_number(n + 1)}")
+            RelativeFactory(cadre=person)
+            give_details(staff, person)
+            person_photo_store(actor=staff, person=person, upload=photo())
+
+    add(2, "赵")
+    client.force_login(staff)
+    url = reverse("cadres:forms") + f"?township={JINCHANG}&village={village.code}"
+    # The print page: its pictures are fetched (and logged) by the browser, one by one.
+    page = assert_queries_flat(lambda: client.get(url), lambda: add(2, "钱"))
+    assert page.content.decode().count('class="picture"><img src="/cadres/') == 4
+    # The Word file reads as much, and writes one download to the log per photo it embeds,
+    # as it writes one reveal per full ID number.
+    downloads = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.DOWNLOAD)
+    assert not downloads.exists()
+    document = docx_of(client.get(url + "&format=docx").content)
+    text = text_of(document)
+    assert text.count("村干部基本信息表") == 4
+    assert page_breaks(document) == 3
+    assert len(document.inline_shapes) == 4
+    assert text.count("东升村党支部书记") == 4
+    assert downloads.count() == 4
 
 
 def test_a_township_batch_skips_former_cadres_and_other_townships(client, staff):
