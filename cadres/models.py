@@ -1046,6 +1046,39 @@ class IdNumberConflict(TimeStampedModel):
         return f"{self.tried_at:%Y-%m-%d %H:%M} {self.tried_in}"
 
 
+class RuleVersion(TimeStampedModel):
+    """One version of a rule set: who made it, when (created_at) and why. Rules and targets
+    live in several apps (the vetting rules, the warning rules, the structure targets), and
+    each keeps its versions the same way."""
+
+    active = models.BooleanField(_("active"), default=True)
+    # Empty only for the defaults that the migration loaded.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    note = models.CharField(_("what changed and why"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="%(class)s_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Version %(number)s of %(date)s") % {
+            "number": self.pk,
+            "date": f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}",
+        }
+
+
 _TARGET = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
 _SHARE = {**_TARGET, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 _SHARE_TARGETS = (
@@ -1059,26 +1092,15 @@ _SHARE_TARGETS = (
 _AGE = {**_TARGET, "validators": [MinValueValidator(18), MaxValueValidator(99)]}
 
 
-class StructureTargets(TimeStampedModel):
+class StructureTargets(RuleVersion):
     """A version of the district's targets for the team structure (cadres.structure).
 
     Shares are percentages; an empty target sets none. Saving makes a new version and keeps
-    the old ones, as the vetting rules do (vetting.models.rules.RuleVersion).
+    the old ones, as every RuleVersion does.
     """
 
     TARGET_FIELDS = (*_SHARE_TARGETS, "average_age_max")
 
-    active = models.BooleanField(_("active"), default=True)
-    # Empty only for the defaults that the migration loaded.
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    note = models.CharField(_("what changed and why"), max_length=200, blank=True)
     young_share_min = models.DecimalField(_("aged 35 or younger, at least (%)"), **_SHARE)
     college_share_min = models.DecimalField(
         _("junior college or above, at least (%)"),
@@ -1096,14 +1118,11 @@ class StructureTargets(TimeStampedModel):
     )
     average_age_max = models.DecimalField(_("average age, at most"), **_AGE)
 
-    class Meta:
-        ordering = ["-pk"]
+    class Meta(RuleVersion.Meta):
         verbose_name = _("team structure targets")
         verbose_name_plural = _("team structure targets")
         constraints = [
-            models.UniqueConstraint(
-                fields=["active"], condition=Q(active=True), name="structuretargets_one_active"
-            ),
+            *RuleVersion.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(
                     *[
@@ -1119,12 +1138,6 @@ class StructureTargets(TimeStampedModel):
                 name="structuretargets_age_adult",
             ),
         ]
-
-    def __str__(self) -> str:
-        return _("Version %(number)s of %(date)s") % {
-            "number": self.pk,
-            "date": f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}",
-        }
 
     def target_values(self) -> list:
         return [getattr(self, name) for name in self.TARGET_FIELDS]

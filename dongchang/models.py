@@ -4,8 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.choices import Light
-from cadres.models import Person, TimeStampedModel
-from vetting.models.rules import RuleVersion
+from cadres.models import Person, RuleVersion, TimeStampedModel
 
 
 def _report_path(instance, filename: str) -> str:

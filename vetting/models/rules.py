@@ -6,44 +6,12 @@ its items, exactly one version is active, and a decision keeps the version it wa
 Items are never edited; a change is a new version.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cadres.models import TimeStampedModel
+from cadres.models import RuleVersion
 from vetting.models.watchlists import WatchlistSource
-
-
-class RuleVersion(TimeStampedModel):
-    """One version of a rule set: who made it, when (created_at) and why."""
-
-    active = models.BooleanField(_("active"), default=True)
-    # Empty only for the defaults that the migration loaded.
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    note = models.CharField(_("what changed and why"), max_length=200, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["active"], condition=Q(active=True), name="%(class)s_one_active"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return _("Version %(number)s of %(date)s") % {
-            "number": self.pk,
-            "date": f"{self.created_at:%Y-%m-%d %H:%M}",
-        }
 
 
 class NegativeList(RuleVersion):
