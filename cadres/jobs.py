@@ -14,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -96,6 +96,39 @@ def task_send(name: str, *args) -> bool:
         logger.warning("broker unreachable: %s%r not sent", name, args)
         return False
     return True
+
+
+class _CommitBatch:
+    def __init__(self, flush: Callable[[dict[str, set[int]]], None]) -> None:
+        self.ids: dict[str, set[int]] = {}
+        self._flush = flush
+
+    def add(self, ids: dict[str, Iterable[int]]) -> None:
+        for kind, values in ids.items():
+            self.ids.setdefault(kind, set()).update(v for v in values if v is not None)
+
+    def flush(self) -> None:
+        self._flush(self.ids)
+
+
+def on_commit_batch(
+    key: str, flush: Callable[[dict[str, set[int]]], None], **ids: Iterable[int]
+) -> None:
+    """Gather the ids (by kind) that one transaction changes and hand them to ``flush`` once,
+    on commit: a roster of 500 people is one screening run and one refresh of lights, not 500.
+
+    The batch lives on the connection while its hook is still waiting for the commit; a
+    rollback drops the hook, and the next change starts a new batch. Outside a transaction
+    it flushes at once, so the ids are added first.
+    """
+    batches = connection.__dict__.setdefault("_commit_batches", {})
+    batch = batches.get(key)
+    if batch is None or not any(hook == batch.flush for _s, hook, _r in connection.run_on_commit):
+        batch = batches[key] = _CommitBatch(flush)
+        batch.add(ids)
+        transaction.on_commit(batch.flush)
+    else:
+        batch.add(ids)
 
 
 def _in_language(message, **values) -> str:

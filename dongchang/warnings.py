@@ -12,7 +12,6 @@ records change (dongchang.receivers, on commit, through a task) and for everyone
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Light
-from cadres.jobs import task_send
+from cadres.jobs import on_commit_batch, task_send
 from cadres.models import Person, Post
 from cadres.records.models import AnnualEvaluation, DutyShift, Grade, PersonalReport
 from cadres.services import require_perm
@@ -430,24 +429,19 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
 
 # Recomputing on commit -------------------------------------------------------------------
 
-_pending = threading.local()
-
 
 def lights_refresh_enqueue(person_ids: Iterable[int]) -> None:
     """Recompute these people's lights once the transaction commits (one task for all the
     people touched by it); without a transaction, at once."""
-    ids = getattr(_pending, "ids", None)
-    if ids is None:
-        ids = _pending.ids = set()
-    ids.update(pk for pk in person_ids if pk is not None)
+    on_commit_batch(LIGHTS_BATCH, _refresh_changed, person=person_ids)
 
-    def send() -> None:
-        batch = sorted(_pending.ids)
-        _pending.ids = set()
-        if batch:
-            task_send(REFRESH_TASK, batch)
 
-    transaction.on_commit(send)
+LIGHTS_BATCH = "warning_lights"
+
+
+def _refresh_changed(ids: dict[str, set[int]]) -> None:
+    if ids.get("person"):
+        task_send(REFRESH_TASK, sorted(ids["person"]))
 
 
 # Changing the rules ---------------------------------------------------------------------

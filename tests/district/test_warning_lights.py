@@ -398,8 +398,10 @@ def test_a_change_recomputes_the_persons_light_on_commit(
 ):
     sent = []
     monkeypatch.setattr(warnings, "task_send", lambda name, *args: sent.append((name, args)))
-    person = in_good_standing()
+    # The person is made inside: the test's own transaction never commits, so a hook that an
+    # earlier write left pending would gather this change too (as a real transaction does).
     with django_capture_on_commit_callbacks(execute=True):
+        person = in_good_standing()
         MisconductCaseFactory(person=person, village=person.posts.get().village)
     assert sent
     assert sent[0][0] == warnings.REFRESH_TASK
@@ -414,8 +416,8 @@ def test_a_change_recomputes_the_persons_light_on_commit(
 def test_nothing_is_sent_for_a_rolled_back_change(monkeypatch, django_capture_on_commit_callbacks):
     sent = []
     monkeypatch.setattr(warnings, "task_send", lambda name, *args: sent.append(args))
-    person = in_good_standing()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        person = in_good_standing()
         MisconductCaseFactory(person=person, village=person.posts.get().village)
     assert callbacks
     assert not sent

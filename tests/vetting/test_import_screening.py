@@ -46,8 +46,10 @@ def test_the_changes_of_one_transaction_are_screened_in_one_run(django_capture_o
         for person in people:
             signals.person_identity_changed.send(sender=Person, person=person)
         signals.relative_identity_changed.send(sender=type(relative), relative=relative)
-    assert len(callbacks) == 1  # one flush, whatever the number of changes
-    callbacks[0]()
+    # One screening flush and one refresh of the warning lights, whatever the number of changes.
+    assert len(callbacks) == 2
+    for callback in callbacks:
+        callback()
     run = ScreeningRun.objects.get()
     assert run.trigger == ScreeningRun.Trigger.PERSON
     screened = {(c.subject_kind, c.pk_from, c.pk_to) for c in run.chunks.all()}

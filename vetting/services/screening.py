@@ -7,11 +7,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cadres.jobs import task_send
+from cadres.jobs import on_commit_batch, task_send
 from vetting import engine
 from vetting.models import ScreeningChunk, ScreeningRun, WatchlistImport
 from vetting.models.screening import SubjectKind
@@ -200,34 +200,17 @@ def screening_subjects_enqueue(
     return run
 
 
-class _ChangedSubjects:
-    """The people and relatives changed in one transaction, screened in one run on commit."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, set[int]] = {SubjectKind.CADRE: set(), SubjectKind.RELATIVE: set()}
-
-    def flush(self) -> None:
-        screening_subjects_enqueue(
-            cadre_ids=list(self.ids[SubjectKind.CADRE]),
-            relative_ids=list(self.ids[SubjectKind.RELATIVE]),
-        )
-
-
 def screening_person_enqueue(*, subject_kind: str, subject_id: int) -> None:
-    """Screen a person or relative once the current transaction commits (register signals).
+    """Screen a person or relative once the current transaction commits (register signals):
+    every change of one transaction joins one run, not one run each in the runs list."""
+    on_commit_batch(SCREENING_BATCH, _screen_changed, **{str(subject_kind): [subject_id]})
 
-    Every change of one transaction joins one run: a roster of 500 people, or the demo, is
-    one run, not 500 in the runs list. The batch lives on the connection while its flush is
-    still waiting for the commit; a rollback drops the flush, and the next change starts a
-    new batch.
-    """
-    batch = getattr(connection, "_changed_subjects", None)
-    if batch is not None and any(
-        hook == batch.flush for _sids, hook, _robust in connection.run_on_commit
-    ):
-        batch.ids[str(subject_kind)].add(subject_id)
-        return
-    batch = connection._changed_subjects = _ChangedSubjects()
-    batch.ids[str(subject_kind)].add(subject_id)
-    # Outside a transaction this flushes at once, so the subject is added first.
-    transaction.on_commit(batch.flush)
+
+SCREENING_BATCH = "screening"
+
+
+def _screen_changed(ids: dict[str, set[int]]) -> None:
+    screening_subjects_enqueue(
+        cadre_ids=list(ids.get(SubjectKind.CADRE, ())),
+        relative_ids=list(ids.get(SubjectKind.RELATIVE, ())),
+    )

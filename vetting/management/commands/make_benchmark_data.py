@@ -168,9 +168,13 @@ class Command(BaseCommand):
                 "phone",
                 "strict_control_reason",
                 "strict_control_source",
+                "native_place",
+                "birthplace",
+                "health",
             ],
             (
-                (person_base + i, now, now, *(p[k] for k in identity), "", "01", "", "", "", "", "")
+                (person_base + i, now, now, *(p[k] for k in identity), "", "01", "", "", "")
+                + ("",) * 5
                 for i, p in enumerate(people)
             ),
         )
