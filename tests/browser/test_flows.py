@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTHLY_SHEETS = [
     "汇总", "干部花名册", "本月变动", "资格审查",
-    "排查预警", "教育培训", "培训覆盖", "监督管理", "制度管理",
+    "排查预警", "教育培训", "培训覆盖", "监督管理", "制度管理", "队伍结构",
 ]  # fmt: skip
 
 
@@ -234,7 +234,7 @@ def test_the_district_builds_and_downloads_the_monthly_workbook(
     month = Month.previous(timezone.localdate())
     switch_user(ui, district_reviewer)
 
-    ui.get_by_role("link", name="月报").click()
+    open_menu(ui, "统计分析", "月报")
     expect(ui.get_by_label("月份")).to_have_value(str(month))
     ui.get_by_role("button", name="生成月报").click()
     expect(ui.get_by_role("status")).to_contain_text(f"{month} 的月报正在由后台生成")
