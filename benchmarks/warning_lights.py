@@ -6,19 +6,13 @@ the records that the rules read: strict control, misconduct cases, overdue recti
 missed duties, evaluations of each grade, annual reports, daily study and terms ending.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_db \\
-        .venv/bin/python benchmarks/warnings.py [--scale 1.0]
+        .venv/bin/python benchmarks/warning_lights.py [--scale 1.0]
 
 The floor reads, in bare SQL, the serving cadres' ids and, from each source table, the
 person ids that the rules filter on (median of three). Timed: the first ``lights_refresh``
 (every light written), then the nightly run on unchanged data (median of three: every rule
 queried, nothing written). Prints ``ratio`` last: the nightly run against the floor.
 """
-
-import sys
-
-# This file's name is the standard library's ``warnings``: its folder goes last on the path, so
-# that ``import warnings`` anywhere finds the library's, and ``monthly_export`` is still found.
-sys.path.append(sys.path.pop(0))
 
 import argparse
 import datetime as dt
