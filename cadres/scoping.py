@@ -118,6 +118,32 @@ def _reaches(model, path: list[str], townships: list[int]) -> Q:
     return Q(**{LOOKUP_SEP.join([*path, "in"]): townships})
 
 
+def township_user_ids(townships: Iterable[int]) -> dict[int, set[int]]:
+    """The users granted each of ``townships`` (ids), directly or through a group: two
+    queries for any number of townships. District roles, who see every township through
+    the global permission, are not among them."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    keys = [str(pk) for pk in townships]
+    found: dict[int, set[int]] = {int(key): set() for key in keys}
+    granted = {
+        "permission__codename": ACCESS_PERM.partition(".")[2],
+        "permission__content_type__app_label": ACCESS_PERM.partition(".")[0],
+        "content_type": ContentType.objects.get_for_model(Township),
+        "object_pk__in": keys,
+    }
+    rows = [
+        *UserObjectPermission.objects.filter(**granted).values_list("object_pk", "user_id"),
+        *GroupObjectPermission.objects.filter(group__user__isnull=False, **granted).values_list(
+            "object_pk", "group__user"
+        ),
+    ]
+    for key, user_id in rows:
+        found[int(key)].add(user_id)
+    return found
+
+
 def can_access_township(user, township: Township | int) -> bool:
     township_id = township.pk if isinstance(township, Model) else township
     return sees_all_townships(user) or user_townships(user).filter(pk=township_id).exists()

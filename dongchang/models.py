@@ -177,3 +177,88 @@ class WarningLightChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_light_from_display()} → {self.get_light_to_display()}"
+
+
+class Notification(TimeStampedModel):
+    """A message in a user's bell (提醒): what happened or is due, with a link to it.
+
+    ``key`` names the event for this user: adding the same key again adds nothing, so that an
+    event sent twice (a task run again, a to-do item overdue on two days) is one message.
+    Written only by dongchang.notifications; each user sees their own."""
+
+    class Kind(models.TextChoices):
+        OPINION_ASSIGNED = "opinion_assigned", _("Opinion requested")
+        OPINION_DUE = "opinion_due", _("Opinion due tomorrow")
+        CASE_RETURNED = "case_returned", _("Case returned for revision")
+        CASE_DECIDED = "case_decided", _("Case decided")
+        LIGHT_RED = "light_red", _("Warning light turned red")
+        OVERDUE = "overdue", _("Work item overdue")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind of notification"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("event key"), max_length=100)
+    message = models.CharField(_("message"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key"),
+        ]
+        indexes = [
+            # The bell's count: a user's unread notifications.
+            models.Index(
+                fields=["user"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            # The list, newest first, and the digest: a user's notifications after an id.
+            models.Index(fields=["user", "-created_at"], name="notification_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EmailSent(models.Model):
+    """An e-mail that was sent: one row per user, kind and key (an opinion, a digest's day),
+    written in the transaction that sends it, so that a repeated or concurrent run sends
+    nothing twice and a failed send leaves no row (dongchang.notifications)."""
+
+    class Kind(models.TextChoices):
+        OPINION_ASSIGNED = "opinion_assigned", _("Opinion requested")
+        OPINION_DUE = "opinion_due", _("Opinion due tomorrow")
+        DIGEST = "digest", _("Daily digest")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind of e-mail"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("event key"), max_length=100)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    # A digest: the last notification it covered; the next one covers those after it.
+    last_notification_id = models.BigIntegerField(
+        _("last notification covered"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("e-mail sent")
+        verbose_name_plural = _("e-mails sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="emailsent_once_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()} {self.key}"

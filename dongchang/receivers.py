@@ -1,4 +1,5 @@
-"""What recomputes a cadre's warning light: a write to any record a rule reads.
+"""What recomputes a cadre's warning light: a write to any record a rule reads; and what
+tells users of vetting's events (its signals, vetting.signals) in their bell.
 
 The rules read every app's rows, and those apps may not import this one (DESIGN.md §2), so
 the lights listen to the rows' own post_save and post_delete (and the supervision record's
@@ -6,13 +7,16 @@ cadres) and recompute the people concerned after the transaction commits, in one
 all of them. Bulk writes send no signal: the nightly run catches them.
 """
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cadres.models import Person, Post
 from cadres.records.models import AnnualEvaluation, DutyShift, PersonalReport
+from dongchang import notifications
 from dongchang.warnings import lights_refresh_enqueue
 from supervision.models import Audit, Disclosure, MisconductCase, SupervisionRecord
 from training.models import Attendance, DailyStudy
+from vetting import signals as vetting_signals
 from vetting.models import Hit, RemovalCase
 
 
@@ -45,7 +49,39 @@ def _village(sender, instance, **kwargs) -> None:
     lights_refresh_enqueue(serving.values_list("person_id", flat=True))
 
 
+# Vetting's events, told once the step has committed (robust: a notification that fails is
+# logged, and the committed step stands).
+
+
+def _opinions_requested(sender, *, opinion_ids, **kwargs) -> None:
+    ids = list(opinion_ids)
+    transaction.on_commit(
+        lambda: notifications.opinions_requested_notify(opinion_ids=ids), robust=True
+    )
+
+
+def _case_returned(sender, *, case, actor, **kwargs) -> None:
+    case_id, actor_id = case.pk, actor.pk
+    transaction.on_commit(
+        lambda: notifications.case_returned_notify(case_id=case_id, actor_id=actor_id),
+        robust=True,
+    )
+
+
+def _case_decided(sender, *, case, actor, **kwargs) -> None:
+    case_id, actor_id = case.pk, actor.pk
+    transaction.on_commit(
+        lambda: notifications.case_decided_notify(case_id=case_id, actor_id=actor_id),
+        robust=True,
+    )
+
+
 def connect() -> None:
+    vetting_signals.opinions_requested.connect(
+        _opinions_requested, dispatch_uid="notifications_opinions_requested"
+    )
+    vetting_signals.case_returned.connect(_case_returned, dispatch_uid="notifications_returned")
+    vetting_signals.case_decided.connect(_case_decided, dispatch_uid="notifications_decided")
     for model in (
         Hit,
         RemovalCase,

@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dongchang.context_processors.user_townships",
+                "dongchang.context_processors.notification_bell",
             ],
         },
     },
@@ -296,6 +297,29 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# E-mail (reminders) ---------------------------------------------------------------
+
+# Off by default: without DJANGO_EMAIL_HOST no e-mail is sent, and none is recorded as sent
+# (dongchang.notifications). DJANGO_EMAIL_BACKEND exists for tests and trials (a file backend).
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set DJANGO_EMAIL_USE_TLS or DJANGO_EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address of the site, for the links in e-mails (https://cadres.example.org); without
+# it the links are paths.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
+
 # Celery -------------------------------------------------------------------------
 
 # The host means nothing to the filesystem transport; naming one keeps kombu from warning
@@ -365,6 +389,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "warning-lights-nightly": {
         "task": "dongchang.tasks.warning_lights_nightly",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Reminders: opinions due tomorrow into the bell, and the e-mails (opinions asked and
+    # due, every user's digest) when SMTP is configured; safe to run twice.
+    "reminders-daily": {
+        "task": "dongchang.tasks.reminders_daily",
+        "schedule": crontab(hour=7, minute=0),
     },
     "vetting-resume-stalled-runs": {
         "task": "vetting.tasks.screening_runs_resume_stalled",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from dongchang import views
+from dongchang import notification_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,18 @@ urlpatterns = [
     path("warning-rules/", views.warning_rules, name="warning_rules"),
     path("warning-rules/<int:pk>/", views.warning_rules_version, name="warning_rules_version"),
     path("warning-rules/edit/", views.warning_rules_edit, name="warning_rules_edit"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path("notifications/bell/", notification_views.notification_bell, name="notification_bell"),
+    path(
+        "notifications/read-all/",
+        notification_views.notifications_read_all,
+        name="notifications_read_all",
+    ),
     path("accounts/", include("dongchang.accounts.urls")),
     path("cadres/", include("cadres.urls")),
     path("reports/", include("dongchang.report_urls")),

@@ -50,6 +50,7 @@ from vetting.models import EligibilityRules, Hit, RemovalCase
 
 Code = WarningRule.Code
 REFRESH_TASK = "dongchang.tasks.warning_lights_refresh"
+LIGHTS_RED_TASK = "dongchang.tasks.lights_red_notify"
 CHANGE_PERM = "dongchang.add_warningrules"
 
 # The annual personal report of a year is due by this day of the year (个人有关事项年度集中报告).
@@ -424,6 +425,9 @@ def lights_refresh(*, person_ids: Iterable[int] | None = None, today: dt.date | 
         update, ["light", "score", "reasons", "sources", "rules", "computed_at"], batch_size=5000
     )
     WarningLightChange.objects.bulk_create(changes, batch_size=5000)
+    if any(c.light_to == Light.RED and c.light_from != Light.RED for c in changes):
+        # Who must hear of it is told by a task, after the commit (dongchang.notifications).
+        transaction.on_commit(lambda: task_send(LIGHTS_RED_TASK, now.isoformat()))
     return len(changes)
 
 

@@ -30,7 +30,7 @@ from cadres.services import (
     post_appoint,
     post_vetted_mark,
 )
-from vetting import workflow
+from vetting import signals, workflow
 from vetting.models import (
     CandidateCase,
     CandidateRelative,
@@ -414,6 +414,7 @@ def case_return(*, actor, case: CandidateCase, note: str) -> CandidateCase:
     note = _required(note, "note", _("Say what must be revised."))
     case, step = _begin(actor, case, "return")
     _move(case, step, actor=actor, note=note)
+    signals.case_returned.send(sender=CandidateCase, case=case, actor=actor, note=note)
     return case
 
 
@@ -425,6 +426,7 @@ def case_reject(*, actor, case: CandidateCase, reason: str) -> CandidateCase:
     case.decided_at = timezone.now()
     case.decision_reason = reason
     _move(case, step, actor=actor, note=reason)
+    signals.case_decided.send(sender=CandidateCase, case=case, actor=actor, reason=reason)
     return case
 
 
@@ -475,10 +477,12 @@ def case_joint_review_open(
                 % {"departments": department_labels(departments)}
             }
         )
+    opinion_ids = []
     for department in added:
         opinion = DepartmentOpinion(case=case, department=department, due_on=due_on)
         opinion._history_user = actor
         opinion.save()
+        opinion_ids.append(opinion.pk)
     _log(
         case,
         actor=actor,
@@ -486,6 +490,9 @@ def case_joint_review_open(
         source=case.state,
         note=_("%(departments)s, opinions due on %(date)s")
         % {"departments": department_labels(added), "date": due_on.isoformat()},
+    )
+    signals.opinions_requested.send(
+        sender=CandidateCase, case=case, opinion_ids=opinion_ids, actor=actor
     )
     return case
 
@@ -741,4 +748,7 @@ def case_approve(
     case.override_reason = override_reason.strip()
     case.strict_control_justification = strict_control_justification.strip()
     _move(case, step, actor=actor, note=note.strip())
+    signals.case_decided.send(
+        sender=CandidateCase, case=case, actor=actor, reason=case.decision_reason
+    )
     return case
