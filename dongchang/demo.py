@@ -89,7 +89,12 @@ from cadres.services import (
 )
 from cadres.structure import structure_targets_replace
 from dongchang.accounts.roles import Role
-from dongchang.models import WarningLight
+from dongchang.models import Notification, WarningLight
+from dongchang.notifications import (
+    lights_red_notify,
+    opinions_due_notify,
+    opinions_requested_notify,
+)
 from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_start
 from dongchang.warnings import lights_refresh
@@ -98,7 +103,7 @@ from supervision import services as supervision_services
 from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
 from training import services as training_services
 from training.models import Attendance, DailyStudy, Round, Session
-from vetting.models import CandidateCase, Checkpoint, WatchlistSource
+from vetting.models import CandidateCase, Checkpoint, DepartmentOpinion, WatchlistSource
 from vetting.services import candidates, register_cases, watchlists
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
@@ -1946,3 +1951,15 @@ def load_warning_lights(today: dt.date | None = None) -> int:
     reason linked to its record. Returns how many cadres have a light."""
     lights_refresh(today=today)
     return WarningLight.objects.exclude(light=Light.NONE).count()
+
+
+def load_notifications(today: dt.date | None = None) -> int:
+    """Every role's bell: the cases returned, decided and sent to the departments above were
+    told on commit; here the cadres whose light turned red are told as the task would tell
+    them, and the departments of the opinions due tomorrow. Returns the notifications."""
+    today = today or timezone.localdate()
+    pending = DepartmentOpinion.objects.filter(verdict=DepartmentOpinion.Verdict.PENDING)
+    opinions_requested_notify(opinion_ids=pending.values_list("pk", flat=True))
+    lights_red_notify(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    opinions_due_notify(today=today)
+    return Notification.objects.count()

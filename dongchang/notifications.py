@@ -374,9 +374,12 @@ def _send_safely(**kwargs) -> bool | None:
         return None
 
 
-def _mail_users(user_ids: Iterable[int]) -> dict[int, object]:
-    users = _active_users().filter(pk__in=list(user_ids)).exclude(email="")
-    return {user.pk: user for user in users}
+def _mail_users(user_ids: Iterable[int] | None = None) -> dict[int, object]:
+    """The active users with an address (of ``user_ids``; every one by default)."""
+    users = _active_users().exclude(email="")
+    if user_ids is not None:
+        users = users.filter(pk__in=list(user_ids))
+    return {user.pk: user for user in users.order_by("pk")}
 
 
 def _opinion_mails(opinions: list[DepartmentOpinion], kind: str, template: str) -> dict:
@@ -457,7 +460,7 @@ def opinions_due_notify(*, today: dt.date) -> list[DepartmentOpinion]:
 def digests_send(*, today: dt.date) -> dict:
     """Each user with an address: the notifications added since their last digest, in one
     e-mail keyed by ``today``; nothing new, no e-mail."""
-    users = _mail_users(_active_users().values_list("pk", flat=True))
+    users = _mail_users()
     marks = dict(
         EmailSent.objects.filter(kind=EmailSent.Kind.DIGEST, user_id__in=list(users))
         .values("user_id")

@@ -521,3 +521,14 @@ def test_seed_demo_lights_cadres_of_every_colour_with_reasons_to_click(client, s
         page = client.get(reverse("cadres:detail", args=[row.person_id])).content.decode()
         assert f'data-light="{light.code}"' in page
         assert 'class="reason-link"' in page
+
+
+def test_seed_demo_rings_every_working_roles_bell(seeded):
+    """The departments asked, the township and the district told of red lights (the events
+    of the cases are told on commit, which this module's transaction never reaches)."""
+    from dongchang.models import Notification
+
+    told = set(Notification.objects.values_list("user__username", flat=True))
+    assert {"jc_staff", "jc_review", "ht_staff", "zzb", "jw_dept", "ga_dept"} <= told
+    assert Notification.objects.filter(user__username="jw_dept", kind="opinion_assigned").exists()
+    assert Notification.objects.filter(user__username="zzb", kind="light_red").exists()

@@ -105,3 +105,39 @@ def test_celery_is_configured_for_reliability(settings):
     assert app.conf.broker_connection_max_retries is None  # a worker never gives up
     if settings.CELERY_BROKER_URL.startswith("redis"):
         assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
+
+
+def test_email_is_off_by_default_and_read_from_the_environment():
+    """Reminders (issue 22): no host, no e-mail; SMTP from DJANGO_EMAIL_*; TLS xor SSL."""
+    show = (
+        "from django.conf import settings as s; "
+        "print(repr(s.EMAIL_HOST), s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, "
+        "s.EMAIL_USE_SSL, s.DEFAULT_FROM_EMAIL, s.EMAIL_BACKEND)"
+    )
+    off = run_manage("shell", "-c", show, DJANGO_DEBUG="true")
+    assert off.stdout.split()[0] == "''", off.stderr
+    on = run_manage(
+        "shell",
+        "-c",
+        show,
+        DJANGO_DEBUG="true",
+        DJANGO_EMAIL_HOST="smtp.example.org",
+        DJANGO_EMAIL_PORT="587",
+        DJANGO_EMAIL_HOST_USER="cadres",
+        DJANGO_EMAIL_USE_TLS="true",
+        DJANGO_DEFAULT_FROM_EMAIL="cadres@example.org",
+    )
+    assert on.stdout.split() == [
+        "'smtp.example.org'",
+        "587",
+        "cadres",
+        "True",
+        "False",
+        "cadres@example.org",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ], on.stderr
+    both = run_manage(
+        "check", DJANGO_DEBUG="true", DJANGO_EMAIL_USE_TLS="true", DJANGO_EMAIL_USE_SSL="true"
+    )
+    assert both.returncode != 0
+    assert "DJANGO_EMAIL_USE_TLS" in both.stderr

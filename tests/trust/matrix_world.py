@@ -32,6 +32,8 @@ from cadres.person_details import person_detail_add, person_photo_store
 from cadres.records import services as records
 from cadres.roster_jobs import roster_stored_check
 from cadres.services import import_file_store, person_strict_control_set
+from dongchang.models import Notification
+from dongchang.notifications import notification_add
 from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_build
 from supervision import services as supervision
@@ -459,6 +461,15 @@ def build_world() -> World:
     _candidate_case(own, users["staff"], users["reviewer"], users)
     _candidate_case(other, users["other_staff"], users["other_reviewer"], users)
     district["report"] = monthly_report_build(month=Month.parse(REPORT_MONTH))
+    # The district reviewer's own notification: nobody else sees or marks it.
+    notification_add(
+        user=users["district"],
+        key="matrix",
+        kind=Notification.Kind.OVERDUE,
+        message="区级审核人的提醒",
+        url="/",
+    )
+    district["notification"] = Notification.objects.get(user=users["district"], key="matrix")
     assert Group.objects.filter(name="系统管理员").exists()
     return World(
         own=own,

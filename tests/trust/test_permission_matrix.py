@@ -222,6 +222,8 @@ ARGS: dict[str, Args] = {
     "supervision:case_action": obj("case", action="note"),
     # dongchang
     "reports:download": (None, lambda _w: {"month": REPORT_MONTH}),
+    # The district reviewer's own notification.
+    "notification_read": district("notification"),
 }
 
 # District training sessions and rounds are shown to townships too (with their own people only):
@@ -282,6 +284,9 @@ POLICIES = {
     "DISTRICT_POST": one("login 403 403 P302 403 P302"),  # monthly report build
     "DISTRICT_ACTION": one("login P403 P403 P302 P403 P302"),  # start a screening run
     "REVIEW_ONLY": one("login P403 P403 P302 P403 P403"),  # bulk dismissal of hits
+    "LOGGED_IN_POST": one("login P302 P302 P302 P302 P302"),  # mark all notifications read
+    # A user's notification: marked read by its owner only (the district reviewer's here).
+    "OWNER_ONLY_POST": policy(district="login P404 P404 P302 P404 P404"),
     # District-wide objects.
     "DISTRICT_OBJECT": policy(district="login 403 403 200 403 200"),
     # Only the uploader (the district reviewer here) sees an uploaded watchlist: 404 to others.
@@ -430,6 +435,11 @@ POLICY = {
     "warning_rules": "DISTRICT_ONLY",
     "warning_rules_edit": "DISTRICT_ONLY",
     "warning_rules_version": "DISTRICT_OBJECT",
+    # 提醒: every user's own bell.
+    "notifications": "LOGGED_IN",
+    "notification_bell": "LOGGED_IN",
+    "notifications_read_all": "LOGGED_IN_POST",
+    "notification_read": "OWNER_ONLY_POST",
     # cadres
     "cadres:list": "LOGGED_IN",
     "cadres:import_template": "REGISTER_WRITE",

@@ -38,6 +38,7 @@ class Command(BaseCommand):
         reports = demo.load_monthly_report()
         logged = demo.load_access_log()
         lit = demo.load_warning_lights()
+        told = demo.load_notifications()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
@@ -45,7 +46,8 @@ class Command(BaseCommand):
                 f"{records} new management records, {training} new training records, "
                 f"{supervision} new supervision records, {targets} new structure targets, "
                 f"{reports} monthly workbook asked for, "
-                f"{logged} access log entries, {lit} cadres with a warning light)."
+                f"{logged} access log entries, {lit} cadres with a warning light, "
+                f"{told} notifications)."
             )
         )
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
