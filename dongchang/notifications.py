@@ -21,6 +21,7 @@ beat task ``dongchang.tasks.reminders_daily``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -78,6 +79,18 @@ def _stored(message) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         text = str(message)
     return Truncator(text).chars(MESSAGE_MAX)
+
+
+def _in_site_language(function):
+    """Messages are stored in the site's language, whatever the language of the request or
+    the worker that tells them."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def notification_add(*, user, key: str, kind: str, message, url: str = "") -> bool:
@@ -167,6 +180,7 @@ def _pending_opinions(opinion_ids: Iterable[int]) -> QuerySet[DepartmentOpinion]
     ).select_related("case__village__township")
 
 
+@_in_site_language
 def opinions_requested_notify(*, opinion_ids: Iterable[int]) -> int:
     """Tell each user of the departments asked that an opinion is awaited from them, and
     hand their e-mails to a task. Returns the notifications meant (some may exist)."""
@@ -194,6 +208,7 @@ def opinions_requested_notify(*, opinion_ids: Iterable[int]) -> int:
     return len(rows)
 
 
+@_in_site_language
 def _township_case_notify(*, case_id: int, actor_id: int | None, kind: str, verb: str, message):
     """Tell the case's township (its staff and reviewers, and the nominator) of the case's
     latest ``verb``, except whoever took the step; ``message(case, step)`` is the text."""
@@ -253,13 +268,14 @@ def case_decided_notify(*, case_id: int, actor_id: int | None) -> int:
             "reason": _short(case.decision_reason),
         }
 
-    case = CandidateCase.objects.filter(pk=case_id).values_list("state", flat=True).first()
-    verb = "approve" if case == CandidateCase.State.APPROVED else "reject"
+    state = CandidateCase.objects.filter(pk=case_id).values_list("state", flat=True).first()
+    verb = "approve" if state == CandidateCase.State.APPROVED else "reject"
     return _township_case_notify(
         case_id=case_id, actor_id=actor_id, kind=Kind.CASE_DECIDED, verb=verb, message=message
     )
 
 
+@_in_site_language
 def lights_red_notify(*, since: dt.datetime) -> int:
     """Tell the township's staff and reviewers, and the district reviewers, of every cadre
     whose light turned red at or after ``since``; a change told once (keyed by its id)."""
@@ -432,6 +448,7 @@ def opinion_assigned_mail(*, opinion_ids: Iterable[int]) -> dict:
     )
 
 
+@_in_site_language
 def opinions_due_notify(*, today: dt.date) -> list[DepartmentOpinion]:
     """The opinions still awaited that are due tomorrow, each in its department users' bell."""
     due = list(

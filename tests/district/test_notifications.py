@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cadres.choices import Light
 from dongchang import notifications, tasks, warnings
@@ -184,7 +184,8 @@ def test_an_opinion_asked_tells_the_departments_users(cast, django_capture_on_co
     other_department = UserFactory(role="联审部门", department="police")
     colleague = UserFactory(role="联审部门", department="discipline")
     case = cast.at_district()
-    with django_capture_on_commit_callbacks(execute=True):
+    # Told in the site's language, whatever the language of the page that took the step.
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         candidates.case_joint_review_open(
             actor=cast.district_reviewer, case=case, departments=["discipline"]
         )

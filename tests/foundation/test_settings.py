@@ -114,10 +114,11 @@ def test_email_is_off_by_default_and_read_from_the_environment():
         "print(repr(s.EMAIL_HOST), s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, "
         "s.EMAIL_USE_SSL, s.DEFAULT_FROM_EMAIL, s.EMAIL_BACKEND)"
     )
-    off = run_manage("shell", "-c", show, DJANGO_DEBUG="true")
+    off = run_manage("shell", "--no-imports", "-c", show, DJANGO_DEBUG="true")
     assert off.stdout.split()[0] == "''", off.stderr
     on = run_manage(
         "shell",
+        "--no-imports",
         "-c",
         show,
         DJANGO_DEBUG="true",
