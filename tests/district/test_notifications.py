@@ -3,11 +3,14 @@ township and another's), the e-mails (assigned, due tomorrow, the digest) and se
 
 import datetime as dt
 import json
+import threading
+import time
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -457,3 +460,37 @@ def test_the_beat_runs_the_reminders_every_morning(settings):
     assert entry["task"] == "dongchang.tasks.reminders_daily"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_one_digest(reference_data, smtp, monkeypatch):
+    """The second run waits on the first's uncommitted row, then finds it sent."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks: a second writer fails with 'database is locked'")
+    staff = with_address(UserFactory(role="乡镇工作人员", townships=["220502100"]), "s@example.org")
+    add(staff)
+    send = EmailMessage.send
+
+    def slow(self, fail_silently=False):
+        time.sleep(0.5)  # the other run reaches the row meanwhile
+        return send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", slow)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(notifications.digests_send(today=timezone.localdate()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r["sent"] for r in results) == [0, 1]
+    assert len(mail.outbox) == 1
+    assert EmailSent.objects.count() == 1
