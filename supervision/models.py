@@ -753,7 +753,7 @@ class HandoverLine(TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["handover", "kind", "pk"]
+        ordering = ["handover", "pk"]  # in the order listed
         verbose_name = _("handover item")
         verbose_name_plural = _("handover items")
         constraints = [

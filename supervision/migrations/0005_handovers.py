@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'handover item',
                 'verbose_name_plural': 'handover items',
-                'ordering': ['handover', 'kind', 'pk'],
+                'ordering': ['handover', 'pk'],
             },
         ),
         migrations.CreateModel(
