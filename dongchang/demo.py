@@ -100,7 +100,15 @@ from dongchang.services import REPORT_JOB, monthly_report_start
 from dongchang.warnings import lights_refresh
 from supervision import selectors as supervision_selectors
 from supervision import services as supervision_services
-from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
+from supervision.models import (
+    Audit,
+    Disclosure,
+    DisclosureKind,
+    Handover,
+    HandoverLine,
+    MisconductCase,
+    SupervisionRecord,
+)
 from training import services as training_services
 from training.models import Attendance, DailyStudy, Round, Session
 from vetting.models import CandidateCase, Checkpoint, DepartmentOpinion, WatchlistSource
@@ -1728,7 +1736,8 @@ def load_supervision(today: dt.date | None = None) -> int:
     financial one completed with its report, one in progress; the departure audit of 前进村's
     secretary is already planned by the post's end), every demo village's disclosures of the
     current periods (but 太平村's: overdue) and of last month's finances, and two misconduct
-    cases (one at 立案 with its events, one referred to the discipline commission); returns how many
+    cases (one at 立案 with its events, one referred to the discipline commission), and handovers
+    (completed, waiting for the witness, just opened, overdue); returns how many
     rows were added. Acted by the townships' demo users and the agriculture bureau through
     the supervision services; whatever exists is left alone."""
     today = today or timezone.localdate()
@@ -1739,6 +1748,7 @@ def load_supervision(today: dt.date | None = None) -> int:
         + _load_audits(users, today)
         + _load_disclosures(users, today)
         + _load_misconduct(users, today, records)
+        + _load_handovers(users, today)
     )
 
 
@@ -1942,6 +1952,106 @@ def _load_misconduct(users, today: dt.date, records: dict[str, SupervisionRecord
             note="涉嫌违纪，移交区纪委监委调查处理。",
         )
         added += 1
+    return added
+
+
+# The demo's handovers (移交), each of a post that ended before the system's current term: the
+# state to reach, in the first of the townships that has such a post left. The township's staff
+# records the items and the holders' confirmations; its reviewer witnesses (separation of
+# duties).
+HANDOVERS = [
+    ("completed", ("220502100", "220502200", "220502201")),
+    ("witness", ("220502100", "220502200", "220502201")),
+    ("overdue", ("220502200", "220502100", "220502201")),
+    ("open", ("220502201", "220502100", "220502200")),
+]
+HANDOVER_ITEMS = [
+    (HandoverLine.Kind.SEAL, "村民委员会印章", 1, "", "印章移交登记表.pdf"),
+    (HandoverLine.Kind.ACCOUNTS, "集体财务账簿及会计凭证", 12, "2021—2026年，装订成册", ""),
+    (HandoverLine.Kind.ARCHIVES, "村务档案、会议记录", 8, "含村民代表会议记录", ""),
+    (HandoverLine.Kind.ASSETS, "办公电脑及打印机", 3, "", "固定资产清单.pdf"),
+]
+
+
+def _incoming_for(handover: Handover) -> dict:
+    """Whom the demo names as the incoming holder where the register has no one successor:
+    a post of the village that began since, else someone who lives there."""
+    outgoing = handover.outgoing_post
+    post = (
+        Post.objects.filter(village=handover.village, term_start__gte=outgoing.ended_on)
+        .exclude(person_id=outgoing.person_id)
+        .order_by("-body", "title", "pk")
+        .first()
+    )
+    if post is not None:
+        return {"incoming_post": post}
+    person = (
+        supervision_selectors.village_cadres(handover.village)
+        .exclude(pk=outgoing.person_id)
+        .order_by("pk")
+        .first()
+    )
+    return {"incoming_person": person}
+
+
+def _load_handovers(users, today: dt.date) -> int:
+    """Handovers in every state: completed, waiting for the witness, just opened, overdue;
+    opened by hand on posts of earlier terms (a general election of the demo ends none)."""
+    if Handover.objects.filter(opened_by__isnull=False).exists():
+        return 0
+    added = 0
+    taken: set[int] = set()
+    for state, codes in HANDOVERS:
+        posts = (
+            Post.objects.filter(
+                village__township__code__in=codes,
+                ended_on__lte=today,
+                handover__isnull=True,
+                body__in=supervision_selectors.HANDOVER_BODIES,
+            )
+            .exclude(pk__in=taken)
+            .select_related("village__township")
+            .order_by("village__code", "pk")
+        )
+        post = min(posts, key=lambda p: codes.index(p.village.township.code), default=None)
+        if post is None:
+            continue
+        staff_name, reviewer_name = TOWNSHIP_ACCOUNTS[post.village.township.code]
+        staff, reviewer = users[staff_name], users[reviewer_name]
+        taken.add(post.pk)
+        if state == "overdue":
+            due_on = max(post.ended_on, today - dt.timedelta(days=5))
+        else:
+            due_on = today + dt.timedelta(days=7)
+        handover = supervision_services.handover_open(actor=staff, post=post, due_on=due_on)
+        added += 1
+        if state == "open":
+            continue
+        items = HANDOVER_ITEMS if state != "overdue" else HANDOVER_ITEMS[:2]
+        for kind, description, quantity, notes, document in items:
+            supervision_services.handover_line_add(
+                actor=staff,
+                handover=handover,
+                kind=kind,
+                description=description,
+                quantity=quantity,
+                notes=notes,
+                document=_pdf(document) if document else None,
+            )
+        if state == "overdue":
+            continue
+        handover.refresh_from_db()
+        if handover.incoming_person_id is None:
+            handover = supervision_services.handover_update(
+                actor=staff, handover=handover, due_on=handover.due_on, **_incoming_for(handover)
+            )
+        sides = supervision_services.HandoverSide
+        for side in (sides.OUTGOING, sides.INCOMING):
+            supervision_services.handover_confirm(actor=staff, handover=handover, side=side)
+        if state == "completed":
+            supervision_services.handover_confirm(
+                actor=reviewer, handover=handover, side=sides.WITNESS
+            )
     return added
 
 

@@ -9,6 +9,9 @@ from supervision.models import (
     CaseEvent,
     Disclosure,
     DisclosureSchedule,
+    Handover,
+    HandoverDocument,
+    HandoverLine,
     MisconductCase,
     SupervisionRecord,
 )
@@ -65,3 +68,29 @@ class MisconductCaseAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["person", "village"]
     search_fields = ["person__name"]
     inlines = [CaseEventInline]
+
+
+class HandoverLineInline(admin.TabularInline):
+    model = HandoverLine
+    fields = ["kind", "description", "quantity", "notes", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["outgoing_post", "village", "incoming_person", "due_on", "state"]
+    list_filter = ["state"]
+    list_select_related = ["outgoing_post__person", "outgoing_post__village", "village"]
+    search_fields = ["outgoing_post__person__name", "incoming_person__name"]
+    inlines = [HandoverLineInline]
+
+
+@admin.register(HandoverDocument)
+class HandoverDocumentAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["original_name", "line", "uploaded_by", "created_at"]
+    list_select_related = ["line", "uploaded_by"]

@@ -14,6 +14,9 @@ class SupervisionConfig(AppConfig):
         post_ended.connect(
             receivers.open_audit_for_ended_post, dispatch_uid="supervision_open_audit"
         )
+        post_ended.connect(
+            receivers.open_handover_for_ended_post, dispatch_uid="supervision_open_handover"
+        )
         register_profile_section(
             "supervision/_profile_section.html", views.profile_section_context, order=60
         )

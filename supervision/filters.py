@@ -4,13 +4,21 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Post, Township, Village
 from cadres.place_filters import TownshipFilter, VillageFilter
 from cadres.scoping import user_townships
 from cadres.search import SearchFilter
 from supervision import selectors
-from supervision.models import Audit, Disclosure, DisclosureKind, MisconductCase, SupervisionRecord
+from supervision.models import (
+    Audit,
+    Disclosure,
+    DisclosureKind,
+    Handover,
+    MisconductCase,
+    SupervisionRecord,
+)
 
 DATE_RANGE = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 
@@ -134,3 +142,35 @@ class CaseFilter(django_filters.FilterSet):
     township = TownshipFilter(field_name="village__township", with_villages=True)
     village = VillageFilter()
     occurred_on = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DATE_RANGE)
+
+
+class HandoverFilter(django_filters.FilterSet):
+    STATES = [
+        (Handover.State.OPEN.value, Handover.State.OPEN.label),
+        ("overdue", _("Overdue")),
+        (Handover.State.COMPLETED.value, Handover.State.COMPLETED.label),
+    ]
+
+    q = SearchFilter(
+        label=_("Search"), method="search", widget=_search(_("Outgoing or incoming holder"))
+    )
+    state = django_filters.ChoiceFilter(
+        label=pgettext_lazy("handover", "State"), choices=STATES, method="by_state"
+    )
+    township = TownshipFilter(field_name="village__township", with_villages=True)
+    village = VillageFilter()
+    body = django_filters.ChoiceFilter(
+        label=_("Body"), field_name="outgoing_post__body", choices=Post.Body.choices
+    )
+    opened_on = django_filters.DateFromToRangeFilter(label=_("Opened on"), widget=DATE_RANGE)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(outgoing_post__person__name__icontains=value)
+            | Q(incoming_person__name__icontains=value)
+        )
+
+    def by_state(self, queryset, name, value):
+        if value == "overdue":
+            return selectors.handovers_overdue(queryset)
+        return queryset.filter(state=value)

@@ -14,6 +14,8 @@ from supervision.models import (
     Audit,
     Disclosure,
     DisclosureSchedule,
+    Handover,
+    HandoverLine,
     MisconductCase,
     SupervisionRecord,
 )
@@ -208,3 +210,71 @@ class OutcomeForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# Handovers -------------------------------------------------------------------------------------
+
+
+def _post_label(post: Post) -> str:
+    ended = f"{post.ended_on:%Y-%m-%d}" if post.ended_on else ""
+    return f"{post.person.name} · {post}（{post.get_end_reason_display()} {ended}）".replace(
+        "（ ）", ""
+    )
+
+
+class HandoverOpenForm(forms.Form):
+    post = forms.ModelChoiceField(
+        label=_("Outgoing post"),
+        queryset=Post.objects.none(),
+        help_text=_("Posts of your townships that ended and have no handover yet."),
+    )
+    due_on = forms.DateField(label=_("Due by"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = selectors.handover_posts(user)
+        self.fields["post"].label_from_instance = _post_label
+
+
+class HandoverForm(forms.ModelForm):
+    class Meta:
+        model = Handover
+        fields = ["due_on", "incoming_post", "incoming_person"]
+        widgets = {"due_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        handover = self.instance
+        outgoing = handover.outgoing_post
+        self.fields["incoming_post"].queryset = (
+            Post.objects.filter(village=handover.village, term_start__gte=outgoing.ended_on)
+            .exclude(person_id=outgoing.person_id)
+            .select_related("person")
+            .order_by("body", "title", "term_start", "pk")
+        )
+        self.fields["incoming_post"].label_from_instance = lambda post: (
+            f"{post.person.name} · {post.get_body_display()}{post.get_title_display()}"
+            f"（{post.term_start:%Y-%m-%d}）"
+        )
+        self.fields["incoming_post"].help_text = _(
+            "Posts of the village that began on or after the day the outgoing post ended; "
+            "its holder is the incoming holder."
+        )
+        self.fields["incoming_person"].queryset = (
+            selectors.village_cadres(handover.village)
+            .exclude(pk=outgoing.person_id)
+            .order_by("name_key__pinyin_order", "pk")
+        )
+        self.fields["incoming_person"].help_text = _(
+            "Or the person alone, while their post is not in the register yet. Leave both empty "
+            "to take the register's successor."
+        )
+
+
+class HandoverLineForm(forms.ModelForm):
+    document = forms.FileField(label=_("Document"), required=False)
+
+    class Meta:
+        model = HandoverLine
+        fields = ["kind", "description", "quantity", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}

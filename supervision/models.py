@@ -578,3 +578,207 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class Handover(TimeStampedModel):
+    """The handover (移交) of an office from its outgoing holder to the incoming one.
+
+    Opened by the system when a post of the village committees ends at a general election
+    (``cadres.signals.post_ended`` with ``Post.EndReason.ELECTION``), or by township staff for
+    a post that ended otherwise. Its lines list what is handed over; the outgoing holder, the
+    incoming holder and a township witness confirm it, and it is completed (and locked) once
+    all three have. The incoming holder is found from the register (``selectors``) until
+    someone names them.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", pgettext_lazy("handover", "Open")
+        COMPLETED = "completed", pgettext_lazy("handover", "Completed")
+
+    township_lookup = "village__township"
+
+    outgoing_post = models.OneToOneField(
+        Post, models.PROTECT, related_name="handover", verbose_name=_("outgoing post")
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="handovers", verbose_name=_("village")
+    )
+    incoming_post = models.ForeignKey(
+        Post,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handovers_received",
+        verbose_name=_("incoming post"),
+    )
+    incoming_person = models.ForeignKey(
+        Person,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handovers_received",
+        verbose_name=_("incoming holder"),
+    )
+    opened_on = models.DateField(_("opened on"))
+    due_on = models.DateField(_("due by"))
+    state = models.CharField(
+        pgettext_lazy("handover", "state"), max_length=10, choices=State.choices, default="open"
+    )
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+        help_text=_("Empty when the system opened the handover because a post ended."),
+    )
+    # The three confirmations: the holders' are recorded by township staff on their behalf
+    # (cadres are not users), the witness's by the witness.
+    outgoing_confirmed_at = models.DateTimeField(
+        _("outgoing holder confirmed at"), null=True, blank=True
+    )
+    outgoing_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outgoing holder's confirmation recorded by"),
+    )
+    incoming_confirmed_at = models.DateTimeField(
+        _("incoming holder confirmed at"), null=True, blank=True
+    )
+    incoming_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("incoming holder's confirmation recorded by"),
+    )
+    witness_confirmed_at = models.DateTimeField(_("witnessed at"), null=True, blank=True)
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township witness"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outgoing_confirmed_at__isnull=True, outgoing_confirmed_by__isnull=True)
+                | Q(outgoing_confirmed_at__isnull=False, outgoing_confirmed_by__isnull=False),
+                name="handover_outgoing_confirmation_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(incoming_confirmed_at__isnull=True, incoming_confirmed_by__isnull=True)
+                | Q(
+                    incoming_confirmed_at__isnull=False,
+                    incoming_confirmed_by__isnull=False,
+                    incoming_person__isnull=False,
+                ),
+                name="handover_incoming_confirmation_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(witness_confirmed_at__isnull=True, witness__isnull=True)
+                | Q(witness_confirmed_at__isnull=False, witness__isnull=False),
+                name="handover_witness_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open", completed_on__isnull=True)
+                | Q(
+                    state="completed",
+                    completed_on__isnull=False,
+                    outgoing_confirmed_at__isnull=False,
+                    incoming_confirmed_at__isnull=False,
+                    witness_confirmed_at__isnull=False,
+                ),
+                name="handover_completed_when_all_confirmed",
+            ),
+        ]
+        indexes = [
+            # The overdue handovers (the to-do centre, the list's filter): open, due date passed.
+            models.Index(fields=["state", "due_on"], name="handover_state_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        post = self.outgoing_post
+        return _("Handover of %(name)s (%(village)s %(post)s)") % {
+            "name": post.person.name,
+            "village": self.village.name,
+            "post": f"{post.get_body_display()}{post.get_title_display()}",
+        }
+
+    @property
+    def post_label(self) -> str:
+        post = self.outgoing_post
+        return f"{post.get_body_display()}{post.get_title_display()}"
+
+
+class HandoverLine(TimeStampedModel):
+    """One item handed over: the seal, the accounts, archives, assets or anything else."""
+
+    class Kind(models.TextChoices):
+        SEAL = "seal", _("Official seal")
+        ACCOUNTS = "accounts", _("Accounts")
+        ARCHIVES = "archives", _("Archives and records")
+        ASSETS = "assets", _("Assets")
+        OTHER = "other", pgettext_lazy("handover item", "Other")
+
+    township_lookup = "handover__village__township"
+
+    handover = models.ForeignKey(
+        Handover, models.CASCADE, related_name="lines", verbose_name=_("handover")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    description = models.CharField(_("item"), max_length=200)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1)]
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["handover", "pk"]  # in the order listed
+        verbose_name = _("handover item")
+        verbose_name_plural = _("handover items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="handover_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.description}"
+
+
+class HandoverDocument(StoredDocument):
+    """A document of a handover item (an inventory, a photo of the seal, the account books'
+    balance), served only through a scoped view."""
+
+    township_lookup = "line__handover__village__township"
+
+    line = models.ForeignKey(
+        HandoverLine, models.CASCADE, related_name="documents", verbose_name=_("handover item")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["line", "pk"]
+        verbose_name = _("handover document")
+        verbose_name_plural = _("handover documents")

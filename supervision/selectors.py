@@ -7,7 +7,19 @@ Every "overdue" and "due" computation takes ``today`` (a date in Asia/Shanghai,
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cadres.choices import Department
@@ -18,6 +30,7 @@ from supervision.models import (
     Disclosure,
     DisclosureKind,
     DisclosureSchedule,
+    Handover,
     MisconductCase,
     SupervisionRecord,
 )
@@ -196,3 +209,119 @@ def overdue_disclosures(
 def person_cases(person: Person, user) -> QuerySet[MisconductCase]:
     """A person's misconduct cases, as the user may see them (for the profile)."""
     return scope(MisconductCase.objects.filter(person=person), user).select_related("village")
+
+
+# Handovers (移交) -------------------------------------------------------------------------
+
+# The bodies whose posts are handed over when a general election ends them: the village
+# committees, which hold the seals, the accounts, the archives and the assets. A group
+# leader's handover, or one for a post that ended otherwise, is opened by hand.
+HANDOVER_BODIES = (
+    Post.Body.PARTY_BRANCH,
+    Post.Body.VILLAGERS_COMMITTEE,
+    Post.Body.SUPERVISION_COMMITTEE,
+)
+# 村民委员会组织法 第十五条: the outgoing committee hands over within ten days of the new
+# committee's election (印章、办公场所、办公用具、集体财务账目、固定资产、工作档案、债权债务).
+HANDOVER_DAYS = 10
+
+
+def handover_due_on(ended_on: dt.date) -> dt.date:
+    return ended_on + dt.timedelta(days=HANDOVER_DAYS)
+
+
+def _group_key(path: str):
+    return Coalesce(path, Value(0), output_field=IntegerField())
+
+
+def incoming_candidates(prefix: str = "outgoing_post__") -> QuerySet[Post]:
+    """The posts that may take over an outgoing post, for a correlated subquery on handovers
+    (``prefix`` the path from the outer row to the outgoing post): the same title of the same
+    body (and villager group) in the same village, begun on or after the day it ended, held
+    by someone else."""
+    return (
+        Post.objects.annotate(group_key=_group_key("villager_group_id"))
+        .filter(
+            village_id=OuterRef(f"{prefix}village_id"),
+            body=OuterRef(f"{prefix}body"),
+            title=OuterRef(f"{prefix}title"),
+            term_start__gte=OuterRef(f"{prefix}ended_on"),
+            group_key=_group_key(OuterRef(f"{prefix}villager_group_id")),
+        )
+        .exclude(person_id=OuterRef(f"{prefix}person_id"))
+        .order_by()
+    )
+
+
+def with_incoming(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
+    """Annotate each handover with the incoming holder as far as it is known, set-wise (two
+    correlated subqueries, whatever the number of rows):
+
+    * ``resolved_post_id``: the incoming post named on the handover, or else the one post of
+      the register that fits (``incoming_candidates``); None while none or several fit;
+    * ``resolved_person_id``: the incoming person named, or else that post's holder.
+
+    The register's answer is read at each read, so a post started after the handover opened
+    (the new committee's, confirmed by the election) is found without any event; it is stored
+    on the handover at its next write (``services``).
+    """
+    candidates = incoming_candidates()
+    count = Subquery(
+        candidates.values("village_id").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+    only = Q(incoming_person__isnull=True, candidate_count=1)
+    return handovers.annotate(candidate_count=count).annotate(
+        resolved_post_id=Case(
+            When(incoming_post__isnull=False, then="incoming_post_id"),
+            When(only, then=Subquery(candidates.values("pk")[:1])),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        resolved_person_id=Case(
+            When(incoming_person__isnull=False, then="incoming_person_id"),
+            When(only, then=Subquery(candidates.values("person_id")[:1])),
+            default=None,
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def handovers(user) -> QuerySet[Handover]:
+    """The handovers of the user's townships, with what their pages show."""
+    return with_incoming(
+        scope(
+            Handover.objects.select_related(
+                "village__township", "outgoing_post__person", "incoming_person"
+            ),
+            user,
+        )
+    )
+
+
+def incoming_holders_attach(rows) -> None:
+    """Give each row (annotated by ``with_incoming``) ``incoming_holder``: the Person or None,
+    read in one query for all of them."""
+    ids = {row.resolved_person_id for row in rows if row.resolved_person_id}
+    people = Person.objects.only("pk", "name").in_bulk(ids)
+    for row in rows:
+        row.incoming_holder = people.get(row.resolved_person_id)
+
+
+def overdue_handovers(user, today: dt.date | None = None) -> QuerySet[Handover]:
+    """Handovers of the user's townships not completed by their due date (the due day itself
+    is still in time); for the to-do centre and the list's filter."""
+    return handovers_overdue(handovers(user), today)
+
+
+def handovers_overdue(rows: QuerySet[Handover], on: dt.date | None = None) -> QuerySet[Handover]:
+    return rows.filter(state=Handover.State.OPEN, due_on__lt=on or today())
+
+
+def handover_posts(user) -> QuerySet[Post]:
+    """Ended posts of the user's townships that have no handover: what may be opened by hand."""
+    return (
+        scope(Post.objects.filter(ended_on__isnull=False, handover__isnull=True), user)
+        .select_related("person", "village__township")
+        .order_by("-ended_on", "village__code", "pk")
+    )

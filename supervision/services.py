@@ -17,9 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres import signals
-from cadres.documents import documents_store
+from cadres.documents import document_files_release, documents_store
 from cadres.models import Person, Post, Village
-from cadres.scoping import can_access_township, require_object, require_township
+from cadres.scoping import (
+    can_access_township,
+    require_object,
+    require_township,
+    sees_all_townships,
+)
 from cadres.services import require_perm
 from supervision import selectors
 from supervision.models import (
@@ -28,6 +33,9 @@ from supervision.models import (
     CaseEvent,
     Disclosure,
     DisclosureSchedule,
+    Handover,
+    HandoverDocument,
+    HandoverLine,
     MisconductCase,
     SupervisionRecord,
 )
@@ -535,3 +543,301 @@ def case_reopen(*, actor, case: MisconductCase, note: str) -> MisconductCase:
     case.save(update_fields=["status", "updated_at"])
     _log(case, actor, CaseEvent.Action.REOPENED, note.strip())
     return case
+
+
+# Handovers (移交) ------------------------------------------------------------------------------
+
+HANDOVER_PERM = "supervision.change_handover"
+
+
+class HandoverSide:
+    """Who confirms a handover: the two holders (recorded by township staff on their behalf)
+    and the township witness (who confirms for themself, last)."""
+
+    OUTGOING = "outgoing"
+    INCOMING = "incoming"
+    WITNESS = "witness"
+    ALL = (OUTGOING, INCOMING, WITNESS)
+
+
+def _incoming_resolve(handover: Handover) -> None:
+    """Store the register's incoming holder on a handover that names none (not saved here)."""
+    if handover.incoming_person_id is not None:
+        return
+    row = (
+        selectors.with_incoming(Handover.objects.filter(pk=handover.pk))
+        .values("resolved_post_id", "resolved_person_id")
+        .first()
+    )
+    if row and row["resolved_person_id"] is not None:
+        handover.incoming_post_id = row["resolved_post_id"]
+        handover.incoming_person_id = row["resolved_person_id"]
+
+
+def handover_open_for_ended_post(*, post: Post) -> Handover | None:
+    """The register ended a post: a post of the village committees ended by a general
+    election (换届) is handed over to its successor (idempotent).
+
+    Called by the ``cadres.signals.post_ended`` receiver inside the register's transaction
+    (the actor passed its township check there); a constant number of queries per post. Posts
+    ended for other reasons get a handover only when township staff open one.
+    """
+    if post.end_reason != Post.EndReason.ELECTION or post.body not in selectors.HANDOVER_BODIES:
+        return None
+    handover, created = Handover.objects.get_or_create(
+        outgoing_post=post,
+        defaults={
+            "village_id": post.village_id,
+            "opened_on": selectors.today(),
+            "due_on": selectors.handover_due_on(post.ended_on),
+        },
+    )
+    if created:
+        _incoming_resolve(handover)
+        if handover.incoming_person_id is not None:
+            handover.save(update_fields=["incoming_post", "incoming_person", "updated_at"])
+    return handover
+
+
+def _check_due_on(post: Post, due_on: dt.date) -> None:
+    if due_on < post.ended_on:
+        raise ValidationError(
+            {
+                "due_on": _("The handover cannot be due before the post ended (%(date)s).")
+                % {"date": post.ended_on.isoformat()}
+            }
+        )
+
+
+@transaction.atomic
+def handover_open(*, actor, post: Post, due_on: dt.date) -> Handover:
+    """Township staff open the handover of a post that ended (for any reason, of any body)."""
+    require_perm(actor, "supervision.add_handover")
+    post = Post.objects.select_for_update().select_related("village").get(pk=post.pk)
+    require_object(actor, post)
+    if post.ended_on is None:
+        raise ValidationError(
+            {"post": _("This post has not ended: there is nothing to hand over.")}
+        )
+    if Handover.objects.filter(outgoing_post=post).exists():
+        raise ValidationError({"post": _("This post's handover has already been opened.")})
+    _check_due_on(post, due_on)
+    handover = Handover(
+        outgoing_post=post,
+        village=post.village,
+        opened_on=selectors.today(),
+        due_on=due_on,
+        opened_by=actor,
+    )
+    _incoming_resolve(handover)
+    handover._history_user = actor
+    handover.full_clean()
+    handover.save()
+    return handover
+
+
+def may_change_handover(actor, handover: Handover) -> bool:
+    """Township roles of the handover's township, while it is not completed."""
+    return (
+        handover.state == Handover.State.OPEN
+        and actor.has_perm(HANDOVER_PERM)
+        and can_access_township(actor, handover.village.township_id)
+    )
+
+
+def _locked_handover(actor, handover: Handover) -> Handover:
+    require_perm(actor, HANDOVER_PERM)
+    handover = (
+        Handover.objects.select_for_update()
+        .select_related("outgoing_post", "village")
+        .get(pk=handover.pk)
+    )
+    require_object(actor, handover)
+    if handover.state == Handover.State.COMPLETED:
+        raise ValidationError(_("The handover is completed and can no longer be changed."))
+    return handover
+
+
+def _withdraw_confirmations(handover: Handover) -> bool:
+    """What the holders confirmed is no longer what the handover says: their confirmations
+    are withdrawn (the history keeps them). Not saved here; True when there were any."""
+    withdrawn = bool(handover.outgoing_confirmed_at or handover.incoming_confirmed_at)
+    handover.outgoing_confirmed_at = handover.outgoing_confirmed_by = None
+    handover.incoming_confirmed_at = handover.incoming_confirmed_by = None
+    return withdrawn
+
+
+def _save(handover: Handover, actor) -> Handover:
+    handover._history_user = actor
+    handover.full_clean()
+    handover.save()
+    return handover
+
+
+def _lived_or_served(village: Village, person: Person) -> bool:
+    return selectors.village_cadres(village).filter(pk=person.pk).exists()
+
+
+@transaction.atomic
+def handover_update(
+    *,
+    actor,
+    handover: Handover,
+    due_on: dt.date,
+    incoming_post: Post | None = None,
+    incoming_person: Person | None = None,
+) -> Handover:
+    """Change the due date, or name the incoming holder: by their post (its holder), or the
+    person alone (someone not yet in office). Naming another holder withdraws the holders'
+    confirmations."""
+    handover = _locked_handover(actor, handover)
+    outgoing = handover.outgoing_post
+    _check_due_on(outgoing, due_on)
+    if incoming_post is not None:
+        if (
+            incoming_post.village_id != handover.village_id
+            or incoming_post.pk == outgoing.pk
+            or incoming_post.term_start < outgoing.ended_on
+        ):
+            raise ValidationError(
+                {"incoming_post": _("Choose a post of the same village that began afterwards.")}
+            )
+        incoming_person = incoming_post.person
+    elif incoming_person is not None and not _lived_or_served(handover.village, incoming_person):
+        message = _("%(name)s never held a post in %(village)s nor live there.")
+        raise ValidationError(
+            {
+                "incoming_person": message
+                % {"name": incoming_person.name, "village": handover.village.name}
+            }
+        )
+    if incoming_person is not None and incoming_person.pk == outgoing.person_id:
+        raise ValidationError(
+            {"incoming_person": _("The outgoing holder cannot hand over to themself.")}
+        )
+    handover.due_on = due_on
+    new_person = incoming_person.pk if incoming_person is not None else None
+    if new_person != handover.incoming_person_id:
+        _withdraw_confirmations(handover)
+    handover.incoming_post = incoming_post
+    handover.incoming_person = incoming_person
+    if incoming_person is None:
+        _incoming_resolve(handover)
+    return _save(handover, actor)
+
+
+@transaction.atomic
+def handover_line_add(
+    *,
+    actor,
+    handover: Handover,
+    kind: str,
+    description: str,
+    quantity: int = 1,
+    notes: str = "",
+    document: UploadedFile | None = None,
+) -> HandoverLine:
+    """Add an item to the list, with its document if any. The holders confirmed another list:
+    their confirmations are withdrawn."""
+    handover = _locked_handover(actor, handover)
+    line = HandoverLine(
+        handover=handover,
+        kind=kind,
+        description=description.strip(),
+        quantity=quantity,
+        notes=notes.strip(),
+        recorded_by=actor,
+    )
+    line._history_user = actor
+    line.full_clean()
+    line.save()
+    if document is not None:
+        documents_store(
+            HandoverDocument, actor=actor, uploads=[document], field="document", line=line
+        )
+    _incoming_resolve(handover)
+    _withdraw_confirmations(handover)
+    _save(handover, actor)
+    return line
+
+
+@transaction.atomic
+def handover_line_remove(*, actor, line: HandoverLine) -> Handover:
+    """Take an item off the list with its documents (the history keeps them). The holders'
+    confirmations are withdrawn."""
+    handover = _locked_handover(actor, line.handover)
+    line = HandoverLine.objects.get(pk=line.pk, handover=handover)
+    documents = list(line.documents.all())
+    for document in documents:
+        document._history_user = actor
+        document.delete()
+    document_files_release(documents)
+    line._history_user = actor
+    line.delete()
+    _incoming_resolve(handover)
+    _withdraw_confirmations(handover)
+    return _save(handover, actor)
+
+
+def handover_recorders(handover: Handover) -> set[int]:
+    """The users who wrote the handover's list: added, changed or removed an item (its
+    history), or uploaded an item's document."""
+    recorded = set(
+        HandoverLine.history.filter(handover_id=handover.pk, history_user__isnull=False)
+        .values_list("history_user_id", flat=True)
+        .distinct()
+    )
+    recorded |= set(
+        HandoverDocument.objects.filter(line__handover=handover).values_list(
+            "uploaded_by_id", flat=True
+        )
+    )
+    return recorded
+
+
+def may_witness(actor, handover: Handover) -> bool:
+    """Separation of duties: the witness is a township user (not a district-wide one) who did
+    not write the list they witness."""
+    return not sees_all_townships(actor) and actor.pk not in handover_recorders(handover)
+
+
+@transaction.atomic
+def handover_confirm(*, actor, handover: Handover, side: str) -> Handover:
+    """Record one of the three confirmations, with who recorded it and when.
+
+    The holders (cadres, not users) confirm on paper or in person; township staff record it
+    for them. The witness confirms last, after both holders, and may not be anyone who wrote
+    the list. With the third confirmation the handover is completed and locked.
+    """
+    if side not in HandoverSide.ALL:
+        raise ValidationError(_("Choose who confirms."))
+    handover = _locked_handover(actor, handover)
+    if not handover.lines.exists():
+        raise ValidationError(_("List what is handed over before anyone confirms it."))
+    now = timezone.now()
+    if side == HandoverSide.OUTGOING:
+        if handover.outgoing_confirmed_at is not None:
+            raise ValidationError(_("The outgoing holder has already confirmed."))
+        handover.outgoing_confirmed_at, handover.outgoing_confirmed_by = now, actor
+    elif side == HandoverSide.INCOMING:
+        if handover.incoming_confirmed_at is not None:
+            raise ValidationError(_("The incoming holder has already confirmed."))
+        _incoming_resolve(handover)
+        if handover.incoming_person_id is None:
+            raise ValidationError(
+                _("Name the incoming holder before recording their confirmation.")
+            )
+        handover.incoming_confirmed_at, handover.incoming_confirmed_by = now, actor
+    else:
+        if handover.outgoing_confirmed_at is None or handover.incoming_confirmed_at is None:
+            raise ValidationError(_("The witness confirms last, once both holders have confirmed."))
+        if sees_all_townships(actor):
+            raise PermissionDenied(_("The witness is a user of the township."))
+        if actor.pk in handover_recorders(handover):
+            raise PermissionDenied(
+                _("You recorded items of this handover: you may not witness it.")
+            )
+        handover.witness_confirmed_at, handover.witness = now, actor
+        handover.state = Handover.State.COMPLETED
+        handover.completed_on = timezone.localdate(now)
+    return _save(handover, actor)

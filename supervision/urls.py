@@ -31,4 +31,20 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/<str:action>/", views.case_action, name="case_action"),
+    path("handovers/", views.handover_list, name="handover_list"),
+    path("handovers/new/", views.handover_create, name="handover_create"),
+    path("handovers/<int:pk>/", views.handover_detail, name="handover_detail"),
+    path("handovers/<int:pk>/edit/", views.handover_edit, name="handover_edit"),
+    path("handovers/<int:pk>/items/", views.handover_line_add, name="handover_line_add"),
+    path(
+        "handovers/<int:pk>/items/<int:line_pk>/remove/",
+        views.handover_line_remove,
+        name="handover_line_remove",
+    ),
+    path(
+        "handovers/<int:pk>/confirm/<str:side>/",
+        views.handover_confirm,
+        name="handover_confirm",
+    ),
+    path("handover-documents/<int:pk>/", views.handover_document, name="handover_document"),
 ]

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres.dates import date_cell
@@ -35,6 +35,9 @@ from supervision.models import (
     Disclosure,
     DisclosureKind,
     DisclosureSchedule,
+    Handover,
+    HandoverDocument,
+    HandoverLine,
     MisconductCase,
     SupervisionRecord,
 )
@@ -708,6 +711,222 @@ def case_action(request, pk, action):
         messages.success(request, _("Saved: %(action)s.") % {"action": title})
         return redirect("supervision:case_detail", case.pk)
     return _form_page(request, form, title, back="supervision:case_list")
+
+
+# Handovers (移交) ---------------------------------------------------------------------------------
+
+
+def _holder_name(row) -> str:
+    return row.incoming_holder.name if row.incoming_holder else ""
+
+
+HANDOVER_SPEC = ListSpec(
+    title=gettext_lazy("Handovers"),
+    columns=[
+        township_column(gettext_lazy("Township"), width=12),
+        village_column(gettext_lazy("Village"), width=14),
+        person_column(gettext_lazy("Outgoing holder"), through="outgoing_post.person", width=10),
+        Col(gettext_lazy("Post"), lambda h: h.post_label, width=24),
+        Col(
+            gettext_lazy("Post ended on"),
+            lambda h: h.outgoing_post.ended_on,
+            key="ended",
+            sort=["outgoing_post__ended_on"],
+            width=12,
+        ),
+        Col(gettext_lazy("Incoming holder"), _holder_name, width=10),
+        field_column(gettext_lazy("Opened on"), "opened_on", key="opened", width=12),
+        field_column(gettext_lazy("Due by"), "due_on", key="due", width=12),
+        field_column(pgettext_lazy("handover", "State"), "state", display=True, width=10),
+        Col(gettext_lazy("Items"), lambda h: h.line_count, width=8),
+        field_column(gettext_lazy("Completed on"), "completed_on", key="completed", width=12),
+    ],
+    default_sort="due",
+    filename="handovers-{date}.xlsx",
+    template="supervision/handover_list.html",
+)
+
+
+@login_required
+def handover_list(request):
+    _require(request.user, "view_handover")
+    rows = selectors.handovers(request.user).annotate(line_count=Count("lines"))
+    filterset = filters.HandoverFilter(request.GET, queryset=rows, request=request)
+    return list_response(
+        request,
+        spec=HANDOVER_SPEC,
+        filterset=filterset,
+        prepare=selectors.incoming_holders_attach,
+        prepare_export=selectors.incoming_holders_attach,
+        extra={"today": selectors.today()},
+    )
+
+
+@login_required
+def handover_create(request):
+    _require(request.user, "add_handover")
+    initial = {}
+    if post_id := request.GET.get("post"):
+        post = object_or_404(selectors.handover_posts(request.user), post_id)
+        initial = {
+            "post": post,
+            "due_on": max(selectors.handover_due_on(post.ended_on), selectors.today()),
+        }
+    form = forms.HandoverOpenForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        handover = submit(
+            form,
+            lambda data: services.handover_open(
+                actor=request.user, post=data["post"], due_on=data["due_on"]
+            ),
+        )
+        if handover:
+            messages.success(request, _("The handover was opened."))
+            return redirect("supervision:handover_detail", handover.pk)
+    return _form_page(request, form, _("Open a handover"), back="supervision:handover_list")
+
+
+def _handover(request, pk) -> Handover:
+    handover = get_object_or_404(
+        selectors.handovers(request.user).select_related(
+            "outgoing_post__village",
+            "incoming_post",
+            "opened_by",
+            "outgoing_confirmed_by",
+            "incoming_confirmed_by",
+            "witness",
+        ),
+        pk=pk,
+    )
+    selectors.incoming_holders_attach([handover])
+    return handover
+
+
+CONFIRMATIONS = [
+    (services.HandoverSide.OUTGOING, gettext_lazy("Outgoing holder")),
+    (services.HandoverSide.INCOMING, gettext_lazy("Incoming holder")),
+    (services.HandoverSide.WITNESS, gettext_lazy("Township witness")),
+]
+
+
+def _confirmations(handover: Handover, user, may_change: bool) -> list[dict]:
+    """The three confirmations: who recorded each and when, and whether the user may record
+    it now (the witness last, by a township user who did not write the list)."""
+    sides = {
+        "outgoing": (handover.outgoing_confirmed_at, handover.outgoing_confirmed_by),
+        "incoming": (handover.incoming_confirmed_at, handover.incoming_confirmed_by),
+        "witness": (handover.witness_confirmed_at, handover.witness),
+    }
+    holders_done = all(sides[side][0] for side in ("outgoing", "incoming"))
+    has_lines = handover.line_count > 0
+    rows = []
+    for side, label in CONFIRMATIONS:
+        at, by = sides[side]
+        action = may_change and has_lines and at is None
+        if side == "incoming":
+            action = action and handover.incoming_holder is not None
+        if side == "witness":
+            action = action and holders_done and services.may_witness(user, handover)
+        rows.append({"side": side, "label": label, "at": at, "by": by, "action": action})
+    return rows
+
+
+@login_required
+def handover_detail(request, pk):
+    handover = _handover(request, pk)
+    lines = list(
+        handover.lines.select_related("recorded_by").prefetch_related(
+            Prefetch("documents", queryset=HandoverDocument.objects.select_related("uploaded_by"))
+        )
+    )
+    handover.line_count = len(lines)
+    may_change = services.may_change_handover(request.user, handover)
+    return render(
+        request,
+        "supervision/handover_detail.html",
+        {
+            "handover": handover,
+            "lines": lines,
+            "may_change": may_change,
+            "overdue": handover.state == Handover.State.OPEN
+            and handover.due_on < selectors.today(),
+            "confirmations": _confirmations(handover, request.user, may_change),
+            "line_form": forms.HandoverLineForm() if may_change else None,
+        },
+    )
+
+
+def _changeable(request, pk) -> Handover:
+    """The handover, if the user may change it: 404 outside their townships, 403 otherwise."""
+    handover = _handover(request, pk)
+    require_perm(request.user, "supervision.change_handover")
+    return handover
+
+
+@login_required
+def handover_edit(request, pk):
+    handover = _changeable(request, pk)
+    if handover.state == Handover.State.COMPLETED:
+        messages.error(request, _("The handover is completed and can no longer be changed."))
+        return redirect("supervision:handover_detail", handover.pk)
+    form = forms.HandoverForm(request.POST or None, instance=handover)
+    if request.method == "POST":
+        saved = submit(
+            form,
+            lambda data: services.handover_update(actor=request.user, handover=handover, **data),
+        )
+        if saved:
+            messages.success(request, _("The handover was saved."))
+            return redirect("supervision:handover_detail", handover.pk)
+    return _form_page(request, form, _("Edit handover"), back="supervision:handover_list")
+
+
+@login_required
+@require_POST
+def handover_line_add(request, pk):
+    handover = _changeable(request, pk)
+    form = forms.HandoverLineForm(request.POST, request.FILES)
+    line = submit(
+        form,
+        lambda data: services.handover_line_add(actor=request.user, handover=handover, **data),
+    )
+    if line:
+        messages.success(request, _("The item was added."))
+        return redirect("supervision:handover_detail", handover.pk)
+    return _form_page(
+        request, form, _("Add an item"), back="supervision:handover_list", multipart=True
+    )
+
+
+@login_required
+@require_POST
+def handover_line_remove(request, pk, line_pk):
+    handover = _changeable(request, pk)
+    line = get_object_or_404(HandoverLine, pk=line_pk, handover=handover)
+    try:
+        services.handover_line_remove(actor=request.user, line=line)
+        messages.success(request, _("The item was removed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("supervision:handover_detail", handover.pk)
+
+
+@login_required
+@require_POST
+def handover_confirm(request, pk, side):
+    handover = _changeable(request, pk)
+    try:
+        services.handover_confirm(actor=request.user, handover=handover, side=side)
+        messages.success(request, _("The confirmation was recorded."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("supervision:handover_detail", handover.pk)
+
+
+@login_required
+def handover_document(request, pk):
+    document = get_object_or_404(scope(HandoverDocument.objects.all(), request.user), pk=pk)
+    return document_response(request, document)
 
 
 # The person's profile section (registered in SupervisionConfig.ready()) -------------------------

@@ -45,9 +45,19 @@ from cadres.selectors import age
 from cadres.xlsx_export import WorkbookWriter
 from dongchang import demo
 from dongchang.reports import Month, write_supervision, write_training
-from supervision.models import Audit, CaseEvent, Disclosure, MisconductCase, SupervisionRecord
+from supervision.models import (
+    Audit,
+    CaseEvent,
+    Disclosure,
+    Handover,
+    HandoverDocument,
+    HandoverLine,
+    MisconductCase,
+    SupervisionRecord,
+)
 from supervision.selectors import (
     overdue_disclosures,
+    overdue_handovers,
     overdue_rectifications,
     period_deadline,
     period_start,
@@ -277,6 +287,7 @@ MODULE_LISTS = [
     "supervision:audit_list",
     "supervision:disclosure_list",
     "supervision:case_list",
+    "supervision:handover_list",
 ]
 MODULE_MODELS = [
     SecretaryFiling,
@@ -298,6 +309,9 @@ MODULE_MODELS = [
     Disclosure,
     MisconductCase,
     CaseEvent,
+    Handover,
+    HandoverLine,
+    HandoverDocument,
     CandidateCase,
     DepartmentOpinion,
     Job,  # last month's workbook, asked for once
@@ -424,6 +438,15 @@ def test_seed_demo_supervision_fills_the_lists_and_the_workbook(client, seeded):
     assert Audit.objects.filter(kind="financial", status="completed").exists()
     case = MisconductCase.objects.get(status="open")
     assert list(case.events.values_list("action", flat=True)) == ["opened", "note", "note"]
+    # Handovers in every state: completed, waiting for the witness, just opened, overdue.
+    handovers = Handover.objects.all()
+    assert handovers.filter(state="completed").exists()
+    assert handovers.filter(state="open", outgoing_confirmed_at__isnull=False).exists()
+    assert handovers.filter(state="open", lines__isnull=True).exists()
+    assert overdue_handovers(get_user_model().objects.get(username="ht_staff"), today)
+    # The witness did not record the items.
+    done = handovers.get(state="completed")
+    assert done.witness not in {line.recorded_by for line in done.lines.all()}
 
     # 太平村 has disclosed nothing for the current period: overdue once its days pass.
     period, grace = schedules()["finance"]

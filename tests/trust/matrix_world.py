@@ -31,13 +31,13 @@ from cadres.models import (
 from cadres.person_details import person_detail_add, person_photo_store
 from cadres.records import services as records
 from cadres.roster_jobs import roster_stored_check
-from cadres.services import import_file_store, person_strict_control_set
+from cadres.services import import_file_store, person_strict_control_set, post_end
 from dongchang.models import Notification
 from dongchang.notifications import notification_add
 from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_build
 from supervision import services as supervision
-from supervision.models import Audit, MisconductCase, SupervisionRecord
+from supervision.models import Audit, Handover, MisconductCase, SupervisionRecord
 from tests.cadres_import.workbooks import roster_bytes
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import (
@@ -320,6 +320,23 @@ def _side(code: str, label: str, number: int, builder, uploader) -> Side:
         category=MisconductCase.Category.FINANCE,
         source=MisconductCase.Source.COMPLAINT,
     )
+    # A handover (移交) opened by the general election that ended a committee member's post,
+    # with an item and its document.
+    outgoing = PostFactory(
+        village=o["village"],
+        person__name=f"{label}移交人" if label else "金厂移交人",
+        person__id_number=make_id_number(dt.date(1970, 3, number), number + 70),
+    )
+    post_end(actor=builder, post=outgoing, ended_on=today, reason=Post.EndReason.ELECTION)
+    o["handover"] = Handover.objects.get(outgoing_post=outgoing)
+    o["handover_line"] = supervision.handover_line_add(
+        actor=builder,
+        handover=o["handover"],
+        kind="seal",
+        description=text,
+        document=pdf(f"{label}移交清单.pdf"),
+    )
+    o["handover_document"] = o["handover_line"].documents.get()
 
     # The register's roster import (kept, not confirmed).
     workbook = roster_bytes(

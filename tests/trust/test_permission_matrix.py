@@ -220,6 +220,15 @@ ARGS: dict[str, Args] = {
     "supervision:case_detail": obj("case"),
     "supervision:case_edit": obj("case"),
     "supervision:case_action": obj("case", action="note"),
+    "supervision:handover_detail": obj("handover"),
+    "supervision:handover_edit": obj("handover"),
+    "supervision:handover_line_add": obj("handover"),
+    "supervision:handover_line_remove": (
+        "township",
+        lambda side: {"pk": side.handover.pk, "line_pk": side.handover_line.pk},
+    ),
+    "supervision:handover_confirm": obj("handover", side="outgoing"),
+    "supervision:handover_document": obj("handover_document"),
     # dongchang
     "reports:download": (None, lambda _w: {"month": REPORT_MONTH}),
     # The district reviewer's own notification.
@@ -629,11 +638,18 @@ POLICY = {
             "disclosure_overdue",
             "schedule_list",
             "case_list",
+            "handover_list",
         )
     },
     **{
         f"supervision:{name}": "TOWNSHIP_WRITE"
-        for name in ("record_create", "audit_create", "disclosure_create", "case_create")
+        for name in (
+            "record_create",
+            "audit_create",
+            "disclosure_create",
+            "case_create",
+            "handover_create",
+        )
     },
     **{
         f"supervision:{name}": "TOWNSHIP_READ"
@@ -644,9 +660,16 @@ POLICY = {
             "disclosure_detail",
             "disclosure_photo",
             "case_detail",
+            "handover_detail",
+            "handover_document",
         )
     },
     "supervision:record_edit": "SUPERVISION_WRITE",
+    # Handovers: township roles of the township change them; the district reads them.
+    "supervision:handover_edit": "SUPERVISION_WRITE",
+    "supervision:handover_line_add": "FORM_ACTION",
+    "supervision:handover_line_remove": "SUPERVISION_VERIFY",
+    "supervision:handover_confirm": "SUPERVISION_VERIFY",
     "supervision:audit_edit": "SUPERVISION_WRITE",
     "supervision:case_edit": "SUPERVISION_WRITE",
     "supervision:record_rectify": "FORM_ACTION",
