@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cadres.models import StructureTargets
-from dongchang.models import WarningRules
+from dongchang.models import TodoDeadlines, WarningRules
 from tests.trust.matrix_world import (
     MARKER,
     REPORT_MONTH,
@@ -177,6 +177,10 @@ ARGS: dict[str, Args] = {
     "warning_rules_version": (
         "district",
         lambda _d: {"pk": WarningRules.objects.get(active=True).pk},
+    ),
+    "todo_deadlines_version": (
+        "district",
+        lambda _d: {"pk": TodoDeadlines.objects.get(active=True).pk},
     ),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
@@ -430,6 +434,9 @@ POLICY = {
     "warning_rules": "DISTRICT_ONLY",
     "warning_rules_edit": "DISTRICT_ONLY",
     "warning_rules_version": "DISTRICT_OBJECT",
+    "todo_deadlines": "DISTRICT_ONLY",
+    "todo_deadlines_edit": "DISTRICT_ONLY",
+    "todo_deadlines_version": "DISTRICT_OBJECT",
     # cadres
     "cadres:list": "LOGGED_IN",
     "cadres:import_template": "REGISTER_WRITE",

@@ -319,8 +319,8 @@ def test_overdue_opinions_by_role_and_township(client, cast):
     export = client.get(url, {"format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     home = client.get(reverse("home"))
-    overdue = {item.label: item.count for item in home.context["waiting"]}
-    assert overdue["逾期未出具的联审意见"] == 2
+    overdue = {item.label: item.overdue for item in home.context["waiting"]}
+    assert overdue["待出具的联审意见"] == 2
 
     client.force_login(cast.department)  # 纪委监委: its own opinions only
     response = client.get(url)
@@ -328,13 +328,13 @@ def test_overdue_opinions_by_role_and_township(client, cast):
         (other.pk, "discipline")
     }
     home = client.get(reverse("home"))
-    assert {item.label: item.count for item in home.context["waiting"]}["逾期未出具的联审意见"] == 1
+    assert {item.label: item.overdue for item in home.context["waiting"]}["待出具的联审意见"] == 1
 
     for role, codes in (("乡镇工作人员", ["220502100"]), ("乡镇审核人", ["220502200"])):
         client.force_login(UserFactory(role=role, townships=codes))
         assert client.get(url).status_code == 403
         home = client.get(reverse("home"))
-        assert "逾期未出具的联审意见" not in {item.label for item in home.context["waiting"]}
+        assert "待出具的联审意见" not in {item.label for item in home.context["waiting"]}
     client.force_login(UserFactory(role="系统管理员"))
     assert client.get(url).status_code == 403
 
