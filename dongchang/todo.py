@@ -163,6 +163,12 @@ def _const(url_name: str, query: str = "") -> Callable[[object], str]:
     return lambda user: reverse(url_name) + query
 
 
+def _may_open_cases(name: str) -> Callable[[object], bool]:
+    """A role that acts on cases and may open them (the administrator holds the workflow's
+    permissions but opens no case)."""
+    return lambda user: user.has_perm(name) and user.has_perm("vetting.view_candidatecase")
+
+
 def _case_url(row) -> str:
     return reverse("vetting:case_detail", args=[row.pk])
 
@@ -313,7 +319,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "case_township_review",
         gettext_lazy("Candidates awaiting township preliminary review"),
-        _perm("vetting.review_township"),
+        _may_open_cases("vetting.review_township"),
         _cases(CandidateCase.State.TOWNSHIP_REVIEW, TruncDate("submitted_at")),
         _case_label,
         _case_url,
@@ -324,7 +330,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "case_district_review",
         gettext_lazy("Candidates awaiting district joint review"),
-        _perm("vetting.review_district"),
+        _may_open_cases("vetting.review_district"),
         _cases(CandidateCase.State.DISTRICT_REVIEW, _entered("district_review")),
         _case_label,
         _case_url,
@@ -335,7 +341,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "case_returned",
         gettext_lazy("Candidates returned for revision"),
-        _perm("vetting.nominate_candidate"),
+        _may_open_cases("vetting.nominate_candidate"),
         _cases(CandidateCase.State.RETURNED, _entered("returned")),
         _case_label,
         _case_url,
@@ -632,22 +638,24 @@ class OverdueTable:
     totals: list[int]
 
 
-# The overview's kinds: those whose items belong to a township and can run late.
-OVERVIEW_KINDS = (
-    "case_township_review",
-    "case_district_review",
-    "case_returned",
-    "opinion",
-    "hit_review",
-    "removal_decision",
-    "filing_confirm",
-    "report_review",
-    "change_request",
-    "change_returned",
-    "audit_due",
-    "rectification_overdue",
-    "evaluation_missing",
-)
+# The overview's kinds: those whose items belong to a township and can run late, each with
+# the permission to read its records (the administrator reads no candidate case).
+OVERVIEW_KINDS = {
+    "case_township_review": "vetting.view_candidatecase",
+    "case_district_review": "vetting.view_candidatecase",
+    "case_returned": "vetting.view_candidatecase",
+    "opinion": "vetting.review_district",
+    "hit_review": "vetting.view_hit",
+    "removal_decision": "vetting.view_removalcase",
+    "filing_confirm": "records.view_secretaryfiling",
+    "report_review": "records.view_personalreport",
+    "change_request": "records.view_secretarychange",
+    "change_returned": "records.view_secretarychange",
+    "audit_due": "supervision.view_audit",
+    "rectification_overdue": "supervision.view_supervisionrecord",
+    "evaluation_missing": "records.view_annualevaluation",
+    DISCLOSURE: "supervision.view_disclosure",
+}
 
 
 def may_see_overview(user) -> bool:
@@ -659,8 +667,11 @@ def overdue_by_township(user, today: dt.date) -> OverdueTable:
     grouped query per kind (and the disclosures' schedule)."""
     deadlines = active_deadlines()
     townships = list(user_townships(user).order_by("code").values_list("name", flat=True))
+    codes = [code for code, perm in OVERVIEW_KINDS.items() if user.has_perm(perm)]
     counts: dict[str, dict[str, int]] = {}
-    for code in OVERVIEW_KINDS:
+    for code in codes:
+        if code == DISCLOSURE:
+            continue
         kind = KINDS_BY_CODE[code]
         rows = kind.rows(user, today, deadlines, oversight=True)
         grouped = (
@@ -670,11 +681,11 @@ def overdue_by_township(user, today: dt.date) -> OverdueTable:
             .annotate(n=Count("pk"))
         )
         counts[code] = {row["todo_township"]: row["n"] for row in grouped}
-    disclosures: dict[str, int] = {}
-    for item in _disclosure_items(user, today):
-        disclosures[item.township] = disclosures.get(item.township, 0) + 1
-    counts[DISCLOSURE] = disclosures
-    codes = [*OVERVIEW_KINDS, DISCLOSURE]
+    if DISCLOSURE in codes:
+        disclosures: dict[str, int] = {}
+        for item in _disclosure_items(user, today):
+            disclosures[item.township] = disclosures.get(item.township, 0) + 1
+        counts[DISCLOSURE] = disclosures
     labels = {kind.code: str(kind.label) for kind in KINDS} | {DISCLOSURE: str(DISCLOSURE_LABEL)}
     rows = []
     for name in townships:

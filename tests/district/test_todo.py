@@ -370,3 +370,13 @@ def test_red_lights_of_the_week_and_strict_control_reviews(staff, other_staff, d
     )
     # The township cannot review strict control: not its work.
     assert of_kind(staff, "strict_control_review", today) == []
+
+
+def test_the_administrator_opens_no_case_but_sees_the_overview(client, cast, system_admin):
+    cast.submitted(village=in_township(JINCHANG))
+    kinds = {group.kind for group in todo.groups_for(system_admin, local_today())}
+    assert not kinds & {"case_township_review", "case_district_review", "case_returned"}
+    client.force_login(system_admin)
+    page = client.get(reverse("home"))
+    assert page.status_code == 200
+    assert "各乡镇（街道）逾期事项" in page.text
