@@ -569,7 +569,10 @@ COUNT_ONLY: tuple[CountOnly, ...] = (
 
 
 def _ordered(kind: Kind, rows: QuerySet) -> QuerySet:
-    return rows.select_related(*kind.select).order_by("todo_since", "pk")
+    """Oldest first: by the day they began to wait, or by their own due date where they
+    keep one (an opinion's due date says when its review opened better than its row)."""
+    first = "todo_since" if kind.deadline_field else "todo_due"
+    return rows.select_related(*kind.select).order_by(first, "todo_since", "pk")
 
 
 def items_for(user, today: dt.date) -> list[TodoItem]:
