@@ -65,6 +65,8 @@ def run(cadres: int) -> None:
         "list_sorted_by_term_end": f"{people}?sort=term_end&page=50",
         "list_sorted_by_village": f"{people}?sort=-village",
         "profile": reverse("cadres:detail", args=[person.pk]),
+        # The to-do centre (the district's with every township's overdue counts).
+        "home": reverse("home"),
         "dashboard": reverse("dashboard"),
         "structure": reverse("cadres:structure"),
         "structure_township": f"{reverse('cadres:structure')}?township={township.pk}",

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Value
+from django.db.models import Count, Max, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from cadres.choices import Education, Light
 from cadres.models import Person, Post, Village
 from cadres.records.selectors import management_figures
-from cadres.scoping import scope
+from cadres.scoping import scope, user_townships
 from cadres.structure import Structure, team_structure
 from supervision import selectors as supervision
 from training.selectors import year_trained_by_township
-from vetting.models import CandidateCase, Hit, WatchlistSource
-from vetting.selectors import cases_visible
+from vetting.models import CandidateCase, DepartmentOpinion, Hit, WatchlistSource
+from vetting.selectors import cases_visible, opinions_followed
 
 
 @dataclass
@@ -398,8 +398,48 @@ FIGURES = [
 ]
 
 
+def department_opinions(user, today: dt.date, structure: Structure | None) -> Figure | None:
+    """A joint-review department's opinions: awaited (in time and overdue) and given, by
+    verdict; one query."""
+    if user.has_perm("vetting.review_district") or not (
+        user.has_perm("vetting.give_opinion") and user.department
+    ):
+        return None
+    Verdict = DepartmentOpinion.Verdict
+    awaited = Q(verdict=Verdict.PENDING, case__state=CandidateCase.State.DISTRICT_REVIEW)
+    counts = opinions_followed(user).aggregate(
+        in_time=Count("pk", filter=awaited & Q(due_on__gte=today)),
+        overdue=Count("pk", filter=awaited & Q(due_on__lt=today)),
+        **{verdict: Count("pk", filter=Q(verdict=verdict)) for verdict in GIVEN_VERDICTS},
+    )
+    queue = reverse("vetting:case_queue")
+    cases = reverse("vetting:case_list")
+    bars = [
+        (_("Awaited, in time"), counts["in_time"], queue),
+        (_("Awaited, overdue"), counts["overdue"], queue),
+        *((str(Verdict(v).label), counts[v], cases) for v in GIVEN_VERDICTS),
+    ]
+    return Figure(
+        key="department_opinions",
+        title=_("My department's opinions"),
+        chart="bar",
+        labels=[label for label, _number, _link in bars],
+        series=[{"label": _("Opinions"), "data": [number for _label, number, _link in bars]}],
+        rows=[(str(label), number, link) for label, number, link in bars],
+    )
+
+
+GIVEN_VERDICTS = ("agree", "disagree", "withdrawn")
+# A user without a township (a joint-review department) sees only what applies to it: the
+# township figures would be empty charts.
+NO_TOWNSHIP_FIGURES = [department_opinions]
+
+
 def figures_for(user, today: dt.date) -> list[Figure]:
     """The figures the user's role may see (a builder returns None for the others). The team
     structure is computed once: the township, age and education figures are read from it."""
-    structure = team_structure(user, today)
-    return [figure for build in FIGURES if (figure := build(user, today, structure)) is not None]
+    if not user_townships(user).exists():
+        builds, structure = NO_TOWNSHIP_FIGURES, None
+    else:
+        builds, structure = FIGURES, team_structure(user, today)
+    return [figure for build in builds if (figure := build(user, today, structure)) is not None]

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dongchang.models import WarningRule
+from dongchang.models import TodoDeadlines, WarningRule
 
 
 class WarningRuleForm(forms.ModelForm):
@@ -23,3 +23,16 @@ class WarningRuleForm(forms.ModelForm):
 WarningRuleFormSet = forms.modelformset_factory(
     WarningRule, form=WarningRuleForm, extra=0, can_delete=False
 )
+
+
+class TodoDeadlinesForm(forms.ModelForm):
+    """The next version of the to-do deadlines, filled with the one in force."""
+
+    class Meta:
+        model = TodoDeadlines
+        fields = [*TodoDeadlines.FIELDS, "note"]
+        help_texts = {"note": _("Kept with the version, for who reads its history.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -262,3 +263,92 @@ class EmailSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_kind_display()} {self.key}"
+
+
+_TODO_DAY_FIELDS = (
+    "case_township_review_days",
+    "case_district_review_days",
+    "case_returned_days",
+    "hit_review_days",
+    "removal_decision_days",
+    "filing_confirm_days",
+    "report_review_days",
+    "change_request_days",
+    "change_returned_days",
+    "audit_start_days",
+    "light_red_days",
+)
+_DAYS = {"validators": [MinValueValidator(1), MaxValueValidator(365)]}
+
+
+class TodoDeadlines(RuleVersion):
+    """A version of the to-do centre's deadlines (待办期限): how many days each kind of work
+    item may wait before it is overdue, counted from the day it became due to act on.
+
+    Items that carry their own date keep it: a department's opinion (due_on, set when the
+    joint review opens), a rectification (its deadline), a disclosure (its schedule) and a
+    strict-control review (its review date). Saving on the deadlines page makes a new
+    version; every item is computed under the version in force and names it."""
+
+    DAY_FIELDS = _TODO_DAY_FIELDS
+    FIELDS = (*DAY_FIELDS, "evaluation_month")
+
+    case_township_review_days = models.PositiveSmallIntegerField(
+        _("township preliminary review, days from submission"), default=7, **_DAYS
+    )
+    case_district_review_days = models.PositiveSmallIntegerField(
+        _("district joint review, days from forwarding"), default=15, **_DAYS
+    )
+    case_returned_days = models.PositiveSmallIntegerField(
+        _("returned case revised, days from its return"), default=7, **_DAYS
+    )
+    hit_review_days = models.PositiveSmallIntegerField(
+        _("screening hit reviewed, days from being found"), default=7, **_DAYS
+    )
+    removal_decision_days = models.PositiveSmallIntegerField(
+        _("removal case decided, days from opening"), default=30, **_DAYS
+    )
+    filing_confirm_days = models.PositiveSmallIntegerField(
+        _("secretary filing confirmed, days from submission"), default=10, **_DAYS
+    )
+    report_review_days = models.PositiveSmallIntegerField(
+        _("personal matters report reviewed, days from submission"), default=15, **_DAYS
+    )
+    change_request_days = models.PositiveSmallIntegerField(
+        _("secretary change request decided, days from the request"), default=10, **_DAYS
+    )
+    change_returned_days = models.PositiveSmallIntegerField(
+        _("returned secretary change request revised, days from its return"),
+        default=7,
+        **_DAYS,
+    )
+    audit_start_days = models.PositiveSmallIntegerField(
+        _("term-end or departure audit started, days from the post's end"), default=30, **_DAYS
+    )
+    light_red_days = models.PositiveSmallIntegerField(
+        _("red light looked into, days from turning red"), default=7, **_DAYS
+    )
+    evaluation_month = models.PositiveSmallIntegerField(
+        _("annual evaluations done by the end of month"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("Secretaries not yet evaluated are listed from the first day of this month."),
+    )
+
+    class Meta(RuleVersion.Meta):
+        verbose_name = _("to-do deadlines version")
+        verbose_name_plural = _("to-do deadlines versions")
+        constraints = [
+            *RuleVersion.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(
+                    *[Q(**{f"{name}__gte": 1, f"{name}__lte": 365}) for name in _TODO_DAY_FIELDS]
+                )
+                & Q(evaluation_month__gte=1, evaluation_month__lte=12),
+                name="tododeadlines_in_range",
+            ),
+        ]
+
+    @property
+    def values(self) -> list[int]:
+        return [getattr(self, name) for name in self.FIELDS]

@@ -44,6 +44,7 @@ from cadres.models import Post
 from cadres.scoping import township_user_ids
 from dongchang.accounts.roles import Role
 from dongchang.models import EmailSent, Notification, WarningLightChange, WarningRule
+from dongchang.todo import items_for, kind_label
 from vetting.models import CandidateCase, DepartmentOpinion
 
 logger = logging.getLogger(__name__)
@@ -328,6 +329,36 @@ def lights_red_notify(*, since: dt.datetime) -> int:
     return added
 
 
+def overdue_notify(*, today: dt.date) -> int:
+    """Every to-do item overdue today into its user's bell, each item once (keyed by the
+    to-do centre's stable item key), so that a digest carries what became overdue."""
+    rows = []
+    for user in _active_users():
+        for item in items_for(user, today):
+            if not item.overdue:
+                continue
+            message = _stored(
+                _("%(kind)s, overdue by %(days)s days: %(item)s")
+                % {
+                    "kind": kind_label(item.kind),
+                    "days": item.days_overdue,
+                    "item": item.label,
+                }
+            )
+            rows.append(
+                Notification(
+                    user=user,
+                    kind=Kind.OVERDUE,
+                    key=f"overdue:{item.key}",
+                    message=message,
+                    url=item.url,
+                )
+            )
+    before = Notification.objects.filter(kind=Kind.OVERDUE).count()
+    _add_many(rows)
+    return Notification.objects.filter(kind=Kind.OVERDUE).count() - before
+
+
 # E-mail ----------------------------------------------------------------------------------
 
 
@@ -518,8 +549,9 @@ def reminders_send(*, today: dt.date | None = None) -> dict:
     due tomorrow, and every user's digest. Safe to run again: nothing is sent twice."""
     today = today or timezone.localdate()
     due = opinions_due_notify(today=today)
+    overdue = overdue_notify(today=today)
     if not mail_enabled():
-        return {"mail": False}
+        return {"mail": False, "overdue": overdue}
     awaited = list(
         DepartmentOpinion.objects.filter(
             verdict=DepartmentOpinion.Verdict.PENDING, due_on__gte=today
@@ -527,6 +559,7 @@ def reminders_send(*, today: dt.date | None = None) -> dict:
     )
     return {
         "mail": True,
+        "overdue": overdue,
         "assigned": _opinion_mails(awaited, EmailSent.Kind.OPINION_ASSIGNED, "opinion_assigned"),
         "due": _opinion_mails(due, EmailSent.Kind.OPINION_DUE, "opinion_due"),
         "digest": digests_send(today=today),

@@ -9,31 +9,37 @@ from django.utils.translation import gettext as _
 
 from cadres.choices import Light
 from cadres.scoping import user_townships
-from dongchang import manuals, warnings
+from dongchang import manuals, todo, warnings
 from dongchang.dashboard import figures_for, village_lights
-from dongchang.forms import WarningRuleFormSet
-from dongchang.models import WarningLight, WarningLightChange, WarningRule, WarningRules
-from dongchang.waiting import waiting_for
+from dongchang.forms import TodoDeadlinesForm, WarningRuleFormSet
+from dongchang.models import (
+    TodoDeadlines,
+    WarningLight,
+    WarningLightChange,
+    WarningRule,
+    WarningRules,
+)
 from vetting.rule_forms import VersionNoteForm
-from vetting.selectors import opinions_awaited, opinions_followed
 
-# The department's home page shows its oldest pending opinions; its queue has them all.
-AWAITED_SHOWN = 20
+DEPARTMENT_ITEMS_SHOWN = 20
 
 
 @login_required
 def home(request):
-    townships = user_townships(request.user).annotate(village_count=Count("villages"))
+    """The to-do centre: each kind of work the user can act on, its count, how many are
+    overdue and its oldest items; the district also sees every township's overdue counts."""
+    user = request.user
     today = timezone.localdate()
-    waiting = waiting_for(request.user, today)
-    context = {"townships": townships, "waiting": waiting, "today": today}
-    if request.user.has_perm("vetting.give_opinion") and request.user.department:
-        awaited = opinions_awaited(opinions_followed(request.user))
-        context.update(
-            department=request.user.get_department_display(),
-            awaited=awaited[:AWAITED_SHOWN],
-            awaited_count=awaited.count(),
-        )
+    department = user.has_perm("vetting.give_opinion") and bool(user.department)
+    # A department's work is its opinions: its home shows more of them.
+    shown = DEPARTMENT_ITEMS_SHOWN if department else todo.ITEMS_SHOWN
+    context = {"waiting": todo.groups_for(user, today, shown), "today": today}
+    if department:
+        context["department"] = user.get_department_display()
+    else:
+        context["townships"] = user_townships(user).annotate(village_count=Count("villages"))
+    if todo.may_see_overview(user):
+        context["overview"] = todo.overdue_by_township(user, today)
     return render(request, "home.html", context)
 
 
@@ -155,5 +161,58 @@ def warning_rules_edit(request):
                 "the condition has them. Saving makes a new version."
             ),
         },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# To-do deadlines -------------------------------------------------------------------------
+
+TODO_FIELDS = [TodoDeadlines._meta.get_field(name) for name in TodoDeadlines.FIELDS]
+
+
+@login_required
+@permission_required("dongchang.view_tododeadlines", raise_exception=True)
+def todo_deadlines(request):
+    return render(
+        request,
+        "dongchang/todo_deadlines.html",
+        {
+            "versions": TodoDeadlines.objects.select_related("created_by"),
+            "fields": TODO_FIELDS,
+        },
+    )
+
+
+@login_required
+@permission_required("dongchang.view_tododeadlines", raise_exception=True)
+def todo_deadlines_version(request, pk: int):
+    return render(
+        request,
+        "dongchang/todo_deadlines.html",
+        {
+            "versions": [get_object_or_404(TodoDeadlines, pk=pk)],
+            "fields": TODO_FIELDS,
+            "one_version": True,
+        },
+    )
+
+
+@login_required
+@permission_required(todo.CHANGE_PERM, raise_exception=True)
+def todo_deadlines_edit(request):
+    form = TodoDeadlinesForm(request.POST or None, instance=todo.active_deadlines())
+    if request.method == "POST" and form.is_valid():
+        try:
+            todo.todo_deadlines_replace(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The new deadlines apply from now on."))
+            return redirect("todo_deadlines")
+    return render(
+        request,
+        "cadres/form.html",
+        {"form": form, "title": _("To-do deadlines")},
         status=400 if request.method == "POST" else 200,
     )

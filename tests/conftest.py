@@ -48,6 +48,7 @@ REFERENCE_DATA_LOADERS = [
     ("cadres.migrations.0025_structure_targets", "load"),
     ("dongchang.migrations.0003_warning_lights", "load"),
     ("supervision.migrations.0006_handover_permissions", "grant"),
+    ("dongchang.migrations.0005_todo_deadlines", "load"),
 ]
 
 JINCHANG = "220502100"

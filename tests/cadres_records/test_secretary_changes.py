@@ -13,7 +13,7 @@ from cadres.models import AccessLogEntry, Post
 from cadres.records import services
 from cadres.records.models import SecretaryChange, SecretaryFiling
 from cadres.services import post_end
-from dongchang.waiting import waiting_for
+from dongchang.todo import groups_for as waiting_for
 from tests.cadres_records.factories import other_village, pdf, secretary
 from tests.factories import PostFactory, UserFactory, cadre, make_id_number
 from tests.vetting.factories import import_list, run_inline

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from dongchang.waiting import waiting_for
+from dongchang.todo import groups_for as waiting_for
 from tests.factories import VillageFactory, cadre, township
 from tests.supervision.factories import SupervisionRecordFactory
 
@@ -43,7 +43,7 @@ def test_district_reviewer_sees_review_work_of_the_whole_district(district_revie
 
 
 def test_department_users_see_only_their_opinions(department_user):
-    assert counts(department_user) == {"逾期未出具的联审意见": 0}
+    assert counts(department_user) == {"待出具的联审意见": 0}
 
 
 def test_home_page_lists_waiting_work_with_links(client, staff):

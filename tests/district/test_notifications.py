@@ -18,10 +18,10 @@ from django.utils import timezone, translation
 from cadres.choices import Light
 from dongchang import notifications, tasks, warnings
 from dongchang.models import EmailSent, Notification, WarningLight
-from tests.conftest import HUANTONG
+from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import UserFactory, VillageFactory, cadre, township
 from tests.querycount import assert_queries_flat
-from tests.supervision.factories import MisconductCaseFactory
+from tests.supervision.factories import MisconductCaseFactory, SupervisionRecordFactory
 from tests.vetting_candidates.factories import Cast
 from vetting.models import CandidateCase, DepartmentOpinion
 from vetting.services import candidates
@@ -338,7 +338,7 @@ def test_smtp_is_off_by_default(cast, settings, django_capture_on_commit_callbac
         "sent": 0,
         "failed": 0,
     }
-    assert notifications.reminders_send(today=today) == {"mail": False}
+    assert notifications.reminders_send(today=today)["mail"] is False
     assert mail.outbox == []
     assert not EmailSent.objects.exists()
     # The bell is told all the same.
@@ -448,6 +448,7 @@ def test_the_daily_task_run_twice_sends_once(cast, smtp):
     assert first["digest"]["sent"] == 2  # the department's bell has two, the staff's one
     assert second == {
         "mail": True,
+        "overdue": 0,
         "assigned": {"sent": 0, "failed": 0},
         "due": {"sent": 0, "failed": 0},
         "digest": {"sent": 0, "failed": 0},
@@ -494,3 +495,29 @@ def test_two_runs_at_once_send_one_digest(reference_data, smtp, monkeypatch):
     assert sorted(r["sent"] for r in results) == [0, 1]
     assert len(mail.outbox) == 1
     assert EmailSent.objects.count() == 1
+
+
+def test_overdue_to_do_items_reach_the_bell_once_and_the_digest(staff, other_staff, smtp):
+    today = timezone.localdate()
+    record = SupervisionRecordFactory(
+        village=VillageFactory(township=township(JINCHANG)),
+        rectification="整改财务公开",
+        rectification_deadline=today - dt.timedelta(days=3),
+    )
+    with_address(staff, "staff@example.org")
+    first = notifications.reminders_send(today=today)
+    assert first["overdue"] >= 1
+    key = f"overdue:rectification_overdue:{record.pk}"
+    (note,) = Notification.objects.filter(user=staff, key=key)
+    assert note.kind == Kind.OVERDUE
+    assert "逾期 3 天" in note.message
+    assert "整改财务公开" in note.message
+    assert not Notification.objects.filter(user=other_staff, kind=Kind.OVERDUE).exists()
+    (digest,) = [m for m in mail.outbox if m.to == ["staff@example.org"]]
+    assert "整改财务公开" in digest.body
+    # The next day the item is still overdue: no second notification, no second digest line.
+    mail.outbox.clear()
+    second = notifications.reminders_send(today=today + dt.timedelta(days=1))
+    assert second["overdue"] == 0
+    assert Notification.objects.filter(user=staff, key=key).count() == 1
+    assert [m for m in mail.outbox if m.to == ["staff@example.org"]] == []

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from cadres.models import AccessLogEntry, Post
 from cadres.services import post_end
+from dongchang.todo import items_for, overdue_by_township
 from supervision import selectors, services
 from supervision.models import Audit, Handover, HandoverDocument, HandoverLine
 from supervision.services import HandoverSide
@@ -476,3 +477,22 @@ def test_open_by_hand_through_the_page(client, staff, director):
     handover = Handover.objects.get(outgoing_post=director)
     assert response.url == reverse("supervision:handover_detail", args=[handover.pk])
     assert client.get(url, {"post": "abc"}).status_code == 404
+
+
+def test_open_handovers_are_to_do_items_marked_overdue_and_counted_for_the_district(
+    staff, other_staff, district_reviewer, handover
+):
+    late = handover.due_on + dt.timedelta(days=2)
+    items = [item for item in items_for(staff, late) if item.kind == "handover"]
+    assert [(item.key, item.overdue, item.days_overdue) for item in items] == [
+        (f"handover:{handover.pk}", True, 2)
+    ]
+    assert items[0].url == reverse("supervision:handover_detail", args=[handover.pk])
+    in_time = [item for item in items_for(staff, handover.due_on) if item.kind == "handover"]
+    assert [item.overdue for item in in_time] == [False]
+    assert not [item for item in items_for(other_staff, late) if item.kind == "handover"]
+    table = overdue_by_township(district_reviewer, late)
+    column = [code for code, _label in table.kinds].index("handover")
+    counts = {name: cells[column] for name, cells, _total in table.rows}
+    assert counts[handover.village.township.name] == 1
+    assert sum(counts.values()) == 1

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cadres.models import StructureTargets
-from dongchang.models import WarningRules
+from dongchang.models import TodoDeadlines, WarningRules
 from tests.trust.matrix_world import (
     MARKER,
     REPORT_MONTH,
@@ -177,6 +177,10 @@ ARGS: dict[str, Args] = {
     "warning_rules_version": (
         "district",
         lambda _d: {"pk": WarningRules.objects.get(active=True).pk},
+    ),
+    "todo_deadlines_version": (
+        "district",
+        lambda _d: {"pk": TodoDeadlines.objects.get(active=True).pk},
     ),
     "vetting:watchlist_preview": district("watchlist_file"),
     "vetting:watchlist_confirm": district("watchlist_file"),
@@ -449,6 +453,9 @@ POLICY = {
     "notification_bell": "LOGGED_IN",
     "notifications_read_all": "LOGGED_IN_POST",
     "notification_read": "OWNER_ONLY_POST",
+    "todo_deadlines": "DISTRICT_ONLY",
+    "todo_deadlines_edit": "DISTRICT_ONLY",
+    "todo_deadlines_version": "DISTRICT_OBJECT",
     # cadres
     "cadres:list": "LOGGED_IN",
     "cadres:import_template": "REGISTER_WRITE",

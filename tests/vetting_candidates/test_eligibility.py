@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cadres.choices import PoliticalStatus
 from cadres.models import Post
-from dongchang.waiting import waiting_for
+from dongchang.todo import groups_for as waiting_for
 from tests.factories import (
     PostFactory,
     RelativeFactory,

@@ -319,8 +319,8 @@ def test_overdue_opinions_by_role_and_township(client, cast):
     export = client.get(url, {"format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     home = client.get(reverse("home"))
-    overdue = {item.label: item.count for item in home.context["waiting"]}
-    assert overdue["逾期未出具的联审意见"] == 2
+    overdue = {item.label: item.overdue for item in home.context["waiting"]}
+    assert overdue["待出具的联审意见"] == 2
 
     client.force_login(cast.department)  # 纪委监委: its own opinions only
     response = client.get(url)
@@ -328,13 +328,13 @@ def test_overdue_opinions_by_role_and_township(client, cast):
         (other.pk, "discipline")
     }
     home = client.get(reverse("home"))
-    assert {item.label: item.count for item in home.context["waiting"]}["逾期未出具的联审意见"] == 1
+    assert {item.label: item.overdue for item in home.context["waiting"]}["待出具的联审意见"] == 1
 
     for role, codes in (("乡镇工作人员", ["220502100"]), ("乡镇审核人", ["220502200"])):
         client.force_login(UserFactory(role=role, townships=codes))
         assert client.get(url).status_code == 403
         home = client.get(reverse("home"))
-        assert "逾期未出具的联审意见" not in {item.label for item in home.context["waiting"]}
+        assert "待出具的联审意见" not in {item.label for item in home.context["waiting"]}
     client.force_login(UserFactory(role="系统管理员"))
     assert client.get(url).status_code == 403
 
@@ -346,19 +346,26 @@ def test_a_department_home_page_lists_its_pending_opinions_oldest_first(client, 
     answered = _opened(cast, departments=["discipline"])
     candidates.case_opinion_give(actor=cast.department, case=answered, verdict="agree")
 
+    def awaited(response) -> list[str]:
+        (opinions,) = [g for g in response.context["waiting"] if g.kind == "opinion"]
+        return [item.url for item in opinions.items]
+
+    def detail(case) -> str:
+        return reverse("vetting:case_detail", args=[case.pk])
+
     client.force_login(cast.department)
     response = client.get(reverse("home"))
-    assert [o.case_id for o in response.context["awaited"]] == [old.pk, recent.pk]
+    assert awaited(response) == [detail(old), detail(recent)]
     text = response.content.decode()
-    assert "纪委监委待出具的联审意见" in text
-    assert "逾期" in text
+    assert "待出具的联审意见" in text
+    assert "已逾期" in text
     assert "尚未被分配任何乡镇" not in text
-    assert reverse("vetting:case_detail", args=[old.pk]) in text
+    assert detail(old) in text
 
     client.force_login(UserFactory(role="联审部门", department="police"))
-    assert [o.case_id for o in client.get(reverse("home")).context["awaited"]] == [old.pk]
+    assert awaited(client.get(reverse("home"))) == [detail(old)]
     client.force_login(cast.staff)
-    assert "awaited" not in client.get(reverse("home")).context
+    assert "department" not in client.get(reverse("home")).context
 
 
 # A department reveals the ID numbers of the cases it was asked about ---------------------------
