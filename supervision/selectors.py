@@ -169,15 +169,9 @@ class OverdueDisclosure:
         return str(DisclosureKind(self.kind).label)
 
 
-def overdue_disclosures(
-    villages: QuerySet[Village], on: dt.date | None = None, kind: str = ""
-) -> list[OverdueDisclosure]:
-    """Villages without a disclosure of a kind for the current period once its deadline has passed.
-
-    One query per kind (three at most), whatever the number of villages.
-    """
-    on = on or today()
-    rows: list[OverdueDisclosure] = []
+def _overdue_by_kind(villages: QuerySet[Village], on: dt.date, kind: str = ""):
+    """(kind, period start, deadline, the villages without that disclosure) for each kind
+    whose current period's deadline has passed."""
     for each_kind, (period, grace) in schedules().items():
         if kind and each_kind != kind:
             continue
@@ -188,13 +182,33 @@ def overdue_disclosures(
         published = Disclosure.objects.filter(
             village=OuterRef("pk"), kind=each_kind, period_start=start
         )
+        yield each_kind, period, start, deadline, villages.filter(~Exists(published))
+
+
+def overdue_disclosures(
+    villages: QuerySet[Village], on: dt.date | None = None, kind: str = ""
+) -> list[OverdueDisclosure]:
+    """Villages without a disclosure of a kind for the current period once its deadline has passed.
+
+    One query per kind (three at most), whatever the number of villages.
+    """
+    on = on or today()
+    rows: list[OverdueDisclosure] = []
+    for each_kind, period, start, deadline, late in _overdue_by_kind(villages, on, kind):
         label = period_label(start, period)
         rows.extend(
             OverdueDisclosure(village, each_kind, start, label, deadline)
-            for village in villages.filter(~Exists(published)).select_related("township")
+            for village in late.select_related("township")
         )
     rows.sort(key=lambda row: (row.village.code, row.kind))
     return rows
+
+
+def overdue_disclosure_count(villages: QuerySet[Village], on: dt.date | None = None) -> int:
+    """How many rows ``overdue_disclosures`` lists, counted by the database (the dashboard:
+    a district has thousands of them)."""
+    on = on or today()
+    return sum(late.count() for *_head, late in _overdue_by_kind(villages, on))
 
 
 def person_cases(person: Person, user) -> QuerySet[MisconductCase]:
