@@ -205,8 +205,9 @@ def _age(on: dt.date):
     )
 
 
-def _person_counters(on: dt.date) -> dict:
-    """Counters of the people, over rows that are one post per person and group."""
+def _person_counters(on: dt.date, extra: dict | None = None) -> dict:
+    """Counters of the people, over rows that are one post per person and group, with the
+    caller's ``extra`` ones (aggregates over those posts, see ``team_structure``)."""
 
     def people(condition: Q | None = None) -> Count:
         return Count("pk", filter=condition)
@@ -219,7 +220,7 @@ def _person_counters(on: dt.date) -> dict:
     }
     for band, *_rest in AGE_BANDS:
         counters[f"age_{band}"] = people(age_band_q(band, on, "person__birth_date"))
-    return counters
+    return counters | (extra or {})
 
 
 # Counted by grouping on them rather than by a filtered count each: a few hundred rows come
@@ -228,10 +229,11 @@ KINDS = ("person__education", "person__sex", "person__political_status")
 EDUCATION_LEVELS = set(Education.values)
 
 
-def _person_counts(firsts: QuerySet, on: dt.date, *group: str) -> dict:
+def _person_counts(firsts: QuerySet, on: dt.date, extra: dict | None, *group: str) -> dict:
     """The people's counters per value of ``group`` (None without one)."""
     counts: dict = {}
-    for row in firsts.values(*group, *KINDS).annotate(**_person_counters(on)).order_by():
+    counters = _person_counters(on, extra)
+    for row in firsts.values(*group, *KINDS).annotate(**counters).order_by():
         education, sex, status = (row.pop(kind) for kind in KINDS)
         added = counts.setdefault(row.pop(group[0]) if group else None, defaultdict(int))
         for name, value in row.items():
@@ -269,9 +271,11 @@ def _post_counters(posts: QuerySet) -> dict:
     }
 
 
-def _grouped(posts: QuerySet, on: dt.date, group: str) -> dict[int, dict[str, int]]:
+def _grouped(
+    posts: QuerySet, on: dt.date, group: str, extra: dict | None
+) -> dict[int, dict[str, int]]:
     """Every counter per value of ``group``: two grouped queries."""
-    counts = _person_counts(_firsts(posts, group), on, group)
+    counts = _person_counts(_firsts(posts, group), on, extra, group)
     for row in posts.values(group).annotate(**_post_counters(posts)).order_by():
         counts.setdefault(row.pop(group), defaultdict(int)).update(_counts(row))
     return counts
@@ -318,7 +322,9 @@ def _counts(row: dict) -> dict[str, int]:
     return {key: value or 0 for key, value in row.items()}
 
 
-def _total(posts: QuerySet, on: dt.date, rows: list[Row], *group: str) -> dict[str, int]:
+def _total(
+    posts: QuerySet, on: dt.date, rows: list[Row], extra: dict | None, *group: str
+) -> dict[str, int]:
     """The counters of the people of all the rows (``group``: what they share).
 
     When nobody is in two rows, which a count of the distinct people tells, they are the sums
@@ -328,31 +334,38 @@ def _total(posts: QuerySet, on: dt.date, rows: list[Row], *group: str) -> dict[s
     summed = {key: sum(row.count(key) for row in rows) for key in keys}
     if posts.aggregate(n=Count("person", distinct=True))["n"] == summed.get("people", 0):
         return summed
-    counts = _person_counts(_firsts(posts, *group), on).get(None, {})
+    counts = _person_counts(_firsts(posts, *group), on, extra).get(None, {})
     return dict(counts) | _counts(posts.aggregate(**_post_counters(posts)))
 
 
-def team_structure(user, on: dt.date, township: Township | None = None) -> Structure:
+def team_structure(
+    user, on: dt.date, township: Township | None = None, *, counters: dict | None = None
+) -> Structure:
     """The user's townships with their total, or the villages of one of them (``township``,
     which the user must reach), as on ``on``. What the user sees is what scoping gives them:
-    the register's own rule (a role without townships sees nothing)."""
+    the register's own rule (a role without townships sees nothing).
+
+    ``counters``: more counts of the people (name → aggregate over their serving posts, one
+    post per person and group, e.g. ``Count("pk", filter=Q(person__…))``), computed in the
+    same pass and read as ``row.count(name)``: the dashboard's figures of people per
+    township cost no pass of their own over the serving posts."""
     targets = active_targets()
     posts = scope(Post.objects.serving(on), user)
     villages = scope(Village.objects.all(), user)
     if township is not None:
         require_township(user, township)
         posts = posts.filter(village__township=township)
-        grouped = _grouped(posts, on, "village")
+        grouped = _grouped(posts, on, "village", counters)
         places = list(villages.filter(township=township).order_by("code"))
         rows = [Row(v.name, grouped.get(v.pk, {}) | {"villages": 1}, v.pk, v.code) for v in places]
         total_row = Row(
             township.name,
-            _total(posts, on, rows, "village__township") | {"villages": len(places)},
+            _total(posts, on, rows, counters, "village__township") | {"villages": len(places)},
             township.pk,
             township.code,
         )
     else:
-        grouped = _grouped(posts, on, "village__township")
+        grouped = _grouped(posts, on, "village__township", counters)
         village_counts = dict(villages.values_list("township").annotate(n=Count("pk")).order_by())
         places = list(user_townships(user).filter(pk__in=village_counts.keys()).order_by("code"))
         rows = [
@@ -366,7 +379,7 @@ def team_structure(user, on: dt.date, township: Township | None = None) -> Struc
         ]
         total_row = Row(
             str(_("Dongchang District") if sees_all_townships(user) else _("Total")),
-            _total(posts, on, rows) | {"villages": sum(village_counts.values())},
+            _total(posts, on, rows, counters) | {"villages": sum(village_counts.values())},
         )
     return Structure(
         on=on,

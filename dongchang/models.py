@@ -137,6 +137,10 @@ class WarningLight(models.Model):
     # When the light or its sources last changed (a run that finds them as they are leaves
     # the row alone).
     computed_at = models.DateTimeField(_("computed at"))
+    # The rules version and every rule fired with its sources, as one text that the nightly
+    # run computes in the database and compares there (dongchang.warnings._signature): only
+    # the lights that changed come back to Python. Empty: not yet computed so.
+    signature = models.TextField(_("signature"), default="", blank=True, editable=False)
 
     class Meta:
         verbose_name = _("warning light")

@@ -113,10 +113,14 @@ def posts_due_for_audit(user, on: dt.date | None = None) -> QuerySet[Post]:
     on = on or today()
     departed = Q(ended_on__isnull=False) & ~Q(end_reason__in=TERM_OVER_REASONS)
     term_over = Q(ended_on__isnull=True, term_end__lte=on) | Q(end_reason__in=TERM_OVER_REASONS)
-    has_term_audit = Exists(Audit.objects.filter(post=OuterRef("pk"), kind=Audit.Kind.TERM_END))
-    has_departure_audit = Exists(
-        Audit.objects.filter(post=OuterRef("pk"), kind=Audit.Kind.DEPARTURE)
-    )
+
+    # Set membership, not EXISTS: under the OR, an EXISTS is asked once per post (150 ms at
+    # 100,000 posts), a set is hashed once.
+    def audited(kind: str) -> Q:
+        return Q(pk__in=Audit.objects.filter(kind=kind, post__isnull=False).values("post"))
+
+    has_term_audit = audited(Audit.Kind.TERM_END)
+    has_departure_audit = audited(Audit.Kind.DEPARTURE)
     return (
         scope(Post.objects.filter(body__in=AUDITED_BODIES), user)
         .filter((term_over & ~has_term_audit) | (departed & ~has_departure_audit))
@@ -178,15 +182,9 @@ class OverdueDisclosure:
         return str(DisclosureKind(self.kind).label)
 
 
-def overdue_disclosures(
-    villages: QuerySet[Village], on: dt.date | None = None, kind: str = ""
-) -> list[OverdueDisclosure]:
-    """Villages without a disclosure of a kind for the current period once its deadline has passed.
-
-    One query per kind (three at most), whatever the number of villages.
-    """
-    on = on or today()
-    rows: list[OverdueDisclosure] = []
+def _overdue_by_kind(villages: QuerySet[Village], on: dt.date, kind: str = ""):
+    """(kind, period start, deadline, the villages without that disclosure) for each kind
+    whose current period's deadline has passed."""
     for each_kind, (period, grace) in schedules().items():
         if kind and each_kind != kind:
             continue
@@ -197,13 +195,33 @@ def overdue_disclosures(
         published = Disclosure.objects.filter(
             village=OuterRef("pk"), kind=each_kind, period_start=start
         )
+        yield each_kind, period, start, deadline, villages.filter(~Exists(published))
+
+
+def overdue_disclosures(
+    villages: QuerySet[Village], on: dt.date | None = None, kind: str = ""
+) -> list[OverdueDisclosure]:
+    """Villages without a disclosure of a kind for the current period once its deadline has passed.
+
+    One query per kind (three at most), whatever the number of villages.
+    """
+    on = on or today()
+    rows: list[OverdueDisclosure] = []
+    for each_kind, period, start, deadline, late in _overdue_by_kind(villages, on, kind):
         label = period_label(start, period)
         rows.extend(
             OverdueDisclosure(village, each_kind, start, label, deadline)
-            for village in villages.filter(~Exists(published)).select_related("township")
+            for village in late.select_related("township")
         )
     rows.sort(key=lambda row: (row.village.code, row.kind))
     return rows
+
+
+def overdue_disclosure_count(villages: QuerySet[Village], on: dt.date | None = None) -> int:
+    """How many rows ``overdue_disclosures`` lists, counted by the database (the dashboard:
+    a district has thousands of them)."""
+    on = on or today()
+    return sum(late.count() for *_head, late in _overdue_by_kind(villages, on))
 
 
 def person_cases(person: Person, user) -> QuerySet[MisconductCase]:

@@ -165,20 +165,16 @@ def year_coverage(year: int, user) -> QuerySet[Post]:
     return _with_coverage(posts, attendances, studies)
 
 
-def year_trained_by_township(year: int, user) -> dict[int, int]:
-    """Per township id, the serving cadres in the user's scope trained in the year, by
-    year_coverage's rule (any credited hours: a session attended, or daily study), counted
-    by set membership: the dashboard's totals without the hours of each person."""
+def year_trained_q(year: int, person: str = "person") -> Q:
+    """Rows whose ``person`` was trained in the year by year_coverage's rule (any credited
+    hours: a session attended, or daily study), as set membership (hashed by the database,
+    not asked row by row)."""
     attended = Attendance.objects.filter(
         session__starts_at__year=year, status=Attendance.Status.PRESENT, session__hours__gt=0
     )
     studied = DailyStudy.objects.filter(studied_on__year=year, hours__gt=0)
-    return dict(
-        scope(Post.objects.serving(), user)
-        .filter(Q(person__in=attended.values("person")) | Q(person__in=studied.values("person")))
-        .values_list("village__township")
-        .annotate(n=Count("person", distinct=True))
-        .order_by()
+    return Q(**{f"{person}__in": attended.values("person")}) | Q(
+        **{f"{person}__in": studied.values("person")}
     )
 
 

@@ -216,3 +216,44 @@ def test_management_rates_per_township_follow_the_role(client, district, staff, 
     page = client.get(reverse("dashboard")).text
     assert "个人事项报告率（%）" in page
     assert "<td>金厂镇</td>" in page
+
+
+def test_counts_from_the_structure_pass_agree_with_their_own_queries(district, district_reviewer):
+    """The lights, strict control, trained and reported people per township come from the
+    team structure's one pass over the serving posts; they must be what each figure's own
+    query counts, a cadre serving in two townships counting once in each."""
+    from cadres.choices import Light
+    from cadres.records.models import PersonalReport
+    from cadres.records.selectors import management_figures
+    from dongchang import dashboard
+    from dongchang.models import WarningLight, WarningRules
+    from tests.factories import UserFactory
+
+    jinchang, huantong = district["jinchang"], district["huantong"]
+    both = cadre(jinchang, birth=dt.date(1985, 2, 1))
+    PostFactory(person=both, village=huantong, body="party_branch", title="member")
+    quiet = VillageFactory(township=huantong.township, name="平安村")
+    cadre(quiet)
+    PersonalReport.objects.create(
+        person=both, village=jinchang, year=TODAY.year, kind="annual", content="无",
+        reported_on=dt.date(2026, 1, 20), submitted_by=UserFactory(),
+    )  # fmt: skip
+    rules = WarningRules.objects.get(active=True)
+    WarningLight.objects.create(
+        person=both, light=Light.RED, rules=rules, computed_at=dt.datetime.now(dt.UTC)
+    )
+    figures = by_key(figures_for(district_reviewer, TODAY))
+    lights = {s["label"]: s["data"] for s in figures["lights"].series}
+    assert lights[str(Light.RED.label)] == [1, 1]  # once in each township
+    assert lights[str(Light.NONE.label)] == [2, 2]  # without a computed light: none
+    own = management_figures(district_reviewer, TODAY, TODAY.replace(day=1))
+    shown = {row[0]: row[2] for row in figures["management"].table}
+    assert shown == {row.name: row.report_rate for row in own}
+    assert [(row.cadres, row.reported) for row in own if row.cadres] == [(3, 1), (3, 1)]
+    grid = {
+        v.name: v.light
+        for _t, villages in dashboard.village_lights(district_reviewer, TODAY)
+        for v in villages
+    }
+    assert grid[jinchang.name] == Light.RED
+    assert grid == {jinchang.name: Light.RED, huantong.name: Light.RED, "平安村": Light.NONE}
