@@ -31,6 +31,11 @@ class IdNumberField(serializers.Field):
 extend_schema_field({"type": "string", "example": "2205**********1233"})(IdNumberField)
 
 
+def _serving(post: Post, today) -> bool:
+    """As ``cadres.models.serving_q``: begun, and not ended by ``today``."""
+    return post.term_start <= today and (post.ended_on is None or post.ended_on > today)
+
+
 class PostSerializer(serializers.ModelSerializer):
     township = serializers.CharField(source="village.township.code")
     village = serializers.CharField(source="village.code")
@@ -45,8 +50,7 @@ class PostSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_serving(self, post: Post) -> bool:
-        today = self.context["today"]
-        return post.term_start <= today and (post.ended_on is None or post.ended_on > today)
+        return _serving(post, self.context["today"])
 
 
 class CadreSerializer(serializers.ModelSerializer):
@@ -62,7 +66,7 @@ class CadreSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_serving(self, person: Person) -> bool:
-        return any(PostSerializer.get_serving(self, post) for post in person.api_posts)
+        return any(_serving(post, self.context["today"]) for post in person.api_posts)
 
 
 CHANGE_KINDS = [

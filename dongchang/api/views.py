@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -77,13 +78,16 @@ class ApiView(generics.GenericAPIView):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["today"] = timezone.localdate()
+        context["today"] = dt.date.today()  # as cadres.models.serving_q
         reader = self.request.user
         context["reveal"] = isinstance(reader, ApiReader) and Scope.REVEAL in reader.scopes
         return context
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # Personal data, and refusals alike: never kept by a cache (a refused token leaves
+        # the request anonymous, so NoStoreMiddleware would not add it).
+        add_never_cache_headers(response)
         token = getattr(request, "_auth", None)
         if token is not None:
             api_call_record(

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -169,6 +170,12 @@ def test_a_resource_outside_the_scopes_is_refused_and_logged(api, places):
         assert "权限范围" in body["detail"] or "范围" in body["detail"]
     calls = ApiCallLog.objects.filter(client=api_client)
     assert calls.count() == 6
+    # No write of any kind: a POST is refused (by the CSRF check first, outside tests).
+    posted = api.http.post(reverse("api:cadres"), headers={"Authorization": f"Bearer {token}"})
+    assert problem(posted, 405)["title"] == "不允许的请求方法"
+    checked = Client(enforce_csrf_checks=True)
+    posted = checked.post(reverse("api:cadres"), headers={"Authorization": f"Bearer {token}"})
+    assert posted.status_code == 403
     assert calls.filter(status=403).count() == 5
 
 
@@ -364,8 +371,8 @@ def test_the_schema_validates_as_openapi_3_and_the_docs_need_no_cdn(api, client,
         schema["paths"]
     )
     # Neither signed in nor a token: refused.
-    problem(client.get(reverse("api:schema"), {"format": "json"}), 403)
-    assert client.get(reverse("api:docs")).status_code == 403
+    problem(client.get(reverse("api:schema"), {"format": "json"}), 401)
+    assert client.get(reverse("api:docs")).status_code == 401
     client.force_login(api_admin)
     page = client.get(reverse("api:docs")).content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
@@ -410,3 +417,13 @@ def test_only_the_administrator_manages_clients(api, api_admin, client, system_a
     assert response.status_code == 302
     assert not api_client.tokens.filter(revoked_at__isnull=True).exists()
     assert api_client.tokens.filter(revoked_by=api_admin).count() == 2
+
+
+def test_the_demo_gives_the_administrator_clients_with_a_call_each(db):
+    from dongchang import demo
+
+    demo.load_accounts()
+    made = demo.load_api_clients()
+    assert [name for name, _token in made] == [name for name, *_rest in demo.DEMO_API_CLIENTS]
+    assert ApiCallLog.objects.filter(status=200).count() == 2
+    assert demo.load_api_clients() == []  # idempotent

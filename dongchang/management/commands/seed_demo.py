@@ -38,6 +38,7 @@ class Command(BaseCommand):
         reports = demo.load_monthly_report()
         logged = demo.load_access_log()
         lit = demo.load_warning_lights()
+        api_clients = demo.load_api_clients()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
@@ -51,3 +52,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for username, name, role in accounts:
             self.stdout.write(f"  {username:<12} {name}  [{role}]")
+        for name, token in api_clients:
+            self.stdout.write(f"API client {name}: token {token} (shown once)")
