@@ -85,7 +85,7 @@ class ApiClientAdmin(AdministratorOnly, admin.ModelAdmin):
             "expires_at": data["expires_at"],
         }
         if change:
-            form.instance = api_client_update(
+            saved = api_client_update(
                 actor=request.user,
                 client=obj,
                 active=data["active"],
@@ -93,13 +93,18 @@ class ApiClientAdmin(AdministratorOnly, admin.ModelAdmin):
                 **values,
             )
         else:
-            form.instance = api_client_create(
+            saved = api_client_create(
                 actor=request.user, name=data["name"], owner=data["owner"], **values
             )
-        form.instance.refresh_from_db()
+        # The admin logs and redirects with the form's object: make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
-        pass  # the services set the townships; the token inline is read-only
+        # The services set the townships; the token inline is read-only: nothing to save,
+        # but the change message reads what the formsets would have saved.
+        for formset in formsets:
+            formset.save(commit=False)
 
     @admin.action(description=_("Issue a new token (shown once)"))
     def issue_token(self, request, queryset):

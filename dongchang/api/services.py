@@ -81,6 +81,8 @@ def api_token_issue(*, actor, client: ApiClient) -> tuple[ApiToken, str]:
     must be shown to the actor now."""
     _require_manager(actor)
     prefix = secrets.token_hex(4)
+    while ApiToken.objects.filter(prefix=prefix).exists():  # one in four billion
+        prefix = secrets.token_hex(4)
     token = f"{TOKEN_START}{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiToken.objects.create(
         client=client, prefix=prefix, digest=_digest(token), created_by=actor

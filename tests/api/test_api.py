@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cadres.access_log import access_log_verify
-from cadres.models import AccessLogEntry, Post
+from cadres.models import AccessLogEntry, Post, Township
 from cadres.services import post_end
 from dongchang import warnings
-from dongchang.api.models import ApiCallLog, ApiToken, Scope
+from dongchang.api.models import ApiCallLog, ApiClient, ApiToken, Scope
 from dongchang.api.services import api_client_update, api_token_revoke
 from tests.api.conftest import ALL_SCOPES
 from tests.conftest import HUANTONG, JINCHANG
@@ -427,3 +427,33 @@ def test_the_demo_gives_the_administrator_clients_with_a_call_each(db):
     assert [name for name, _token in made] == [name for name, *_rest in demo.DEMO_API_CLIENTS]
     assert ApiCallLog.objects.filter(status=200).count() == 2
     assert demo.load_api_clients() == []  # idempotent
+
+
+def test_the_administrator_adds_and_changes_a_client_in_the_admin(api_admin, client):
+    client.force_login(api_admin)
+    jinchang = Township.objects.get(code=JINCHANG)
+    form = {
+        "name": "市级干部信息平台",
+        "owner": api_admin.pk,
+        "townships": [jinchang.pk],
+        "scopes": ["cadres", "structure"],
+        "active": "on",
+        "tokens-TOTAL_FORMS": "0",
+        "tokens-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:api_apiclient_add"), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = ApiClient.objects.get(name="市级干部信息平台")
+    assert added.scopes == ["cadres", "structure"]
+    assert list(added.townships.all()) == [jinchang]
+    both = client.post(reverse("admin:api_apiclient_add"), {**form, "all_townships": "on"})
+    assert "二者只能选其一" in both.content.decode()
+    response = client.post(
+        reverse("admin:api_apiclient_change", args=[added.pk]),
+        {**form, "townships": [], "all_townships": "on", "scopes": ["cadres"]},
+    )
+    assert response.status_code == 302
+    added.refresh_from_db()
+    assert added.all_townships
+    assert added.scopes == ["cadres"]
+    assert not added.townships.exists()
