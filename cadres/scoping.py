@@ -34,6 +34,8 @@ def user_townships(user) -> QuerySet[Township]:
         return Township.objects.none()
     if sees_all_townships(user):
         return Township.objects.all()
+    if isinstance(user, TownshipReader):
+        return Township.objects.filter(pk__in=user.township_ids)
     return get_objects_for_user(
         user, ACCESS_PERM, klass=Township, accept_global_perms=False, with_superuser=False
     )
@@ -86,6 +88,8 @@ def _township_ids(user) -> list[int]:
     Literal ids, not a subquery: the planner then knows how few villages, posts and
     people a township has and starts from them; for a subquery it guesses most of them.
     """
+    if isinstance(user, TownshipReader) and user.township_ids is not None:
+        return user.township_ids
     if not hasattr(user, "_township_ids"):
         user._township_ids = list(user_townships(user).values_list("pk", flat=True))
     return user._township_ids
@@ -205,18 +209,23 @@ def require_object(user, obj: Model) -> None:
         raise PermissionDenied
 
 
-class _WholeDistrict:
-    """The reader for work done by the system itself (the monthly workbook built by beat).
+class TownshipReader:
+    """A reader that is not a login: work done by the system itself (the monthly workbook
+    built by beat), or an external system reading through the API (dongchang.api).
 
-    Not a login: it only answers the one question scoping asks, and sees every township.
+    It only answers the questions scoping asks: it sees every township (``townships`` None)
+    or the townships whose ids it was given, and holds no other permission.
     """
 
     is_authenticated = True
     is_active = True
     pk = None
 
+    def __init__(self, townships: Iterable[int] | None = None) -> None:
+        self.township_ids = None if townships is None else sorted(set(townships))
+
     def has_perm(self, perm: str, obj=None) -> bool:
-        return perm == VIEW_ALL_PERM
+        return perm == VIEW_ALL_PERM and self.township_ids is None
 
 
-WHOLE_DISTRICT = _WholeDistrict()
+WHOLE_DISTRICT = TownshipReader()

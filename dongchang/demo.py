@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Count, Q
+from django.test import Client as DemoHttp  # a first call of each demo API client
 from django.utils import timezone
 from openpyxl import Workbook
 from PIL import Image, ImageDraw
@@ -89,6 +90,8 @@ from cadres.services import (
 )
 from cadres.structure import structure_targets_replace
 from dongchang.accounts.roles import Role
+from dongchang.api.models import ApiClient
+from dongchang.api.services import api_client_create, api_token_issue
 from dongchang.models import Notification, WarningLight
 from dongchang.notifications import (
     lights_red_notify,
@@ -2073,3 +2076,35 @@ def load_notifications(today: dt.date | None = None) -> int:
     lights_red_notify(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     opinions_due_notify(today=today)
     return Notification.objects.count()
+
+
+DEMO_API_CLIENTS = [
+    # name, townships (None: all), scopes
+    ("区纪委监委监督平台", None, ["cadres", "changes", "hits", "cases", "warnings", "reveal"]),
+    ("金厂镇数据看板", ["220502100"], ["cadres", "structure", "warnings"]),
+]
+
+
+def load_api_clients() -> list[tuple[str, str]]:
+    """Two client systems of the read-only API owned by the administrator, each with a token
+    and a first call made with it, so that the admin's client, token and call pages have rows
+    (and the access log an API reveal). Returns (client, token) of those made now."""
+    admin = _users()["admin"]
+    made = []
+    for name, codes, scopes in DEMO_API_CLIENTS:
+        if ApiClient.objects.filter(name=name).exists():
+            continue
+        client = api_client_create(
+            actor=admin,
+            name=name,
+            owner=admin,
+            townships=Township.objects.filter(code__in=codes or []),
+            all_townships=codes is None,
+            scopes=scopes,
+        )
+        _row, token = api_token_issue(actor=admin, client=client)
+        DemoHttp(SERVER_NAME="localhost").get(
+            "/api/v1/cadres/", {"page_size": 3}, headers={"Authorization": f"Bearer {token}"}
+        )
+        made.append((name, token))
+    return made

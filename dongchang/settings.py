@@ -84,8 +84,12 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "dongchang.accounts",
     "dongchang",
+    "dongchang.api",
     "cadres",
     "cadres.records",
     "vetting",
@@ -319,6 +323,40 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address of the site, for the links in e-mails (https://cadres.example.org); without
 # it the links are paths.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
+
+# The read-only API (dongchang/api, README "The read-only API") ------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["dongchang.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["dongchang.api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dongchang.api.problems.problem_exception_handler",
+}
+# Calls per token: a number, a slash and second, minute, hour or day.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "东昌区村干部队伍管理系统 API",
+    "DESCRIPTION": "Read-only API for client systems: a token per client, scopes, cursor pages.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The Swagger UI's files come with the app (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from the online validator.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+}
+# The throttle's counters: shared by every process where DJANGO_CACHE_URL names a Redis.
+if os.environ.get("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_CACHE_URL"],
+        }
+    }
 
 # Celery -------------------------------------------------------------------------
 

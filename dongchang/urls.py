@@ -33,6 +33,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("supervision/", include("supervision.urls")),
     path("vetting/", include("vetting.urls")),
+    path("api/v1/", include("dongchang.api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -127,6 +127,8 @@ ARGS: dict[str, Args] = {
     "cadres:records:candidate_detail": obj("candidate"),
     "cadres:records:recusal_record": obj("recusal"),
     "cadres:records:person_records": obj("person"),
+    # the read-only API (its clients' own matrix: test_api_clients)
+    "api:cadre": obj("person"),
     # training
     **{
         f"training:{name}": obj("session")
@@ -427,6 +429,11 @@ POLICIES = {
         own="login P302 P403 P302 403 P302", other="login P404 P404 P302 403 P302"
     ),
     # A sign-in sheet is previewed by its uploader only (金厂镇's staff / 环通乡's staff here).
+    # The read-only API answers a client's token only: a session opens none of it (401), and
+    # its schema and documentation page are for any signed-in user or a token.
+    "API_TOKEN_ONLY": one("401 401 401 401 401 401"),
+    "API_TOKEN_OBJECT": side_policy(own="401 401 401 401 401 401", other="401 401 401 401 401 401"),
+    "API_DOCS": one("401 200 200 200 200 200"),
     "TRAINING_SIGNIN_PREVIEW": side_policy(
         own="login 200 403 404 403 404", other="login 404 404 404 403 404"
     ),
@@ -684,6 +691,21 @@ POLICY = {
     "supervision:case_action": "FORM_ACTION",
     "supervision:disclosure_verify": "SUPERVISION_VERIFY",
     "supervision:schedule_edit": "DISTRICT_ONLY",
+    "api:schema": "API_DOCS",
+    "api:docs": "API_DOCS",
+    "api:cadre": "API_TOKEN_OBJECT",
+    **{
+        f"api:{name}": "API_TOKEN_ONLY"
+        for name in (
+            "cadres",
+            "cadre_lookup",
+            "changes",
+            "hits",
+            "cases",
+            "structure",
+            "warning_lights",
+        )
+    },
 }
 
 # Whatever the policy says, these never happen (anonymous users may only see the login page).
@@ -820,7 +842,7 @@ def observe(world: World, role: str) -> tuple[dict, list[str]]:
                     problems.append(f"{name} [{side}] POST as {role} changed 环通乡 data")
                 if result == "405":
                     result = f"P{posted}"
-                elif township and side == "other" and posted not in ("403", "404", "405"):
+                elif township and side == "other" and posted not in ("401", "403", "404", "405"):
                     problems.append(f"{name} [{side}] POST as {role}: {posted}")
             for response in responses:
                 if isinstance(response, str):
@@ -1016,3 +1038,76 @@ def fingerprint_own(world: World) -> tuple:
         .get(),
         type(own.case).objects.filter(pk=own.case.pk).values_list("disposition", "status").get(),
     )
+
+
+# 6. The read-only API's clients (issue 24) --------------------------------------------------------
+#
+# A client system is no role: it holds a token, townships and scopes. Each of its resources is
+# requested by a client of 金厂镇 ("own"), of every township ("all"), and of 金厂镇 without a
+# single scope ("none"), against 金厂镇's objects and 环通乡's.
+
+API_CLIENTS = ("own", "all", "none")
+API_MATRIX = {
+    # (name, side): results of the own, all and none clients
+    ("api:cadres", "-"): "200 200 403",
+    ("api:cadre", "own"): "200 200 403",
+    ("api:cadre", "other"): "404 200 403",
+    ("api:cadre_lookup", "own"): "200 200 403",
+    ("api:cadre_lookup", "other"): "404 200 403",
+    ("api:changes", "-"): "200 200 403",
+    ("api:hits", "-"): "200 200 403",
+    ("api:cases", "-"): "200 200 403",
+    ("api:structure", "-"): "200 200 403",
+    ("api:structure", "other"): "404 200 403",
+    ("api:warning_lights", "-"): "200 200 403",
+    ("api:schema", "-"): "200 200 200",
+}
+
+
+def api_request(world: World, name: str, side: str) -> tuple[str, dict]:
+    """The URL and query of one API request of the matrix."""
+    person = world.own.person if side == "own" else world.other.person
+    if name == "api:cadre":
+        return reverse(name, kwargs={"pk": person.pk}), {}
+    if name == "api:cadre_lookup":
+        return reverse(name), {"id_number": person.id_number}
+    if name == "api:structure" and side == "other":
+        return reverse(name), {"township": world.other.code}
+    return reverse(name), {}
+
+
+def test_api_clients(world, db):
+    from dongchang.api.models import Scope
+    from dongchang.api.services import api_client_create, api_token_issue
+
+    admin = get_user_model().objects.get(username="matrix-builder")
+    tokens = {}
+    for label in API_CLIENTS:
+        client = api_client_create(
+            actor=admin,
+            name=f"matrix-{label}",
+            owner=admin,
+            townships=[] if label == "all" else [world.own.township],
+            all_townships=label == "all",
+            scopes=[] if label == "none" else Scope.values,
+        )
+        tokens[label] = api_token_issue(actor=admin, client=client)[1]
+    covered = {name for name, _side in API_MATRIX}
+    api_names = {name for name, _route in project_patterns() if name and name.startswith("api:")}
+    assert api_names - {"api:docs"} == covered, "a new API resource needs its rows here"
+    problems = []
+    http = Client()
+    for (name, side), expected in API_MATRIX.items():
+        url, query = api_request(world, name, side)
+        for label, wanted in zip(API_CLIENTS, expected.split(), strict=True):
+            response = http.get(url, query, headers={"Authorization": f"Bearer {tokens[label]}"})
+            where = f"{name} [{side}] as the {label} client"
+            if str(response.status_code) != wanted:
+                problems.append(f"{where}: got {response.status_code}, expected {wanted}")
+            if "no-store" not in response.get("Cache-Control", ""):
+                problems.append(f"{where}: no Cache-Control: no-store")
+            if label == "own":
+                found = [marker for marker in world.markers if marker in body(response)]
+                if found:
+                    problems.append(f"{where} shows 环通乡 data {found}")
+    assert not problems, "\n".join(problems)

@@ -39,6 +39,7 @@ class Command(BaseCommand):
         logged = demo.load_access_log()
         lit = demo.load_warning_lights()
         told = demo.load_notifications()
+        api_clients = demo.load_api_clients()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
@@ -53,3 +54,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for username, name, role in accounts:
             self.stdout.write(f"  {username:<12} {name}  [{role}]")
+        for name, token in api_clients:
+            self.stdout.write(f"API client {name}: token {token} (shown once)")
