@@ -47,6 +47,7 @@ REFERENCE_DATA_LOADERS = [
     ("dongchang.accounts.migrations.0006_access_log_page", "grant"),
     ("cadres.migrations.0025_structure_targets", "load"),
     ("dongchang.migrations.0003_warning_lights", "load"),
+    ("vetting.migrations.0029_election_roles", "grant"),
 ]
 
 JINCHANG = "220502100"
