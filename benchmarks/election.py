@@ -84,8 +84,11 @@ def run(count: int) -> None:
         identity = identity_values(name=name, id_number=_id_number(birth, sequence))
         return Person(**identity, name_initials=name_initials(identity["name_key"]))
 
+    def hanzi(number: int) -> str:
+        return "".join("零一二三四五六七八九"[int(digit)] for digit in str(number))
+
     people = Person.objects.bulk_create(
-        [person(f"原{v}班子{i}") for v in range(count) for i in range(len(old_team))]
+        [person(f"原{hanzi(v)}班子{hanzi(i)}") for v in range(count) for i in range(len(old_team))]
     )
     Post.objects.bulk_create(
         Post(
@@ -101,7 +104,7 @@ def run(count: int) -> None:
         for i, (body, title) in enumerate(old_team)
     )
     newcomers = Person.objects.bulk_create(
-        [person(f"新{v}人选{i}") for v in range(count) for i in range(3)]
+        [person(f"新{hanzi(v)}人选{hanzi(i)}") for v in range(count) for i in range(3)]
     )
     the_election = election.election_open(
         actor=district,
