@@ -196,7 +196,10 @@ def plan_villages_set(
             )
     existing = {ev.village_id: ev for ev in plan.villages.select_for_update()}
     leaving = [ev for village_id, ev in existing.items() if village_id not in dates]
-    locked = [ev for ev in leaving if ev.confirmed_at or ev.results.exists()]
+    with_results = set(
+        ElectionResult.objects.filter(village__in=leaving).values_list("village_id", flat=True)
+    )
+    locked = [ev for ev in leaving if ev.confirmed_at or ev.pk in with_results]
     errors += [
         _("%(village)s has election results and stays in the plan.") % {"village": ev.village}
         for ev in locked
@@ -209,18 +212,25 @@ def plan_villages_set(
             )
     if errors:
         raise ValidationError(errors)
-    for ev in leaving:
+    for ev in leaving:  # rare: a village taken out of the plan
         ev._history_user = actor
         ev.delete()
-    rows = []
+    changed, added = [], []
     for village_id, day in dates.items():
-        ev = existing.get(village_id) or ElectionVillage(plan=plan, village_id=village_id)
-        if ev.pk is None or ev.election_on != day:
+        ev = existing.get(village_id)
+        if ev is None:
+            added.append(ElectionVillage(plan=plan, village_id=village_id, election_on=day))
+        elif ev.election_on != day:
             ev.election_on = day
-            ev._history_user = actor
-            ev.save()
-        rows.append(ev)
-    return rows
+            ev.updated_at = timezone.now()
+            changed.append(ev)
+    if changed:
+        bulk_update_with_history(
+            changed, ElectionVillage, ["election_on", "updated_at"], default_user=actor
+        )
+    if added:
+        bulk_create_with_history(added, ElectionVillage, default_user=actor)
+    return list(plan.villages.all())
 
 
 @transaction.atomic
