@@ -28,9 +28,12 @@ VILLAGES = 120
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--villages", type=int, default=VILLAGES)
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the last village's queries"
+    )
     args = parser.parse_args()
     with scratch_database():
-        run(args.villages)
+        run(args.villages, show_queries=args.show_queries)
 
 
 def _id_number(birth: dt.date, sequence: int) -> str:
@@ -40,7 +43,7 @@ def _id_number(birth: dt.date, sequence: int) -> str:
     return first17 + check_character(first17)
 
 
-def run(count: int) -> None:
+def run(count: int, show_queries: bool = False) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import connection
@@ -168,6 +171,9 @@ def run(count: int) -> None:
             election.results_confirm(actor=district, village=ev)
         seconds.append(time.perf_counter() - begin)
         queries.append(len(captured))
+    if show_queries:
+        for query in captured.captured_queries:
+            print("  ", query["sql"][:160])
     total = time.perf_counter() - started
     ended = Post.objects.filter(village__in=villages, end_reason="election").count()
     started_posts = Post.objects.filter(village__in=villages, origin="case").count()
