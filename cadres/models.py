@@ -639,6 +639,7 @@ class ImportFile(TimeStampedModel):
         WATCHLIST = "watchlist", _("Watchlist")
         CANDIDATES = "candidates", _("Candidate nomination")
         ATTENDANCE = "attendance", _("Attendance sign-in sheet")
+        ELECTION_RESULTS = "election_results", _("Election results")
 
     class Status(models.TextChoices):
         # A worker reads the whole of a big file (watchlists): the page polls meanwhile.

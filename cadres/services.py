@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import signals
 from cadres.access_log import GENESIS_HASH, access_log_hash
@@ -533,6 +534,124 @@ def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "
     post.save(update_fields=["ended_on", "end_reason", "end_note", "updated_at"])
     signals.post_ended.send(sender=Post, post=post)
     return post
+
+
+@transaction.atomic
+def village_posts_renew(
+    *,
+    actor,
+    village: Village,
+    on: dt.date,
+    bodies: set[str],
+    groups: set[int],
+    appointments: list[dict],
+) -> tuple[list[Post], list[Post]]:
+    """A general election (换届) renews a village's team: in one transaction and a constant
+    number of queries, the serving posts of the ``bodies`` elected (a villager group's only
+    for the ``groups`` elected) end on ``on`` with reason ELECTION, and the ``appointments``
+    start on ``on`` as posts from approved candidate cases (凡进必审: the caller, vetting,
+    passes only what approved cases hold). Each appointment is a dict of person, body, title
+    and villager_group (or None). ``post_ended`` is sent for each post ended, as post_end
+    does. Returns (ended, started).
+
+    Whoever confirms holds the appointment permission and, since a secretary's post ends
+    with the old term, the district's: the district's approval of the new team's candidates
+    is its prior approval.
+    """
+    require_perm(actor, POST_ORIGIN_PERMS[Post.Origin.CANDIDATE_CASE])
+    require_perm(actor, "cadres.change_post")
+    require_perm(actor, END_SECRETARY_PERM)
+    require_township(actor, village.township_id)
+    elected_bodies = set(bodies) - {Post.Body.VILLAGER_GROUP}
+    # One query: every serving post of the village, locked; the rest is decided here.
+    serving = list(
+        Post.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(village=village, ended_on__isnull=True)
+    )
+    ending = [
+        post
+        for post in serving
+        if post.body in elected_bodies
+        or (post.body == Post.Body.VILLAGER_GROUP and post.villager_group_id in groups)
+    ]
+    staying = [post for post in serving if post not in ending]
+    for post in ending:
+        if on < post.term_start:
+            raise ValidationError(
+                _("The post %(post)s of %(name)s starts after the election day %(date)s.")
+                % {"post": post, "name": post.person.name, "date": on.isoformat()}
+            )
+        post.ended_on = on
+        post.end_reason = Post.EndReason.ELECTION
+        post.end_note = ""
+    fields = ["ended_on", "end_reason", "end_note", "updated_at"]
+    now = timezone.now()
+    for post in ending:
+        post.updated_at = now
+    if ending:
+        bulk_update_with_history(ending, Post, fields, batch_size=500, default_user=actor)
+    start = as_partial_date(on)
+    end = default_term_end(start)
+    new_posts = []
+    taken: set[tuple] = set()
+    for post in staying:
+        taken |= _single_holder_keys(post.body, post.title, post.villager_group_id)
+    for values in appointments:
+        body, title, group = values["body"], values["title"], values.get("villager_group")
+        group_id = group.pk if group is not None else None
+        if title not in TITLES_BY_BODY.get(body, ()):
+            raise ValidationError({"title": _("This title does not exist in this body.")})
+        if (body == Post.Body.VILLAGER_GROUP) != (group_id is not None) or (
+            group is not None and group.village_id != village.pk
+        ):
+            raise ValidationError(
+                {"villager_group": _("This villager group belongs to another village.")}
+            )
+        keys = _single_holder_keys(body, title, group_id) | {
+            ("person", values["person"].pk, body, title)
+        }
+        if keys & taken:
+            raise ValidationError(
+                _("The post %(post)s is filled twice.")
+                % {"post": f"{Post.Body(body).label}{Post.Title(title).label}"}
+            )
+        taken |= keys
+        new_posts.append(
+            Post(
+                person=values["person"],
+                village=village,
+                villager_group=group,
+                body=body,
+                title=title,
+                **partial_date_values("term_start", start),
+                **partial_date_values("term_end", end),
+                origin=Post.Origin.CANDIDATE_CASE,
+                vetted=True,
+            )
+        )
+    try:
+        with transaction.atomic():
+            started = bulk_create_with_history(new_posts, Post, batch_size=500, default_user=actor)
+    except IntegrityError as error:
+        raise ValidationError(
+            _("Someone else changed this village's posts at the same time; try again.")
+        ) from error
+    for post in ending:
+        signals.post_ended.send(sender=Post, post=post)
+    return ending, started
+
+
+def _single_holder_keys(body: str, title: str, group_id: int | None) -> set[tuple]:
+    """The keys of the posts that only one person holds at a time (the database's
+    one-serving constraints), for checking a whole team before it is written."""
+    if body == Post.Body.PARTY_BRANCH and title == Post.Title.SECRETARY:
+        return {("secretary",)}
+    if title == Post.Title.DIRECTOR:
+        return {("director", body)}
+    if body == Post.Body.VILLAGER_GROUP:
+        return {("group", group_id)}
+    return set()
 
 
 @transaction.atomic

@@ -114,8 +114,15 @@ from supervision.models import (
 )
 from training import services as training_services
 from training.models import Attendance, DailyStudy, Round, Session
-from vetting.models import CandidateCase, Checkpoint, DepartmentOpinion, WatchlistSource
-from vetting.services import candidates, register_cases, watchlists
+from vetting.models import (
+    CandidateCase,
+    Checkpoint,
+    DepartmentOpinion,
+    Election,
+    ElectionVillage,
+    WatchlistSource,
+)
+from vetting.services import candidates, election, register_cases, watchlists
 
 DEMO_PASSWORD = "Dongchang-demo-2026"  # noqa: S105 (demo only; seed_demo refuses outside DEBUG)
 
@@ -771,6 +778,96 @@ def _advance(case, goal: str, *, staff, reviewer, users, today: dt.date) -> None
     candidates.case_checkpoints_record(actor=users["zzb"], case=case, verdicts=PASS_ALL)
     if not candidates.approval_blockers(case):
         candidates.case_approve(actor=users["zzb"], case=case, note="经区级联审，同意任用。")
+
+
+# Demo general election ----------------------------------------------------------
+
+# (township code, village, stage it is left at): every stage of 换届 has a village. The
+# newcomer stands for secretary and director (一肩挑) and a second one for the villagers'
+# committee; results entered for 结果录入, confirmed by zzb for 备案, filed for 完成.
+ELECTION_VILLAGES = [
+    ("220502100", "金厂村", "nomination"),
+    ("220502100", "大安村", "joint_review"),
+    ("220502100", "新开岭村", "election"),
+    ("220502100", "太平村", "results"),
+    ("220502200", "前进村", "filing"),
+    ("220502200", "环通村", "done"),
+]
+ELECTION_NAMES = ["赵春雨", "钱丽萍", "孙浩然", "李雪梅", "周立国", "吴秀兰", "郑宏伟", "王晓燕"]
+
+
+@transaction.atomic
+def load_election(today: dt.date | None = None) -> int:
+    """An election in progress, its villages at different stages; 0 when it exists."""
+    today = today or dt.date.today()
+    if Election.objects.filter(year=today.year).exists():
+        return 0
+    users = get_user_model().objects.in_bulk(
+        ["jc_staff", "jc_review", "ht_staff", "ht_review", "zzb", "jw_dept", "ga_dept"],
+        field_name="username",
+    )
+    staff = {"220502100": users["jc_staff"], "220502200": users["ht_staff"]}
+    reviewer = {"220502100": users["jc_review"], "220502200": users["ht_review"]}
+    the_election = election.election_open(
+        actor=users["zzb"],
+        name=f"{today.year}年村“两委”换届（演示）",
+        year=today.year,
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=30),
+        joint_review_deadline=today - dt.timedelta(days=5),
+        filing_deadline=today + dt.timedelta(days=30),
+    )
+    names = iter(ELECTION_NAMES * 2)
+    for index, (code, village_name, stage) in enumerate(ELECTION_VILLAGES):
+        plan = the_election.plans.get(township__code=code)
+        ev = plan.villages.select_related("village").get(village__name=village_name)
+        voted = stage in ("results", "filing", "done")
+        day = today - dt.timedelta(days=3) if voted else today + dt.timedelta(days=10)
+        ElectionVillage.objects.filter(pk=ev.pk).update(election_on=day)
+        ev.refresh_from_db()
+        if stage == "nomination":
+            continue
+        birth = dt.date(1988, 3, index + 1)
+        first, second = next(names), next(names)
+        cases = []
+        for who, male, (body, title) in (
+            (first, True, ("party_branch", "secretary")),
+            (first, True, ("villagers_committee", "director")),
+            (second, False, ("villagers_committee", "member")),
+        ):
+            case = candidates.case_create(
+                actor=staff[code],
+                village=ev.village,
+                body=body,
+                title=title,
+                term_start=day,
+                reason="换届提名：群众公认，带富能力强。",
+                name=who,
+                id_number=_demo_id_number(birth if male else birth + dt.timedelta(days=1), male),
+                sex=Sex.MALE if male else Sex.FEMALE,
+                political_status=PoliticalStatus.CPC_MEMBER,
+                education=Education.COLLEGE,
+                election=the_election,
+            )
+            goal = (
+                CandidateCase.State.TOWNSHIP_REVIEW
+                if stage == "joint_review"
+                else CandidateCase.State.APPROVED
+            )
+            _advance(
+                case, goal, staff=staff[code], reviewer=reviewer[code], users=users, today=today
+            )
+            cases.append(case)
+        if not voted:
+            continue
+        votes = {case.pk: 600 - 40 * i for i, case in enumerate(cases)}
+        election.results_enter(actor=staff[code], village=ev, elected=votes)
+        if stage == "results":
+            continue
+        election.results_confirm(actor=users["zzb"], village=ev)
+        if stage == "done":
+            election.village_file(actor=users["zzb"], village=ev, filed_on=today)
+    return 1
 
 
 # Demo watchlists ----------------------------------------------------------------

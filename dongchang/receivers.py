@@ -1,5 +1,6 @@
-"""What recomputes a cadre's warning light: a write to any record a rule reads; and what
-tells users of vetting's events (its signals, vetting.signals) in their bell.
+"""What recomputes a cadre's warning light: a write to any record a rule reads; what
+tells users of vetting's events (its signals, vetting.signals) in their bell; and the
+election's 交接 stage, read from supervision's handovers.
 
 The rules read every app's rows, and those apps may not import this one (DESIGN.md §2), so
 the lights listen to the rows' own post_save and post_delete (and the supervision record's
@@ -14,8 +15,9 @@ from cadres.models import Person, Post
 from cadres.records.models import AnnualEvaluation, DutyShift, PersonalReport
 from dongchang import notifications
 from dongchang.warnings import lights_refresh_enqueue
-from supervision.models import Audit, Disclosure, MisconductCase, SupervisionRecord
+from supervision.models import Audit, Disclosure, Handover, MisconductCase, SupervisionRecord
 from training.models import Attendance, DailyStudy
+from vetting import election_stages
 from vetting import signals as vetting_signals
 from vetting.models import Hit, RemovalCase
 
@@ -76,7 +78,20 @@ def _case_decided(sender, *, case, actor, **kwargs) -> None:
     )
 
 
+def election_handovers_pending(villages) -> set[int]:
+    """The confirmed election villages (ElectionVillage) with a handover still open among those
+    the election opened (posts ended with reason 换届): one query for any number of villages."""
+    by_village = {village.village_id: village.pk for village in villages}
+    open_ = Handover.objects.filter(
+        village_id__in=by_village,
+        state=Handover.State.OPEN,
+        outgoing_post__end_reason=Post.EndReason.ELECTION,
+    )
+    return {by_village[pk] for pk in open_.values_list("village_id", flat=True).distinct()}
+
+
 def connect() -> None:
+    election_stages.handover_query_register(election_handovers_pending)
     vetting_signals.opinions_requested.connect(
         _opinions_requested, dispatch_uid="notifications_opinions_requested"
     )

@@ -49,6 +49,7 @@ REFERENCE_DATA_LOADERS = [
     ("dongchang.migrations.0003_warning_lights", "load"),
     ("supervision.migrations.0006_handover_permissions", "grant"),
     ("dongchang.migrations.0005_todo_deadlines", "load"),
+    ("vetting.migrations.0029_election_roles", "grant"),
 ]
 
 JINCHANG = "220502100"

@@ -51,7 +51,7 @@ from cadres.listing import (
 from cadres.models import AccessLogEntry, ImportFile, Person, Post
 from cadres.paper import Reader, batch_response, paper_response
 from cadres.place_filters import TownshipFilter
-from cadres.scoping import object_or_404, query_numbers, scope
+from cadres.scoping import object_or_404, query_number, query_numbers, scope
 from cadres.search import SearchFilter
 from cadres.selectors import import_files
 from cadres.services import access_log_append, import_file_store
@@ -79,6 +79,7 @@ from vetting.models import (
     CaseAttachment,
     Checkpoint,
     DepartmentOpinion,
+    Election,
     Hit,
 )
 from vetting.selectors import (
@@ -90,6 +91,7 @@ from vetting.selectors import (
     pipeline_counts,
 )
 from vetting.services import batch, candidates, joint_review, register_cases
+from vetting.services.election import election_batch_link
 
 SORTS = {
     "recent": ("-created_at", "-pk"),
@@ -800,6 +802,9 @@ def batch_upload(request):
     """Upload → check (a workbook without candidate rows is not kept) → preview → confirm."""
     if not request.user.has_perm(workflow.NOMINATE):
         raise PermissionDenied
+    # Within a general election (换届): the batch's cases will belong to it.
+    election_pk = query_number(request.POST.get("election") or request.GET.get("election"))
+    the_election = get_object_or_404(Election, pk=election_pk) if election_pk else None
     form = BatchUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -820,8 +825,14 @@ def batch_upload(request):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                if the_election is not None:
+                    election_batch_link(
+                        actor=request.user, election=the_election, import_file=record
+                    )
                 return redirect("vetting:batch_preview", pk=record.pk)
-    return render(request, "vetting/candidates/batch_upload.html", {"form": form})
+    return render(
+        request, "vetting/candidates/batch_upload.html", {"form": form, "election": the_election}
+    )
 
 
 @login_required

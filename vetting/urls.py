@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vetting import candidate_views, rule_views, views
+from vetting import candidate_views, election_views, rule_views, views
 
 app_name = "vetting"
 
@@ -30,6 +30,36 @@ urlpatterns = [
     path("rules/eligibility/", rule_views.eligibility_edit, name="eligibility_edit"),
     path("rules/eligibility/<int:pk>/", rule_views.eligibility_version, name="eligibility_version"),
     path("rules/review/", rule_views.eligibility_review, name="eligibility_review"),
+    path("elections/", election_views.election_list, name="election_list"),
+    path("elections/open/", election_views.election_open, name="election_open"),
+    path(
+        "elections/results-template/",
+        election_views.results_template,
+        name="election_results_template",
+    ),
+    path("elections/<int:pk>/", election_views.election_detail, name="election_detail"),
+    path("elections/plans/<int:pk>/", election_views.plan_edit, name="election_plan"),
+    path(
+        "elections/plans/<int:pk>/results/",
+        election_views.results_upload,
+        name="election_results_upload",
+    ),
+    path(
+        "elections/plans/<int:pk>/results/<int:file_pk>/",
+        election_views.results_preview,
+        name="election_results_preview",
+    ),
+    path("elections/villages/<int:pk>/", election_views.village_detail, name="election_village"),
+    path(
+        "elections/villages/<int:pk>/confirm/",
+        election_views.village_confirm,
+        name="election_village_confirm",
+    ),
+    path(
+        "elections/villages/<int:pk>/file/",
+        election_views.village_file,
+        name="election_village_file",
+    ),
     path("candidates/", candidate_views.queue, name="case_queue"),
     path("candidates/all/", candidate_views.case_list, name="case_list"),
     path("candidates/ledger/", candidate_views.ledger, name="case_ledger"),

@@ -555,3 +555,30 @@ def test_seed_demo_rings_every_working_roles_bell(seeded):
     assert {"jc_staff", "jc_review", "ht_staff", "zzb", "jw_dept", "ga_dept"} <= told
     assert Notification.objects.filter(user__username="jw_dept", kind="opinion_assigned").exists()
     assert Notification.objects.filter(user__username="zzb", kind="light_red").exists()
+
+
+def test_seed_demo_has_an_election_with_a_village_at_every_stage(client, seeded):
+    from vetting import election_stages
+    from vetting.models import Election, ElectionVillage
+
+    the_election = Election.objects.get()
+    villages = election_stages.with_stages(
+        list(
+            election_stages.with_counts(
+                ElectionVillage.objects.filter(plan__election=the_election).select_related(
+                    "village"
+                )
+            )
+        )
+    )
+    stages = {ev.village.name: ev.stage for ev in villages}
+    for _code, name, stage in demo.ELECTION_VILLAGES:
+        assert stages[name] == stage, name
+    client.force_login(get_user_model().objects.get(username="jc_staff"))
+    page = client.get(reverse("vetting:election_detail", args=[the_election.pk]))
+    assert page.status_code == 200
+    assert "大安村" in page.content.decode()
+    late = set(page.context["not_cleared"].values_list("village__name", flat=True))
+    # Under review, or no candidate at all, past the 联审 deadline; cleared ones are not.
+    assert {"大安村", "金厂村"} <= late
+    assert not late & {"新开岭村", "太平村"}

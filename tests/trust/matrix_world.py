@@ -54,8 +54,8 @@ from tests.vetting_candidates.factories import all_pass, person_data, relative_d
 from training import services as training
 from training.models import Session
 from training.signin_jobs import signin_preview_start
-from vetting.models import CandidateCase, Hit, RemovalCase, WatchlistSource
-from vetting.services import candidates, review
+from vetting.models import CandidateCase, ElectionPlan, Hit, RemovalCase, WatchlistSource
+from vetting.services import candidates, election, review
 
 # Every name and text of the other township's objects contains this.
 MARKER = "泄漏"
@@ -407,6 +407,37 @@ def _candidate_case(side: Side, staff, reviewer, users) -> None:
     CandidateCase.objects.filter(pk=case.pk).update(batch=side.objects["batch_file"])
 
 
+def _election(district: dict, builder, *sides) -> None:
+    """The general election, open: each side's plan, its village in it, and a results
+    workbook uploaded by its staff (shown to the uploader only)."""
+    district["election"] = election.election_open(
+        actor=builder,
+        name="2026年村“两委”换届",
+        year=2026,
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 12, 31),
+        joint_review_deadline=dt.date(2026, 11, 30),
+        filing_deadline=dt.date(2026, 12, 31),
+    )
+    for side, staff in sides:
+        plan = ElectionPlan.objects.get(election=district["election"], township=side.township)
+        side.objects["election_plan"] = plan
+        side.objects["election_village"] = plan.villages.get(village=side.village)
+        row = {
+            "村": side.village.name,
+            "姓名": "当选人",
+            "身份证号": "",
+            "当选职务": "",
+            "得票数": "",
+        }
+        side.objects["results_file"], _ = import_file_store(
+            actor=staff,
+            upload=xlsx(roster_bytes([row], headers=list(row)), f"{side.label}选举结果.xlsx"),
+            kind=ImportFile.Kind.ELECTION_RESULTS,
+            township=side.township,
+        )
+
+
 def build_world() -> World:
     builder = UserFactory(username="matrix-builder", is_superuser=True, is_staff=True)
     users = {
@@ -477,6 +508,7 @@ def build_world() -> World:
         )
     _candidate_case(own, users["staff"], users["reviewer"], users)
     _candidate_case(other, users["other_staff"], users["other_reviewer"], users)
+    _election(district, builder, (own, users["staff"]), (other, users["other_staff"]))
     district["report"] = monthly_report_build(month=Month.parse(REPORT_MONTH))
     # The district reviewer's own notification: nobody else sees or marks it.
     notification_add(

@@ -211,6 +211,16 @@ ARGS: dict[str, Args] = {
     "vetting:roster_nominate": obj("import_file"),
     "vetting:batch_confirm": obj("batch_file"),
     "vetting:batch_errors": obj("batch_file"),
+    "vetting:election_detail": district("election"),
+    "vetting:election_plan": obj("election_plan"),
+    "vetting:election_results_upload": obj("election_plan"),
+    "vetting:election_results_preview": (
+        "township",
+        lambda side: {"pk": side.election_plan.pk, "file_pk": side.results_file.pk},
+    ),
+    "vetting:election_village": obj("election_village"),
+    "vetting:election_village_confirm": obj("election_village"),
+    "vetting:election_village_file": obj("election_village"),
     # supervision
     "supervision:record_detail": obj("supervision_record"),
     "supervision:record_edit": obj("supervision_record"),
@@ -410,6 +420,24 @@ POLICIES = {
     # Decisions need vetting.review_hit and an action; empty data is refused with 403.
     "HIT_DECIDE": side_policy(
         own="login P403 P403 P403 P403 P403", other="login P403 P403 P403 P403 P403"
+    ),
+    # The general election: every role reads it (the department without townships, so no
+    # village); the district reviewer opens it, files villages and confirms results (which
+    # starts posts: cadres.add_post, not the administrator's); the township roles plan and
+    # enter results. The world's village has no results: confirming is refused with a message.
+    "ELECTION_OPEN": one("login 403 403 200 403 403"),
+    "ELECTION_READ": policy(district="login 200 200 200 200 200"),
+    "ELECTION_PLAN": side_policy(
+        own="login 200 200 403 403 403", other="login 404 404 403 403 403"
+    ),
+    "ELECTION_RESULTS_PREVIEW": side_policy(
+        own="login 200 404 403 403 403", other="login 404 404 403 403 403"
+    ),
+    "ELECTION_CONFIRM": side_policy(
+        own="login P403 P403 P302 P404 P403", other="login P404 P404 P302 P404 P403"
+    ),
+    "ELECTION_FILE": side_policy(
+        own="login P403 P403 P302 P403 P403", other="login P403 P403 P302 P403 P403"
     ),
     # Training: a township manages its own sessions and sees district ones (its people only).
     "TRAINING_READ": side_policy(
@@ -625,6 +653,16 @@ POLICY = {
     "vetting:batch_confirm": "UPLOADER_ONLY_TOWNSHIP_POST",
     "vetting:batch_errors": "UPLOADER_ONLY_TOWNSHIP",
     "vetting:roster_nominate": "NOMINATE_FROM_IMPORT_POST",
+    "vetting:election_list": "LOGGED_IN",
+    "vetting:election_open": "ELECTION_OPEN",
+    "vetting:election_results_template": "TOWNSHIP_WRITE",
+    "vetting:election_detail": "ELECTION_READ",
+    "vetting:election_plan": "ELECTION_PLAN",
+    "vetting:election_results_upload": "ELECTION_PLAN",
+    "vetting:election_results_preview": "ELECTION_RESULTS_PREVIEW",
+    "vetting:election_village": "TOWNSHIP_READ",
+    "vetting:election_village_confirm": "ELECTION_CONFIRM",
+    "vetting:election_village_file": "ELECTION_FILE",
     "vetting:opinions_agree": "DEPARTMENT_POST",
     "vetting:opinions_overdue": "OPINION_FOLLOWERS",
     "vetting:case_reveal_id": "CASE_REVEAL",

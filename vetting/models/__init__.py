@@ -4,7 +4,7 @@ watchlists: the lists handed over by the discipline commission and the political
 organs, and their imports. screening: runs, their chunks and the hits they find.
 removal: removal cases opened by confirmed disqualifying hits. rules: the negative list and
 the eligibility rules, versioned. candidates: the candidate vetting
-workflow (凡进必审).
+workflow (凡进必审). election: the general election (换届).
 """
 
 from vetting.models.candidates import (
@@ -15,6 +15,13 @@ from vetting.models.candidates import (
     Checkpoint,
     DefaultDepartment,
     DepartmentOpinion,
+)
+from vetting.models.election import (
+    Election,
+    ElectionBatch,
+    ElectionPlan,
+    ElectionResult,
+    ElectionVillage,
 )
 from vetting.models.removal import RemovalCase
 from vetting.models.rules import (
@@ -38,6 +45,11 @@ __all__ = [
     "Checkpoint",
     "DefaultDepartment",
     "DepartmentOpinion",
+    "Election",
+    "ElectionBatch",
+    "ElectionPlan",
+    "ElectionResult",
+    "ElectionVillage",
     "EligibilityRule",
     "EligibilityRules",
     "Hit",

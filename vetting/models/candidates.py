@@ -140,6 +140,16 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         related_name="+",
         verbose_name=_("nomination batch"),
     )
+    # The general election (换届) the candidate stands in: approval then qualifies them, and
+    # the post starts only if they are elected (vetting.services.election).
+    election = models.ForeignKey(
+        "vetting.Election",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("general election"),
+    )
     # The rules the decision was made under (set by the decision).
     negative_list = models.ForeignKey(
         "vetting.NegativeList",
@@ -171,7 +181,9 @@ class CandidateCase(IdentityFields, TimeStampedModel):
                 name="case_decision_has_decider",
             ),
             models.CheckConstraint(
-                condition=~Q(state="approved") | Q(post__isnull=False),
+                condition=~Q(state="approved")
+                | Q(post__isnull=False)
+                | Q(election__isnull=False, kind="new_post"),
                 name="case_approved_has_post",
             ),
             models.CheckConstraint(
@@ -188,6 +200,8 @@ class CandidateCase(IdentityFields, TimeStampedModel):
         indexes = [
             # Queues and pipeline counts: cases of a state, per village/township.
             models.Index(fields=["state", "village"], name="case_state_village_idx"),
+            # An election's candidates village by village (its stages, its results).
+            models.Index(fields=["election", "village", "state"], name="case_election_village_idx"),
         ]
         permissions = [
             ("nominate_candidate", _("Can nominate candidates")),

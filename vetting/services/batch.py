@@ -65,7 +65,13 @@ from cadres.spreadsheets import (
     read_sheet,
 )
 from vetting import workflow
-from vetting.models import CandidateCase, CandidateRelative, CaseTransition, EligibilityRule
+from vetting.models import (
+    CandidateCase,
+    CandidateRelative,
+    CaseTransition,
+    ElectionBatch,
+    EligibilityRule,
+)
 from vetting.rules import SUPERVISION, TWO_COMMITTEES
 from vetting.services.candidates import cases_screen
 
@@ -478,9 +484,20 @@ def batch_nominate(
         raise ValidationError(_("The workbook has no candidate."))
     now = timezone.now()
     state = CandidateCase.State.TOWNSHIP_REVIEW
+    # A workbook uploaded within a general election nominates its candidates.
+    election_id = (
+        ElectionBatch.objects.filter(import_file=import_file)
+        .values_list("election_id", flat=True)
+        .first()
+    )
     cases = [
         CandidateCase(
-            **values, state=state, nominated_by=actor, submitted_at=now, batch=import_file
+            **values,
+            state=state,
+            nominated_by=actor,
+            submitted_at=now,
+            batch=import_file,
+            election_id=election_id,
         )
         for values in plan.cases
     ]

@@ -69,6 +69,7 @@ CASE_FIELDS = (
     "term_start",
     "term_end",
     "reason",
+    "election",
 )
 IDENTITY_ARGS = ("name", "id_number", "birth_date", "sex")
 # A candidate picked from the register brings these from their Person unless given.
@@ -687,7 +688,8 @@ def case_approve(
     override_reason: str = "",
     strict_control_justification: str = "",
 ) -> CandidateCase:
-    """Approve, register the candidate if new, and appoint them to the post with its term."""
+    """Approve, register the candidate if new, and appoint them to the post with its term
+    (a candidate of a general election is appointed only once elected)."""
     case, step = _begin(actor, case, "approve")
     case.negative_list = active_negative_list()
     case.eligibility_rules = active_eligibility_rules()
@@ -719,6 +721,10 @@ def case_approve(
     if case.kind == CandidateCase.Kind.SUPPLEMENTARY:
         # 补审: the post exists (its holder is the case's person); approval lifts 未经联审.
         case.post = post_vetted_mark(actor=actor, post=case.reviewed_post)
+    elif case.election_id is not None:
+        # 换届: approval qualifies the candidate to stand; the post starts only if they are
+        # elected, when the district confirms the village's results (services.election).
+        pass
     else:
         case.post = post_appoint(
             actor=actor,

@@ -6,7 +6,8 @@ from dongchang import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo district, demo accounts, cadres, candidate cases, two watchlists, "
+        "Load the demo district, demo accounts, cadres, candidate cases, a general election "
+        "in progress, two watchlists, "
         "two secretary changes, the management records, training and supervision of the "
         "demo townships, last month's workbook (a job for the worker) and a few access log "
         "entries, verified. Idempotent: a "
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         accounts = demo.load_accounts()
         added = demo.load_cadres()
         cases = demo.load_candidate_cases()
+        elections = demo.load_election()
         lists = demo.load_watchlists()
         changes = demo.load_secretary_changes()
         records = demo.load_records()
@@ -43,6 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded ({added} new cadres, {cases} new candidate cases, "
+                f"{elections} new general election, "
                 f"{lists} new watchlists, {changes} new secretary changes, "
                 f"{records} new management records, {training} new training records, "
                 f"{supervision} new supervision records, {targets} new structure targets, "
