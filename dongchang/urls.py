@@ -27,6 +27,7 @@ urlpatterns = [
     path("todo-deadlines/", views.todo_deadlines, name="todo_deadlines"),
     path("todo-deadlines/<int:pk>/", views.todo_deadlines_version, name="todo_deadlines_version"),
     path("todo-deadlines/edit/", views.todo_deadlines_edit, name="todo_deadlines_edit"),
+    path("elections/<int:pk>/before-after/", views.election_report, name="election_report"),
     path("accounts/", include("dongchang.accounts.urls")),
     path("cadres/", include("cadres.urls")),
     path("reports/", include("dongchang.report_urls")),

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.choices import Light
+from cadres.listing import export_response
 from cadres.scoping import user_townships
+from dongchang import election_report as election_report_module
 from dongchang import manuals, todo, warnings
 from dongchang.dashboard import figures_for, village_lights
 from dongchang.forms import TodoDeadlinesForm, WarningRuleFormSet
@@ -19,6 +21,7 @@ from dongchang.models import (
     WarningRule,
     WarningRules,
 )
+from vetting.models import Election
 from vetting.rule_forms import VersionNoteForm
 
 DEPARTMENT_ITEMS_SHOWN = 20
@@ -216,3 +219,21 @@ def todo_deadlines_edit(request):
         {"form": form, "title": _("To-do deadlines")},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+def election_report(request, pk: int):
+    """The election's before-and-after: the user's townships and their total, and its xlsx."""
+    if not election_report_module.may_view(request.user):
+        raise PermissionDenied
+    the_election = get_object_or_404(Election, pk=pk)
+    report = election_report_module.election_report(request.user, the_election)
+    if request.GET.get("format") == "xlsx":
+        return export_response(
+            request,
+            spec=election_report_module.REPORT_SPEC,
+            items=report.table_rows,
+            obj=the_election,
+            filename_args={"election": the_election.year},
+        )
+    return render(request, "dongchang/election_report.html", {"report": report})
