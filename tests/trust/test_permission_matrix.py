@@ -212,6 +212,7 @@ ARGS: dict[str, Args] = {
     "vetting:batch_confirm": obj("batch_file"),
     "vetting:batch_errors": obj("batch_file"),
     "vetting:election_detail": district("election"),
+    "election_report": district("election"),
     "vetting:election_plan": obj("election_plan"),
     "vetting:election_results_upload": obj("election_plan"),
     "vetting:election_results_preview": (
@@ -427,6 +428,8 @@ POLICIES = {
     # enter results. The world's village has no results: confirming is refused with a message.
     "ELECTION_OPEN": one("login 403 403 200 403 403"),
     "ELECTION_READ": policy(district="login 200 200 200 200 200"),
+    # The before-and-after compares townships: the department, which reaches none, gets 403.
+    "ELECTION_REPORT": policy(district="login 200 200 200 403 200"),
     "ELECTION_PLAN": side_policy(
         own="login 200 200 403 403 403", other="login 404 404 403 403 403"
     ),
@@ -657,6 +660,7 @@ POLICY = {
     "vetting:election_open": "ELECTION_OPEN",
     "vetting:election_results_template": "TOWNSHIP_WRITE",
     "vetting:election_detail": "ELECTION_READ",
+    "election_report": "ELECTION_REPORT",
     "vetting:election_plan": "ELECTION_PLAN",
     "vetting:election_results_upload": "ELECTION_PLAN",
     "vetting:election_results_preview": "ELECTION_RESULTS_PREVIEW",
