@@ -790,7 +790,7 @@ ELECTION_VILLAGES = [
     ("220502100", "大安村", "joint_review"),
     ("220502100", "新开岭村", "election"),
     ("220502100", "太平村", "results"),
-    ("220502200", "前进村", "filing"),
+    ("220502200", "前进村", "handover"),
     ("220502200", "环通村", "done"),
 ]
 ELECTION_NAMES = ["赵春雨", "钱丽萍", "孙浩然", "李雪梅", "周立国", "吴秀兰", "郑宏伟", "王晓燕"]
@@ -821,7 +821,7 @@ def load_election(today: dt.date | None = None) -> int:
     for index, (code, village_name, stage) in enumerate(ELECTION_VILLAGES):
         plan = the_election.plans.get(township__code=code)
         ev = plan.villages.select_related("village").get(village__name=village_name)
-        voted = stage in ("results", "filing", "done")
+        voted = stage in ("results", "handover", "done")
         day = today - dt.timedelta(days=3) if voted else today + dt.timedelta(days=10)
         ElectionVillage.objects.filter(pk=ev.pk).update(election_on=day)
         ev.refresh_from_db()

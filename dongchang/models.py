@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.choices import Light
 from cadres.models import Person, RuleVersion, TimeStampedModel
@@ -140,7 +141,9 @@ class WarningLight(models.Model):
     # The rules version and every rule fired with its sources, as one text that the nightly
     # run computes in the database and compares there (dongchang.warnings._signature): only
     # the lights that changed come back to Python. Empty: not yet computed so.
-    signature = models.TextField(_("signature"), default="", blank=True, editable=False)
+    signature = models.TextField(
+        pgettext_lazy("warning light", "signature"), default="", blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("warning light")

@@ -84,7 +84,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
-    "rest_framework",
+    # Not "rest_framework": the API renders JSON only, and as an installed app its zh_Hans
+    # catalogue would replace Django's own messages on every form (这个字段是必填项。).
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "dongchang.accounts",

@@ -3,6 +3,7 @@ the services check again and raise field errors that the views put next to the f
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.choices import Department
 from cadres.forms import ModelKeysField
@@ -228,7 +229,7 @@ class HandoverOpenForm(forms.Form):
         queryset=Post.objects.none(),
         help_text=_("Posts of your townships that ended and have no handover yet."),
     )
-    due_on = forms.DateField(label=_("Due by"), widget=DATE)
+    due_on = forms.DateField(label=pgettext_lazy("handover", "Due by"), widget=DATE)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -730,7 +730,7 @@ class HandoverLine(TimeStampedModel):
 
     class Kind(models.TextChoices):
         SEAL = "seal", _("Official seal")
-        ACCOUNTS = "accounts", _("Accounts")
+        ACCOUNTS = "accounts", pgettext_lazy("handover item", "Accounts")
         ARCHIVES = "archives", _("Archives and records")
         ASSETS = "assets", _("Assets")
         OTHER = "other", pgettext_lazy("handover item", "Other")

@@ -736,7 +736,7 @@ HANDOVER_SPEC = ListSpec(
         ),
         Col(gettext_lazy("Incoming holder"), _holder_name, width=10),
         field_column(gettext_lazy("Opened on"), "opened_on", key="opened", width=12),
-        field_column(gettext_lazy("Due by"), "due_on", key="due", width=12),
+        field_column(pgettext_lazy("handover", "Due by"), "due_on", key="due", width=12),
         field_column(pgettext_lazy("handover", "State"), "state", display=True, width=10),
         Col(gettext_lazy("Items"), lambda h: h.line_count, width=8),
         field_column(gettext_lazy("Completed on"), "completed_on", key="completed", width=12),

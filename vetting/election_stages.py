@@ -34,13 +34,13 @@ NOMINATION, JOINT_REVIEW, ELECTION, RESULTS, HANDOVER, FILING, DONE = (
     "done",
 )
 STAGES = {
-    NOMINATION: _("Nomination"),
-    JOINT_REVIEW: _("Joint review"),
+    NOMINATION: pgettext_lazy("election stage", "Nomination"),
+    JOINT_REVIEW: pgettext_lazy("election stage", "Joint review"),
     ELECTION: pgettext_lazy("election stage", "Election"),
     RESULTS: _("Results entry"),
-    HANDOVER: _("Handover"),
+    HANDOVER: pgettext_lazy("election stage", "Handover"),
     FILING: _("Filing"),
-    DONE: _("Done"),
+    DONE: pgettext_lazy("election stage", "Done"),
 }
 # Drafts are still being nominated; a returned case is back with the nominator but under
 # review all the same (the 联审 deadline counts it as not cleared).

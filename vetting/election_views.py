@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres.forms import add_service_errors
@@ -25,7 +25,7 @@ from cadres.listing import Col, ListSpec, field_column, list_response, township_
 from cadres.models import ImportFile, Post
 from cadres.place_filters import TownshipFilter
 from cadres.roster import post_label
-from cadres.scoping import scope
+from cadres.scoping import scope, sees_all_townships, user_townships
 from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
 from vetting import election_stages
@@ -107,7 +107,7 @@ VILLAGE_SPEC = ListSpec(
             width=14,
         ),
         field_column(gettext_lazy("Election date"), "election_on", width=12),
-        Col(gettext_lazy("Stage"), lambda ev: str(ev.stage_label), width=10),
+        Col(pgettext_lazy("election", "Stage"), lambda ev: str(ev.stage_label), width=10),
         Col(gettext_lazy("Candidates under review"), lambda ev: ev.pending_cases, width=10),
         Col(gettext_lazy("Candidates approved"), lambda ev: ev.approved_cases, width=10),
         Col(gettext_lazy("Posts won"), lambda ev: ev.result_count, width=10),
@@ -153,6 +153,9 @@ def election_detail(request, pk: int):
                 _villages(request.user, pk), today
             ).select_related("village__township", "plan"),
             "may_plan": request.user.has_perm(services.PLAN),
+            # The before-and-after compares townships: a department reaches none.
+            "reaches_townships": sees_all_townships(request.user)
+            or user_townships(request.user).exists(),
         },
     )
 

@@ -38,6 +38,7 @@ def test_township_sees_its_villages_with_their_stage(client, world):
     text = page.content.decode()
     assert "东岗村" in text
     assert "泄漏村" not in text
+    assert reverse("election_report", args=[the_election.pk]) in text
     assert 'data-stage="nomination"' in text
     other = election_village(the_election, VillageFactory(township=township("220502200")))
     assert client.get(reverse("vetting:election_village", args=[other.pk])).status_code == 404
@@ -45,6 +46,8 @@ def test_township_sees_its_villages_with_their_stage(client, world):
     client.force_login(department)
     text = client.get(reverse("vetting:election_detail", args=[the_election.pk])).content.decode()
     assert "东岗村" not in text
+    # A department reaches no township: no before-and-after to follow.
+    assert reverse("election_report", args=[the_election.pk]) not in text
     assert client.get(reverse("vetting:election_village", args=[ev.pk])).status_code == 404
 
 
