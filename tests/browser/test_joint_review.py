@@ -67,8 +67,8 @@ def test_a_joint_review_with_a_paper_reply_and_a_withdrawal_ends_in_an_appointme
 
     # 纪委监委 finds the case on its home page and agrees through its own login.
     switch_user(ui, cast.department)
-    expect(ui.get_by_role("heading", name="纪委监委待出具的联审意见")).to_be_visible()
-    ui.get_by_role("link", name="赵新").click()
+    expect(ui.get_by_role("heading", name="待出具的联审意见")).to_be_visible()
+    ui.get_by_role("link", name="赵新：纪委监委").click()
     opinion = action_form(ui, "出具本部门意见")
     opinion.get_by_role("radio", name="同意", exact=True).check()
     opinion.get_by_role("button", name="确认").click()
