@@ -12,15 +12,15 @@ from cadres.services import village_upsert, villager_group_upsert
 # as such, not an edit. Nothing is deleted, since posts and records point at places.
 @admin.register(Township)
 class TownshipAdmin(ReadOnlyAdminMixin, GuardedModelAdmin, SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind"]
+    list_display = ["code", "name", "kind", "valid_from", "valid_to", "code_source", "code_year"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Village)
 class VillageAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "township"]
-    list_filter = ["township"]
+    list_display = ["code", "name", "kind", "township", "valid_to", "code_source", "code_year"]
+    list_filter = ["township", "kind"]
     list_select_related = ["township"]
     search_fields = ["code", "name"]
 

@@ -45,7 +45,62 @@ class TimeStampedModel(models.Model):
         return force_str(labels.get(value, value), strings_only=True)
 
 
-class Township(TimeStampedModel):
+class PlaceQuerySet(models.QuerySet):
+    def valid_on(self, day: dt.date):
+        """The places that existed on ``day``: a report of a past month shows them as they were."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        )
+
+    def current(self):
+        return self.valid_on(timezone.localdate())
+
+
+class Place(TimeStampedModel):
+    """What every place carries besides its name and code: its 城乡分类 code, the days it
+    existed, and the code list its code came from.
+
+    Places are data the district maintains, not a fixed list: official code lists disagree,
+    and villages are merged and renamed between elections. A place is never deleted, since
+    posts and records point at it; one that no longer exists is ended (``valid_to``). A
+    blank source means the code was never checked against an official list.
+    """
+
+    urban_rural_code = models.CharField(
+        _("urban-rural classification code"),
+        max_length=3,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\d{3}$", _("An urban-rural classification code has 3 digits."))
+        ],
+    )
+    # Both days belong to the place's life: valid_to is its last day.
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    code_source = models.CharField(_("code source"), max_length=100, blank=True)
+    code_year = models.PositiveSmallIntegerField(_("year of the code list"), null=True, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="%(class)s_valid_to_after_valid_from",
+            ),
+        ]
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+class Township(Place):
     """A subdistrict, town or township of Dongchang district: the unit of access."""
 
     class Kind(models.TextChoices):
@@ -68,7 +123,7 @@ class Township(TimeStampedModel):
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(Place.Meta):
         ordering = ["code"]
         verbose_name = _("township")
         verbose_name_plural = _("townships")
@@ -81,8 +136,16 @@ class Township(TimeStampedModel):
         return self.name
 
 
-class Village(TimeStampedModel):
-    """An administrative village (its villagers' committee), under a township."""
+class Village(Place):
+    """An administrative village (its villagers' committee), under a township.
+
+    Subdistricts mostly hold communities (社区, a residents' committee); the system is about
+    villages, and keeps a community only where the code list names one among them.
+    """
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", pgettext_lazy("place kind", "Village")
+        COMMUNITY = "community", _("Community")
 
     township_lookup = "township"
 
@@ -96,16 +159,21 @@ class Village(TimeStampedModel):
         validators=[RegexValidator(r"^\d{12}$", _("A village code has 12 digits."))],
     )
     name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.VILLAGE)
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(Place.Meta):
         ordering = ["code"]
         verbose_name = _("village")
         verbose_name_plural = _("villages")
+        # A merged village's name may be taken by the village that follows it.
         constraints = [
+            *Place.Meta.constraints,
             models.UniqueConstraint(
-                fields=["township", "name"], name="village_unique_name_in_township"
+                fields=["township", "name"],
+                condition=Q(valid_to__isnull=True),
+                name="village_unique_name_in_township",
             ),
         ]
 
@@ -113,8 +181,9 @@ class Village(TimeStampedModel):
         return self.name
 
 
-class VillagerGroup(TimeStampedModel):
-    """A villager group (村民小组) inside a village."""
+class VillagerGroup(Place):
+    """A villager group (村民小组) inside a village. Code lists stop at villages: a group's
+    code, where it has one, is the village's own numbering."""
 
     township_lookup = "village__township"
 
@@ -123,16 +192,20 @@ class VillagerGroup(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=50)
     number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
+    code = models.CharField(_("group code"), max_length=15, blank=True)
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(Place.Meta):
         ordering = ["village", "number", "name"]
         verbose_name = _("villager group")
         verbose_name_plural = _("villager groups")
         constraints = [
+            *Place.Meta.constraints,
             models.UniqueConstraint(
-                fields=["village", "name"], name="group_unique_name_in_village"
+                fields=["village", "name"],
+                condition=Q(valid_to__isnull=True),
+                name="group_unique_name_in_village",
             ),
         ]
 

@@ -166,7 +166,8 @@ def village_upsert(*, township: Township, code: str, name: str) -> Village:
 
 @transaction.atomic
 def villager_group_upsert(*, village: Village, number: int, name: str) -> VillagerGroup:
-    group, _created = VillagerGroup.objects.update_or_create(
+    # An ended group's name may be taken again; names are unique among open groups.
+    group, _created = VillagerGroup.objects.filter(valid_to__isnull=True).update_or_create(
         village=village, name=name, defaults={"number": number}
     )
     return group
