@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cadres.models import Person, Post
-from cadres.signals import post_ended
 from cadres.records.models import AnnualEvaluation, DutyShift, PersonalReport
+from cadres.signals import post_ended
 from dongchang import notifications
 from dongchang.todo import active_deadlines
 from dongchang.warnings import lights_refresh_enqueue
