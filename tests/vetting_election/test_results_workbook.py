@@ -15,7 +15,7 @@ from cadres.models import Post
 from cadres.services import identity_values
 from cadres.spreadsheets import REASONS_HEADER
 from tests.cadres_import.workbooks import workbook_bytes
-from tests.factories import UserFactory, VillageFactory, make_id_number
+from tests.factories import UserFactory, VillageFactory, hanzi_number, make_id_number
 from tests.vetting_election.factories import (
     ELECTION_DAY,
     approved_case,
@@ -86,7 +86,9 @@ def _members(the_election, villages, count, nominator) -> list[CandidateCase]:
     cases = []
     for i in range(count):
         birth = dt.date(1960 + i % 40, i % 12 + 1, i % 28 + 1)
-        identity = identity_values(name=f"候选人{i}", id_number=make_id_number(birth, i))
+        identity = identity_values(
+            name=f"候选人{hanzi_number(i)}", id_number=make_id_number(birth, i)
+        )
         cases.append(
             CandidateCase(
                 **identity,
@@ -107,7 +109,7 @@ def _members(the_election, villages, count, nominator) -> list[CandidateCase]:
 
 def test_one_bad_row_among_two_thousand_writes_nothing_and_comes_back_to_correct(client, world):
     the_election, village, _ev, staff = world
-    villages = [village] + [VillageFactory(name=f"第{n}村") for n in range(1, 20)]
+    villages = [village] + [VillageFactory(name=f"第{hanzi_number(n)}村") for n in range(1, 20)]
     for each in villages[1:]:
         election_village(the_election, each)
     cases = _members(the_election, villages, 2000, staff)
@@ -122,7 +124,7 @@ def test_one_bad_row_among_two_thousand_writes_nothing_and_comes_back_to_correct
     sheet_row = len(TITLE) + 1 + bad + 1  # the title rows, the header, 1-based
     assert (error.row, error.column) == (sheet_row, "身份证号")
     text = page.content.decode()
-    assert "校验码" in text
+    assert "身份证号校验位不正确" in text
     assert "下载有误的行" in text
     assert client.post(preview).status_code == 200
     assert not ElectionResult.objects.exists()
