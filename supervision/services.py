@@ -218,7 +218,7 @@ def audit_create(
 
 def audits_open_for_ended_posts(*, posts: list[Post]) -> list[Audit]:
     """The register ended these posts: plan each one's departure or term-end audit
-    (idempotent), in two queries and a history insert whatever the number of posts.
+    (idempotent): one read, an insert and its history, whatever the number of posts.
 
     Called by the ``cadres.signals.post_ended`` receiver inside the service's
     transaction; the actor already passed the register's township check there.
@@ -602,12 +602,11 @@ def handovers_open_for_ended_posts(*, posts: list[Post]) -> list[Handover]:
     ]
     if not due:
         return []
-    rows = (
+    rows = list(
         selectors.with_successor(Post.objects.filter(pk__in=due, handover__isnull=True))
         .order_by("pk")
         .values("pk", "village_id", "ended_on", "successor_post_id", "successor_person_id")
     )
-    rows = list(rows)
     if not rows:
         return []
     days, opened_on = selectors.handover_days(), selectors.today()
