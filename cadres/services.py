@@ -533,7 +533,7 @@ def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "
     post.end_note = note
     post._history_user = actor
     post.save(update_fields=["ended_on", "end_reason", "end_note", "updated_at"])
-    signals.post_ended.send(sender=Post, post=post)
+    signals.post_ended.send(sender=Post, posts=[post])
     return post
 
 
@@ -552,8 +552,8 @@ def village_posts_renew(
     for the ``groups`` elected) end on ``on`` with reason ELECTION, and the ``appointments``
     start on ``on`` as posts from approved candidate cases (凡进必审: the caller, vetting,
     passes only what approved cases hold). Each appointment is a dict of person, body, title
-    and villager_group (or None). ``post_ended`` is sent for each post ended, as post_end
-    does. Returns (ended, started).
+    and villager_group (or None). ``post_ended`` is sent once for all the posts ended, after
+    the new posts exist (so a handover finds its incoming holder). Returns (ended, started).
 
     Whoever confirms holds the appointment permission and, since a secretary's post ends
     with the old term, the district's: the district's approval of the new team's candidates
@@ -638,8 +638,8 @@ def village_posts_renew(
         raise ValidationError(
             _("Someone else changed this village's posts at the same time; try again.")
         ) from error
-    for post in ending:
-        signals.post_ended.send(sender=Post, post=post)
+    if ending:
+        signals.post_ended.send(sender=Post, posts=ending)
     return ending, started
 
 

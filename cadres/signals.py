@@ -16,8 +16,10 @@ person_identity_changed = Signal()
 # kwargs: relative (cadres.models.Relative)
 relative_identity_changed = Signal()
 
-# A post ended (its term expired, or it was ended early).
-# kwargs: post (cadres.models.Post)
+# Posts ended (a term expired, a post was ended early, or a general election renewed a
+# village's team): one signal for all the posts one service ended, so that receivers act on
+# them set-wise; a single post's end is a batch of one.
+# kwargs: posts (list[cadres.models.Post]), each with ended_on and end_reason set
 post_ended = Signal()
 
 # A roster import wrote many people and relatives at once: one signal for all of

@@ -765,12 +765,13 @@ def _advance(case, goal: str, *, staff, reviewer, users, today: dt.date) -> None
             actor=users["zzb"], case=case, departments=Department.values, today=today
         )
         return
+    opened_on = today - dt.timedelta(days=JOINT_REVIEW_OPENED_DAYS_AGO)
     candidates.case_joint_review_open(
-        actor=users["zzb"],
-        case=case,
-        departments=["discipline", "police"],
-        today=today - dt.timedelta(days=JOINT_REVIEW_OPENED_DAYS_AGO),
+        actor=users["zzb"], case=case, departments=["discipline", "police"], today=opened_on
     )
+    # The review opened days ago: its opinions were asked then, not today (their due dates
+    # count from that day, and an opinion asked after its due date reads as nonsense).
+    case.opinions.update(created_at=_at(opened_on, 9))
     candidates.case_opinion_give(actor=users["jw_dept"], case=case, verdict="agree")
     if goal == state.DISTRICT_REVIEW:
         return  # 公安 has yet to give its opinion, which is overdue.
@@ -784,13 +785,15 @@ def _advance(case, goal: str, *, staff, reviewer, users, today: dt.date) -> None
 
 # (township code, village, stage it is left at): every stage of 换届 has a village. The
 # newcomer stands for secretary and director (一肩挑) and a second one for the villagers'
-# committee; results entered for 结果录入, confirmed by zzb for 备案, filed for 完成.
+# committee; results entered for 结果录入, confirmed by zzb for 交接, handovers completed for
+# 备案, filed for 完成.
 ELECTION_VILLAGES = [
     ("220502100", "金厂村", "nomination"),
     ("220502100", "大安村", "joint_review"),
     ("220502100", "新开岭村", "election"),
     ("220502100", "太平村", "results"),
     ("220502200", "前进村", "handover"),
+    ("220502200", "南岔村", "filing"),
     ("220502200", "环通村", "done"),
 ]
 ELECTION_NAMES = ["赵春雨", "钱丽萍", "孙浩然", "李雪梅", "周立国", "吴秀兰", "郑宏伟", "王晓燕"]
@@ -821,7 +824,7 @@ def load_election(today: dt.date | None = None) -> int:
     for index, (code, village_name, stage) in enumerate(ELECTION_VILLAGES):
         plan = the_election.plans.get(township__code=code)
         ev = plan.villages.select_related("village").get(village__name=village_name)
-        voted = stage in ("results", "handover", "done")
+        voted = stage in ("results", "handover", "filing", "done")
         day = today - dt.timedelta(days=3) if voted else today + dt.timedelta(days=10)
         ElectionVillage.objects.filter(pk=ev.pk).update(election_on=day)
         ev.refresh_from_db()
@@ -865,6 +868,11 @@ def load_election(today: dt.date | None = None) -> int:
         if stage == "results":
             continue
         election.results_confirm(actor=users["zzb"], village=ev)
+        if stage == "handover":
+            continue
+        for handover in Handover.objects.filter(village=ev.village, state=Handover.State.OPEN):
+            _handover_lines(staff[code], handover, HANDOVER_ITEMS)
+            _handover_confirm(staff[code], reviewer[code], handover, witness=True)
         if stage == "done":
             election.village_file(actor=users["zzb"], village=ev, filed_on=today)
     return 1
@@ -2127,32 +2135,40 @@ def _load_handovers(users, today: dt.date) -> int:
         added += 1
         if state == "open":
             continue
-        items = HANDOVER_ITEMS if state != "overdue" else HANDOVER_ITEMS[:2]
-        for kind, description, quantity, notes, document in items:
-            supervision_services.handover_line_add(
-                actor=staff,
-                handover=handover,
-                kind=kind,
-                description=description,
-                quantity=quantity,
-                notes=notes,
-                document=_pdf(document) if document else None,
-            )
+        _handover_lines(
+            staff, handover, HANDOVER_ITEMS if state != "overdue" else HANDOVER_ITEMS[:2]
+        )
         if state == "overdue":
             continue
-        handover.refresh_from_db()
-        if handover.incoming_person_id is None:
-            handover = supervision_services.handover_update(
-                actor=staff, handover=handover, due_on=handover.due_on, **_incoming_for(handover)
-            )
-        sides = supervision_services.HandoverSide
-        for side in (sides.OUTGOING, sides.INCOMING):
-            supervision_services.handover_confirm(actor=staff, handover=handover, side=side)
-        if state == "completed":
-            supervision_services.handover_confirm(
-                actor=reviewer, handover=handover, side=sides.WITNESS
-            )
+        _handover_confirm(staff, reviewer, handover, witness=state == "completed")
     return added
+
+
+def _handover_lines(staff, handover: Handover, items) -> None:
+    for kind, description, quantity, notes, document in items:
+        supervision_services.handover_line_add(
+            actor=staff,
+            handover=handover,
+            kind=kind,
+            description=description,
+            quantity=quantity,
+            notes=notes,
+            document=_pdf(document) if document else None,
+        )
+
+
+def _handover_confirm(staff, reviewer, handover: Handover, *, witness: bool) -> None:
+    """Both holders confirm (recorded by township staff); the township's witness last."""
+    handover.refresh_from_db()
+    if handover.incoming_person_id is None:
+        handover = supervision_services.handover_update(
+            actor=staff, handover=handover, due_on=handover.due_on, **_incoming_for(handover)
+        )
+    sides = supervision_services.HandoverSide
+    for side in (sides.OUTGOING, sides.INCOMING):
+        supervision_services.handover_confirm(actor=staff, handover=handover, side=side)
+    if witness:
+        supervision_services.handover_confirm(actor=reviewer, handover=handover, side=sides.WITNESS)
 
 
 def load_warning_lights(today: dt.date | None = None) -> int:

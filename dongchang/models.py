@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from cadres.choices import Light
 from cadres.models import Person, RuleVersion, TimeStampedModel
+from supervision.selectors import HANDOVER_DAYS
 
 
 def _report_path(instance, filename: str) -> str:
@@ -284,6 +285,7 @@ _TODO_DAY_FIELDS = (
     "change_returned_days",
     "audit_start_days",
     "light_red_days",
+    "handover_days",
 )
 _DAYS = {"validators": [MinValueValidator(1), MaxValueValidator(365)]}
 
@@ -334,6 +336,12 @@ class TodoDeadlines(RuleVersion):
     )
     light_red_days = models.PositiveSmallIntegerField(
         _("red light looked into, days from turning red"), default=7, **_DAYS
+    )
+    # Stored on each handover when the election opens it: a later version moves no due date.
+    handover_days = models.PositiveSmallIntegerField(
+        _("handover after a general election completed, days from the election"),
+        default=HANDOVER_DAYS,
+        **_DAYS,
     )
     evaluation_month = models.PositiveSmallIntegerField(
         _("annual evaluations done by the end of month"),

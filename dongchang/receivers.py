@@ -5,7 +5,8 @@ election's 交接 stage, read from supervision's handovers.
 The rules read every app's rows, and those apps may not import this one (DESIGN.md §2), so
 the lights listen to the rows' own post_save and post_delete (and the supervision record's
 cadres) and recompute the people concerned after the transaction commits, in one task for
-all of them. Bulk writes send no signal: the nightly run catches them.
+all of them. Bulk writes send no signal: the nightly run catches them, except the posts
+that one service ends, which the register tells in one post_ended.
 """
 
 from django.db import transaction
@@ -13,8 +14,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cadres.models import Person, Post
 from cadres.records.models import AnnualEvaluation, DutyShift, PersonalReport
+from cadres.signals import post_ended
 from dongchang import notifications
+from dongchang.todo import active_deadlines
 from dongchang.warnings import lights_refresh_enqueue
+from supervision import selectors as supervision_selectors
 from supervision.models import Audit, Disclosure, Handover, MisconductCase, SupervisionRecord
 from training.models import Attendance, DailyStudy
 from vetting import election_stages
@@ -44,6 +48,16 @@ def _record(sender, instance, **kwargs) -> None:
 def _record_cadres(sender, instance, action, pk_set, **kwargs) -> None:
     if action in ("post_add", "post_remove", "pre_clear"):
         lights_refresh_enqueue(pk_set or instance.cadres.values_list("pk", flat=True))
+
+
+def _posts_ended(sender, posts, **kwargs) -> None:
+    # A general election ends a village's posts in bulk, and opens their audits in bulk: no
+    # row's post_save tells the lights, so the one signal for all of them does.
+    lights_refresh_enqueue(post.person_id for post in posts)
+
+
+def _handover_days() -> int:
+    return active_deadlines().handover_days
 
 
 def _village(sender, instance, **kwargs) -> None:
@@ -92,6 +106,8 @@ def election_handovers_pending(villages) -> set[int]:
 
 def connect() -> None:
     election_stages.handover_query_register(election_handovers_pending)
+    supervision_selectors.handover_days_register(_handover_days)
+    post_ended.connect(_posts_ended, dispatch_uid="warning_lights_posts_ended")
     vetting_signals.opinions_requested.connect(
         _opinions_requested, dispatch_uid="notifications_opinions_requested"
     )

@@ -29,11 +29,12 @@ from cadres.records.selectors import ManagementFigures, management_figures
 from cadres.scoping import WHOLE_DISTRICT
 from cadres.structure import STRUCTURE_COLUMNS, team_structure
 from cadres.xlsx_export import Column, WorkbookWriter
+from dongchang.election_report import REPORT_COLUMNS, election_report
 from supervision.models import Audit as SupervisionAudit
 from supervision.models import Disclosure, MisconductCase, SupervisionRecord
 from training.models import Attendance, Session
 from training.selectors import coverage_summary, year_coverage
-from vetting.models import CandidateCase, Hit, WatchlistSource
+from vetting.models import CandidateCase, ElectionVillage, Hit, WatchlistSource
 from vetting.models.screening import SubjectKind
 
 CHUNK = 5000
@@ -628,6 +629,29 @@ def write_structure(writer: WorkbookWriter, month: Month) -> int:
     return sheet.rows
 
 
+def write_election(writer: WorkbookWriter, month: Month) -> int | None:
+    """换届前后对比: the before-and-after of the latest general election with villages
+    confirmed by the month's end, as its page shows it for the district (``election_report``
+    on the month's last day); no sheet in a month before any confirmation."""
+    latest = (
+        ElectionVillage.objects.filter(confirmed_at__lt=month.bounds()[1])
+        .select_related("plan__election")
+        .order_by("-plan__election__starts_on", "-plan__election_id")
+        .first()
+    )
+    if latest is None:
+        return None
+    report = election_report(WHOLE_DISTRICT, latest.plan.election, today=month.last)
+    sheet = writer.sheet(
+        pgettext("sheet", "Before and after the election"),
+        [Column(str(c.label), c.width, c.text) for c in REPORT_COLUMNS],
+    )
+    for row in report.rows:
+        sheet.append([column.value(row) for column in REPORT_COLUMNS])
+    sheet.total([column.value(report.total) for column in REPORT_COLUMNS])
+    return sheet.rows
+
+
 def _label(*parts: str) -> str:
     return " · ".join(part for part in parts if part)
 
@@ -647,6 +671,7 @@ SHEETS = [
     write_supervision,
     write_management,
     write_structure,
+    write_election,
 ]
 
 
@@ -660,7 +685,8 @@ def build_workbook(
         counts = {}
         for done, write in enumerate(SHEETS, start=1):
             rows = write(writer, month)
-            counts[writer.sheets[-1].sheet.title] = rows
+            if rows is not None:  # None: the sheet has nothing to say this month
+                counts[writer.sheets[-1].sheet.title] = rows
             if tick is not None:
                 tick(done, len(SHEETS))
         writer.save(target)

@@ -12,10 +12,10 @@ class SupervisionConfig(AppConfig):
         from supervision import receivers, views
 
         post_ended.connect(
-            receivers.open_audit_for_ended_post, dispatch_uid="supervision_open_audit"
+            receivers.open_audits_for_ended_posts, dispatch_uid="supervision_open_audit"
         )
         post_ended.connect(
-            receivers.open_handover_for_ended_post, dispatch_uid="supervision_open_handover"
+            receivers.open_handovers_for_ended_posts, dispatch_uid="supervision_open_handover"
         )
         register_profile_section(
             "supervision/_profile_section.html", views.profile_section_context, order=60

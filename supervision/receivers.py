@@ -3,11 +3,11 @@
 from supervision import services
 
 
-def open_audit_for_ended_post(sender, post, **kwargs) -> None:
-    # Same transaction as the register's post_end: the audit exists iff the post ended.
-    services.audit_open_for_ended_post(post=post)
+def open_audits_for_ended_posts(sender, posts, **kwargs) -> None:
+    # Same transaction as the register's end of the posts: the audits exist iff they ended.
+    services.audits_open_for_ended_posts(posts=posts)
 
 
-def open_handover_for_ended_post(sender, post, **kwargs) -> None:
-    # Same transaction: the handover exists iff the post ended at a general election.
-    services.handover_open_for_ended_post(post=post)
+def open_handovers_for_ended_posts(sender, posts, **kwargs) -> None:
+    # Same transaction: the handovers exist iff the posts ended at a general election.
+    services.handovers_open_for_ended_posts(posts=posts)

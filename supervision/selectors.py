@@ -5,6 +5,7 @@ Every "overdue" and "due" computation takes ``today`` (a date in Asia/Shanghai,
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -241,11 +242,26 @@ HANDOVER_BODIES = (
 )
 # 村民委员会组织法 第十五条: the outgoing committee hands over within ten days of the new
 # committee's election (印章、办公场所、办公用具、集体财务账目、固定资产、工作档案、债权债务).
+# The district's rule (the to-do deadlines, which belong to the project) starts from it.
 HANDOVER_DAYS = 10
 
+# The district's days live in a versioned rule of the project, which this app cannot import
+# (DESIGN.md §2): the project registers how to read them (dongchang.receivers).
+_handover_days: Callable[[], int] | None = None
 
-def handover_due_on(ended_on: dt.date) -> dt.date:
-    return ended_on + dt.timedelta(days=HANDOVER_DAYS)
+
+def handover_days_register(provider: Callable[[], int] | None) -> None:
+    global _handover_days
+    _handover_days = provider
+
+
+def handover_days() -> int:
+    """Days from an election to its handovers' due date, under the rule in force."""
+    return _handover_days() if _handover_days is not None else HANDOVER_DAYS
+
+
+def handover_due_on(ended_on: dt.date, days: int | None = None) -> dt.date:
+    return ended_on + dt.timedelta(days=handover_days() if days is None else days)
 
 
 def _group_key(path: str):
@@ -284,12 +300,8 @@ def with_incoming(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
     on the handover at its next write (``services``).
     """
     candidates = incoming_candidates()
-    count = Subquery(
-        candidates.values("village_id").annotate(n=Count("pk")).values("n")[:1],
-        output_field=IntegerField(),
-    )
     only = Q(incoming_person__isnull=True, candidate_count=1)
-    return handovers.annotate(candidate_count=count).annotate(
+    return handovers.annotate(candidate_count=_candidate_count(candidates)).annotate(
         resolved_post_id=Case(
             When(incoming_post__isnull=False, then="incoming_post_id"),
             When(only, then=Subquery(candidates.values("pk")[:1])),
@@ -298,6 +310,34 @@ def with_incoming(handovers: QuerySet[Handover]) -> QuerySet[Handover]:
         ),
         resolved_person_id=Case(
             When(incoming_person__isnull=False, then="incoming_person_id"),
+            When(only, then=Subquery(candidates.values("person_id")[:1])),
+            default=None,
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def _candidate_count(candidates: QuerySet[Post]) -> Subquery:
+    return Subquery(
+        candidates.values("village_id").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def with_successor(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Annotate ended posts with ``successor_post_id`` and ``successor_person_id``: the one
+    post of the register that takes each over (``incoming_candidates``), None while none or
+    several fit; what a handover opened on the post names at once. Two correlated subqueries,
+    whatever the number of rows."""
+    candidates = incoming_candidates(prefix="")
+    only = Q(candidate_count=1)
+    return posts.annotate(candidate_count=_candidate_count(candidates)).annotate(
+        successor_post_id=Case(
+            When(only, then=Subquery(candidates.values("pk")[:1])),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        successor_person_id=Case(
             When(only, then=Subquery(candidates.values("person_id")[:1])),
             default=None,
             output_field=IntegerField(),

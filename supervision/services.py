@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from cadres import signals
 from cadres.documents import document_files_release, documents_store
@@ -215,20 +216,29 @@ def audit_create(
     return audit
 
 
-def audit_open_for_ended_post(*, post: Post) -> Audit | None:
-    """The register ended a post: plan its departure or term-end audit (idempotent).
+def audits_open_for_ended_posts(*, posts: list[Post]) -> list[Audit]:
+    """The register ended these posts: plan each one's departure or term-end audit
+    (idempotent): one read, an insert and its history, whatever the number of posts.
 
     Called by the ``cadres.signals.post_ended`` receiver inside the service's
     transaction; the actor already passed the register's township check there.
     """
-    if post.body not in selectors.AUDITED_BODIES:
-        return None
-    audit, _created = Audit.objects.get_or_create(
-        post=post,
-        kind=selectors.audit_kind_due_for(post),
-        defaults={"village_id": post.village_id},
+    due = {
+        (post.pk, selectors.audit_kind_due_for(post)): post
+        for post in posts
+        if post.body in selectors.AUDITED_BODIES
+    }
+    if not due:
+        return []
+    planned = set(
+        Audit.objects.filter(post_id__in={pk for pk, _kind in due}).values_list("post_id", "kind")
     )
-    return audit
+    audits = [
+        Audit(post=post, kind=kind, village_id=post.village_id)
+        for (pk, kind), post in due.items()
+        if (pk, kind) not in planned
+    ]
+    return bulk_create_with_history(audits, Audit, batch_size=500) if audits else []
 
 
 @transaction.atomic
@@ -574,29 +584,44 @@ def _incoming_resolve(handover: Handover) -> None:
         handover.incoming_person_id = row["resolved_person_id"]
 
 
-def handover_open_for_ended_post(*, post: Post) -> Handover | None:
-    """The register ended a post: a post of the village committees ended by a general
-    election (换届) is handed over to its successor (idempotent).
+def handovers_open_for_ended_posts(*, posts: list[Post]) -> list[Handover]:
+    """The register ended these posts: each post of the village committees ended by a
+    general election (换届) is handed over to its successor (idempotent), due the district's
+    number of days after the election (``selectors.handover_days``, read once) and naming the
+    incoming holder where the register has exactly one. A constant number of queries, whatever
+    the number of posts.
 
     Called by the ``cadres.signals.post_ended`` receiver inside the register's transaction
-    (the actor passed its township check there); a constant number of queries per post. Posts
-    ended for other reasons get a handover only when township staff open one.
+    (the actor passed its township check there). Posts ended for other reasons get a
+    handover only when township staff open one.
     """
-    if post.end_reason != Post.EndReason.ELECTION or post.body not in selectors.HANDOVER_BODIES:
-        return None
-    handover, created = Handover.objects.get_or_create(
-        outgoing_post=post,
-        defaults={
-            "village_id": post.village_id,
-            "opened_on": selectors.today(),
-            "due_on": selectors.handover_due_on(post.ended_on),
-        },
+    due = [
+        post.pk
+        for post in posts
+        if post.end_reason == Post.EndReason.ELECTION and post.body in selectors.HANDOVER_BODIES
+    ]
+    if not due:
+        return []
+    rows = list(
+        selectors.with_successor(Post.objects.filter(pk__in=due, handover__isnull=True))
+        .order_by("pk")
+        .values("pk", "village_id", "ended_on", "successor_post_id", "successor_person_id")
     )
-    if created:
-        _incoming_resolve(handover)
-        if handover.incoming_person_id is not None:
-            handover.save(update_fields=["incoming_post", "incoming_person", "updated_at"])
-    return handover
+    if not rows:
+        return []
+    days, opened_on = selectors.handover_days(), selectors.today()
+    handovers = [
+        Handover(
+            outgoing_post_id=row["pk"],
+            village_id=row["village_id"],
+            incoming_post_id=row["successor_post_id"],
+            incoming_person_id=row["successor_person_id"],
+            opened_on=opened_on,
+            due_on=selectors.handover_due_on(row["ended_on"], days),
+        )
+        for row in rows
+    ]
+    return bulk_create_with_history(handovers, Handover, batch_size=500)
 
 
 def _check_due_on(post: Post, due_on: dt.date) -> None:

@@ -13,6 +13,7 @@ from cadres.models import Person, Relative, Village
 from cadres.scoping import query_number, scope
 from cadres.widgets import DATE
 from vetting.models import CandidateCase, Checkpoint, DefaultDepartment, DepartmentOpinion
+from vetting.selectors import open_elections
 from vetting.services.candidates import IDENTITY_ARGS, PERSONAL_FIELDS
 
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -80,13 +81,14 @@ class CaseForm(forms.ModelForm):
             "title",
             "villager_group",
             "reason",
+            "election",
         ]
         widgets = {"reason": TEXT}
 
     field_order = [
         *("person", "name", "id_number", "birth_date", "sex", "ethnicity", "political_status"),
-        *("education", "phone", "village", "body", "title", "villager_group", "term_start"),
-        *("term_end", "reason"),
+        *("education", "phone", "election", "village", "body", "title", "villager_group"),
+        *("term_start", "term_end", "reason"),
     ]
 
     def __init__(self, *args, user, **kwargs):
@@ -109,6 +111,11 @@ class CaseForm(forms.ModelForm):
         ).order_by("code")
         self.fields["villager_group"].queryset = self.fields["villager_group"].queryset.filter(
             village__in=self.fields["village"].queryset
+        )
+        self.fields["election"].queryset = open_elections(user)
+        self.fields["election"].help_text = _(
+            "Only for a candidate of a general election (换届): once approved, the post starts "
+            "when the district confirms the village's results."
         )
         if self.instance.pk and "id_number" in self.fields:
             # Never put the full ID number back into the page.

@@ -352,7 +352,7 @@ def overdue_opinions(request):
 
 
 # What the register's 提名 links may fill in: ?person=…&village=…&body=…&title=….
-PREFILL_KEYS = ("person", "village", "body", "title", "villager_group", "term_start")
+PREFILL_KEYS = ("person", "village", "body", "title", "villager_group", "term_start", "election")
 
 
 @login_required

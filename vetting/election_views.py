@@ -13,12 +13,15 @@ import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from cadres.error_workbook import error_workbook_from, error_workbook_response
 from cadres.forms import add_service_errors
 from cadres.import_templates import template_response
 from cadres.listing import Col, ListSpec, field_column, list_response, township_column
@@ -406,6 +409,23 @@ def results_preview(request, pk: int, file_pk: int):
             "planned": planned,
             "file_error": file_error,
             "errors": planned.errors[:200] if planned else [],
+            "errors_url": reverse("vetting:election_results_errors", args=[plan.pk, record.pk]),
             "imported": record.status == ImportFile.Status.IMPORTED,
         },
     )
+
+
+@login_required
+def results_errors(request, pk: int, file_pk: int):
+    """The workbook's rows in error (and the rest of their villages), to correct and upload
+    again; seen by whoever sees the preview."""
+    plan = _plan(request.user, pk)
+    record = _results_file(request.user, plan, file_pk)
+    try:
+        planned = election_results.results_plan_stored(
+            actor=request.user, plan=plan, import_file=record
+        )
+        workbook = error_workbook_from(record.file, planned.failures())
+    except SpreadsheetError as error:
+        raise Http404 from error
+    return error_workbook_response(request, record=record, workbook=workbook)

@@ -8,10 +8,19 @@ from collections.abc import Iterator
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from cadres.scoping import scope
 from vetting import workflow
-from vetting.models import CandidateCase, DepartmentOpinion, Hit, WatchlistEntry, WatchlistSource
+from vetting.models import (
+    CandidateCase,
+    DepartmentOpinion,
+    Election,
+    ElectionPlan,
+    Hit,
+    WatchlistEntry,
+    WatchlistSource,
+)
 
 # The keys of a hit as the screening_hits command prints it, in order.
 HIT_EXPORT_KEYS = (
@@ -83,6 +92,23 @@ def hit_rows(queryset: QuerySet[Hit]) -> Iterator[dict]:
             "match_kind": hit.match_kind,
             "status": hit.status,
         }
+
+
+def open_elections(user, on: dt.date | None = None) -> QuerySet[Election]:
+    """The general elections a nomination may stand in: not over by ``on`` (today), with a
+    plan for one of the user's townships."""
+    plans = scope(ElectionPlan.objects.all(), user)
+    return Election.objects.filter(
+        ends_on__gte=on or timezone.localdate(), pk__in=plans.values("election_id")
+    )
+
+
+def election_open_in(election_id: int, township_id: int, on: dt.date | None = None) -> bool:
+    return ElectionPlan.objects.filter(
+        election_id=election_id,
+        township_id=township_id,
+        election__ends_on__gte=on or timezone.localdate(),
+    ).exists()
 
 
 def cases_visible(user) -> QuerySet[CandidateCase]:

@@ -49,6 +49,11 @@ urlpatterns = [
         election_views.results_preview,
         name="election_results_preview",
     ),
+    path(
+        "elections/plans/<int:pk>/results/<int:file_pk>/errors/",
+        election_views.results_errors,
+        name="election_results_errors",
+    ),
     path("elections/villages/<int:pk>/", election_views.village_detail, name="election_village"),
     path(
         "elections/villages/<int:pk>/confirm/",

@@ -215,6 +215,10 @@ def test_seed_demo_shows_the_vetting_pipeline(seeded):
     asked = cases.get(state="district_review", name="于海波").opinions.all()
     assert sorted(asked.values_list("department", flat=True)) == sorted(Department.values)
     assert all(o.verdict == "pending" and o.due_on >= dt.date.today() for o in asked)
+    # No opinion is due before the day it was asked.
+    every = DepartmentOpinion.objects.all()
+    assert every.exists()
+    assert all(o.due_on >= o.created_at.date() for o in every)
 
 
 def test_seed_demo_lists_give_the_review_queue_one_hit_of_each_kind(client, seeded):
@@ -444,9 +448,9 @@ def test_seed_demo_supervision_fills_the_lists_and_the_workbook(client, seeded):
     assert handovers.filter(state="open", outgoing_confirmed_at__isnull=False).exists()
     assert handovers.filter(state="open", lines__isnull=True).exists()
     assert overdue_handovers(get_user_model().objects.get(username="ht_staff"), today)
-    # The witness did not record the items.
-    done = handovers.get(state="completed")
-    assert done.witness not in {line.recorded_by for line in done.lines.all()}
+    # The witness did not record the items (those opened by hand, and the election's at 备案).
+    for done in handovers.filter(state="completed").prefetch_related("lines"):
+        assert done.witness not in {line.recorded_by for line in done.lines.all()}
 
     # 太平村 has disclosed nothing for the current period: overdue once its days pass.
     period, grace = schedules()["finance"]
@@ -574,6 +578,8 @@ def test_seed_demo_has_an_election_with_a_village_at_every_stage(client, seeded)
     stages = {ev.village.name: ev.stage for ev in villages}
     for _code, name, stage in demo.ELECTION_VILLAGES:
         assert stages[name] == stage, name
+    # 提名 联审 选举 结果录入 交接 备案 完成: every stage shows.
+    assert set(stages.values()) == set(election_stages.STAGES)
     client.force_login(get_user_model().objects.get(username="jc_staff"))
     page = client.get(reverse("vetting:election_detail", args=[the_election.pk]))
     assert page.status_code == 200

@@ -10,12 +10,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from cadres.choices import Education
 from cadres.models import AccessLogEntry, Post
 from cadres.scoping import WHOLE_DISTRICT
 from cadres.structure import active_targets
-from dongchang.election_report import election_report
+from dongchang.election_report import REPORT_COLUMNS, election_report
+from dongchang.reports import Month, build_workbook
 from tests.factories import (
     PersonFactory,
     PostFactory,
@@ -116,6 +118,29 @@ def test_figures_against_the_hand_count(world):
     assert women.after.share == Decimal("33.3")
     assert women.target == targets.women_share_min
     assert women.met == (Decimal("33.3") >= targets.women_share_min)
+
+
+def test_the_monthly_workbook_has_the_pages_figures_from_the_month_confirmed(world):
+    """换届前后对比 appears in the month of the first confirmation (today's, 2026-12 here), with
+    the page's figures on the month's last day; a month before it has no such sheet."""
+    the_election, *_rest = world
+    december = Month(dt.date(2026, 12, 1))
+    target = io.BytesIO()
+    counts = build_workbook(december, target)
+    sheet = load_workbook(target)["换届前后对比"]
+    report = election_report(WHOLE_DISTRICT, the_election, today=december.last)
+    assert counts["换届前后对比"] == len(report.rows)  # the townships, then the district's total
+    written = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+    expected = [[column.value(row) for column in REPORT_COLUMNS] for row in report.table_rows]
+    # An empty cell reads back as None (the district's row has no division code).
+    expected = [[None if value == "" else value for value in row[:7]] for row in expected]
+    assert [row[:7] for row in written] == expected
+    assert written[-1][8] == pytest.approx(float(report.total.after.average_age))
+    assert [row[0] for row in written] == ["金厂镇", "环通乡", "东昌区"]
+    assert written[0][2:7] == [3, 2, 1, 1, 2]  # before, after, stayed, renewed, left
+    november = io.BytesIO()
+    build_workbook(Month(dt.date(2026, 11, 1)), november)
+    assert "换届前后对比" not in load_workbook(november).sheetnames
 
 
 def test_before_the_confirmation_after_is_today(world):

@@ -7,12 +7,15 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from cadres import signals
 from cadres.models import AccessLogEntry, Post
 from cadres.services import post_end
-from dongchang.todo import items_for, overdue_by_township
+from dongchang.todo import items_for, overdue_by_township, todo_deadlines_replace
 from supervision import selectors, services
 from supervision.models import Audit, Handover, HandoverDocument, HandoverLine
 from supervision.services import HandoverSide
@@ -72,6 +75,44 @@ def test_an_election_opens_the_handover_with_the_departure_audit(staff, director
     assert Audit.objects.filter(post=director).exists()  # the audit's receiver still runs
 
 
+def test_the_due_date_follows_the_districts_rule_and_stays_when_it_changes(
+    staff, director, village
+):
+    district = UserFactory(role="区级审核人")
+    todo_deadlines_replace(actor=district, handover_days=15, note="交接期限延至15天")
+    handover = elected_out(staff, director)
+    assert handover.due_on == ENDED + dt.timedelta(days=15)
+    todo_deadlines_replace(actor=district, handover_days=5, note="交接期限缩短")
+    handover.refresh_from_db()
+    assert handover.due_on == ENDED + dt.timedelta(days=15)
+    later = PostFactory(village=village, body=Post.Body.PARTY_BRANCH, title=Post.Title.MEMBER)
+    assert elected_out(staff, later).due_on == ENDED + dt.timedelta(days=5)
+
+
+def test_one_signal_opens_every_handover_and_audit_in_constant_queries(staff, village):
+    """A general election ends a whole team at once: the handovers and audits of twelve posts
+    cost the queries of two."""
+
+    def team(size):
+        return [
+            PostFactory(village=village, body=Post.Body.VILLAGERS_COMMITTEE) for _ in range(size)
+        ]
+
+    def opened(posts):
+        for post in posts:
+            post.ended_on, post.end_reason = ENDED, Post.EndReason.ELECTION
+        Post.objects.bulk_update(posts, ["ended_on", "end_reason"])
+        with CaptureQueriesContext(connection) as queries:
+            signals.post_ended.send(sender=Post, posts=posts)
+        return len(queries)
+
+    opened(team(1))  # warms the caches
+    small, large = team(2), team(12)
+    assert opened(large) <= opened(small)
+    assert Handover.objects.filter(outgoing_post__in=large).count() == 12
+    assert Audit.objects.filter(post__in=large, kind=Audit.Kind.TERM_END).count() == 12
+
+
 @pytest.mark.parametrize("reason", ["resigned", "term_expired", "adjustment", "removed"])
 def test_other_ends_open_no_handover(staff, director, reason):
     post_end(actor=staff, post=director, ended_on=ENDED, reason=reason)
@@ -93,7 +134,8 @@ def test_a_group_leader_ended_by_an_election_is_handed_over_by_hand(staff, villa
 def test_the_signal_sent_again_opens_no_second_handover(staff, director):
     handover = elected_out(staff, director)
     director.refresh_from_db()
-    assert services.handover_open_for_ended_post(post=director) == handover
+    assert services.handovers_open_for_ended_posts(posts=[director]) == []
+    assert Handover.objects.get() == handover
     assert Handover.objects.count() == 1
 
 

@@ -256,7 +256,7 @@ def test_confirmation_is_one_transaction(world, monkeypatch):
     case = approved_case(the_election, village, *SECRETARY)
     election.results_enter(actor=staff, village=ev, elected={case.pk: 500})
 
-    def fail(sender, post, **kwargs):
+    def fail(sender, posts, **kwargs):
         raise RuntimeError("the audit could not be opened")
 
     signals.post_ended.connect(fail, dispatch_uid="test_fail")
@@ -296,4 +296,23 @@ def test_confirmation_queries_do_not_grow_with_the_team(world):
             election.results_confirm(actor=district, village=ev)
         counts.append(len(queries))
     # The first call warms caches; the same old team with five more elected costs the same.
+    assert counts[2] == counts[1], counts
+
+
+def test_confirmation_queries_do_not_grow_with_the_posts_ended(world):
+    """The old team's posts end, and their audits and handovers open, set-wise: a village
+    whose outgoing team is three times larger costs the same queries."""
+    the_election, _village, _ev, staff = world
+    district = UserFactory(role="区级审核人")
+    counts = []
+    for extra in (0, 0, 10):
+        ev = _village_with_team(the_election, staff, 0)
+        for _ in range(extra):
+            PostFactory(village=ev.village, body=MEMBER[0], title=MEMBER[1])
+        with CaptureQueriesContext(connection) as queries:
+            election.results_confirm(actor=district, village=ev)
+        counts.append(len(queries))
+    ended = Post.objects.filter(village=ev.village, end_reason=ELECTION_END)
+    assert ended.count() == len(TEAM) + 10
+    assert Handover.objects.filter(outgoing_post__in=ended).count() == len(TEAM) + 10
     assert counts[2] == counts[1], counts

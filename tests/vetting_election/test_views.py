@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -11,7 +12,8 @@ from tests.cadres_import.workbooks import roster_bytes
 from tests.factories import PostFactory, UserFactory, VillageFactory, make_id_number, township
 from tests.querycount import assert_queries_flat
 from tests.vetting_election.factories import approved_case, election_village, open_election
-from vetting.models import ElectionResult
+from vetting.models import CandidateCase, Election, ElectionResult
+from vetting.services import candidates
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +159,47 @@ def test_results_workbook_refuses_wrong_rows_and_imports_right_ones(client, worl
         (secretary.pk, 700),
         (director.pk, 700),
     }
+
+
+def test_single_nomination_stands_in_an_open_election_only(client, world):
+    the_election, village, _ev, staff = world
+    client.force_login(staff)
+    url = reverse("vetting:case_new")
+    form = client.get(f"{url}?election={the_election.pk}").context["form"]
+    assert list(form.fields["election"].queryset) == [the_election]
+    assert form.initial["election"] == str(the_election.pk)
+    nomination = {
+        "name": "李春燕",
+        "id_number": make_id_number(dt.date(1991, 3, 8), 77, male=False),
+        "village": village.pk,
+        "body": "villagers_committee",
+        "title": "member",
+        "term_start": "2026-12-10",
+        "reason": "换届提名",
+        "ethnicity": "01",
+        "election": the_election.pk,
+    }
+    assert client.post(url, nomination).status_code == 302
+    assert CandidateCase.objects.get(name="李春燕").election == the_election
+
+    # An election that is over is neither offered nor accepted, on the page or by the service.
+    Election.objects.filter(pk=the_election.pk).update(ends_on=dt.date(2026, 11, 30))
+    form = client.get(url).context["form"]
+    assert not form.fields["election"].queryset.exists()
+    page = client.post(url, {**nomination, "name": "赵晓"})
+    assert page.status_code == 200
+    assert "election" in page.context["form"].errors
+    with pytest.raises(ValidationError) as error:
+        candidates.case_create(
+            actor=staff,
+            village=village,
+            body="villagers_committee",
+            title="member",
+            term_start=dt.date(2026, 12, 10),
+            reason="换届提名",
+            name="赵晓",
+            id_number=make_id_number(dt.date(1990, 5, 6), 78),
+            election=the_election,
+        )
+    assert "election" in error.value.message_dict
+    assert not CandidateCase.objects.filter(name="赵晓").exists()

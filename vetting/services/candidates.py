@@ -30,7 +30,7 @@ from cadres.services import (
     post_appoint,
     post_vetted_mark,
 )
-from vetting import signals, workflow
+from vetting import selectors, signals, workflow
 from vetting.models import (
     CandidateCase,
     CandidateRelative,
@@ -258,11 +258,26 @@ def case_create(
             **fields,
         },
     )
+    _check_election(case)
     case._history_user = actor
     case.save()
     _relatives_create(case, relatives)
     _log(case, actor=actor, verb="create", source="")
     return case
+
+
+def _check_election(case: CandidateCase) -> None:
+    """A candidate stands in a general election that is not over and plans their township."""
+    if case.election_id is not None and not selectors.election_open_in(
+        case.election_id, case.village.township_id
+    ):
+        raise ValidationError(
+            {
+                "election": _(
+                    "This general election is over, or has no plan for the village's township."
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -276,6 +291,8 @@ def case_update(*, actor, case: CandidateCase, **changes) -> CandidateCase:
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
     _apply(case, identity=identity, fields=changes)
+    if {"election", "village"} & changes.keys():
+        _check_election(case)
     case._history_user = actor
     case.save()
     return case

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cadres.error_workbook import errors_by_row
 from cadres.hashing import content_sha256
 from cadres.identity import normalize_id_number
 from cadres.import_templates import (
@@ -69,10 +70,23 @@ class ResultsPlan:
     # ElectionVillage id → {case id: votes}
     results: dict[int, dict[int, int]] = field(default_factory=dict)
     report: SheetReport = field(default_factory=SheetReport)
+    # ElectionVillage id → the numbers of its rows
+    village_rows: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.rows > 0 and not self.errors
+
+    def failures(self) -> list[tuple[SheetReport, dict[int, list[RowError]]]]:
+        """The error workbook's rows: each row in error, and every other row of a village
+        that has one, without a reason. A workbook replaces the results of the villages it
+        names, so the corrected rows import only together with the rest of their village."""
+        failed = errors_by_row(self.errors)
+        for rows in self.village_rows.values():
+            if failed.keys() & set(rows):
+                for number in rows:
+                    failed.setdefault(number, [])
+        return [(self.report, dict(sorted(failed.items())))]
 
 
 def results_plan(*, actor, plan: ElectionPlan, source) -> ResultsPlan:
@@ -101,6 +115,7 @@ def results_plan(*, actor, plan: ElectionPlan, source) -> ResultsPlan:
         if ev is None:
             error("village", _("This village is not in the township's election plan."))
             continue
+        out.village_rows.setdefault(ev.pk, []).append(row.number)
         if ev.confirmed_at is not None:
             error("village", _("The results of this village are confirmed already."))
             continue
