@@ -439,7 +439,7 @@ class Post(TimeStampedModel):
         Village,
         models.PROTECT,
         related_name="posts",
-        db_index=False,  # the leading column of post_village_person_idx
+        db_index=False,  # the leading column of post_village_person_term_idx
         verbose_name=_("village"),
     )
     villager_group = models.ForeignKey(
@@ -526,9 +526,14 @@ class Post(TimeStampedModel):
         indexes = [
             # Serving posts by term end: "terms ending within N months" and the monthly roster.
             models.Index(fields=["ended_on", "term_end"], name="post_serving_term_end_idx"),
-            # Township scoping: the people of a township's villages, read from the index alone;
-            # and the register sorted by village, walked village by village (KeyedPeople).
-            models.Index(fields=["village", "person"], name="post_village_person_idx"),
+            # Township scoping: the people of a township's villages, read from the index alone,
+            # serving ones included (the term's start and end are in it: the to-do centre's
+            # missing reports, the warning lights of one township); and the register sorted by
+            # village, walked village by village (KeyedPeople).
+            models.Index(
+                fields=["village", "person", "term_start", "ended_on"],
+                name="post_village_person_term_idx",
+            ),
             # The register sorted by term end, walked in that order (KeyedPeople).
             models.Index(fields=["term_end", "person"], name="post_term_end_person_idx"),
         ]

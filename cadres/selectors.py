@@ -75,7 +75,7 @@ class KeyedPeople:
     people unsorted; only the page's ids are sorted, one of two ways:
 
     - The whole register, unfiltered, is walked in the order of the key through the
-      indexes of posts (post_village_person_idx, post_term_end_person_idx): each serving
+      indexes of posts (post_village_person_term_idx, post_term_end_person_idx): each serving
       post that gives its person's key (no serving post of the same person comes before
       it), then the people without one, by pk. Grouping 100,000 people by their posts
       for every page took 60-100 ms of SQL; the walk reads the page's rows, about 1 ms.

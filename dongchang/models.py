@@ -182,6 +182,9 @@ class WarningLightChange(models.Model):
         indexes = [
             # A person's history on the profile, newest first.
             models.Index(fields=["person", "-at"], name="warninglightchange_person_idx"),
+            # The to-do centre's "lights turned red this week": the week's changes to red,
+            # not every change ever made.
+            models.Index(fields=["light_to", "at"], name="warninglightchange_to_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -310,10 +311,13 @@ def _evaluations(user, today, deadlines, oversight=False):
 
 
 def _red_lights(user, today, deadlines, oversight=False):
+    # From the first day's midnight, local time: a range on the column itself, which the
+    # index on (light_to, at) serves (a date taken of every row's time would read them all).
+    since = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=RED_LIGHT_WINDOW - 1), dt.time.min)
+    )
     changes = WarningLightChange.objects.filter(
-        light_to=Light.RED,
-        at__date__gt=today - dt.timedelta(days=RED_LIGHT_WINDOW),
-        person__warning_light__light=Light.RED,
+        light_to=Light.RED, at__gte=since, person__warning_light__light=Light.RED
     )
     return scope(changes, user).annotate(
         todo_since=TruncDate("at"), todo_township=_person_township(today, "person_id")

@@ -20,18 +20,15 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, transaction
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
     Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,51 +168,28 @@ def _eligibility_review(rule, people, today):
     return posts.values_list("person_id", "pk")
 
 
-_HOURS = DecimalField(max_digits=8, decimal_places=1)
-
-
 def _training_short(rule, people, today):
     # The same hours as the coverage pages (training.selectors): sessions attended and study.
-    # Set-wise: those short are the people less those with enough hours, found by grouping
-    # the year's study (with each studying person's attended hours beside it) and the year's
-    # attendance; a person without any record is short without being looked up.
+    # Set-wise: those short are the people less those whose year's study and attended hours,
+    # taken together as one set of rows and summed per person, reach the requirement (a sum
+    # of attended hours looked up per row of study cost a correlated query for each).
     required = rule.number or 0
     if required <= 0:
         return None
+    studied = DailyStudy.objects.filter(studied_on__year=today.year).values_list(
+        "person_id", "hours"
+    )
     attended = Attendance.objects.filter(
         status=Attendance.Status.PRESENT, session__starts_at__year=today.year
+    ).values_list("person_id", "session__hours")
+    studied_sql, studied_params = studied.order_by().query.sql_with_params()
+    attended_sql, attended_params = attended.order_by().query.sql_with_params()
+    enough = RawSQL(  # noqa: S611 (compiled querysets; the hours are a parameter)
+        f"""SELECT person_id FROM ({studied_sql} UNION ALL {attended_sql}) credited
+        GROUP BY person_id HAVING SUM(hours) >= %s""",
+        (*studied_params, *attended_params, required),
     )
-    attended_hours = Coalesce(
-        Subquery(
-            attended.filter(person_id=OuterRef("person_id"))
-            .order_by()
-            .values("person_id")
-            .annotate(h=Sum("session__hours"))
-            .values("h"),
-            output_field=_HOURS,
-        ),
-        Value(0, output_field=_HOURS),
-    )
-    studied_enough = (
-        DailyStudy.objects.filter(studied_on__year=today.year)
-        .order_by()
-        .values("person_id")
-        .annotate(hours=Sum("hours") + attended_hours)
-        .filter(hours__gte=required)
-        .values("person_id")
-    )
-    attended_enough = (
-        attended.order_by()
-        .values("person_id")
-        .annotate(hours=Sum("session__hours"))
-        .filter(hours__gte=required)
-        .values("person_id")
-    )
-    short = (
-        Person.objects.filter(pk__in=people)
-        .exclude(pk__in=studied_enough)
-        .exclude(pk__in=attended_enough)
-    )
+    short = Person.objects.filter(pk__in=people).exclude(pk__in=enough)
     return short.values_list("pk", Value(today.year))
 
 

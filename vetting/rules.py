@@ -12,8 +12,22 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Concat, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThan, In, LessThan
 from django.utils.translation import gettext as _
 
 from cadres.choices import PoliticalStatus
@@ -178,42 +192,80 @@ def case_eligibility_failures(
     return failures
 
 
-def _age_margin():
-    """Term start minus birth date as yyyymmdd numbers: at least years × 10000 once the
-    holder had reached that age (the arithmetic of _age_reached)."""
+class _YearsBefore(Func):
+    """The day ``years`` whole years before a date, 29 February falling on 28 February in a
+    year without it (PostgreSQL's date less an interval of years)."""
+
+    template = "(%(expressions)s - make_interval(years => %(years)s))::date"
+    output_field = DateField()
+
+    def __init__(self, expression: str, years: int):
+        super().__init__(expression, years=int(years))
+
+
+def _under_age(years: int):
+    """Posts whose holder was younger than ``years`` when the term began: the arithmetic of
+    _age_reached (yyyymmdd numbers less than years × 10000 apart). On PostgreSQL as a date
+    comparison, which is the same test (a birthday after the day that many years before),
+    at a fraction of the cost of six EXTRACTs a row."""
+    if connection.vendor == "postgresql":
+        return GreaterThan(F("person__birth_date"), _YearsBefore("term_start", years))
 
     def number(field: str):
         return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
 
-    return number("term_start") - number("person__birth_date")
+    return LessThan(number("term_start") - number("person__birth_date"), years * 10000)
+
+
+def _post_key(person_field: str) -> Concat:
+    """A serving post's holder (``person_field``: an id or an ID number) and village as one
+    text, for the set membership of ``_apart_q``."""
+    return Concat(
+        Cast(person_field, CharField()), Value(":"), Cast("village_id", CharField()),
+        output_field=CharField(),
+    )  # fmt: skip
 
 
 def _apart_q(on: dt.date) -> Q:
     """Posts of one side whose holder, or a close family member of them, serves on the
-    other side of the same village."""
+    other side of the same village.
+
+    Each condition is membership of a (holder, village) key in a set built once, which the
+    database hashes: a correlated EXISTS per post is asked for every serving post (100,000
+    nested lookups for the district), found or not."""
     conditions = Q()
-    family = Relative.objects.filter(relation__in=CLOSE_FAMILY, id_number__isnull=False)
     for own, other in ((TWO_COMMITTEES, SUPERVISION), (SUPERVISION, TWO_COMMITTEES)):
-
-        def across(village, other=other):
-            return Post.objects.serving(on).filter(village_id=village, body__in=other)
-
-        conditions |= Q(body__in=own) & (
-            Exists(across(OuterRef("village_id")).filter(person_id=OuterRef("person_id")))
-            # A family member of the holder, by ID number, serves across.
-            | Exists(
-                across(OuterRef("village_id")).filter(
-                    person__id_number__in=family.filter(
-                        cadre_id=OuterRef(OuterRef("person_id"))
-                    ).values("id_number")
-                )
+        across = Post.objects.serving(on).filter(body__in=other)
+        family_across = across.filter(
+            person__relatives__relation__in=CLOSE_FAMILY,
+            person__relatives__id_number__isnull=False,
+        )
+        # Own posts whose holder has a close family member (by ID number) serving across.
+        kin_across = (
+            Post.objects.serving(on)
+            .filter(
+                body__in=own,
+                person__relatives__relation__in=CLOSE_FAMILY,
+                person__relatives__id_number__isnull=False,
             )
+            .annotate(kin_key=_post_key("person__relatives__id_number"))
+            .filter(
+                kin_key__in=across.filter(person__id_number__isnull=False)
+                .annotate(key=_post_key("person__id_number"))
+                .values("key")
+            )
+        )
+        conditions |= Q(body__in=own) & (
+            Exists(
+                across.filter(person_id=OuterRef("person_id"), village_id=OuterRef("village_id"))
+            )
+            | Q(pk__in=kin_across.values("pk"))
             # The holder is recorded as a family member of someone serving across.
-            | Exists(
-                family.filter(
-                    id_number=OuterRef("person__id_number"),
-                    cadre__in=across(OuterRef(OuterRef("village_id"))).values("person_id"),
-                )
+            | In(
+                _post_key("person__id_number"),
+                family_across.annotate(key=_post_key("person__relatives__id_number"))
+                .values("key")
+                .order_by(),
             )
         )
     return conditions
@@ -233,8 +285,7 @@ def eligibility_review(posts: QuerySet, version: EligibilityRules, on: dt.date) 
                 person__political_status=PoliticalStatus.CPC_MEMBER
             )
         elif rule.code == Code.MINIMUM_AGE:
-            posts = posts.annotate(age_margin=_age_margin())
-            condition = Q(person__birth_date__isnull=False, age_margin__lt=rule.years * 10000)
+            condition = Q(person__birth_date__isnull=False) & _under_age(rule.years)
         else:
             condition = _apart_q(on)
         posts = posts.annotate(**{flag: ExpressionWrapper(condition, BooleanField())})

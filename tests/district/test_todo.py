@@ -360,6 +360,12 @@ def test_red_lights_of_the_week_and_strict_control_reviews(staff, other_staff, d
     assert len(of_kind(district_reviewer, "light_red", today)) == 1
     # Red more than a week ago is no longer this week's.
     assert of_kind(staff, "light_red", today + dt.timedelta(days=7)) == []
+    # The week begins at local midnight six days back (a range on the change's time).
+    start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=6), dt.time.min))
+    WarningLightChange.objects.filter(pk=change.pk).update(at=start)
+    assert len(of_kind(staff, "light_red", today)) == 1
+    WarningLightChange.objects.filter(pk=change.pk).update(at=start - dt.timedelta(seconds=1))
+    assert of_kind(staff, "light_red", today) == []
 
     (review,) = of_kind(district_reviewer, "strict_control_review", today)
     assert review.key == f"strict_control_review:{person.pk}"

@@ -19,7 +19,7 @@ from tests.factories import (
     township,
 )
 from tests.vetting_candidates.factories import Cast, nominate, person_data, relative_data
-from vetting.rules import active_eligibility_rules
+from vetting.rules import active_eligibility_rules, eligibility_review, failures
 from vetting.services import candidates
 from vetting.services import rules as rule_services
 
@@ -188,3 +188,23 @@ def test_the_eligibility_review_lists_serving_cadres_who_fail_a_rule(client, cas
     # The home page counts them for the reviewer, within the township.
     waiting = {item.url: item.count for item in waiting_for(cast.township_reviewer, TODAY)}
     assert waiting[reverse("vetting:eligibility_review")] == len(rows) - 1
+
+
+def test_the_review_of_serving_cadres_counts_age_and_family_as_the_candidate_check_does(cast):
+    # A term that began on 29 February: 18 whole years earlier is 28 February (as _age_reached
+    # counts yyyymmdd numbers), on every database.
+    leap = {"term_start": dt.date(2024, 2, 29), "term_end": dt.date(2029, 2, 28)}
+    village = VillageFactory()
+    reached = PostFactory(village=village, person__birth=dt.date(2006, 2, 28), **leap)
+    under = PostFactory(village=village, person__birth=dt.date(2006, 3, 1), **leap)
+    # Close family serving across, but in another village: no conflict.
+    elsewhere = PostFactory(village=VillageFactory(), body=Body.SUPERVISION_COMMITTEE)
+    RelativeFactory(
+        cadre=elsewhere.person, name=reached.person.name, id_number=reached.person.id_number
+    )
+    rules = active_eligibility_rules()
+    failing = {
+        post.pk: failures(post, rules)
+        for post in eligibility_review(Post.objects.all(), rules, TODAY)
+    }
+    assert failing == {under.pk: [AGE]}
