@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cadres', '0027_perf_post_village_term_index'),
-        ('dongchang', '0006_warning_light_signature'),
+        ('cadres', '0028_perf_post_village_term_index'),
+        ('dongchang', '0007_todo_handover_days'),
     ]
 
     operations = [

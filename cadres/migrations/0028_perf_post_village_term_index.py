@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cadres', '0026_election_results_import_kind'),
+        ('cadres', '0027_places_as_data'),
     ]
 
     operations = [
