@@ -447,9 +447,38 @@ def places_plan(found: PlaceList, *, source: str, year: int | None) -> Plan:
 
     villages_listed = bool(found.villages)
     if villages_listed:
-        entries += _village_entries(found, villages, township_of, errors)
+        names = {t.pk: t.name for t in townships}
+        entries += _village_entries(found, villages, township_of, names, errors)
+    errors += _codes_kept_by_ended(entries, found)
     sources_set = _sources_to_set(entries, townships, villages, source=source, year=year)
     return Plan(entries, errors, villages_listed, sources_set)
+
+
+def _codes_kept_by_ended(entries: list[Entry], found: PlaceList) -> list[str]:
+    """An ended place keeps its code (reports of its days key on it): a listed place cannot
+    take the code of a place the list ends."""
+    ending = {(e.level, e.code): e for e in entries if Change.ENDED in e.changes}
+    errors = []
+    for entry in entries:
+        gone = ending.get((entry.level, entry.code))
+        if gone is None or gone is entry:
+            continue
+        listed = (found.townships if entry.level == TOWNSHIP else found.villages)[entry.code]
+        errors.append(
+            _(
+                "Sheet “%(sheet)s”, row %(row)d: the code %(code)s is given to %(name)s, but "
+                "it belongs to %(holder)s, which the list no longer names; an ended place "
+                "keeps its code."
+            )
+            % {
+                "sheet": listed.sheet,
+                "row": listed.row,
+                "code": entry.code,
+                "name": entry.name,
+                "holder": gone.name,
+            }
+        )
+    return errors
 
 
 def _ended_code_error(place: Listed, ended) -> str:
@@ -465,10 +494,11 @@ def _ended_code_error(place: Listed, ended) -> str:
     }
 
 
-def _village_entries(found: PlaceList, villages, township_of, errors: list[str]) -> list[Entry]:
+def _village_entries(
+    found: PlaceList, villages, township_of, names: dict[int, str], errors: list[str]
+) -> list[Entry]:
     open_villages = [v for v in villages if v.valid_to is None]
     ended_codes = {v.code: v for v in villages if v.valid_to is not None}
-    names = {t.pk: t.name for t in Township.objects.all()}
     rows = [v for v in found.villages.values() if v.township_code in found.townships]
 
     def township_pk(place: Listed) -> int | None:

@@ -320,6 +320,17 @@ def test_a_town_only_list_leaves_villages_alone(admin):
     assert village.valid_to is None
 
 
+def test_a_code_of_a_place_the_list_ends_cannot_be_given_to_another(admin):
+    VillageFactory(township=township(JINCHANG), code="220502100201", name="甲村")
+    VillageFactory(township=township(JINCHANG), code="220502100202", name="乙村")
+    record = previewed(admin, list_bytes([*town_rows(), ["220502100202", "220", "甲村委会"]]))
+    assert by_change(record.summary, Change.ENDED) == [("220502100202", "乙村", "220502100202")]
+    assert len(record.summary["errors"]) == 1
+    assert "乙村" in record.summary["errors"][0]
+    with pytest.raises(ValidationError):
+        places_apply(actor=admin, record=record)
+
+
 def test_a_village_listed_under_another_township_is_refused(admin):
     VillageFactory(township=township(HUANTONG), code="220502100201", name="漂移村")
     record = previewed(admin, list_bytes([*town_rows(), ["220502100201", "220", "漂移村委会"]]))
