@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres.error_workbook import error_workbook_response
+from cadres.listing import Col, ListSpec, Sheet, export_response
 from cadres.models import ImportFile, Township, Village
 from cadres.places import (
     DEFAULT_SOURCE,
@@ -68,6 +69,52 @@ class PlacesApplyForm(forms.Form):
     )
 
 
+def _village(attr: str):
+    return lambda row: getattr(row[1], attr) if row[1] is not None else None
+
+
+PLACE_COLUMNS = [
+    Col(gettext_lazy("Township code"), lambda row: row[0].code, width=12, text=True),
+    Col(gettext_lazy("township"), lambda row: row[0].name, width=14),
+    Col(gettext_lazy("division code"), _village("code"), width=15, text=True),
+    Col(gettext_lazy("name"), _village("name"), width=14),
+    Col(
+        gettext_lazy("kind"),
+        lambda row: row[1].get_kind_display() if row[1] is not None else None,
+        width=8,
+    ),
+    Col(gettext_lazy("urban-rural classification code"), _village("urban_rural_code"), width=8),
+    Col(gettext_lazy("villager groups"), _village("group_count"), width=8),
+]
+# What the administrator sees besides: each place's days and where its code came from.
+ADMINISTRATOR_COLUMNS = [
+    Col(gettext_lazy("valid from"), _village("valid_from"), width=11),
+    Col(gettext_lazy("valid to"), _village("valid_to"), width=11),
+    Col(gettext_lazy("code source"), _village("code_source"), width=20),
+    Col(gettext_lazy("year of the code list"), _village("code_year"), width=8),
+]
+
+
+def _places_spec(administrator: bool) -> ListSpec:
+    columns = [*PLACE_COLUMNS, *(ADMINISTRATOR_COLUMNS if administrator else ())]
+    return ListSpec(
+        title=gettext_lazy("Places"),
+        columns=columns,
+        filename="places-{date}.xlsx",
+        # The page's title has a slash (地点/区划), which a sheet's name may not.
+        sheets=[Sheet(columns, title=gettext_lazy("Places and their codes"))],
+    )
+
+
+def _place_rows(townships: list[Township]) -> list[tuple]:
+    """A row per village (and per township without one) for the export."""
+    rows = []
+    for township in townships:
+        villages = list(township.villages.all())
+        rows += [(township, village) for village in villages] or [(township, None)]
+    return rows
+
+
 def _require_importer(user) -> None:
     if not may_import_places(user):
         raise PermissionDenied
@@ -98,8 +145,13 @@ def places(request):
     if not administrator and not user_townships(request.user).exists():
         raise PermissionDenied
     with_ended = administrator and request.GET.get("ended") == "1"
+    townships = places_overview(request.user, with_ended=with_ended)
+    if request.GET.get("format") == "xlsx":
+        return export_response(
+            request, spec=_places_spec(administrator), items=_place_rows(townships)
+        )
     context = {
-        "townships": places_overview(request.user, with_ended=with_ended),
+        "townships": townships,
         "administrator": administrator,
         "with_ended": with_ended,
         "today": timezone.localdate(),

@@ -407,6 +407,18 @@ def test_the_places_page_shows_own_township_as_of_today(client, staff, admin):
     assert "本街道无村" in page
 
 
+def test_the_places_export_shows_what_the_page_shows(client, staff):
+    VillageFactory(township=township(JINCHANG), code="220502100201", name="本镇村")
+    VillageFactory(township=township(HUANTONG), name="他乡村")
+    client.force_login(staff)
+    response = client.get(reverse("cadres:places") + "?format=xlsx")
+    rows = next(iter(workbook_rows(response.content).values()))
+    assert rows[0][:4] == ["乡镇代码", "乡镇（街道）", "区划代码", "名称"]
+    assert len(rows[0]) == 7  # the administrator's columns are not the staff's
+    assert rows[1][:4] == ["220502100", "金厂镇", "220502100201", "本镇村"]
+    assert len(rows) == 2
+
+
 def test_a_subdistrict_of_communities_says_it_has_no_villages(client, admin):
     street = Township.objects.get(code="220502002")
     VillageFactory(township=street, name="民主社区", kind=Village.Kind.COMMUNITY)
