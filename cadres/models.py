@@ -130,6 +130,8 @@ class Township(Place):
         permissions = [
             ("access_township", _("Can work with the records of this township")),
             ("view_all_townships", _("Can see the records of every township")),
+            # No role holds it: the administrator's (a superuser, or a user given it).
+            ("import_places", _("Can import the division codes and see ended places")),
         ]
 
     def __str__(self) -> str:
@@ -718,6 +720,7 @@ class ImportFile(TimeStampedModel):
         CANDIDATES = "candidates", _("Candidate nomination")
         ATTENDANCE = "attendance", _("Attendance sign-in sheet")
         ELECTION_RESULTS = "election_results", _("Election results")
+        PLACES = "places", _("Statistical division codes")
 
     class Status(models.TextChoices):
         # A worker reads the whole of a big file (watchlists): the page polls meanwhile.

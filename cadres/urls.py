@@ -6,6 +6,7 @@ from cadres import (
     import_views,
     job_views,
     person_detail_views,
+    places_views,
     strict_control_views,
     structure_views,
     views,
@@ -27,6 +28,23 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     path("access-log/", access_log_views.access_log_list, name="access_log"),
     path("access-log/verify/", access_log_views.access_log_verify, name="access_log_verify"),
+    path("places/", places_views.places, name="places"),
+    path("places/import/", places_views.places_import_upload, name="places_import"),
+    path(
+        "places/import/<int:pk>/",
+        places_views.places_import_preview,
+        name="places_import_preview",
+    ),
+    path(
+        "places/import/<int:pk>/apply/",
+        places_views.places_import_apply,
+        name="places_import_apply",
+    ),
+    path(
+        "places/import/<int:pk>/errors/",
+        places_views.places_import_errors,
+        name="places_import_errors",
+    ),
     path("structure/", structure_views.structure, name="structure"),
     path("structure/targets/", structure_views.targets_history, name="structure_targets"),
     path(

@@ -588,3 +588,29 @@ def test_seed_demo_has_an_election_with_a_village_at_every_stage(client, seeded)
     # Under review, or no candidate at all, past the 联审 deadline; cleared ones are not.
     assert {"大安村", "金厂村"} <= late
     assert not late & {"新开岭村", "太平村"}
+
+
+def test_seed_demo_places_carry_their_source_and_show_code_changes(client, seeded):
+    from cadres.models import ImportFile, Township
+    from cadres.places import Change
+
+    assert not Township.objects.exclude(code_source=demo.DEMO_PLACES_SOURCE).exists()
+    demo_villages = Village.objects.filter(township__code__in=demo.VILLAGES)
+    assert {v.name for v in demo_villages} == {n for names in demo.VILLAGES.values() for n in names}
+    assert {(v.code_source, v.code_year, v.urban_rural_code) for v in demo_villages} == {
+        (demo.DEMO_PLACES_SOURCE, 2023, "220")
+    }
+    # The townships of the first listing in issue 25; the demo's users keep theirs.
+    codes = dict(Township.objects.values_list("code", "name"))
+    assert codes["220502001"] == "东昌街道"
+    assert codes["220502120"] == "通化经济开发区"
+    assert codes["220502100"] == "金厂镇"
+    record = ImportFile.objects.get(kind=ImportFile.Kind.PLACES)
+    assert record.summary["counts"][Change.CODE_CHANGED] == 4
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get(reverse("cadres:places_import_preview", args=[record.pk])).content.decode()
+    assert "代码变更" in page
+    client.force_login(get_user_model().objects.get(username="jc_staff"))
+    page = client.get(reverse("cadres:places")).content.decode()
+    assert "新开岭村" in page
+    assert "环通村" not in page

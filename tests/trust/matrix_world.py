@@ -29,6 +29,7 @@ from cadres.models import (
     StrictControlSource,
 )
 from cadres.person_details import person_detail_add, person_photo_store
+from cadres.places import places_import_file, places_preview
 from cadres.records import services as records
 from cadres.roster_jobs import roster_stored_check
 from cadres.services import import_file_store, person_strict_control_set, post_end
@@ -38,7 +39,7 @@ from dongchang.reports import Month
 from dongchang.services import REPORT_JOB, monthly_report_build
 from supervision import services as supervision
 from supervision.models import Audit, Handover, MisconductCase, SupervisionRecord
-from tests.cadres_import.workbooks import roster_bytes
+from tests.cadres_import.workbooks import roster_bytes, workbook_bytes
 from tests.conftest import HUANTONG, JINCHANG
 from tests.factories import (
     PostFactory,
@@ -519,6 +520,15 @@ def build_world() -> World:
         url="/",
     )
     district["notification"] = Notification.objects.get(user=users["district"], key="matrix")
+    # A list of division codes uploaded and previewed by the administrator (a superuser).
+    district["places_file"], _earlier = places_import_file(
+        actor=builder,
+        upload=xlsx(
+            workbook_bytes({"区划": [["统计用区划代码", "名称"], ["220502100000", "金厂镇"]]}),
+            "区划代码.xlsx",
+        ),
+    )
+    places_preview(actor=builder, record=district["places_file"])
     assert Group.objects.filter(name="系统管理员").exists()
     return World(
         own=own,

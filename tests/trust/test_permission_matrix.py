@@ -106,6 +106,9 @@ ARGS: dict[str, Args] = {
         for kind in ("education", "resume", "reward")
         for action in ("add", "edit", "delete")
     },
+    "cadres:places_import_preview": district("places_file"),
+    "cadres:places_import_apply": district("places_file"),
+    "cadres:places_import_errors": district("places_file"),
     "cadres:job_detail": obj("job"),
     "cadres:job_retry": obj("job"),
     "cadres:job_download": obj("job"),
@@ -465,6 +468,11 @@ POLICIES = {
     "API_TOKEN_ONLY": one("401 401 401 401 401 401"),
     "API_TOKEN_OBJECT": side_policy(own="401 401 401 401 401 401", other="401 401 401 401 401 401"),
     "API_DOCS": one("401 200 200 200 200 200"),
+    # The places import: the administrator's alone (cadres.import_places, which no role
+    # holds: a superuser, or a user given it by name); none of the matrix's roles.
+    "ADMINISTRATOR_ONLY": one("login 403 403 403 403 403"),
+    "ADMINISTRATOR_OBJECT": policy(district="login 403 403 403 403 403"),
+    "ADMINISTRATOR_POST": policy(district="login P403 P403 P403 P403 P403"),
     "TRAINING_SIGNIN_PREVIEW": side_policy(
         own="login 200 403 404 403 404", other="login 404 404 404 403 404"
     ),
@@ -531,6 +539,12 @@ POLICY = {
     "cadres:access_log": "DISTRICT_ONLY",
     # 队伍结构: as the register, scoped; the targets are the district's.
     "cadres:structure": "LOGGED_IN",
+    # 地点/区划: every role that reaches a township (the department reaches none).
+    "cadres:places": "READ_NOT_DEPARTMENT",
+    "cadres:places_import": "ADMINISTRATOR_ONLY",
+    "cadres:places_import_preview": "ADMINISTRATOR_OBJECT",
+    "cadres:places_import_apply": "ADMINISTRATOR_POST",
+    "cadres:places_import_errors": "ADMINISTRATOR_OBJECT",
     "cadres:structure_targets": "DISTRICT_ONLY",
     "cadres:structure_targets_version": "DISTRICT_OBJECT",
     "cadres:structure_targets_edit": "DISTRICT_ONLY",

@@ -26,8 +26,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo makes accounts with public passwords; it needs DJANGO_DEBUG=true."
             )
-        demo.load_places()
         accounts = demo.load_accounts()
+        demo.load_places()
         added = demo.load_cadres()
         cases = demo.load_candidate_cases()
         elections = demo.load_election()
