@@ -23,6 +23,9 @@ class VillageAdmin(SimpleHistoryAdmin):
     list_filter = ["township", "kind"]
     list_select_related = ["township"]
     search_fields = ["code", "name"]
+    # Kinds, 城乡分类, code sources and validity come from the places import and the recorded
+    # village changes, which keep them consistent; the admin adds a village or fixes a name.
+    fields = ["township", "code", "name"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["township", "code"] if obj else []
