@@ -32,7 +32,6 @@ from cadres.place_events import (
     village_split,
     villages_merge,
 )
-from cadres.services import require_perm
 from cadres.widgets import DATE, QuickSelect
 
 VIEW_PERM = "cadres.view_placeevent"
@@ -314,7 +313,6 @@ def _choice(value: str | None, count: int) -> int | None:
 @login_required
 @permission_required(EVENT_PERM, raise_exception=True)
 def place_event_create(request):
-    require_perm(request.user, EVENT_PERM)
     kind = request.GET.get("kind", PlaceEvent.Kind.MERGER)
     if kind not in FORMS:
         kind = PlaceEvent.Kind.MERGER

@@ -414,7 +414,9 @@ def _reorganize(
     _check_day(day)
     if not sources:
         raise ValidationError({"sources": _("Choose the villages that end.")})
-    if len({village.pk for village in sources}) < len(sources):
+    if len({village.pk for village in sources}) < len(sources) or len(
+        {village.pk for village in targets}
+    ) < len(targets):
         raise ValidationError({"sources": _("A village is chosen twice.")})
     source_ids = [village.pk for village in sources]
     if {village.pk for village in targets} & set(source_ids):
