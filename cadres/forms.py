@@ -18,6 +18,7 @@ from cadres.models import (
     ResumeLine,
     RewardPunishment,
     StructureTargets,
+    Village,
     VillagerGroup,
 )
 from cadres.scoping import query_number, scope
@@ -105,8 +106,9 @@ class PersonForm(forms.Form):
 
     def add_person_fields(self, user, person: Person | None) -> None:
         self.fields.update(_model_fields(Person, PERSON_FIELDS))
+        kept = person.home_village_id if person is not None else None
         self.fields["home_village"].queryset = scope(
-            self.fields["home_village"].queryset.select_related("township"), user
+            Village.objects.current_or(kept).select_related("township"), user
         )
         self.fields["id_number"].help_text = _(
             "18 characters; the birth date and sex are read from it."
@@ -137,7 +139,7 @@ class PostForm(forms.Form):
     def add_post_fields(self, user) -> None:
         self.fields.update(_model_fields(Post, POST_FIELDS))
         self.fields["village"].queryset = scope(
-            self.fields["village"].queryset.select_related("township"), user
+            Village.objects.current().select_related("township"), user
         )
         self.fields["villager_group"].queryset = scope(
             VillagerGroup.objects.select_related("village"), user

@@ -56,6 +56,16 @@ class PlaceQuerySet(models.QuerySet):
     def current(self):
         return self.valid_on(timezone.localdate())
 
+    def current_or(self, pk: int | None):
+        """Today's places for a picker, and the one that the record being edited names, ended
+        or not: new records go to open places, old ones keep theirs."""
+        today = timezone.localdate()
+        return self.filter(
+            (Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+            & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+            | Q(pk=pk)
+        )
+
 
 class Place(TimeStampedModel):
     """What every place carries besides its name and code: its 城乡分类 code, the days it
@@ -421,6 +431,10 @@ class Post(TimeStampedModel):
         # A roster that renews a village ends the posts it gives to others (cadres.roster).
         ELECTION = "election", _("General election of the village committees")
         ADJUSTMENT = "adjustment", _("Adjustment of the village team")
+        # The village was merged into another or split (cadres.place_events): the same
+        # person holds the post on, in the village that follows; not a departure.
+        MERGER = "merger", _("Village merged")
+        SPLIT = "split", _("Village split")
         OTHER = "other", _("Other")
 
     class Origin(models.TextChoices):
@@ -1223,3 +1237,11 @@ class StructureTargets(RuleVersion):
 
     def target_values(self) -> list:
         return [getattr(self, name) for name in self.TARGET_FIELDS]
+
+
+# Registered with the app from their own module (cadres.place_events writes them).
+from cadres.place_event_models import (  # noqa: E402, F401
+    PlaceEvent,
+    PlaceEventDocument,
+    PlaceEventVillage,
+)

@@ -40,6 +40,7 @@ from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, PoliticalStatus, Sex
 from cadres.listing import Col
 from cadres.models import Post, StructureTargets, Township, Village
+from cadres.place_events import village_names_on
 from cadres.scoping import (
     require_township,
     scope,
@@ -351,13 +352,18 @@ def team_structure(
     township cost no pass of their own over the serving posts."""
     targets = active_targets()
     posts = scope(Post.objects.serving(on), user)
-    villages = scope(Village.objects.all(), user)
+    # The villages of that day, by the names they had then (a past month as it was).
+    villages = scope(Village.objects.valid_on(on), user)
     if township is not None:
         require_township(user, township)
         posts = posts.filter(village__township=township)
         grouped = _grouped(posts, on, "village", counters)
         places = list(villages.filter(township=township).order_by("code"))
-        rows = [Row(v.name, grouped.get(v.pk, {}) | {"villages": 1}, v.pk, v.code) for v in places]
+        names = village_names_on(on)
+        rows = [
+            Row(names.get(v.pk, v.name), grouped.get(v.pk, {}) | {"villages": 1}, v.pk, v.code)
+            for v in places
+        ]
         total_row = Row(
             township.name,
             _total(posts, on, rows, counters, "village__township") | {"villages": len(places)},

@@ -6,6 +6,7 @@ from cadres import (
     import_views,
     job_views,
     person_detail_views,
+    place_event_views,
     places_views,
     strict_control_views,
     structure_views,
@@ -53,6 +54,16 @@ urlpatterns = [
         name="structure_targets_version",
     ),
     path("structure/targets/edit/", structure_views.targets_edit, name="structure_targets_edit"),
+    path("places/changes/", place_event_views.place_event_list, name="place_event_list"),
+    path("places/changes/new/", place_event_views.place_event_create, name="place_event_create"),
+    path(
+        "places/changes/<int:pk>/", place_event_views.place_event_detail, name="place_event_detail"
+    ),
+    path(
+        "places/changes/<int:pk>/document/",
+        place_event_views.place_event_document,
+        name="place_event_document",
+    ),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

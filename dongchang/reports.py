@@ -24,6 +24,7 @@ from cadres.ages import AGE_BANDS, age_band_q
 from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.dates import date_cell_value
 from cadres.models import Person, Post, Township
+from cadres.place_events import village_names_on
 from cadres.records.models import Grade
 from cadres.records.selectors import ManagementFigures, management_figures
 from cadres.scoping import WHOLE_DISTRICT
@@ -184,9 +185,11 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
             "person__phone",
             "origin",
             "vetted",
+            "village_id",
         )
     )
     labels = _choice_labels()
+    names = village_names_on(month.last)
     for (_person, township, village), group in itertools.groupby(
         posts.iterator(chunk_size=CHUNK), key=lambda row: (row[0], row[1], row[2])
     ):
@@ -195,7 +198,7 @@ def write_roster(writer: WorkbookWriter, month: Month) -> int:
         sheet.append(
             [
                 township,
-                village,
+                names.get(first[20], village),
                 first[3],
                 labels["sex"].get(first[4], ""),
                 labels["ethnicity"].get(first[5], ""),
@@ -249,10 +252,13 @@ def write_changes(writer: WorkbookWriter, month: Month) -> int:
             "term_start_precision",
             "ended_on",
             "end_reason",
+            "village_id",
         )
     )
+    names = village_names_on(month.last)
     for row in posts.iterator(chunk_size=CHUNK):
-        township, village, name, number, body, title, start, precision, ended, reason = row
+        township, village, name, number, body, title, start, precision, ended, reason, pk = row
+        village = names.get(pk, village)
         post = labels["body"][body] + labels["title"][title]
         if month.first <= start <= month.last:
             appointed = date_cell_value(start, precision)

@@ -86,7 +86,9 @@ class AuditCreateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = scope(Village.objects.select_related("township"), user)
+        self.fields["village"].queryset = scope(
+            Village.objects.current().select_related("township"), user
+        )
         self.fields["post"].queryset = scope(
             Post.objects.filter(body__in=selectors.AUDITED_BODIES), user
         ).select_related("person", "village")
@@ -130,7 +132,9 @@ class DisclosureForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = scope(Village.objects.select_related("township"), user)
+        self.fields["village"].queryset = scope(
+            Village.objects.current_or(self.instance.village_id).select_related("township"), user
+        )
 
     def _post_clean(self):
         # period_start is computed by the service from period_day and the schedule.
@@ -162,7 +166,9 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = scope(Person.objects.all(), user)
-        self.fields["village"].queryset = scope(Village.objects.select_related("township"), user)
+        self.fields["village"].queryset = scope(
+            Village.objects.current_or(self.instance.village_id).select_related("township"), user
+        )
         self.fields["source_record"].queryset = scope(
             SupervisionRecord.objects.select_related("village"), user
         )

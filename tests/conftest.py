@@ -50,6 +50,7 @@ REFERENCE_DATA_LOADERS = [
     ("supervision.migrations.0006_handover_permissions", "grant"),
     ("dongchang.migrations.0005_todo_deadlines", "load"),
     ("vetting.migrations.0029_election_roles", "grant"),
+    ("cadres.migrations.0030_place_events", "grant"),
 ]
 
 JINCHANG = "220502100"

@@ -135,7 +135,9 @@ class RosterFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["townships"].queryset = user_townships(user)
-        self.fields["villages"].queryset = scope(Village.objects.select_related("township"), user)
+        self.fields["villages"].queryset = scope(
+            Village.objects.current().select_related("township"), user
+        )
 
 
 class RosterSearchForm(forms.Form):

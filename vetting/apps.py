@@ -10,7 +10,7 @@ class VettingConfig(AppConfig):
         from cadres import signals
         from cadres.access_log_page import access_log_model_register
         from cadres.jobs import job_kind_register
-        from vetting import receivers, review_form
+        from vetting import place_events, receivers, review_form
         from vetting.services import watchlists
 
         signals.person_identity_changed.connect(
@@ -44,6 +44,7 @@ class VettingConfig(AppConfig):
             permission=None,
             handler=review_form.review_forms_job,
         )
+        place_events.register()
         # Whom the access log's entries about vetting records concern (its page).
         access_log_model_register(
             "vetting.Hit",

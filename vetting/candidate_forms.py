@@ -107,7 +107,7 @@ class CaseForm(forms.ModelForm):
                 for key in (*IDENTITY_ARGS, *PERSONAL_FIELDS):
                     del self.fields[key]
         self.fields["village"].queryset = scope(
-            Village.objects.select_related("township"), user
+            Village.objects.current_or(self.instance.village_id).select_related("township"), user
         ).order_by("code")
         self.fields["villager_group"].queryset = self.fields["villager_group"].queryset.filter(
             village__in=self.fields["village"].queryset

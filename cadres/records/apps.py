@@ -9,7 +9,8 @@ class RecordsConfig(AppConfig):
     verbose_name = _("Management records")
 
     def ready(self) -> None:
-        from cadres.records import cadre_form, profile
+        from cadres.records import cadre_form, place_events, profile
 
         profile.register()
         cadre_form.register()
+        place_events.register()

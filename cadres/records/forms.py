@@ -35,7 +35,7 @@ def year_field(**kwargs) -> forms.IntegerField:
 class ScopedVillageField(forms.ModelChoiceField):
     def __init__(self, user, **kwargs):
         super().__init__(
-            queryset=scope(Village.objects.select_related("township"), user),
+            queryset=scope(Village.objects.current().select_related("township"), user),
             label=_("Village"),
             **kwargs,
         )

@@ -314,8 +314,9 @@ def management_figures(
         if township in rows:
             rows[township].cadres, rows[township].reported = serving, with_report
 
+    # The villages of that day: a past month counts the places as they were.
     for township, villages in (
-        scope(Village.objects.all(), user)
+        scope(Village.objects.valid_on(on), user)
         .values("township")
         .annotate(n=Count("pk"))
         .values_list("township", "n")

@@ -29,6 +29,7 @@ from cadres.models import (
     StrictControlSource,
 )
 from cadres.person_details import person_detail_add, person_photo_store
+from cadres.place_events import village_rename
 from cadres.places import places_import_file, places_preview
 from cadres.records import services as records
 from cadres.roster_jobs import roster_stored_check
@@ -511,6 +512,15 @@ def build_world() -> World:
     _candidate_case(other, users["other_staff"], users["other_reviewer"], users)
     _election(district, builder, (own, users["staff"]), (other, users["other_staff"]))
     district["report"] = monthly_report_build(month=Month.parse(REPORT_MONTH))
+    # A rename of a village of the other side: the system administrator's record only.
+    district["place_event"] = village_rename(
+        actor=builder,
+        village=VillageFactory(township=township(HUANTONG), name=f"{MARKER}旧名村"),
+        name=f"{MARKER}新名村",
+        effective_on=today,
+        document_number=f"{MARKER}发〔2026〕1号",
+        document=pdf("更名批复.pdf"),
+    )
     # The district reviewer's own notification: nobody else sees or marks it.
     notification_add(
         user=users["district"],

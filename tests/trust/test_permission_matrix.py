@@ -175,6 +175,8 @@ ARGS: dict[str, Args] = {
         "district",
         lambda _d: {"pk": EligibilityRules.objects.get(active=True).pk},
     ),
+    "cadres:place_event_detail": district("place_event"),
+    "cadres:place_event_document": district("place_event"),
     "cadres:structure_targets_version": (
         "district",
         lambda _d: {"pk": StructureTargets.objects.get(active=True).pk},
@@ -307,6 +309,8 @@ POLICIES = {
     "STAFF_WRITE": one("login 200 403 403 403 403"),  # records the township staff keeps
     "REVIEWER_WRITE": one("login 403 200 403 403 403"),  # annual evaluations
     "DISTRICT_ONLY": one("login 403 403 200 403 200"),
+    # Village mergers, splits and renames: the system administrator's alone.
+    "ADMIN_ONLY": one("login 403 403 403 403 200"),
     # The cadre forms of the township or village in the query (tests/cadres/test_cadre_forms
     # checks its sides); none given names no township: 404.
     "PLACE_IN_QUERY": one("login 404 404 404 404 404"),
@@ -318,6 +322,7 @@ POLICIES = {
     "OWNER_ONLY_POST": policy(district="login P404 P404 P302 P404 P404"),
     # District-wide objects.
     "DISTRICT_OBJECT": policy(district="login 403 403 200 403 200"),
+    "ADMIN_OBJECT": policy(district="login 403 403 403 403 200"),
     # Only the uploader (the district reviewer here) sees an uploaded watchlist: 404 to others.
     "UPLOADER_ONLY": policy(district="login 403 403 200 403 404"),
     "UPLOADER_ONLY_POST": policy(district="login P403 P403 P302 P403 P404"),
@@ -548,6 +553,10 @@ POLICY = {
     "cadres:structure_targets": "DISTRICT_ONLY",
     "cadres:structure_targets_version": "DISTRICT_OBJECT",
     "cadres:structure_targets_edit": "DISTRICT_ONLY",
+    "cadres:place_event_list": "ADMIN_ONLY",
+    "cadres:place_event_create": "ADMIN_ONLY",
+    "cadres:place_event_detail": "ADMIN_OBJECT",
+    "cadres:place_event_document": "ADMIN_OBJECT",
     "cadres:access_log_verify": "DISTRICT_ACTION",
     "cadres:job_detail": "TOWNSHIP_READ",
     "cadres:job_retry": "JOB_RETRY",
