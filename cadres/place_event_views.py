@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django_filters import ChoiceFilter, FilterSet, ModelChoiceFilter
 
 from cadres.documents import document_response
-from cadres.forms import add_service_errors
+from cadres.forms import ModelKeysField, add_service_errors
 from cadres.listing import Col, ListSpec, list_response
 from cadres.models import (
     PlaceEvent,
@@ -104,7 +104,7 @@ class OpenVillageField(forms.ModelChoiceField):
         return f"{obj.township.name} {obj.name}（{obj.code}）"
 
 
-class OpenVillagesField(forms.ModelMultipleChoiceField):
+class OpenVillagesField(ModelKeysField):
     def label_from_instance(self, obj):
         return f"{obj.township.name} {obj.name}（{obj.code}）"
 

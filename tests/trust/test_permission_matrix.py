@@ -224,6 +224,10 @@ ARGS: dict[str, Args] = {
         "township",
         lambda side: {"pk": side.election_plan.pk, "file_pk": side.results_file.pk},
     ),
+    "vetting:election_results_errors": (
+        "township",
+        lambda side: {"pk": side.election_plan.pk, "file_pk": side.results_file.pk},
+    ),
     "vetting:election_village": obj("election_village"),
     "vetting:election_village_confirm": obj("election_village"),
     "vetting:election_village_file": obj("election_village"),
@@ -687,6 +691,7 @@ POLICY = {
     "vetting:election_plan": "ELECTION_PLAN",
     "vetting:election_results_upload": "ELECTION_PLAN",
     "vetting:election_results_preview": "ELECTION_RESULTS_PREVIEW",
+    "vetting:election_results_errors": "ELECTION_RESULTS_PREVIEW",
     "vetting:election_village": "TOWNSHIP_READ",
     "vetting:election_village_confirm": "ELECTION_CONFIRM",
     "vetting:election_village_file": "ELECTION_FILE",
