@@ -1,8 +1,6 @@
-import argparse
 import datetime as dt
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cadres.error_workbook import IMPORTED_AND_SKIPPED, REFUSED_WITH_ERRORS, error_workbook_from
+from cadres.management.arguments import command_actor, iso_date
 from cadres.models import ImportFile
 from cadres.roster import (
     COUNT_LABELS,
@@ -53,7 +52,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--renew-on",
-            type=_date,
+            type=iso_date,
             help="The date the replaced posts end (YYYY-MM-DD; default: today).",
         )
         parser.add_argument(
@@ -81,7 +80,7 @@ class Command(BaseCommand):
         **options,
     ):
         translation.activate("zh-hans")
-        actor = self._actor(user)
+        actor = command_actor(user)
         if not file.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
         renewal = RenewalChoices(every_village=renew, ends_on=renew_on)
@@ -180,27 +179,6 @@ class Command(BaseCommand):
                 IMPORTED_AND_SKIPPED
                 % {"imported": counts["rows"] - counts["errors"], "skipped": counts["errors"]}
             )
-
-    def _actor(self, username: str | None):
-        users = get_user_model().objects.filter(is_active=True)
-        if username:
-            actor = users.filter(username=username).first()
-            if actor is None:
-                raise CommandError(_("No active user %(name)s.") % {"name": username})
-            return actor
-        actor = users.filter(is_superuser=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError(_("Name the importing user with --user."))
-        return actor
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“%(value)s” is not a date; write it like 2026-12-01.") % {"value": text}
-        ) from None
 
 
 def _message(exc: Exception) -> str:

@@ -1,14 +1,12 @@
-import argparse
-import datetime as dt
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cadres.management.arguments import command_actor, iso_date
 from cadres.models import Township, Village
 from cadres.places import (
     DEFAULT_SOURCE,
@@ -39,7 +37,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--effective",
-            type=_date,
+            type=iso_date,
             help="The day the list applies from (YYYY-MM-DD; default: today): new places "
             "begin on it, places no longer listed end the day before.",
         )
@@ -48,7 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, source, year, effective, apply, user, **options):
         translation.activate("zh-hans")
-        actor = _actor(user)
+        actor = command_actor(user)
         if not file.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
         try:
@@ -99,28 +97,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("The list has no village-level rows: villages are left as they are.")
             )
-
-
-def _actor(username: str | None):
-    users = get_user_model().objects.filter(is_active=True)
-    if username:
-        actor = users.filter(username=username).first()
-        if actor is None:
-            raise CommandError(_("No active user %(name)s.") % {"name": username})
-        return actor
-    actor = users.filter(is_superuser=True).order_by("pk").first()
-    if actor is None:
-        raise CommandError(_("Name the importing user with --user."))
-    return actor
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“%(value)s” is not a date; write it like 2026-12-01.") % {"value": text}
-        ) from None
 
 
 def _message(exc: Exception) -> str:
