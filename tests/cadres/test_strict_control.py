@@ -19,7 +19,12 @@ from tests.factories import UserFactory, VillageFactory, cadre, township
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+def today():
+    # Read on each use: a run that crosses midnight in Shanghai would leave a module constant stale.
+    return timezone.localdate()
+
+
 LIST = reverse("cadres:strict_control_list")
 
 
@@ -38,12 +43,12 @@ def theirs():
     return cadre(VillageFactory(township=township(HUANTONG)), name="环严管")
 
 
-def put_under(actor, person, *, since=TODAY, review_on=None, reason="群众反映，列入从严掌控"):
+def put_under(actor, person, *, since=None, review_on=None, reason="群众反映，列入从严掌控"):
     return services.person_strict_control_set(
         actor=actor,
         person=person,
-        since=since,
-        review_on=review_on or TODAY + relativedelta(months=6),
+        since=since or today(),
+        review_on=review_on or today() + relativedelta(months=6),
         reason=reason,
         source=StrictControlSource.MANUAL,
     )
@@ -54,8 +59,8 @@ def due(actor, person):
     return put_under(
         actor,
         person,
-        since=TODAY - relativedelta(months=13),
-        review_on=TODAY - relativedelta(months=1),
+        since=today() - relativedelta(months=13),
+        review_on=today() - relativedelta(months=1),
     )
 
 
@@ -65,16 +70,16 @@ def due(actor, person):
 def test_set_review_and_lift_each_leave_an_event_and_the_history_names_who(district_reviewer, mine):
     person = put_under(district_reviewer, mine, reason=" 其子涉嫌寻衅滋事 ")
     assert person.under_strict_control
-    assert person.strict_control_since == TODAY
+    assert person.strict_control_since == today()
     assert person.strict_control_source == StrictControlSource.MANUAL
     assert person.strict_control_reason == "其子涉嫌寻衅滋事"
 
-    later = TODAY + relativedelta(months=12)
+    later = today() + relativedelta(months=12)
     person = services.person_strict_control_review(
         actor=district_reviewer, person=person, review_on=later, note="表现良好，继续掌控"
     )
     assert person.strict_control_review_on == later
-    assert person.strict_control_since == TODAY
+    assert person.strict_control_since == today()
 
     person = services.person_strict_control_lift(
         actor=district_reviewer, person=person, reason="其子已撤案"
@@ -97,7 +102,7 @@ def test_set_review_and_lift_each_leave_an_event_and_the_history_names_who(distr
 def test_a_second_set_keeps_the_first_start_and_replaces_the_rest(district_reviewer, mine):
     due(district_reviewer, mine)
     person = put_under(district_reviewer, mine, reason="再次列入")
-    assert person.strict_control_since == TODAY - relativedelta(months=13)
+    assert person.strict_control_since == today() - relativedelta(months=13)
     assert person.strict_control_reason == "再次列入"
     assert person.strict_control_events.count() == 2
 
@@ -106,14 +111,17 @@ def test_a_second_set_keeps_the_first_start_and_replaces_the_rest(district_revie
     ("change", "field"),
     [
         ({"reason": "  "}, "strict_control_reason"),
-        ({"since": TODAY + dt.timedelta(days=1)}, "strict_control_since"),
-        ({"review_on": TODAY}, "strict_control_review_on"),
+        ({"since": 1}, "strict_control_since"),
+        ({"review_on": 0}, "strict_control_review_on"),
     ],
 )
 def test_set_refuses_bad_input_and_writes_nothing(district_reviewer, mine, change, field):
-    arguments = {"since": TODAY, "review_on": TODAY + dt.timedelta(days=30), "reason": "原因"}
+    arguments = {"since": today(), "review_on": today() + dt.timedelta(days=30), "reason": "原因"}
+    dated = {
+        key: today() + dt.timedelta(days=value) for key, value in change.items() if key != "reason"
+    }
     with pytest.raises(ValidationError) as error:
-        put_under(district_reviewer, mine, **{**arguments, **change})
+        put_under(district_reviewer, mine, **{**arguments, **change, **dated})
     assert field in error.value.message_dict
     mine.refresh_from_db()
     assert not mine.under_strict_control
@@ -123,18 +131,23 @@ def test_set_refuses_bad_input_and_writes_nothing(district_reviewer, mine, chang
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [
-        ({"review_on": TODAY + dt.timedelta(days=90), "note": " "}, "note"),
-        ({"review_on": TODAY, "note": "继续"}, "review_on"),
-        ({"review_on": TODAY - dt.timedelta(days=1), "note": "继续"}, "review_on"),
+        ({"review_on": 90, "note": " "}, "note"),
+        ({"review_on": 0, "note": "继续"}, "review_on"),
+        ({"review_on": -1, "note": "继续"}, "review_on"),
     ],
 )
 def test_review_needs_a_note_and_a_date_after_today(district_reviewer, mine, arguments, field):
     person = due(district_reviewer, mine)
     with pytest.raises(ValidationError) as error:
-        services.person_strict_control_review(actor=district_reviewer, person=person, **arguments)
+        services.person_strict_control_review(
+            actor=district_reviewer,
+            person=person,
+            review_on=today() + dt.timedelta(days=arguments["review_on"]),
+            note=arguments["note"],
+        )
     assert field in error.value.message_dict
     person.refresh_from_db()
-    assert person.strict_control_review_on == TODAY - relativedelta(months=1)
+    assert person.strict_control_review_on == today() - relativedelta(months=1)
 
 
 def test_lift_needs_a_reason_and_a_cadre_under_strict_control(district_reviewer, mine):
@@ -142,7 +155,7 @@ def test_lift_needs_a_reason_and_a_cadre_under_strict_control(district_reviewer,
         services.person_strict_control_lift(actor=district_reviewer, person=mine, reason="解除")
     with pytest.raises(ValidationError, match="金严管未被列入从严掌控"):
         services.person_strict_control_review(
-            actor=district_reviewer, person=mine, review_on=TODAY + dt.timedelta(days=9), note="x"
+            actor=district_reviewer, person=mine, review_on=today() + dt.timedelta(days=9), note="x"
         )
     person = due(district_reviewer, mine)
     with pytest.raises(ValidationError) as error:
@@ -161,7 +174,7 @@ def test_the_district_and_the_administrator_manage_every_township(request, role,
     for person in (mine, theirs):
         due(actor, person)
         services.person_strict_control_review(
-            actor=actor, person=person, review_on=TODAY + dt.timedelta(days=30), note="继续"
+            actor=actor, person=person, review_on=today() + dt.timedelta(days=30), note="继续"
         )
         services.person_strict_control_lift(actor=actor, person=person, reason="解除")
     assert StrictControlEvent.objects.filter(actor=actor).count() == 6
@@ -178,7 +191,7 @@ def test_township_roles_and_departments_may_not_manage_in_any_township(
         due(district_reviewer, person)
         with pytest.raises(PermissionDenied):
             services.person_strict_control_review(
-                actor=actor, person=person, review_on=TODAY + dt.timedelta(days=30), note="继续"
+                actor=actor, person=person, review_on=today() + dt.timedelta(days=30), note="继续"
             )
         with pytest.raises(PermissionDenied):
             services.person_strict_control_lift(actor=actor, person=person, reason="解除")
@@ -191,8 +204,8 @@ def test_a_hit_or_vetting_set_stays_inside_the_actor_township(staff, theirs):
         services.person_strict_control_set(
             actor=staff,
             person=theirs,
-            since=TODAY,
-            review_on=TODAY + dt.timedelta(days=30),
+            since=today(),
+            review_on=today() + dt.timedelta(days=30),
             reason="原因",
             source=StrictControlSource.VETTING,
         )
@@ -234,7 +247,7 @@ def test_list_export_names_the_source_and_review_date(client, district_reviewer,
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "金严管"
-    assert rows[1][5].date() == TODAY - relativedelta(months=1)
+    assert rows[1][5].date() == today() - relativedelta(months=1)
     assert "*" in rows[1][1]  # masked ID number
 
 
@@ -255,11 +268,11 @@ def test_review_and_lift_pages(client, staff, district_reviewer, mine):
     page = client.get(review_url)
     assert page.status_code == 200
     assert "data-confirm" in page.content.decode()
-    response = client.post(review_url, {"review_on": TODAY.isoformat(), "note": "继续"})
+    response = client.post(review_url, {"review_on": today().isoformat(), "note": "继续"})
     assert response.status_code == 200
     assert response.context["form"].errors["review_on"] == ["下次复核日期须晚于今天。"]
     response = client.post(
-        review_url, {"review_on": (TODAY + dt.timedelta(days=180)).isoformat(), "note": "继续"}
+        review_url, {"review_on": (today() + dt.timedelta(days=180)).isoformat(), "note": "继续"}
     )
     assert response.status_code == 302
     response = client.post(lift_url, {"reason": ""})
@@ -277,8 +290,8 @@ def test_manual_set_page_is_for_the_district(client, staff, district_reviewer, t
     response = client.post(
         url,
         {
-            "since": TODAY.isoformat(),
-            "review_on": (TODAY + dt.timedelta(days=90)).isoformat(),
+            "since": today().isoformat(),
+            "review_on": (today() + dt.timedelta(days=90)).isoformat(),
             "reason": "区委组织部研究决定",
         },
     )
@@ -296,8 +309,8 @@ def test_profile_shows_source_reason_dates_overdue_and_events(
     page = client.get(url).content.decode()
     assert 'id="strict-control"' in page
     assert "群众反映，列入从严掌控" in page
-    assert (TODAY - relativedelta(months=13)).isoformat() in page
-    assert (TODAY - relativedelta(months=1)).isoformat() in page
+    assert (today() - relativedelta(months=13)).isoformat() in page
+    assert (today() - relativedelta(months=1)).isoformat() in page
     assert 'class="badge bad" title=' in page  # the overdue review
     assert reverse("cadres:strict_control_lift", args=[mine.pk]) not in page
     client.force_login(district_reviewer)
@@ -310,7 +323,7 @@ def test_register_list_shows_the_review_date(client, staff, district_reviewer, m
     due(district_reviewer, mine)
     client.force_login(staff)
     page = client.get(reverse("cadres:list"), {"strict_control": "yes"}).content.decode()
-    assert (TODAY - relativedelta(months=1)).isoformat() in page
+    assert (today() - relativedelta(months=1)).isoformat() in page
 
 
 def test_home_page_counts_reviews_due(
@@ -321,7 +334,7 @@ def test_home_page_counts_reviews_due(
     put_under(district_reviewer, cadre(VillageFactory(township=township(JINCHANG))))
 
     def item(user):
-        found = [w for w in waiting_for(user, TODAY) if w.url.startswith(LIST)]
+        found = [w for w in waiting_for(user, today()) if w.url.startswith(LIST)]
         return found[0] if found else None
 
     assert item(district_reviewer).count == 2
@@ -330,4 +343,4 @@ def test_home_page_counts_reviews_due(
     assert item(staff) is None
     assert item(other_staff) is None
     assert item(department_user) is None
-    assert Person.objects.strict_control_due(TODAY).count() == 2
+    assert Person.objects.strict_control_due(today()).count() == 2

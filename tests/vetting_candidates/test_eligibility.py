@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres.choices import PoliticalStatus
 from cadres.models import Post
@@ -26,7 +27,6 @@ from vetting.services import rules as rule_services
 pytestmark = pytest.mark.django_db
 Body = Post.Body
 TERM = dt.date(2026, 12, 1)
-TODAY = dt.date.today()
 PARTY = "村党组织职务的人选须为中共正式党员，预备党员不符合。"
 APART = "村务监督委员会成员不得兼任本村“两委”职务"
 AGE = "任期开始时须年满18周岁。"
@@ -186,7 +186,9 @@ def test_the_eligibility_review_lists_serving_cadres_who_fail_a_rule(client, cas
     # Nobody is removed: the posts still serve.
     assert Post.objects.serving().filter(pk__in=[probationary.pk, other.pk]).count() == 2
     # The home page counts them for the reviewer, within the township.
-    waiting = {item.url: item.count for item in waiting_for(cast.township_reviewer, TODAY)}
+    waiting = {
+        item.url: item.count for item in waiting_for(cast.township_reviewer, timezone.localdate())
+    }
     assert waiting[reverse("vetting:eligibility_review")] == len(rows) - 1
 
 
@@ -205,6 +207,6 @@ def test_the_review_of_serving_cadres_counts_age_and_family_as_the_candidate_che
     rules = active_eligibility_rules()
     failing = {
         post.pk: failures(post, rules)
-        for post in eligibility_review(Post.objects.all(), rules, TODAY)
+        for post in eligibility_review(Post.objects.all(), rules, timezone.localdate())
     }
     assert failing == {under.pk: [AGE]}
