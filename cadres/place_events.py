@@ -15,7 +15,8 @@ queries that does not grow with the posts or records moved:
 - the open records of every kind that an app registered (``open_records_register``, called
   from the app's ``AppConfig.ready()``: the register cannot import the apps above it) move,
   and with them their township scope, since every such record reaches its township through
-  its village. What was closed or past stays on the village it belonged to.
+  its village. What was closed or past stays on the village it belonged to. In a split, a
+  record about one villager group (a group leader's candidate case) goes where the groups go.
 
 A rename changes the village's name from the effective day; the event keeps the old name,
 and ``village_names_on`` gives the names a past day's reports show.
@@ -45,7 +46,7 @@ from cadres.models import (
     Village,
     VillagerGroup,
 )
-from cadres.services import _single_holder_keys, require_perm
+from cadres.services import _single_holder_keys, require_perm, update_alike_with_history
 
 EVENT_PERM = "cadres.add_placeevent"
 POSTS = "posts"
@@ -66,6 +67,9 @@ class OpenRecords:
     open: Callable[[dt.date], Q]
     # A model that keeps its township besides its village (a screening hit) names it here.
     township_field: str = ""
+    # A model whose rows may be about one villager group (a group leader's candidate case)
+    # names that field: such a row goes where the groups go, as a group leader's post does.
+    group_field: str = ""
 
     def rows(self, village_ids: Iterable[int], day: dt.date) -> models.QuerySet:
         return self.model._base_manager.filter(village__in=list(village_ids)).filter(self.open(day))
@@ -81,9 +85,10 @@ def open_records_register(
     model: type[models.Model],
     open: Callable[[dt.date], Q],
     township_field: str = "",
+    group_field: str = "",
 ) -> None:
     """Called by an app's ``ready()`` for each kind of its records that follows a village."""
-    _OPEN_RECORDS[key] = OpenRecords(key, label, model, open, township_field)
+    _OPEN_RECORDS[key] = OpenRecords(key, label, model, open, township_field, group_field)
 
 
 def open_record_kinds() -> list[OpenRecords]:
@@ -431,10 +436,12 @@ def _reorganize(
             raise ValidationError(_("A post or record is sent to a village not in the change."))
     event = _event_create(actor=actor, kind=kind, effective_on=day, **event_fields)
     now = timezone.now()
-    for village in sources:
-        village.valid_to = day - dt.timedelta(days=1)
-        village.updated_at = now
-    bulk_update_with_history(sources, Village, ["valid_to", "updated_at"], default_user=actor)
+    update_alike_with_history(
+        sources,
+        Village,
+        {"valid_to": day - dt.timedelta(days=1), "updated_at": now},
+        actor=actor,
+    )
     # Checked once the villages that end have freed their names: a new village may take one.
     made = _new_villages(new_villages, day, "new_villages")
     if made:
@@ -458,27 +465,39 @@ def _reorganize(
     )
     for records in open_record_kinds():
         to = following[record_targets.get(records.key, 0)]
-        ids = list(records.rows(source_ids, day).values_list("pk", flat=True))
-        if not ids:
-            continue
-        values = {"village": to, "updated_at": now}
-        if records.township_field:
-            values[records.township_field] = to.township_id
-        try:
-            with transaction.atomic():
-                records.model._base_manager.filter(pk__in=ids).update(**values)
-        except IntegrityError as error:
-            raise ValidationError(
-                _(
-                    "The open records “%(kind)s” cannot move to %(village)s: it already has "
-                    "one for the same period or person. Settle them first."
-                )
-                % {"kind": records.label, "village": to.name}
-            ) from error
-        moved[records.key] = [{"to": to.pk, "ids": ids}]
+        rows = records.rows(source_ids, day)
+        moves = [(to, rows)]
+        if records.group_field and group_target != to:
+            about_a_group = Q(**{f"{records.group_field}__isnull": False})
+            moves = [(to, rows.exclude(about_a_group)), (group_target, rows.filter(about_a_group))]
+        for destination, chosen in moves:
+            ids = _records_move(records, chosen, destination, now)
+            if ids:
+                moved.setdefault(records.key, []).append({"to": destination.pk, "ids": ids})
     event.moved = moved
     event.save(update_fields=["moved", "updated_at"])
     return event
+
+
+def _records_move(records: OpenRecords, rows: models.QuerySet, to: Village, now) -> list[int]:
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        return []
+    values = {"village": to, "updated_at": now}
+    if records.township_field:
+        values[records.township_field] = to.township_id
+    try:
+        with transaction.atomic():
+            records.model._base_manager.filter(pk__in=ids).update(**values)
+    except IntegrityError as error:
+        raise ValidationError(
+            _(
+                "The open records “%(kind)s” cannot move to %(village)s: it already has "
+                "one for the same period or person. Settle them first."
+            )
+            % {"kind": records.label, "village": to.name}
+        ) from error
+    return ids
 
 
 def _groups_move(actor, source_ids, target: Village, sources, now) -> list[int]:
@@ -585,14 +604,13 @@ def _posts_carry(
             )
         else:
             ended_only.append(post.pk)
-        post.ended_on = day
-        post.end_reason = reason
-        post.end_note = ""
-        post.updated_at = now
         ending.append(post)
-    fields = ["ended_on", "end_reason", "end_note", "updated_at"]
-    if ending:
-        bulk_update_with_history(ending, Post, fields, batch_size=500, default_user=actor)
+    update_alike_with_history(
+        ending,
+        Post,
+        {"ended_on": day, "end_reason": reason, "end_note": "", "updated_at": now},
+        actor=actor,
+    )
     if moving:
         bulk_update_with_history(
             moving, Post, ["village", "updated_at"], batch_size=500, default_user=actor

@@ -14,6 +14,7 @@ def register() -> None:
         label=_("Candidate cases not yet decided"),
         model=CandidateCase,
         open=lambda day: ~Q(state__in=[CandidateCase.State.APPROVED, CandidateCase.State.REJECTED]),
+        group_field="villager_group",
     )
     # A hit keeps its township besides its village: its scope follows too.
     open_records_register(

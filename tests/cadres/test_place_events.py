@@ -324,6 +324,39 @@ def test_a_split_sends_each_post_and_each_kind_of_record_where_the_administrator
     assert {p.village_id for p in event.places.filter(side="after")} == {w.a.pk, new.pk}
 
 
+def test_a_split_sends_a_group_leaders_case_with_its_group(merger_world, system_admin):
+    # The cases go to 甲村, the groups to the new village: the case about a group of 乙村 must
+    # not end up on a village that does not have that group.
+    w = merger_world
+    maker = UserFactory(role="乡镇工作人员", townships=[JINCHANG])
+    leader_case = nominate(
+        maker,
+        village=w.b,
+        relatives=0,
+        body=Post.Body.VILLAGER_GROUP,
+        title=Post.Title.GROUP_LEADER,
+        villager_group=w.group,
+    )
+    event = village_split(
+        actor=system_admin,
+        source=w.b,
+        targets=[w.a],
+        new_villages=[{"township": township(JINCHANG), "code": "220502100778", "name": "丁村"}],
+        effective_on=DAY,
+        record_targets={"groups": 1, "vetting.candidatecase": 0},
+        **DOCUMENT,
+    )
+    new = Village.objects.get(code="220502100778")
+    leader_case.refresh_from_db()
+    w.case.refresh_from_db()
+    assert (leader_case.village, leader_case.villager_group.village) == (new, new)
+    assert w.case.village == w.a
+    assert sorted(event.moved["vetting.candidatecase"], key=lambda entry: entry["to"]) == sorted(
+        [{"to": w.a.pk, "ids": [w.case.pk]}, {"to": new.pk, "ids": [leader_case.pk]}],
+        key=lambda entry: entry["to"],
+    )
+
+
 def test_a_split_needs_two_villages_after(merger_world, system_admin):
     w = merger_world
     with pytest.raises(ValidationError, match="两个"):
