@@ -1,13 +1,17 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cadres.admin_mixins import ReadOnlyAdmin, ReadOnlyAdminMixin
 from cadres.models import AccessLogCheckpoint, AccessLogEntry, Job, Township, Village, VillagerGroup
-from cadres.services import village_upsert, villager_group_upsert
+from cadres.services import villager_group_upsert
 
 
-# Places change through the services. A village's township and code are fixed once it exists:
+# Places change through the services. A village's township, code and name are fixed once it
+# exists (a rename is recorded as a village change, with its day and document):
 # moving one moves the scope of every record on it, which is a merger or transfer to record
 # as such, not an edit. Nothing is deleted, since posts and records point at places.
 @admin.register(Township)
@@ -23,19 +27,25 @@ class VillageAdmin(SimpleHistoryAdmin):
     list_filter = ["township", "kind"]
     list_select_related = ["township"]
     search_fields = ["code", "name"]
-    # Kinds, 城乡分类, code sources and validity come from the places import and the recorded
-    # village changes, which keep them consistent; the admin adds a village or fixes a name.
-    fields = ["township", "code", "name"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return ["township", "code"] if obj else []
+    def get_fieldsets(self, request, obj=None):
+        # Kinds, 城乡分类, code sources and validity come from the places import and the
+        # recorded village changes, which keep them consistent; the admin only adds a village.
+        # A rename is a village change too: past months must keep the name they had.
+        description = None
+        if obj:
+            description = format_html(
+                _('To rename this village, record the rename under <a href="{}">{}</a>.'),
+                reverse("cadres:place_event_create"),
+                _("Village mergers, splits and renames"),
+            )
+        return [(None, {"fields": ["township", "code", "name"], "description": description})]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def save_model(self, request, obj, form, change):
-        saved = village_upsert(township=obj.township, code=obj.code, name=obj.name)
-        obj.pk = saved.pk
 
 
 @admin.register(VillagerGroup)

@@ -1,4 +1,4 @@
-"""The admin's place pages write through the place services and never move or delete a place."""
+"""The admin's place pages add places but never rename, move or delete one."""
 
 import pytest
 from django.urls import reverse
@@ -28,16 +28,20 @@ def test_a_village_added_in_the_admin_is_recorded_in_its_history(admin_client):
     assert village.history.count() == 1
 
 
-def test_a_village_is_renamed_but_neither_moved_nor_recoded_nor_deleted(admin_client):
+def test_a_village_is_neither_renamed_nor_moved_nor_recoded_nor_deleted(admin_client):
+    # A rename in the admin would rename past months too: it is recorded as a village change.
     village = VillageFactory(township=township(JINCHANG))
-    code = village.code
+    before = (village.township.code, village.code, village.name)
     url = reverse("admin:cadres_village_change", args=[village.pk])
+    page = admin_client.get(url).content.decode()
+    assert reverse("cadres:place_event_create") in page
     response = admin_client.post(
         url, {"township": township(HUANTONG).pk, "code": "220502200999", "name": "改名村"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
     village.refresh_from_db()
-    assert (village.township.code, village.code, village.name) == (JINCHANG, code, "改名村")
+    assert (village.township.code, village.code, village.name) == before
+    assert village.history.count() == 1
     assert Village.objects.count() == 1
     delete = reverse("admin:cadres_village_delete", args=[village.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
