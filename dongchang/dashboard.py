@@ -241,7 +241,9 @@ def training_coverage(user, today: dt.date, structure: Structure) -> Figure | No
 def overdue_supervision(user, today: dt.date, structure: Structure) -> Figure | None:
     if not user.has_perm("supervision.view_audit"):
         return None
-    disclosures = supervision.overdue_disclosure_count(scope(Village.objects.all(), user), today)
+    disclosures = sum(
+        supervision.overdue_disclosure_counts(scope(Village.objects.all(), user), today).values()
+    )
     audits = supervision.posts_due_for_audit(user, today).count()
     return Figure(
         key="supervision",

@@ -714,10 +714,9 @@ def overdue_by_township(user, today: dt.date) -> OverdueTable:
         )
         counts[code] = {row["todo_township"]: row["n"] for row in grouped}
     if DISCLOSURE in codes:
-        disclosures: dict[str, int] = {}
-        for item in _disclosure_items(user, today):
-            disclosures[item.township] = disclosures.get(item.township, 0) + 1
-        counts[DISCLOSURE] = disclosures
+        counts[DISCLOSURE] = supervision.overdue_disclosure_counts(
+            scope(Village.objects.all(), user), today
+        )
     rows = []
     for name in townships:
         cells = [counts[code].get(name, 0) for code in codes]

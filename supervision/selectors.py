@@ -185,7 +185,9 @@ class OverdueDisclosure:
 
 def _overdue_by_kind(villages: QuerySet[Village], on: dt.date, kind: str = ""):
     """(kind, period start, deadline, the villages without that disclosure) for each kind
-    whose current period's deadline has passed."""
+    whose current period's deadline has passed. A village that had ended by ``on`` (merged,
+    split) owes nothing: the village that followed it discloses."""
+    villages = villages.valid_on(on)
     for each_kind, (period, grace) in schedules().items():
         if kind and each_kind != kind:
             continue
@@ -218,11 +220,18 @@ def overdue_disclosures(
     return rows
 
 
-def overdue_disclosure_count(villages: QuerySet[Village], on: dt.date | None = None) -> int:
-    """How many rows ``overdue_disclosures`` lists, counted by the database (the dashboard:
-    a district has thousands of them)."""
+def overdue_disclosure_counts(
+    villages: QuerySet[Village], on: dt.date | None = None
+) -> dict[str, int]:
+    """How many rows ``overdue_disclosures`` lists, per township name, counted by the
+    database (the dashboard and the district's to-do overview: a district has thousands)."""
     on = on or today()
-    return sum(late.count() for *_head, late in _overdue_by_kind(villages, on))
+    counts: dict[str, int] = {}
+    for *_head, late in _overdue_by_kind(villages, on):
+        for row in late.order_by().values("township__name").annotate(n=Count("pk")):
+            name = row["township__name"]
+            counts[name] = counts.get(name, 0) + row["n"]
+    return counts
 
 
 def person_cases(person: Person, user) -> QuerySet[MisconductCase]:

@@ -132,6 +132,35 @@ def test_quarterly_overdue_across_the_quarter_boundary(village):
         }
 
 
+def test_a_village_ended_by_a_merger_owes_no_disclosure_after_it(village):
+    village.valid_to = dt.date(2026, 5, 31)
+    village.save()
+    with shanghai(2026, 5, 31, 12):
+        assert ("finance", dt.date(2026, 5, 1)) in overdue(village)
+    with shanghai(2026, 6, 30, 12):
+        assert overdue(village) == set()
+        assert selectors.overdue_disclosure_counts(Village.objects.filter(pk=village.pk)) == {}
+
+
+def test_the_counts_per_township_are_the_list_counted(village):
+    from tests.factories import VillageFactory, township
+
+    other = VillageFactory(township=township("220502200"))
+    villages = Village.objects.filter(pk__in=[village.pk, other.pk])
+    with shanghai(2026, 6, 30, 12):
+        listed: dict[str, int] = {}
+        for row in selectors.overdue_disclosures(villages):
+            listed[row.village.township.name] = listed.get(row.village.township.name, 0) + 1
+        assert (
+            selectors.overdue_disclosure_counts(villages)
+            == listed
+            == {
+                village.township.name: 3,
+                other.township.name: 3,
+            }
+        )
+
+
 def test_the_district_changes_the_schedule(district_reviewer, staff, village):
     services.disclosure_schedule_set(
         actor=district_reviewer, kind="village", period="monthly", grace_days=5
