@@ -35,6 +35,7 @@ from cadres.models import (
     IdNumberConflict,
     Job,
     Person,
+    PlaceEvent,
     Post,
     Relative,
     ResumeLine,
@@ -45,6 +46,7 @@ from cadres.models import (
     Village,
 )
 from cadres.person_details import person_detail_add, person_photo_store
+from cadres.place_events import villages_merge
 from cadres.places import places_apply, places_check, places_import_file, places_preview
 from cadres.records.models import (
     AnnualEvaluation,
@@ -1182,6 +1184,68 @@ def _secretary_in(village: Village, year: int) -> Post | None:
 def _previous_month(today: dt.date) -> dt.date:
     """The first day of the month before: what the monthly workbook is built for."""
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+# The demo's village change: 新丰村 of 江东乡, with one cadre serving, merged into 永安村 on
+# the first of this month. Last month's workbook shows it still.
+MERGED_VILLAGE = ("220502201", "220502201298", "新丰村")
+MERGED_INTO = "永安村"
+MERGER_DOCUMENT = ("东昌委发〔2026〕31号", "关于江东乡新丰村并入永安村的批复")
+
+
+def load_village_changes(today: dt.date | None = None) -> int:
+    """One recorded merger, made as the administrator records it; once."""
+    if PlaceEvent.objects.exists():
+        return 0
+    today = today or timezone.localdate()
+    township_code, code, name = MERGED_VILLAGE
+    users = _users()
+    rng = random.Random(298)  # noqa: S311 (demo data, reproducible on purpose)
+    numbers = _Numbers(rng)
+    numbers.used.update(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+    # As the code list of the demo's places had it, before the merger.
+    source = Village.objects.create(
+        township=Township.objects.get(code=township_code),
+        code=code,
+        name=name,
+        urban_rural_code="220",
+        code_source=DEMO_PLACES_SOURCE,
+        code_year=2023,
+        valid_from=DEMO_PLACES_FROM,
+    )
+    birth = _birth(rng, today, 38, 50)
+    term_start = today - relativedelta(years=2)
+    post = (Post.Body.VILLAGERS_COMMITTEE, Post.Title.MEMBER, None)
+    person = cadre_create(
+        actor=users["admin"],
+        person={
+            "name": _name(rng, True),
+            "id_number": numbers.make(birth, True),
+            "ethnicity": _ethnicity(rng),
+            "political_status": PoliticalStatus.CPC_MEMBER,
+            "party_joined_on": birth + relativedelta(years=24),
+            "education": _education(rng, "member"),
+            "phone": f"139{rng.randrange(10**8):08d}",
+            "home_village": source,
+        },
+        post=_post_args(source, {}, post, term_start),
+        origin=Post.Origin.ROSTER,
+    )
+    for relative in _relatives(rng, numbers, today, person.name, birth, True):
+        relative_add(actor=users["admin"], cadre=person, **relative)
+    _register_details(users["admin"], person, birth, post, term_start, today)
+    number, title = MERGER_DOCUMENT
+    villages_merge(
+        actor=users["admin"],
+        sources=[source],
+        target=Village.objects.current().get(township__code=township_code, name=MERGED_INTO),
+        effective_on=today.replace(day=1),
+        document_number=number,
+        document_title=title,
+        note="两村地域相连，合并后便于统筹发展。",
+        document=_pdf("关于江东乡新丰村并入永安村的批复.pdf"),
+    )
+    return 1
 
 
 def load_monthly_report(today: dt.date | None = None) -> int:

@@ -596,7 +596,9 @@ def test_seed_demo_places_carry_their_source_and_show_code_changes(client, seede
 
     assert not Township.objects.exclude(code_source=demo.DEMO_PLACES_SOURCE).exists()
     demo_villages = Village.objects.filter(township__code__in=demo.VILLAGES)
-    assert {v.name for v in demo_villages} == {n for names in demo.VILLAGES.values() for n in names}
+    assert {v.name for v in demo_villages.current()} == {
+        n for names in demo.VILLAGES.values() for n in names
+    }
     assert {(v.code_source, v.code_year, v.urban_rural_code) for v in demo_villages} == {
         (demo.DEMO_PLACES_SOURCE, 2023, "220")
     }
@@ -614,3 +616,30 @@ def test_seed_demo_places_carry_their_source_and_show_code_changes(client, seede
     page = client.get(reverse("cadres:places")).content.decode()
     assert "新开岭村" in page
     assert "环通村" not in page
+
+
+def test_seed_demo_records_a_merger_that_past_months_still_show(client, seeded):
+    from cadres.models import PlaceEvent
+    from cadres.place_events import village_names_on
+
+    _township, code, name = demo.MERGED_VILLAGE
+    event = PlaceEvent.objects.get()
+    merged = Village.objects.get(code=code)
+    first = timezone.localdate().replace(day=1)
+    assert (event.kind, event.effective_on, event.document_number) == (
+        PlaceEvent.Kind.MERGER,
+        first,
+        demo.MERGER_DOCUMENT[0],
+    )
+    assert event.document
+    assert merged.valid_to == first - dt.timedelta(days=1)
+    carried = Post.objects.serving().get(person__home_village=merged)
+    assert (carried.village.name, carried.term_start) == (demo.MERGED_INTO, first)
+    assert Post.objects.get(village=merged).end_reason == Post.EndReason.MERGER
+    # Last month's places are as they were: 新丰村 is still a village of 江东乡 then.
+    assert merged.pk not in village_names_on(first)
+    assert Village.objects.valid_on(first - dt.timedelta(days=1)).filter(pk=merged.pk).exists()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get(reverse("cadres:place_event_list")).content.decode()
+    assert name in page
+    assert demo.MERGED_INTO in page

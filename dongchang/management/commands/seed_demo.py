@@ -7,11 +7,10 @@ from dongchang import demo
 class Command(BaseCommand):
     help = (
         "Load the demo district, demo accounts, cadres, candidate cases, a general election "
-        "in progress, two watchlists, "
-        "two secretary changes, the management records, training and supervision of the "
-        "demo townships, last month's workbook (a job for the worker) and a few access log "
-        "entries, verified. Idempotent: a "
-        "second run adds nothing twice."
+        "in progress, two watchlists, two secretary changes, the management records, training "
+        "and supervision of the demo townships, a village merger, last month's workbook (a job "
+        "for the worker) and a few access log entries, verified. Idempotent: a second run adds "
+        "nothing twice."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +35,7 @@ class Command(BaseCommand):
         records = demo.load_records()
         training = demo.load_training()
         supervision = demo.load_supervision()
+        merged = demo.load_village_changes()
         targets = demo.load_structure_targets()
         reports = demo.load_monthly_report()
         logged = demo.load_access_log()
@@ -48,7 +48,8 @@ class Command(BaseCommand):
                 f"{elections} new general election, "
                 f"{lists} new watchlists, {changes} new secretary changes, "
                 f"{records} new management records, {training} new training records, "
-                f"{supervision} new supervision records, {targets} new structure targets, "
+                f"{supervision} new supervision records, {merged} new village change, "
+                f"{targets} new structure targets, "
                 f"{reports} monthly workbook asked for, "
                 f"{logged} access log entries, {lit} cadres with a warning light, "
                 f"{told} notifications)."
