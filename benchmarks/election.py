@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--villages", type=int, default=VILLAGES)
     parser.add_argument(
-        "--show-queries", action="store_true", help="print the last village's queries"
+        "--show-queries", action="store_true", help="print the last village's queries, timed"
     )
     args = parser.parse_args()
     with scratch_database():
@@ -173,7 +173,7 @@ def run(count: int, show_queries: bool = False) -> None:
         queries.append(len(captured))
     if show_queries:
         for query in captured.captured_queries:
-            print("  ", query["sql"][:160])
+            print(f"  {float(query['time']) * 1000:6.1f} ms  {query['sql'][:160]}")
     total = time.perf_counter() - started
     ended = Post.objects.filter(village__in=villages, end_reason="election").count()
     started_posts = Post.objects.filter(village__in=villages, origin="case").count()
