@@ -79,6 +79,13 @@ def session_access_log_checkpoints(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def structure_counted_each_time(settings):
+    """Tests change the data between two readings of the team structure: each is counted.
+    tests/cadres/test_structure_cache.py tests the cache itself."""
+    settings.STRUCTURE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def isolated_access_log_checkpoints(settings, tmp_path):
     """Each test appends access log checkpoints to a file of its own."""
     settings.ACCESS_LOG_CHECKPOINT_DIR = tmp_path / "access-log-checkpoints"
