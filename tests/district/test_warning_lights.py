@@ -145,7 +145,7 @@ def make_fire(code: str, person: Person) -> str:
         case Code.REMOVAL_OPEN:
             case = RemovalCase.objects.create(
                 source=RemovalCase.Source.MISCONDUCT,
-                misconduct_case_id=4242,
+                misconduct_case_id=4242 + person.pk,  # one case each
                 person=person,
                 township=village.township,
                 opened_by=_user(),
@@ -269,6 +269,29 @@ def test_each_default_rule_fires_from_its_source_and_links_it(code):
     reasons = {reason.code: reason for reason in warnings.reasons_of(light)}
     assert link in reasons[code].links
     assert reasons[code].message == rule.message
+
+
+@pytest.mark.parametrize("code", sorted(Code.values))
+def test_the_nightly_run_stores_what_a_persons_refresh_does_and_nothing_for_one_gone(code):
+    # The nightly run reads each rule's records for everyone, serving or not.
+    serving = in_good_standing(name=f"甲{hanzi_number(1)}")
+    gone = in_good_standing(name=f"乙{hanzi_number(2)}")
+    make_fire(code, gone)
+    make_fire(code, serving)  # last: a hit comes from the list imported last
+    today = judged_on(code)
+    Post.objects.filter(person=gone).update(
+        ended_on=today - dt.timedelta(days=1), end_reason=Post.EndReason.RESIGNED
+    )
+    fields = ("light", "score", "reasons", "sources", "signature")
+    warnings.lights_refresh(today=today)
+    nightly = WarningLight.objects.values(*fields).get(person=serving)
+    assert not WarningLight.objects.filter(person=gone).exists()
+    assert code in nightly["reasons"]
+    WarningLight.objects.all().delete()
+    warnings.lights_refresh(person_ids=[serving.pk, gone.pk], today=today)
+    assert list(WarningLight.objects.values("person_id", *fields)) == [
+        {"person_id": serving.pk, **nightly}
+    ]
 
 
 def test_the_light_is_the_worst_colour_and_the_score_the_sum_of_weights():
