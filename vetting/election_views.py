@@ -2,7 +2,8 @@
 
 Every queryset is scoped to the user's townships (cadres.scoping); the services check the
 permissions again. Townships fill their plans and enter results; the district opens the
-election, confirms each village's results (starting the posts) and files them.
+election, confirms each village's results (starting the posts), or a township's at once, and
+files them.
 """
 
 from __future__ import annotations
