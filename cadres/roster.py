@@ -86,6 +86,7 @@ from cadres.services import (
     may_register_existing_posts,
     may_write_register,
     post_end,
+    post_label,
     villager_group_upsert,
 )
 from cadres.spreadsheets import (
@@ -313,10 +314,6 @@ def _parse_post(part: str) -> tuple[str, str] | None:
                     return body, title
                 return None
     return None
-
-
-def post_label(body: str, title: str) -> str:
-    return f"{Post.Body(body).label}{Post.Title(title).label}"
 
 
 def post_labels() -> list[str]:

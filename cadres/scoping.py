@@ -155,7 +155,16 @@ def can_access_township(user, township: Township | int) -> bool:
 
 def require_township(user, township: Township | int) -> None:
     """Raise PermissionDenied unless the user may work in the township (for services)."""
-    if not can_access_township(user, township):
+    require_townships(user, [township.pk if isinstance(township, Model) else township])
+
+
+def require_townships(user, townships: Iterable[int]) -> None:
+    """Raise PermissionDenied unless the user may work in every one of the townships (ids):
+    one query for any number of them, none for a user who sees them all."""
+    if sees_all_townships(user):
+        return
+    wanted = set(townships)
+    if user_townships(user).filter(pk__in=wanted).count() < len(wanted):
         raise PermissionDenied
 
 

@@ -10,6 +10,7 @@ import functools
 import os
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -53,7 +54,13 @@ from cadres.models import (
     Village,
     VillagerGroup,
 )
-from cadres.scoping import require_object, require_township, scope, user_townships
+from cadres.scoping import (
+    require_object,
+    require_township,
+    require_townships,
+    scope,
+    user_townships,
+)
 from cadres.selectors import import_file_earlier
 
 IDENTITY_FIELDS = (
@@ -161,6 +168,11 @@ def identity_values(
         **partial_date_values("birth_date", birth),
         "sex": number.sex or sex,
     }
+
+
+def post_label(body: str, title: str) -> str:
+    """A post as people write it: 村党组织书记, 村民委员会主任."""
+    return f"{Post.Body(body).label}{Post.Title(title).label}"
 
 
 def default_term_end(term_start: PartialDate | dt.date) -> PartialDate | dt.date:
@@ -543,7 +555,20 @@ def post_end(*, actor, post: Post, ended_on: dt.date, reason: str, note: str = "
     return post
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class VillageRenewal:
+    """What a general election renews in one village (see ``villages_posts_renew``): the
+    serving posts of the ``bodies`` elected (a villager group's only for the ``groups``
+    elected) end ``on`` the election day, and the ``appointments`` start on it. Each
+    appointment is a dict of person, body, title and villager_group (or None)."""
+
+    village: Village
+    on: dt.date
+    bodies: set[str]
+    groups: set[int]
+    appointments: list[dict]
+
+
 def village_posts_renew(
     *,
     actor,
@@ -553,13 +578,28 @@ def village_posts_renew(
     groups: set[int],
     appointments: list[dict],
 ) -> tuple[list[Post], list[Post]]:
-    """A general election (换届) renews a village's team: in one transaction and a constant
-    number of queries, the serving posts of the ``bodies`` elected (a villager group's only
-    for the ``groups`` elected) end on ``on`` with reason ELECTION, and the ``appointments``
-    start on ``on`` as posts from approved candidate cases (凡进必审: the caller, vetting,
-    passes only what approved cases hold). Each appointment is a dict of person, body, title
-    and villager_group (or None). ``post_ended`` is sent once for all the posts ended, after
-    the new posts exist (so a handover finds its incoming holder). Returns (ended, started).
+    """A general election (换届) renews one village's team: ``villages_posts_renew`` for a
+    list of one."""
+    return villages_posts_renew(
+        actor=actor,
+        renewals=[
+            VillageRenewal(
+                village=village, on=on, bodies=bodies, groups=groups, appointments=appointments
+            )
+        ],
+    )
+
+
+@transaction.atomic
+def villages_posts_renew(*, actor, renewals: list[VillageRenewal]) -> tuple[list[Post], list[Post]]:
+    """A general election (换届) renews the villages' teams: in one transaction and a constant
+    number of queries for any number of villages, the serving posts elected end with reason
+    ELECTION on each village's election day, and the appointments start on it as posts from
+    approved candidate cases (凡进必审: the caller, vetting, passes only what approved cases
+    hold). Every check is made before anything is written, and every refusal names its
+    village. ``post_ended`` is sent once for all the posts ended, after the new posts exist
+    (so a handover finds its incoming holder). Returns (ended, started), started in the order
+    of the renewals' appointments.
 
     Whoever confirms holds the appointment permission and, since a secretary's post ends
     with the old term, the district's: the district's approval of the new team's candidates
@@ -568,76 +608,89 @@ def village_posts_renew(
     require_perm(actor, POST_ORIGIN_PERMS[Post.Origin.CANDIDATE_CASE])
     require_perm(actor, "cadres.change_post")
     require_perm(actor, END_SECRETARY_PERM)
-    require_township(actor, village.township_id)
-    elected_bodies = set(bodies) - {Post.Body.VILLAGER_GROUP}
-    # One query: every serving post of the village, locked; the rest is decided here.
-    serving = list(
-        Post.objects.select_for_update(of=("self",))
-        .select_related("person")
-        .filter(village=village, ended_on__isnull=True)
+    require_townships(actor, {renewal.village.township_id for renewal in renewals})
+    renewal_of = {renewal.village.pk: renewal for renewal in renewals}
+    if len(renewal_of) < len(renewals):
+        raise ValueError("A village is renewed once per call.")
+    # One query: every serving post of the villages, locked; the rest is decided here.
+    serving = Post.objects.select_for_update(of=("self",)).filter(
+        village_id__in=renewal_of, ended_on__isnull=True
     )
-    ending = [
-        post
-        for post in serving
-        if post.body in elected_bodies
-        or (post.body == Post.Body.VILLAGER_GROUP and post.villager_group_id in groups)
-    ]
-    staying = [post for post in serving if post not in ending]
-    for post in ending:
-        if on < post.term_start:
-            raise ValidationError(
-                _("The post %(post)s of %(name)s starts after the election day %(date)s.")
-                % {"post": post, "name": post.person.name, "date": on.isoformat()}
-            )
-    update_alike_with_history(
-        ending,
-        Post,
-        {
-            "ended_on": on,
-            "end_reason": Post.EndReason.ELECTION,
-            "end_note": "",
-            "updated_at": timezone.now(),
-        },
-        actor=actor,
-    )
-    start = as_partial_date(on)
-    end = default_term_end(start)
-    new_posts = []
+    errors = []
+    ending: dict[dt.date, list[Post]] = {}
+    # The one-holder posts of each village (keys start with its id) that stay or start.
     taken: set[tuple] = set()
-    for post in staying:
-        taken |= _single_holder_keys(post.body, post.title, post.villager_group_id)
-    for values in appointments:
-        body, title, group = values["body"], values["title"], values.get("villager_group")
-        group_id = group.pk if group is not None else None
-        if title not in TITLES_BY_BODY.get(body, ()):
-            raise ValidationError({"title": _("This title does not exist in this body.")})
-        if (body == Post.Body.VILLAGER_GROUP) != (group_id is not None) or (
-            group is not None and group.village_id != village.pk
-        ):
-            raise ValidationError(
-                {"villager_group": _("This villager group belongs to another village.")}
+    for post in serving.select_related("person").order_by("pk"):
+        renewal = renewal_of[post.village_id]
+        ends = (
+            post.villager_group_id in renewal.groups
+            if post.body == Post.Body.VILLAGER_GROUP
+            else post.body in renewal.bodies
+        )
+        if not ends:
+            taken |= _village_keys(post.village_id, post.body, post.title, post.villager_group_id)
+            continue
+        ending.setdefault(renewal.on, []).append(post)
+        if renewal.on < post.term_start:
+            refusal = _("The post %(post)s of %(name)s starts after the election day %(date)s.")
+            errors.append(
+                named_by_village(
+                    renewal.village,
+                    refusal
+                    % {
+                        "post": post_label(post.body, post.title),
+                        "name": post.person.name,
+                        "date": renewal.on.isoformat(),
+                    },
+                )
             )
-        keys = _single_holder_keys(body, title, group_id) | {
-            ("person", values["person"].pk, body, title)
-        }
-        if keys & taken:
-            raise ValidationError(
-                _("The post %(post)s is filled twice.")
-                % {"post": f"{Post.Body(body).label}{Post.Title(title).label}"}
+    new_posts = []
+    for renewal in renewals:
+        village = renewal.village
+        start = as_partial_date(renewal.on)
+        end = default_term_end(start)
+        for values in renewal.appointments:
+            body, title, group = values["body"], values["title"], values.get("villager_group")
+            refusal = _appointment_refusal(village, body, title, group)
+            keys = _village_keys(village.pk, body, title, group and group.pk) | {
+                ("person", values["person"].pk, village.pk, body, title)
+            }
+            if refusal is None and keys & taken:
+                refusal = _("The post %(post)s is filled twice.") % {
+                    "post": post_label(body, title)
+                }
+            if refusal is not None:
+                errors.append(named_by_village(village, refusal))
+                continue
+            taken |= keys
+            new_posts.append(
+                Post(
+                    person=values["person"],
+                    village=village,
+                    villager_group=group,
+                    body=body,
+                    title=title,
+                    **partial_date_values("term_start", start),
+                    **partial_date_values("term_end", end),
+                    origin=Post.Origin.CANDIDATE_CASE,
+                    vetted=True,
+                )
             )
-        taken |= keys
-        new_posts.append(
-            Post(
-                person=values["person"],
-                village=village,
-                villager_group=group,
-                body=body,
-                title=title,
-                **partial_date_values("term_start", start),
-                **partial_date_values("term_end", end),
-                origin=Post.Origin.CANDIDATE_CASE,
-                vetted=True,
-            )
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    # One UPDATE per election day (a township's villages share a few), not per village.
+    for day, posts in ending.items():
+        update_alike_with_history(
+            posts,
+            Post,
+            {
+                "ended_on": day,
+                "end_reason": Post.EndReason.ELECTION,
+                "end_note": "",
+                "updated_at": now,
+            },
+            actor=actor,
         )
     try:
         with transaction.atomic():
@@ -646,9 +699,29 @@ def village_posts_renew(
         raise ValidationError(
             _("Someone else changed this village's posts at the same time; try again.")
         ) from error
-    if ending:
-        signals.post_ended.send(sender=Post, posts=ending)
-    return ending, started
+    ended = [post for posts in ending.values() for post in posts]
+    if ended:
+        signals.post_ended.send(sender=Post, posts=ended)
+    return ended, started
+
+
+def _appointment_refusal(village: Village, body: str, title: str, group) -> str | None:
+    if title not in TITLES_BY_BODY.get(body, ()):
+        return _("This title does not exist in this body.")
+    if (body == Post.Body.VILLAGER_GROUP) != (group is not None) or (
+        group is not None and group.village_id != village.pk
+    ):
+        return _("This villager group belongs to another village.")
+    return None
+
+
+def named_by_village(village: Village, reason: str) -> str:
+    """A refusal among several villages' (a township's election results), named by its village."""
+    return _("%(village)s: %(reason)s") % {"village": village.name, "reason": reason}
+
+
+def _village_keys(village_id: int, body: str, title: str, group_id: int | None) -> set[tuple]:
+    return {(village_id, *key) for key in _single_holder_keys(body, title, group_id)}
 
 
 def _single_holder_keys(body: str, title: str, group_id: int | None) -> set[tuple]:

@@ -2,7 +2,8 @@
 
 Every queryset is scoped to the user's townships (cadres.scoping); the services check the
 permissions again. Townships fill their plans and enter results; the district opens the
-election, confirms each village's results (starting the posts) and files them.
+election, confirms each village's results (starting the posts), or a township's at once, and
+files them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cadres.error_workbook import error_workbook_from, error_workbook_response
@@ -31,7 +32,7 @@ from cadres.roster import post_label
 from cadres.scoping import scope, sees_all_townships, user_townships
 from cadres.services import import_file_store
 from cadres.spreadsheets import SpreadsheetError
-from vetting import election_stages
+from vetting import election_stages, selectors
 from vetting.election_forms import (
     ElectionOpenForm,
     FileForm,
@@ -133,6 +134,13 @@ def election_detail(request, pk: int):
     for ev in everything:
         by_township.setdefault(ev.village.township.name, Counter())[ev.stage] += 1
     today = timezone.localdate()
+    plans = scope(
+        ElectionPlan.objects.filter(election=the_election).select_related("township"),
+        request.user,
+    )
+    may_confirm = services.may_confirm(request.user)
+    if may_confirm:
+        plans = selectors.plans_with_results_to_confirm(plans)
     return list_response(
         request,
         spec=VILLAGE_SPEC,
@@ -142,10 +150,8 @@ def election_detail(request, pk: int):
         obj=the_election,
         extra={
             "election": the_election,
-            "plans": scope(
-                ElectionPlan.objects.filter(election=the_election).select_related("township"),
-                request.user,
-            ),
+            "plans": plans,
+            "may_confirm": may_confirm,
             "stages": election_stages.STAGES,
             "stage_counts": [
                 (township, [counts[stage] for stage in election_stages.STAGES])
@@ -311,6 +317,39 @@ def village_confirm(request, pk: int):
             _("The results are confirmed: the new team's posts have started."),
         )
     return redirect("vetting:election_village", pk=ev.pk)
+
+
+@login_required
+@require_POST
+def plan_confirm(request, pk: int):
+    """The district confirms every village of a township's plan whose results are entered and
+    not yet confirmed, at once: all of them, or none with every reason."""
+    _require(request.user)
+    plan = get_object_or_404(scope(ElectionPlan.objects.all(), request.user), pk=pk)
+    if not services.may_confirm(request.user):
+        raise PermissionDenied
+    villages = list(selectors.results_to_confirm(plan.villages.all()))
+    if not villages:
+        messages.info(request, _("No village of this township has results to confirm."))
+        return redirect("vetting:election_detail", pk=plan.election_id)
+    try:
+        services.results_confirm_many(actor=request.user, villages=villages)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The results of %(count)d village are confirmed: the new team's posts have "
+                "started.",
+                "The results of %(count)d villages are confirmed: the new teams' posts have "
+                "started.",
+                len(villages),
+            )
+            % {"count": len(villages)},
+        )
+    return redirect("vetting:election_detail", pk=plan.election_id)
 
 
 @login_required

@@ -6,7 +6,16 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,6 +26,8 @@ from vetting.models import (
     DepartmentOpinion,
     Election,
     ElectionPlan,
+    ElectionResult,
+    ElectionVillage,
     Hit,
     WatchlistEntry,
     WatchlistSource,
@@ -109,6 +120,25 @@ def election_open_in(election_id: int, township_id: int, on: dt.date | None = No
         township_id=township_id,
         election__ends_on__gte=on or timezone.localdate(),
     ).exists()
+
+
+def results_to_confirm(villages: QuerySet[ElectionVillage]) -> QuerySet[ElectionVillage]:
+    """The villages whose results are entered and not yet confirmed by the district."""
+    return villages.filter(
+        Exists(ElectionResult.objects.filter(village=OuterRef("pk"))), confirmed_at__isnull=True
+    )
+
+
+def plans_with_results_to_confirm(plans: QuerySet[ElectionPlan]) -> QuerySet[ElectionPlan]:
+    """Each plan with ``to_confirm``, how many of its villages have results to confirm."""
+    counted = (
+        results_to_confirm(ElectionVillage.objects.filter(plan=OuterRef("pk")))
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return plans.annotate(to_confirm=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
 
 
 def cases_visible(user) -> QuerySet[CandidateCase]:

@@ -40,6 +40,11 @@ urlpatterns = [
     path("elections/<int:pk>/", election_views.election_detail, name="election_detail"),
     path("elections/plans/<int:pk>/", election_views.plan_edit, name="election_plan"),
     path(
+        "elections/plans/<int:pk>/confirm/",
+        election_views.plan_confirm,
+        name="election_plan_confirm",
+    ),
+    path(
         "elections/plans/<int:pk>/results/",
         election_views.results_upload,
         name="election_results_upload",

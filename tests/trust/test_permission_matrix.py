@@ -219,6 +219,7 @@ ARGS: dict[str, Args] = {
     "vetting:election_detail": district("election"),
     "election_report": district("election"),
     "vetting:election_plan": obj("election_plan"),
+    "vetting:election_plan_confirm": obj("election_plan"),
     "vetting:election_results_upload": obj("election_plan"),
     "vetting:election_results_preview": (
         "township",
@@ -437,7 +438,8 @@ POLICIES = {
     # The general election: every role reads it (the department without townships, so no
     # village); the district reviewer opens it, files villages and confirms results (which
     # starts posts: cadres.add_post, not the administrator's); the township roles plan and
-    # enter results. The world's village has no results: confirming is refused with a message.
+    # enter results. The world's village has no results: confirming it, or its township's
+    # results at once, is refused with a message.
     "ELECTION_OPEN": one("login 403 403 200 403 403"),
     "ELECTION_READ": policy(district="login 200 200 200 200 200"),
     # The before-and-after compares townships: the department, which reaches none, gets 403.
@@ -689,6 +691,7 @@ POLICY = {
     "vetting:election_detail": "ELECTION_READ",
     "election_report": "ELECTION_REPORT",
     "vetting:election_plan": "ELECTION_PLAN",
+    "vetting:election_plan_confirm": "ELECTION_CONFIRM",
     "vetting:election_results_upload": "ELECTION_PLAN",
     "vetting:election_results_preview": "ELECTION_RESULTS_PREVIEW",
     "vetting:election_results_errors": "ELECTION_RESULTS_PREVIEW",

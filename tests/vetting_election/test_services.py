@@ -8,10 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cadres import signals
-from cadres.models import Post
+from cadres.models import Post, Village
 from cadres.services import post_end
 from supervision.models import Audit, Handover
 from tests.factories import PostFactory, UserFactory, VillageFactory, cadre, township
+from tests.querycount import assert_queries_flat
 from tests.vetting_candidates.factories import Cast, person_data
 from tests.vetting_election.factories import (
     ELECTION_DAY,
@@ -275,12 +276,12 @@ def test_confirmation_is_one_transaction(world, monkeypatch):
     assert not Audit.objects.exists()
 
 
-def _village_with_team(the_election, staff, size: int):
+def _village_with_team(the_election, staff, size: int, team=TEAM):
     village = VillageFactory()
-    for body, title in TEAM:
+    for body, title in team:
         PostFactory(village=village, body=body, title=title)
     ev = election_village(the_election, village)
-    cases = [approved_case(the_election, village, body, title) for body, title in TEAM]
+    cases = [approved_case(the_election, village, body, title) for body, title in team]
     cases += [approved_case(the_election, village, *MEMBER) for _ in range(size)]
     election.results_enter(actor=staff, village=ev, elected={c.pk: 100 for c in cases})
     return ev
@@ -316,3 +317,106 @@ def test_confirmation_queries_do_not_grow_with_the_posts_ended(world):
     assert ended.count() == len(TEAM) + 10
     assert Handover.objects.filter(outgoing_post__in=ended).count() == len(TEAM) + 10
     assert counts[2] == counts[1], counts
+
+
+# A township's results confirmed at once (results_confirm_many) --------------------------------
+
+
+def test_a_township_is_confirmed_at_once(world):
+    """Every village in one transaction: each old team ends on its own election day, each
+    new team starts from its cases, and the ended posts' audits and handovers open."""
+    the_election, _village, _ev, staff = world
+    district = UserFactory(role="区级审核人")
+    first, second = (_village_with_team(the_election, staff, 1) for _ in range(2))
+    later = ELECTION_DAY + dt.timedelta(days=3)
+    ElectionVillage.objects.filter(pk=second.pk).update(election_on=later)
+    second.refresh_from_db()
+    confirmed = election.results_confirm_many(actor=district, villages=[first, second])
+    assert {ev.pk for ev in confirmed} == {first.pk, second.pk}
+    for ev, day in ((first, ELECTION_DAY), (second, later)):
+        ev.refresh_from_db()
+        assert ev.confirmed_by == district
+        assert ev.history.filter(confirmed_at__isnull=False).exists()
+        ended = Post.objects.filter(village=ev.village, end_reason=ELECTION_END)
+        assert set(ended.values_list("ended_on", flat=True)) == {day}
+        assert ended.count() == len(TEAM)
+        assert Handover.objects.filter(outgoing_post__in=ended).count() == len(TEAM)
+        # The two committees' posts are audited, the supervision committee's not.
+        audited = ended.exclude(body=Post.Body.SUPERVISION_COMMITTEE)
+        assert Audit.objects.filter(post__in=ended).count() == audited.count() == len(TEAM) - 1
+        cases = CandidateCase.objects.filter(election=the_election, village=ev.village)
+        assert not cases.filter(post__isnull=True).exists()
+        assert set(cases.values_list("post__term_start", "post__ended_on")) == {(day, None)}
+
+
+def test_a_township_is_confirmed_in_constant_queries(world):
+    the_election, _village, _ev, staff = world
+    district = UserFactory(role="区级审核人")
+    # Teams of three: SQLite splits an insert of more than about 24 cases' history rows (its
+    # 999 parameters), which PostgreSQL does not.
+    team = TEAM[:3]
+    batches = [
+        [_village_with_team(the_election, staff, 0, team) for _ in range(2)] for _ in range(2)
+    ]
+
+    def grow():
+        batches.append([_village_with_team(the_election, staff, 0, team) for _ in range(5)])
+
+    assert_queries_flat(
+        lambda: election.results_confirm_many(actor=district, villages=batches.pop(0)), grow
+    )
+    assert ElectionVillage.objects.filter(confirmed_at__isnull=False).count() == 9
+
+
+def test_a_township_with_a_bad_village_writes_nothing_and_names_it(world):
+    the_election, _village, _ev, staff = world
+    district = UserFactory(role="区级审核人")
+    good, withdrawn, undated, too_late = (
+        _village_with_team(the_election, staff, 0) for _ in range(4)
+    )
+    for ev, name in (
+        (good, "好村"),
+        (withdrawn, "退审村"),
+        (undated, "无期村"),
+        (too_late, "晚任村"),
+    ):
+        Village.objects.filter(pk=ev.village_id).update(name=name)
+    # After the results were entered, a case went back to review, a village's election date
+    # was cleared, and a post of an old team was recorded as starting after the election day.
+    CandidateCase.objects.filter(village=withdrawn.village, title=Post.Title.SECRETARY).update(
+        state=CandidateCase.State.TOWNSHIP_REVIEW
+    )
+    ElectionVillage.objects.filter(pk=undated.pk).update(election_on=None)
+    Post.objects.filter(village=too_late.village, title=Post.Title.SECRETARY).update(
+        term_start=ELECTION_DAY + dt.timedelta(days=1), term_end=dt.date(2031, 12, 1)
+    )
+    with pytest.raises(ValidationError) as error:
+        election.results_confirm_many(actor=district, villages=[good, withdrawn, undated])
+    # Every reason of the results, each named by its village; the good village is not named.
+    withdrawn_reason, undated_reason = error.value.messages
+    assert "退审村" in withdrawn_reason
+    assert "未通过资格联审" in withdrawn_reason
+    assert "无期村" in undated_reason
+    # The register's own refusals name the village too.
+    with pytest.raises(ValidationError) as error:
+        election.results_confirm_many(actor=district, villages=[good, too_late])
+    [too_late_reason] = error.value.messages
+    assert "晚任村" in too_late_reason
+    assert ELECTION_DAY.isoformat() in too_late_reason
+    assert "好村" not in too_late_reason + withdrawn_reason + undated_reason
+    assert not ElectionVillage.objects.filter(confirmed_at__isnull=False).exists()
+    assert not Post.objects.filter(ended_on__isnull=False).exists()
+    assert not Post.objects.filter(origin=Post.Origin.CANDIDATE_CASE).exists()
+    assert not CandidateCase.objects.filter(post__isnull=False).exists()
+    assert not Audit.objects.exists()
+
+
+def test_a_township_is_confirmed_by_the_district_only(world):
+    the_election, _village, _ev, staff = world
+    ready = _village_with_team(the_election, staff, 0)
+    reviewer = UserFactory(role="乡镇审核人", townships=["220502100"])
+    department = UserFactory(role="联审部门", department="discipline")
+    for refused in (staff, reviewer, department):
+        with pytest.raises(PermissionDenied):
+            election.results_confirm_many(actor=refused, villages=[ready])
+    assert not ElectionVillage.objects.filter(confirmed_at__isnull=False).exists()

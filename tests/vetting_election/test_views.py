@@ -12,8 +12,8 @@ from tests.cadres_import.workbooks import roster_bytes
 from tests.factories import PostFactory, UserFactory, VillageFactory, make_id_number, township
 from tests.querycount import assert_queries_flat
 from tests.vetting_election.factories import approved_case, election_village, open_election
-from vetting.models import CandidateCase, Election, ElectionResult
-from vetting.services import candidates
+from vetting.models import CandidateCase, Election, ElectionPlan, ElectionResult, ElectionVillage
+from vetting.services import candidates, election
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +203,66 @@ def test_single_nomination_stands_in_an_open_election_only(client, world):
         )
     assert "election" in error.value.message_dict
     assert not CandidateCase.objects.filter(name="赵晓").exists()
+
+
+def _entered(the_election, village, staff):
+    """A village of the election whose old secretary is replaced by an approved case, with
+    the results entered."""
+    ev = election_village(the_election, village)
+    PostFactory(village=village, body=Post.Body.PARTY_BRANCH, title=Post.Title.SECRETARY)
+    case = approved_case(the_election, village, *SECRETARY)
+    election.results_enter(actor=staff, village=ev, elected={case.pk: 500})
+    return ev, case
+
+
+def test_the_district_confirms_a_township_at_once(client, world):
+    the_election, village, ev, staff = world
+    second, _case = _entered(the_election, VillageFactory(), staff)
+    _entered(the_election, VillageFactory(), staff)
+    first, case = ev, approved_case(the_election, village, *DIRECTOR)
+    election.results_enter(actor=staff, village=first, elected={case.pk: 600})
+    election.results_confirm(actor=UserFactory(role="区级审核人"), village=second)
+    page_url = reverse("vetting:election_detail", args=[the_election.pk])
+    confirm_url = reverse("vetting:election_plan_confirm", args=[ev.plan.pk])
+    # The township enters results but does not confirm them: no button, and refused.
+    client.force_login(staff)
+    assert confirm_url not in client.get(page_url).content.decode()
+    assert client.post(confirm_url).status_code == 403
+    client.force_login(UserFactory(role="区级审核人"))
+    text = client.get(page_url).content.decode()
+    assert confirm_url in text
+    assert 'data-to-confirm="2"' in text
+    page = client.post(confirm_url, follow=True)
+    [message] = page.context["messages"]
+    assert message.level_tag == "success"
+    assert "2" in str(message)
+    assert not ElectionVillage.objects.filter(
+        plan=ev.plan, confirmed_at__isnull=True, results__isnull=False
+    ).exists()
+    assert Post.objects.filter(village=village, ended_on__isnull=True).get().person == case.person
+    # Nothing left to confirm: no button; a second post says so.
+    assert confirm_url not in client.get(page_url).content.decode()
+    assert client.post(confirm_url).status_code == 302
+
+
+def test_a_township_with_a_bad_village_is_not_confirmed(client, world):
+    the_election, _village, ev, staff = world
+    _entered(the_election, VillageFactory(name="好村"), staff)
+    _bad, bad_case = _entered(the_election, VillageFactory(name="退审村"), staff)
+    CandidateCase.objects.filter(pk=bad_case.pk).update(state=CandidateCase.State.TOWNSHIP_REVIEW)
+    client.force_login(UserFactory(role="区级审核人"))
+    page = client.post(reverse("vetting:election_plan_confirm", args=[ev.plan.pk]), follow=True)
+    [message] = [str(m) for m in page.context["messages"]]
+    assert "退审村" in message
+    assert "好村" not in message
+    assert not ElectionVillage.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def test_another_townships_plan_is_not_reached(client, world):
+    the_election, _village, _ev, staff = world
+    other_plan = ElectionPlan.objects.get(election=the_election, township=township("220502200"))
+    url = reverse("vetting:election_plan_confirm", args=[other_plan.pk])
+    client.force_login(staff)
+    assert client.post(url).status_code == 404
+    client.force_login(UserFactory(role="联审部门", department="discipline"))
+    assert client.post(url).status_code == 404
