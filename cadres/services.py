@@ -569,27 +569,6 @@ class VillageRenewal:
     appointments: list[dict]
 
 
-def village_posts_renew(
-    *,
-    actor,
-    village: Village,
-    on: dt.date,
-    bodies: set[str],
-    groups: set[int],
-    appointments: list[dict],
-) -> tuple[list[Post], list[Post]]:
-    """A general election (换届) renews one village's team: ``villages_posts_renew`` for a
-    list of one."""
-    return villages_posts_renew(
-        actor=actor,
-        renewals=[
-            VillageRenewal(
-                village=village, on=on, bodies=bodies, groups=groups, appointments=appointments
-            )
-        ],
-    )
-
-
 @transaction.atomic
 def villages_posts_renew(*, actor, renewals: list[VillageRenewal]) -> tuple[list[Post], list[Post]]:
     """A general election (换届) renews the villages' teams: in one transaction and a constant
