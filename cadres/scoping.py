@@ -8,17 +8,26 @@ names its path to Township in a ``township_lookup`` class attribute: one lookup,
 or a tuple of lookups of which any grants access.
 """
 
-from collections.abc import Iterable
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from cadres.models import Township
+
+T = TypeVar("T")
 
 ACCESS_PERM = "cadres.access_township"
 VIEW_ALL_PERM = "cadres.view_all_townships"
@@ -146,6 +155,29 @@ def township_user_ids(townships: Iterable[int]) -> dict[int, set[int]]:
     for key, user_id in rows:
         found[int(key)].add(user_id)
     return found
+
+
+def kept_today(name: str, user, on: dt.date, parts: list, count: Callable[[], T]) -> T:
+    """What ``count`` gives for the user's townships on ``on``: today's is kept for
+    ``FIGURES_CACHE_SECONDS`` for everyone who sees the same townships, another day's is
+    counted each time. ``parts`` (JSON) name whatever else the figures depend on, such as
+    the version of the rules in force, so that a new version is counted at once.
+
+    For figures that count the whole district at every request (a pass over every serving
+    post, beyond a page's budget at 100,000 cadres), which a page may show a few minutes
+    old and says so."""
+    seconds = settings.FIGURES_CACHE_SECONDS
+    if not seconds or on != timezone.localdate():
+        return count()
+    townships = sorted(user_townships(user).values_list("pk", flat=True))
+    # Whether the user sees all townships names the figures' total (the district's, or 合计).
+    described = [on.isoformat(), townships, sees_all_townships(user), *parts]
+    key = f"{name}:" + hashlib.sha256(json.dumps(described).encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = count()
+        cache.set(key, figures, seconds)
+    return figures
 
 
 def can_access_township(user, township: Township | int) -> bool:

@@ -15,14 +15,11 @@ members, 一肩挑 a share of the villages.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -47,6 +44,7 @@ from cadres.listing import Col
 from cadres.models import Post, StructureTargets, Township, Village
 from cadres.place_events import village_names_on
 from cadres.scoping import (
+    kept_today,
     require_township,
     scope,
     sees_all_townships,
@@ -179,7 +177,7 @@ class Structure:
     total: Row
     rows: list[Row]  # townships, or the villages of one township
     township: Township | None = None  # the township drilled into
-    # When the figures were counted: today's are kept for STRUCTURE_CACHE_SECONDS.
+    # When the figures were counted: today's are kept for FIGURES_CACHE_SECONDS.
     computed_at: dt.datetime = field(default_factory=timezone.now)
 
     @property
@@ -189,7 +187,7 @@ class Structure:
     @property
     def recount_minutes(self) -> int:
         """How old today's figures may be, for the pages to say (0: counted on each request)."""
-        return settings.STRUCTURE_CACHE_SECONDS // 60 if self.on == timezone.localdate() else 0
+        return settings.FIGURES_CACHE_SECONDS // 60 if self.on == timezone.localdate() else 0
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -357,39 +355,24 @@ def team_structure(
     """The user's townships with their total, or the villages of one of them (``township``,
     which the user must reach), as on ``on`` (``_count_team_structure``).
 
-    Today's figures are kept for ``STRUCTURE_CACHE_SECONDS`` for everyone who sees the same
-    townships: the dashboard, the structure page and the API share them. Counting the whole
-    district at 100,000 cadres takes two passes over every serving post, 300 ms of SQL at
-    best, against a page budget of 250 ms; figures a few minutes old are what a statistics
-    page shows anyway, and it says when they were counted. A new targets version is counted
-    at once. A past day (a month's workbook, the election report) is always counted.
+    Today's figures are kept for ``FIGURES_CACHE_SECONDS`` (``kept_today``) for everyone who
+    sees the same townships: the dashboard, the structure page and the API share them.
+    Counting the whole district at 100,000 cadres takes two passes over every serving post,
+    300 ms of SQL at best, against a page budget of 250 ms; figures a few minutes old are
+    what a statistics page shows anyway, and it says when they were counted. A new targets
+    version is counted at once. A past day (a month's workbook, the election report) is
+    always counted.
     """
     if township is not None:
         require_township(user, township)
-    seconds = settings.STRUCTURE_CACHE_SECONDS
-    if not seconds or on != timezone.localdate():
-        return _count_team_structure(user, on, township, counters=counters)
     targets = active_targets()
-    key = (
-        "team-structure:"
-        + hashlib.sha256(
-            json.dumps(
-                [
-                    on.isoformat(),
-                    township.pk if township else None,
-                    sorted(user_townships(user).values_list("pk", flat=True)),
-                    sees_all_townships(user),  # the total's name: the district's, or 合计
-                    sorted(counters or {}),
-                    targets.pk if targets else None,
-                ]
-            ).encode()
-        ).hexdigest()
+    return kept_today(
+        "team-structure",
+        user,
+        on,
+        [township.pk if township else None, sorted(counters or {}), targets and targets.pk],
+        lambda: _count_team_structure(user, on, township, counters=counters, targets=targets),
     )
-    figures = cache.get(key)
-    if figures is None:
-        figures = _count_team_structure(user, on, township, counters=counters, targets=targets)
-        cache.set(key, figures, seconds)
-    return figures
 
 
 def _count_team_structure(

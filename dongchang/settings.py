@@ -404,9 +404,10 @@ EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "5000"))
 # A Word file of more forms than this (cadre information forms of a township, joint-review
 # forms of a nomination batch) is written by a worker, downloaded from the job's page.
 FORMS_INLINE_MAX = int(os.environ.get("FORMS_INLINE_MAX", "30"))
-# Today's team structure figures are kept this long for everyone who sees the same
-# townships (cadres.structure.team_structure); 0 counts them on every request.
-STRUCTURE_CACHE_SECONDS = int(os.environ.get("STRUCTURE_CACHE_SECONDS", "300"))
+# Today's district-wide figures (the team structure, the serving cadres due for an
+# eligibility review) are kept this long for everyone who sees the same townships
+# (cadres.scoping.kept_today); 0 counts them on every request.
+FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", "300"))
 # A queued or running job without a heartbeat for this long is failed by the watchdog, which
 # offers a retry. Handlers beat every 15 s while they read rows or write sheets (job_ticker);
 # the longest gap is one import's writing transaction, which must stay well under this limit

@@ -82,7 +82,7 @@ def session_access_log_checkpoints(tmp_path_factory):
 def structure_counted_each_time(settings):
     """Tests change the data between two readings of the team structure: each is counted.
     tests/cadres/test_structure_cache.py tests the cache itself."""
-    settings.STRUCTURE_CACHE_SECONDS = 0
+    settings.FIGURES_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    CharField,
     DateField,
     Exists,
     ExpressionWrapper,
@@ -24,15 +23,14 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Cast, Concat, ExtractDay, ExtractMonth, ExtractYear
-from django.db.models.lookups import GreaterThan, In, LessThan
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils.translation import gettext as _
 
 from cadres.choices import PoliticalStatus
-from cadres.models import Post, Relative, serving_q
-from cadres.scoping import scope
+from cadres.models import Person, Post, Relative, serving_q
+from cadres.scoping import kept_today, scope
 from vetting.models import (
     CandidateCase,
     EligibilityRule,
@@ -217,57 +215,55 @@ def _under_age(years: int):
     return LessThan(number("term_start") - number("person__birth_date"), years * 10000)
 
 
-def _post_key(person_field: str) -> Concat:
-    """A serving post's holder (``person_field``: an id or an ID number) and village as one
-    text, for the set membership of ``_apart_q``."""
-    return Concat(
-        Cast(person_field, CharField()), Value(":"), Cast("village_id", CharField()),
-        output_field=CharField(),
-    )  # fmt: skip
-
-
 def _apart_q(on: dt.date) -> Q:
     """Posts of one side whose holder, or a close family member of them, serves on the
     other side of the same village.
 
-    Each condition is membership of a (holder, village) key in a set built once, which the
-    database hashes: a correlated EXISTS per post is asked for every serving post (100,000
-    nested lookups for the district), found or not."""
+    Each way of failing is its own query of post ids, a semi-join on (village, holder or ID
+    number) that the database hashes and may spill to disk. Asked instead as conditions of
+    each post under one OR, they were subplans that PostgreSQL hashes only while they fit in
+    ``work_mem``: with 300,000 relatives they did not, and each post scanned every key (the
+    district's count ran for minutes). Only the failing posts' ids, few, meet the OR.
+
+    The family checks read only the close relatives who are cadres themselves (their ID
+    number a person's): one hashed pass over the relatives leaves a few rows to match by
+    village and side, where every relative matched was hundreds of thousands of rows."""
+    # Anyone's recorded number will do to narrow the relatives: the EXISTS asks for a post.
+    numbers = Person.objects.filter(id_number__isnull=False).values("id_number")
+    close = {
+        "person__relatives__relation__in": CLOSE_FAMILY,
+        "person__relatives__id_number__in": numbers,
+    }
+    sides = Post.objects.serving(on).filter(body__in=TWO_COMMITTEES + SUPERVISION)
+    sides = sides.annotate(supervising=Q(body__in=SUPERVISION))
+
+    def across(**same):
+        return Exists(sides.filter(**same).exclude(supervising=OuterRef("supervising")))
+
+    failing = (
+        # The holder serves across in the same village.
+        sides.filter(across(person_id=OuterRef("person_id"), village_id=OuterRef("village_id"))),
+        # The holder has a close family member (by ID number) serving across. One filter
+        # call, so that the EXISTS reads the relative the other conditions chose.
+        sides.filter(
+            across(
+                village_id=OuterRef("village_id"),
+                person__id_number=OuterRef("person__relatives__id_number"),
+            ),
+            **close,
+        ),
+        # The holder is recorded as a family member of someone serving across.
+        sides.filter(
+            across(
+                village_id=OuterRef("village_id"),
+                person__relatives__id_number=OuterRef("person__id_number"),
+                **close,
+            )
+        ),
+    )
     conditions = Q()
-    for own, other in ((TWO_COMMITTEES, SUPERVISION), (SUPERVISION, TWO_COMMITTEES)):
-        across = Post.objects.serving(on).filter(body__in=other)
-        family_across = across.filter(
-            person__relatives__relation__in=CLOSE_FAMILY,
-            person__relatives__id_number__isnull=False,
-        )
-        # Own posts whose holder has a close family member (by ID number) serving across.
-        kin_across = (
-            Post.objects.serving(on)
-            .filter(
-                body__in=own,
-                person__relatives__relation__in=CLOSE_FAMILY,
-                person__relatives__id_number__isnull=False,
-            )
-            .annotate(kin_key=_post_key("person__relatives__id_number"))
-            .filter(
-                kin_key__in=across.filter(person__id_number__isnull=False)
-                .annotate(key=_post_key("person__id_number"))
-                .values("key")
-            )
-        )
-        conditions |= Q(body__in=own) & (
-            Exists(
-                across.filter(person_id=OuterRef("person_id"), village_id=OuterRef("village_id"))
-            )
-            | Q(pk__in=kin_across.values("pk"))
-            # The holder is recorded as a family member of someone serving across.
-            | In(
-                _post_key("person__id_number"),
-                family_across.annotate(key=_post_key("person__relatives__id_number"))
-                .values("key")
-                .order_by(),
-            )
-        )
+    for posts in failing:
+        conditions |= Q(pk__in=posts.values("pk").order_by())
     return conditions
 
 
@@ -303,7 +299,14 @@ def failures(post: Post, version: EligibilityRules) -> list[str]:
 
 
 def eligibility_review_count(user, on: dt.date) -> int:
-    """How many serving posts of the user's townships fail the active eligibility rules."""
-    return eligibility_review(
-        scope(Post.objects.all(), user), active_eligibility_rules(), on
-    ).count()
+    """How many serving posts of the user's townships fail the active eligibility rules:
+    a pass over every serving post and its holder's family, so today's count is kept a few
+    minutes (``kept_today``); a new rules version is counted at once."""
+    version = active_eligibility_rules()
+    return kept_today(
+        "eligibility-review",
+        user,
+        on,
+        [version.pk],
+        lambda: eligibility_review(scope(Post.objects.all(), user), version, on).count(),
+    )

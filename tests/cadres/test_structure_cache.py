@@ -1,4 +1,4 @@
-"""Today's team structure is kept for STRUCTURE_CACHE_SECONDS for those who see the same
+"""Today's team structure is kept for FIGURES_CACHE_SECONDS for those who see the same
 townships (cadres.structure.team_structure); a past day and a new targets version are
 counted at once, and the township check runs before anything is read from the cache."""
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def kept(settings):
-    settings.STRUCTURE_CACHE_SECONDS = 300
+    settings.FIGURES_CACHE_SECONDS = 300
     cache.clear()
     yield
     cache.clear()

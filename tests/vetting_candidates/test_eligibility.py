@@ -4,12 +4,13 @@ a changed rule; the 资格复核 list of serving cadres, own and other township.
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from cadres.choices import PoliticalStatus
-from cadres.models import Post
+from cadres.models import Post, Relative
 from dongchang.todo import groups_for as waiting_for
 from tests.factories import (
     PostFactory,
@@ -20,7 +21,12 @@ from tests.factories import (
     township,
 )
 from tests.vetting_candidates.factories import Cast, nominate, person_data, relative_data
-from vetting.rules import active_eligibility_rules, eligibility_review, failures
+from vetting.rules import (
+    active_eligibility_rules,
+    eligibility_review,
+    eligibility_review_count,
+    failures,
+)
 from vetting.services import candidates
 from vetting.services import rules as rule_services
 
@@ -210,3 +216,62 @@ def test_the_review_of_serving_cadres_counts_age_and_family_as_the_candidate_che
         for post in eligibility_review(Post.objects.all(), rules, timezone.localdate())
     }
     assert failing == {under.pk: [AGE]}
+
+
+@pytest.mark.parametrize(
+    ("relation", "fails"),
+    [(Relative.Relation.CHILD, True), (Relative.Relation.PARENT_IN_LAW, False)],
+)
+def test_a_two_committee_member_whose_close_family_supervises_fails_with_them(
+    cast, relation, fails
+):
+    # The two-committee member records the relative: both posts fail, each from its side.
+    village = VillageFactory()
+    member = PostFactory(village=village, body=Body.VILLAGERS_COMMITTEE)
+    supervisor = PostFactory(village=village, body=Body.SUPERVISION_COMMITTEE)
+    RelativeFactory(
+        cadre=member.person,
+        relation=relation,
+        name=supervisor.person.name,
+        id_number=supervisor.person.id_number,
+    )
+    RelativeFactory(cadre=supervisor.person, id_number=None)  # a family member without a number
+    rules = active_eligibility_rules()
+    failing = {
+        post.pk: failures(post, rules)
+        for post in eligibility_review(Post.objects.all(), rules, timezone.localdate())
+    }
+    assert set(failing) == ({member.pk, supervisor.pk} if fails else set())
+    assert all(len(messages) == 1 and APART in messages[0] for messages in failing.values())
+
+
+@pytest.fixture
+def kept(settings):
+    settings.FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_todays_count_is_kept_per_townships_until_the_rules_change(kept, cast):
+    today = timezone.localdate()
+    village = VillageFactory()
+    PostFactory(village=village, body=Body.PARTY_BRANCH, person__political_status="masses")
+    assert eligibility_review_count(cast.district_reviewer, today) == 1
+    assert eligibility_review_count(cast.township_reviewer, today) == 1
+    PostFactory(village=village, body=Body.PARTY_BRANCH, person__political_status="masses")
+    PostFactory(
+        village=VillageFactory(township=township("220502200")),
+        body=Body.PARTY_BRANCH,
+        person__political_status="masses",
+    )
+    # Kept for those who see the same townships; another day is counted.
+    assert eligibility_review_count(cast.district_reviewer, today) == 1
+    assert eligibility_review_count(cast.township_reviewer, today) == 1
+    assert eligibility_review_count(cast.district_reviewer, today + dt.timedelta(days=1)) == 3
+    # A new version of the rules is counted at once.
+    rule_services.eligibility_rules_replace(
+        actor=cast.district_reviewer, rules=_rules(minimum_age={"years": 19}), note="测试"
+    )
+    assert eligibility_review_count(cast.district_reviewer, today) == 3
+    assert eligibility_review_count(cast.township_reviewer, today) == 2
