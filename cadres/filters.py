@@ -27,6 +27,7 @@ from cadres.models import (
 )
 from cadres.ordering import Ordering
 from cadres.place_filters import TownshipFilter, VillageFilter
+from cadres.scoping import in_townships
 from cadres.search import SearchFilter
 from cadres.selectors import KeyedPeople
 from cadres.widgets import QuickSelect
@@ -193,19 +194,16 @@ class PersonFilter(django_filters.FilterSet):
             )
         return queryset.filter(condition)
 
+    # A person's posts or their home village, as one semi-join on the union of the two: an
+    # OR of the two joins made PostgreSQL join every person to every post (350 ms at
+    # 100,000 cadres) to find a township's 9,000.
     def in_township(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Person.objects.filter(
-                Q(posts__village__township=value) | Q(home_village__township=value)
-            ).values("pk")
-        )
+        return in_townships(queryset, [value.pk])
 
     def in_village(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Person.objects.filter(Q(posts__village=value) | Q(home_village=value)).values(
-                "pk"
-            )
-        )
+        posts = Post.objects.filter(village=value).order_by().values("person_id")
+        homes = Person.objects.filter(home_village=value).order_by().values("pk")
+        return queryset.filter(pk__in=posts.union(homes, all=True))
 
     def serving_post(self, queryset, name, value):
         # Body, title and origin are applied together in filter_queryset: one post must fit all.

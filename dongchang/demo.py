@@ -136,6 +136,8 @@ VILLAGES = {
     "220502201": ["江东村", "民主村", "红星村", "自安村", "永安村"],
 }
 GROUPS_PER_VILLAGE = 4
+# The village whose supervisor is the sister or brother of a villagers' committee member.
+FAMILY_ACROSS_VILLAGE = "大安村"
 
 # username, name, role, department, township codes
 ACCOUNTS = [
@@ -466,6 +468,8 @@ def load_cadres(today: dt.date | None = None) -> int:
             people.append(person)
         if len(people) < 9 and rng.random() < 0.4:
             added += _former_cadre(rng, numbers, actor, village, today, term_start)
+        if village.name == FAMILY_ACROSS_VILLAGE:
+            _family_across(actor, village)
         if village.name == "金厂村":
             # One cadre under strict control whose review is due: the badge, the filter, the
             # strict-control list and the district's waiting items have something to show.
@@ -478,6 +482,33 @@ def load_cadres(today: dt.date | None = None) -> int:
                 source=StrictControlSource.MANUAL,
             )
     return added
+
+
+def _family_across(actor, village: Village) -> None:
+    """A supervisor records a sister or brother who sits on the villagers' committee of the
+    same village: both posts fail the supervision rule, so 资格复核, the reviewers' to-do
+    counts and two yellow lights have a case to open."""
+    serving = Post.objects.serving().filter(village=village)
+    supervisor = Person.objects.filter(
+        posts__in=serving.filter(body=Post.Body.SUPERVISION_COMMITTEE, title=Post.Title.MEMBER)
+    ).first()
+    member = (
+        Person.objects.filter(
+            posts__in=serving.filter(body=Post.Body.VILLAGERS_COMMITTEE, title=Post.Title.MEMBER)
+        )
+        .exclude(posts__in=serving.exclude(body=Post.Body.VILLAGERS_COMMITTEE))
+        .first()
+    )
+    relative_add(
+        actor=actor,
+        cadre=supervisor,
+        relation=Relative.Relation.SIBLING,
+        name=member.name,
+        id_number=member.id_number,
+        birth_date=member.birth_date,
+        sex=member.sex,
+        work_unit_and_post=f"{village.name}村民委员会委员",
+    )
 
 
 def _former_cadre(rng, numbers, actor, village, today, term_start) -> int:

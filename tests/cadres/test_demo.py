@@ -643,3 +643,16 @@ def test_seed_demo_records_a_merger_that_past_months_still_show(client, seeded):
     page = client.get(reverse("cadres:place_event_list")).content.decode()
     assert name in page
     assert demo.MERGED_INTO in page
+
+
+def test_seed_demo_has_a_supervisor_whose_sibling_sits_on_the_committee(client, seeded):
+    village = Village.objects.get(name=demo.FAMILY_ACROSS_VILLAGE)
+    users = get_user_model().objects.in_bulk(["jc_review", "ht_review"], field_name="username")
+    client.force_login(users["jc_review"])
+    rows = client.get(reverse("vetting:eligibility_review")).context["page_obj"].object_list
+    assert {(post.village_id, post.body) for post in rows} == {
+        (village.pk, Post.Body.SUPERVISION_COMMITTEE),
+        (village.pk, Post.Body.VILLAGERS_COMMITTEE),
+    }
+    client.force_login(users["ht_review"])
+    assert not client.get(reverse("vetting:eligibility_review")).context["page_obj"].object_list

@@ -348,3 +348,18 @@ def test_user_without_townships_sees_nothing(client):
     user = UserFactory(role="乡镇工作人员")
     client.force_login(user)
     assert names(client.get(LIST)) == set()
+
+
+def test_township_and_village_filters_find_a_person_by_post_or_home(client, district_reviewer):
+    jinchang = VillageFactory(name="金厂村")
+    huantong = VillageFactory(name="环通村", township=township("220502200"))
+    # Serves in 金厂镇, lives in 环通乡.
+    commuter = cadre(jinchang, name="王两地")
+    commuter.home_village = huantong
+    commuter.save()
+    cadre(huantong, name="李环通")
+    client.force_login(district_reviewer)
+    assert names(client.get(LIST, {"township": township("220502200").pk})) == {"王两地", "李环通"}
+    assert names(client.get(LIST, {"township": township().pk})) == {"王两地"}
+    assert names(client.get(LIST, {"village": huantong.pk})) == {"王两地", "李环通"}
+    assert names(client.get(LIST, {"village": jinchang.pk})) == {"王两地"}
