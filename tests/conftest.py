@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
@@ -79,10 +80,19 @@ def session_access_log_checkpoints(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def structure_counted_each_time(settings):
-    """Tests change the data between two readings of the team structure: each is counted.
-    tests/cadres/test_structure_cache.py tests the cache itself."""
+def figures_counted_each_time(settings):
+    """Tests change the data between two readings of the figures kept for the day (the team
+    structure, the eligibility review's count): each is counted. Tests of the cache itself
+    ask for ``figures_kept``."""
     settings.FIGURES_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def figures_kept(settings):
+    settings.FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

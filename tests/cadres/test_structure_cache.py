@@ -5,7 +5,6 @@ counted at once, and the township check runs before anything is read from the ca
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,14 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def kept(settings):
-    settings.FIGURES_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
 def places(db):
     jinchang = VillageFactory(township=township(JINCHANG))
     huantong = VillageFactory(township=township(HUANTONG))
@@ -36,7 +27,7 @@ def places(db):
     return jinchang, huantong
 
 
-def test_todays_figures_are_kept_until_the_targets_change(kept, places, district_reviewer):
+def test_todays_figures_are_kept_until_the_targets_change(figures_kept, places, district_reviewer):
     jinchang, _huantong = places
     today = timezone.localdate()
     first = team_structure(district_reviewer, today)
@@ -51,7 +42,7 @@ def test_todays_figures_are_kept_until_the_targets_change(kept, places, district
     assert team_structure(district_reviewer, today).total.count("people") == 3
 
 
-def test_a_past_day_is_counted_each_time(kept, places, district_reviewer):
+def test_a_past_day_is_counted_each_time(figures_kept, places, district_reviewer):
     jinchang, _huantong = places
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     assert team_structure(district_reviewer, yesterday).recount_minutes == 0
@@ -61,7 +52,7 @@ def test_a_past_day_is_counted_each_time(kept, places, district_reviewer):
 
 
 def test_a_township_keeps_its_own_figures_and_is_checked_before_the_cache(
-    kept, places, district_reviewer, staff
+    figures_kept, places, district_reviewer, staff
 ):
     today = timezone.localdate()
     team_structure(district_reviewer, today)
@@ -73,7 +64,9 @@ def test_a_township_keeps_its_own_figures_and_is_checked_before_the_cache(
         team_structure(staff, today, township(HUANTONG))
 
 
-def test_the_pages_say_when_the_figures_were_counted(kept, places, client, district_reviewer):
+def test_the_pages_say_when_the_figures_were_counted(
+    figures_kept, places, client, district_reviewer
+):
     client.force_login(district_reviewer)
     page = client.get(reverse("cadres:structure")).content.decode()
     counted = team_structure(district_reviewer, timezone.localdate()).computed_at

@@ -4,7 +4,6 @@ a changed rule; the 资格复核 list of serving cadres, own and other township.
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -245,15 +244,7 @@ def test_a_two_committee_member_whose_close_family_supervises_fails_with_them(
     assert all(len(messages) == 1 and APART in messages[0] for messages in failing.values())
 
 
-@pytest.fixture
-def kept(settings):
-    settings.FIGURES_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def test_todays_count_is_kept_per_townships_until_the_rules_change(kept, cast):
+def test_todays_count_is_kept_per_townships_until_the_rules_change(figures_kept, cast):
     today = timezone.localdate()
     village = VillageFactory()
     PostFactory(village=village, body=Body.PARTY_BRANCH, person__political_status="masses")
