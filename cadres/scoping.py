@@ -163,9 +163,9 @@ def kept_today(name: str, user, on: dt.date, parts: list, count: Callable[[], T]
     counted each time. ``parts`` (JSON) name whatever else the figures depend on, such as
     the version of the rules in force, so that a new version is counted at once.
 
-    For figures that count the whole district at every request (a pass over every serving
-    post, beyond a page's budget at 100,000 cadres), which a page may show a few minutes
-    old and says so."""
+    For figures that would count the whole district at every request (a pass over every
+    serving post, beyond a page's budget at 100,000 cadres) and that a page may show a few
+    minutes old."""
     seconds = settings.FIGURES_CACHE_SECONDS
     if not seconds or on != timezone.localdate():
         return count()
