@@ -215,9 +215,9 @@ def _under_age(years: int):
     return LessThan(number("term_start") - number("person__birth_date"), years * 10000)
 
 
-def _apart_q(on: dt.date) -> Q:
-    """Posts of one side whose holder, or a close family member of them, serves on the
-    other side of the same village.
+def _apart_q(on: dt.date, among: QuerySet) -> Q:
+    """Posts of one side (of the serving posts ``among``) whose holder, or a close family
+    member of them, serves on the other side of the same village (anywhere in the district).
 
     Each way of failing is its own query of post ids, a semi-join on (village, holder or ID
     number) that the database hashes and may spill to disk. Asked instead as conditions of
@@ -234,18 +234,22 @@ def _apart_q(on: dt.date) -> Q:
         "person__relatives__relation__in": CLOSE_FAMILY,
         "person__relatives__id_number__in": numbers,
     }
+    supervising = {"supervising": Q(body__in=SUPERVISION)}
     sides = Post.objects.serving(on).filter(body__in=TWO_COMMITTEES + SUPERVISION)
-    sides = sides.annotate(supervising=Q(body__in=SUPERVISION))
+    sides = sides.annotate(**supervising)
+    # The posts asked about: one person's on a light's refresh, a township's for its
+    # reviewer; only what they are checked against spans the district.
+    mine = among.filter(body__in=TWO_COMMITTEES + SUPERVISION).annotate(**supervising)
 
     def across(**same):
         return Exists(sides.filter(**same).exclude(supervising=OuterRef("supervising")))
 
     failing = (
         # The holder serves across in the same village.
-        sides.filter(across(person_id=OuterRef("person_id"), village_id=OuterRef("village_id"))),
+        mine.filter(across(person_id=OuterRef("person_id"), village_id=OuterRef("village_id"))),
         # The holder has a close family member (by ID number) serving across. One filter
         # call, so that the EXISTS reads the relative the other conditions chose.
-        sides.filter(
+        mine.filter(
             across(
                 village_id=OuterRef("village_id"),
                 person__id_number=OuterRef("person__relatives__id_number"),
@@ -253,7 +257,7 @@ def _apart_q(on: dt.date) -> Q:
             **close,
         ),
         # The holder is recorded as a family member of someone serving across.
-        sides.filter(
+        mine.filter(
             across(
                 village_id=OuterRef("village_id"),
                 person__relatives__id_number=OuterRef("person__id_number"),
@@ -271,6 +275,7 @@ def eligibility_review(posts: QuerySet, version: EligibilityRules, on: dt.date) 
     """The serving posts of ``posts`` whose holder fails an enabled rule of ``version``,
     set-wise; each row carries a flag per rule (``fails_<code>``), read by ``failures``."""
     posts = posts.filter(serving_q(on))
+    among = posts
     failing = Q(pk__in=[])
     for rule in version.rules.all():
         if not rule.enabled:
@@ -283,7 +288,7 @@ def eligibility_review(posts: QuerySet, version: EligibilityRules, on: dt.date) 
         elif rule.code == Code.MINIMUM_AGE:
             condition = Q(person__birth_date__isnull=False) & _under_age(rule.years)
         else:
-            condition = _apart_q(on)
+            condition = _apart_q(on, among)
         posts = posts.annotate(**{flag: ExpressionWrapper(condition, BooleanField())})
         failing |= Q(**{flag: True})
     return posts.filter(failing)

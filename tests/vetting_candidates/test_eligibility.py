@@ -242,6 +242,10 @@ def test_a_two_committee_member_whose_close_family_supervises_fails_with_them(
     }
     assert set(failing) == ({member.pk, supervisor.pk} if fails else set())
     assert all(len(messages) == 1 and APART in messages[0] for messages in failing.values())
+    # Asked about one post (a light's refresh for one person), it is still checked against
+    # the whole village.
+    alone = eligibility_review(Post.objects.filter(pk=member.pk), rules, timezone.localdate())
+    assert [post.pk for post in alone] == ([member.pk] if fails else [])
 
 
 def test_todays_count_is_kept_per_townships_until_the_rules_change(figures_kept, cast):
